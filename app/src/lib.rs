@@ -1,0 +1,81 @@
+//! Outflow's user interface (Leptos, rendered on the server and hydrated in the browser)
+//! and the types both sides share. Nothing here touches the database or the network
+//! directly: server-only work lives in the `server` crate behind server functions and the
+//! REST API.
+
+pub mod components;
+pub mod model;
+pub mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    StaticSegment,
+    components::{Route, Router, Routes},
+};
+
+use components::layout::Layout;
+use pages::{
+    activity::ActivityPage, alerts::AlertsPage, endpoints::EndpointsPage, flows::FlowsPage,
+    home::HomePage, integrations::IntegrationsPage, not_found::NotFoundPage, people::PeoplePage,
+};
+
+/// Picks the saved theme before the first paint so dark-mode users never see a white flash.
+const THEME_BOOT_SCRIPT: &str = "try{var t=localStorage.getItem('outflow-theme');if(t){document.documentElement.dataset.theme=t}}catch(e){}";
+
+/// The HTML document around every page; the server renders it, the browser hydrates `<App/>`.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <script>{THEME_BOOT_SCRIPT}</script>
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The routed application: one page per top-level section of the navigation.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    mark_hydrated();
+    view! {
+        <Stylesheet id="outflow" href="/outflow.css" />
+        <Title formatter=|page: String| if page.is_empty() { "Outflow".to_string() } else { format!("{page} · Outflow") } />
+        <Router>
+            <Layout>
+                <Routes fallback=NotFoundPage>
+                    <Route path=StaticSegment("") view=HomePage />
+                    <Route path=StaticSegment("integrations") view=IntegrationsPage />
+                    <Route path=StaticSegment("flows") view=FlowsPage />
+                    <Route path=StaticSegment("endpoints") view=EndpointsPage />
+                    <Route path=StaticSegment("activity") view=ActivityPage />
+                    <Route path=StaticSegment("alerts") view=AlertsPage />
+                    <Route path=StaticSegment("people") view=PeoplePage />
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}
+
+/// Sets `<body data-hydrated="true">` once the browser has taken over the page; tests and
+/// scripts wait for it before interacting. Effects never run on the server.
+fn mark_hydrated() {
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(body) = web_sys::window().and_then(|window| window.document()).and_then(|document| document.body()) {
+            // Setting a data attribute on <body> cannot fail.
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+}

@@ -1,0 +1,11 @@
+//! The resolved settings one `outflow serve` runs with.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub bootstrap_api_key: Option<String>,
+}

@@ -1,0 +1,17 @@
+//! Outflow's server: the REST API, the server-rendered UI and its assets, the store, and
+//! (as they land) the workers that turn alert activity into integration and flow runs.
+//! `main.rs` only parses the command line; everything else is reachable from here so that
+//! tests can build the same router without a socket.
+
+pub mod assets;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod ids;
+pub mod routes;
+pub mod serve;
+pub mod state;
+pub mod store;
+pub mod telemetry;
+pub mod web;

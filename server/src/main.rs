@@ -1,0 +1,21 @@
+//! The `outflow` binary: parses the command line and hands over to the library.
+
+use clap::Parser;
+use outflow_server::cli::{Cli, Command};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    outflow_server::telemetry::init();
+    let outcome = match cli.command {
+        Command::Serve(args) => outflow_server::serve::run(args.into_config()).await,
+    };
+    match outcome {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(%error, "outflow stopped");
+            eprintln!("outflow: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! `outflow serve`: opens the store, runs migrations, bootstraps the first admin, builds
+//! the router with its HTTP layers, and serves until SIGTERM or Ctrl-C.
+
+use std::time::Duration;
+
+use axum::{Router, extract::DefaultBodyLimit, http::StatusCode};
+use tokio::net::TcpListener;
+use tower_http::{compression::CompressionLayer, timeout::TimeoutLayer, trace::TraceLayer};
+
+use crate::{config::Config, routes, state::AppState, store, web};
+
+/// Largest request body any route accepts; routes with bigger needs set their own.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+/// No request may hold a connection longer than this.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot create the data folder {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+    #[error("cannot open the database: {0}")]
+    Store(#[from] store::StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: std::net::SocketAddr, source: std::io::Error },
+    #[error("server failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub async fn run(config: Config) -> Result<(), ServeError> {
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|source| ServeError::DataDir { path: config.data_dir.display().to_string(), source })?;
+    let pool = store::connect(&config.database_url).await?;
+    store::migrate(&pool).await?;
+    if let Some(key) = &config.bootstrap_api_key {
+        match store::bootstrap_admin(&pool, key).await? {
+            store::BootstrapOutcome::Created => tracing::info!("created the first admin from OUTFLOW_BOOTSTRAP_API_KEY"),
+            store::BootstrapOutcome::AdminAlreadyExists => tracing::debug!("an admin exists; bootstrap key ignored"),
+        }
+    }
+    if !crate::assets::has_hydration_bundle() {
+        tracing::warn!("this binary was built without the browser bundle: pages render but stay static; build with ./x");
+    }
+
+    let listener = TcpListener::bind(config.addr)
+        .await
+        .map_err(|source| ServeError::Bind { addr: config.addr, source })?;
+    let local_addr = listener.local_addr()?;
+    let leptos_options = web::leptos_options(local_addr);
+    let state = AppState { pool: pool.clone(), leptos_options };
+    let app = app(state);
+
+    // Tests and scripts read this line to learn the port chosen for `--addr …:0`.
+    println!("Outflow is listening on http://{local_addr}");
+    tracing::info!(%local_addr, database = %config.database_url, "serving");
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    pool.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// The whole HTTP application: API, UI and assets behind the shared layers.
+pub fn app(state: AppState) -> Router {
+    let ui = web::router(&state);
+    Router::new()
+        .merge(routes::router())
+        .merge(ui)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::warn!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,82 @@
+//! Users that act on Outflow and the API keys they act with. Keys are stored as SHA-256
+//! digests: a key is long and random, so a slow password hash would add nothing.
+
+use sha2::{Digest, Sha256};
+use sqlx::SqlitePool;
+
+use super::{StoreResult, now_millis};
+
+/// The login name of the admin created from `OUTFLOW_BOOTSTRAP_API_KEY`.
+pub const BOOTSTRAP_ADMIN: &str = "admin";
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum BootstrapOutcome {
+    Created,
+    AdminAlreadyExists,
+}
+
+pub fn hash_api_key(key: &str) -> String {
+    hex::encode(Sha256::digest(key.as_bytes()))
+}
+
+/// Creates the first admin with the given API key, unless an admin exists already.
+/// Runs in one transaction so two servers starting on one file cannot both create one.
+pub async fn bootstrap_admin(pool: &SqlitePool, api_key: &str) -> StoreResult<BootstrapOutcome> {
+    let mut tx = pool.begin().await?;
+    let admins: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE EXISTS (SELECT 1 FROM json_each(users.roles) WHERE value = 'admin')",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if admins > 0 {
+        return Ok(BootstrapOutcome::AdminAlreadyExists);
+    }
+    let now = now_millis();
+    let user_id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (target_name, first_name, last_name, roles, active, created_at)
+         VALUES (?, 'Outflow', 'Admin', '[\"admin\"]', 1, ?) RETURNING id",
+    )
+    .bind(BOOTSTRAP_ADMIN)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query("INSERT INTO api_keys (user_id, name, key_hash, created_at) VALUES (?, 'bootstrap', ?, ?)")
+        .bind(user_id)
+        .bind(hash_api_key(api_key))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(BootstrapOutcome::Created)
+}
+
+/// How stale `last_used_at` may get; refreshing it on every request would turn each read
+/// into a write.
+const LAST_USED_PRECISION_MS: i64 = 60_000;
+
+#[derive(sqlx::FromRow)]
+struct PrincipalRow {
+    key_id: i64,
+    last_used_at: Option<i64>,
+    user_id: i64,
+    target_name: String,
+    roles: sqlx::types::Json<Vec<String>>,
+}
+
+/// The active user owning an unrevoked API key, noting (coarsely) when the key was used.
+pub async fn principal_for_api_key(pool: &SqlitePool, key: &str) -> StoreResult<Option<crate::auth::Principal>> {
+    let row: Option<PrincipalRow> = sqlx::query_as(
+        "SELECT k.id AS key_id, k.last_used_at, u.id AS user_id, u.target_name, u.roles
+         FROM api_keys k JOIN users u ON u.id = k.user_id
+         WHERE k.key_hash = ? AND k.revoked_at IS NULL AND u.active = 1",
+    )
+    .bind(hash_api_key(key))
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let now = now_millis();
+    if row.last_used_at.is_none_or(|used| now - used > LAST_USED_PRECISION_MS) {
+        sqlx::query("UPDATE api_keys SET last_used_at = ? WHERE id = ?").bind(now).bind(row.key_id).execute(pool).await?;
+    }
+    Ok(Some(crate::auth::Principal { user_id: row.user_id, target_name: row.target_name, roles: row.roles.0 }))
+}
