@@ -8,5 +8,4 @@ fn main() {
         let _ = std::fs::create_dir_all(&site);
     }
     println!("cargo:rerun-if-changed=../target/site");
-    println!("cargo:rerun-if-changed=migrations");
 }

@@ -4,7 +4,7 @@
 //! REST API.
 
 pub mod components;
-pub mod model;
+pub use outflow_model as model;
 pub mod pages;
 
 use leptos::prelude::*;

@@ -6,15 +6,10 @@ use axum::{
     http::{StatusCode, header, request::Parts},
 };
 
-use crate::{error::ApiError, state::AppState, store};
+pub use outflow_core::store::Principal;
+use outflow_core::store;
 
-/// The user an API request acts for.
-#[derive(Debug, Clone)]
-pub struct Principal {
-    pub user_id: i64,
-    pub target_name: String,
-    pub roles: Vec<String>,
-}
+use crate::{error::ApiError, state::AppState};
 
 impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;

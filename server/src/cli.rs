@@ -36,6 +36,10 @@ pub struct ServeArgs {
     /// API key for the first admin, used only while the database has no admin yet.
     #[arg(long, env = "OUTFLOW_BOOTSTRAP_API_KEY", hide_env_values = true)]
     pub bootstrap_api_key: Option<String>,
+
+    /// Install the example workflow (a form, two users with devices, a group) at start.
+    #[arg(long)]
+    pub example: bool,
 }
 
 impl ServeArgs {
@@ -48,6 +52,7 @@ impl ServeArgs {
             data_dir: self.data_dir,
             database_url,
             bootstrap_api_key: self.bootstrap_api_key.filter(|key| !key.trim().is_empty()),
+            install_example: self.example,
         }
     }
 }

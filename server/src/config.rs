@@ -8,4 +8,6 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub database_url: String,
     pub bootstrap_api_key: Option<String>,
+    /// Install the example workflow at start (skipped when it is there already).
+    pub install_example: bool,
 }

@@ -111,10 +111,11 @@ impl From<QueryRejection> for ApiError {
     }
 }
 
-impl From<crate::store::StoreError> for ApiError {
-    fn from(error: crate::store::StoreError) -> Self {
-        use crate::store::StoreError;
+impl From<outflow_core::store::StoreError> for ApiError {
+    fn from(error: outflow_core::store::StoreError) -> Self {
+        use outflow_core::store::StoreError;
         match error {
+            StoreError::Invalid { message, details } => Self::validation(message).with_details(details),
             StoreError::Conflict(message) => Self::conflict(message),
             StoreError::NotFound(message) => Self::not_found(message),
             other => Self::internal(other),
@@ -132,3 +133,13 @@ impl<T: Serialize> IntoResponse for ApiJson<T> {
         Json(self.0).into_response()
     }
 }
+
+/// `Path` whose rejections answer in the API's error shape.
+#[derive(Debug, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct ApiPath<T>(pub T);
+
+/// `Query` whose rejections answer in the API's error shape.
+#[derive(Debug, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct ApiQuery<T>(pub T);

@@ -1,18 +1,29 @@
 //! `outflow serve`: opens the store, runs migrations, bootstraps the first admin, builds
 //! the router with its HTTP layers, and serves until SIGTERM or Ctrl-C.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use axum::{Router, extract::DefaultBodyLimit, http::StatusCode};
-use tokio::net::TcpListener;
+use tokio::{net::TcpListener, sync::watch};
 use tower_http::{compression::CompressionLayer, timeout::TimeoutLayer, trace::TraceLayer};
 
-use crate::{config::Config, routes, state::AppState, store, web};
+use outflow_core::store;
+
+use crate::{
+    config::Config,
+    delivery::devices::Providers,
+    routes,
+    state::AppState,
+    web,
+    workers::{self, Wakeups},
+};
 
 /// Largest request body any route accepts; routes with bigger needs set their own.
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 /// No request may hold a connection longer than this.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long shutdown waits for workers to finish the deliveries they hold.
+const WORKER_DRAIN: Duration = Duration::from_secs(15);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -22,6 +33,8 @@ pub enum ServeError {
     Store(#[from] store::StoreError),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: std::net::SocketAddr, source: std::io::Error },
+    #[error("cannot build the HTTP client: {0}")]
+    Client(#[from] reqwest::Error),
     #[error("server failed: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -37,6 +50,13 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
             store::BootstrapOutcome::AdminAlreadyExists => tracing::debug!("an admin exists; bootstrap key ignored"),
         }
     }
+    if config.install_example {
+        match outflow_core::example::install_example(&pool).await {
+            Ok(workflow) => tracing::info!(workflow = %workflow.name, "installed the example workflow"),
+            Err(store::StoreError::Conflict(message)) => tracing::info!("{message}"),
+            Err(error) => return Err(error.into()),
+        }
+    }
     if !crate::assets::has_hydration_bundle() {
         tracing::warn!("this binary was built without the browser bundle: pages render but stay static; build with ./x");
     }
@@ -46,16 +66,33 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         .map_err(|source| ServeError::Bind { addr: config.addr, source })?;
     let local_addr = listener.local_addr()?;
     let leptos_options = web::leptos_options(local_addr);
-    let state = AppState { pool: pool.clone(), leptos_options };
+    let wakeups = Arc::new(Wakeups::default());
+    let (stop_workers, shutdown) = watch::channel(false);
+    let mut workers = workers::spawn(pool.clone(), Providers::standard(outbound_client()?), wakeups.clone(), shutdown);
+    let state = AppState { pool: pool.clone(), wakeups, leptos_options };
     let app = app(state);
 
     // Tests and scripts read this line to learn the port chosen for `--addr …:0`.
     println!("Outflow is listening on http://{local_addr}");
     tracing::info!(%local_addr, database = %config.database_url, "serving");
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    // Workers finish what they hold; anything unfinished is still in the database.
+    let _ = stop_workers.send(true);
+    if tokio::time::timeout(WORKER_DRAIN, async { while workers.join_next().await.is_some() {} }).await.is_err() {
+        tracing::warn!("workers did not finish within {} s; their claims will be retried after restart", WORKER_DRAIN.as_secs());
+    }
     pool.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The client for every outbound request: pooled connections, bounded connect time.
+fn outbound_client() -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .pool_idle_timeout(Duration::from_secs(90))
+        .user_agent(concat!("Outflow/", env!("CARGO_PKG_VERSION")))
+        .build()
 }
 
 /// The whole HTTP application: API, UI and assets behind the shared layers.

@@ -1,12 +1,18 @@
-//! What every handler can reach: the database pool and the UI's rendering options.
+//! What every handler can reach: the database pool, the worker wake-ups and the UI's
+//! rendering options.
+
+use std::sync::Arc;
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::SqlitePool;
 
+use crate::workers::Wakeups;
+
 #[derive(Clone)]
 pub struct AppState {
     pub pool: SqlitePool,
+    pub wakeups: Arc<Wakeups>,
     pub leptos_options: LeptosOptions,
 }
 

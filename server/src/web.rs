@@ -25,7 +25,7 @@ pub fn leptos_options(addr: std::net::SocketAddr) -> LeptosOptions {
 pub fn router(state: &AppState) -> Router<AppState> {
     let routes = generate_route_list(App);
     Router::<AppState>::new()
-        .leptos_routes(state, routes, {
+        .leptos_routes_with_context(state, routes, provide_server_context(state), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
@@ -37,6 +37,12 @@ async fn asset_or_not_found(State(state): State<AppState>, request: Request) -> 
         return response;
     }
     let options = state.leptos_options.clone();
-    let render = leptos_axum::render_app_to_stream(move || shell(options.clone()));
+    let render = leptos_axum::render_app_to_stream_with_context(provide_server_context(&state), move || shell(options.clone()));
     render(request).await.into_response()
+}
+
+/// What the UI's server functions find with `use_context` while rendering or answering.
+fn provide_server_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
+    let pool = state.pool.clone();
+    move || leptos::prelude::provide_context(pool.clone())
 }

@@ -14,6 +14,9 @@ use std::{
 
 use tempfile::TempDir;
 
+pub mod api;
+pub mod receiver;
+
 /// The API key of the admin every test server is bootstrapped with.
 pub const ADMIN_KEY: &str = "test-admin-key-0123456789abcdef";
 

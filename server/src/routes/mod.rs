@@ -2,8 +2,11 @@
 //! this module joins them, serves the OpenAPI document built from those same handlers and
 //! answers unknown API paths with a JSON 404.
 
+mod alerts;
+mod forms;
 mod health;
 mod openapi;
+mod people;
 mod workflows;
 
 use axum::{Router, routing::any};
@@ -23,7 +26,7 @@ struct ApiDoc;
 pub fn router() -> Router<AppState> {
     let (routes, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(health::router())
-        .nest("/api/v1", workflows::router())
+        .nest("/api/v1", OpenApiRouter::new().merge(workflows::router()).merge(forms::router()).merge(people::router()).merge(alerts::router()))
         .split_for_parts();
     routes
         .merge(openapi::router(document))

@@ -4,7 +4,8 @@
 use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 
-use super::{StoreResult, now_millis};
+use super::StoreResult;
+use crate::clock::now_millis;
 
 /// The login name of the admin created from `OUTFLOW_BOOTSTRAP_API_KEY`.
 pub const BOOTSTRAP_ADMIN: &str = "admin";
@@ -22,7 +23,7 @@ pub fn hash_api_key(key: &str) -> String {
 /// Creates the first admin with the given API key, unless an admin exists already.
 /// Runs in one transaction so two servers starting on one file cannot both create one.
 pub async fn bootstrap_admin(pool: &SqlitePool, api_key: &str) -> StoreResult<BootstrapOutcome> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::write_tx(pool).await?;
     let admins: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM users WHERE EXISTS (SELECT 1 FROM json_each(users.roles) WHERE value = 'admin')",
     )
@@ -50,6 +51,39 @@ pub async fn bootstrap_admin(pool: &SqlitePool, api_key: &str) -> StoreResult<Bo
     Ok(BootstrapOutcome::Created)
 }
 
+/// The user an API request or a UI action acts for.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user_id: i64,
+    pub target_name: String,
+    pub roles: Vec<String>,
+}
+
+impl Principal {
+    pub fn actor(&self) -> Actor {
+        Actor { user_id: self.user_id, target_name: self.target_name.clone() }
+    }
+}
+
+/// The user a change is recorded against (e.g. the `username` of a status event).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: i64,
+    pub target_name: String,
+}
+
+/// The oldest active admin: whom the UI acts as until sign-in exists.
+pub async fn first_admin(pool: &SqlitePool) -> StoreResult<Option<Actor>> {
+    let row: Option<(i64, String)> = sqlx::query_as(
+        "SELECT id, target_name FROM users
+         WHERE active = 1 AND EXISTS (SELECT 1 FROM json_each(users.roles) WHERE value = 'admin')
+         ORDER BY id LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|(user_id, target_name)| Actor { user_id, target_name }))
+}
+
 /// How stale `last_used_at` may get; refreshing it on every request would turn each read
 /// into a write.
 const LAST_USED_PRECISION_MS: i64 = 60_000;
@@ -64,7 +98,7 @@ struct PrincipalRow {
 }
 
 /// The active user owning an unrevoked API key, noting (coarsely) when the key was used.
-pub async fn principal_for_api_key(pool: &SqlitePool, key: &str) -> StoreResult<Option<crate::auth::Principal>> {
+pub async fn principal_for_api_key(pool: &SqlitePool, key: &str) -> StoreResult<Option<Principal>> {
     let row: Option<PrincipalRow> = sqlx::query_as(
         "SELECT k.id AS key_id, k.last_used_at, u.id AS user_id, u.target_name, u.roles
          FROM api_keys k JOIN users u ON u.id = k.user_id
@@ -78,5 +112,5 @@ pub async fn principal_for_api_key(pool: &SqlitePool, key: &str) -> StoreResult<
     if row.last_used_at.is_none_or(|used| now - used > LAST_USED_PRECISION_MS) {
         sqlx::query("UPDATE api_keys SET last_used_at = ? WHERE id = ?").bind(now).bind(row.key_id).execute(pool).await?;
     }
-    Ok(Some(crate::auth::Principal { user_id: row.user_id, target_name: row.target_name, roles: row.roles.0 }))
+    Ok(Some(Principal { user_id: row.user_id, target_name: row.target_name, roles: row.roles.0 }))
 }

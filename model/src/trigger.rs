@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// A kind of change in an alert's life that can start integrations and flows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Trigger {
     Status,

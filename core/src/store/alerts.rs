@@ -1,0 +1,510 @@
+//! Alerts (SPEC §1): starting one (validation, recipient resolution, notification fan-out,
+//! the `status` and `recipient_failure` events), reading and listing them, and status
+//! transitions. Each change and its trigger events commit in one transaction.
+
+use std::collections::HashSet;
+
+use outflow_model::{
+    alerts::{
+        Alert, AlertPage, AlertQuery, AlertResponse, AlertStatus, AlertSummary, Comment, CommentSource, DeliveryStatus,
+        NewAlert, Notification, Priority,
+    },
+    forms::{Form, PropertyDef, PropertyKind},
+    limits,
+    trigger::Trigger,
+};
+use serde_json::{Map, Value, json};
+use sqlx::{SqliteConnection, SqlitePool, types::Json};
+
+use super::{Actor, StoreError, StoreResult, events, from_json};
+use crate::{clock, ids::new_id};
+
+/// How many targeted names a `recipient_failure` payload lists (SPEC §3).
+const FAILURE_RECIPIENTS_LISTED: usize = 100;
+
+/// Starts an alert: checks it against its form, notifies its recipients' devices and
+/// records the `status` event (and `recipient_failure` when nobody can be reached).
+pub async fn create_alert(pool: &SqlitePool, actor: Option<&Actor>, input: &NewAlert) -> StoreResult<Alert> {
+    let form = super::get_form(pool, &input.form_id).await.map_err(|error| match error {
+        StoreError::NotFound(_) => StoreError::invalid(format!("There is no form with id \"{}\".", input.form_id)),
+        other => other,
+    })?;
+    let properties = checked_properties(&form, &input.properties)?;
+    let recipients = checked_recipients(&input.recipients)?;
+
+    let now = clock::now_millis();
+    let mut tx = super::write_tx(pool).await?;
+    let targets = resolve_recipients(&mut tx, &recipients).await?;
+    let alert_id: i64 = sqlx::query_scalar(
+        "INSERT INTO alerts (form_id, properties, recipients, priority, status, initiator_user_id, created_at, updated_at)
+         VALUES (?, ?, ?, ?, 'ACTIVE', ?, ?, ?) RETURNING event_identifier",
+    )
+    .bind(&form.id)
+    .bind(Json(&properties))
+    .bind(Json(&recipients))
+    .bind(input.priority.key())
+    .bind(actor.map(|actor| actor.user_id))
+    .bind(now)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+
+    let mut fanout = Fanout::default();
+    for target in &targets {
+        match target {
+            Target::User { id, .. } => fanout.notify_user(&mut tx, alert_id, *id, None, now).await?,
+            Target::Group { id, .. } => fanout.start_group(&mut tx, alert_id, *id, now).await?,
+        }
+    }
+    let status_fields = json!({ "status": "active", "username": actor.map(|actor| actor.target_name.clone()) });
+    events::record(&mut tx, alert_id, Trigger::Status, status_fields, now).await?;
+    if fanout.notifications == 0 {
+        let listed: Vec<&String> = recipients.iter().take(FAILURE_RECIPIENTS_LISTED).collect();
+        let fields = json!({
+            "failureType": fanout.failure_type(),
+            "recipients": listed,
+            "totalRecipients": recipients.len(),
+        });
+        events::record(&mut tx, alert_id, Trigger::RecipientFailure, fields, now).await?;
+    }
+    tx.commit().await?;
+    get_alert(pool, alert_id).await
+}
+
+/// Checks property values against the form; returns them normalised to their types.
+fn checked_properties(form: &Form, values: &Map<String, Value>) -> StoreResult<Map<String, Value>> {
+    let mut checked = Map::new();
+    for (name, value) in values {
+        let definition = form.properties.iter().find(|property| &property.name == name).ok_or_else(|| {
+            StoreError::Invalid {
+                message: format!("The form \"{}\" has no property \"{name}\".", form.name),
+                details: json!({ "property": name }),
+            }
+        })?;
+        if value.is_null() {
+            continue;
+        }
+        let normalised = normalised_value(definition, value).ok_or_else(|| StoreError::Invalid {
+            message: format!("The property \"{name}\" expects {}; got {value}.", expectation(definition)),
+            details: json!({ "property": name }),
+        })?;
+        checked.insert(name.clone(), normalised);
+    }
+    Ok(checked)
+}
+
+fn normalised_value(definition: &PropertyDef, value: &Value) -> Option<Value> {
+    match (definition.kind, value) {
+        (PropertyKind::Text, Value::String(text)) if text.chars().count() <= limits::TEXT_CHARS => Some(value.clone()),
+        (PropertyKind::Number, Value::Number(_)) => Some(value.clone()),
+        (PropertyKind::Number, Value::String(text)) => {
+            text.trim().parse::<f64>().ok().filter(|n| n.is_finite()).and_then(|_| serde_json::from_str(text.trim()).ok())
+        }
+        (PropertyKind::Boolean, Value::Bool(_)) => Some(value.clone()),
+        (PropertyKind::Boolean, Value::String(text)) => match text.as_str() {
+            "true" => Some(Value::Bool(true)),
+            "false" => Some(Value::Bool(false)),
+            _ => None,
+        },
+        (PropertyKind::List, Value::String(text)) if definition.values.contains(text) => Some(value.clone()),
+        _ => None,
+    }
+}
+
+fn expectation(definition: &PropertyDef) -> String {
+    match definition.kind {
+        PropertyKind::Text => format!("text of at most {} characters", limits::TEXT_CHARS),
+        PropertyKind::Number => "a number".into(),
+        PropertyKind::Boolean => "true or false".into(),
+        PropertyKind::List => format!("one of {}", definition.values.join(", ")),
+    }
+}
+
+fn checked_recipients(recipients: &[String]) -> StoreResult<Vec<String>> {
+    let mut seen = HashSet::new();
+    let unique: Vec<String> =
+        recipients.iter().map(|name| name.trim().to_string()).filter(|name| seen.insert(name.clone())).collect();
+    if unique.is_empty() || unique.iter().any(String::is_empty) {
+        return Err(StoreError::invalid("An alert needs at least one recipient (a user's or group's targetName)."));
+    }
+    if unique.len() > limits::RECIPIENTS {
+        return Err(StoreError::invalid(format!("An alert names at most {} recipients.", limits::RECIPIENTS)));
+    }
+    Ok(unique)
+}
+
+enum Target {
+    User { id: i64 },
+    Group { id: i64 },
+}
+
+/// Resolves targetNames to users and groups, naming every unknown one.
+async fn resolve_recipients(conn: &mut SqliteConnection, recipients: &[String]) -> StoreResult<Vec<Target>> {
+    let mut targets = Vec::with_capacity(recipients.len());
+    let mut unknown = Vec::new();
+    for name in recipients {
+        let user: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE target_name = ?").bind(name).fetch_optional(&mut *conn).await?;
+        if let Some(id) = user {
+            targets.push(Target::User { id });
+            continue;
+        }
+        let group: Option<i64> = sqlx::query_scalar("SELECT id FROM groups WHERE target_name = ?").bind(name).fetch_optional(&mut *conn).await?;
+        match group {
+            Some(id) => targets.push(Target::Group { id }),
+            None => unknown.push(name.clone()),
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(StoreError::Invalid {
+            message: format!("Unknown recipients: {}.", unknown.join(", ")),
+            details: json!({ "unknownRecipients": unknown }),
+        });
+    }
+    Ok(targets)
+}
+
+/// Why a targeted recipient could not be notified.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Unreachable {
+    Inactive,
+    NoDevices,
+    NoOnCallMember,
+}
+
+/// Creates notifications for an alert's recipients and remembers why any were unreachable.
+#[derive(Default)]
+pub(crate) struct Fanout {
+    pub(crate) notifications: usize,
+    notified: HashSet<(i64, String)>,
+    unreachable: Vec<Unreachable>,
+}
+
+impl Fanout {
+    /// Notifies every active device of an active user; returns how many notifications were made.
+    pub(crate) async fn notify_user(
+        &mut self,
+        conn: &mut SqliteConnection,
+        alert_id: i64,
+        user_id: i64,
+        group_id: Option<i64>,
+        now: i64,
+    ) -> StoreResult<()> {
+        let active: bool = sqlx::query_scalar("SELECT active FROM users WHERE id = ?").bind(user_id).fetch_one(&mut *conn).await?;
+        if !active {
+            self.unreachable.push(Unreachable::Inactive);
+            return Ok(());
+        }
+        let devices: Vec<(String, String, i64)> =
+            sqlx::query_as("SELECT id, name, delay_seconds FROM devices WHERE user_id = ? AND active = 1 ORDER BY created_at, id")
+                .bind(user_id)
+                .fetch_all(&mut *conn)
+                .await?;
+        if devices.is_empty() {
+            self.unreachable.push(Unreachable::NoDevices);
+            return Ok(());
+        }
+        for (device_id, device_name, delay_seconds) in devices {
+            if !self.notified.insert((user_id, device_id.clone())) {
+                continue;
+            }
+            sqlx::query(
+                "INSERT INTO notifications (id, alert_id, user_id, device_id, device_name, group_id, status, due_at, created_at)
+                 VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+            )
+            .bind(new_id("nt"))
+            .bind(alert_id)
+            .bind(user_id)
+            .bind(&device_id)
+            .bind(&device_name)
+            .bind(group_id)
+            .bind(now + delay_seconds * 1000)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+            self.notifications += 1;
+        }
+        Ok(())
+    }
+
+    /// Notifies a group's first reachable member and schedules its escalation.
+    async fn start_group(&mut self, conn: &mut SqliteConnection, alert_id: i64, group_id: i64, now: i64) -> StoreResult<()> {
+        let (active, escalation_seconds): (bool, i64) =
+            sqlx::query_as("SELECT active, escalation_seconds FROM groups WHERE id = ?").bind(group_id).fetch_one(&mut *conn).await?;
+        if !active {
+            self.unreachable.push(Unreachable::Inactive);
+            return Ok(());
+        }
+        let Some(member) = next_reachable_member(conn, group_id, None).await? else {
+            self.unreachable.push(Unreachable::NoOnCallMember);
+            return Ok(());
+        };
+        self.notify_user(conn, alert_id, member.user_id, Some(group_id), now).await?;
+        let has_next = next_reachable_member(conn, group_id, Some(member.position)).await?.is_some();
+        sqlx::query("INSERT INTO alert_groups (alert_id, group_id, position, escalate_at) VALUES (?, ?, ?, ?)")
+            .bind(alert_id)
+            .bind(group_id)
+            .bind(member.position)
+            .bind(has_next.then_some(now + escalation_seconds * 1000))
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    fn failure_type(&self) -> &'static str {
+        let first = self.unreachable.first().copied();
+        let all_same = self.unreachable.iter().all(|reason| Some(*reason) == first);
+        match first {
+            Some(Unreachable::Inactive) if all_same => "INACTIVE_RECIPIENTS",
+            Some(Unreachable::NoDevices) if all_same => "NO_DEVICES",
+            Some(Unreachable::NoOnCallMember) if all_same => "NO_ON_CALL_MEMBERS",
+            _ => "NO_REACHABLE_RECIPIENTS",
+        }
+    }
+}
+
+pub(crate) struct Member {
+    pub(crate) position: i64,
+    pub(crate) user_id: i64,
+    pub(crate) target_name: String,
+}
+
+/// The first member after `after` (or from the start) who is active and has an active device.
+pub(crate) async fn next_reachable_member(
+    conn: &mut SqliteConnection,
+    group_id: i64,
+    after: Option<i64>,
+) -> StoreResult<Option<Member>> {
+    let row: Option<(i64, i64, String)> = sqlx::query_as(
+        "SELECT m.position, u.id, u.target_name FROM group_members m JOIN users u ON u.id = m.user_id
+         WHERE m.group_id = ? AND m.position > ? AND u.active = 1
+           AND EXISTS (SELECT 1 FROM devices d WHERE d.user_id = u.id AND d.active = 1)
+         ORDER BY m.position LIMIT 1",
+    )
+    .bind(group_id)
+    .bind(after.unwrap_or(-1))
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(position, user_id, target_name)| Member { position, user_id, target_name }))
+}
+
+/// Moves an alert to a new status (SPEC §1 transitions) and records the `status` event.
+pub async fn change_status(pool: &SqlitePool, actor: Option<&Actor>, alert_id: i64, next: AlertStatus) -> StoreResult<Alert> {
+    let mut tx = super::write_tx(pool).await?;
+    set_status(&mut tx, actor, alert_id, next).await?;
+    tx.commit().await?;
+    get_alert(pool, alert_id).await
+}
+
+/// The transition itself, inside a caller's transaction (responses can end an alert too).
+pub(crate) async fn set_status(conn: &mut SqliteConnection, actor: Option<&Actor>, alert_id: i64, next: AlertStatus) -> StoreResult<()> {
+    let current = status_of(conn, alert_id).await?;
+    if !current.can_become(next) {
+        return Err(StoreError::Conflict(format!(
+            "Alert {alert_id} is {} and cannot become {}.",
+            current.key(),
+            next.key()
+        )));
+    }
+    let now = clock::now_millis();
+    sqlx::query("UPDATE alerts SET status = ?, updated_at = ? WHERE event_identifier = ?")
+        .bind(next.key())
+        .bind(now)
+        .bind(alert_id)
+        .execute(&mut *conn)
+        .await?;
+    if next == AlertStatus::Terminated {
+        sqlx::query("UPDATE notifications SET status = 'cancelled', message = 'Alert terminated before delivery', completed_at = ? WHERE alert_id = ? AND status = 'pending'")
+            .bind(now)
+            .bind(alert_id)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("UPDATE alert_groups SET escalate_at = NULL WHERE alert_id = ?").bind(alert_id).execute(&mut *conn).await?;
+    }
+    let fields = json!({ "status": next.payload_key(), "username": actor.map(|actor| actor.target_name.clone()) });
+    events::record(conn, alert_id, Trigger::Status, fields, now).await?;
+    Ok(())
+}
+
+pub(crate) async fn status_of(conn: &mut SqliteConnection, alert_id: i64) -> StoreResult<AlertStatus> {
+    let status: Option<String> =
+        sqlx::query_scalar("SELECT status FROM alerts WHERE event_identifier = ?").bind(alert_id).fetch_optional(conn).await?;
+    let status = status.ok_or_else(|| StoreError::NotFound(format!("No alert with eventIdentifier {alert_id}.")))?;
+    AlertStatus::from_key(&status).ok_or_else(|| StoreError::Corrupt(format!("alert status {status}")))
+}
+
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    event_identifier: i64,
+    form_id: String,
+    form_name: String,
+    status: String,
+    priority: String,
+    properties: String,
+    recipients: String,
+    initiator: Option<String>,
+    assignee: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+const SELECT_SUMMARY: &str = "SELECT a.event_identifier, a.form_id, f.name AS form_name, a.status, a.priority, a.properties,
+        a.recipients, i.target_name AS initiator, s.target_name AS assignee, a.created_at, a.updated_at
+    FROM alerts a JOIN forms f ON f.id = a.form_id
+    LEFT JOIN users i ON i.id = a.initiator_user_id LEFT JOIN users s ON s.id = a.assignee_user_id";
+
+impl TryFrom<SummaryRow> for AlertSummary {
+    type Error = StoreError;
+
+    fn try_from(row: SummaryRow) -> StoreResult<AlertSummary> {
+        Ok(AlertSummary {
+            event_identifier: row.event_identifier,
+            form_id: row.form_id,
+            form_name: row.form_name,
+            status: AlertStatus::from_key(&row.status).ok_or_else(|| StoreError::Corrupt(format!("alert status {}", row.status)))?,
+            priority: Priority::from_key(&row.priority).unwrap_or_default(),
+            properties: from_json("alerts.properties", &row.properties)?,
+            recipients: from_json("alerts.recipients", &row.recipients)?,
+            initiator: row.initiator,
+            assignee: row.assignee,
+            created_at: clock::rfc3339(row.created_at),
+            updated_at: clock::rfc3339(row.updated_at),
+        })
+    }
+}
+
+pub async fn get_alert(pool: &SqlitePool, alert_id: i64) -> StoreResult<Alert> {
+    let row: Option<SummaryRow> =
+        sqlx::query_as(&format!("{SELECT_SUMMARY} WHERE a.event_identifier = ?")).bind(alert_id).fetch_optional(pool).await?;
+    let summary: AlertSummary =
+        row.ok_or_else(|| StoreError::NotFound(format!("No alert with eventIdentifier {alert_id}.")))?.try_into()?;
+    Ok(Alert {
+        summary,
+        notifications: notifications_of(pool, alert_id).await?,
+        responses: responses_of(pool, alert_id).await?,
+        comments: comments_of(pool, alert_id).await?,
+        timeline: events::timeline(pool, alert_id).await?,
+    })
+}
+
+async fn notifications_of(pool: &SqlitePool, alert_id: i64) -> StoreResult<Vec<Notification>> {
+    let rows: Vec<(String, String, String, String, String, Option<String>, i64, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT n.id, u.target_name, n.device_name, n.device_id, n.status, n.message, n.created_at, n.due_at, n.completed_at
+         FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.alert_id = ? ORDER BY n.created_at, n.id",
+    )
+    .bind(alert_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, recipient, device, device_id, status, message, created_at, due_at, completed_at)| Notification {
+            id,
+            recipient,
+            device,
+            device_id,
+            status: match status.as_str() {
+                "delivered" => DeliveryStatus::Delivered,
+                "failed" => DeliveryStatus::Failed,
+                "cancelled" => DeliveryStatus::Cancelled,
+                _ => DeliveryStatus::Pending,
+            },
+            message,
+            created_at: clock::rfc3339(created_at),
+            due_at: clock::rfc3339(due_at),
+            completed_at: completed_at.map(clock::rfc3339),
+        })
+        .collect())
+}
+
+async fn responses_of(pool: &SqlitePool, alert_id: i64) -> StoreResult<Vec<AlertResponse>> {
+    let rows: Vec<(String, Option<String>, String, Option<String>, i64)> = sqlx::query_as(
+        "SELECT u.target_name, r.device_name, r.choice, r.annotation, r.created_at
+         FROM responses r JOIN users u ON u.id = r.user_id WHERE r.alert_id = ? ORDER BY r.id",
+    )
+    .bind(alert_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(recipient, device, response, annotation, created_at)| AlertResponse {
+            recipient,
+            device,
+            response,
+            annotation,
+            created_at: clock::rfc3339(created_at),
+        })
+        .collect())
+}
+
+async fn comments_of(pool: &SqlitePool, alert_id: i64) -> StoreResult<Vec<Comment>> {
+    let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+        "SELECT u.target_name, c.text, c.source, c.created_at FROM comments c JOIN users u ON u.id = c.author_user_id
+         WHERE c.alert_id = ? ORDER BY c.id",
+    )
+    .bind(alert_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(author, comment, source, created_at)| Comment {
+            author,
+            comment,
+            source: CommentSource::from_key(&source).unwrap_or_default(),
+            created_at: clock::rfc3339(created_at),
+        })
+        .collect())
+}
+
+/// Lists alerts, newest first, with the query's filters and paging.
+pub async fn list_alerts(pool: &SqlitePool, query: &AlertQuery) -> StoreResult<AlertPage> {
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(StoreError::invalid("limit must be between 1 and 200."));
+    }
+    let offset = query.offset.unwrap_or(0);
+    let time = |name: &str, value: &Option<String>| -> StoreResult<Option<i64>> {
+        value
+            .as_deref()
+            .map(|text| clock::parse_rfc3339(text).ok_or_else(|| StoreError::invalid(format!("{name} must be an RFC 3339 time, e.g. 2026-11-28T09:00:00Z."))))
+            .transpose()
+    };
+    let since = time("since", &query.since)?;
+    let until = time("until", &query.until)?;
+    let property = query
+        .property
+        .as_deref()
+        .map(|filter| {
+            filter
+                .split_once('=')
+                .map(|(name, value)| (format!("$.\"{}\"", name.replace('"', "")), value.to_string()))
+                .ok_or_else(|| StoreError::invalid("property must look like name=value."))
+        })
+        .transpose()?;
+
+    let filter = "WHERE (?1 IS NULL OR a.status = ?1) AND (?2 IS NULL OR a.form_id = ?2)
+        AND (?3 IS NULL OR CAST(json_extract(a.properties, ?3) AS TEXT) = ?4)
+        AND (?5 IS NULL OR a.created_at >= ?5) AND (?6 IS NULL OR a.created_at < ?6)";
+    let (path, value) = property.unzip();
+    let status = query.status.map(|status| status.key());
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM alerts a {filter}"))
+        .bind(status)
+        .bind(&query.form_id)
+        .bind(&path)
+        .bind(&value)
+        .bind(since)
+        .bind(until)
+        .fetch_one(pool)
+        .await?;
+    let rows: Vec<SummaryRow> = sqlx::query_as(&format!("{SELECT_SUMMARY} {filter} ORDER BY a.event_identifier DESC LIMIT ?7 OFFSET ?8"))
+        .bind(status)
+        .bind(&query.form_id)
+        .bind(&path)
+        .bind(&value)
+        .bind(since)
+        .bind(until)
+        .bind(i64::from(limit))
+        .bind(i64::from(offset))
+        .fetch_all(pool)
+        .await?;
+    let items = rows.into_iter().map(AlertSummary::try_from).collect::<StoreResult<_>>()?;
+    Ok(AlertPage { items, total, limit, offset })
+}

@@ -1,0 +1,127 @@
+//! Forms (SPEC §1): a workflow's alert templates. Properties and response options are kept
+//! as JSON columns; they are always read and written whole.
+
+use std::collections::HashSet;
+
+use outflow_model::{
+    forms::{Form, NewForm, PropertyKind},
+    limits,
+};
+use sqlx::SqlitePool;
+
+use super::{StoreError, StoreResult, checked_name, conflict_on_unique, from_json, to_json};
+use crate::{clock, ids::new_id};
+
+#[derive(sqlx::FromRow)]
+struct FormRow {
+    id: String,
+    workflow_id: String,
+    name: String,
+    enabled: bool,
+    properties: String,
+    responses: String,
+}
+
+impl TryFrom<FormRow> for Form {
+    type Error = StoreError;
+
+    fn try_from(row: FormRow) -> StoreResult<Form> {
+        Ok(Form {
+            id: row.id,
+            workflow_id: row.workflow_id,
+            name: row.name,
+            enabled: row.enabled,
+            properties: from_json("forms.properties", &row.properties)?,
+            responses: from_json("forms.responses", &row.responses)?,
+        })
+    }
+}
+
+const SELECT_FORM: &str = "SELECT id, workflow_id, name, enabled, properties, responses FROM forms";
+
+/// Checks a form definition and returns it cleaned (names trimmed).
+fn checked_form(input: &NewForm) -> StoreResult<NewForm> {
+    let mut form = input.clone();
+    form.name = checked_name("A form name", &input.name)?.to_string();
+    if form.properties.len() > limits::FORM_ITEMS || form.responses.len() > limits::FORM_ITEMS {
+        return Err(StoreError::invalid(format!("A form holds at most {} properties and {} responses.", limits::FORM_ITEMS, limits::FORM_ITEMS)));
+    }
+    let mut seen = HashSet::new();
+    for property in &mut form.properties {
+        property.name = checked_name("A property name", &property.name)?.to_string();
+        if !seen.insert(property.name.to_lowercase()) {
+            return Err(StoreError::invalid(format!("The property \"{}\" appears twice.", property.name)));
+        }
+        match property.kind {
+            PropertyKind::List if property.values.is_empty() => {
+                return Err(StoreError::invalid(format!("The list property \"{}\" needs at least one value.", property.name)));
+            }
+            PropertyKind::List => {}
+            _ => property.values.clear(),
+        }
+    }
+    let mut choices = HashSet::new();
+    for option in &mut form.responses {
+        option.choice = checked_name("A response choice", &option.choice)?.to_string();
+        if !choices.insert(option.choice.to_lowercase()) {
+            return Err(StoreError::invalid(format!("The response choice \"{}\" appears twice.", option.choice)));
+        }
+    }
+    Ok(form)
+}
+
+pub async fn create_form(pool: &SqlitePool, workflow_id: &str, input: &NewForm) -> StoreResult<Form> {
+    let form = checked_form(input)?;
+    super::get_workflow(pool, workflow_id).await?;
+    let id = new_id("fm");
+    let now = clock::now_millis();
+    sqlx::query(
+        "INSERT INTO forms (id, workflow_id, name, enabled, properties, responses, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&id)
+    .bind(workflow_id)
+    .bind(&form.name)
+    .bind(form.enabled)
+    .bind(to_json(&form.properties))
+    .bind(to_json(&form.responses))
+    .bind(now)
+    .bind(now)
+    .execute(pool)
+    .await
+    .map_err(conflict_on_unique(|| format!("This workflow already has a form named \"{}\".", form.name)))?;
+    get_form(pool, &id).await
+}
+
+/// Replaces a form's name, enabled flag, properties and responses.
+pub async fn update_form(pool: &SqlitePool, id: &str, input: &NewForm) -> StoreResult<Form> {
+    let form = checked_form(input)?;
+    let updated = sqlx::query(
+        "UPDATE forms SET name = ?, enabled = ?, properties = ?, responses = ?, updated_at = ? WHERE id = ?",
+    )
+    .bind(&form.name)
+    .bind(form.enabled)
+    .bind(to_json(&form.properties))
+    .bind(to_json(&form.responses))
+    .bind(clock::now_millis())
+    .bind(id)
+    .execute(pool)
+    .await
+    .map_err(conflict_on_unique(|| format!("This workflow already has a form named \"{}\".", form.name)))?;
+    if updated.rows_affected() == 0 {
+        return Err(StoreError::NotFound(format!("No form with id {id}.")));
+    }
+    get_form(pool, id).await
+}
+
+pub async fn get_form(pool: &SqlitePool, id: &str) -> StoreResult<Form> {
+    let row: Option<FormRow> = sqlx::query_as(&format!("{SELECT_FORM} WHERE id = ?")).bind(id).fetch_optional(pool).await?;
+    row.ok_or_else(|| StoreError::NotFound(format!("No form with id {id}.")))?.try_into()
+}
+
+pub async fn list_forms(pool: &SqlitePool, workflow_id: &str) -> StoreResult<Vec<Form>> {
+    super::get_workflow(pool, workflow_id).await?;
+    let rows: Vec<FormRow> =
+        sqlx::query_as(&format!("{SELECT_FORM} WHERE workflow_id = ? ORDER BY name")).bind(workflow_id).fetch_all(pool).await?;
+    rows.into_iter().map(Form::try_from).collect()
+}

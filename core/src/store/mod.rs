@@ -1,0 +1,127 @@
+//! The only place that speaks SQL. Opens the SQLite pool, runs the embedded migrations and
+//! offers typed functions to the rest of Outflow; row structs never leave this module.
+//! Keeping SQL here is what lets a PostgreSQL backend be added without touching routes.
+
+mod alerts;
+mod delivery;
+mod escalation;
+mod events;
+mod forms;
+mod interactions;
+mod people;
+mod principals;
+mod workflows;
+
+use std::{str::FromStr, time::Duration};
+
+use serde_json::Value;
+use sqlx::{
+    SqlitePool,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+
+pub use alerts::{create_alert, get_alert, list_alerts, change_status};
+pub use delivery::{DeliveryJob, DeliveryResult, claim_due_notifications, record_delivery};
+pub use escalation::{escalate_manually, fire_due_escalations, next_escalation_due};
+pub use forms::{create_form, get_form, list_forms, update_form};
+pub use interactions::{add_comment, add_response};
+pub use people::{
+    add_device, create_group, create_user, delete_device, get_group, get_user, list_groups, list_users, update_device,
+    update_group, update_user,
+};
+pub use principals::{Actor, BootstrapOutcome, Principal, bootstrap_admin, first_admin, principal_for_api_key};
+pub use workflows::{create_workflow, get_workflow, list_workflows};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The input breaks a rule; nothing was written.
+    #[error("{message}")]
+    Invalid { message: String, details: Value },
+    /// The change clashes with what exists (a duplicate name, an illegal transition).
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    pub fn invalid(message: impl Into<String>) -> Self {
+        StoreError::Invalid { message: message.into(), details: Value::Null }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Opens (creating if needed) the database with the settings every connection shares:
+/// WAL so readers never block the writer, a busy timeout instead of instant lock errors,
+/// and foreign keys enforced. `synchronous = NORMAL` in WAL mode survives process crashes;
+/// only a power loss can drop the last commits.
+pub async fn connect(database_url: &str) -> StoreResult<SqlitePool> {
+    let options = SqliteConnectOptions::from_str(database_url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(5))
+        .foreign_keys(true);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await?;
+    Ok(pool)
+}
+
+/// Applies the migrations embedded in the binary; already-applied ones are skipped.
+pub async fn migrate(pool: &SqlitePool) -> StoreResult<()> {
+    sqlx::migrate!("./migrations").run(pool).await?;
+    Ok(())
+}
+
+/// Answers whether the database takes a query, for `/healthz`.
+pub async fn ping(pool: &SqlitePool) -> StoreResult<()> {
+    sqlx::query("SELECT 1").execute(pool).await?;
+    Ok(())
+}
+
+/// Whether an insert or update broke a UNIQUE constraint (answered as 409, not 500).
+pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+/// Turns a unique-constraint failure into a conflict with the given message.
+pub(crate) fn conflict_on_unique(message: impl FnOnce() -> String) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |error| if is_unique_violation(&error) { StoreError::Conflict(message()) } else { error.into() }
+}
+
+/// Checks a name: trimmed, 1 to `NAME_CHARS` characters. Returns the trimmed name.
+pub(crate) fn checked_name<'a>(what: &str, name: &'a str) -> StoreResult<&'a str> {
+    let name = name.trim();
+    let limit = outflow_model::limits::NAME_CHARS;
+    if name.is_empty() || name.chars().count() > limit {
+        return Err(StoreError::invalid(format!("{what} needs 1 to {limit} characters.")));
+    }
+    Ok(name)
+}
+
+/// Reads a JSON column into its type; a failure means the database holds bad data.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(column: &str, text: &str) -> StoreResult<T> {
+    serde_json::from_str(text).map_err(|error| StoreError::Corrupt(format!("{column}: {error}")))
+}
+
+/// Writes a value as a JSON column.
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
+    // Serialising model types (maps with string keys, plain structs) cannot fail.
+    serde_json::to_string(value).unwrap_or_else(|_| "null".into())
+}
+
+/// Starts a transaction that writes. `BEGIN IMMEDIATE` takes the write lock up front, so a
+/// concurrent writer makes it wait (busy timeout) instead of failing at its first write.
+pub(crate) async fn write_tx(pool: &SqlitePool) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
+    Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
+}

@@ -1,0 +1,48 @@
+//! Background work that runs beside the HTTP server: delivering notifications and firing
+//! group escalations. Workers take their work from the database, so a restart loses nothing;
+//! `Wakeups` lets a handler cut a worker's sleep short after it wrote new work.
+
+mod escalations;
+mod notifications;
+
+use std::sync::Arc;
+
+use outflow_core::Pool;
+use tokio::{sync::{Notify, watch}, task::JoinSet};
+
+use crate::delivery::devices::Providers;
+
+/// Nudges for sleeping workers.
+#[derive(Default)]
+pub struct Wakeups {
+    pub notifications: Notify,
+    pub escalations: Notify,
+}
+
+impl Wakeups {
+    /// After any change that may have created notifications or escalation timers.
+    pub fn alert_changed(&self) {
+        self.notifications.notify_one();
+        self.escalations.notify_one();
+    }
+}
+
+/// Starts every worker; they stop once `shutdown` turns true.
+pub fn spawn(pool: Pool, providers: Providers, wakeups: Arc<Wakeups>, shutdown: watch::Receiver<bool>) -> JoinSet<()> {
+    let mut workers = JoinSet::new();
+    workers.spawn(notifications::run(pool.clone(), providers, wakeups.clone(), shutdown.clone()));
+    workers.spawn(escalations::run(pool, wakeups, shutdown));
+    workers
+}
+
+/// Sleeps until woken, the timeout passes, or shutdown; returns false on shutdown.
+async fn pause(wake: &Notify, timeout: std::time::Duration, shutdown: &mut watch::Receiver<bool>) -> bool {
+    if *shutdown.borrow() {
+        return false;
+    }
+    tokio::select! {
+        () = wake.notified() => true,
+        () = tokio::time::sleep(timeout) => true,
+        _ = shutdown.changed() => !*shutdown.borrow(),
+    }
+}

@@ -1,0 +1,43 @@
+//! The delivery worker: claims due notifications in batches, delivers them concurrently
+//! through the device providers, and records each result with its `delivery` event.
+
+use std::{sync::Arc, time::Duration};
+
+use futures::future::join_all;
+use outflow_core::{Pool, clock, store};
+use tokio::sync::watch;
+
+use super::{Wakeups, pause};
+use crate::delivery::devices::Providers;
+
+/// Notifications claimed per round; they are delivered concurrently.
+const BATCH: i64 = 64;
+/// Longest sleep between rounds when nobody wakes the worker (device delays end unannounced).
+const IDLE_POLL: Duration = Duration::from_millis(250);
+
+pub async fn run(pool: Pool, providers: Providers, wakeups: Arc<Wakeups>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        let claimed = match store::claim_due_notifications(&pool, clock::now_millis(), BATCH).await {
+            Ok(jobs) => jobs,
+            Err(error) => {
+                tracing::error!(%error, "cannot claim notifications");
+                Vec::new()
+            }
+        };
+        let full_batch = claimed.len() as i64 == BATCH;
+        let deliveries = claimed.iter().map(|job| async {
+            let result = providers.deliver(job).await;
+            tracing::debug!(alert_id = job.alert_id, notification = %job.notification_id, ?result, "delivered");
+            if let Err(error) = store::record_delivery(&pool, job, &result).await {
+                tracing::error!(alert_id = job.alert_id, %error, "cannot record a delivery; it will be retried after its lease");
+            }
+        });
+        join_all(deliveries).await;
+        if full_batch && !*shutdown.borrow() {
+            continue;
+        }
+        if !pause(&wakeups.notifications, IDLE_POLL, &mut shutdown).await {
+            return;
+        }
+    }
+}

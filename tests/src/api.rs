@@ -1,0 +1,73 @@
+//! Small helpers for talking to the API in tests: JSON calls that return status and body,
+//! and waiting for something the server does in the background.
+
+use std::{future::Future, time::Duration};
+
+use serde_json::Value;
+
+use crate::{TestServer, admin_client};
+
+/// An admin client bound to one server.
+pub struct Api<'a> {
+    server: &'a TestServer,
+    client: reqwest::Client,
+}
+
+impl<'a> Api<'a> {
+    pub fn new(server: &'a TestServer) -> Api<'a> {
+        Api { server, client: admin_client() }
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        answer(self.client.get(self.server.url(path)).send().await).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        answer(self.client.post(self.server.url(path)).json(&body).send().await).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> (u16, Value) {
+        answer(self.client.patch(self.server.url(path)).json(&body).send().await).await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> (u16, Value) {
+        answer(self.client.put(self.server.url(path)).json(&body).send().await).await
+    }
+
+    /// POSTs and insists on the expected status, returning the body.
+    pub async fn post_ok(&self, path: &str, body: Value, expected: u16) -> Value {
+        let (status, answer) = self.post(path, body).await;
+        assert_eq!(status, expected, "POST {path}: {answer}");
+        answer
+    }
+
+    /// The alert's timeline events of one trigger, oldest first.
+    pub async fn events(&self, alert: i64, trigger: &str) -> Vec<Value> {
+        let (_, alert) = self.get(&format!("/api/v1/alerts/{alert}")).await;
+        alert["timeline"].as_array().cloned().unwrap_or_default().into_iter().filter(|event| event["trigger"] == trigger).collect()
+    }
+}
+
+async fn answer(response: reqwest::Result<reqwest::Response>) -> (u16, Value) {
+    let response = response.expect("the server answers");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Polls `check` until it returns `Some` or `timeout` passes.
+pub async fn eventually<T, F, Fut>(timeout: Duration, mut check: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return Some(value);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -1,0 +1,66 @@
+//! A real HTTP receiver on 127.0.0.1 that records every request it gets and answers with
+//! a status the test chooses, standing in for a webhook device or integration endpoint.
+
+use std::sync::{Arc, Mutex};
+
+use axum::{
+    Router,
+    body::Bytes,
+    extract::State,
+    http::{HeaderMap, Method, StatusCode, Uri},
+};
+use serde_json::Value;
+
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub method: String,
+    pub path: String,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+#[derive(Default)]
+struct Inner {
+    received: Vec<Received>,
+    status: u16,
+}
+
+/// Records requests; answers 200 until told otherwise.
+#[derive(Clone)]
+pub struct Receiver {
+    inner: Arc<Mutex<Inner>>,
+    pub base_url: String,
+}
+
+impl Receiver {
+    pub async fn start() -> Receiver {
+        let inner = Arc::new(Mutex::new(Inner { received: Vec::new(), status: 200 }));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port is free");
+        let base_url = format!("http://{}", listener.local_addr().expect("bound"));
+        let app = Router::new().fallback(record).with_state(inner.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Receiver { inner, base_url }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    /// Every later request is answered with this status.
+    pub fn answer_with(&self, status: u16) {
+        self.inner.lock().expect("not poisoned").status = status;
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.inner.lock().expect("not poisoned").received.clone()
+    }
+}
+
+async fn record(State(inner): State<Arc<Mutex<Inner>>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> StatusCode {
+    let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let mut inner = inner.lock().expect("not poisoned");
+    inner.received.push(Received { method: method.to_string(), path: uri.path().to_string(), headers, body });
+    StatusCode::from_u16(inner.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
