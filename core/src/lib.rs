@@ -4,8 +4,11 @@
 //! both call these functions, so the two can never disagree.
 
 pub mod clock;
+pub mod default_scripts;
 pub mod example;
 pub mod ids;
+pub mod payload;
+pub mod secrets;
 pub mod store;
 
 /// The database handle every store function takes.

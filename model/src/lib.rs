@@ -3,8 +3,11 @@
 //! database or the network. Field names are camelCase on the wire (SPEC §7).
 
 pub mod alerts;
+pub mod endpoints;
 pub mod forms;
+pub mod integrations;
 pub mod people;
+pub mod runs;
 pub mod trigger;
 pub mod workflows;
 

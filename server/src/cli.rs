@@ -1,10 +1,17 @@
 //! The command line of the `outflow` binary (SPEC §8). Each flag has an environment twin.
 
-use std::{net::SocketAddr, path::PathBuf};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::Config;
+use crate::{
+    config::Config,
+    delivery::{retry::RetrySchedule, script::Limits},
+};
+
+fn parse_schedule(text: &str) -> Result<RetrySchedule, String> {
+    RetrySchedule::parse(text)
+}
 
 #[derive(Debug, Parser)]
 #[command(name = "outflow", version, about = "Turns incident-alert activity into automation.")]
@@ -37,6 +44,27 @@ pub struct ServeArgs {
     #[arg(long, env = "OUTFLOW_BOOTSTRAP_API_KEY", hide_env_values = true)]
     pub bootstrap_api_key: Option<String>,
 
+    /// Key for stored secrets: 32 bytes as base64 or hex. Without it a key file is created
+    /// in the data folder (owner-only permissions) on first start.
+    #[arg(long, env = "OUTFLOW_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+
+    /// Waits before each webhook retry, e.g. `5s,5m,30m,2h,5h,10h` (units ms, s, m, h).
+    #[arg(long, env = "OUTFLOW_RETRY_SCHEDULE", default_value = "5s,5m,30m,2h,5h,10h", value_parser = parse_schedule)]
+    pub retry_schedule: RetrySchedule,
+
+    /// How long one webhook attempt may take, in milliseconds.
+    #[arg(long, env = "OUTFLOW_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000)]
+    pub webhook_timeout_ms: u64,
+
+    /// Wall-time limit of one script run, in milliseconds.
+    #[arg(long, env = "OUTFLOW_SCRIPT_TIMEOUT_MS", default_value_t = 60_000)]
+    pub script_timeout_ms: u64,
+
+    /// Memory limit of one script run, in MiB.
+    #[arg(long, env = "OUTFLOW_SCRIPT_MEMORY_MB", default_value_t = 64)]
+    pub script_memory_mb: usize,
+
     /// Install the example workflow (a form, two users with devices, a group) at start.
     #[arg(long)]
     pub example: bool,
@@ -53,6 +81,13 @@ impl ServeArgs {
             database_url,
             bootstrap_api_key: self.bootstrap_api_key.filter(|key| !key.trim().is_empty()),
             install_example: self.example,
+            secret_key: self.secret_key.filter(|key| !key.trim().is_empty()),
+            retry_schedule: self.retry_schedule,
+            webhook_timeout: Duration::from_millis(self.webhook_timeout_ms.max(1)),
+            script_limits: Limits {
+                wall_time: Duration::from_millis(self.script_timeout_ms.max(1)),
+                memory_bytes: self.script_memory_mb.max(1) * 1024 * 1024,
+            },
         }
     }
 }

@@ -1,6 +1,8 @@
 //! The resolved settings one `outflow serve` runs with.
 
-use std::{net::SocketAddr, path::PathBuf};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use crate::delivery::{retry::RetrySchedule, script::Limits};
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -10,4 +12,8 @@ pub struct Config {
     pub bootstrap_api_key: Option<String>,
     /// Install the example workflow at start (skipped when it is there already).
     pub install_example: bool,
+    pub secret_key: Option<String>,
+    pub retry_schedule: RetrySchedule,
+    pub webhook_timeout: Duration,
+    pub script_limits: Limits,
 }

@@ -7,15 +7,15 @@ use axum::{Router, extract::DefaultBodyLimit, http::StatusCode};
 use tokio::{net::TcpListener, sync::watch};
 use tower_http::{compression::CompressionLayer, timeout::TimeoutLayer, trace::TraceLayer};
 
-use outflow_core::store;
+use outflow_core::{secrets::SecretBox, store};
 
 use crate::{
     config::Config,
-    delivery::devices::Providers,
+    delivery::{HttpClients, auth::TokenCache, devices::Providers, webhooks::Sender},
     routes,
     state::AppState,
     web,
-    workers::{self, Wakeups},
+    workers::{self, Wakeups, runs::RunContext},
 };
 
 /// Largest request body any route accepts; routes with bigger needs set their own.
@@ -33,6 +33,8 @@ pub enum ServeError {
     Store(#[from] store::StoreError),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: std::net::SocketAddr, source: std::io::Error },
+    #[error("cannot load the secret key: {0}")]
+    Secrets(#[from] outflow_core::secrets::SecretError),
     #[error("cannot build the HTTP client: {0}")]
     Client(#[from] reqwest::Error),
     #[error("server failed: {0}")]
@@ -42,8 +44,13 @@ pub enum ServeError {
 pub async fn run(config: Config) -> Result<(), ServeError> {
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|source| ServeError::DataDir { path: config.data_dir.display().to_string(), source })?;
+    let secrets = SecretBox::load(config.secret_key.as_deref(), &config.data_dir)?;
     let pool = store::connect(&config.database_url).await?;
     store::migrate(&pool).await?;
+    let released = store::release_leases(&pool).await?;
+    if released > 0 {
+        tracing::info!(released, "resuming deliveries a previous run left unfinished");
+    }
     if let Some(key) = &config.bootstrap_api_key {
         match store::bootstrap_admin(&pool, key).await? {
             store::BootstrapOutcome::Created => tracing::info!("created the first admin from OUTFLOW_BOOTSTRAP_API_KEY"),
@@ -68,8 +75,16 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     let leptos_options = web::leptos_options(local_addr);
     let wakeups = Arc::new(Wakeups::default());
     let (stop_workers, shutdown) = watch::channel(false);
-    let mut workers = workers::spawn(pool.clone(), Providers::standard(outbound_client()?), wakeups.clone(), shutdown);
-    let state = AppState { pool: pool.clone(), wakeups, leptos_options };
+    let clients = HttpClients::new()?;
+    let run_context = RunContext {
+        pool: pool.clone(),
+        secrets: secrets.clone(),
+        sender: Sender { clients: clients.clone(), tokens: TokenCache::default(), timeout: config.webhook_timeout },
+        schedule: config.retry_schedule.clone(),
+        script_limits: config.script_limits,
+    };
+    let mut workers = workers::spawn(Providers::standard(clients.verified), run_context, wakeups.clone(), shutdown);
+    let state = AppState { pool: pool.clone(), wakeups, secrets, leptos_options };
     let app = app(state);
 
     // Tests and scripts read this line to learn the port chosen for `--addr …:0`.
@@ -84,15 +99,6 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     pool.close().await;
     tracing::info!("stopped");
     Ok(())
-}
-
-/// The client for every outbound request: pooled connections, bounded connect time.
-fn outbound_client() -> Result<reqwest::Client, reqwest::Error> {
-    reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(5))
-        .pool_idle_timeout(Duration::from_secs(90))
-        .user_agent(concat!("Outflow/", env!("CARGO_PKG_VERSION")))
-        .build()
 }
 
 /// The whole HTTP application: API, UI and assets behind the shared layers.

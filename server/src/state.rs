@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
+use outflow_core::secrets::SecretBox;
 use sqlx::SqlitePool;
 
 use crate::workers::Wakeups;
@@ -13,6 +14,7 @@ use crate::workers::Wakeups;
 pub struct AppState {
     pub pool: SqlitePool,
     pub wakeups: Arc<Wakeups>,
+    pub secrets: SecretBox,
     pub leptos_options: LeptosOptions,
 }
 

@@ -38,12 +38,21 @@ pub fn outflow_bin() -> PathBuf {
 
 impl TestServer {
     pub fn start() -> TestServer {
+        Self::start_with(&[])
+    }
+
+    /// Starts a server with extra environment settings, e.g. a short retry schedule.
+    pub fn start_with(env: &[(&str, &str)]) -> TestServer {
         let data_dir = tempfile::tempdir().expect("a temporary folder can be made");
-        Self::start_in(data_dir)
+        Self::start_in_with(data_dir, env)
     }
 
     /// Starts a server on an existing data folder (e.g. to restart after a stop).
     pub fn start_in(data_dir: TempDir) -> TestServer {
+        Self::start_in_with(data_dir, &[])
+    }
+
+    pub fn start_in_with(data_dir: TempDir, env: &[(&str, &str)]) -> TestServer {
         let bin = outflow_bin();
         assert!(bin.exists(), "no outflow binary at {}; run ./x build first", bin.display());
         let mut child = Command::new(&bin)
@@ -55,6 +64,7 @@ impl TestServer {
             .env("RUST_LOG", std::env::var("OUTFLOW_TEST_LOG").unwrap_or_else(|_| "warn".into()))
             .env_remove("OUTFLOW_DATABASE_URL")
             .env_remove("OUTFLOW_ADDR")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

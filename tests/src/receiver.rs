@@ -7,7 +7,8 @@ use axum::{
     Router,
     body::Bytes,
     extract::State,
-    http::{HeaderMap, Method, StatusCode, Uri},
+    http::{HeaderMap, Method, StatusCode, Uri, header},
+    response::{IntoResponse, Response},
 };
 use serde_json::Value;
 
@@ -17,12 +18,23 @@ pub struct Received {
     pub path: String,
     pub headers: HeaderMap,
     pub body: Value,
+    /// The body exactly as received, for signature checks.
+    pub raw: String,
+}
+
+/// One scripted answer: a status and, optionally, a `Retry-After` in seconds.
+#[derive(Debug, Clone, Copy)]
+pub struct Reply {
+    pub status: u16,
+    pub retry_after: Option<u32>,
 }
 
 #[derive(Default)]
 struct Inner {
     received: Vec<Received>,
     status: u16,
+    /// Answers used first, in order, before falling back to `status`.
+    script: std::collections::VecDeque<Reply>,
 }
 
 /// Records requests; answers 200 until told otherwise.
@@ -34,7 +46,7 @@ pub struct Receiver {
 
 impl Receiver {
     pub async fn start() -> Receiver {
-        let inner = Arc::new(Mutex::new(Inner { received: Vec::new(), status: 200 }));
+        let inner = Arc::new(Mutex::new(Inner { status: 200, ..Inner::default() }));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port is free");
         let base_url = format!("http://{}", listener.local_addr().expect("bound"));
         let app = Router::new().fallback(record).with_state(inner.clone());
@@ -53,14 +65,25 @@ impl Receiver {
         self.inner.lock().expect("not poisoned").status = status;
     }
 
+    /// The next requests get these answers, in order; later ones get the usual status.
+    pub fn answer_next(&self, replies: &[Reply]) {
+        self.inner.lock().expect("not poisoned").script.extend(replies.iter().copied());
+    }
+
     pub fn received(&self) -> Vec<Received> {
         self.inner.lock().expect("not poisoned").received.clone()
     }
 }
 
-async fn record(State(inner): State<Arc<Mutex<Inner>>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> StatusCode {
+async fn record(State(inner): State<Arc<Mutex<Inner>>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let raw = String::from_utf8_lossy(&body).to_string();
     let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let mut inner = inner.lock().expect("not poisoned");
-    inner.received.push(Received { method: method.to_string(), path: uri.path().to_string(), headers, body });
-    StatusCode::from_u16(inner.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    inner.received.push(Received { method: method.to_string(), path: uri.path().to_string(), headers, body, raw });
+    let reply = inner.script.pop_front().unwrap_or(Reply { status: inner.status, retry_after: None });
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    match reply.retry_after {
+        Some(seconds) => (status, [(header::RETRY_AFTER, seconds.to_string())], "scripted answer").into_response(),
+        None => (status, "scripted answer").into_response(),
+    }
 }

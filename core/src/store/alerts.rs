@@ -461,14 +461,8 @@ pub async fn list_alerts(pool: &SqlitePool, query: &AlertQuery) -> StoreResult<A
         return Err(StoreError::invalid("limit must be between 1 and 200."));
     }
     let offset = query.offset.unwrap_or(0);
-    let time = |name: &str, value: &Option<String>| -> StoreResult<Option<i64>> {
-        value
-            .as_deref()
-            .map(|text| clock::parse_rfc3339(text).ok_or_else(|| StoreError::invalid(format!("{name} must be an RFC 3339 time, e.g. 2026-11-28T09:00:00Z."))))
-            .transpose()
-    };
-    let since = time("since", &query.since)?;
-    let until = time("until", &query.until)?;
+    let since = parse_time("since", &query.since)?;
+    let until = parse_time("until", &query.until)?;
     let property = query
         .property
         .as_deref()
@@ -507,4 +501,12 @@ pub async fn list_alerts(pool: &SqlitePool, query: &AlertQuery) -> StoreResult<A
         .await?;
     let items = rows.into_iter().map(AlertSummary::try_from).collect::<StoreResult<_>>()?;
     Ok(AlertPage { items, total, limit, offset })
+}
+
+/// Parses an optional RFC 3339 filter value, naming the parameter when it is not one.
+pub(crate) fn parse_time(name: &str, value: &Option<String>) -> StoreResult<Option<i64>> {
+    value
+        .as_deref()
+        .map(|text| clock::parse_rfc3339(text).ok_or_else(|| StoreError::invalid(format!("{name} must be an RFC 3339 time, e.g. 2026-11-28T09:00:00Z."))))
+        .transpose()
 }

@@ -4,12 +4,15 @@
 
 mod alerts;
 mod delivery;
+mod endpoints;
 mod escalation;
 mod events;
 mod forms;
+mod integrations;
 mod interactions;
 mod people;
 mod principals;
+mod runs;
 mod workflows;
 
 use std::{str::FromStr, time::Duration};
@@ -22,14 +25,17 @@ use sqlx::{
 
 pub use alerts::{create_alert, get_alert, list_alerts, change_status};
 pub use delivery::{DeliveryJob, DeliveryResult, claim_due_notifications, record_delivery};
+pub use endpoints::{EndpointSecrets, create_endpoint, delete_endpoint, endpoint_secrets, endpoint_secrets_by_name, get_endpoint, list_endpoints, update_endpoint};
 pub use escalation::{escalate_manually, fire_due_escalations, next_escalation_due};
 pub use forms::{create_form, get_form, list_forms, update_form};
+pub use integrations::{MAX_SCRIPT_BYTES, create_integration, delete_integration, get_integration, list_integrations, update_integration};
 pub use interactions::{add_comment, add_response};
 pub use people::{
     add_device, create_group, create_user, delete_device, get_group, get_user, list_groups, list_users, update_device,
     update_group, update_user,
 };
 pub use principals::{Actor, BootstrapOutcome, Principal, bootstrap_admin, first_admin, principal_for_api_key};
+pub use runs::{AttemptRecord, RunIntegration, RunJob, RunOutcome, claim_due_runs, dispatch_events, event_counts, get_run, list_runs, record_attempt, rerun, run_counts};
 pub use workflows::{create_workflow, get_workflow, list_workflows};
 
 #[derive(Debug, thiserror::Error)]
@@ -124,4 +130,17 @@ pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
 /// concurrent writer makes it wait (busy timeout) instead of failing at its first write.
 pub(crate) async fn write_tx(pool: &SqlitePool) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
     Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
+}
+
+/// Frees the claims a previous process held when it stopped or crashed, so its unfinished
+/// notifications and runs are taken up at once instead of after their lease. Outflow runs
+/// one server process per database, so any lease found at start is a dead one.
+pub async fn release_leases(pool: &SqlitePool) -> StoreResult<u64> {
+    let mut tx = write_tx(pool).await?;
+    let notifications = sqlx::query("UPDATE notifications SET lease_until = NULL WHERE status = 'pending' AND lease_until IS NOT NULL")
+        .execute(&mut *tx)
+        .await?;
+    let runs = sqlx::query("UPDATE runs SET lease_until = NULL WHERE status = 'pending' AND lease_until IS NOT NULL").execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(notifications.rows_affected() + runs.rows_affected())
 }

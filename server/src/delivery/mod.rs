@@ -1,4 +1,34 @@
-//! Getting messages out of Outflow. `devices` delivers alert notifications to people's
-//! devices through pluggable providers; outbound integrations will live beside it.
+//! Getting messages out of Outflow: device notifications (`devices`), integration
+//! webhooks with Standard Webhooks signatures (`webhooks`, `signing`), endpoint
+//! authentication (`auth`), the retry schedule (`retry`) and sandboxed scripts (`script`).
 
+pub mod auth;
 pub mod devices;
+pub mod retry;
+pub mod script;
+pub mod signing;
+pub mod webhooks;
+
+/// Two HTTP clients sharing settings: one verifying certificates, one for endpoints that
+/// trust self-signed certificates.
+#[derive(Clone)]
+pub struct HttpClients {
+    pub verified: reqwest::Client,
+    pub self_signed: reqwest::Client,
+}
+
+impl HttpClients {
+    pub fn new() -> Result<HttpClients, reqwest::Error> {
+        let builder = || {
+            reqwest::Client::builder()
+                .connect_timeout(std::time::Duration::from_secs(5))
+                .pool_idle_timeout(std::time::Duration::from_secs(90))
+                .user_agent(concat!("Outflow/", env!("CARGO_PKG_VERSION")))
+        };
+        Ok(HttpClients { verified: builder().build()?, self_signed: builder().danger_accept_invalid_certs(true).build()? })
+    }
+
+    pub fn for_endpoint(&self, trust_self_signed: bool) -> &reqwest::Client {
+        if trust_self_signed { &self.self_signed } else { &self.verified }
+    }
+}

@@ -77,7 +77,9 @@ async fn add_comment(
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<NewComment>,
 ) -> ApiResult<(StatusCode, ApiJson<Alert>)> {
-    Ok((StatusCode::CREATED, ApiJson(store::add_comment(&state.pool, id, &input).await?)))
+    let alert = store::add_comment(&state.pool, id, &input).await?;
+    state.wakeups.alert_changed();
+    Ok((StatusCode::CREATED, ApiJson(alert)))
 }
 
 /// Respond to a notification as its recipient; applies the choice's action.

@@ -3,10 +3,13 @@
 //! answers unknown API paths with a JSON 404.
 
 mod alerts;
+mod endpoints;
 mod forms;
 mod health;
+mod integrations;
 mod openapi;
 mod people;
+mod runs;
 mod workflows;
 
 use axum::{Router, routing::any};
@@ -26,7 +29,17 @@ struct ApiDoc;
 pub fn router() -> Router<AppState> {
     let (routes, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(health::router())
-        .nest("/api/v1", OpenApiRouter::new().merge(workflows::router()).merge(forms::router()).merge(people::router()).merge(alerts::router()))
+        .nest(
+            "/api/v1",
+            OpenApiRouter::new()
+                .merge(workflows::router())
+                .merge(forms::router())
+                .merge(people::router())
+                .merge(alerts::router())
+                .merge(endpoints::router())
+                .merge(integrations::router())
+                .merge(runs::router()),
+        )
         .split_for_parts();
     routes
         .merge(openapi::router(document))

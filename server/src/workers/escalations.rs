@@ -21,6 +21,7 @@ pub async fn run(pool: Pool, wakeups: Arc<Wakeups>, mut shutdown: watch::Receive
             Ok(fired) => {
                 tracing::info!(fired, "escalations fired");
                 wakeups.notifications.notify_one();
+                wakeups.events.notify_one();
             }
             Err(error) => tracing::error!(%error, "cannot fire escalations"),
         }

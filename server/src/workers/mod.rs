@@ -2,12 +2,13 @@
 //! group escalations. Workers take their work from the database, so a restart loses nothing;
 //! `Wakeups` lets a handler cut a worker's sleep short after it wrote new work.
 
+mod dispatch;
 mod escalations;
 mod notifications;
+pub mod runs;
 
 use std::sync::Arc;
 
-use outflow_core::Pool;
 use tokio::{sync::{Notify, watch}, task::JoinSet};
 
 use crate::delivery::devices::Providers;
@@ -17,21 +18,29 @@ use crate::delivery::devices::Providers;
 pub struct Wakeups {
     pub notifications: Notify,
     pub escalations: Notify,
+    /// New trigger events to dispatch.
+    pub events: Notify,
+    /// New runs to send.
+    pub runs: Notify,
 }
 
 impl Wakeups {
-    /// After any change that may have created notifications or escalation timers.
+    /// After any change that may have created notifications, escalation timers or events.
     pub fn alert_changed(&self) {
         self.notifications.notify_one();
         self.escalations.notify_one();
+        self.events.notify_one();
     }
 }
 
 /// Starts every worker; they stop once `shutdown` turns true.
-pub fn spawn(pool: Pool, providers: Providers, wakeups: Arc<Wakeups>, shutdown: watch::Receiver<bool>) -> JoinSet<()> {
+pub fn spawn(providers: Providers, runs: runs::RunContext, wakeups: Arc<Wakeups>, shutdown: watch::Receiver<bool>) -> JoinSet<()> {
+    let pool = runs.pool.clone();
     let mut workers = JoinSet::new();
     workers.spawn(notifications::run(pool.clone(), providers, wakeups.clone(), shutdown.clone()));
-    workers.spawn(escalations::run(pool, wakeups, shutdown));
+    workers.spawn(escalations::run(pool.clone(), wakeups.clone(), shutdown.clone()));
+    workers.spawn(dispatch::run(pool, wakeups.clone(), shutdown.clone()));
+    workers.spawn(runs::run(runs, wakeups, shutdown));
     workers
 }
 

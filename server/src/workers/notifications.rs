@@ -33,6 +33,9 @@ pub async fn run(pool: Pool, providers: Providers, wakeups: Arc<Wakeups>, mut sh
             }
         });
         join_all(deliveries).await;
+        if !claimed.is_empty() {
+            wakeups.events.notify_one();
+        }
         if full_batch && !*shutdown.borrow() {
             continue;
         }

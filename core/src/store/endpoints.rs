@@ -1,0 +1,228 @@
+//! Endpoints (SPEC §5): base URLs with authentication. Credentials and the signing secret
+//! are sealed with the [`SecretBox`] before they reach the database; reads for display get
+//! them masked, and only the delivery path opens them.
+
+use base64::{Engine, engine::general_purpose::STANDARD};
+use outflow_model::endpoints::{Endpoint, EndpointAuth, EndpointPatch, MASK, NewEndpoint};
+use rand::RngCore;
+use sqlx::SqlitePool;
+
+use super::{StoreError, StoreResult, checked_name, conflict_on_unique, from_json, to_json};
+use crate::{clock, ids::new_id, secrets::SecretBox};
+
+const SIGNING_PREFIX: &str = "whsec_";
+
+/// An endpoint with its secrets opened, for the delivery path only.
+#[derive(Clone)]
+pub struct EndpointSecrets {
+    pub id: String,
+    pub name: String,
+    pub base_url: String,
+    pub auth: EndpointAuth,
+    pub trust_self_signed: bool,
+    /// The raw HMAC key of the `whsec_…` signing secret.
+    pub signing_key: Vec<u8>,
+}
+
+#[derive(sqlx::FromRow)]
+struct EndpointRow {
+    id: String,
+    workflow_id: String,
+    name: String,
+    base_url: String,
+    auth_masked: String,
+    auth_sealed: String,
+    signing_secret: String,
+    trust_self_signed: bool,
+    created_at: i64,
+}
+
+const SELECT_ENDPOINT: &str = "SELECT id, workflow_id, name, base_url, auth_masked, auth_sealed, signing_secret, trust_self_signed, created_at FROM endpoints";
+
+fn masked(row: EndpointRow) -> StoreResult<Endpoint> {
+    Ok(Endpoint {
+        auth: from_json("endpoints.auth_masked", &row.auth_masked)?,
+        id: row.id,
+        workflow_id: row.workflow_id,
+        name: row.name,
+        base_url: row.base_url,
+        trust_self_signed: row.trust_self_signed,
+        signing_secret: MASK.into(),
+        created_at: clock::rfc3339(row.created_at),
+    })
+}
+
+fn check_url(what: &str, url: &str) -> StoreResult<()> {
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    let host = rest.map(|rest| rest.split(['/', '?', '#']).next().unwrap_or_default());
+    match host {
+        Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => Ok(()),
+        _ => Err(StoreError::invalid(format!("{what} must be an http:// or https:// URL with a host, e.g. https://help.example.com:8443/api."))),
+    }
+}
+
+fn check_auth(auth: &EndpointAuth) -> StoreResult<()> {
+    let required = |what: &str, value: &str| {
+        if value.trim().is_empty() || value == MASK { Err(StoreError::invalid(format!("{what} is required for this authentication."))) } else { Ok(()) }
+    };
+    match auth {
+        EndpointAuth::None => Ok(()),
+        EndpointAuth::Basic { username, password } => required("A username", username).and(required("A password", password)),
+        EndpointAuth::Bearer { token } => required("A token", token),
+        EndpointAuth::ApiKey { header, key } => {
+            required("A header name", header)?;
+            if !header.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                return Err(StoreError::invalid(format!("\"{header}\" is not a valid header name.")));
+            }
+            required("A key", key)
+        }
+        EndpointAuth::Oauth2 { token_url, client_id, client_secret, .. } => {
+            check_url("The token URL", token_url)?;
+            required("A client id", client_id).and(required("A client secret", client_secret))
+        }
+    }
+}
+
+/// Checks a `whsec_…` secret and returns its key bytes.
+fn signing_key(secret: &str) -> StoreResult<Vec<u8>> {
+    let key = secret.strip_prefix(SIGNING_PREFIX).and_then(|encoded| STANDARD.decode(encoded).ok());
+    match key {
+        Some(key) if (24..=64).contains(&key.len()) => Ok(key),
+        _ => Err(StoreError::invalid("A signing secret is whsec_ followed by 24 to 64 base64-encoded bytes.")),
+    }
+}
+
+fn new_signing_secret() -> String {
+    let mut key = [0u8; 24];
+    rand::thread_rng().fill_bytes(&mut key);
+    format!("{SIGNING_PREFIX}{}", STANDARD.encode(key))
+}
+
+/// Creates an endpoint; the answer is the only one that shows the signing secret.
+pub async fn create_endpoint(pool: &SqlitePool, secrets: &SecretBox, input: &NewEndpoint) -> StoreResult<Endpoint> {
+    let name = checked_name("An endpoint name", &input.name)?;
+    let base_url = input.base_url.trim();
+    check_url("The base URL", base_url)?;
+    check_auth(&input.auth)?;
+    let signing_secret = input.signing_secret.clone().unwrap_or_else(new_signing_secret);
+    signing_key(&signing_secret)?;
+    super::get_workflow(pool, &input.workflow_id).await.map_err(|error| match error {
+        StoreError::NotFound(message) => StoreError::invalid(message),
+        other => other,
+    })?;
+    let id = new_id("ep");
+    let now = clock::now_millis();
+    sqlx::query(
+        "INSERT INTO endpoints (id, workflow_id, name, base_url, auth_masked, auth_sealed, signing_secret, trust_self_signed, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&id)
+    .bind(&input.workflow_id)
+    .bind(name)
+    .bind(base_url)
+    .bind(to_json(&input.auth.masked()))
+    .bind(secrets.seal(&to_json(&input.auth)))
+    .bind(secrets.seal(&signing_secret))
+    .bind(input.trust_self_signed)
+    .bind(now)
+    .bind(now)
+    .execute(pool)
+    .await
+    .map_err(conflict_on_unique(|| format!("This workflow already has an endpoint named \"{name}\".")))?;
+    let mut endpoint = get_endpoint(pool, &id).await?;
+    endpoint.signing_secret = signing_secret;
+    Ok(endpoint)
+}
+
+async fn endpoint_row(pool: &SqlitePool, id: &str) -> StoreResult<EndpointRow> {
+    sqlx::query_as(&format!("{SELECT_ENDPOINT} WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("No endpoint with id {id}.")))
+}
+
+pub async fn get_endpoint(pool: &SqlitePool, id: &str) -> StoreResult<Endpoint> {
+    masked(endpoint_row(pool, id).await?)
+}
+
+pub async fn list_endpoints(pool: &SqlitePool, workflow_id: &str) -> StoreResult<Vec<Endpoint>> {
+    super::get_workflow(pool, workflow_id).await?;
+    let rows: Vec<EndpointRow> =
+        sqlx::query_as(&format!("{SELECT_ENDPOINT} WHERE workflow_id = ? ORDER BY name")).bind(workflow_id).fetch_all(pool).await?;
+    rows.into_iter().map(masked).collect()
+}
+
+fn opened(secrets: &SecretBox, row: EndpointRow) -> StoreResult<EndpointSecrets> {
+    let undecryptable = |_| StoreError::Corrupt(format!("the secrets of endpoint {} cannot be decrypted with this key", row.id));
+    let auth: EndpointAuth = from_json("endpoints.auth_sealed", &secrets.open(&row.auth_sealed).map_err(undecryptable)?)?;
+    let signing_key = signing_key(&secrets.open(&row.signing_secret).map_err(undecryptable)?)?;
+    Ok(EndpointSecrets { id: row.id, name: row.name, base_url: row.base_url, auth, trust_self_signed: row.trust_self_signed, signing_key })
+}
+
+/// The endpoint with its secrets, for sending.
+pub async fn endpoint_secrets(pool: &SqlitePool, secrets: &SecretBox, id: &str) -> StoreResult<EndpointSecrets> {
+    opened(secrets, endpoint_row(pool, id).await?)
+}
+
+/// A workflow's endpoint looked up by name, as scripts name them.
+pub async fn endpoint_secrets_by_name(pool: &SqlitePool, secrets: &SecretBox, workflow_id: &str, name: &str) -> StoreResult<EndpointSecrets> {
+    let row: EndpointRow = sqlx::query_as(&format!("{SELECT_ENDPOINT} WHERE workflow_id = ? AND name = ?"))
+        .bind(workflow_id)
+        .bind(name)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("This workflow has no endpoint named \"{name}\".")))?;
+    opened(secrets, row)
+}
+
+/// Changes an endpoint; secrets sent back masked keep their stored values.
+pub async fn update_endpoint(pool: &SqlitePool, secrets: &SecretBox, id: &str, patch: &EndpointPatch) -> StoreResult<Endpoint> {
+    let current = opened(secrets, endpoint_row(pool, id).await?)?;
+    let name = checked_name("An endpoint name", patch.name.as_deref().unwrap_or(&current.name))?.to_string();
+    let base_url = patch.base_url.as_deref().unwrap_or(&current.base_url).trim().to_string();
+    check_url("The base URL", &base_url)?;
+    let auth = match &patch.auth {
+        Some(auth) => auth.clone().keeping_secrets_of(&current.auth),
+        None => current.auth.clone(),
+    };
+    check_auth(&auth)?;
+    let signing_secret = match patch.signing_secret.as_deref() {
+        Some(secret) if secret != MASK => {
+            signing_key(secret)?;
+            Some(secrets.seal(secret))
+        }
+        _ => None,
+    };
+    sqlx::query(
+        "UPDATE endpoints SET name = ?, base_url = ?, auth_masked = ?, auth_sealed = ?, trust_self_signed = ?,
+                signing_secret = COALESCE(?, signing_secret), updated_at = ? WHERE id = ?",
+    )
+    .bind(&name)
+    .bind(&base_url)
+    .bind(to_json(&auth.masked()))
+    .bind(secrets.seal(&to_json(&auth)))
+    .bind(patch.trust_self_signed.unwrap_or(current.trust_self_signed))
+    .bind(signing_secret)
+    .bind(clock::now_millis())
+    .bind(id)
+    .execute(pool)
+    .await
+    .map_err(conflict_on_unique(|| format!("This workflow already has an endpoint named \"{name}\".")))?;
+    get_endpoint(pool, id).await
+}
+
+/// Deletes an endpoint no integration uses; otherwise 409 naming the integrations.
+pub async fn delete_endpoint(pool: &SqlitePool, id: &str) -> StoreResult<()> {
+    endpoint_row(pool, id).await?;
+    let users: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM integrations WHERE json_extract(action, '$.endpointId') = ? ORDER BY name")
+            .bind(id)
+            .fetch_all(pool)
+            .await?;
+    if !users.is_empty() {
+        return Err(StoreError::Conflict(format!("The endpoint is used by: {}.", users.join(", "))));
+    }
+    sqlx::query("DELETE FROM endpoints WHERE id = ?").bind(id).execute(pool).await?;
+    Ok(())
+}

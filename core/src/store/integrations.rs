@@ -1,0 +1,210 @@
+//! Outbound integrations (SPEC §4): one per trigger per form; a webhook, script or agent
+//! action; where it runs; enabled or not.
+
+use outflow_model::{
+    integrations::{Integration, IntegrationAction, IntegrationPatch, LastRun, Location, NewIntegration},
+    runs::RunStatus,
+    trigger::Trigger,
+};
+use sqlx::SqlitePool;
+
+use super::{StoreError, StoreResult, checked_name, conflict_on_unique, from_json, to_json};
+use crate::{clock, default_scripts::default_script, ids::new_id};
+
+/// Largest script an integration may hold.
+pub const MAX_SCRIPT_BYTES: usize = 256 * 1024;
+
+#[derive(sqlx::FromRow)]
+struct IntegrationRow {
+    id: String,
+    workflow_id: String,
+    form_id: String,
+    form_name: String,
+    name: String,
+    trigger: String,
+    action: String,
+    location: String,
+    enabled: bool,
+    created_at: i64,
+    last_run_id: Option<String>,
+    last_run_status: Option<String>,
+    last_run_at: Option<i64>,
+}
+
+const SELECT_INTEGRATION: &str = "SELECT i.id, f.workflow_id, i.form_id, f.name AS form_name, i.name, i.trigger, i.action, i.location,
+        i.enabled, i.created_at, r.id AS last_run_id, r.status AS last_run_status, r.created_at AS last_run_at
+    FROM integrations i JOIN forms f ON f.id = i.form_id
+    LEFT JOIN runs r ON r.id = (SELECT id FROM runs WHERE integration_id = i.id ORDER BY created_at DESC, id DESC LIMIT 1)";
+
+impl TryFrom<IntegrationRow> for Integration {
+    type Error = StoreError;
+
+    fn try_from(row: IntegrationRow) -> StoreResult<Integration> {
+        let last_run = match (row.last_run_id, row.last_run_status.as_deref().and_then(RunStatus::from_key), row.last_run_at) {
+            (Some(id), Some(status), Some(at)) => Some(LastRun { id, status, created_at: clock::rfc3339(at) }),
+            _ => None,
+        };
+        Ok(Integration {
+            trigger: Trigger::from_key(&row.trigger).ok_or_else(|| StoreError::Corrupt(format!("trigger {}", row.trigger)))?,
+            action: from_json("integrations.action", &row.action)?,
+            location: from_json("integrations.location", &row.location)?,
+            id: row.id,
+            workflow_id: row.workflow_id,
+            form_id: row.form_id,
+            form_name: row.form_name,
+            name: row.name,
+            enabled: row.enabled,
+            created_at: clock::rfc3339(row.created_at),
+            last_run,
+        })
+    }
+}
+
+/// Refuses a second integration for the same form and trigger, naming the first.
+async fn ensure_trigger_free(pool: &SqlitePool, form_id: &str, trigger: Trigger, except: Option<&str>) -> StoreResult<()> {
+    let existing: Option<String> = sqlx::query_scalar("SELECT name FROM integrations WHERE form_id = ? AND trigger = ? AND id IS NOT ?")
+        .bind(form_id)
+        .bind(trigger.key())
+        .bind(except)
+        .fetch_optional(pool)
+        .await?;
+    match existing {
+        Some(name) => Err(StoreError::Conflict(format!(
+            "This form already has an integration for {}: \"{name}\". Only one per trigger is allowed; use a flow for multi-step fan-out.",
+            trigger.display_name()
+        ))),
+        None => Ok(()),
+    }
+}
+
+fn check_trigger(trigger: Trigger) -> StoreResult<()> {
+    if trigger == Trigger::Responses {
+        return Err(StoreError::invalid("The Responses trigger starts flows only; integrations use \"response\" (Notification Responses)."));
+    }
+    Ok(())
+}
+
+/// Checks the action against the form's workflow; fills an empty script with the default.
+async fn checked_action(pool: &SqlitePool, workflow_id: &str, trigger: Trigger, action: &IntegrationAction) -> StoreResult<IntegrationAction> {
+    match action {
+        IntegrationAction::Webhook { endpoint_id, path } => {
+            let owner: Option<String> =
+                sqlx::query_scalar("SELECT workflow_id FROM endpoints WHERE id = ?").bind(endpoint_id).fetch_optional(pool).await?;
+            if owner.as_deref() != Some(workflow_id) {
+                return Err(StoreError::invalid(format!("This workflow has no endpoint with id \"{endpoint_id}\".")));
+            }
+            Ok(IntegrationAction::Webhook { endpoint_id: endpoint_id.clone(), path: path.trim().to_string() })
+        }
+        IntegrationAction::Script { script } if script.trim().is_empty() => Ok(IntegrationAction::Script { script: default_script(trigger) }),
+        IntegrationAction::Script { script } if script.len() > MAX_SCRIPT_BYTES => {
+            Err(StoreError::invalid(format!("A script is at most {} KiB.", MAX_SCRIPT_BYTES / 1024)))
+        }
+        IntegrationAction::Script { .. } => Ok(action.clone()),
+        IntegrationAction::Agent { service, agent_id } => {
+            let service = checked_name("An integration service name", service)?.to_string();
+            if let Some(agent) = agent_id {
+                return Err(unknown_agent(agent));
+            }
+            Ok(IntegrationAction::Agent { service, agent_id: None })
+        }
+    }
+}
+
+fn unknown_agent(agent: &str) -> StoreError {
+    StoreError::invalid(format!("No Integration Agent with id \"{agent}\" is registered."))
+}
+
+fn check_location(location: &Location) -> StoreResult<()> {
+    match location {
+        Location::Cloud => Ok(()),
+        Location::Agents { agents } => match agents.first() {
+            Some(agent) => Err(unknown_agent(agent)),
+            None => Err(StoreError::invalid("An Agents location names at least one agent.")),
+        },
+    }
+}
+
+pub async fn create_integration(pool: &SqlitePool, input: &NewIntegration) -> StoreResult<Integration> {
+    let name = checked_name("An integration name", &input.name)?;
+    check_trigger(input.trigger)?;
+    check_location(&input.location)?;
+    let form = super::get_form(pool, &input.form_id).await.map_err(|error| match error {
+        StoreError::NotFound(_) => StoreError::invalid(format!("There is no form with id \"{}\".", input.form_id)),
+        other => other,
+    })?;
+    let action = checked_action(pool, &form.workflow_id, input.trigger, &input.action).await?;
+    ensure_trigger_free(pool, &form.id, input.trigger, None).await?;
+    let id = new_id("in");
+    let now = clock::now_millis();
+    sqlx::query(
+        "INSERT INTO integrations (id, form_id, name, trigger, action, location, enabled, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&id)
+    .bind(&form.id)
+    .bind(name)
+    .bind(input.trigger.key())
+    .bind(to_json(&action))
+    .bind(to_json(&input.location))
+    .bind(input.enabled)
+    .bind(now)
+    .bind(now)
+    .execute(pool)
+    .await
+    .map_err(conflict_on_unique(|| format!("This form already has an integration for {}.", input.trigger.display_name())))?;
+    get_integration(pool, &id).await
+}
+
+pub async fn get_integration(pool: &SqlitePool, id: &str) -> StoreResult<Integration> {
+    let row: Option<IntegrationRow> =
+        sqlx::query_as(&format!("{SELECT_INTEGRATION} WHERE i.id = ?")).bind(id).fetch_optional(pool).await?;
+    row.ok_or_else(|| StoreError::NotFound(format!("No integration with id {id}.")))?.try_into()
+}
+
+/// The integrations of a workflow (or of every workflow), by form and trigger.
+pub async fn list_integrations(pool: &SqlitePool, workflow_id: Option<&str>) -> StoreResult<Vec<Integration>> {
+    let rows: Vec<IntegrationRow> =
+        sqlx::query_as(&format!("{SELECT_INTEGRATION} WHERE ?1 IS NULL OR f.workflow_id = ?1 ORDER BY f.name, i.trigger, i.name"))
+            .bind(workflow_id)
+            .fetch_all(pool)
+            .await?;
+    rows.into_iter().map(Integration::try_from).collect()
+}
+
+/// Changes an integration. A new trigger keeps the script as it is (SPEC §4).
+pub async fn update_integration(pool: &SqlitePool, id: &str, patch: &IntegrationPatch) -> StoreResult<Integration> {
+    let current = get_integration(pool, id).await?;
+    let name = checked_name("An integration name", patch.name.as_deref().unwrap_or(&current.name))?.to_string();
+    let trigger = patch.trigger.unwrap_or(current.trigger);
+    check_trigger(trigger)?;
+    let location = patch.location.clone().unwrap_or(current.location.clone());
+    check_location(&location)?;
+    let action = match &patch.action {
+        Some(action) => checked_action(pool, &current.workflow_id, trigger, action).await?,
+        None => current.action.clone(),
+    };
+    if trigger != current.trigger {
+        ensure_trigger_free(pool, &current.form_id, trigger, Some(id)).await?;
+    }
+    sqlx::query("UPDATE integrations SET name = ?, trigger = ?, action = ?, location = ?, enabled = ?, updated_at = ? WHERE id = ?")
+        .bind(&name)
+        .bind(trigger.key())
+        .bind(to_json(&action))
+        .bind(to_json(&location))
+        .bind(patch.enabled.unwrap_or(current.enabled))
+        .bind(clock::now_millis())
+        .bind(id)
+        .execute(pool)
+        .await
+        .map_err(conflict_on_unique(|| format!("This form already has an integration for {}.", trigger.display_name())))?;
+    get_integration(pool, id).await
+}
+
+/// Deletes an integration; its past runs stay in the Activity view.
+pub async fn delete_integration(pool: &SqlitePool, id: &str) -> StoreResult<()> {
+    let deleted = sqlx::query("DELETE FROM integrations WHERE id = ?").bind(id).execute(pool).await?;
+    if deleted.rows_affected() == 0 {
+        return Err(StoreError::NotFound(format!("No integration with id {id}.")));
+    }
+    Ok(())
+}

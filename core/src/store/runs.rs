@@ -1,0 +1,421 @@
+//! Integration runs: the dispatcher turns trigger events into runs (exactly once, by moving
+//! the dispatch cursor in the same transaction), workers claim due runs under a lease and
+//! record each attempt, and people list, read and re-send runs.
+
+use outflow_model::{
+    forms::PropertyDef,
+    integrations::IntegrationAction,
+    runs::{Attempt, LogLine, Run, RunPage, RunQuery, RunStatus, RunSummary},
+    trigger::Trigger,
+};
+use serde_json::{Map, Value};
+use sqlx::SqlitePool;
+
+use super::{StoreError, StoreResult, from_json};
+use crate::{clock, ids::new_id, payload};
+
+/// How long a claimed run stays with its worker before another may retry it.
+pub const RUN_LEASE_MS: i64 = 120_000;
+
+#[derive(sqlx::FromRow)]
+struct PendingEvent {
+    id: i64,
+    alert_id: i64,
+    trigger: String,
+    fields: String,
+    form_id: String,
+    form_name: String,
+    form_enabled: bool,
+    definitions: String,
+    properties: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct MatchingIntegration {
+    id: String,
+    name: String,
+    action: String,
+}
+
+/// Turns up to `limit` new trigger events into runs of the matching enabled integrations.
+/// Returns how many runs are waiting to be sent.
+pub async fn dispatch_events(pool: &SqlitePool, limit: i64) -> StoreResult<usize> {
+    let mut tx = super::write_tx(pool).await?;
+    let cursor: i64 = sqlx::query_scalar("SELECT last_event_id FROM dispatch_cursor WHERE id = 1").fetch_one(&mut *tx).await?;
+    let events: Vec<PendingEvent> = sqlx::query_as(
+        "SELECT e.id, e.alert_id, e.trigger, e.fields, a.form_id, f.name AS form_name, f.enabled AS form_enabled,
+                f.properties AS definitions, a.properties
+         FROM events e JOIN alerts a ON a.event_identifier = e.alert_id JOIN forms f ON f.id = a.form_id
+         WHERE e.id > ? ORDER BY e.id LIMIT ?",
+    )
+    .bind(cursor)
+    .bind(limit)
+    .fetch_all(&mut *tx)
+    .await?;
+    let Some(last) = events.last().map(|event| event.id) else { return Ok(0) };
+    let now = clock::now_millis();
+    let mut pending = 0;
+    for event in &events {
+        let integrations: Vec<MatchingIntegration> =
+            sqlx::query_as("SELECT id, name, action FROM integrations WHERE form_id = ? AND trigger = ? AND enabled = 1")
+                .bind(&event.form_id)
+                .bind(&event.trigger)
+                .fetch_all(&mut *tx)
+                .await?;
+        if integrations.is_empty() {
+            continue;
+        }
+        let trigger = Trigger::from_key(&event.trigger).ok_or_else(|| StoreError::Corrupt(format!("trigger {}", event.trigger)))?;
+        let definitions: Vec<PropertyDef> = from_json("forms.properties", &event.definitions)?;
+        let values: Map<String, Value> = from_json("alerts.properties", &event.properties)?;
+        let fields: Value = from_json("events.fields", &event.fields)?;
+        let body = payload::build(trigger, event.alert_id, &definitions, &values, &fields, now).to_string();
+        for integration in integrations {
+            let action: IntegrationAction = from_json("integrations.action", &integration.action)?;
+            let (status, reason) = if !event.form_enabled {
+                (RunStatus::Skipped, Some(format!("The form \"{}\" is disabled, so nothing was sent.", event.form_name)))
+            } else if let IntegrationAction::Agent { service, .. } = &action {
+                (RunStatus::Discarded, Some(format!("No Integration Agent serves \"{service}\" and no agent id was given; the webhook was discarded.")))
+            } else {
+                pending += 1;
+                (RunStatus::Pending, None)
+            };
+            let run_id = new_id("run");
+            sqlx::query(
+                "INSERT INTO runs (id, integration_id, integration_name, alert_id, event_id, trigger, payload, webhook_id, status, reason,
+                                   next_attempt_at, created_at, updated_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&run_id)
+            .bind(&integration.id)
+            .bind(&integration.name)
+            .bind(event.alert_id)
+            .bind(event.id)
+            .bind(trigger.key())
+            .bind(&body)
+            .bind(new_id("msg"))
+            .bind(status.key())
+            .bind(reason)
+            .bind((status == RunStatus::Pending).then_some(now))
+            .bind(now)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    sqlx::query("UPDATE dispatch_cursor SET last_event_id = ? WHERE id = 1").bind(last).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(pending)
+}
+
+/// A claimed run with what executing it needs.
+#[derive(Debug, Clone)]
+pub struct RunJob {
+    pub run_id: String,
+    pub alert_id: i64,
+    pub trigger: String,
+    pub payload: String,
+    pub webhook_id: String,
+    /// 1 for the first attempt.
+    pub attempt: u32,
+    pub created_at: i64,
+    /// `None` when the integration was deleted since the run was created.
+    pub integration: Option<RunIntegration>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RunIntegration {
+    pub id: String,
+    pub name: String,
+    pub workflow_id: String,
+    pub action: IntegrationAction,
+    pub enabled: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct JobRow {
+    id: String,
+    alert_id: i64,
+    trigger: String,
+    payload: String,
+    webhook_id: String,
+    attempt_count: i64,
+    created_at: i64,
+    integration_id: Option<String>,
+    integration_name: String,
+    workflow_id: Option<String>,
+    action: Option<String>,
+    enabled: Option<bool>,
+}
+
+/// Claims up to `limit` runs whose next attempt is due.
+pub async fn claim_due_runs(pool: &SqlitePool, now: i64, limit: i64) -> StoreResult<Vec<RunJob>> {
+    let claimed: Vec<String> = sqlx::query_scalar(
+        "UPDATE runs SET lease_until = ?1, attempt_count = attempt_count + 1
+         WHERE id IN (SELECT id FROM runs WHERE status = 'pending' AND next_attempt_at <= ?2
+                        AND (lease_until IS NULL OR lease_until < ?2) ORDER BY next_attempt_at LIMIT ?3)
+         RETURNING id",
+    )
+    .bind(now + RUN_LEASE_MS)
+    .bind(now)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    if claimed.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<JobRow> = sqlx::query_as(
+        "SELECT r.id, r.alert_id, r.trigger, r.payload, r.webhook_id, r.attempt_count, r.created_at, r.integration_id,
+                r.integration_name, f.workflow_id, i.action, i.enabled
+         FROM runs r LEFT JOIN integrations i ON i.id = r.integration_id LEFT JOIN forms f ON f.id = i.form_id
+         WHERE r.id IN (SELECT value FROM json_each(?))",
+    )
+    .bind(serde_json::to_string(&claimed).unwrap_or_default())
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|row| {
+            let integration = match (row.integration_id, row.workflow_id, row.action, row.enabled) {
+                (Some(id), Some(workflow_id), Some(action), Some(enabled)) => Some(RunIntegration {
+                    id,
+                    name: row.integration_name,
+                    workflow_id,
+                    action: from_json("integrations.action", &action)?,
+                    enabled,
+                }),
+                _ => None,
+            };
+            Ok(RunJob {
+                run_id: row.id,
+                alert_id: row.alert_id,
+                trigger: row.trigger,
+                payload: row.payload,
+                webhook_id: row.webhook_id,
+                attempt: u32::try_from(row.attempt_count).unwrap_or(1),
+                created_at: row.created_at,
+                integration,
+            })
+        })
+        .collect()
+}
+
+/// One attempt as the worker saw it.
+#[derive(Debug, Clone, Default)]
+pub struct AttemptRecord {
+    pub started_at: i64,
+    pub duration_ms: u64,
+    pub url: Option<String>,
+    pub status_code: Option<u16>,
+    pub response_excerpt: Option<String>,
+    pub error: Option<String>,
+}
+
+/// What happens to a run after an attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunOutcome {
+    Succeeded,
+    /// Try again at this time (ms).
+    RetryAt(i64),
+    Failed(String),
+    Skipped(String),
+}
+
+/// Stores an attempt, its log lines and the run's new state in one transaction. Returns
+/// false when the run was no longer pending (another worker recorded it after a lease expiry).
+pub async fn record_attempt(
+    pool: &SqlitePool,
+    job: &RunJob,
+    attempt: Option<&AttemptRecord>,
+    logs: &[(i64, String)],
+    outcome: &RunOutcome,
+) -> StoreResult<bool> {
+    let (status, next_attempt_at, reason) = match outcome {
+        RunOutcome::Succeeded => (RunStatus::Succeeded, None, None),
+        RunOutcome::RetryAt(at) => (RunStatus::Pending, Some(*at), attempt.and_then(|attempt| attempt.error.clone())),
+        RunOutcome::Failed(reason) => (RunStatus::Failed, None, Some(reason.clone())),
+        RunOutcome::Skipped(reason) => (RunStatus::Skipped, None, Some(reason.clone())),
+    };
+    let mut tx = super::write_tx(pool).await?;
+    let updated = sqlx::query(
+        "UPDATE runs SET status = ?, next_attempt_at = ?, reason = ?, lease_until = NULL, updated_at = ?
+         WHERE id = ? AND status = 'pending' AND attempt_count = ?",
+    )
+    .bind(status.key())
+    .bind(next_attempt_at)
+    .bind(reason)
+    .bind(clock::now_millis())
+    .bind(&job.run_id)
+    .bind(i64::from(job.attempt))
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Ok(false);
+    }
+    if let Some(attempt) = attempt {
+        sqlx::query(
+            "INSERT INTO run_attempts (run_id, number, started_at, duration_ms, url, status_code, response_excerpt, error)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&job.run_id)
+        .bind(i64::from(job.attempt))
+        .bind(attempt.started_at)
+        .bind(i64::try_from(attempt.duration_ms).unwrap_or(i64::MAX))
+        .bind(&attempt.url)
+        .bind(attempt.status_code.map(i64::from))
+        .bind(&attempt.response_excerpt)
+        .bind(&attempt.error)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for (at, line) in logs {
+        sqlx::query("INSERT INTO run_logs (run_id, at, line) VALUES (?, ?, ?)").bind(&job.run_id).bind(at).bind(line).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    id: String,
+    integration_id: Option<String>,
+    integration_name: String,
+    alert_id: i64,
+    trigger: String,
+    status: String,
+    reason: Option<String>,
+    attempt_count: i64,
+    created_at: i64,
+    updated_at: i64,
+    next_attempt_at: Option<i64>,
+}
+
+const SELECT_SUMMARY: &str = "SELECT id, integration_id, integration_name, alert_id, trigger, status, reason, attempt_count,
+    created_at, updated_at, next_attempt_at FROM runs";
+
+impl TryFrom<SummaryRow> for RunSummary {
+    type Error = StoreError;
+
+    fn try_from(row: SummaryRow) -> StoreResult<RunSummary> {
+        Ok(RunSummary {
+            trigger: Trigger::from_key(&row.trigger).ok_or_else(|| StoreError::Corrupt(format!("trigger {}", row.trigger)))?,
+            status: RunStatus::from_key(&row.status).ok_or_else(|| StoreError::Corrupt(format!("run status {}", row.status)))?,
+            id: row.id,
+            integration_id: row.integration_id,
+            integration_name: row.integration_name,
+            event_identifier: row.alert_id,
+            reason: row.reason,
+            attempt_count: u32::try_from(row.attempt_count).unwrap_or_default(),
+            created_at: clock::rfc3339(row.created_at),
+            updated_at: clock::rfc3339(row.updated_at),
+            next_attempt_at: row.next_attempt_at.map(clock::rfc3339),
+        })
+    }
+}
+
+/// Lists runs, newest first, with the query's filters and paging.
+pub async fn list_runs(pool: &SqlitePool, query: &RunQuery) -> StoreResult<RunPage> {
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(StoreError::invalid("limit must be between 1 and 200."));
+    }
+    let offset = query.offset.unwrap_or(0);
+    let since = super::alerts::parse_time("since", &query.since)?;
+    let until = super::alerts::parse_time("until", &query.until)?;
+    let filter = "WHERE (?1 IS NULL OR integration_id = ?1) AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR alert_id = ?3)
+        AND (?4 IS NULL OR created_at >= ?4) AND (?5 IS NULL OR created_at < ?5)";
+    let status = query.status.map(RunStatus::key);
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM runs {filter}"))
+        .bind(&query.integration_id)
+        .bind(status)
+        .bind(query.event_identifier)
+        .bind(since)
+        .bind(until)
+        .fetch_one(pool)
+        .await?;
+    let rows: Vec<SummaryRow> = sqlx::query_as(&format!("{SELECT_SUMMARY} {filter} ORDER BY created_at DESC, id DESC LIMIT ?6 OFFSET ?7"))
+        .bind(&query.integration_id)
+        .bind(status)
+        .bind(query.event_identifier)
+        .bind(since)
+        .bind(until)
+        .bind(i64::from(limit))
+        .bind(i64::from(offset))
+        .fetch_all(pool)
+        .await?;
+    let items = rows.into_iter().map(RunSummary::try_from).collect::<StoreResult<_>>()?;
+    Ok(RunPage { items, total, limit, offset })
+}
+
+pub async fn get_run(pool: &SqlitePool, id: &str) -> StoreResult<Run> {
+    let row: SummaryRow = sqlx::query_as(&format!("{SELECT_SUMMARY} WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("No run with id {id}.")))?;
+    let (payload, webhook_id, rerun_of): (String, String, Option<String>) =
+        sqlx::query_as("SELECT payload, webhook_id, rerun_of FROM runs WHERE id = ?").bind(id).fetch_one(pool).await?;
+    let attempts: Vec<(i64, i64, i64, Option<String>, Option<i64>, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT number, started_at, duration_ms, url, status_code, response_excerpt, error FROM run_attempts WHERE run_id = ? ORDER BY number",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
+    let logs: Vec<(i64, String)> = sqlx::query_as("SELECT at, line FROM run_logs WHERE run_id = ? ORDER BY id").bind(id).fetch_all(pool).await?;
+    Ok(Run {
+        summary: row.try_into()?,
+        payload: from_json("runs.payload", &payload)?,
+        webhook_id,
+        rerun_of,
+        attempts: attempts
+            .into_iter()
+            .map(|(number, started_at, duration_ms, url, status_code, response_excerpt, error)| Attempt {
+                number: u32::try_from(number).unwrap_or_default(),
+                started_at: clock::rfc3339(started_at),
+                duration_ms: u64::try_from(duration_ms).unwrap_or_default(),
+                url,
+                status_code: status_code.and_then(|code| u16::try_from(code).ok()),
+                response_excerpt,
+                error,
+            })
+            .collect(),
+        logs: logs.into_iter().map(|(at, line)| LogLine { at: clock::rfc3339(at), line }).collect(),
+    })
+}
+
+/// Re-sends a finished run with the same payload and `webhook-id`, as a new run.
+pub async fn rerun(pool: &SqlitePool, id: &str) -> StoreResult<Run> {
+    let original = get_run(pool, id).await?;
+    if original.summary.status == RunStatus::Pending {
+        return Err(StoreError::Conflict("This run is still being sent; wait for it to finish before re-sending.".into()));
+    }
+    let Some(integration_id) = original.summary.integration_id.clone() else {
+        return Err(StoreError::Conflict("The integration of this run was deleted, so it cannot be re-sent.".into()));
+    };
+    let new_id = new_id("run");
+    let now = clock::now_millis();
+    sqlx::query(
+        "INSERT INTO runs (id, integration_id, integration_name, alert_id, event_id, trigger, payload, webhook_id, status,
+                           next_attempt_at, rerun_of, created_at, updated_at)
+         SELECT ?, ?, integration_name, alert_id, event_id, trigger, payload, webhook_id, 'pending', ?, id, ?, ?
+         FROM runs WHERE id = ?",
+    )
+    .bind(&new_id)
+    .bind(&integration_id)
+    .bind(now)
+    .bind(now)
+    .bind(now)
+    .bind(id)
+    .execute(pool)
+    .await?;
+    get_run(pool, &new_id).await
+}
+
+/// Runs per status, for the metrics endpoint.
+pub async fn run_counts(pool: &SqlitePool) -> StoreResult<Vec<(String, i64)>> {
+    Ok(sqlx::query_as("SELECT status, COUNT(*) FROM runs GROUP BY status ORDER BY status").fetch_all(pool).await?)
+}
+
+/// Trigger events per trigger, for the metrics endpoint.
+pub async fn event_counts(pool: &SqlitePool) -> StoreResult<Vec<(String, i64)>> {
+    Ok(sqlx::query_as("SELECT trigger, COUNT(*) FROM events GROUP BY trigger ORDER BY trigger").fetch_all(pool).await?)
+}

@@ -1,0 +1,127 @@
+//! Outbound integrations (SPEC §4): what runs when a form's trigger fires.
+
+use serde::{Deserialize, Serialize};
+
+use crate::trigger::Trigger;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Integration {
+    pub id: String,
+    pub workflow_id: String,
+    pub form_id: String,
+    pub form_name: String,
+    pub name: String,
+    pub trigger: Trigger,
+    pub action: IntegrationAction,
+    pub location: Location,
+    pub enabled: bool,
+    pub created_at: String,
+    /// The newest run's status and time, for the listing.
+    pub last_run: Option<LastRun>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct LastRun {
+    pub id: String,
+    pub status: crate::runs::RunStatus,
+    pub created_at: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct NewIntegration {
+    pub form_id: String,
+    pub name: String,
+    pub trigger: Trigger,
+    pub action: IntegrationAction,
+    #[serde(default)]
+    pub location: Location,
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// A partial update; the form cannot change. Changing the trigger keeps the script.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct IntegrationPatch {
+    pub name: Option<String>,
+    pub trigger: Option<Trigger>,
+    pub action: Option<IntegrationAction>,
+    pub location: Option<Location>,
+    pub enabled: Option<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum IntegrationAction {
+    /// POST the payload as JSON to an endpoint, with an optional path appended.
+    #[serde(rename_all = "camelCase")]
+    Webhook {
+        endpoint_id: String,
+        #[serde(default)]
+        path: String,
+    },
+    /// Run a JavaScript transformation; empty on creation means the trigger's default script.
+    Script {
+        #[serde(default)]
+        script: String,
+    },
+    /// Hand the payload to an Integration Agent serving `service` (or the given agent).
+    #[serde(rename_all = "camelCase")]
+    Agent {
+        service: String,
+        #[serde(default)]
+        agent_id: Option<String>,
+    },
+}
+
+/// Where an integration runs: `"cloud"` or `{"agents": [id, …]}`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(untagged)]
+pub enum Location {
+    #[default]
+    #[serde(with = "cloud")]
+    Cloud,
+    Agents {
+        agents: Vec<String>,
+    },
+}
+
+mod cloud {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str("cloud")
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<(), D::Error> {
+        let text = String::deserialize(deserializer)?;
+        if text == "cloud" { Ok(()) } else { Err(D::Error::custom("location must be \"cloud\" or {\"agents\": [...]}")) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_read_and_write_as_the_spec_shows() {
+        assert_eq!(serde_json::to_value(Location::Cloud).unwrap(), serde_json::json!("cloud"));
+        let agents: Location = serde_json::from_value(serde_json::json!({"agents": ["ag_1"]})).unwrap();
+        assert_eq!(agents, Location::Agents { agents: vec!["ag_1".into()] });
+        assert_eq!(serde_json::from_value::<Location>(serde_json::json!("cloud")).unwrap(), Location::Cloud);
+        assert!(serde_json::from_value::<Location>(serde_json::json!("moon")).is_err());
+    }
+}

@@ -1,0 +1,253 @@
+//! The JavaScript sandbox of script integrations (SPEC §4), on QuickJS. A script sees
+//! `request.body`, `payload`, `console.log`, `constants`, `require` and
+//! `http.request({endpoint, method, path, headers}).write(body)`; it has no file, process or
+//! network access except through `http.request`, which the host performs. A wall-time limit
+//! (interrupt handler) and a memory limit end runaway scripts with a clear error. Runs are
+//! blocking: call [`run`] from a blocking thread, never on an async worker.
+
+use std::{
+    cell::RefCell,
+    rc::Rc,
+    time::{Duration, Instant},
+};
+
+use outflow_core::clock;
+use rquickjs::{Context, Ctx, Function, Runtime, Value};
+use serde::{Deserialize, Serialize};
+
+/// Bounds for one script run.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub wall_time: Duration,
+    pub memory_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { wall_time: Duration::from_secs(60), memory_bytes: 64 * 1024 * 1024 }
+    }
+}
+
+/// What a script passes to `http.request(...)`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct HttpCall {
+    pub endpoint: String,
+    #[serde(default = "default_method")]
+    pub method: String,
+    #[serde(default)]
+    pub path: String,
+    #[serde(default)]
+    pub headers: std::collections::BTreeMap<String, String>,
+}
+
+fn default_method() -> String {
+    "POST".into()
+}
+
+/// What `write(body)` returns to the script.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpReply {
+    pub status_code: u16,
+    pub headers: std::collections::BTreeMap<String, String>,
+    pub body: String,
+}
+
+/// Performs the script's HTTP calls on its behalf (endpoint lookup, auth, egress policy).
+pub trait HttpBridge {
+    fn call(&mut self, call: HttpCall, body: String) -> Result<HttpReply, String>;
+}
+
+/// How a script run ended.
+pub struct ScriptRun {
+    pub logs: Vec<(i64, String)>,
+    pub result: Result<(), String>,
+}
+
+/// Glue between the host functions and the script-facing API.
+const PRELUDE: &str = r#"
+(function () {
+  var log = __outflow_log, call = __outflow_http;
+  var show = function (value) { return typeof value === 'string' ? value : JSON.stringify(value); };
+  var print = function () { log(Array.prototype.map.call(arguments, show).join(' ')); };
+  globalThis.console = { log: print, info: print, warn: print, error: print, debug: print };
+  globalThis.http = {
+    request: function (options) {
+      return {
+        write: function (body) {
+          var reply = JSON.parse(call(JSON.stringify(options || {}), body === undefined ? '' : String(body)));
+          if (reply.error) { throw new Error(reply.error); }
+          return reply.ok;
+        }
+      };
+    }
+  };
+  globalThis.constants = {};
+  globalThis.require = function (name) { throw new Error('This workflow has no shared library named "' + name + '".'); };
+  delete globalThis.__outflow_log;
+  delete globalThis.__outflow_http;
+})();
+"#;
+
+/// Runs `script` with `payload_json` as its trigger payload.
+pub fn run(script: &str, payload_json: &str, bridge: Box<dyn HttpBridge>, limits: Limits) -> ScriptRun {
+    let logs = Rc::new(RefCell::new(Vec::new()));
+    let result = execute(script, payload_json, bridge, limits, logs.clone());
+    let logs = logs.take();
+    ScriptRun { logs, result }
+}
+
+fn execute(
+    script: &str,
+    payload_json: &str,
+    bridge: Box<dyn HttpBridge>,
+    limits: Limits,
+    logs: Rc<RefCell<Vec<(i64, String)>>>,
+) -> Result<(), String> {
+    let runtime = Runtime::new().map_err(|error| format!("The script engine could not start: {error}"))?;
+    runtime.set_memory_limit(limits.memory_bytes);
+    runtime.set_max_stack_size(1024 * 1024);
+    let deadline = Instant::now() + limits.wall_time;
+    runtime.set_interrupt_handler(Some(Box::new(move || Instant::now() > deadline)));
+    let context = Context::full(&runtime).map_err(|error| format!("The script engine could not start: {error}"))?;
+    let bridge = Rc::new(RefCell::new(bridge));
+    context.with(|ctx| {
+        install(&ctx, payload_json, bridge, logs).map_err(|error| describe(&ctx, error, limits, deadline))?;
+        ctx.eval::<Value, _>(script).map(|_| ()).map_err(|error| describe(&ctx, error, limits, deadline))
+    })
+}
+
+fn install<'js>(
+    ctx: &Ctx<'js>,
+    payload_json: &str,
+    bridge: Rc<RefCell<Box<dyn HttpBridge>>>,
+    logs: Rc<RefCell<Vec<(i64, String)>>>,
+) -> rquickjs::Result<()> {
+    let globals = ctx.globals();
+    let request = rquickjs::Object::new(ctx.clone())?;
+    request.set("body", payload_json)?;
+    globals.set("request", request)?;
+    let payload: Value = ctx.json_parse(payload_json)?;
+    globals.set("payload", payload)?;
+    let log = logs.clone();
+    globals.set(
+        "__outflow_log",
+        Function::new(ctx.clone(), move |line: String| {
+            log.borrow_mut().push((clock::now_millis(), line));
+        })?,
+    )?;
+    globals.set(
+        "__outflow_http",
+        Function::new(ctx.clone(), move |options: String, body: String| -> String {
+            let reply = match serde_json::from_str::<HttpCall>(&options) {
+                Ok(call) if call.endpoint.trim().is_empty() => Err("http.request needs an endpoint name.".to_string()),
+                Ok(call) => {
+                    let label = format!("http.request {} {} {}", call.method, call.endpoint, call.path);
+                    let reply = bridge.borrow_mut().call(call, body);
+                    let outcome = match &reply {
+                        Ok(reply) => format!("answered {}", reply.status_code),
+                        Err(error) => format!("failed: {error}"),
+                    };
+                    logs.borrow_mut().push((clock::now_millis(), format!("{label} {outcome}")));
+                    reply
+                }
+                Err(error) => Err(format!("http.request options are not valid: {error}")),
+            };
+            match reply {
+                Ok(reply) => serde_json::json!({ "ok": reply }).to_string(),
+                Err(error) => serde_json::json!({ "error": error }).to_string(),
+            }
+        })?,
+    )?;
+    ctx.eval::<(), _>(PRELUDE)
+}
+
+/// Turns an engine error into the message the run log shows, with the script line.
+fn describe(ctx: &Ctx<'_>, error: rquickjs::Error, limits: Limits, deadline: Instant) -> String {
+    if Instant::now() > deadline {
+        return format!("The script was stopped: it ran longer than {} s.", limits.wall_time.as_secs_f64());
+    }
+    if !matches!(error, rquickjs::Error::Exception) {
+        return format!("Script error: {error}");
+    }
+    let thrown = ctx.catch();
+    if let Some(exception) = thrown.as_exception() {
+        let message = exception.message().unwrap_or_default();
+        if message.contains("out of memory") {
+            return format!("The script was stopped: it used more than {} MiB of memory.", limits.memory_bytes / (1024 * 1024));
+        }
+        let line = exception.stack().and_then(|stack| first_line_number(&stack));
+        return match line {
+            Some(line) => format!("Script error at line {line}: {message}"),
+            None => format!("Script error: {message}"),
+        };
+    }
+    let shown = thrown.as_string().and_then(|text| text.to_string().ok()).unwrap_or_else(|| format!("{thrown:?}"));
+    if shown.contains("out of memory") {
+        return format!("The script was stopped: it used more than {} MiB of memory.", limits.memory_bytes / (1024 * 1024));
+    }
+    format!("Script error: uncaught {shown}")
+}
+
+/// The line of the first `<eval>` frame in a QuickJS stack (`at <anonymous> (eval_script:3:9)`).
+fn first_line_number(stack: &str) -> Option<u32> {
+    stack.lines().find_map(|frame| {
+        let location = frame.rsplit_once('(')?.1.trim_end_matches(')');
+        let mut parts = location.rsplit(':');
+        let _column = parts.next()?;
+        parts.next()?.parse().ok()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Echo;
+
+    impl HttpBridge for Echo {
+        fn call(&mut self, call: HttpCall, body: String) -> Result<HttpReply, String> {
+            if call.endpoint == "missing" {
+                return Err("This workflow has no endpoint named \"missing\".".into());
+            }
+            Ok(HttpReply { status_code: 201, headers: Default::default(), body: format!("{} {}{} {body}", call.method, call.endpoint, call.path) })
+        }
+    }
+
+    fn quick() -> Limits {
+        Limits { wall_time: Duration::from_millis(300), memory_bytes: 16 * 1024 * 1024 }
+    }
+
+    #[test]
+    fn scripts_read_the_payload_log_and_call_endpoints() {
+        let script = r#"
+            var reply = http.request({endpoint: 'Desk', path: '/x'}).write(JSON.stringify({id: payload.eventIdentifier}));
+            console.log('status', reply.statusCode, reply.body);
+            console.log(JSON.parse(request.body).trigger);
+        "#;
+        let run = run(script, r#"{"eventIdentifier": 7, "trigger": "status"}"#, Box::new(Echo), quick());
+        assert_eq!(run.result, Ok(()));
+        let lines: Vec<&str> = run.logs.iter().map(|(_, line)| line.as_str()).collect();
+        assert_eq!(lines, ["http.request POST Desk /x answered 201", "status 201 POST Desk/x {\"id\":7}", "status"]);
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let run = run("var a = 1;\nvar b = 2;\nnope();", "{}", Box::new(Echo), quick());
+        let error = run.result.unwrap_err();
+        assert!(error.contains("line 3") && error.contains("nope"), "{error}");
+        let failed_call = super::run("http.request({endpoint: 'missing'}).write('')", "{}", Box::new(Echo), quick());
+        assert!(failed_call.result.unwrap_err().contains("no endpoint named"));
+    }
+
+    #[test]
+    fn runaway_scripts_are_stopped() {
+        let started = Instant::now();
+        let endless = run("while (true) {}", "{}", Box::new(Echo), quick());
+        assert!(endless.result.unwrap_err().contains("ran longer than"));
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let hungry = run("var a = []; while (true) { a.push(new Array(100000).fill('x')); }", "{}", Box::new(Echo), quick());
+        let error = hungry.result.unwrap_err();
+        assert!(error.contains("memory") || error.contains("ran longer"), "{error}");
+    }
+}

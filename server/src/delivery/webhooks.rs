@@ -1,0 +1,117 @@
+//! One HTTP request to an endpoint: authentication, Standard Webhooks headers, a
+//! per-attempt timeout, and the answer classified as delivered, worth retrying, or final.
+
+use std::time::{Duration, Instant};
+
+use outflow_core::{clock, store::{AttemptRecord, EndpointSecrets}};
+use reqwest::{Method, header::HeaderMap};
+
+use super::{HttpClients, auth::TokenCache, retry, signing};
+
+/// How much of an answer's body an attempt keeps.
+pub const EXCERPT_CHARS: usize = 500;
+
+/// What delivery needs besides the request itself.
+#[derive(Clone)]
+pub struct Sender {
+    pub clients: HttpClients,
+    pub tokens: TokenCache,
+    pub timeout: Duration,
+}
+
+/// An outgoing request to an endpoint.
+pub struct OutgoingRequest<'a> {
+    pub endpoint: &'a EndpointSecrets,
+    pub method: Method,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    /// Signs the request with these Standard Webhooks headers when set.
+    pub webhook_id: Option<&'a str>,
+}
+
+/// The endpoint's answer.
+pub struct Answer {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+/// How an attempt ended, for the retry decision.
+#[derive(Debug, PartialEq)]
+pub enum Verdict {
+    Delivered,
+    Retryable { retry_after: Option<Duration> },
+    Final,
+}
+
+impl Sender {
+    /// Sends the request and records the attempt; errors become the attempt's `error`.
+    pub async fn send(&self, request: OutgoingRequest<'_>) -> (AttemptRecord, Result<Answer, String>) {
+        let started_at = clock::now_millis();
+        let clock_start = Instant::now();
+        let url = request.url.clone();
+        let endpoint_id = request.endpoint.id.clone();
+        let answer = self.exchange(request).await;
+        if answer.as_ref().is_ok_and(|answer| answer.status == 401) {
+            // A stale OAuth2 token is fetched afresh on the next attempt.
+            self.tokens.forget(&endpoint_id).await;
+        }
+        let attempt = AttemptRecord {
+            started_at,
+            duration_ms: u64::try_from(clock_start.elapsed().as_millis()).unwrap_or(u64::MAX),
+            url: Some(url),
+            status_code: answer.as_ref().ok().map(|answer| answer.status),
+            response_excerpt: answer.as_ref().ok().map(|answer| answer.body.chars().take(EXCERPT_CHARS).collect()),
+            error: match &answer {
+                Ok(answer) if !(200..300).contains(&answer.status) => Some(format!("HTTP {}", answer.status)),
+                Ok(_) => None,
+                Err(error) => Some(error.clone()),
+            },
+        };
+        (attempt, answer)
+    }
+
+    async fn exchange(&self, request: OutgoingRequest<'_>) -> Result<Answer, String> {
+        let client = self.clients.for_endpoint(request.endpoint.trust_self_signed);
+        let mut builder = client.request(request.method, &request.url).timeout(self.timeout);
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        if let Some(webhook_id) = request.webhook_id {
+            let timestamp = clock::now_millis() / 1000;
+            builder = builder
+                .header("content-type", "application/json")
+                .header("webhook-id", webhook_id)
+                .header("webhook-timestamp", timestamp.to_string())
+                .header("webhook-signature", signing::signature(&request.endpoint.signing_key, webhook_id, timestamp, &request.body));
+        }
+        let builder = self.tokens.authorize(client, &request.endpoint.id, &request.endpoint.auth, builder).await?;
+        let response = builder.body(request.body).send().await.map_err(|error| describe(&error, self.timeout))?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.text().await.unwrap_or_default();
+        Ok(Answer { status, headers, body })
+    }
+}
+
+/// Classifies an attempt's result for the retry decision.
+pub fn verdict(answer: &Result<Answer, String>) -> Verdict {
+    match answer {
+        Ok(answer) if (200..300).contains(&answer.status) => Verdict::Delivered,
+        Ok(answer) if retry::retryable_status(answer.status) => Verdict::Retryable { retry_after: retry::retry_after(&answer.headers) },
+        Ok(_) => Verdict::Final,
+        Err(_) => Verdict::Retryable { retry_after: None },
+    }
+}
+
+fn describe(error: &reqwest::Error, timeout: Duration) -> String {
+    if error.is_timeout() {
+        return format!("No answer within {} ms", timeout.as_millis());
+    }
+    let mut cause: &dyn std::error::Error = error;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    format!("Could not connect: {cause}")
+}

@@ -1,0 +1,68 @@
+//! `/api/v1/integrations`: the Integration Builder's outbound integrations.
+
+use axum::{extract::State, http::StatusCode};
+use outflow_core::store;
+use outflow_model::integrations::{Integration, IntegrationPatch, NewIntegration};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{
+    auth::Principal,
+    error::{ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody},
+    state::AppState,
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_integration, list_integrations))
+        .routes(routes!(get_integration, update_integration, delete_integration))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+struct IntegrationFilter {
+    /// Only this workflow's integrations; all when left out.
+    workflow_id: Option<String>,
+}
+
+/// Create an outbound integration; a second one for the same form and trigger is a 409.
+#[utoipa::path(post, path = "/integrations", tag = "integrations", request_body = NewIntegration,
+    responses((status = 201, body = Integration), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_integration(State(state): State<AppState>, _principal: Principal, ApiJson(input): ApiJson<NewIntegration>) -> ApiResult<(StatusCode, ApiJson<Integration>)> {
+    Ok((StatusCode::CREATED, ApiJson(store::create_integration(&state.pool, &input).await?)))
+}
+
+/// The listing: integrations with form, trigger, action, location, enabled and last run.
+#[utoipa::path(get, path = "/integrations", tag = "integrations", params(IntegrationFilter),
+    responses((status = 200, body = Vec<Integration>)))]
+async fn list_integrations(State(state): State<AppState>, _principal: Principal, ApiQuery(filter): ApiQuery<IntegrationFilter>) -> ApiResult<ApiJson<Vec<Integration>>> {
+    Ok(ApiJson(store::list_integrations(&state.pool, filter.workflow_id.as_deref()).await?))
+}
+
+/// Read one integration.
+#[utoipa::path(get, path = "/integrations/{id}", tag = "integrations", params(("id" = String, Path)),
+    responses((status = 200, body = Integration), (status = 404, body = ErrorBody)))]
+async fn get_integration(State(state): State<AppState>, _principal: Principal, ApiPath(id): ApiPath<String>) -> ApiResult<ApiJson<Integration>> {
+    Ok(ApiJson(store::get_integration(&state.pool, &id).await?))
+}
+
+/// Change an integration; a new trigger keeps the script.
+#[utoipa::path(patch, path = "/integrations/{id}", tag = "integrations", params(("id" = String, Path)), request_body = IntegrationPatch,
+    responses((status = 200, body = Integration), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_integration(
+    State(state): State<AppState>,
+    _principal: Principal,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(patch): ApiJson<IntegrationPatch>,
+) -> ApiResult<ApiJson<Integration>> {
+    Ok(ApiJson(store::update_integration(&state.pool, &id, &patch).await?))
+}
+
+/// Delete an integration; its runs stay in Activity.
+#[utoipa::path(delete, path = "/integrations/{id}", tag = "integrations", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn delete_integration(State(state): State<AppState>, _principal: Principal, ApiPath(id): ApiPath<String>) -> ApiResult<StatusCode> {
+    store::delete_integration(&state.pool, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

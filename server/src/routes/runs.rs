@@ -1,0 +1,37 @@
+//! `/api/v1/runs`: integration runs with attempts and logs, and re-sending one.
+
+use axum::{extract::State, http::StatusCode};
+use outflow_core::store;
+use outflow_model::runs::{Run, RunPage, RunQuery};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{
+    auth::Principal,
+    error::{ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody},
+    state::AppState,
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_runs)).routes(routes!(get_run)).routes(routes!(rerun))
+}
+
+/// List runs, newest first, filtered by integration, status, alert and time.
+#[utoipa::path(get, path = "/runs", tag = "runs", params(RunQuery), responses((status = 200, body = RunPage), (status = 422, body = ErrorBody)))]
+async fn list_runs(State(state): State<AppState>, _principal: Principal, ApiQuery(query): ApiQuery<RunQuery>) -> ApiResult<ApiJson<RunPage>> {
+    Ok(ApiJson(store::list_runs(&state.pool, &query).await?))
+}
+
+/// Read a run with its payload, attempts and logs.
+#[utoipa::path(get, path = "/runs/{id}", tag = "runs", params(("id" = String, Path)), responses((status = 200, body = Run), (status = 404, body = ErrorBody)))]
+async fn get_run(State(state): State<AppState>, _principal: Principal, ApiPath(id): ApiPath<String>) -> ApiResult<ApiJson<Run>> {
+    Ok(ApiJson(store::get_run(&state.pool, &id).await?))
+}
+
+/// Re-send a finished run with the same payload and `webhook-id`, as a new run.
+#[utoipa::path(post, path = "/runs/{id}/rerun", tag = "runs", params(("id" = String, Path)),
+    responses((status = 201, body = Run), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn rerun(State(state): State<AppState>, _principal: Principal, ApiPath(id): ApiPath<String>) -> ApiResult<(StatusCode, ApiJson<Run>)> {
+    let run = store::rerun(&state.pool, &id).await?;
+    state.wakeups.runs.notify_one();
+    Ok((StatusCode::CREATED, ApiJson(run)))
+}

@@ -1,0 +1,27 @@
+//! The dispatcher: reads new trigger events from the event log and turns them into runs of
+//! the matching integrations (the store moves its cursor in the same transaction).
+
+use std::{sync::Arc, time::Duration};
+
+use outflow_core::{Pool, store};
+use tokio::sync::watch;
+
+use super::{Wakeups, pause};
+
+/// Events read per transaction.
+const BATCH: i64 = 500;
+/// Longest sleep when nobody wakes the dispatcher.
+const IDLE_POLL: Duration = Duration::from_millis(200);
+
+pub async fn run(pool: Pool, wakeups: Arc<Wakeups>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        match store::dispatch_events(&pool, BATCH).await {
+            Ok(0) => {}
+            Ok(_) => wakeups.runs.notify_one(),
+            Err(error) => tracing::error!(%error, "cannot dispatch trigger events"),
+        }
+        if !pause(&wakeups.events, IDLE_POLL, &mut shutdown).await {
+            return;
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! The integration worker: claims due runs, executes each one's action (a signed webhook or
+//! a sandboxed script), and records the attempt with the run's next state: succeeded,
+//! retried later per the schedule or `Retry-After`, or failed.
+
+use std::{sync::Arc, time::Duration};
+
+use futures::future::join_all;
+use outflow_core::{
+    Pool, clock,
+    secrets::SecretBox,
+    store::{self, AttemptRecord, RunJob, RunOutcome},
+};
+use outflow_model::{endpoints::join_url, integrations::IntegrationAction};
+use reqwest::Method;
+use tokio::sync::watch;
+
+use super::{Wakeups, pause};
+use crate::delivery::{
+    retry::RetrySchedule,
+    script::{self, HttpBridge, HttpCall, HttpReply, Limits},
+    webhooks::{OutgoingRequest, Sender, Verdict, verdict},
+};
+
+/// Runs claimed per round; they execute concurrently.
+const BATCH: i64 = 64;
+const IDLE_POLL: Duration = Duration::from_millis(250);
+
+/// Everything executing a run needs.
+#[derive(Clone)]
+pub struct RunContext {
+    pub pool: Pool,
+    pub secrets: SecretBox,
+    pub sender: Sender,
+    pub schedule: RetrySchedule,
+    pub script_limits: Limits,
+}
+
+pub async fn run(context: RunContext, wakeups: Arc<Wakeups>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        let claimed = match store::claim_due_runs(&context.pool, clock::now_millis(), BATCH).await {
+            Ok(jobs) => jobs,
+            Err(error) => {
+                tracing::error!(%error, "cannot claim runs");
+                Vec::new()
+            }
+        };
+        let full_batch = claimed.len() as i64 == BATCH;
+        join_all(claimed.iter().map(|job| execute_and_record(&context, job))).await;
+        if full_batch && !*shutdown.borrow() {
+            continue;
+        }
+        if !pause(&wakeups.runs, IDLE_POLL, &mut shutdown).await {
+            return;
+        }
+    }
+}
+
+async fn execute_and_record(context: &RunContext, job: &RunJob) {
+    let span = tracing::info_span!("run", run_id = %job.run_id, alert_id = job.alert_id, attempt = job.attempt);
+    let _entered = span.enter();
+    let (attempt, logs, outcome) = execute(context, job).await;
+    tracing::debug!(?outcome, "run attempt finished");
+    match store::record_attempt(&context.pool, job, attempt.as_ref(), &logs, &outcome).await {
+        Ok(true) => {}
+        Ok(false) => tracing::warn!("the run changed while this attempt ran; its result was dropped"),
+        Err(error) => tracing::error!(%error, "cannot record a run attempt; it will be retried after its lease"),
+    }
+}
+
+type Executed = (Option<AttemptRecord>, Vec<(i64, String)>, RunOutcome);
+
+async fn execute(context: &RunContext, job: &RunJob) -> Executed {
+    let Some(integration) = &job.integration else {
+        return (None, Vec::new(), RunOutcome::Failed("The integration was deleted before this run could be sent.".into()));
+    };
+    if !integration.enabled {
+        return (None, Vec::new(), RunOutcome::Skipped("The integration was disabled before this run could be sent.".into()));
+    }
+    match &integration.action {
+        IntegrationAction::Webhook { endpoint_id, path } => send_webhook(context, job, endpoint_id, path).await,
+        IntegrationAction::Script { script } => run_script(context, job, &integration.workflow_id, script).await,
+        IntegrationAction::Agent { service, .. } => {
+            (None, Vec::new(), RunOutcome::Failed(format!("No Integration Agent serves \"{service}\"; the run cannot be sent from the cloud.")))
+        }
+    }
+}
+
+async fn send_webhook(context: &RunContext, job: &RunJob, endpoint_id: &str, path: &str) -> Executed {
+    let endpoint = match store::endpoint_secrets(&context.pool, &context.secrets, endpoint_id).await {
+        Ok(endpoint) => endpoint,
+        Err(error) => return (None, Vec::new(), RunOutcome::Failed(format!("The endpoint cannot be used: {error}"))),
+    };
+    let request = OutgoingRequest {
+        endpoint: &endpoint,
+        method: Method::POST,
+        url: join_url(&endpoint.base_url, path),
+        headers: Vec::new(),
+        body: job.payload.clone(),
+        webhook_id: Some(&job.webhook_id),
+    };
+    let (attempt, answer) = context.sender.send(request).await;
+    let outcome = match verdict(&answer) {
+        Verdict::Delivered => RunOutcome::Succeeded,
+        Verdict::Final => RunOutcome::Failed(format!("{} (not retried: the endpoint refused the request)", attempt.error.clone().unwrap_or_default())),
+        Verdict::Retryable { retry_after } => match retry_after.or_else(|| context.schedule.delay_after(job.attempt)) {
+            Some(wait) if job.attempt < context.schedule.max_attempts() => {
+                RunOutcome::RetryAt(clock::now_millis() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2))
+            }
+            _ => RunOutcome::Failed(format!(
+                "Gave up after {} attempts; the last one: {}",
+                job.attempt,
+                attempt.error.clone().unwrap_or_default()
+            )),
+        },
+    };
+    (Some(attempt), Vec::new(), outcome)
+}
+
+async fn run_script(context: &RunContext, job: &RunJob, workflow_id: &str, source: &str) -> Executed {
+    let bridge = EndpointBridge {
+        runtime: tokio::runtime::Handle::current(),
+        context: context.clone(),
+        workflow_id: workflow_id.to_string(),
+    };
+    let source = source.to_string();
+    let payload = job.payload.clone();
+    let limits = context.script_limits;
+    let started_at = clock::now_millis();
+    let started = std::time::Instant::now();
+    let finished = tokio::task::spawn_blocking(move || script::run(&source, &payload, Box::new(bridge), limits)).await;
+    let (logs, result) = match finished {
+        Ok(run) => (run.logs, run.result),
+        Err(error) => (Vec::new(), Err(format!("The script engine stopped unexpectedly: {error}"))),
+    };
+    let attempt = AttemptRecord {
+        started_at,
+        duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        error: result.as_ref().err().cloned(),
+        ..AttemptRecord::default()
+    };
+    // A failing script is run data, not a delivery problem: it is not retried.
+    let outcome = match result {
+        Ok(()) => RunOutcome::Succeeded,
+        Err(error) => RunOutcome::Failed(error),
+    };
+    (Some(attempt), logs, outcome)
+}
+
+/// Performs a script's `http.request` calls against the workflow's endpoints.
+struct EndpointBridge {
+    runtime: tokio::runtime::Handle,
+    context: RunContext,
+    workflow_id: String,
+}
+
+impl HttpBridge for EndpointBridge {
+    fn call(&mut self, call: HttpCall, body: String) -> Result<HttpReply, String> {
+        let method = Method::from_bytes(call.method.to_uppercase().as_bytes()).map_err(|_| format!("\"{}\" is not an HTTP method.", call.method))?;
+        let context = &self.context;
+        self.runtime.block_on(async {
+            let endpoint = store::endpoint_secrets_by_name(&context.pool, &context.secrets, &self.workflow_id, &call.endpoint)
+                .await
+                .map_err(|error| error.to_string())?;
+            let request = OutgoingRequest {
+                endpoint: &endpoint,
+                method,
+                url: join_url(&endpoint.base_url, &call.path),
+                headers: call.headers.into_iter().collect(),
+                body,
+                webhook_id: None,
+            };
+            let (_, answer) = context.sender.send(request).await;
+            let answer = answer?;
+            let headers = answer
+                .headers
+                .iter()
+                .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_string())))
+                .collect();
+            Ok(HttpReply { status_code: answer.status, headers, body: answer.body })
+        })
+    }
+}
