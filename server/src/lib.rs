@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod delivery;
 pub mod error;
+pub mod metrics;
 pub mod routes;
 pub mod serve;
 pub mod state;

@@ -11,6 +11,7 @@ use outflow_core::{secrets::SecretBox, store};
 
 use crate::{
     config::Config,
+    metrics::Metrics,
     delivery::{HttpClients, auth::TokenCache, devices::Providers, webhooks::Sender},
     routes,
     state::AppState,
@@ -76,15 +77,17 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     let wakeups = Arc::new(Wakeups::default());
     let (stop_workers, shutdown) = watch::channel(false);
     let clients = HttpClients::new()?;
+    let metrics = Arc::new(Metrics::default());
     let run_context = RunContext {
         pool: pool.clone(),
         secrets: secrets.clone(),
         sender: Sender { clients: clients.clone(), tokens: TokenCache::default(), timeout: config.webhook_timeout },
         schedule: config.retry_schedule.clone(),
         script_limits: config.script_limits,
+        metrics: metrics.clone(),
     };
     let mut workers = workers::spawn(Providers::standard(clients.verified), run_context, wakeups.clone(), shutdown);
-    let state = AppState { pool: pool.clone(), wakeups, secrets, leptos_options };
+    let state = AppState { pool: pool.clone(), wakeups, secrets, metrics, leptos_options };
     let app = app(state);
 
     // Tests and scripts read this line to learn the port chosen for `--addr …:0`.
@@ -106,6 +109,7 @@ pub fn app(state: AppState) -> Router {
     let ui = web::router(&state);
     Router::new()
         .merge(routes::router())
+        .merge(crate::metrics::router())
         .merge(ui)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CompressionLayer::new())

@@ -8,13 +8,14 @@ use leptos::config::LeptosOptions;
 use outflow_core::secrets::SecretBox;
 use sqlx::SqlitePool;
 
-use crate::workers::Wakeups;
+use crate::{metrics::Metrics, workers::Wakeups};
 
 #[derive(Clone)]
 pub struct AppState {
     pub pool: SqlitePool,
     pub wakeups: Arc<Wakeups>,
     pub secrets: SecretBox,
+    pub metrics: Arc<Metrics>,
     pub leptos_options: LeptosOptions,
 }
 

@@ -123,6 +123,17 @@ async fn a_trigger_sends_a_signed_webhook_with_the_exact_payload() {
     let (_, listing) = api.get(&format!("/api/v1/integrations?workflowId={}", setup.workflow)).await;
     assert_eq!(listing[0]["lastRun"]["status"], "succeeded");
     assert_eq!(listing[0]["formName"], "Incident");
+
+    let metrics = reqwest::get(server.url("/metrics")).await.unwrap().text().await.unwrap();
+    for line in [
+        "outflow_runs{status=\"succeeded\"} 1",
+        "outflow_attempts_total{outcome=\"2xx\"} 1",
+        "outflow_trigger_events_total{trigger=\"status\"} 1",
+        "outflow_delivery_latency_seconds_count 1",
+        "outflow_queue_depth 0",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in\n{metrics}");
+    }
 }
 
 #[tokio::test]

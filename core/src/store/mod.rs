@@ -35,7 +35,7 @@ pub use people::{
     update_group, update_user,
 };
 pub use principals::{Actor, BootstrapOutcome, Principal, bootstrap_admin, first_admin, principal_for_api_key};
-pub use runs::{AttemptRecord, RunIntegration, RunJob, RunOutcome, claim_due_runs, dispatch_events, event_counts, get_run, list_runs, record_attempt, rerun, run_counts};
+pub use runs::{AttemptRecord, attempt_counts, RunIntegration, RunJob, RunOutcome, claim_due_runs, dispatch_events, event_counts, get_run, list_runs, record_attempt, rerun, run_counts};
 pub use workflows::{create_workflow, get_workflow, list_workflows};
 
 #[derive(Debug, thiserror::Error)]

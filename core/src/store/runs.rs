@@ -419,3 +419,13 @@ pub async fn run_counts(pool: &SqlitePool) -> StoreResult<Vec<(String, i64)>> {
 pub async fn event_counts(pool: &SqlitePool) -> StoreResult<Vec<(String, i64)>> {
     Ok(sqlx::query_as("SELECT trigger, COUNT(*) FROM events GROUP BY trigger ORDER BY trigger").fetch_all(pool).await?)
 }
+
+/// Attempts by outcome class (`2xx`, `4xx`, `5xx`, `error`), for the metrics endpoint.
+pub async fn attempt_counts(pool: &SqlitePool) -> StoreResult<Vec<(String, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT CASE WHEN status_code IS NULL THEN 'error' ELSE (status_code / 100) || 'xx' END AS outcome, COUNT(*)
+         FROM run_attempts GROUP BY outcome ORDER BY outcome",
+    )
+    .fetch_all(pool)
+    .await?)
+}

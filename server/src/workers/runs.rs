@@ -15,6 +15,7 @@ use reqwest::Method;
 use tokio::sync::watch;
 
 use super::{Wakeups, pause};
+use crate::metrics::Metrics;
 use crate::delivery::{
     retry::RetrySchedule,
     script::{self, HttpBridge, HttpCall, HttpReply, Limits},
@@ -33,6 +34,7 @@ pub struct RunContext {
     pub sender: Sender,
     pub schedule: RetrySchedule,
     pub script_limits: Limits,
+    pub metrics: Arc<Metrics>,
 }
 
 pub async fn run(context: RunContext, wakeups: Arc<Wakeups>, mut shutdown: watch::Receiver<bool>) {
@@ -100,7 +102,11 @@ async fn send_webhook(context: &RunContext, job: &RunJob, endpoint_id: &str, pat
     };
     let (attempt, answer) = context.sender.send(request).await;
     let outcome = match verdict(&answer) {
-        Verdict::Delivered => RunOutcome::Succeeded,
+        Verdict::Delivered => {
+            let since_event = clock::now_millis() - job.created_at;
+            context.metrics.delivery_latency.observe(Duration::from_millis(u64::try_from(since_event).unwrap_or_default()));
+            RunOutcome::Succeeded
+        }
         Verdict::Final => RunOutcome::Failed(format!("{} (not retried: the endpoint refused the request)", attempt.error.clone().unwrap_or_default())),
         Verdict::Retryable { retry_after } => match retry_after.or_else(|| context.schedule.delay_after(job.attempt)) {
             Some(wait) if job.attempt < context.schedule.max_attempts() => {
@@ -132,6 +138,7 @@ async fn run_script(context: &RunContext, job: &RunJob, workflow_id: &str, sourc
         Ok(run) => (run.logs, run.result),
         Err(error) => (Vec::new(), Err(format!("The script engine stopped unexpectedly: {error}"))),
     };
+    context.metrics.script_duration.observe(started.elapsed());
     let attempt = AttemptRecord {
         started_at,
         duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
