@@ -287,12 +287,5 @@ pub struct AlertQuery {
     pub offset: Option<u32>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct AlertPage {
-    pub items: Vec<AlertSummary>,
-    pub total: i64,
-    pub limit: u32,
-    pub offset: u32,
-}
+/// A page of alert summaries.
+pub type AlertPage = crate::Page<AlertSummary>;

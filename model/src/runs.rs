@@ -114,12 +114,5 @@ pub struct RunQuery {
     pub offset: Option<u32>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct RunPage {
-    pub items: Vec<RunSummary>,
-    pub total: i64,
-    pub limit: u32,
-    pub offset: u32,
-}
+/// A page of run summaries.
+pub type RunPage = crate::Page<RunSummary>;

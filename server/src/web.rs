@@ -44,5 +44,9 @@ async fn asset_or_not_found(State(state): State<AppState>, request: Request) -> 
 /// What the UI's server functions find with `use_context` while rendering or answering.
 fn provide_server_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
     let pool = state.pool.clone();
-    move || leptos::prelude::provide_context(pool.clone())
+    let secrets = state.secrets.clone();
+    move || {
+        leptos::prelude::provide_context(pool.clone());
+        leptos::prelude::provide_context(secrets.clone());
+    }
 }

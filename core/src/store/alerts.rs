@@ -456,11 +456,7 @@ async fn comments_of(pool: &SqlitePool, alert_id: i64) -> StoreResult<Vec<Commen
 
 /// Lists alerts, newest first, with the query's filters and paging.
 pub async fn list_alerts(pool: &SqlitePool, query: &AlertQuery) -> StoreResult<AlertPage> {
-    let limit = query.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(StoreError::invalid("limit must be between 1 and 200."));
-    }
-    let offset = query.offset.unwrap_or(0);
+    let (limit, offset) = outflow_model::limits::paging(query.limit, query.offset).map_err(StoreError::invalid)?;
     let since = parse_time("since", &query.since)?;
     let until = parse_time("until", &query.until)?;
     let property = query

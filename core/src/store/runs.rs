@@ -314,11 +314,7 @@ impl TryFrom<SummaryRow> for RunSummary {
 
 /// Lists runs, newest first, with the query's filters and paging.
 pub async fn list_runs(pool: &SqlitePool, query: &RunQuery) -> StoreResult<RunPage> {
-    let limit = query.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(StoreError::invalid("limit must be between 1 and 200."));
-    }
-    let offset = query.offset.unwrap_or(0);
+    let (limit, offset) = outflow_model::limits::paging(query.limit, query.offset).map_err(StoreError::invalid)?;
     let since = super::alerts::parse_time("since", &query.since)?;
     let until = super::alerts::parse_time("until", &query.until)?;
     let filter = "WHERE (?1 IS NULL OR integration_id = ?1) AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR alert_id = ?3)

@@ -36,7 +36,7 @@ async fn start_alert(State(state): State<AppState>, principal: Principal, ApiJso
 
 /// List alerts, newest first, filtered by status, form, a property value and time.
 #[utoipa::path(get, path = "/alerts", tag = "alerts", params(AlertQuery),
-    responses((status = 200, body = AlertPage), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = outflow_model::Page<outflow_model::alerts::AlertSummary>), (status = 422, body = ErrorBody)))]
 async fn list_alerts(
     State(state): State<AppState>,
     _principal: Principal,

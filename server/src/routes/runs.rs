@@ -16,7 +16,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// List runs, newest first, filtered by integration, status, alert and time.
-#[utoipa::path(get, path = "/runs", tag = "runs", params(RunQuery), responses((status = 200, body = RunPage), (status = 422, body = ErrorBody)))]
+#[utoipa::path(get, path = "/runs", tag = "runs", params(RunQuery), responses((status = 200, body = outflow_model::Page<outflow_model::runs::RunSummary>), (status = 422, body = ErrorBody)))]
 async fn list_runs(State(state): State<AppState>, _principal: Principal, ApiQuery(query): ApiQuery<RunQuery>) -> ApiResult<ApiJson<RunPage>> {
     Ok(ApiJson(store::list_runs(&state.pool, &query).await?))
 }

@@ -1,0 +1,132 @@
+//! Delivery benchmark: starts `outflow serve` (pass the release binary) on a fresh
+//! database with a status-trigger webhook integration to a loopback receiver, creates
+//! alerts at a fixed rate for a fixed time, and prints deliveries/s, p50/p99
+//! event-to-delivery latency (alert request sent → webhook received), peak RSS of the
+//! server, and whether every run was recorded.
+//!
+//! `bench_deliveries <outflow binary> [rate per second] [seconds]` (see `./x bench`).
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use axum::{Router, body::Bytes, extract::State, routing::post};
+use outflow_tests::{TestServer, admin_client};
+use serde_json::{Value, json};
+use tokio::sync::Semaphore;
+
+type Arrivals = Arc<Mutex<HashMap<i64, Instant>>>;
+
+#[tokio::main]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let binary = args.next().expect("usage: bench_deliveries <outflow binary> [rate] [seconds]");
+    let rate: u64 = args.next().map_or(1000, |rate| rate.parse().expect("rate is a number"));
+    let seconds: u64 = args.next().map_or(10, |seconds| seconds.parse().expect("seconds is a number"));
+    // SAFETY: set before any other thread reads the environment.
+    unsafe { std::env::set_var("OUTFLOW_BIN", &binary) };
+
+    let arrivals: Arrivals = Arc::default();
+    let receiver = start_receiver(arrivals.clone()).await;
+    let server = TestServer::start();
+    let client = admin_client();
+    let form = setup(&client, &server, &receiver).await;
+
+    println!("creating alerts at {rate}/s for {seconds} s against {binary}");
+    let sent: Arc<Mutex<HashMap<i64, Instant>>> = Arc::default();
+    let permits = Arc::new(Semaphore::new(512));
+    let started = Instant::now();
+    let mut ticker = tokio::time::interval(Duration::from_nanos(1_000_000_000 / rate.max(1)));
+    let mut tasks = Vec::new();
+    for _ in 0..rate * seconds {
+        ticker.tick().await;
+        let permit = permits.clone().acquire_owned().await.expect("semaphore open");
+        let (client, url, sent, form) = (client.clone(), server.url("/api/v1/alerts"), sent.clone(), form.clone());
+        tasks.push(tokio::spawn(async move {
+            let begin = Instant::now();
+            let answer = client.post(url).json(&json!({"formId": form, "recipients": ["bench"]})).send().await;
+            if let Ok(answer) = answer
+                && let Ok(alert) = answer.json::<Value>().await
+                && let Some(id) = alert["eventIdentifier"].as_i64()
+            {
+                sent.lock().expect("not poisoned").insert(id, begin);
+            }
+            drop(permit);
+        }));
+    }
+    for task in tasks {
+        let _ = task.await;
+    }
+    let sending = started.elapsed();
+    let expected = sent.lock().expect("not poisoned").len();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while arrivals.lock().expect("not poisoned").len() < expected && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let total = started.elapsed();
+
+    let sent = sent.lock().expect("not poisoned").clone();
+    let arrivals = arrivals.lock().expect("not poisoned").clone();
+    let mut latencies: Vec<Duration> =
+        sent.iter().filter_map(|(id, begin)| arrivals.get(id).map(|arrived| arrived.saturating_duration_since(*begin))).collect();
+    latencies.sort();
+    let percentile = |p: f64| latencies.get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1))).copied().unwrap_or_default();
+    let runs: Value = client.get(server.url("/api/v1/runs?status=succeeded&limit=1")).send().await.unwrap().json().await.unwrap();
+    let peak_rss_kib = peak_rss_kib(server.pid());
+
+    println!("alerts accepted:        {expected} in {:.2} s ({:.0}/s)", sending.as_secs_f64(), expected as f64 / sending.as_secs_f64());
+    println!("deliveries received:    {} in {:.2} s ({:.0}/s)", arrivals.len(), total.as_secs_f64(), arrivals.len() as f64 / total.as_secs_f64());
+    println!("latency p50 / p99:      {:.1} ms / {:.1} ms", percentile(0.50).as_secs_f64() * 1e3, percentile(0.99).as_secs_f64() * 1e3);
+    println!("runs recorded succeeded: {}", runs["total"]);
+    println!("server peak RSS:        {:.1} MiB", peak_rss_kib as f64 / 1024.0);
+}
+
+async fn start_receiver(arrivals: Arrivals) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port is free");
+    let url = format!("http://{}", listener.local_addr().expect("bound"));
+    let app = Router::new().route("/hook", post(receive)).with_state(arrivals);
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    url
+}
+
+async fn receive(State(arrivals): State<Arrivals>, body: Bytes) -> &'static str {
+    let now = Instant::now();
+    if let Ok(payload) = serde_json::from_slice::<Value>(&body)
+        && let Some(id) = payload["eventIdentifier"].as_i64()
+    {
+        arrivals.lock().expect("not poisoned").entry(id).or_insert(now);
+    }
+    "ok"
+}
+
+async fn setup(client: &reqwest::Client, server: &TestServer, receiver: &str) -> String {
+    let post = |path: &str, body: Value| {
+        let request = client.post(server.url(path)).json(&body);
+        async move { request.send().await.expect("server answers").json::<Value>().await.expect("JSON answer") }
+    };
+    let workflow = post("/api/v1/workflows", json!({"name": "Bench"})).await;
+    let workflow = workflow["id"].as_str().expect("workflow id").to_string();
+    let form = post(&format!("/api/v1/workflows/{workflow}/forms"), json!({"name": "Load"})).await;
+    let form = form["id"].as_str().expect("form id").to_string();
+    post("/api/v1/users", json!({"targetName": "bench"})).await;
+    let endpoint = post("/api/v1/endpoints", json!({"workflowId": workflow, "name": "Receiver", "baseUrl": receiver})).await;
+    post(
+        "/api/v1/integrations",
+        json!({"formId": form, "name": "Status to receiver", "trigger": "status",
+               "action": {"type": "webhook", "endpointId": endpoint["id"], "path": "/hook"}}),
+    )
+    .await;
+    form
+}
+
+fn peak_rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| status.lines().find(|line| line.starts_with("VmHWM:")).map(str::to_string))
+        .and_then(|line| line.split_whitespace().nth(1).and_then(|kib| kib.parse().ok()))
+        .unwrap_or_default()
+}
