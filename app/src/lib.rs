@@ -1,8 +1,8 @@
-//! Outflow's user interface (Leptos, rendered on the server and hydrated in the browser)
-//! and the types both sides share. Nothing here touches the database or the network
-//! directly: server-only work lives in the `server` crate behind server functions and the
-//! REST API.
+//! Outflow's user interface (Leptos, rendered on the server and hydrated in the browser).
+//! Pages read and change data only through the server functions in [`api`], which call
+//! the store of `outflow_core`; no SQL and no HTTP client live here.
 
+pub mod api;
 pub mod components;
 pub use outflow_model as model;
 pub mod pages;

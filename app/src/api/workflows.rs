@@ -1,0 +1,64 @@
+//! Server functions of the Workflows page: workflows with their forms, the form editor's
+//! save, and the one-click example.
+
+use leptos::{prelude::*, server_fn::codec::Json};
+use serde::{Deserialize, Serialize};
+
+use super::UiError;
+use crate::model::{
+    forms::{Form, NewForm},
+    workflows::Workflow,
+};
+#[cfg(feature = "ssr")]
+use {
+    super::ssr::{actor, pool},
+    outflow_core::store,
+};
+
+/// A workflow and its forms, as the Workflows and Alerts pages list them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WorkflowForms {
+    pub workflow: Workflow,
+    pub forms: Vec<Form>,
+}
+
+/// Where a form being saved goes: a new form of a workflow, or an existing form.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FormSlot {
+    New { workflow_id: String },
+    Existing { form_id: String },
+}
+
+#[server(prefix = "/ui", input = Json)]
+pub async fn list_workflows() -> Result<Vec<WorkflowForms>, UiError> {
+    let pool = pool()?;
+    let mut listing = Vec::new();
+    for workflow in store::list_workflows(&pool).await? {
+        let forms = store::list_forms(&pool, &workflow.id).await?;
+        listing.push(WorkflowForms { workflow, forms });
+    }
+    Ok(listing)
+}
+
+/// Creates a workflow owned by the acting user.
+#[server(prefix = "/ui", input = Json)]
+pub async fn create_workflow(name: String) -> Result<Workflow, UiError> {
+    let pool = pool()?;
+    let owner = actor(&pool).await?.map(|actor| actor.user_id);
+    Ok(store::create_workflow(&pool, &name, owner).await?)
+}
+
+#[server(prefix = "/ui", input = Json)]
+pub async fn save_form(slot: FormSlot, form: NewForm) -> Result<Form, UiError> {
+    let pool = pool()?;
+    Ok(match slot {
+        FormSlot::New { workflow_id } => store::create_form(&pool, &workflow_id, &form).await?,
+        FormSlot::Existing { form_id } => store::update_form(&pool, &form_id, &form).await?,
+    })
+}
+
+/// Installs the example workflow, its form, two users with devices and a group.
+#[server(prefix = "/ui", input = Json)]
+pub async fn install_example_workflow() -> Result<Workflow, UiError> {
+    Ok(outflow_core::example::install_example(&pool()?).await?)
+}
