@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod components;
+pub mod format;
 pub use outflow_model as model;
 pub mod pages;
 

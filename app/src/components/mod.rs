@@ -1,6 +1,25 @@
-//! Reusable building blocks of the UI: the page layout, navigation, empty states.
+//! Reusable building blocks of the UI: the page layout and navigation, form controls,
+//! badges, feedback, empty states, and the larger pieces pages share (recipient picker,
+//! alert starter, timeline, form editor).
 
+pub mod alert_forms;
+pub mod badge;
+pub mod devices;
+pub mod editable_card;
 pub mod empty_state;
+pub mod example_offer;
+pub mod feedback;
+pub mod fields;
+pub mod form_editor;
+pub mod group_card;
 pub mod layout;
+pub mod member_picker;
+pub mod notifications;
 pub mod page;
+pub mod polling;
+pub mod recipient_picker;
+pub mod start_alert;
+pub mod table;
 pub mod theme_toggle;
+pub mod timeline;
+pub mod user_card;

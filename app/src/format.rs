@@ -1,0 +1,73 @@
+//! How values read on screen: times, durations and property values. Times stay in UTC so
+//! the server-rendered page and the hydrated one agree to the character.
+
+use serde_json::Value;
+
+/// `2026-11-28T21:19:31.123Z` as `2026-11-28 21:19:31 UTC`; anything else as it is.
+pub fn utc_time(rfc3339: &str) -> String {
+    match (rfc3339.get(..10), rfc3339.get(11..19)) {
+        (Some(date), Some(time)) => format!("{date} {time} UTC"),
+        _ => rfc3339.to_string(),
+    }
+}
+
+/// Only the time of day, for entries that sit under their date already.
+pub fn time_of_day(rfc3339: &str) -> String {
+    rfc3339.get(11..19).unwrap_or(rfc3339).to_string()
+}
+
+/// Only the date, `2026-11-28`.
+pub fn date_of(rfc3339: &str) -> String {
+    rfc3339.get(..10).unwrap_or(rfc3339).to_string()
+}
+
+/// A number of seconds the way people say it: `45 s`, `5 min`, `1 h 30 min`.
+pub fn duration(seconds: u32) -> String {
+    match (seconds / 3600, seconds % 3600 / 60, seconds % 60) {
+        (0, 0, s) => format!("{s} s"),
+        (0, m, 0) => format!("{m} min"),
+        (0, m, s) => format!("{m} min {s} s"),
+        (h, 0, 0) => format!("{h} h"),
+        (h, m, _) => format!("{h} h {m} min"),
+    }
+}
+
+/// A property value without JSON quoting: `INC001`, `42`, `yes`.
+pub fn value_text(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Bool(true) => "yes".to_string(),
+        Value::Bool(false) => "no".to_string(),
+        Value::Null => "—".to_string(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_read_in_utc_and_broken_ones_pass_through() {
+        assert_eq!(utc_time("2026-11-28T21:19:31.123Z"), "2026-11-28 21:19:31 UTC");
+        assert_eq!(time_of_day("2026-11-28T21:19:31.123Z"), "21:19:31");
+        assert_eq!(date_of("2026-11-28T21:19:31.123Z"), "2026-11-28");
+        assert_eq!(utc_time("soon"), "soon");
+    }
+
+    #[test]
+    fn durations_use_the_largest_fitting_units() {
+        assert_eq!(duration(45), "45 s");
+        assert_eq!(duration(300), "5 min");
+        assert_eq!(duration(90), "1 min 30 s");
+        assert_eq!(duration(5400), "1 h 30 min");
+        assert_eq!(duration(7200), "2 h");
+    }
+
+    #[test]
+    fn values_read_without_json_quotes() {
+        assert_eq!(value_text(&Value::String("INC001".into())), "INC001");
+        assert_eq!(value_text(&Value::Bool(true)), "yes");
+        assert_eq!(value_text(&serde_json::json!(42)), "42");
+    }
+}
