@@ -2,9 +2,13 @@
 //! Pages read and change data only through the server functions in [`api`], which call
 //! the store of `outflow_core`; no SQL and no HTTP client live here.
 
+// Leptos view types nest deeply; the default limit stops at the larger pages.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod components;
 pub mod format;
+/// The shared wire types, re-exported so UI code reads `crate::model::…`.
 pub use outflow_model as model;
 pub mod pages;
 
@@ -13,12 +17,14 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
     StaticSegment,
     components::{Route, Router, Routes},
+    path,
 };
 
 use components::layout::Layout;
 use pages::{
-    activity::ActivityPage, alerts::AlertsPage, endpoints::EndpointsPage, flows::FlowsPage,
+    activity::ActivityPage, alert::AlertPage, alerts::AlertsPage, endpoints::EndpointsPage, flows::FlowsPage,
     home::HomePage, integrations::IntegrationsPage, not_found::NotFoundPage, people::PeoplePage,
+    workflows::WorkflowsPage,
 };
 
 /// Picks the saved theme before the first paint so dark-mode users never see a white flash.
@@ -61,7 +67,9 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("flows") view=FlowsPage />
                     <Route path=StaticSegment("endpoints") view=EndpointsPage />
                     <Route path=StaticSegment("activity") view=ActivityPage />
+                    <Route path=StaticSegment("workflows") view=WorkflowsPage />
                     <Route path=StaticSegment("alerts") view=AlertsPage />
+                    <Route path=path!("/alerts/:id") view=AlertPage />
                     <Route path=StaticSegment("people") view=PeoplePage />
                 </Routes>
             </Layout>

@@ -12,6 +12,7 @@ struct Section {
 }
 
 const SECTIONS: &[Section] = &[
+    Section { href: "/workflows", label: "Workflows" },
     Section { href: "/integrations", label: "Integrations" },
     Section { href: "/flows", label: "Flows" },
     Section { href: "/endpoints", label: "Endpoints" },
