@@ -22,6 +22,9 @@ pub struct Received {
     pub raw: String,
 }
 
+/// Requests to this path get an OAuth2 token answer (`token-1`, `token-2`, …).
+pub const TOKEN_PATH: &str = "/oauth/token";
+
 /// One scripted answer: a status and, optionally, a `Retry-After` in seconds.
 #[derive(Debug, Clone, Copy)]
 pub struct Reply {
@@ -80,6 +83,11 @@ async fn record(State(inner): State<Arc<Mutex<Inner>>>, method: Method, uri: Uri
     let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let mut inner = inner.lock().expect("not poisoned");
     inner.received.push(Received { method: method.to_string(), path: uri.path().to_string(), headers, body, raw });
+    if uri.path() == TOKEN_PATH {
+        let issued = inner.received.iter().filter(|request| request.path == TOKEN_PATH).count();
+        let token = serde_json::json!({"access_token": format!("token-{issued}"), "token_type": "Bearer", "expires_in": 3600});
+        return axum::Json(token).into_response();
+    }
     let reply = inner.script.pop_front().unwrap_or(Reply { status: inner.status, retry_after: None });
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     match reply.retry_after {

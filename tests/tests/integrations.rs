@@ -9,7 +9,7 @@ use hmac::{Hmac, Mac};
 use outflow_tests::{
     TestServer,
     api::{Api, eventually},
-    receiver::{Receiver, Reply},
+    receiver::{Receiver, Reply, TOKEN_PATH},
 };
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -183,6 +183,39 @@ async fn endpoint_secrets_are_write_only_and_encrypted_at_rest() {
     assert_eq!(status, 409);
     let (status, answer) = api.post("/api/v1/endpoints", json!({})).await;
     assert_eq!(status, 422, "{answer}");
+}
+
+#[tokio::test]
+async fn oauth2_tokens_are_fetched_once_and_reused() {
+    let server = TestServer::start();
+    let api = Api::new(&server);
+    let receiver = Receiver::start().await;
+    let setup = setup(&api, &receiver).await;
+    let auth = json!({"type": "oauth2", "tokenUrl": receiver.url(TOKEN_PATH), "clientId": "outflow", "clientSecret": "client-secret-value"});
+    let (status, endpoint) = api.patch(&format!("/api/v1/endpoints/{}", setup.endpoint), json!({"auth": auth})).await;
+    assert_eq!(status, 200, "{endpoint}");
+    assert_eq!(endpoint["auth"]["clientSecret"], "********");
+    let integration = webhook_integration(&api, &setup, "comment").await;
+    let alert = start_alert(&api, &setup).await;
+    comment(&api, alert).await;
+    comment(&api, alert).await;
+    eventually(Duration::from_secs(10), || async {
+        let (_, page) = api.get(&format!("/api/v1/runs?integrationId={integration}&status=succeeded")).await;
+        (page["total"] == 2).then_some(())
+    })
+    .await
+    .expect("both comments are delivered");
+
+    let received = receiver.received();
+    let token_requests: Vec<_> = received.iter().filter(|request| request.path == TOKEN_PATH).collect();
+    assert_eq!(token_requests.len(), 1, "the token is cached");
+    let credentials = format!("Basic {}", STANDARD.encode("outflow:client-secret-value"));
+    assert_eq!(token_requests[0].headers["authorization"].to_str().unwrap(), credentials);
+    let hooks: Vec<_> = received.iter().filter(|request| request.path == "/api/v2/events").collect();
+    assert_eq!(hooks.len(), 2);
+    for hook in hooks {
+        assert_eq!(hook.headers["authorization"].to_str().unwrap(), "Bearer token-1");
+    }
 }
 
 #[tokio::test]
