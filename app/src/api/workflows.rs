@@ -22,6 +22,13 @@ pub struct WorkflowForms {
     pub forms: Vec<Form>,
 }
 
+/// Every workflow with its forms, and whether the example is among them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Catalog {
+    pub workflows: Vec<WorkflowForms>,
+    pub example_installed: bool,
+}
+
 /// Where a form being saved goes: a new form of a workflow, or an existing form.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FormSlot {
@@ -30,14 +37,16 @@ pub enum FormSlot {
 }
 
 #[server(prefix = "/ui", input = Json)]
-pub async fn list_workflows() -> Result<Vec<WorkflowForms>, UiError> {
+pub async fn workflow_catalog() -> Result<Catalog, UiError> {
     let pool = pool()?;
-    let mut listing = Vec::new();
+    let mut workflows = Vec::new();
     for workflow in store::list_workflows(&pool).await? {
         let forms = store::list_forms(&pool, &workflow.id).await?;
-        listing.push(WorkflowForms { workflow, forms });
+        workflows.push(WorkflowForms { workflow, forms });
     }
-    Ok(listing)
+    let example_installed =
+        workflows.iter().any(|listing| listing.workflow.name == outflow_core::example::EXAMPLE_WORKFLOW);
+    Ok(Catalog { workflows, example_installed })
 }
 
 /// Creates a workflow owned by the acting user.

@@ -9,7 +9,7 @@ use crate::{
         UiError,
         alerts::{StartAlert, recent_alerts},
         people::list_people,
-        workflows::{InstallExampleWorkflow, list_workflows},
+        workflows::{InstallExampleWorkflow, workflow_catalog},
     },
     components::{
         badge::{PriorityBadge, StatusBadge},
@@ -29,14 +29,14 @@ use crate::{
 pub fn AlertsPage() -> impl IntoView {
     let install = ServerAction::<InstallExampleWorkflow>::new();
     let start = ServerAction::<StartAlert>::new();
-    let workflows = Resource::new(move || install.version().get(), |_| list_workflows());
+    let catalog = Resource::new(move || install.version().get(), |_| workflow_catalog());
     let people = Resource::new(move || install.version().get(), |_| list_people());
     let alerts = Resource::new(move || start.version().get(), |_| recent_alerts());
     refresh_every(LIVE_REFRESH, move || alerts.refetch());
 
     let starter = move || {
         Suspend::new(async move {
-            let both: Result<_, UiError> = async { Ok((workflows.await?, people.await?)) }.await;
+            let both: Result<_, UiError> = async { Ok((catalog.await?.workflows, people.await?)) }.await;
             loaded(both.map(|(workflows, people)| {
                 if workflows.is_empty() {
                     view! { <ExampleOffer action=install /> }.into_any()

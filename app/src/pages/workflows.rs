@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::{
-    api::workflows::{CreateWorkflow, InstallExampleWorkflow, SaveForm, WorkflowForms, list_workflows},
+    api::workflows::{CreateWorkflow, InstallExampleWorkflow, SaveForm, WorkflowForms, workflow_catalog},
     components::{
         badge::{Badge, Tone},
         example_offer::ExampleOffer,
@@ -21,9 +21,9 @@ pub fn WorkflowsPage() -> impl IntoView {
     let install = ServerAction::<InstallExampleWorkflow>::new();
     let create = ServerAction::<CreateWorkflow>::new();
     let save = ServerAction::<SaveForm>::new();
-    let workflows = Resource::new(
+    let catalog = Resource::new(
         move || (install.version().get(), create.version().get(), save.version().get()),
-        |_| list_workflows(),
+        |_| workflow_catalog(),
     );
     let editing = RwSignal::new(None::<Editing>);
     // A new workflow opens straight into its first form; a saved form stays open, now as itself.
@@ -38,12 +38,16 @@ pub fn WorkflowsPage() -> impl IntoView {
 
     let listing = move || {
         Suspend::new(async move {
-            loaded(workflows.await.map(|listings| {
-                if listings.is_empty() {
-                    view! { <ExampleOffer action=install /> }.into_any()
-                } else {
-                    listings.into_iter().map(|listing| view! { <WorkflowCard listing editing /> }).collect_view().into_any()
+            loaded(catalog.await.map(|catalog| {
+                if catalog.workflows.is_empty() {
+                    return view! { <ExampleOffer action=install /> }.into_any();
                 }
+                let cards = catalog.workflows.into_iter().map(|listing| view! { <WorkflowCard listing editing /> }).collect_view();
+                view! {
+                    {cards}
+                    {(!catalog.example_installed).then(|| view! { <ExampleOffer action=install compact=true /> })}
+                }
+                .into_any()
             }))
         })
     };
