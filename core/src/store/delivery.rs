@@ -55,6 +55,7 @@ struct JobRow {
 
 /// Claims up to `limit` notifications that are due on active alerts.
 pub async fn claim_due_notifications(pool: &SqlitePool, now: i64, limit: i64) -> StoreResult<Vec<DeliveryJob>> {
+    let mut tx = super::write_tx(pool).await?;
     let claimed: Vec<String> = sqlx::query_scalar(
         "UPDATE notifications SET lease_until = ?1, attempts = attempts + 1
          WHERE id IN (
@@ -67,8 +68,9 @@ pub async fn claim_due_notifications(pool: &SqlitePool, now: i64, limit: i64) ->
     .bind(now + LEASE_MS)
     .bind(now)
     .bind(limit)
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?;
+    tx.commit().await?;
     let mut jobs = Vec::with_capacity(claimed.len());
     for id in claimed {
         let row: JobRow = sqlx::query_as(

@@ -35,7 +35,7 @@ pub use people::{
     update_group, update_user,
 };
 pub use principals::{Actor, BootstrapOutcome, Principal, bootstrap_admin, first_admin, principal_for_api_key};
-pub use runs::{AttemptRecord, attempt_counts, RunIntegration, RunJob, RunOutcome, claim_due_runs, dispatch_events, event_counts, get_run, list_runs, record_attempt, rerun, run_counts};
+pub use runs::{AttemptRecord, AttemptResult, attempt_counts, RunIntegration, RunJob, RunOutcome, claim_due_runs, dispatch_events, event_counts, get_run, list_runs, record_attempts, rerun, run_counts};
 pub use workflows::{create_workflow, get_workflow, list_workflows};
 
 #[derive(Debug, thiserror::Error)]
@@ -126,10 +126,44 @@ pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
 
+/// Whose turn it is to write. SQLite has one writer at a time; queueing writers here, in
+/// memory, is far faster than letting them collide on the database lock, where each loser
+/// sleeps in SQLite's busy handler.
+static WRITE_GATE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// A write transaction holding the process's write turn until it commits or drops.
+pub(crate) struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::SqliteConnection;
+
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
+}
+
+impl WriteTx {
+    pub(crate) async fn commit(self) -> StoreResult<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
 /// Starts a transaction that writes. `BEGIN IMMEDIATE` takes the write lock up front, so a
-/// concurrent writer makes it wait (busy timeout) instead of failing at its first write.
-pub(crate) async fn write_tx(pool: &SqlitePool) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
-    Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
+/// writer from another process makes it wait (busy timeout) instead of failing mid-way.
+pub(crate) async fn write_tx(pool: &SqlitePool) -> StoreResult<WriteTx> {
+    let turn = WRITE_GATE.lock().await;
+    let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    Ok(WriteTx { tx, _turn: turn })
 }
 
 /// Frees the claims a previous process held when it stopped or crashed, so its unfinished

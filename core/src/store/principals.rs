@@ -110,7 +110,9 @@ pub async fn principal_for_api_key(pool: &SqlitePool, key: &str) -> StoreResult<
     let Some(row) = row else { return Ok(None) };
     let now = now_millis();
     if row.last_used_at.is_none_or(|used| now - used > LAST_USED_PRECISION_MS) {
-        sqlx::query("UPDATE api_keys SET last_used_at = ? WHERE id = ?").bind(now).bind(row.key_id).execute(pool).await?;
+        let mut tx = super::write_tx(pool).await?;
+        sqlx::query("UPDATE api_keys SET last_used_at = ? WHERE id = ?").bind(now).bind(row.key_id).execute(&mut *tx).await?;
+        tx.commit().await?;
     }
     Ok(Some(Principal { user_id: row.user_id, target_name: row.target_name, roles: row.roles.0 }))
 }

@@ -150,6 +150,7 @@ struct JobRow {
 
 /// Claims up to `limit` runs whose next attempt is due.
 pub async fn claim_due_runs(pool: &SqlitePool, now: i64, limit: i64) -> StoreResult<Vec<RunJob>> {
+    let mut tx = super::write_tx(pool).await?;
     let claimed: Vec<String> = sqlx::query_scalar(
         "UPDATE runs SET lease_until = ?1, attempt_count = attempt_count + 1
          WHERE id IN (SELECT id FROM runs WHERE status = 'pending' AND next_attempt_at <= ?2
@@ -159,8 +160,9 @@ pub async fn claim_due_runs(pool: &SqlitePool, now: i64, limit: i64) -> StoreRes
     .bind(now + RUN_LEASE_MS)
     .bind(now)
     .bind(limit)
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?;
+    tx.commit().await?;
     if claimed.is_empty() {
         return Ok(Vec::new());
     }
@@ -220,22 +222,37 @@ pub enum RunOutcome {
     Skipped(String),
 }
 
-/// Stores an attempt, its log lines and the run's new state in one transaction. Returns
-/// false when the run was no longer pending (another worker recorded it after a lease expiry).
-pub async fn record_attempt(
-    pool: &SqlitePool,
-    job: &RunJob,
-    attempt: Option<&AttemptRecord>,
-    logs: &[(i64, String)],
-    outcome: &RunOutcome,
-) -> StoreResult<bool> {
-    let (status, next_attempt_at, reason) = match outcome {
+/// One finished attempt, ready to be stored.
+pub struct AttemptResult<'a> {
+    pub job: &'a RunJob,
+    pub attempt: Option<AttemptRecord>,
+    pub logs: Vec<(i64, String)>,
+    pub outcome: RunOutcome,
+}
+
+/// Stores a batch of attempts, their log lines and their runs' new states in one
+/// transaction. Returns how many were stored; a run that was no longer pending (another
+/// worker recorded it after a lease expiry) is skipped.
+pub async fn record_attempts(pool: &SqlitePool, results: &[AttemptResult<'_>]) -> StoreResult<usize> {
+    let mut tx = super::write_tx(pool).await?;
+    let mut stored = 0;
+    for result in results {
+        if record_one(&mut tx, result).await? {
+            stored += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(stored)
+}
+
+async fn record_one(conn: &mut sqlx::SqliteConnection, result: &AttemptResult<'_>) -> StoreResult<bool> {
+    let job = result.job;
+    let (status, next_attempt_at, reason) = match &result.outcome {
         RunOutcome::Succeeded => (RunStatus::Succeeded, None, None),
-        RunOutcome::RetryAt(at) => (RunStatus::Pending, Some(*at), attempt.and_then(|attempt| attempt.error.clone())),
+        RunOutcome::RetryAt(at) => (RunStatus::Pending, Some(*at), result.attempt.as_ref().and_then(|attempt| attempt.error.clone())),
         RunOutcome::Failed(reason) => (RunStatus::Failed, None, Some(reason.clone())),
         RunOutcome::Skipped(reason) => (RunStatus::Skipped, None, Some(reason.clone())),
     };
-    let mut tx = super::write_tx(pool).await?;
     let updated = sqlx::query(
         "UPDATE runs SET status = ?, next_attempt_at = ?, reason = ?, lease_until = NULL, updated_at = ?
          WHERE id = ? AND status = 'pending' AND attempt_count = ?",
@@ -246,12 +263,12 @@ pub async fn record_attempt(
     .bind(clock::now_millis())
     .bind(&job.run_id)
     .bind(i64::from(job.attempt))
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
     if updated.rows_affected() == 0 {
         return Ok(false);
     }
-    if let Some(attempt) = attempt {
+    if let Some(attempt) = &result.attempt {
         sqlx::query(
             "INSERT INTO run_attempts (run_id, number, started_at, duration_ms, url, status_code, response_excerpt, error)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -264,13 +281,12 @@ pub async fn record_attempt(
         .bind(attempt.status_code.map(i64::from))
         .bind(&attempt.response_excerpt)
         .bind(&attempt.error)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
     }
-    for (at, line) in logs {
-        sqlx::query("INSERT INTO run_logs (run_id, at, line) VALUES (?, ?, ?)").bind(&job.run_id).bind(at).bind(line).execute(&mut *tx).await?;
+    for (at, line) in &result.logs {
+        sqlx::query("INSERT INTO run_logs (run_id, at, line) VALUES (?, ?, ?)").bind(&job.run_id).bind(at).bind(line).execute(&mut *conn).await?;
     }
-    tx.commit().await?;
     Ok(true)
 }
 

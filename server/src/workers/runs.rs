@@ -8,19 +8,20 @@ use futures::future::join_all;
 use outflow_core::{
     Pool, clock,
     secrets::SecretBox,
-    store::{self, AttemptRecord, RunJob, RunOutcome},
+    store::{self, AttemptRecord, AttemptResult, RunJob, RunOutcome},
 };
 use outflow_model::{endpoints::join_url, integrations::IntegrationAction};
 use reqwest::Method;
 use tokio::sync::watch;
+use tracing::Instrument;
 
 use super::{Wakeups, pause};
-use crate::metrics::Metrics;
 use crate::delivery::{
     retry::RetrySchedule,
     script::{self, HttpBridge, HttpCall, HttpReply, Limits},
     webhooks::{OutgoingRequest, Sender, Verdict, verdict},
 };
+use crate::metrics::Metrics;
 
 /// Runs claimed per round; they execute concurrently.
 const BATCH: i64 = 64;
@@ -47,7 +48,14 @@ pub async fn run(context: RunContext, wakeups: Arc<Wakeups>, mut shutdown: watch
             }
         };
         let full_batch = claimed.len() as i64 == BATCH;
-        join_all(claimed.iter().map(|job| execute_and_record(&context, job))).await;
+        let results = join_all(claimed.iter().map(|job| execute_traced(&context, job))).await;
+        match store::record_attempts(&context.pool, &results).await {
+            Ok(stored) if stored < results.len() => {
+                tracing::warn!(dropped = results.len() - stored, "runs changed while their attempts ran; those results were dropped");
+            }
+            Ok(_) => {}
+            Err(error) => tracing::error!(%error, "cannot record run attempts; they will be retried after their lease"),
+        }
         if full_batch && !*shutdown.borrow() {
             continue;
         }
@@ -57,16 +65,10 @@ pub async fn run(context: RunContext, wakeups: Arc<Wakeups>, mut shutdown: watch
     }
 }
 
-async fn execute_and_record(context: &RunContext, job: &RunJob) {
+async fn execute_traced<'a>(context: &RunContext, job: &'a RunJob) -> AttemptResult<'a> {
     let span = tracing::info_span!("run", run_id = %job.run_id, alert_id = job.alert_id, attempt = job.attempt);
-    let _entered = span.enter();
-    let (attempt, logs, outcome) = execute(context, job).await;
-    tracing::debug!(?outcome, "run attempt finished");
-    match store::record_attempt(&context.pool, job, attempt.as_ref(), &logs, &outcome).await {
-        Ok(true) => {}
-        Ok(false) => tracing::warn!("the run changed while this attempt ran; its result was dropped"),
-        Err(error) => tracing::error!(%error, "cannot record a run attempt; it will be retried after its lease"),
-    }
+    let (attempt, logs, outcome) = execute(context, job).instrument(span).await;
+    AttemptResult { job, attempt, logs, outcome }
 }
 
 type Executed = (Option<AttemptRecord>, Vec<(i64, String)>, RunOutcome);
