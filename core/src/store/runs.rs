@@ -2,6 +2,8 @@
 //! the dispatch cursor in the same transaction), workers claim due runs under a lease and
 //! record each attempt, and people list, read and re-send runs.
 
+use std::collections::HashMap;
+
 use outflow_model::{
     forms::PropertyDef,
     integrations::IntegrationAction,
@@ -55,26 +57,41 @@ pub async fn dispatch_events(pool: &SqlitePool, limit: i64) -> StoreResult<usize
     let Some(last) = events.last().map(|event| event.id) else { return Ok(0) };
     let now = clock::now_millis();
     let mut pending = 0;
+    // Events of one batch mostly share a few forms and triggers: look each pair up once.
+    let mut matching: HashMap<(String, String), Vec<(MatchingIntegration, IntegrationAction)>> = HashMap::new();
+    let mut definitions_of: HashMap<String, Vec<PropertyDef>> = HashMap::new();
     for event in &events {
-        let integrations: Vec<MatchingIntegration> =
-            sqlx::query_as("SELECT id, name, action FROM integrations WHERE form_id = ? AND trigger = ? AND enabled = 1")
-                .bind(&event.form_id)
-                .bind(&event.trigger)
-                .fetch_all(&mut *tx)
-                .await?;
+        let key = (event.form_id.clone(), event.trigger.clone());
+        if !matching.contains_key(&key) {
+            let rows: Vec<MatchingIntegration> =
+                sqlx::query_as("SELECT id, name, action FROM integrations WHERE form_id = ? AND trigger = ? AND enabled = 1")
+                    .bind(&event.form_id)
+                    .bind(&event.trigger)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let mut parsed = Vec::with_capacity(rows.len());
+            for row in rows {
+                let action: IntegrationAction = from_json("integrations.action", &row.action)?;
+                parsed.push((row, action));
+            }
+            matching.insert(key.clone(), parsed);
+        }
+        let integrations = &matching[&key];
         if integrations.is_empty() {
             continue;
         }
         let trigger = Trigger::from_key(&event.trigger).ok_or_else(|| StoreError::Corrupt(format!("trigger {}", event.trigger)))?;
-        let definitions: Vec<PropertyDef> = from_json("forms.properties", &event.definitions)?;
+        if !definitions_of.contains_key(&event.form_id) {
+            definitions_of.insert(event.form_id.clone(), from_json("forms.properties", &event.definitions)?);
+        }
+        let definitions = &definitions_of[&event.form_id];
         let values: Map<String, Value> = from_json("alerts.properties", &event.properties)?;
         let fields: Value = from_json("events.fields", &event.fields)?;
-        let body = payload::build(trigger, event.alert_id, &definitions, &values, &fields, now).to_string();
-        for integration in integrations {
-            let action: IntegrationAction = from_json("integrations.action", &integration.action)?;
+        let body = payload::build(trigger, event.alert_id, definitions, &values, &fields, now).to_string();
+        for (integration, action) in integrations {
             let (status, reason) = if !event.form_enabled {
                 (RunStatus::Skipped, Some(format!("The form \"{}\" is disabled, so nothing was sent.", event.form_name)))
-            } else if let IntegrationAction::Agent { service, .. } = &action {
+            } else if let IntegrationAction::Agent { service, .. } = action {
                 (RunStatus::Discarded, Some(format!("No Integration Agent serves \"{service}\" and no agent id was given; the webhook was discarded.")))
             } else {
                 pending += 1;

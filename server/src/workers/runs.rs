@@ -24,7 +24,7 @@ use crate::delivery::{
 use crate::metrics::Metrics;
 
 /// Runs claimed per round; they execute concurrently.
-const BATCH: i64 = 64;
+const BATCH: i64 = 256;
 const IDLE_POLL: Duration = Duration::from_millis(250);
 
 /// Everything executing a run needs.
