@@ -66,7 +66,7 @@ pub struct ServeArgs {
     pub script_memory_mb: usize,
 
     /// Install the example workflow (a form, two users with devices, a group) at start.
-    #[arg(long)]
+    #[arg(long, env = "OUTFLOW_EXAMPLE")]
     pub example: bool,
 }
 

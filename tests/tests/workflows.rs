@@ -38,3 +38,28 @@ async fn duplicate_names_conflict_and_blank_names_are_refused() {
     let listing: Value = client.get(server.url("/api/v1/workflows")).send().await.unwrap().json().await.unwrap();
     assert_eq!(listing.as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn the_example_workflow_installs_at_start_once() {
+    let server = TestServer::start_with(&[("OUTFLOW_EXAMPLE", "true")]);
+    let client = admin_client();
+    let listing: Value = client.get(server.url("/api/v1/workflows")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(listing[0]["name"], "Example: Service desk");
+    let forms: Value = client
+        .get(server.url(&format!("/api/v1/workflows/{}/forms", listing[0]["id"].as_str().unwrap())))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(forms[0]["name"], "Major incident");
+    let group: Value = client.get(server.url("/api/v1/groups/Database-Team")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(group["members"], json!(["mmcbride", "jsmith"]));
+    let mary: Value = client.get(server.url("/api/v1/users/mmcbride")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(mary["devices"].as_array().unwrap().len(), 2);
+
+    let again = TestServer::start_in_with(server.stop(), &[("OUTFLOW_EXAMPLE", "true")]);
+    let listing: Value = client.get(again.url("/api/v1/workflows")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(listing.as_array().unwrap().len(), 1, "a restart with --example installs nothing twice");
+}
