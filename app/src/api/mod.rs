@@ -1,11 +1,14 @@
 //! The UI's server functions and what they share. Every `#[server]` function here is a
 //! public URL under `/ui` (the REST API stays under `/api/v1`): it checks its input through
 //! the store, which applies the same rules as the REST API, and fails with a [`UiError`]
-//! whose message the page shows as it is. Server-only plumbing (the pool, whom an action
-//! acts as, turning store errors into messages) lives in [`ssr`] and nowhere else.
+//! whose message the page shows as it is. Server-only plumbing (the pool, the secret box,
+//! whom an action acts as, turning store errors into messages) lives in [`ssr`] and nowhere else.
 
 pub mod alerts;
+pub mod endpoints;
+pub mod integrations;
 pub mod people;
+pub mod runs;
 pub mod workflows;
 
 use std::fmt;
@@ -52,6 +55,7 @@ pub(crate) mod ssr {
     use leptos_axum::ResponseOptions;
     use outflow_core::{
         Pool,
+        secrets::SecretBox,
         store::{self, Actor, StoreError},
     };
 
@@ -60,6 +64,11 @@ pub(crate) mod ssr {
     /// The database the server puts into every request's context (`server/src/web.rs`).
     pub(crate) fn pool() -> Result<Pool, UiError> {
         use_context::<Pool>().ok_or_else(|| internal("the database pool is missing from the server function context"))
+    }
+
+    /// What seals and opens endpoint secrets, also in the server's context.
+    pub(crate) fn secrets() -> Result<SecretBox, UiError> {
+        use_context::<SecretBox>().ok_or_else(|| internal("the secret box is missing from the server function context"))
     }
 
     /// Whom a UI action is recorded against. Until sign-in exists: the first active admin,

@@ -1,0 +1,31 @@
+//! Server functions of the endpoint editor: create, change and delete endpoints. Secrets
+//! are sealed by the store; answers carry them masked, except the signing secret in the
+//! answer that created the endpoint.
+
+use leptos::{prelude::*, server_fn::codec::Json};
+
+use super::UiError;
+use crate::model::endpoints::{Endpoint, EndpointPatch, NewEndpoint};
+#[cfg(feature = "ssr")]
+use {
+    super::ssr::{pool, secrets},
+    outflow_core::store,
+};
+
+/// Creates an endpoint; the answer is the only one that shows its signing secret.
+#[server(prefix = "/ui", input = Json)]
+pub async fn create_endpoint(input: NewEndpoint) -> Result<Endpoint, UiError> {
+    Ok(store::create_endpoint(&pool()?, &secrets()?, &input).await?)
+}
+
+/// Changes an endpoint; secrets sent back as the mask keep their stored values.
+#[server(prefix = "/ui", input = Json)]
+pub async fn update_endpoint(id: String, patch: EndpointPatch) -> Result<Endpoint, UiError> {
+    Ok(store::update_endpoint(&pool()?, &secrets()?, &id, &patch).await?)
+}
+
+/// Deletes an endpoint no integration uses; otherwise says which ones do.
+#[server(prefix = "/ui", input = Json)]
+pub async fn delete_endpoint(id: String) -> Result<(), UiError> {
+    Ok(store::delete_endpoint(&pool()?, &id).await?)
+}

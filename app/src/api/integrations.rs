@@ -1,0 +1,76 @@
+//! Server functions of the outbound-integration pages: the catalog every one of them reads
+//! (each workflow's forms, endpoints and integrations), the default scripts that pre-fill
+//! the script editor, and creating, changing and deleting integrations.
+
+use leptos::{prelude::*, server_fn::codec::Json};
+use serde::{Deserialize, Serialize};
+
+use super::UiError;
+use crate::model::{
+    endpoints::Endpoint,
+    forms::Form,
+    integrations::{Integration, IntegrationPatch, NewIntegration},
+    trigger::Trigger,
+    workflows::Workflow,
+};
+#[cfg(feature = "ssr")]
+use {super::ssr::pool, outflow_core::store};
+
+/// One workflow with what its outbound integrations are made of.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WorkflowOutbound {
+    pub workflow: Workflow,
+    pub forms: Vec<Form>,
+    pub endpoints: Vec<Endpoint>,
+    pub integrations: Vec<Integration>,
+}
+
+impl WorkflowOutbound {
+    /// The endpoint's name, for listings that only hold its id.
+    pub fn endpoint_name(&self, id: &str) -> Option<&str> {
+        self.endpoints.iter().find(|endpoint| endpoint.id == id).map(|endpoint| endpoint.name.as_str())
+    }
+}
+
+/// Every workflow with its forms, endpoints (secrets masked) and integrations.
+#[server(prefix = "/ui", input = Json)]
+pub async fn outbound_catalog() -> Result<Vec<WorkflowOutbound>, UiError> {
+    let pool = pool()?;
+    let mut integrations = store::list_integrations(&pool, None).await?;
+    let mut catalog = Vec::new();
+    for workflow in store::list_workflows(&pool).await? {
+        let forms = store::list_forms(&pool, &workflow.id).await?;
+        let endpoints = store::list_endpoints(&pool, &workflow.id).await?;
+        let (own, others): (Vec<_>, Vec<_>) = integrations.into_iter().partition(|integration| integration.workflow_id == workflow.id);
+        integrations = others;
+        catalog.push(WorkflowOutbound { workflow, forms, endpoints, integrations: own });
+    }
+    Ok(catalog)
+}
+
+/// The script a new script integration starts from, per trigger that integrations offer.
+#[server(prefix = "/ui", input = Json)]
+pub async fn default_scripts() -> Result<Vec<(Trigger, String)>, UiError> {
+    Ok(Trigger::ALL
+        .into_iter()
+        .filter(|trigger| *trigger != Trigger::Responses)
+        .map(|trigger| (trigger, outflow_core::default_scripts::default_script(trigger)))
+        .collect())
+}
+
+#[server(prefix = "/ui", input = Json)]
+pub async fn create_integration(input: NewIntegration) -> Result<Integration, UiError> {
+    Ok(store::create_integration(&pool()?, &input).await?)
+}
+
+/// Changes name, trigger, action or enabled flag; a new trigger keeps the script.
+#[server(prefix = "/ui", input = Json)]
+pub async fn update_integration(id: String, patch: IntegrationPatch) -> Result<Integration, UiError> {
+    Ok(store::update_integration(&pool()?, &id, &patch).await?)
+}
+
+/// Deletes an integration; its past runs stay in the Activity view.
+#[server(prefix = "/ui", input = Json)]
+pub async fn delete_integration(id: String) -> Result<(), UiError> {
+    Ok(store::delete_integration(&pool()?, &id).await?)
+}

@@ -1,0 +1,26 @@
+//! Server functions of the Activity pages: the run listing with its filters, one run with
+//! its attempts and log, and re-sending a run.
+
+use leptos::{prelude::*, server_fn::codec::Json};
+
+use super::UiError;
+use crate::model::runs::{Run, RunPage, RunQuery};
+#[cfg(feature = "ssr")]
+use {super::ssr::pool, outflow_core::store};
+
+/// Runs, newest first, filtered and paged as the query says.
+#[server(prefix = "/ui", input = Json)]
+pub async fn list_runs(query: RunQuery) -> Result<RunPage, UiError> {
+    Ok(store::list_runs(&pool()?, &query).await?)
+}
+
+#[server(prefix = "/ui", input = Json)]
+pub async fn fetch_run(id: String) -> Result<Run, UiError> {
+    Ok(store::get_run(&pool()?, &id).await?)
+}
+
+/// Sends a finished run again with the same payload and `webhook-id`, as a new run.
+#[server(prefix = "/ui", input = Json)]
+pub async fn rerun(id: String) -> Result<Run, UiError> {
+    Ok(store::rerun(&pool()?, &id).await?)
+}
