@@ -1,7 +1,9 @@
-//! How values read on screen: times, durations and property values. Times stay in UTC so
-//! the server-rendered page and the hydrated one agree to the character.
+//! How values read on screen: times, durations, property values and form names. Times
+//! stay in UTC so the server-rendered page and the hydrated one agree to the character.
 
 use serde_json::Value;
+
+use crate::model::forms::Form;
 
 /// `2026-11-28T21:19:31.123Z` as `2026-11-28 21:19:31 UTC`; anything else as it is.
 pub fn utc_time(rfc3339: &str) -> String {
@@ -41,6 +43,12 @@ pub fn value_text(value: &Value) -> String {
         Value::Null => "—".to_string(),
         other => other.to_string(),
     }
+}
+
+/// A form as pickers offer it, `Workflow › Form`, saying when it is disabled.
+pub fn form_label(workflow: &str, form: &Form) -> String {
+    let disabled = if form.enabled { "" } else { " (disabled: sends nothing)" };
+    format!("{workflow} › {}{disabled}", form.name)
 }
 
 #[cfg(test)]

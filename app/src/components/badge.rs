@@ -1,9 +1,12 @@
-//! Small coloured labels for states: alert status and priority, delivery status, and
-//! whether a user, device or group is active.
+//! Small coloured labels for states: alert status and priority, delivery status, run
+//! status, and whether a user, device or group is active.
 
 use leptos::prelude::*;
 
-use crate::model::alerts::{AlertStatus, DeliveryStatus, Priority};
+use crate::model::{
+    alerts::{AlertStatus, DeliveryStatus, Priority},
+    runs::RunStatus,
+};
 
 /// The colour family of a badge; each maps to a class in `style/outflow.css`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,6 +65,18 @@ pub fn DeliveryBadge(status: DeliveryStatus) -> impl IntoView {
         DeliveryStatus::Cancelled => (Tone::Muted, "Cancelled"),
     };
     view! { <Badge tone text /> }
+}
+
+#[component]
+pub fn RunStatusBadge(status: RunStatus) -> impl IntoView {
+    let tone = match status {
+        RunStatus::Succeeded => Tone::Ok,
+        RunStatus::Pending => Tone::Warn,
+        RunStatus::Failed => Tone::Danger,
+        RunStatus::Queued => Tone::Info,
+        RunStatus::Skipped | RunStatus::Discarded => Tone::Muted,
+    };
+    view! { <Badge tone text=status.key() /> }
 }
 
 /// "Inactive" for what was switched off; nothing for what is active, the normal case.

@@ -1,6 +1,8 @@
-//! The honest placeholder a section shows while it holds nothing yet.
+//! The honest placeholders a section shows while it holds nothing yet, or while what it
+//! needs does not exist yet.
 
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 #[component]
 pub fn EmptyState(
@@ -15,5 +17,18 @@ pub fn EmptyState(
             <h2>{title}</h2>
             <div class="empty-state-body">{children()}</div>
         </section>
+    }
+}
+
+/// Where a form is needed and there is none: the way to the Workflows page.
+#[component]
+pub fn NoFormYet(
+    /// What is missing and why, in a sentence.
+    text: &'static str,
+) -> impl IntoView {
+    view! {
+        <p class="hint">
+            {text} " Add one to a workflow on the " <A href="/workflows">"Workflows"</A> " page."
+        </p>
     }
 }

@@ -1,23 +1,32 @@
 //! Reusable building blocks of the UI: the page layout and navigation, form controls,
 //! badges, feedback, empty states, and the larger pieces pages share (recipient picker,
-//! alert starter, timeline, form editor).
+//! alert starter, timeline, form editor, endpoint and integration editors, script editor).
 
+pub mod action_fields;
 pub mod alert_forms;
+pub mod auth_fields;
 pub mod badge;
+pub mod confirm;
 pub mod devices;
 pub mod editable_card;
 pub mod empty_state;
+pub mod endpoint_editor;
 pub mod example_offer;
 pub mod feedback;
 pub mod fields;
 pub mod form_editor;
 pub mod group_card;
+pub mod integration_form;
+pub mod integration_help;
 pub mod layout;
 pub mod member_picker;
 pub mod notifications;
 pub mod page;
 pub mod polling;
 pub mod recipient_picker;
+pub mod run_details;
+pub mod script_editor;
+pub mod secret_reveal;
 pub mod start_alert;
 pub mod table;
 pub mod theme_toggle;

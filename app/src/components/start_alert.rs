@@ -6,12 +6,14 @@ use leptos_router::components::A;
 use serde_json::{Map, Value};
 
 use super::{
+    empty_state::NoFormYet,
     feedback::{ErrorMessage, failure},
     fields::{Choice, Field},
     recipient_picker::RecipientPicker,
 };
 use crate::{
     api::{alerts::StartAlert, people::People, workflows::WorkflowForms},
+    format::form_label,
     model::{
         alerts::{NewAlert, Priority},
         forms::{Form, PropertyDef, PropertyKind},
@@ -82,11 +84,6 @@ fn property_input(definition: PropertyDef, entry: Entry) -> impl IntoView {
     }
 }
 
-fn form_label(workflow: &str, form: &Form) -> String {
-    let disabled = if form.enabled { "" } else { " (disabled: sends nothing)" };
-    format!("{workflow} › {}{disabled}", form.name)
-}
-
 #[component]
 pub fn StartAlertForm(workflows: Vec<WorkflowForms>, people: People, action: ServerAction<StartAlert>) -> impl IntoView {
     let forms: Vec<(Form, String)> = workflows
@@ -94,14 +91,7 @@ pub fn StartAlertForm(workflows: Vec<WorkflowForms>, people: People, action: Ser
         .flat_map(|listing| listing.forms.iter().map(|form| (form.clone(), form_label(&listing.workflow.name, form))))
         .collect();
     let Some(first) = forms.iter().find(|(form, _)| form.enabled).or(forms.first()).map(|(form, _)| form.id.clone()) else {
-        return view! {
-            <p class="hint">
-                "No form to start an alert from yet. Add one to a workflow on the "
-                <A href="/workflows">"Workflows"</A>
-                " page."
-            </p>
-        }
-        .into_any();
+        return view! { <NoFormYet text="No form to start an alert from yet." /> }.into_any();
     };
     let form_id = RwSignal::new(first);
     let forms = StoredValue::new(forms);
