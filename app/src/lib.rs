@@ -23,8 +23,8 @@ use leptos_router::{
 use components::layout::Layout;
 use pages::{
     activity::ActivityPage, alert::AlertPage, alerts::AlertsPage, endpoints::EndpointsPage, flows::FlowsPage,
-    home::HomePage, integrations::IntegrationsPage, not_found::NotFoundPage, people::PeoplePage,
-    workflows::WorkflowsPage,
+    home::HomePage, integration::IntegrationPage, integrations::IntegrationsPage, not_found::NotFoundPage,
+    people::PeoplePage, run::RunPage, workflows::WorkflowsPage,
 };
 
 /// Picks the saved theme before the first paint so dark-mode users never see a white flash.
@@ -64,9 +64,13 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFoundPage>
                     <Route path=StaticSegment("") view=HomePage />
                     <Route path=StaticSegment("integrations") view=IntegrationsPage />
+                    // Before `:id`: routes match in order, and "new" is not an id.
+                    <Route path=path!("/integrations/new") view=IntegrationPage />
+                    <Route path=path!("/integrations/:id") view=IntegrationPage />
                     <Route path=StaticSegment("flows") view=FlowsPage />
                     <Route path=StaticSegment("endpoints") view=EndpointsPage />
                     <Route path=StaticSegment("activity") view=ActivityPage />
+                    <Route path=path!("/activity/:id") view=RunPage />
                     <Route path=StaticSegment("workflows") view=WorkflowsPage />
                     <Route path=StaticSegment("alerts") view=AlertsPage />
                     <Route path=path!("/alerts/:id") view=AlertPage />

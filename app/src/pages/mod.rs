@@ -1,4 +1,5 @@
-//! One module per page of the navigation.
+//! One module per page: the sections of the navigation and the pages they open
+//! (one alert, one integration, one run).
 
 pub mod activity;
 pub mod alert;
@@ -6,7 +7,9 @@ pub mod alerts;
 pub mod endpoints;
 pub mod flows;
 pub mod home;
+pub mod integration;
 pub mod integrations;
 pub mod not_found;
 pub mod people;
+pub mod run;
 pub mod workflows;
