@@ -1,7 +1,7 @@
 // The alert core from the browser: install the example on an empty database, start an
 // alert from its form, follow it to its page, comment on it, and see the timeline grow.
 import { test, expect } from '@playwright/test';
-import { installExampleIfMissing, openHydrated } from './support';
+import { installExampleIfMissing, openHydrated, startExampleAlert } from './support';
 
 test('an alert started from the UI shows its status and comments on its timeline', async ({ page }, testInfo) => {
   await openHydrated(page, '/alerts');
@@ -24,18 +24,8 @@ test('an alert started from the UI shows its status and comments on its timeline
   await expect(page.getByRole('alert')).toContainText('An alert needs at least one recipient');
 
   const number = `INC-${Date.now()}`;
-  await page.getByLabel('number', { exact: true }).fill(number);
-  await page.getByRole('combobox', { name: 'severity' }).selectOption('high');
-  await page.getByLabel('summary', { exact: true }).fill('Primary database is not answering');
-  await page.getByLabel('customer impact').check();
-  await page.getByRole('checkbox', { name: /Mary McBride/ }).check();
-  await page.getByRole('combobox', { name: 'Priority' }).selectOption('high');
-  await start.click();
-
-  const started = page.getByRole('status').getByRole('link', { name: /^alert #\d+$/ });
-  await expect(started).toBeVisible();
+  const id = await startExampleAlert(page, number);
   await expect(page.getByRole('alert')).toHaveCount(0);
-  const id = (await started.textContent())!.replace('alert #', '');
 
   const row = page.getByRole('table', { name: 'Alerts' }).getByRole('row').filter({ hasText: number });
   await expect(row).toContainText(`#${id}`);

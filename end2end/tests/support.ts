@@ -18,3 +18,21 @@ export async function installExampleIfMissing(page: Page): Promise<void> {
   }
   await expect(example).toBeVisible();
 }
+
+/**
+ * Starts a high-priority alert to Mary McBride from the Alerts page on the example form,
+ * with `number` as its number property; answers its event identifier.
+ */
+export async function startExampleAlert(page: Page, number: string): Promise<string> {
+  await page.getByRole('combobox', { name: 'Form', exact: true }).selectOption({ label: 'Example: Service desk › Major incident' });
+  await page.getByLabel('number', { exact: true }).fill(number);
+  await page.getByRole('combobox', { name: 'severity' }).selectOption('high');
+  await page.getByLabel('summary', { exact: true }).fill('Primary database is not answering');
+  await page.getByLabel('customer impact').check();
+  await page.getByRole('checkbox', { name: /Mary McBride/ }).check();
+  await page.getByRole('combobox', { name: 'Priority' }).selectOption('high');
+  await page.getByRole('button', { name: 'Start alert' }).click();
+  const started = page.getByRole('status').getByRole('link', { name: /^alert #\d+$/ });
+  await expect(started).toBeVisible();
+  return (await started.textContent())!.replace('alert #', '');
+}
