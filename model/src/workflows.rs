@@ -18,3 +18,36 @@ pub struct Workflow {
 pub struct NewWorkflow {
     pub name: String,
 }
+
+/// A named value scripts of the workflow read as `constants['Name']`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Constant {
+    pub id: String,
+    pub workflow_id: String,
+    pub name: String,
+    pub value: String,
+}
+
+/// A shared script library, loaded with `require('Name')`; it exports through
+/// `module.exports` (or `exports.x = …`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Library {
+    pub id: String,
+    pub workflow_id: String,
+    pub name: String,
+    pub script: String,
+}
+
+/// A constant or library as a client writes it: a name and its text (value or script).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct NamedText {
+    pub name: String,
+    /// The constant's value, or the library's script.
+    pub text: String,
+}

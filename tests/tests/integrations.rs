@@ -453,3 +453,35 @@ async fn runs_pending_at_a_crash_are_delivered_after_restart() {
     assert_eq!(distinct.len(), 20, "every comment arrived");
     assert_eq!(comments.len(), 20, "a comment that arrived twice carried the same webhook-id");
 }
+
+#[tokio::test]
+async fn scripts_use_the_workflows_constants_and_libraries() {
+    let server = TestServer::start();
+    let api = Api::new(&server);
+    let receiver = Receiver::start().await;
+    let setup = setup(&api, &receiver).await;
+    let constants = format!("/api/v1/workflows/{}/constants", setup.workflow);
+    let libraries = format!("/api/v1/workflows/{}/libraries", setup.workflow);
+    let constant = api.post_ok(&constants, json!({"name": "Queue", "text": "L2-Database"}), 201).await;
+    assert_eq!(constant["value"], "L2-Database");
+    api.post_ok(&libraries, json!({"name": "tickets", "text": "module.exports.title = function (p) { return p.properties.number + ': ' + p.comment; };"}), 201).await;
+    let (status, _) = api.post(&constants, json!({"name": "Queue", "text": "again"})).await;
+    assert_eq!(status, 409);
+    let (status, _) = api.post(&libraries, json!({"name": " ", "text": "x"})).await;
+    assert_eq!(status, 422);
+    let (status, _) = api.post("/api/v1/workflows/wf_missing/constants", json!({"name": "A", "text": "b"})).await;
+    assert_eq!(status, 404);
+
+    let script = "console.log(require('tickets').title(payload), 'to', constants['Queue']);";
+    let integration = script_integration(&api, &setup, script).await;
+    let alert = start_alert(&api, &setup).await;
+    comment(&api, alert).await;
+    let run = finished_run(&api, integration["id"].as_str().unwrap(), &["succeeded"]).await;
+    assert_eq!(run["logs"][0]["line"], "INC7: on it to L2-Database");
+
+    let id = constant["id"].as_str().unwrap();
+    let (status, changed) = api.put(&format!("{constants}/{id}"), json!({"name": "Queue", "text": "L3"})).await;
+    assert_eq!((status, changed["value"].as_str()), (200, Some("L3")));
+    let (status, _) = api.get(&constants).await;
+    assert_eq!(status, 200);
+}

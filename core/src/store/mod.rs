@@ -13,6 +13,7 @@ mod interactions;
 mod people;
 mod principals;
 mod runs;
+mod script_resources;
 mod workflows;
 
 use std::{str::FromStr, time::Duration};
@@ -36,6 +37,7 @@ pub use people::{
 };
 pub use principals::{Actor, BootstrapOutcome, Principal, bootstrap_admin, first_admin, principal_for_api_key};
 pub use runs::{AttemptRecord, AttemptResult, attempt_counts, RunIntegration, RunJob, RunOutcome, claim_due_runs, dispatch_events, event_counts, get_run, list_runs, record_attempts, rerun, run_counts};
+pub use script_resources::{NamedRow, Resource, create_named, delete_named, get_named, list_named, script_resources, update_named};
 pub use workflows::{create_workflow, get_workflow, list_workflows};
 
 #[derive(Debug, thiserror::Error)]

@@ -58,6 +58,13 @@ pub trait HttpBridge {
     fn call(&mut self, call: HttpCall, body: String) -> Result<HttpReply, String>;
 }
 
+/// What the workflow shares with its scripts: constants and libraries, by name.
+#[derive(Debug, Clone, Default)]
+pub struct Shared {
+    pub constants: std::collections::BTreeMap<String, String>,
+    pub libraries: std::collections::BTreeMap<String, String>,
+}
+
 /// How a script run ended.
 pub struct ScriptRun {
     pub logs: Vec<(i64, String)>,
@@ -82,17 +89,29 @@ const PRELUDE: &str = r#"
       };
     }
   };
-  globalThis.constants = {};
-  globalThis.require = function (name) { throw new Error('This workflow has no shared library named "' + name + '".'); };
+  var sources = JSON.parse(__outflow_libraries), loaded = {};
+  globalThis.constants = Object.freeze(JSON.parse(__outflow_constants));
+  globalThis.require = function (name) {
+    if (Object.prototype.hasOwnProperty.call(loaded, name)) { return loaded[name].exports; }
+    if (!Object.prototype.hasOwnProperty.call(sources, name)) {
+      throw new Error('This workflow has no shared library named "' + name + '".');
+    }
+    var module = { exports: {} };
+    loaded[name] = module;
+    new Function('module', 'exports', 'require', sources[name])(module, module.exports, globalThis.require);
+    return module.exports;
+  };
   delete globalThis.__outflow_log;
   delete globalThis.__outflow_http;
+  delete globalThis.__outflow_constants;
+  delete globalThis.__outflow_libraries;
 })();
 "#;
 
 /// Runs `script` with `payload_json` as its trigger payload.
-pub fn run(script: &str, payload_json: &str, bridge: Box<dyn HttpBridge>, limits: Limits) -> ScriptRun {
+pub fn run(script: &str, payload_json: &str, shared: &Shared, bridge: Box<dyn HttpBridge>, limits: Limits) -> ScriptRun {
     let logs = Rc::new(RefCell::new(Vec::new()));
-    let result = execute(script, payload_json, bridge, limits, logs.clone());
+    let result = execute(script, payload_json, shared, bridge, limits, logs.clone());
     let logs = logs.take();
     ScriptRun { logs, result }
 }
@@ -100,6 +119,7 @@ pub fn run(script: &str, payload_json: &str, bridge: Box<dyn HttpBridge>, limits
 fn execute(
     script: &str,
     payload_json: &str,
+    shared: &Shared,
     bridge: Box<dyn HttpBridge>,
     limits: Limits,
     logs: Rc<RefCell<Vec<(i64, String)>>>,
@@ -112,7 +132,7 @@ fn execute(
     let context = Context::full(&runtime).map_err(|error| format!("The script engine could not start: {error}"))?;
     let bridge = Rc::new(RefCell::new(bridge));
     context.with(|ctx| {
-        install(&ctx, payload_json, bridge, logs).map_err(|error| describe(&ctx, error, limits, deadline))?;
+        install(&ctx, payload_json, shared, bridge, logs).map_err(|error| describe(&ctx, error, limits, deadline))?;
         ctx.eval::<Value, _>(script).map(|_| ()).map_err(|error| describe(&ctx, error, limits, deadline))
     })
 }
@@ -120,6 +140,7 @@ fn execute(
 fn install<'js>(
     ctx: &Ctx<'js>,
     payload_json: &str,
+    shared: &Shared,
     bridge: Rc<RefCell<Box<dyn HttpBridge>>>,
     logs: Rc<RefCell<Vec<(i64, String)>>>,
 ) -> rquickjs::Result<()> {
@@ -129,6 +150,8 @@ fn install<'js>(
     globals.set("request", request)?;
     let payload: Value = ctx.json_parse(payload_json)?;
     globals.set("payload", payload)?;
+    globals.set("__outflow_constants", serde_json::to_string(&shared.constants).unwrap_or_else(|_| "{}".into()))?;
+    globals.set("__outflow_libraries", serde_json::to_string(&shared.libraries).unwrap_or_else(|_| "{}".into()))?;
     let log = logs.clone();
     globals.set(
         "__outflow_log",
@@ -225,28 +248,39 @@ mod tests {
             console.log('status', reply.statusCode, reply.body);
             console.log(JSON.parse(request.body).trigger);
         "#;
-        let run = run(script, r#"{"eventIdentifier": 7, "trigger": "status"}"#, Box::new(Echo), quick());
+        let run = run(script, r#"{"eventIdentifier": 7, "trigger": "status"}"#, &Shared::default(), Box::new(Echo), quick());
         assert_eq!(run.result, Ok(()));
         let lines: Vec<&str> = run.logs.iter().map(|(_, line)| line.as_str()).collect();
         assert_eq!(lines, ["http.request POST Desk /x answered 201", "status 201 POST Desk/x {\"id\":7}", "status"]);
     }
 
     #[test]
+    fn scripts_read_constants_and_require_libraries() {
+        let mut shared = Shared::default();
+        shared.constants.insert("Desk URL".into(), "https://desk.example.com".into());
+        shared.libraries.insert("format".into(), "var calls = 0; module.exports.ticket = function (n) { calls++; return 'T-' + n + '/' + calls; };".into());
+        let script = "var f = require('format'); console.log(f.ticket(1), require('format').ticket(2), constants['Desk URL']); require('nope');";
+        let run = run(script, "{}", &shared, Box::new(Echo), quick());
+        assert_eq!(run.logs[0].1, "T-1/1 T-2/2 https://desk.example.com", "a library loads once and keeps its state");
+        assert!(run.result.unwrap_err().contains("no shared library named \"nope\""));
+    }
+
+    #[test]
     fn errors_name_the_line() {
-        let run = run("var a = 1;\nvar b = 2;\nnope();", "{}", Box::new(Echo), quick());
+        let run = run("var a = 1;\nvar b = 2;\nnope();", "{}", &Shared::default(), Box::new(Echo), quick());
         let error = run.result.unwrap_err();
         assert!(error.contains("line 3") && error.contains("nope"), "{error}");
-        let failed_call = super::run("http.request({endpoint: 'missing'}).write('')", "{}", Box::new(Echo), quick());
+        let failed_call = super::run("http.request({endpoint: 'missing'}).write('')", "{}", &Shared::default(), Box::new(Echo), quick());
         assert!(failed_call.result.unwrap_err().contains("no endpoint named"));
     }
 
     #[test]
     fn runaway_scripts_are_stopped() {
         let started = Instant::now();
-        let endless = run("while (true) {}", "{}", Box::new(Echo), quick());
+        let endless = run("while (true) {}", "{}", &Shared::default(), Box::new(Echo), quick());
         assert!(endless.result.unwrap_err().contains("ran longer than"));
         assert!(started.elapsed() < Duration::from_secs(5));
-        let hungry = run("var a = []; while (true) { a.push(new Array(100000).fill('x')); }", "{}", Box::new(Echo), quick());
+        let hungry = run("var a = []; while (true) { a.push(new Array(100000).fill('x')); }", "{}", &Shared::default(), Box::new(Echo), quick());
         let error = hungry.result.unwrap_err();
         assert!(error.contains("memory") || error.contains("ran longer"), "{error}");
     }

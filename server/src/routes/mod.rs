@@ -10,6 +10,7 @@ mod integrations;
 mod openapi;
 mod people;
 mod runs;
+mod script_resources;
 mod workflows;
 
 use axum::{Router, routing::any};
@@ -38,7 +39,8 @@ pub fn router() -> Router<AppState> {
                 .merge(alerts::router())
                 .merge(endpoints::router())
                 .merge(integrations::router())
-                .merge(runs::router()),
+                .merge(runs::router())
+                .merge(script_resources::router()),
         )
         .split_for_parts();
     routes

@@ -18,7 +18,7 @@ use tracing::Instrument;
 use super::{Wakeups, pause};
 use crate::delivery::{
     retry::RetrySchedule,
-    script::{self, HttpBridge, HttpCall, HttpReply, Limits},
+    script::{self, HttpBridge, HttpCall, HttpReply, Limits, Shared},
     webhooks::{OutgoingRequest, Sender, Verdict, verdict},
 };
 use crate::metrics::Metrics;
@@ -130,12 +130,16 @@ async fn run_script(context: &RunContext, job: &RunJob, workflow_id: &str, sourc
         context: context.clone(),
         workflow_id: workflow_id.to_string(),
     };
+    let shared = match store::script_resources(&context.pool, workflow_id).await {
+        Ok((constants, libraries)) => Shared { constants, libraries },
+        Err(error) => return (None, Vec::new(), RunOutcome::Failed(format!("The workflow's constants and libraries cannot be read: {error}"))),
+    };
     let source = source.to_string();
     let payload = job.payload.clone();
     let limits = context.script_limits;
     let started_at = clock::now_millis();
     let started = std::time::Instant::now();
-    let finished = tokio::task::spawn_blocking(move || script::run(&source, &payload, Box::new(bridge), limits)).await;
+    let finished = tokio::task::spawn_blocking(move || script::run(&source, &payload, &shared, Box::new(bridge), limits)).await;
     let (logs, result) = match finished {
         Ok(run) => (run.logs, run.result),
         Err(error) => (Vec::new(), Err(format!("The script engine stopped unexpectedly: {error}"))),
