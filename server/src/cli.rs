@@ -65,6 +65,11 @@ pub struct ServeArgs {
     #[arg(long, env = "OUTFLOW_SCRIPT_MEMORY_MB", default_value_t = 64)]
     pub script_memory_mb: usize,
 
+    /// Refuse outbound calls to private and loopback addresses too (link-local and cloud
+    /// metadata addresses are always refused).
+    #[arg(long, env = "OUTFLOW_EGRESS_DENY_PRIVATE")]
+    pub egress_deny_private: bool,
+
     /// Install the example workflow (a form, two users with devices, a group) at start.
     #[arg(long, env = "OUTFLOW_EXAMPLE")]
     pub example: bool,
@@ -81,6 +86,7 @@ impl ServeArgs {
             database_url,
             bootstrap_api_key: self.bootstrap_api_key.filter(|key| !key.trim().is_empty()),
             install_example: self.example,
+            deny_private_egress: self.egress_deny_private,
             secret_key: self.secret_key.filter(|key| !key.trim().is_empty()),
             retry_schedule: self.retry_schedule,
             webhook_timeout: Duration::from_millis(self.webhook_timeout_ms.max(1)),

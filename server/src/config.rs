@@ -16,4 +16,6 @@ pub struct Config {
     pub retry_schedule: RetrySchedule,
     pub webhook_timeout: Duration,
     pub script_limits: Limits,
+    /// Refuse outbound calls to private ranges too (link-local is always refused).
+    pub deny_private_egress: bool,
 }

@@ -12,7 +12,7 @@ use outflow_core::{secrets::SecretBox, store};
 use crate::{
     config::Config,
     metrics::Metrics,
-    delivery::{HttpClients, auth::TokenCache, devices::Providers, webhooks::Sender},
+    delivery::{HttpClients, auth::TokenCache, devices::Providers, egress::EgressPolicy, webhooks::Sender},
     routes,
     state::AppState,
     web,
@@ -76,7 +76,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     let leptos_options = web::leptos_options(local_addr);
     let wakeups = Arc::new(Wakeups::default());
     let (stop_workers, shutdown) = watch::channel(false);
-    let clients = HttpClients::new()?;
+    let clients = HttpClients::new(EgressPolicy { deny_private: config.deny_private_egress })?;
     let metrics = Arc::new(Metrics::default());
     let run_context = RunContext {
         pool: pool.clone(),
@@ -86,7 +86,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         script_limits: config.script_limits,
         metrics: metrics.clone(),
     };
-    let mut workers = workers::spawn(Providers::standard(clients.verified), run_context, wakeups.clone(), shutdown);
+    let mut workers = workers::spawn(Providers::standard(&clients), run_context, wakeups.clone(), shutdown);
     let state = AppState { pool: pool.clone(), wakeups, secrets, metrics, leptos_options };
     let app = app(state);
 

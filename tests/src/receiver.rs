@@ -30,6 +30,8 @@ pub const TOKEN_PATH: &str = "/oauth/token";
 pub struct Reply {
     pub status: u16,
     pub retry_after: Option<u32>,
+    /// A `Location` to redirect to (with a 3xx status).
+    pub redirect_to: Option<&'static str>,
 }
 
 #[derive(Default)]
@@ -88,10 +90,16 @@ async fn record(State(inner): State<Arc<Mutex<Inner>>>, method: Method, uri: Uri
         let token = serde_json::json!({"access_token": format!("token-{issued}"), "token_type": "Bearer", "expires_in": 3600});
         return axum::Json(token).into_response();
     }
-    let reply = inner.script.pop_front().unwrap_or(Reply { status: inner.status, retry_after: None });
+    let reply = inner.script.pop_front().unwrap_or(Reply { status: inner.status, retry_after: None, redirect_to: None });
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    match reply.retry_after {
-        Some(seconds) => (status, [(header::RETRY_AFTER, seconds.to_string())], "scripted answer").into_response(),
-        None => (status, "scripted answer").into_response(),
+    let mut response = (status, "scripted answer").into_response();
+    if let Some(seconds) = reply.retry_after
+        && let Ok(value) = seconds.to_string().parse()
+    {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
     }
+    if let Some(location) = reply.redirect_to {
+        response.headers_mut().insert(header::LOCATION, header::HeaderValue::from_static(location));
+    }
+    response
 }

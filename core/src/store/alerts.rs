@@ -195,7 +195,7 @@ impl Fanout {
             return Ok(());
         }
         let devices: Vec<(String, String, i64)> =
-            sqlx::query_as("SELECT id, name, delay_seconds FROM devices WHERE user_id = ? AND active = 1 ORDER BY created_at, id")
+            sqlx::query_as("SELECT id, name, delay_seconds FROM devices WHERE user_id = ? AND active = 1 ORDER BY rowid")
                 .bind(user_id)
                 .fetch_all(&mut *conn)
                 .await?;
@@ -389,7 +389,7 @@ pub async fn get_alert(pool: &SqlitePool, alert_id: i64) -> StoreResult<Alert> {
 async fn notifications_of(pool: &SqlitePool, alert_id: i64) -> StoreResult<Vec<Notification>> {
     let rows: Vec<(String, String, String, String, String, Option<String>, i64, i64, Option<i64>)> = sqlx::query_as(
         "SELECT n.id, u.target_name, n.device_name, n.device_id, n.status, n.message, n.created_at, n.due_at, n.completed_at
-         FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.alert_id = ? ORDER BY n.created_at, n.id",
+         FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.alert_id = ? ORDER BY n.rowid",
     )
     .bind(alert_id)
     .fetch_all(pool)

@@ -118,7 +118,7 @@ async fn user_row(pool: &SqlitePool, target_name: &str) -> StoreResult<UserRow> 
 
 async fn devices_of(pool: &SqlitePool, user_id: i64) -> StoreResult<Vec<Device>> {
     let rows: Vec<DeviceRow> = sqlx::query_as(
-        "SELECT id, name, kind, address, delay_seconds, active, test_outcome FROM devices WHERE user_id = ? ORDER BY created_at, id",
+        "SELECT id, name, kind, address, delay_seconds, active, test_outcome FROM devices WHERE user_id = ? ORDER BY rowid",
     )
     .bind(user_id)
     .fetch_all(pool)

@@ -31,6 +31,7 @@ impl TokenCache {
     /// Adds the endpoint's credentials to the request.
     pub async fn authorize(
         &self,
+        clients: &super::HttpClients,
         client: &reqwest::Client,
         endpoint_id: &str,
         auth: &EndpointAuth,
@@ -42,6 +43,8 @@ impl TokenCache {
             EndpointAuth::Bearer { token } => request.bearer_auth(token),
             EndpointAuth::ApiKey { header, key } => request.header(header.as_str(), key.as_str()),
             EndpointAuth::Oauth2 { token_url, client_id, client_secret, scope } => {
+                let url = reqwest::Url::parse(token_url).map_err(|error| format!("The OAuth2 token URL is not valid: {error}"))?;
+                clients.egress.check_url(&url)?;
                 let token = self.token(client, endpoint_id, token_url, client_id, client_secret, scope.as_deref()).await?;
                 request.bearer_auth(token)
             }

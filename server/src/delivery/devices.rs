@@ -28,8 +28,8 @@ pub struct Providers {
 
 impl Providers {
     /// Webhook devices over HTTP; every other kind through the test provider.
-    pub fn standard(client: reqwest::Client) -> Providers {
-        let webhook: Arc<dyn DeviceProvider> = Arc::new(WebhookDevice { client });
+    pub fn standard(clients: &super::HttpClients) -> Providers {
+        let webhook: Arc<dyn DeviceProvider> = Arc::new(WebhookDevice { client: clients.verified.clone(), egress: clients.egress });
         let test: Arc<dyn DeviceProvider> = Arc::new(TestProvider);
         let by_kind = DeviceKind::ALL
             .into_iter()
@@ -52,12 +52,20 @@ impl Providers {
 /// POSTs the notification as JSON; any 2xx answer is a delivery.
 struct WebhookDevice {
     client: reqwest::Client,
+    egress: super::egress::EgressPolicy,
 }
 
 impl DeviceProvider for WebhookDevice {
     fn deliver<'a>(&'a self, job: &'a DeliveryJob) -> DeliveryFuture<'a> {
         Box::pin(async move {
-            let sent = self.client.post(&job.address).timeout(WEBHOOK_TIMEOUT).json(&job.body).send().await;
+            let url = match reqwest::Url::parse(&job.address) {
+                Ok(url) => url,
+                Err(error) => return DeliveryResult::Failed(format!("\"{}\" is not a valid URL: {error}", job.address)),
+            };
+            if let Err(refusal) = self.egress.check_url(&url) {
+                return DeliveryResult::Failed(refusal);
+            }
+            let sent = self.client.post(url).timeout(WEBHOOK_TIMEOUT).json(&job.body).send().await;
             match sent {
                 Ok(response) if response.status().is_success() => {
                     DeliveryResult::Delivered(format!("HTTP {} from {}", response.status().as_u16(), job.address))

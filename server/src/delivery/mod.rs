@@ -4,28 +4,32 @@
 
 pub mod auth;
 pub mod devices;
+pub mod egress;
 pub mod retry;
 pub mod script;
 pub mod signing;
 pub mod webhooks;
 
-/// Two HTTP clients sharing settings: one verifying certificates, one for endpoints that
-/// trust self-signed certificates.
+/// Two HTTP clients sharing settings (and the egress policy): one verifying certificates,
+/// one for endpoints that trust self-signed certificates.
 #[derive(Clone)]
 pub struct HttpClients {
     pub verified: reqwest::Client,
     pub self_signed: reqwest::Client,
+    pub egress: egress::EgressPolicy,
 }
 
 impl HttpClients {
-    pub fn new() -> Result<HttpClients, reqwest::Error> {
+    pub fn new(egress: egress::EgressPolicy) -> Result<HttpClients, reqwest::Error> {
         let builder = || {
             reqwest::Client::builder()
                 .connect_timeout(std::time::Duration::from_secs(5))
                 .pool_idle_timeout(std::time::Duration::from_secs(90))
                 .user_agent(concat!("Outflow/", env!("CARGO_PKG_VERSION")))
+                .dns_resolver(egress.resolver())
+                .redirect(egress.redirects())
         };
-        Ok(HttpClients { verified: builder().build()?, self_signed: builder().danger_accept_invalid_certs(true).build()? })
+        Ok(HttpClients { verified: builder().build()?, self_signed: builder().danger_accept_invalid_certs(true).build()?, egress })
     }
 
     pub fn for_endpoint(&self, trust_self_signed: bool) -> &reqwest::Client {

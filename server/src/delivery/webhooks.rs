@@ -73,8 +73,10 @@ impl Sender {
     }
 
     async fn exchange(&self, request: OutgoingRequest<'_>) -> Result<Answer, String> {
+        let url = reqwest::Url::parse(&request.url).map_err(|error| format!("\"{}\" is not a valid URL: {error}", request.url))?;
+        self.clients.egress.check_url(&url)?;
         let client = self.clients.for_endpoint(request.endpoint.trust_self_signed);
-        let mut builder = client.request(request.method, &request.url).timeout(self.timeout);
+        let mut builder = client.request(request.method, url).timeout(self.timeout);
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
@@ -86,7 +88,7 @@ impl Sender {
                 .header("webhook-timestamp", timestamp.to_string())
                 .header("webhook-signature", signing::signature(&request.endpoint.signing_key, webhook_id, timestamp, &request.body));
         }
-        let builder = self.tokens.authorize(client, &request.endpoint.id, &request.endpoint.auth, builder).await?;
+        let builder = self.tokens.authorize(&self.clients, client, &request.endpoint.id, &request.endpoint.auth, builder).await?;
         let response = builder.body(request.body).send().await.map_err(|error| describe(&error, self.timeout))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
