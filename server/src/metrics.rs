@@ -63,9 +63,10 @@ pub fn router() -> Router<AppState> {
 async fn metrics(State(state): State<AppState>) -> ApiResult<impl IntoResponse> {
     let mut out = String::new();
     counter(&mut out, "outflow_trigger_events_total", "Trigger events recorded, by trigger.", "trigger", store::event_counts(&state.pool).await?);
-    gauge(&mut out, "outflow_runs", "Integration runs, by status.", "status", store::run_counts(&state.pool).await?);
+    let runs = store::run_counts(&state.pool).await?;
+    let pending = runs.iter().find(|(status, _)| status == "pending").map_or(0, |(_, n)| *n);
+    gauge(&mut out, "outflow_runs", "Integration runs, by status.", "status", runs);
     counter(&mut out, "outflow_attempts_total", "Delivery attempts, by outcome.", "outcome", store::attempt_counts(&state.pool).await?);
-    let pending = store::run_counts(&state.pool).await?.into_iter().find(|(status, _)| status == "pending").map_or(0, |(_, n)| n);
     let _ = writeln!(out, "# HELP outflow_queue_depth Runs waiting to be sent.\n# TYPE outflow_queue_depth gauge\noutflow_queue_depth {pending}");
     state.metrics.delivery_latency.render(&mut out, "outflow_delivery_latency_seconds", "From trigger event to successful delivery.");
     state.metrics.script_duration.render(&mut out, "outflow_script_duration_seconds", "Wall time of script runs.");

@@ -79,18 +79,10 @@ impl DeviceProvider for WebhookDevice {
                 Err(error) if error.is_timeout() => {
                     DeliveryResult::Failed(format!("No answer from {} within {} s", job.address, WEBHOOK_TIMEOUT.as_secs()))
                 }
-                Err(error) => DeliveryResult::Failed(format!("Could not reach {}: {}", job.address, root_cause(&error))),
+                Err(error) => DeliveryResult::Failed(format!("Could not reach {}: {}", job.address, super::root_cause(&error))),
             }
         })
     }
-}
-
-fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut cause = error;
-    while let Some(source) = cause.source() {
-        cause = source;
-    }
-    cause.to_string()
 }
 
 /// Answers with the outcome configured on the device, without sending anything.

@@ -36,3 +36,12 @@ impl HttpClients {
         if trust_self_signed { &self.self_signed } else { &self.verified }
     }
 }
+
+/// The innermost cause of an error (e.g. "Connection refused" under reqwest's wrappers).
+pub fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = error;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
+}

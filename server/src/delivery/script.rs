@@ -193,11 +193,12 @@ fn describe(ctx: &Ctx<'_>, error: rquickjs::Error, limits: Limits, deadline: Ins
     if !matches!(error, rquickjs::Error::Exception) {
         return format!("Script error: {error}");
     }
+    let out_of_memory = || format!("The script was stopped: it used more than {} MiB of memory.", limits.memory_bytes / (1024 * 1024));
     let thrown = ctx.catch();
     if let Some(exception) = thrown.as_exception() {
         let message = exception.message().unwrap_or_default();
         if message.contains("out of memory") {
-            return format!("The script was stopped: it used more than {} MiB of memory.", limits.memory_bytes / (1024 * 1024));
+            return out_of_memory();
         }
         let line = exception.stack().and_then(|stack| first_line_number(&stack));
         return match line {
@@ -207,7 +208,7 @@ fn describe(ctx: &Ctx<'_>, error: rquickjs::Error, limits: Limits, deadline: Ins
     }
     let shown = thrown.as_string().and_then(|text| text.to_string().ok()).unwrap_or_else(|| format!("{thrown:?}"));
     if shown.contains("out of memory") {
-        return format!("The script was stopped: it used more than {} MiB of memory.", limits.memory_bytes / (1024 * 1024));
+        return out_of_memory();
     }
     format!("Script error: uncaught {shown}")
 }

@@ -111,9 +111,5 @@ fn describe(error: &reqwest::Error, timeout: Duration) -> String {
     if error.is_timeout() {
         return format!("No answer within {} ms", timeout.as_millis());
     }
-    let mut cause: &dyn std::error::Error = error;
-    while let Some(source) = cause.source() {
-        cause = source;
-    }
-    format!("Could not connect: {cause}")
+    format!("Could not connect: {}", super::root_cause(error))
 }
