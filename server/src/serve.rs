@@ -90,10 +90,11 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     let state = AppState { pool: pool.clone(), wakeups, secrets, metrics, leptos_options };
     let app = app(state);
 
+    let shutdown = shutdown_signal();
     // Tests and scripts read this line to learn the port chosen for `--addr …:0`.
     println!("Outflow is listening on http://{local_addr}");
     tracing::info!(%local_addr, database = %config.database_url, "serving");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
     // Workers finish what they hold; anything unfinished is still in the database.
     let _ = stop_workers.send(true);
     if tokio::time::timeout(WORKER_DRAIN, async { while workers.join_next().await.is_some() {} }).await.is_err() {
@@ -118,30 +119,41 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Registers for SIGTERM and Ctrl-C now (so a signal that arrives right after start is not
+/// fatal) and returns the future that completes when one arrives.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    let listeners = {
+        use tokio::signal::unix::{SignalKind, signal};
+        [SignalKind::terminate(), SignalKind::interrupt()].map(|kind| {
+            signal(kind).map_err(|error| tracing::warn!(%error, "cannot listen for a shutdown signal")).ok()
+        })
+    };
+    async move {
+        #[cfg(unix)]
+        {
+            let [mut terminate, mut interrupt] = listeners;
+            tokio::select! {
+                () = received(&mut terminate) => {},
+                () = received(&mut interrupt) => {},
+            }
+        }
+        #[cfg(not(unix))]
         if let Err(error) = tokio::signal::ctrl_c().await {
             tracing::warn!(%error, "cannot listen for Ctrl-C");
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::warn!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+        tracing::info!("shutting down: finishing requests in flight");
     }
-    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// Waits for a registered signal; never completes when registration failed.
+#[cfg(unix)]
+async fn received(listener: &mut Option<tokio::signal::unix::Signal>) {
+    match listener {
+        Some(signal) => {
+            signal.recv().await;
+        }
+        None => std::future::pending::<()>().await,
+    }
 }
