@@ -3,7 +3,7 @@
 import { defineConfig } from '@playwright/test';
 
 const port = Number(process.env.OUTFLOW_E2E_PORT ?? 3917);
-const bin = process.env.OUTFLOW_BIN ?? `${process.env.HOME}/.cache/outflow/target/debug/outflow`;
+const bin = process.env.OUTFLOW_BIN ?? `${__dirname}/../target/bin/outflow-dev`;
 export const adminKey = 'e2e-admin-key-0123456789abcdef';
 
 export default defineConfig({
