@@ -27,6 +27,11 @@ export default defineConfig({
       ],
     },
   },
+  // `setup` signs the admin in once; every spec then starts with that session.
+  projects: [
+    { name: 'setup', testMatch: /.*\.setup\.ts/ },
+    { name: 'chromium', dependencies: ['setup'], use: { storageState: `${__dirname}/.auth/admin.json` } },
+  ],
   webServer: {
     command: `bash -c 'exec "${bin}" serve --addr 127.0.0.1:${port} --data-dir "$(mktemp -d)"'`,
     url: `http://127.0.0.1:${port}/healthz`,

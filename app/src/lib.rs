@@ -22,9 +22,9 @@ use leptos_router::{
 
 use components::layout::Layout;
 use pages::{
-    activity::ActivityPage, alert::AlertPage, alerts::AlertsPage, endpoints::EndpointsPage, flows::FlowsPage,
-    home::HomePage, integration::IntegrationPage, integrations::IntegrationsPage, not_found::NotFoundPage,
-    people::PeoplePage, run::RunPage, workflows::WorkflowsPage,
+    activity::ActivityPage, alert::AlertPage, alerts::AlertsPage, audit::AuditPage, endpoints::EndpointsPage,
+    flows::FlowsPage, home::HomePage, integration::IntegrationPage, integrations::IntegrationsPage,
+    login::{LoginPage, SetupPage}, not_found::NotFoundPage, people::PeoplePage, run::RunPage, workflows::WorkflowsPage,
 };
 
 /// Picks the saved theme before the first paint so dark-mode users never see a white flash.
@@ -32,6 +32,8 @@ const THEME_BOOT_SCRIPT: &str = "try{var t=localStorage.getItem('outflow-theme')
 
 /// The HTML document around every page; the server renders it, the browser hydrates `<App/>`.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -40,7 +42,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-                <script>{THEME_BOOT_SCRIPT}</script>
+                <script nonce=leptos::nonce::use_nonce()>{THEME_BOOT_SCRIPT}</script>
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -48,6 +50,21 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App />
             </body>
         </html>
+    }
+}
+
+/// A fresh nonce for this page's two inline scripts (theme, hydration) and the policy that
+/// allows only them, our own files and the wasm they load.
+#[cfg(feature = "ssr")]
+fn content_security_policy() {
+    leptos::nonce::provide_nonce();
+    let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) else { return };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    );
+    if let Ok(value) = http::HeaderValue::from_str(&policy) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
 
@@ -75,6 +92,9 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("alerts") view=AlertsPage />
                     <Route path=path!("/alerts/:id") view=AlertPage />
                     <Route path=StaticSegment("people") view=PeoplePage />
+                    <Route path=StaticSegment("audit") view=AuditPage />
+                    <Route path=StaticSegment("login") view=LoginPage />
+                    <Route path=StaticSegment("setup") view=SetupPage />
                 </Routes>
             </Layout>
         </Router>

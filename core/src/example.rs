@@ -8,7 +8,7 @@ use outflow_model::{
 };
 use sqlx::SqlitePool;
 
-use crate::store::{self, StoreError, StoreResult};
+use crate::store::{self, Actor, StoreError, StoreResult};
 
 pub const EXAMPLE_WORKFLOW: &str = "Example: Service desk";
 
@@ -35,8 +35,8 @@ fn response(choice: &str, action: ResponseAction) -> ResponseOption {
 
 /// Installs the example; refuses (409) when it is installed already. People that exist
 /// already are kept as they are.
-pub async fn install_example(pool: &SqlitePool) -> StoreResult<Workflow> {
-    let workflow = store::create_workflow(pool, EXAMPLE_WORKFLOW, None).await.map_err(|error| match error {
+pub async fn install_example(pool: &SqlitePool, actor: Option<&Actor>) -> StoreResult<Workflow> {
+    let workflow = store::create_workflow(pool, actor, EXAMPLE_WORKFLOW).await.map_err(|error| match error {
         StoreError::Conflict(_) => StoreError::Conflict("The example workflow is installed already.".into()),
         other => other,
     })?;
@@ -56,7 +56,7 @@ pub async fn install_example(pool: &SqlitePool) -> StoreResult<Workflow> {
             response("Resolve", ResponseAction::EndAlert),
         ],
     };
-    store::create_form(pool, &workflow.id, &form).await?;
+    store::create_form(pool, actor, &workflow.id, &form).await?;
     for person in &PEOPLE {
         if store::get_user(pool, person.target_name).await.is_ok() {
             continue;
@@ -67,7 +67,7 @@ pub async fn install_example(pool: &SqlitePool) -> StoreResult<Workflow> {
             last_name: person.last_name.into(),
             roles: vec![Role::Responder],
         };
-        store::create_user(pool, &user).await?;
+        store::create_user(pool, actor, &user).await?;
         let devices = [("Work Email", DeviceKind::Email, person.email, 0), ("Mobile Phone", DeviceKind::Sms, person.phone, 60)];
         for (name, kind, address, delay_seconds) in devices {
             let device = NewDevice {
@@ -78,7 +78,7 @@ pub async fn install_example(pool: &SqlitePool) -> StoreResult<Workflow> {
                 active: true,
                 test_outcome: TestOutcome::Delivered,
             };
-            store::add_device(pool, person.target_name, &device).await?;
+            store::add_device(pool, actor, person.target_name, &device).await?;
         }
     }
     if store::get_group(pool, "Database-Team").await.is_err() {
@@ -87,7 +87,7 @@ pub async fn install_example(pool: &SqlitePool) -> StoreResult<Workflow> {
             members: PEOPLE.iter().map(|person| person.target_name.to_string()).collect(),
             escalation_seconds: 300,
         };
-        store::create_group(pool, &group).await?;
+        store::create_group(pool, actor, &group).await?;
     }
     Ok(workflow)
 }

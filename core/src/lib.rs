@@ -3,6 +3,7 @@
 //! knows about HTTP, the UI or the network. The REST routes and the UI's server functions
 //! both call these functions, so the two can never disagree.
 
+pub mod access;
 pub mod clock;
 pub mod default_scripts;
 pub mod example;

@@ -1,6 +1,9 @@
 // Shared steps for the browser tests.
 import { expect, type Page } from '@playwright/test';
 
+/** The admin's sign-in password, set through the API by `auth.setup.ts`. */
+export const adminPassword = 'e2e-admin-password-0123';
+
 /** Opens a page and waits until the wasm has hydrated it, so clicks are not lost. */
 export async function openHydrated(page: Page, path: string): Promise<void> {
   await page.goto(path);

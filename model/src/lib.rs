@@ -2,6 +2,7 @@
 //! the UI shows. Pure data plus the validation that needs no IO; nothing here touches a
 //! database or the network. Field names are camelCase on the wire (SPEC §7).
 
+pub mod access;
 pub mod alerts;
 pub mod endpoints;
 pub mod forms;

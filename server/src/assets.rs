@@ -44,3 +44,8 @@ pub fn serve(path: &str, request_headers: &HeaderMap) -> Option<Response> {
 pub fn has_hydration_bundle() -> bool {
     Site::get("pkg/outflow.js").is_some() && Site::get("pkg/outflow_bg.wasm").is_some()
 }
+
+/// Whether `path` names an embedded file (assets are public: the sign-in page needs them).
+pub fn exists(path: &str) -> bool {
+    Site::get(path.trim_start_matches('/')).is_some()
+}

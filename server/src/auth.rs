@@ -1,36 +1,24 @@
-//! Who is calling: the `Authorization: Bearer <api key>` header resolved to an active user.
-//! A missing, unknown or revoked key is a 401 before any handler runs.
+//! The caller a handler acts for. [`crate::access::authorize`] has already authenticated
+//! the request and checked the route's rule; handlers take the [`Principal`] it left in the
+//! request's extensions, and check workflow membership with [`visible`].
 
-use axum::{
-    extract::FromRequestParts,
-    http::{StatusCode, header, request::Parts},
-};
+use axum::{extract::FromRequestParts, http::request::Parts};
 
 pub use outflow_core::store::Principal;
 use outflow_core::store;
 
-use crate::{error::ApiError, state::AppState};
+use crate::{access::unauthorized, error::ApiResult, state::AppState};
 
 impl FromRequestParts<AppState> for Principal {
-    type Rejection = ApiError;
+    type Rejection = crate::error::ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
-            unauthorized("This API needs an `Authorization: Bearer <api key>` header.")
-        })?;
-        let key = header
-            .to_str()
-            .ok()
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|key| !key.is_empty())
-            .ok_or_else(|| unauthorized("The Authorization header must be `Bearer <api key>`."))?;
-        store::principal_for_api_key(&state.pool, key)
-            .await?
-            .ok_or_else(|| unauthorized("This API key is unknown, revoked, or its user is inactive."))
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<Principal>().cloned().ok_or_else(|| unauthorized("This API needs an `Authorization: Bearer <api key>` header."))
     }
 }
 
-fn unauthorized(message: &str) -> ApiError {
-    ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+/// Refuses with "not found" (the same answer as for a missing object) unless the
+/// principal may see `workflow_id`.
+pub async fn visible(state: &AppState, principal: &Principal, workflow_id: &str, not_found: impl FnOnce() -> String) -> ApiResult<()> {
+    Ok(store::ensure_workflow_access(&state.pool, principal, workflow_id, not_found).await?)
 }

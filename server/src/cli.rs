@@ -73,6 +73,14 @@ pub struct ServeArgs {
     /// Install the example workflow (a form, two users with devices, a group) at start.
     #[arg(long, env = "OUTFLOW_EXAMPLE")]
     pub example: bool,
+
+    /// API requests per second one key may make (bursts of twice that); 0 turns the limit off.
+    #[arg(long, env = "OUTFLOW_RATE_LIMIT", default_value_t = 100)]
+    pub rate_limit: u32,
+
+    /// How long a browser session lasts without use, in seconds.
+    #[arg(long, env = "OUTFLOW_SESSION_TTL_SECS", default_value_t = 12 * 3600)]
+    pub session_ttl_secs: u64,
 }
 
 impl ServeArgs {
@@ -86,6 +94,8 @@ impl ServeArgs {
             database_url,
             bootstrap_api_key: self.bootstrap_api_key.filter(|key| !key.trim().is_empty()),
             install_example: self.example,
+            rate_limit: self.rate_limit,
+            session_ttl: Duration::from_secs(self.session_ttl_secs.max(1)),
             deny_private_egress: self.egress_deny_private,
             secret_key: self.secret_key.filter(|key| !key.trim().is_empty()),
             retry_schedule: self.retry_schedule,

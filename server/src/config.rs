@@ -16,6 +16,10 @@ pub struct Config {
     pub retry_schedule: RetrySchedule,
     pub webhook_timeout: Duration,
     pub script_limits: Limits,
+    /// API requests per second per key; 0 is unlimited.
+    pub rate_limit: u32,
+    /// Idle lifetime of a browser session.
+    pub session_ttl: Duration,
     /// Refuse outbound calls to private ranges too (link-local is always refused).
     pub deny_private_egress: bool,
 }

@@ -3,6 +3,7 @@
 //! `main.rs` only parses the command line; everything else is reachable from here so that
 //! tests can build the same router without a socket.
 
+pub mod access;
 pub mod assets;
 pub mod auth;
 pub mod cli;
@@ -12,6 +13,7 @@ pub mod error;
 pub mod metrics;
 pub mod routes;
 pub mod serve;
+pub mod session;
 pub mod state;
 pub mod telemetry;
 pub mod web;

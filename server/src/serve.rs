@@ -3,17 +3,30 @@
 
 use std::{sync::Arc, time::Duration};
 
-use axum::{Router, extract::DefaultBodyLimit, http::StatusCode};
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    http::{HeaderValue, StatusCode, header},
+    middleware,
+};
 use tokio::{net::TcpListener, sync::watch};
-use tower_http::{compression::CompressionLayer, timeout::TimeoutLayer, trace::TraceLayer};
+use tower_http::{compression::CompressionLayer, set_header::SetResponseHeaderLayer, timeout::TimeoutLayer, trace::TraceLayer};
 
 use outflow_core::{secrets::SecretBox, store};
 
 use crate::{
+    access::RateLimit,
     config::Config,
     metrics::Metrics,
-    delivery::{HttpClients, auth::TokenCache, devices::Providers, egress::EgressPolicy, webhooks::Sender},
-    routes,
+    delivery::{
+        HttpClients,
+        auth::TokenCache,
+        devices::Providers,
+        egress::EgressPolicy,
+        self_calls::{Delegations, SelfApi},
+        webhooks::Sender,
+    },
+    routes, session,
     state::AppState,
     web,
     workers::{self, Wakeups, runs::RunContext},
@@ -58,8 +71,9 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
             store::BootstrapOutcome::AdminAlreadyExists => tracing::debug!("an admin exists; bootstrap key ignored"),
         }
     }
+    let admin_needs_link = if config.bootstrap_api_key.is_some() { None } else { store::admin_without_access(&pool).await? };
     if config.install_example {
-        match outflow_core::example::install_example(&pool).await {
+        match outflow_core::example::install_example(&pool, None).await {
             Ok(workflow) => tracing::info!(workflow = %workflow.name, "installed the example workflow"),
             Err(store::StoreError::Conflict(message)) => tracing::info!("{message}"),
             Err(error) => return Err(error.into()),
@@ -78,6 +92,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     let (stop_workers, shutdown) = watch::channel(false);
     let clients = HttpClients::new(EgressPolicy { deny_private: config.deny_private_egress })?;
     let metrics = Arc::new(Metrics::default());
+    let delegations = Arc::new(Delegations::default());
     let run_context = RunContext {
         pool: pool.clone(),
         secrets: secrets.clone(),
@@ -85,14 +100,28 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         schedule: config.retry_schedule.clone(),
         script_limits: config.script_limits,
         metrics: metrics.clone(),
+        self_api: SelfApi::new(format!("http://{local_addr}"), delegations.clone()),
     };
     let mut workers = workers::spawn(Providers::standard(&clients), run_context, wakeups.clone(), shutdown);
-    let state = AppState { pool: pool.clone(), wakeups, secrets, metrics, leptos_options };
+    let state = AppState {
+        pool: pool.clone(),
+        wakeups,
+        secrets,
+        metrics,
+        leptos_options,
+        rate_limit: RateLimit::per_second(config.rate_limit),
+        delegations,
+        session_ttl_ms: i64::try_from(config.session_ttl.as_millis()).unwrap_or(i64::MAX / 2),
+    };
     let app = app(state);
 
     let shutdown = shutdown_signal();
     // Tests and scripts read this line to learn the port chosen for `--addr …:0`.
     println!("Outflow is listening on http://{local_addr}");
+    if let Some(admin) = admin_needs_link {
+        let token = store::create_password_link(&pool, &admin).await?;
+        println!("No one can sign in yet. Open http://{local_addr}/setup?token={token} within 24 hours to choose the password of \"{admin}\".");
+    }
     tracing::info!(%local_addr, database = %config.database_url, "serving");
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
     // Workers finish what they hold; anything unfinished is still in the database.
@@ -107,12 +136,22 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
 
 /// The whole HTTP application: API, UI and assets behind the shared layers.
 pub fn app(state: AppState) -> Router {
-    let ui = web::router(&state);
+    let ui = web::router(&state)
+        .merge(session::router())
+        .layer(middleware::from_fn_with_state(state.clone(), session::gate));
     Router::new()
-        .merge(routes::router())
+        .merge(routes::router(&state))
         .merge(crate::metrics::router())
         .merge(ui)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        // Pages set their own policy (with a nonce); everything else may load nothing.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        ))
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(TraceLayer::new_for_http())

@@ -8,7 +8,7 @@ use leptos::config::LeptosOptions;
 use outflow_core::secrets::SecretBox;
 use sqlx::SqlitePool;
 
-use crate::{metrics::Metrics, workers::Wakeups};
+use crate::{access::RateLimit, delivery::self_calls::Delegations, metrics::Metrics, workers::Wakeups};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -17,6 +17,11 @@ pub struct AppState {
     pub secrets: SecretBox,
     pub metrics: Arc<Metrics>,
     pub leptos_options: LeptosOptions,
+    pub rate_limit: Arc<RateLimit>,
+    /// Credentials of running scripts acting as their alert's initiator.
+    pub delegations: Arc<Delegations>,
+    /// Idle lifetime of a browser session, in milliseconds.
+    pub session_ttl_ms: i64,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -18,6 +18,15 @@ impl<'a> Api<'a> {
         Api { server, client: admin_client() }
     }
 
+    /// A client acting with another API key.
+    pub fn with_key(server: &'a TestServer, key: &str) -> Api<'a> {
+        Api { server, client: crate::client_with_key(key) }
+    }
+
+    pub async fn delete(&self, path: &str) -> (u16, Value) {
+        answer(self.client.delete(self.server.url(path)).send().await).await
+    }
+
     pub async fn get(&self, path: &str) -> (u16, Value) {
         answer(self.client.get(self.server.url(path)).send().await).await
     }

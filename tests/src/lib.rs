@@ -25,6 +25,8 @@ pub struct TestServer {
     child: Child,
     pub base_url: String,
     pub data_dir: TempDir,
+    /// Every line the server printed to stdout so far.
+    stdout: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 pub fn outflow_bin() -> PathBuf {
@@ -71,11 +73,14 @@ impl TestServer {
             .expect("the outflow binary starts");
         let stdout = child.stdout.take().expect("stdout is piped");
         let (sender, receiver) = mpsc::channel();
+        let printed = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let lines = printed.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 if let Some(url) = line.strip_prefix("Outflow is listening on ") {
                     let _ = sender.send(url.trim().to_string());
                 }
+                lines.lock().expect("the stdout log is not poisoned").push(line);
             }
         });
         let base_url = match receiver.recv_timeout(Duration::from_secs(30)) {
@@ -85,7 +90,12 @@ impl TestServer {
                 panic!("outflow did not report its address within 30 s");
             }
         };
-        TestServer { child, base_url, data_dir }
+        TestServer { child, base_url, data_dir, stdout: printed }
+    }
+
+    /// What the server has printed to stdout so far, a line each.
+    pub fn printed(&self) -> Vec<String> {
+        self.stdout.lock().expect("the stdout log is not poisoned").clone()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -140,8 +150,47 @@ fn wait_with_timeout(child: &mut Child, timeout: Duration) -> Option<std::proces
 
 /// An HTTP client that sends the admin's API key.
 pub fn admin_client() -> reqwest::Client {
+    client_with_key(ADMIN_KEY)
+}
+
+/// A client that sends `Authorization: Bearer <key>` with every request.
+pub fn client_with_key(key: &str) -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();
-    let value = format!("Bearer {ADMIN_KEY}").parse().expect("the key is a valid header value");
+    let value = format!("Bearer {key}").parse().expect("the key is a valid header value");
     headers.insert(reqwest::header::AUTHORIZATION, value);
+    reqwest::Client::builder().default_headers(headers).build().expect("the client builds")
+}
+
+/// The admin's sign-in password in tests that use the browser side.
+pub const ADMIN_PASSWORD: &str = "correct horse battery";
+
+/// Posts the sign-in form as a browser on one of the server's pages would (no redirects
+/// followed), answering the raw response.
+pub async fn post_login(server: &TestServer, target_name: &str, password: &str, next: &str) -> reqwest::Response {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("the client builds")
+        .post(server.url("/auth/login"))
+        .header(reqwest::header::ORIGIN, &server.base_url)
+        .form(&[("targetName", target_name), ("password", password), ("next", next)])
+        .send()
+        .await
+        .expect("the server answers")
+}
+
+/// A browser-like client signed in as the admin (whose password is set through the API).
+pub async fn admin_browser(server: &TestServer) -> reqwest::Client {
+    let set = admin_client()
+        .put(server.url("/api/v1/users/admin/password"))
+        .json(&serde_json::json!({"password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .expect("the server answers");
+    assert_eq!(set.status(), 204, "the admin's password can be set");
+    let response = post_login(server, "admin", ADMIN_PASSWORD, "/").await;
+    let cookie = response.headers()[reqwest::header::SET_COOKIE].to_str().expect("a cookie").split(';').next().unwrap_or_default().to_string();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::COOKIE, cookie.parse().expect("the cookie is a valid header value"));
     reqwest::Client::builder().default_headers(headers).build().expect("the client builds")
 }

@@ -1,7 +1,7 @@
 //! The skeleton every feature stands on: health, pages, JSON errors, the OpenAPI document,
 //! clean shutdown and restart on the same database.
 
-use outflow_tests::{TestServer, admin_client};
+use outflow_tests::{TestServer, admin_browser, admin_client};
 use serde_json::Value;
 
 const SHELL_ROUTES: &[&str] = &["/", "/integrations", "/flows", "/endpoints", "/activity", "/alerts", "/people"];
@@ -18,8 +18,9 @@ async fn healthz_answers_ok_when_the_database_answers() {
 #[tokio::test]
 async fn every_shell_route_renders_html_with_the_hydration_bundle() {
     let server = TestServer::start();
+    let browser = admin_browser(&server).await;
     for route in SHELL_ROUTES {
-        let response = reqwest::get(server.url(route)).await.unwrap();
+        let response = browser.get(server.url(route)).send().await.unwrap();
         assert_eq!(response.status(), 200, "{route}");
         let content_type = response.headers()["content-type"].to_str().unwrap().to_string();
         assert!(content_type.starts_with("text/html"), "{route}: {content_type}");
@@ -38,7 +39,7 @@ async fn every_shell_route_renders_html_with_the_hydration_bundle() {
 #[tokio::test]
 async fn unknown_pages_render_a_not_found_page() {
     let server = TestServer::start();
-    let response = reqwest::get(server.url("/no-such-page")).await.unwrap();
+    let response = admin_browser(&server).await.get(server.url("/no-such-page")).send().await.unwrap();
     assert_eq!(response.status(), 404);
     assert!(response.text().await.unwrap().contains("Page not found"));
 }

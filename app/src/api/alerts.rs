@@ -1,5 +1,5 @@
 //! Server functions of the Alerts pages: list and read alerts, start one, and act on it
-//! (status, comments, responses, escalation) as the UI's acting user.
+//! (status, comments, responses, escalation) as the signed-in user.
 
 use leptos::{prelude::*, server_fn::codec::Json};
 use serde::{Deserialize, Serialize};
@@ -11,9 +11,9 @@ use crate::model::{
 };
 #[cfg(feature = "ssr")]
 use {
-    super::ssr::{actor, pool, refused},
+    super::ssr::{authorize, pool},
     crate::model::alerts::{AlertQuery, NewComment},
-    outflow_core::store,
+    outflow_core::{access::Need, store},
 };
 
 /// One alert with what its page offers to do with it.
@@ -29,12 +29,14 @@ pub struct AlertDetail {
 /// The newest alerts, with the total count.
 #[server(prefix = "/ui", input = Json)]
 pub async fn recent_alerts() -> Result<AlertPage, UiError> {
+    authorize(Need::Viewer)?;
     let pool = pool()?;
     Ok(store::list_alerts(&pool, &AlertQuery::default()).await?)
 }
 
 #[server(prefix = "/ui", input = Json)]
 pub async fn fetch_alert(id: i64) -> Result<AlertDetail, UiError> {
+    authorize(Need::Viewer)?;
     let pool = pool()?;
     let alert = store::get_alert(&pool, id).await?;
     let choices = store::get_form(&pool, &alert.summary.form_id).await?.responses;
@@ -49,39 +51,36 @@ pub async fn fetch_alert(id: i64) -> Result<AlertDetail, UiError> {
 
 #[server(prefix = "/ui", input = Json)]
 pub async fn start_alert(input: NewAlert) -> Result<Alert, UiError> {
+    let principal = authorize(Need::Responder)?;
     let pool = pool()?;
-    let actor = actor(&pool).await?;
-    Ok(store::create_alert(&pool, actor.as_ref(), &input).await?)
+    store::ensure_form_usable(&pool, &principal, &input.form_id).await?;
+    Ok(store::create_alert(&pool, Some(&principal.actor()), &input).await?)
 }
 
 /// Suspends, resumes or terminates an alert.
 #[server(prefix = "/ui", input = Json)]
 pub async fn set_alert_status(id: i64, status: AlertStatus) -> Result<Alert, UiError> {
-    let pool = pool()?;
-    let actor = actor(&pool).await?;
-    Ok(store::change_status(&pool, actor.as_ref(), id, status).await?)
+    let principal = authorize(Need::Responder)?;
+    Ok(store::change_status(&pool()?, Some(&principal.actor()), id, status).await?)
 }
 
 /// Comments as the acting user, from the chosen source.
 #[server(prefix = "/ui", input = Json)]
 pub async fn comment_on_alert(id: i64, comment: String, source: CommentSource) -> Result<Alert, UiError> {
-    let pool = pool()?;
-    let author = actor(&pool)
-        .await?
-        .ok_or_else(|| refused("A comment needs an author, and there is no admin user to write it as yet."))?;
-    Ok(store::add_comment(&pool, id, &NewComment { author: author.target_name, comment, source }).await?)
+    let author = authorize(Need::Responder)?;
+    Ok(store::add_comment(&pool()?, id, &NewComment { author: author.target_name, comment, source }).await?)
 }
 
 /// Responds on behalf of one of the alert's notified recipients, e.g. to try out an action.
 #[server(prefix = "/ui", input = Json)]
 pub async fn respond_to_alert(id: i64, input: NewResponse) -> Result<Alert, UiError> {
+    authorize(Need::Responder)?;
     let pool = pool()?;
     Ok(store::add_response(&pool, id, &input).await?)
 }
 
 #[server(prefix = "/ui", input = Json)]
 pub async fn escalate_alert(id: i64, group: String) -> Result<Alert, UiError> {
-    let pool = pool()?;
-    let actor = actor(&pool).await?;
-    Ok(store::escalate_manually(&pool, actor.as_ref(), id, Some(&group)).await?)
+    let principal = authorize(Need::Responder)?;
+    Ok(store::escalate_manually(&pool()?, Some(&principal.actor()), id, Some(&group)).await?)
 }

@@ -14,7 +14,10 @@ use crate::model::{
     workflows::Workflow,
 };
 #[cfg(feature = "ssr")]
-use {super::ssr::pool, outflow_core::store};
+use {
+    super::ssr::{authorize, pool},
+    outflow_core::{access::Need, store},
+};
 
 /// One workflow with what its outbound integrations are made of.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -32,13 +35,15 @@ impl WorkflowOutbound {
     }
 }
 
-/// Every workflow with its forms, endpoints (secrets masked) and integrations.
+/// Every workflow the signed-in user may see, with its forms, endpoints (secrets masked)
+/// and integrations.
 #[server(prefix = "/ui", input = Json)]
 pub async fn outbound_catalog() -> Result<Vec<WorkflowOutbound>, UiError> {
+    let principal = authorize(Need::Viewer)?;
     let pool = pool()?;
     let mut integrations = store::list_integrations(&pool, None).await?;
     let mut catalog = Vec::new();
-    for workflow in store::list_workflows(&pool).await? {
+    for workflow in store::list_workflows(&pool, &principal).await? {
         let forms = store::list_forms(&pool, &workflow.id).await?;
         let endpoints = store::list_endpoints(&pool, &workflow.id).await?;
         let (own, others): (Vec<_>, Vec<_>) = integrations.into_iter().partition(|integration| integration.workflow_id == workflow.id);
@@ -51,6 +56,7 @@ pub async fn outbound_catalog() -> Result<Vec<WorkflowOutbound>, UiError> {
 /// The script a new script integration starts from, per trigger that integrations offer.
 #[server(prefix = "/ui", input = Json)]
 pub async fn default_scripts() -> Result<Vec<(Trigger, String)>, UiError> {
+    authorize(Need::Viewer)?;
     Ok(Trigger::ALL
         .into_iter()
         .filter(|trigger| *trigger != Trigger::Responses)
@@ -60,17 +66,26 @@ pub async fn default_scripts() -> Result<Vec<(Trigger, String)>, UiError> {
 
 #[server(prefix = "/ui", input = Json)]
 pub async fn create_integration(input: NewIntegration) -> Result<Integration, UiError> {
-    Ok(store::create_integration(&pool()?, &input).await?)
+    let principal = authorize(Need::Developer)?;
+    let pool = pool()?;
+    store::ensure_form_usable(&pool, &principal, &input.form_id).await?;
+    Ok(store::create_integration(&pool, Some(&principal.actor()), &input).await?)
 }
 
 /// Changes name, trigger, action or enabled flag; a new trigger keeps the script.
 #[server(prefix = "/ui", input = Json)]
 pub async fn update_integration(id: String, patch: IntegrationPatch) -> Result<Integration, UiError> {
-    Ok(store::update_integration(&pool()?, &id, &patch).await?)
+    let principal = authorize(Need::Developer)?;
+    let pool = pool()?;
+    store::visible_integration(&pool, &principal, &id).await?;
+    Ok(store::update_integration(&pool, Some(&principal.actor()), &id, &patch).await?)
 }
 
 /// Deletes an integration; its past runs stay in the Activity view.
 #[server(prefix = "/ui", input = Json)]
 pub async fn delete_integration(id: String) -> Result<(), UiError> {
-    Ok(store::delete_integration(&pool()?, &id).await?)
+    let principal = authorize(Need::Developer)?;
+    let pool = pool()?;
+    store::visible_integration(&pool, &principal, &id).await?;
+    Ok(store::delete_integration(&pool, Some(&principal.actor()), &id).await?)
 }

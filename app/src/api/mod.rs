@@ -1,14 +1,17 @@
 //! The UI's server functions and what they share. Every `#[server]` function here is a
 //! public URL under `/ui` (the REST API stays under `/api/v1`): it checks its input through
 //! the store, which applies the same rules as the REST API, and fails with a [`UiError`]
-//! whose message the page shows as it is. Server-only plumbing (the pool, the secret box,
-//! whom an action acts as, turning store errors into messages) lives in [`ssr`] and nowhere else.
+//! whose message the page shows as it is. Each one starts by asking [`ssr::authorize`] for
+//! the role it needs, exactly as the REST route doing the same thing does. Server-only
+//! plumbing (the pool, the secret box, the signed-in user, turning store errors into
+//! messages) lives in [`ssr`] and nowhere else.
 
 pub mod alerts;
 pub mod endpoints;
 pub mod integrations;
 pub mod people;
 pub mod runs;
+pub mod session;
 pub mod workflows;
 
 use std::fmt;
@@ -50,13 +53,14 @@ impl FromServerFnError for UiError {
 pub(crate) mod ssr {
     use std::fmt::Display;
 
-    use http::StatusCode;
+    use http::{StatusCode, request::Parts};
     use leptos::prelude::use_context;
     use leptos_axum::ResponseOptions;
     use outflow_core::{
         Pool,
+        access::Need,
         secrets::SecretBox,
-        store::{self, Actor, StoreError},
+        store::{Principal, StoreError},
     };
 
     use super::UiError;
@@ -71,10 +75,30 @@ pub(crate) mod ssr {
         use_context::<SecretBox>().ok_or_else(|| internal("the secret box is missing from the server function context"))
     }
 
-    /// Whom a UI action is recorded against. Until sign-in exists: the first active admin,
-    /// or nobody (the system) on a database without one.
-    pub(crate) async fn actor(pool: &Pool) -> Result<Option<Actor>, UiError> {
-        Ok(store::first_admin(pool).await?)
+    /// The signed-in user, whom the server's session gate put into the request, if any.
+    pub(crate) fn signed_in() -> Option<Principal> {
+        use_context::<Parts>().and_then(|parts| parts.extensions.get::<Principal>().cloned())
+    }
+
+    /// The signed-in user; a 401 without one.
+    fn principal() -> Result<Principal, UiError> {
+        signed_in().ok_or_else(|| answer(StatusCode::UNAUTHORIZED, "Your session has ended. Sign in again.".to_string()))
+    }
+
+    /// The signed-in user, if their role is at least `need`.
+    pub(crate) fn authorize(need: Need) -> Result<Principal, UiError> {
+        let principal = principal()?;
+        if principal.has(need) { Ok(principal) } else { Err(answer(StatusCode::FORBIDDEN, principal.lacking(need))) }
+    }
+
+    /// The signed-in user, if they are `target_name` or an admin (own devices and keys).
+    pub(crate) fn authorize_self_or_admin(target_name: &str) -> Result<Principal, UiError> {
+        let principal = principal()?;
+        if principal.is_admin() || principal.target_name == target_name {
+            Ok(principal)
+        } else {
+            Err(answer(StatusCode::FORBIDDEN, "Only an admin may change another user's devices or keys.".to_string()))
+        }
     }
 
     /// The same statuses as the REST API, so that refused input is not logged as a
@@ -96,11 +120,6 @@ pub(crate) mod ssr {
     fn internal(error: impl Display) -> UiError {
         leptos::logging::error!("UI server function failed: {error}");
         answer(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on the server; its log has the details.".to_string())
-    }
-
-    /// A refusal the user can act on, e.g. a comment without anyone to write it as.
-    pub(crate) fn refused(message: &str) -> UiError {
-        answer(StatusCode::UNPROCESSABLE_ENTITY, message.to_string())
     }
 
     fn answer(status: StatusCode, message: String) -> UiError {

@@ -6,21 +6,29 @@ use leptos::{prelude::*, server_fn::codec::Json};
 use super::UiError;
 use crate::model::runs::{Run, RunPage, RunQuery};
 #[cfg(feature = "ssr")]
-use {super::ssr::pool, outflow_core::store};
+use {
+    super::ssr::{authorize, pool},
+    outflow_core::{access::Need, store},
+};
 
 /// Runs, newest first, filtered and paged as the query says.
 #[server(prefix = "/ui", input = Json)]
 pub async fn list_runs(query: RunQuery) -> Result<RunPage, UiError> {
+    authorize(Need::Viewer)?;
     Ok(store::list_runs(&pool()?, &query).await?)
 }
 
 #[server(prefix = "/ui", input = Json)]
 pub async fn fetch_run(id: String) -> Result<Run, UiError> {
+    authorize(Need::Viewer)?;
     Ok(store::get_run(&pool()?, &id).await?)
 }
 
 /// Sends a finished run again with the same payload and `webhook-id`, as a new run.
 #[server(prefix = "/ui", input = Json)]
 pub async fn rerun(id: String) -> Result<Run, UiError> {
-    Ok(store::rerun(&pool()?, &id).await?)
+    let principal = authorize(Need::Developer)?;
+    let pool = pool()?;
+    store::ensure_run_visible(&pool, &principal, &id).await?;
+    Ok(store::rerun(&pool, &id).await?)
 }

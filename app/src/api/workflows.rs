@@ -11,8 +11,8 @@ use crate::model::{
 };
 #[cfg(feature = "ssr")]
 use {
-    super::ssr::{actor, pool},
-    outflow_core::store,
+    super::ssr::{authorize, pool},
+    outflow_core::{access::Need, store},
 };
 
 /// A workflow and its forms, as the Workflows and Alerts pages list them.
@@ -38,9 +38,10 @@ pub enum FormSlot {
 
 #[server(prefix = "/ui", input = Json)]
 pub async fn workflow_catalog() -> Result<Catalog, UiError> {
+    let principal = authorize(Need::Viewer)?;
     let pool = pool()?;
     let mut workflows = Vec::new();
-    for workflow in store::list_workflows(&pool).await? {
+    for workflow in store::list_workflows(&pool, &principal).await? {
         let forms = store::list_forms(&pool, &workflow.id).await?;
         workflows.push(WorkflowForms { workflow, forms });
     }
@@ -49,25 +50,33 @@ pub async fn workflow_catalog() -> Result<Catalog, UiError> {
     Ok(Catalog { workflows, example_installed })
 }
 
-/// Creates a workflow owned by the acting user.
+/// Creates a workflow owned by the signed-in user.
 #[server(prefix = "/ui", input = Json)]
 pub async fn create_workflow(name: String) -> Result<Workflow, UiError> {
-    let pool = pool()?;
-    let owner = actor(&pool).await?.map(|actor| actor.user_id);
-    Ok(store::create_workflow(&pool, &name, owner).await?)
+    let principal = authorize(Need::Developer)?;
+    Ok(store::create_workflow(&pool()?, Some(&principal.actor()), &name).await?)
 }
 
 #[server(prefix = "/ui", input = Json)]
 pub async fn save_form(slot: FormSlot, form: NewForm) -> Result<Form, UiError> {
+    let principal = authorize(Need::Developer)?;
+    let actor = principal.actor();
     let pool = pool()?;
     Ok(match slot {
-        FormSlot::New { workflow_id } => store::create_form(&pool, &workflow_id, &form).await?,
-        FormSlot::Existing { form_id } => store::update_form(&pool, &form_id, &form).await?,
+        FormSlot::New { workflow_id } => {
+            store::ensure_workflow_access(&pool, &principal, &workflow_id, || format!("No workflow with id {workflow_id}.")).await?;
+            store::create_form(&pool, Some(&actor), &workflow_id, &form).await?
+        }
+        FormSlot::Existing { form_id } => {
+            store::visible_form(&pool, &principal, &form_id).await?;
+            store::update_form(&pool, Some(&actor), &form_id, &form).await?
+        }
     })
 }
 
 /// Installs the example workflow, its form, two users with devices and a group.
 #[server(prefix = "/ui", input = Json)]
 pub async fn install_example_workflow() -> Result<Workflow, UiError> {
-    Ok(outflow_core::example::install_example(&pool()?).await?)
+    let principal = authorize(Need::Admin)?;
+    Ok(outflow_core::example::install_example(&pool()?, Some(&principal.actor())).await?)
 }

@@ -4,11 +4,13 @@
 pub mod activity;
 pub mod alert;
 pub mod alerts;
+pub mod audit;
 pub mod endpoints;
 pub mod flows;
 pub mod home;
 pub mod integration;
 pub mod integrations;
+pub mod login;
 pub mod not_found;
 pub mod people;
 pub mod run;

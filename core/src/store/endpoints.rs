@@ -7,7 +7,7 @@ use outflow_model::endpoints::{Endpoint, EndpointAuth, EndpointPatch, MASK, NewE
 use rand::RngCore;
 use sqlx::SqlitePool;
 
-use super::{StoreError, StoreResult, checked_name, conflict_on_unique, from_json, to_json};
+use super::{Actor, StoreError, StoreResult, audit::{self, Change}, checked_name, conflict_on_unique, from_json, to_json};
 use crate::{clock, ids::new_id, secrets::SecretBox};
 
 const SIGNING_PREFIX: &str = "whsec_";
@@ -99,7 +99,7 @@ fn new_signing_secret() -> String {
 }
 
 /// Creates an endpoint; the answer is the only one that shows the signing secret.
-pub async fn create_endpoint(pool: &SqlitePool, secrets: &SecretBox, input: &NewEndpoint) -> StoreResult<Endpoint> {
+pub async fn create_endpoint(pool: &SqlitePool, actor: Option<&Actor>, secrets: &SecretBox, input: &NewEndpoint) -> StoreResult<Endpoint> {
     let name = checked_name("An endpoint name", &input.name)?;
     let base_url = input.base_url.trim();
     check_url("The base URL", base_url)?;
@@ -130,6 +130,7 @@ pub async fn create_endpoint(pool: &SqlitePool, secrets: &SecretBox, input: &New
     .await
     .map_err(conflict_on_unique(|| format!("This workflow already has an endpoint named \"{name}\".")))?;
     let mut endpoint = get_endpoint(pool, &id).await?;
+    audit::record_change(pool, actor, Change::created("endpoint", &id, &endpoint.name, &endpoint)).await?;
     endpoint.signing_secret = signing_secret;
     Ok(endpoint)
 }
@@ -177,7 +178,8 @@ pub async fn endpoint_secrets_by_name(pool: &SqlitePool, secrets: &SecretBox, wo
 }
 
 /// Changes an endpoint; secrets sent back masked keep their stored values.
-pub async fn update_endpoint(pool: &SqlitePool, secrets: &SecretBox, id: &str, patch: &EndpointPatch) -> StoreResult<Endpoint> {
+pub async fn update_endpoint(pool: &SqlitePool, actor: Option<&Actor>, secrets: &SecretBox, id: &str, patch: &EndpointPatch) -> StoreResult<Endpoint> {
+    let before = get_endpoint(pool, id).await?;
     let current = opened(secrets, endpoint_row(pool, id).await?)?;
     let name = checked_name("An endpoint name", patch.name.as_deref().unwrap_or(&current.name))?.to_string();
     let base_url = patch.base_url.as_deref().unwrap_or(&current.base_url).trim().to_string();
@@ -209,12 +211,14 @@ pub async fn update_endpoint(pool: &SqlitePool, secrets: &SecretBox, id: &str, p
     .execute(pool)
     .await
     .map_err(conflict_on_unique(|| format!("This workflow already has an endpoint named \"{name}\".")))?;
-    get_endpoint(pool, id).await
+    let after = get_endpoint(pool, id).await?;
+    audit::record_change(pool, actor, Change::updated("endpoint", id, &after.name, &before, &after)).await?;
+    Ok(after)
 }
 
 /// Deletes an endpoint no integration uses; otherwise 409 naming the integrations.
-pub async fn delete_endpoint(pool: &SqlitePool, id: &str) -> StoreResult<()> {
-    endpoint_row(pool, id).await?;
+pub async fn delete_endpoint(pool: &SqlitePool, actor: Option<&Actor>, id: &str) -> StoreResult<()> {
+    let before = get_endpoint(pool, id).await?;
     let users: Vec<String> =
         sqlx::query_scalar("SELECT name FROM integrations WHERE json_extract(action, '$.endpointId') = ? ORDER BY name")
             .bind(id)
@@ -224,5 +228,5 @@ pub async fn delete_endpoint(pool: &SqlitePool, id: &str) -> StoreResult<()> {
         return Err(StoreError::Conflict(format!("The endpoint is used by: {}.", users.join(", "))));
     }
     sqlx::query("DELETE FROM endpoints WHERE id = ?").bind(id).execute(pool).await?;
-    Ok(())
+    audit::record_change(pool, actor, Change::deleted("endpoint", id, &before.name, &before)).await
 }

@@ -9,7 +9,7 @@ use outflow_model::{
 };
 use sqlx::SqlitePool;
 
-use super::{StoreError, StoreResult, checked_name, conflict_on_unique, from_json, to_json};
+use super::{Actor, StoreError, StoreResult, audit::{self, Change}, checked_name, conflict_on_unique, from_json, to_json};
 use crate::{clock, ids::new_id};
 
 #[derive(sqlx::FromRow)]
@@ -70,7 +70,7 @@ fn checked_form(input: &NewForm) -> StoreResult<NewForm> {
     Ok(form)
 }
 
-pub async fn create_form(pool: &SqlitePool, workflow_id: &str, input: &NewForm) -> StoreResult<Form> {
+pub async fn create_form(pool: &SqlitePool, actor: Option<&Actor>, workflow_id: &str, input: &NewForm) -> StoreResult<Form> {
     let form = checked_form(input)?;
     super::get_workflow(pool, workflow_id).await?;
     let id = new_id("fm");
@@ -90,12 +90,15 @@ pub async fn create_form(pool: &SqlitePool, workflow_id: &str, input: &NewForm) 
     .execute(pool)
     .await
     .map_err(conflict_on_unique(|| format!("This workflow already has a form named \"{}\".", form.name)))?;
-    get_form(pool, &id).await
+    let form = get_form(pool, &id).await?;
+    audit::record_change(pool, actor, Change::created("form", &form.id, &form.name, &form)).await?;
+    Ok(form)
 }
 
 /// Replaces a form's name, enabled flag, properties and responses.
-pub async fn update_form(pool: &SqlitePool, id: &str, input: &NewForm) -> StoreResult<Form> {
+pub async fn update_form(pool: &SqlitePool, actor: Option<&Actor>, id: &str, input: &NewForm) -> StoreResult<Form> {
     let form = checked_form(input)?;
+    let before = get_form(pool, id).await?;
     let updated = sqlx::query(
         "UPDATE forms SET name = ?, enabled = ?, properties = ?, responses = ?, updated_at = ? WHERE id = ?",
     )
@@ -111,7 +114,9 @@ pub async fn update_form(pool: &SqlitePool, id: &str, input: &NewForm) -> StoreR
     if updated.rows_affected() == 0 {
         return Err(StoreError::NotFound(format!("No form with id {id}.")));
     }
-    get_form(pool, id).await
+    let after = get_form(pool, id).await?;
+    audit::record_change(pool, actor, Change::updated("form", id, &after.name, &before, &after)).await?;
+    Ok(after)
 }
 
 pub async fn get_form(pool: &SqlitePool, id: &str) -> StoreResult<Form> {

@@ -8,7 +8,7 @@ use outflow_model::{
 };
 use sqlx::SqlitePool;
 
-use super::{StoreError, StoreResult, checked_name, conflict_on_unique, from_json, to_json};
+use super::{Actor, StoreError, StoreResult, audit::{self, Change}, checked_name, conflict_on_unique, from_json, to_json};
 use crate::{clock, default_scripts::default_script, ids::new_id};
 
 /// Largest script an integration may hold.
@@ -124,7 +124,7 @@ fn check_location(location: &Location) -> StoreResult<()> {
     }
 }
 
-pub async fn create_integration(pool: &SqlitePool, input: &NewIntegration) -> StoreResult<Integration> {
+pub async fn create_integration(pool: &SqlitePool, actor: Option<&Actor>, input: &NewIntegration) -> StoreResult<Integration> {
     let name = checked_name("An integration name", &input.name)?;
     check_trigger(input.trigger)?;
     check_location(&input.location)?;
@@ -152,7 +152,9 @@ pub async fn create_integration(pool: &SqlitePool, input: &NewIntegration) -> St
     .execute(pool)
     .await
     .map_err(conflict_on_unique(|| format!("This form already has an integration for {}.", input.trigger.display_name())))?;
-    get_integration(pool, &id).await
+    let integration = get_integration(pool, &id).await?;
+    audit::record_change(pool, actor, Change::created("integration", &id, &integration.name, &integration)).await?;
+    Ok(integration)
 }
 
 pub async fn get_integration(pool: &SqlitePool, id: &str) -> StoreResult<Integration> {
@@ -172,7 +174,7 @@ pub async fn list_integrations(pool: &SqlitePool, workflow_id: Option<&str>) -> 
 }
 
 /// Changes an integration. A new trigger keeps the script as it is (SPEC §4).
-pub async fn update_integration(pool: &SqlitePool, id: &str, patch: &IntegrationPatch) -> StoreResult<Integration> {
+pub async fn update_integration(pool: &SqlitePool, actor: Option<&Actor>, id: &str, patch: &IntegrationPatch) -> StoreResult<Integration> {
     let current = get_integration(pool, id).await?;
     let name = checked_name("An integration name", patch.name.as_deref().unwrap_or(&current.name))?.to_string();
     let trigger = patch.trigger.unwrap_or(current.trigger);
@@ -197,14 +199,17 @@ pub async fn update_integration(pool: &SqlitePool, id: &str, patch: &Integration
         .execute(pool)
         .await
         .map_err(conflict_on_unique(|| format!("This form already has an integration for {}.", trigger.display_name())))?;
-    get_integration(pool, id).await
+    let after = get_integration(pool, id).await?;
+    audit::record_change(pool, actor, Change::updated("integration", id, &after.name, &current, &after)).await?;
+    Ok(after)
 }
 
 /// Deletes an integration; its past runs stay in the Activity view.
-pub async fn delete_integration(pool: &SqlitePool, id: &str) -> StoreResult<()> {
+pub async fn delete_integration(pool: &SqlitePool, actor: Option<&Actor>, id: &str) -> StoreResult<()> {
+    let before = get_integration(pool, id).await?;
     let deleted = sqlx::query("DELETE FROM integrations WHERE id = ?").bind(id).execute(pool).await?;
     if deleted.rows_affected() == 0 {
         return Err(StoreError::NotFound(format!("No integration with id {id}.")));
     }
-    Ok(())
+    audit::record_change(pool, actor, Change::deleted("integration", id, &before.name, &before)).await
 }

@@ -3,6 +3,8 @@
 //! Keeping SQL here is what lets a PostgreSQL backend be added without touching routes.
 
 mod alerts;
+mod api_keys;
+mod audit;
 mod delivery;
 mod endpoints;
 mod escalation;
@@ -10,10 +12,12 @@ mod events;
 mod forms;
 mod integrations;
 mod interactions;
+mod members;
 mod people;
 mod principals;
 mod runs;
 mod script_resources;
+mod sessions;
 mod workflows;
 
 use std::{str::FromStr, time::Duration};
@@ -24,6 +28,13 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
+pub use api_keys::{create_api_key, list_api_keys, revoke_api_key};
+pub use audit::{changes, list_audit, snapshot};
+pub use members::{
+    can_see_workflow, ensure_form_usable, ensure_run_visible, ensure_workflow_access, list_members, set_members, visible_endpoint, visible_form,
+    visible_integration, visible_workflow_ids,
+};
+pub use sessions::{MIN_PASSWORD_CHARS, new_token, check_login, create_password_link, create_session, end_session, session_principal, set_password, use_password_link};
 pub use alerts::{create_alert, get_alert, list_alerts, change_status};
 pub use delivery::{DeliveryJob, DeliveryResult, claim_due_notifications, record_delivery};
 pub use endpoints::{EndpointSecrets, create_endpoint, delete_endpoint, endpoint_secrets, endpoint_secrets_by_name, get_endpoint, list_endpoints, update_endpoint};
@@ -35,7 +46,7 @@ pub use people::{
     add_device, create_group, create_user, delete_device, get_group, get_user, list_groups, list_users, update_device,
     update_group, update_user,
 };
-pub use principals::{Actor, BootstrapOutcome, Principal, bootstrap_admin, first_admin, principal_for_api_key};
+pub use principals::{Actor, BootstrapOutcome, Principal, admin_without_access, bootstrap_admin, hash_api_key, initiator_of_alert, principal_for_api_key};
 pub use runs::{AttemptRecord, AttemptResult, attempt_counts, RunIntegration, RunJob, RunOutcome, claim_due_runs, dispatch_events, event_counts, get_run, list_runs, record_attempts, rerun, run_counts};
 pub use script_resources::{NamedRow, Resource, create_named, delete_named, get_named, list_named, script_resources, update_named};
 pub use workflows::{create_workflow, get_workflow, list_workflows};

@@ -7,7 +7,7 @@ use outflow_model::{
 };
 use sqlx::{SqliteConnection, SqlitePool, types::Json};
 
-use super::{StoreError, StoreResult, checked_name, conflict_on_unique};
+use super::{Actor, StoreError, StoreResult, audit::{self, Change}, checked_name, conflict_on_unique};
 use crate::{clock, ids::new_id};
 
 #[derive(sqlx::FromRow)]
@@ -76,7 +76,7 @@ fn checked_target_name(target_name: &str) -> StoreResult<&str> {
     Ok(name)
 }
 
-pub async fn create_user(pool: &SqlitePool, input: &NewUser) -> StoreResult<User> {
+pub async fn create_user(pool: &SqlitePool, actor: Option<&Actor>, input: &NewUser) -> StoreResult<User> {
     let target_name = checked_target_name(&input.target_name)?;
     let mut tx = super::write_tx(pool).await?;
     ensure_target_name_free(&mut tx, target_name).await?;
@@ -92,10 +92,13 @@ pub async fn create_user(pool: &SqlitePool, input: &NewUser) -> StoreResult<User
     .await
     .map_err(conflict_on_unique(|| format!("The targetName \"{target_name}\" is already taken.")))?;
     tx.commit().await?;
-    get_user(pool, target_name).await
+    let user = get_user(pool, target_name).await?;
+    audit::record_change(pool, actor, Change::created("user", target_name, target_name, &user)).await?;
+    Ok(user)
 }
 
-pub async fn update_user(pool: &SqlitePool, target_name: &str, patch: &UserPatch) -> StoreResult<User> {
+pub async fn update_user(pool: &SqlitePool, actor: Option<&Actor>, target_name: &str, patch: &UserPatch) -> StoreResult<User> {
+    let before = get_user(pool, target_name).await?;
     let row = user_row(pool, target_name).await?;
     sqlx::query("UPDATE users SET first_name = ?, last_name = ?, roles = ?, active = ? WHERE id = ?")
         .bind(patch.first_name.as_deref().map(str::trim).unwrap_or(&row.first_name))
@@ -105,7 +108,9 @@ pub async fn update_user(pool: &SqlitePool, target_name: &str, patch: &UserPatch
         .bind(row.id)
         .execute(pool)
         .await?;
-    get_user(pool, target_name).await
+    let after = get_user(pool, target_name).await?;
+    audit::record_change(pool, actor, Change::updated("user", target_name, target_name, &before, &after)).await?;
+    Ok(after)
 }
 
 async fn user_row(pool: &SqlitePool, target_name: &str) -> StoreResult<UserRow> {
@@ -168,7 +173,7 @@ fn check_device(kind: DeviceKind, name: &str, address: &str, delay_seconds: u32)
     Ok(())
 }
 
-pub async fn add_device(pool: &SqlitePool, target_name: &str, input: &NewDevice) -> StoreResult<Device> {
+pub async fn add_device(pool: &SqlitePool, actor: Option<&Actor>, target_name: &str, input: &NewDevice) -> StoreResult<Device> {
     let user = user_row(pool, target_name).await?;
     check_device(input.kind, &input.name, &input.address, input.delay_seconds)?;
     let id = new_id("dv");
@@ -189,7 +194,9 @@ pub async fn add_device(pool: &SqlitePool, target_name: &str, input: &NewDevice)
     .execute(pool)
     .await
     .map_err(conflict_on_unique(|| format!("{target_name} already has a device named \"{name}\".")))?;
-    device(pool, target_name, &id).await
+    let device = device(pool, target_name, &id).await?;
+    audit::record_change(pool, actor, Change::created("device", &id, &format!("{target_name}: {}", device.name), &device)).await?;
+    Ok(device)
 }
 
 async fn device(pool: &SqlitePool, target_name: &str, device_id: &str) -> StoreResult<Device> {
@@ -204,7 +211,7 @@ async fn device(pool: &SqlitePool, target_name: &str, device_id: &str) -> StoreR
     row.ok_or_else(|| StoreError::NotFound(format!("{target_name} has no device {device_id}.")))?.try_into()
 }
 
-pub async fn update_device(pool: &SqlitePool, target_name: &str, device_id: &str, patch: &DevicePatch) -> StoreResult<Device> {
+pub async fn update_device(pool: &SqlitePool, actor: Option<&Actor>, target_name: &str, device_id: &str, patch: &DevicePatch) -> StoreResult<Device> {
     let current = device(pool, target_name, device_id).await?;
     let name = patch.name.as_deref().unwrap_or(&current.name).trim().to_string();
     let address = patch.address.as_deref().unwrap_or(&current.address).trim().to_string();
@@ -220,13 +227,17 @@ pub async fn update_device(pool: &SqlitePool, target_name: &str, device_id: &str
         .execute(pool)
         .await
         .map_err(conflict_on_unique(|| format!("{target_name} already has a device named \"{name}\".")))?;
-    device(pool, target_name, device_id).await
+    let after = device(pool, target_name, device_id).await?;
+    let label = format!("{target_name}: {}", after.name);
+    audit::record_change(pool, actor, Change::updated("device", device_id, &label, &current, &after)).await?;
+    Ok(after)
 }
 
-pub async fn delete_device(pool: &SqlitePool, target_name: &str, device_id: &str) -> StoreResult<()> {
-    device(pool, target_name, device_id).await?;
+pub async fn delete_device(pool: &SqlitePool, actor: Option<&Actor>, target_name: &str, device_id: &str) -> StoreResult<()> {
+    let before = device(pool, target_name, device_id).await?;
     sqlx::query("DELETE FROM devices WHERE id = ?").bind(device_id).execute(pool).await?;
-    Ok(())
+    let label = format!("{target_name}: {}", before.name);
+    audit::record_change(pool, actor, Change::deleted("device", device_id, &label, &before)).await
 }
 
 /// Resolves member targetNames to user ids, naming every unknown one.
@@ -269,7 +280,7 @@ async fn replace_members(conn: &mut SqliteConnection, group_id: i64, member_ids:
     Ok(())
 }
 
-pub async fn create_group(pool: &SqlitePool, input: &NewGroup) -> StoreResult<Group> {
+pub async fn create_group(pool: &SqlitePool, actor: Option<&Actor>, input: &NewGroup) -> StoreResult<Group> {
     let target_name = checked_target_name(&input.target_name)?;
     let mut tx = super::write_tx(pool).await?;
     ensure_target_name_free(&mut tx, target_name).await?;
@@ -285,10 +296,12 @@ pub async fn create_group(pool: &SqlitePool, input: &NewGroup) -> StoreResult<Gr
     .map_err(conflict_on_unique(|| format!("The targetName \"{target_name}\" is already taken.")))?;
     replace_members(&mut tx, group_id, &ids).await?;
     tx.commit().await?;
-    get_group(pool, target_name).await
+    let group = get_group(pool, target_name).await?;
+    audit::record_change(pool, actor, Change::created("group", target_name, target_name, &group)).await?;
+    Ok(group)
 }
 
-pub async fn update_group(pool: &SqlitePool, target_name: &str, patch: &GroupPatch) -> StoreResult<Group> {
+pub async fn update_group(pool: &SqlitePool, actor: Option<&Actor>, target_name: &str, patch: &GroupPatch) -> StoreResult<Group> {
     let current = get_group(pool, target_name).await?;
     let mut tx = super::write_tx(pool).await?;
     let group_id: i64 = sqlx::query_scalar("SELECT id FROM groups WHERE target_name = ?").bind(target_name).fetch_one(&mut *tx).await?;
@@ -303,7 +316,9 @@ pub async fn update_group(pool: &SqlitePool, target_name: &str, patch: &GroupPat
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    get_group(pool, target_name).await
+    let after = get_group(pool, target_name).await?;
+    audit::record_change(pool, actor, Change::updated("group", target_name, target_name, &current, &after)).await?;
+    Ok(after)
 }
 
 #[derive(sqlx::FromRow)]

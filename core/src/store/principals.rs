@@ -51,6 +51,37 @@ pub async fn bootstrap_admin(pool: &SqlitePool, api_key: &str) -> StoreResult<Bo
     Ok(BootstrapOutcome::Created)
 }
 
+/// The admin who cannot sign in yet, if that is the state of things: on an empty
+/// database (no bootstrap key) this creates the admin; an admin without a password and
+/// without a working API key is also returned, so a lost first link can be replaced by
+/// restarting. The caller prints a one-time link for them to choose a password.
+pub async fn admin_without_access(pool: &SqlitePool) -> StoreResult<Option<String>> {
+    let mut tx = super::write_tx(pool).await?;
+    let admins: Vec<(String, bool)> = sqlx::query_as(
+        "SELECT target_name, password_hash IS NOT NULL
+              OR EXISTS (SELECT 1 FROM api_keys k WHERE k.user_id = users.id AND k.revoked_at IS NULL)
+         FROM users WHERE active = 1 AND EXISTS (SELECT 1 FROM json_each(users.roles) WHERE value = 'admin') ORDER BY id",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    if admins.iter().any(|(_, can_sign_in)| *can_sign_in) {
+        return Ok(None);
+    }
+    if let Some((name, _)) = admins.into_iter().next() {
+        return Ok(Some(name));
+    }
+    sqlx::query(
+        "INSERT INTO users (target_name, first_name, last_name, roles, active, created_at)
+         VALUES (?, 'Outflow', 'Admin', '[\"admin\"]', 1, ?)",
+    )
+    .bind(BOOTSTRAP_ADMIN)
+    .bind(now_millis())
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Some(BOOTSTRAP_ADMIN.to_string()))
+}
+
 /// The user an API request or a UI action acts for.
 #[derive(Debug, Clone)]
 pub struct Principal {
@@ -72,16 +103,17 @@ pub struct Actor {
     pub target_name: String,
 }
 
-/// The oldest active admin: whom the UI acts as until sign-in exists.
-pub async fn first_admin(pool: &SqlitePool) -> StoreResult<Option<Actor>> {
-    let row: Option<(i64, String)> = sqlx::query_as(
-        "SELECT id, target_name FROM users
-         WHERE active = 1 AND EXISTS (SELECT 1 FROM json_each(users.roles) WHERE value = 'admin')
-         ORDER BY id LIMIT 1",
+/// The active user who started an alert: whom its scripts act as when they call back
+/// into Outflow. `None` for an alert started by the system or by a deactivated user.
+pub async fn initiator_of_alert(pool: &SqlitePool, event_identifier: i64) -> StoreResult<Option<Principal>> {
+    let row: Option<(i64, String, sqlx::types::Json<Vec<String>>)> = sqlx::query_as(
+        "SELECT u.id, u.target_name, u.roles FROM alerts a JOIN users u ON u.id = a.initiator_user_id
+         WHERE a.event_identifier = ? AND u.active = 1",
     )
+    .bind(event_identifier)
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(|(user_id, target_name)| Actor { user_id, target_name }))
+    Ok(row.map(|(user_id, target_name, roles)| Principal { user_id, target_name, roles: roles.0 }))
 }
 
 /// How stale `last_used_at` may get; refreshing it on every request would turn each read

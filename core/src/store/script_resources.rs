@@ -10,7 +10,7 @@ use outflow_model::{
 };
 use sqlx::SqlitePool;
 
-use super::{StoreError, StoreResult, checked_name, conflict_on_unique};
+use super::{Actor, StoreError, StoreResult, audit::{self, Change}, checked_name, conflict_on_unique};
 use crate::{clock, ids::new_id};
 
 /// Which of the two tables.
@@ -58,7 +58,8 @@ impl Resource {
 }
 
 /// One stored row, before it becomes a [`Constant`] or a [`Library`].
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct NamedRow {
     pub id: String,
     pub workflow_id: String,
@@ -86,7 +87,7 @@ fn checked<'a>(resource: Resource, input: &'a NamedText) -> StoreResult<&'a str>
     Ok(name)
 }
 
-pub async fn create_named(pool: &SqlitePool, resource: Resource, workflow_id: &str, input: &NamedText) -> StoreResult<NamedRow> {
+pub async fn create_named(pool: &SqlitePool, actor: Option<&Actor>, resource: Resource, workflow_id: &str, input: &NamedText) -> StoreResult<NamedRow> {
     let name = checked(resource, input)?;
     super::get_workflow(pool, workflow_id).await?;
     let id = new_id(resource.prefix());
@@ -106,8 +107,10 @@ pub async fn create_named(pool: &SqlitePool, resource: Resource, workflow_id: &s
     .execute(&mut *tx)
     .await
     .map_err(conflict_on_unique(|| format!("This workflow already has a {} named \"{name}\".", resource.noun())))?;
+    let created = NamedRow { id, workflow_id: workflow_id.to_string(), name: name.to_string(), text: input.text.clone() };
+    audit::record(&mut tx, actor, Change::created(resource.noun(), &created.id, name, &created)).await?;
     tx.commit().await?;
-    get_named(pool, resource, workflow_id, &id).await
+    Ok(created)
 }
 
 pub async fn get_named(pool: &SqlitePool, resource: Resource, workflow_id: &str, id: &str) -> StoreResult<NamedRow> {
@@ -135,9 +138,9 @@ pub async fn list_named(pool: &SqlitePool, resource: Resource, workflow_id: &str
     .await?)
 }
 
-pub async fn update_named(pool: &SqlitePool, resource: Resource, workflow_id: &str, id: &str, input: &NamedText) -> StoreResult<NamedRow> {
+pub async fn update_named(pool: &SqlitePool, actor: Option<&Actor>, resource: Resource, workflow_id: &str, id: &str, input: &NamedText) -> StoreResult<NamedRow> {
     let name = checked(resource, input)?;
-    get_named(pool, resource, workflow_id, id).await?;
+    let before = get_named(pool, resource, workflow_id, id).await?;
     let mut tx = super::write_tx(pool).await?;
     sqlx::query(&format!("UPDATE {} SET name = ?, {} = ?, updated_at = ? WHERE id = ?", resource.table(), resource.text_column()))
         .bind(name)
@@ -147,14 +150,17 @@ pub async fn update_named(pool: &SqlitePool, resource: Resource, workflow_id: &s
         .execute(&mut *tx)
         .await
         .map_err(conflict_on_unique(|| format!("This workflow already has a {} named \"{name}\".", resource.noun())))?;
+    let after = NamedRow { id: before.id.clone(), workflow_id: before.workflow_id.clone(), name: name.to_string(), text: input.text.clone() };
+    audit::record(&mut tx, actor, Change::updated(resource.noun(), id, name, &before, &after)).await?;
     tx.commit().await?;
-    get_named(pool, resource, workflow_id, id).await
+    Ok(after)
 }
 
-pub async fn delete_named(pool: &SqlitePool, resource: Resource, workflow_id: &str, id: &str) -> StoreResult<()> {
-    get_named(pool, resource, workflow_id, id).await?;
+pub async fn delete_named(pool: &SqlitePool, actor: Option<&Actor>, resource: Resource, workflow_id: &str, id: &str) -> StoreResult<()> {
+    let before = get_named(pool, resource, workflow_id, id).await?;
     let mut tx = super::write_tx(pool).await?;
     sqlx::query(&format!("DELETE FROM {} WHERE id = ?", resource.table())).bind(id).execute(&mut *tx).await?;
+    audit::record(&mut tx, actor, Change::deleted(resource.noun(), id, &before.name, &before)).await?;
     tx.commit().await?;
     Ok(())
 }

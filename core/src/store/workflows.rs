@@ -3,7 +3,7 @@
 use outflow_model::workflows::Workflow;
 use sqlx::SqlitePool;
 
-use super::{StoreError, StoreResult, checked_name, conflict_on_unique};
+use super::{Actor, Principal, StoreError, StoreResult, audit::{self, Change}, checked_name, conflict_on_unique};
 use crate::{clock, ids::new_id};
 
 #[derive(sqlx::FromRow)]
@@ -19,22 +19,40 @@ impl From<WorkflowRow> for Workflow {
     }
 }
 
-pub async fn create_workflow(pool: &SqlitePool, name: &str, owner_user_id: Option<i64>) -> StoreResult<Workflow> {
+/// Creates a workflow owned by `actor`, who becomes its first member.
+pub async fn create_workflow(pool: &SqlitePool, actor: Option<&Actor>, name: &str) -> StoreResult<Workflow> {
     let name = checked_name("A workflow name", name)?;
     let row = WorkflowRow { id: new_id("wf"), name: name.to_string(), created_at: clock::now_millis() };
+    let owner = actor.map(|actor| actor.user_id);
+    let mut tx = super::write_tx(pool).await?;
     sqlx::query("INSERT INTO workflows (id, name, owner_user_id, created_at) VALUES (?, ?, ?, ?)")
         .bind(&row.id)
         .bind(&row.name)
-        .bind(owner_user_id)
+        .bind(owner)
         .bind(row.created_at)
-        .execute(pool)
+        .execute(&mut *tx)
         .await
         .map_err(conflict_on_unique(|| format!("A workflow named \"{name}\" already exists.")))?;
-    Ok(row.into())
+    if let Some(owner) = owner {
+        sqlx::query("INSERT INTO workflow_members (workflow_id, user_id) VALUES (?, ?)").bind(&row.id).bind(owner).execute(&mut *tx).await?;
+    }
+    let workflow = Workflow::from(row);
+    let change = Change::created("workflow", &workflow.id, &workflow.name, &workflow);
+    audit::record(&mut tx, actor, change).await?;
+    tx.commit().await?;
+    Ok(workflow)
 }
 
-pub async fn list_workflows(pool: &SqlitePool) -> StoreResult<Vec<Workflow>> {
-    let rows: Vec<WorkflowRow> = sqlx::query_as("SELECT id, name, created_at FROM workflows ORDER BY name").fetch_all(pool).await?;
+/// The workflows `principal` may see, by name.
+pub async fn list_workflows(pool: &SqlitePool, principal: &Principal) -> StoreResult<Vec<Workflow>> {
+    let rows: Vec<WorkflowRow> = sqlx::query_as(
+        "SELECT id, name, created_at FROM workflows
+         WHERE ? OR id IN (SELECT workflow_id FROM workflow_members WHERE user_id = ?) ORDER BY name",
+    )
+    .bind(principal.is_admin())
+    .bind(principal.user_id)
+    .fetch_all(pool)
+    .await?;
     Ok(rows.into_iter().map(Workflow::from).collect())
 }
 

@@ -7,6 +7,7 @@ pub mod devices;
 pub mod egress;
 pub mod retry;
 pub mod script;
+pub mod self_calls;
 pub mod signing;
 pub mod webhooks;
 

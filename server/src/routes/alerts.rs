@@ -29,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(post, path = "/alerts", tag = "alerts", request_body = NewAlert,
     responses((status = 201, body = Alert), (status = 422, body = ErrorBody)))]
 async fn start_alert(State(state): State<AppState>, principal: Principal, ApiJson(input): ApiJson<NewAlert>) -> ApiResult<(StatusCode, ApiJson<Alert>)> {
+    store::ensure_form_usable(&state.pool, &principal, &input.form_id).await?;
     let alert = store::create_alert(&state.pool, Some(&principal.actor()), &input).await?;
     state.wakeups.alert_changed();
     Ok((StatusCode::CREATED, ApiJson(alert)))

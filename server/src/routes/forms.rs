@@ -9,7 +9,7 @@ use outflow_model::forms::{Form, NewForm};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    auth::Principal,
+    auth::{Principal, visible},
     error::{ApiJson, ApiPath, ApiResult, ErrorBody},
     state::AppState,
 };
@@ -24,25 +24,27 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses((status = 201, body = Form), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_form(
     State(state): State<AppState>,
-    _principal: Principal,
+    principal: Principal,
     ApiPath(workflow_id): ApiPath<String>,
     ApiJson(input): ApiJson<NewForm>,
 ) -> ApiResult<(StatusCode, ApiJson<Form>)> {
-    Ok((StatusCode::CREATED, ApiJson(store::create_form(&state.pool, &workflow_id, &input).await?)))
+    visible(&state, &principal, &workflow_id, || format!("No workflow with id {workflow_id}.")).await?;
+    Ok((StatusCode::CREATED, ApiJson(store::create_form(&state.pool, Some(&principal.actor()), &workflow_id, &input).await?)))
 }
 
 /// List a workflow's forms, by name.
 #[utoipa::path(get, path = "/workflows/{id}/forms", tag = "forms", params(("id" = String, Path, description = "workflow id")),
     responses((status = 200, body = Vec<Form>), (status = 404, body = ErrorBody)))]
-async fn list_forms(State(state): State<AppState>, _principal: Principal, ApiPath(workflow_id): ApiPath<String>) -> ApiResult<ApiJson<Vec<Form>>> {
+async fn list_forms(State(state): State<AppState>, principal: Principal, ApiPath(workflow_id): ApiPath<String>) -> ApiResult<ApiJson<Vec<Form>>> {
+    visible(&state, &principal, &workflow_id, || format!("No workflow with id {workflow_id}.")).await?;
     Ok(ApiJson(store::list_forms(&state.pool, &workflow_id).await?))
 }
 
 /// Read one form.
 #[utoipa::path(get, path = "/forms/{id}", tag = "forms", params(("id" = String, Path)),
     responses((status = 200, body = Form), (status = 404, body = ErrorBody)))]
-async fn get_form(State(state): State<AppState>, _principal: Principal, ApiPath(id): ApiPath<String>) -> ApiResult<ApiJson<Form>> {
-    Ok(ApiJson(store::get_form(&state.pool, &id).await?))
+async fn get_form(State(state): State<AppState>, principal: Principal, ApiPath(id): ApiPath<String>) -> ApiResult<ApiJson<Form>> {
+    Ok(ApiJson(store::visible_form(&state.pool, &principal, &id).await?))
 }
 
 /// Replace a form's name, enabled flag, properties and responses.
@@ -50,9 +52,10 @@ async fn get_form(State(state): State<AppState>, _principal: Principal, ApiPath(
     responses((status = 200, body = Form), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn replace_form(
     State(state): State<AppState>,
-    _principal: Principal,
+    principal: Principal,
     ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<NewForm>,
 ) -> ApiResult<ApiJson<Form>> {
-    Ok(ApiJson(store::update_form(&state.pool, &id, &input).await?))
+    store::visible_form(&state.pool, &principal, &id).await?;
+    Ok(ApiJson(store::update_form(&state.pool, Some(&principal.actor()), &id, &input).await?))
 }

@@ -3,31 +3,48 @@
 //! answers unknown API paths with a JSON 404.
 
 mod alerts;
+mod audit;
 mod endpoints;
 mod forms;
 mod health;
 mod integrations;
+mod keys;
 mod openapi;
 mod people;
 mod runs;
 mod script_resources;
 mod workflows;
 
-use axum::{Router, routing::any};
+use axum::{Router, middleware, routing::any};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::{error::ApiError, state::AppState};
+use crate::{access, error::ApiError, state::AppState};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Outflow API", description = "Incident-alert activity turned into automation."),
-    components(schemas(crate::error::ErrorBody))
+    components(schemas(crate::error::ErrorBody)),
+    modifiers(&BearerKeys),
+    security(("apiKey" = []))
 )]
 struct ApiDoc;
 
-/// Every documented route plus the OpenAPI document that describes them.
-pub fn router() -> Router<AppState> {
+/// Documents `Authorization: Bearer <api key>`, which every `/api/v1` route takes.
+struct BearerKeys;
+
+impl utoipa::Modify for BearerKeys {
+    fn modify(&self, document: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = document.components.get_or_insert_with(Default::default);
+        let scheme = HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("An API key (`ofk_…`); see POST /users/{targetName}/api-keys")).build();
+        components.add_security_scheme("apiKey", SecurityScheme::Http(scheme));
+    }
+}
+
+/// Every documented route plus the OpenAPI document that describes them. Every `/api/v1`
+/// route runs behind [`access::authorize`].
+pub fn router(state: &AppState) -> Router<AppState> {
     let (routes, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(health::router())
         .nest(
@@ -40,7 +57,10 @@ pub fn router() -> Router<AppState> {
                 .merge(endpoints::router())
                 .merge(integrations::router())
                 .merge(runs::router())
-                .merge(script_resources::router()),
+                .merge(script_resources::router())
+                .merge(keys::router())
+                .merge(audit::router())
+                .route_layer(middleware::from_fn_with_state(state.clone(), access::authorize)),
         )
         .split_for_parts();
     routes

@@ -27,8 +27,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Create a user; the targetName must be free among users and groups.
 #[utoipa::path(post, path = "/users", tag = "people", request_body = NewUser,
     responses((status = 201, body = User), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_user(State(state): State<AppState>, _principal: Principal, ApiJson(input): ApiJson<NewUser>) -> ApiResult<(StatusCode, ApiJson<User>)> {
-    Ok((StatusCode::CREATED, ApiJson(store::create_user(&state.pool, &input).await?)))
+async fn create_user(State(state): State<AppState>, principal: Principal, ApiJson(input): ApiJson<NewUser>) -> ApiResult<(StatusCode, ApiJson<User>)> {
+    Ok((StatusCode::CREATED, ApiJson(store::create_user(&state.pool, Some(&principal.actor()), &input).await?)))
 }
 
 /// List users with their devices.
@@ -49,11 +49,11 @@ async fn get_user(State(state): State<AppState>, _principal: Principal, ApiPath(
     responses((status = 200, body = User), (status = 404, body = ErrorBody)))]
 async fn update_user(
     State(state): State<AppState>,
-    _principal: Principal,
+    principal: Principal,
     ApiPath(target_name): ApiPath<String>,
     ApiJson(patch): ApiJson<UserPatch>,
 ) -> ApiResult<ApiJson<User>> {
-    Ok(ApiJson(store::update_user(&state.pool, &target_name, &patch).await?))
+    Ok(ApiJson(store::update_user(&state.pool, Some(&principal.actor()), &target_name, &patch).await?))
 }
 
 /// Add a device to a user.
@@ -61,11 +61,11 @@ async fn update_user(
     responses((status = 201, body = Device), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn add_device(
     State(state): State<AppState>,
-    _principal: Principal,
+    principal: Principal,
     ApiPath(target_name): ApiPath<String>,
     ApiJson(input): ApiJson<NewDevice>,
 ) -> ApiResult<(StatusCode, ApiJson<Device>)> {
-    Ok((StatusCode::CREATED, ApiJson(store::add_device(&state.pool, &target_name, &input).await?)))
+    Ok((StatusCode::CREATED, ApiJson(store::add_device(&state.pool, Some(&principal.actor()), &target_name, &input).await?)))
 }
 
 /// Change a device (name, address, delay, active flag, test outcome).
@@ -74,11 +74,11 @@ async fn add_device(
     responses((status = 200, body = Device), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_device(
     State(state): State<AppState>,
-    _principal: Principal,
+    principal: Principal,
     ApiPath((target_name, device_id)): ApiPath<(String, String)>,
     ApiJson(patch): ApiJson<DevicePatch>,
 ) -> ApiResult<ApiJson<Device>> {
-    Ok(ApiJson(store::update_device(&state.pool, &target_name, &device_id, &patch).await?))
+    Ok(ApiJson(store::update_device(&state.pool, Some(&principal.actor()), &target_name, &device_id, &patch).await?))
 }
 
 /// Remove a device; its past notifications keep its name.
@@ -87,18 +87,18 @@ async fn update_device(
     responses((status = 204), (status = 404, body = ErrorBody)))]
 async fn delete_device(
     State(state): State<AppState>,
-    _principal: Principal,
+    principal: Principal,
     ApiPath((target_name, device_id)): ApiPath<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    store::delete_device(&state.pool, &target_name, &device_id).await?;
+    store::delete_device(&state.pool, Some(&principal.actor()), &target_name, &device_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Create a group with ordered members and an escalation delay.
 #[utoipa::path(post, path = "/groups", tag = "people", request_body = NewGroup,
     responses((status = 201, body = Group), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_group(State(state): State<AppState>, _principal: Principal, ApiJson(input): ApiJson<NewGroup>) -> ApiResult<(StatusCode, ApiJson<Group>)> {
-    Ok((StatusCode::CREATED, ApiJson(store::create_group(&state.pool, &input).await?)))
+async fn create_group(State(state): State<AppState>, principal: Principal, ApiJson(input): ApiJson<NewGroup>) -> ApiResult<(StatusCode, ApiJson<Group>)> {
+    Ok((StatusCode::CREATED, ApiJson(store::create_group(&state.pool, Some(&principal.actor()), &input).await?)))
 }
 
 /// List groups.
@@ -119,9 +119,9 @@ async fn get_group(State(state): State<AppState>, _principal: Principal, ApiPath
     responses((status = 200, body = Group), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_group(
     State(state): State<AppState>,
-    _principal: Principal,
+    principal: Principal,
     ApiPath(target_name): ApiPath<String>,
     ApiJson(patch): ApiJson<GroupPatch>,
 ) -> ApiResult<ApiJson<Group>> {
-    Ok(ApiJson(store::update_group(&state.pool, &target_name, &patch).await?))
+    Ok(ApiJson(store::update_group(&state.pool, Some(&principal.actor()), &target_name, &patch).await?))
 }

@@ -30,7 +30,8 @@ async fn get_run(State(state): State<AppState>, _principal: Principal, ApiPath(i
 /// Re-send a finished run with the same payload and `webhook-id`, as a new run.
 #[utoipa::path(post, path = "/runs/{id}/rerun", tag = "runs", params(("id" = String, Path)),
     responses((status = 201, body = Run), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn rerun(State(state): State<AppState>, _principal: Principal, ApiPath(id): ApiPath<String>) -> ApiResult<(StatusCode, ApiJson<Run>)> {
+async fn rerun(State(state): State<AppState>, principal: Principal, ApiPath(id): ApiPath<String>) -> ApiResult<(StatusCode, ApiJson<Run>)> {
+    store::ensure_run_visible(&state.pool, &principal, &id).await?;
     let run = store::rerun(&state.pool, &id).await?;
     state.wakeups.runs.notify_one();
     Ok((StatusCode::CREATED, ApiJson(run)))

@@ -19,6 +19,7 @@ use super::{Wakeups, pause};
 use crate::delivery::{
     retry::RetrySchedule,
     script::{self, HttpBridge, HttpCall, HttpReply, Limits, Shared},
+    self_calls::{Delegation, OUTFLOW_ENDPOINT, SelfApi},
     webhooks::{OutgoingRequest, Sender, Verdict, verdict},
 };
 use crate::metrics::Metrics;
@@ -36,6 +37,8 @@ pub struct RunContext {
     pub schedule: RetrySchedule,
     pub script_limits: Limits,
     pub metrics: Arc<Metrics>,
+    /// Outflow's own API, for scripts' calls to the `Outflow` endpoint.
+    pub self_api: SelfApi,
 }
 
 pub async fn run(context: RunContext, wakeups: Arc<Wakeups>, mut shutdown: watch::Receiver<bool>) {
@@ -125,10 +128,18 @@ async fn send_webhook(context: &RunContext, job: &RunJob, endpoint_id: &str, pat
 }
 
 async fn run_script(context: &RunContext, job: &RunJob, workflow_id: &str, source: &str) -> Executed {
+    let initiator = match store::initiator_of_alert(&context.pool, job.alert_id).await {
+        Ok(initiator) => initiator,
+        Err(error) => return (None, Vec::new(), RunOutcome::Failed(format!("The alert's initiating user cannot be read: {error}"))),
+    };
+    let acting_as = initiator.as_ref().map_or_else(|| "nobody (the alert has no initiating user)".to_string(), |user| user.target_name.clone());
+    let credential_ttl = context.script_limits.wall_time + Duration::from_secs(10);
     let bridge = EndpointBridge {
         runtime: tokio::runtime::Handle::current(),
         context: context.clone(),
         workflow_id: workflow_id.to_string(),
+        credential: initiator.map(|user| context.self_api.delegations.issue(user, credential_ttl)),
+        acting_as,
     };
     let shared = match store::script_resources(&context.pool, workflow_id).await {
         Ok((constants, libraries)) => Shared { constants, libraries },
@@ -164,12 +175,19 @@ struct EndpointBridge {
     runtime: tokio::runtime::Handle,
     context: RunContext,
     workflow_id: String,
+    /// Acts as the alert's initiator on Outflow's own API; revoked when the script ends.
+    credential: Option<Delegation>,
+    acting_as: String,
 }
 
 impl HttpBridge for EndpointBridge {
     fn call(&mut self, call: HttpCall, body: String) -> Result<HttpReply, String> {
         let method = Method::from_bytes(call.method.to_uppercase().as_bytes()).map_err(|_| format!("\"{}\" is not an HTTP method.", call.method))?;
         let context = &self.context;
+        if call.endpoint == OUTFLOW_ENDPOINT {
+            let api = &context.self_api;
+            return self.runtime.block_on(api.call(self.credential.as_ref(), &self.acting_as, method, &call.path, call.headers, body));
+        }
         self.runtime.block_on(async {
             let endpoint = store::endpoint_secrets_by_name(&context.pool, &context.secrets, &self.workflow_id, &call.endpoint)
                 .await

@@ -1,0 +1,183 @@
+//! Signing in: argon2id password hashes, browser sessions with a sliding expiry, and the
+//! one-time links that let a user choose a password. Session and link tokens are random
+//! and stored only as SHA-256 digests, like API keys.
+
+use argon2::{
+    Argon2,
+    password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng},
+};
+use rand::RngCore;
+use sqlx::SqlitePool;
+
+use super::{Principal, StoreError, StoreResult, principals::hash_api_key as digest};
+use crate::clock::now_millis;
+
+pub const MIN_PASSWORD_CHARS: usize = 10;
+const MAX_PASSWORD_CHARS: usize = 256;
+/// How long a one-time password link stays valid.
+const LINK_TTL_MS: i64 = 24 * 3600 * 1000;
+/// How often a session's expiry slides forward; touching it on every request would turn
+/// each page view into a write.
+const SLIDE_PRECISION_MS: i64 = 30_000;
+
+/// A random token, hex encoded: 256 bits.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+fn checked_password(password: &str) -> StoreResult<&str> {
+    let chars = password.chars().count();
+    if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars) {
+        return Err(StoreError::invalid(format!(
+            "A password needs {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters."
+        )));
+    }
+    Ok(password)
+}
+
+/// Hashing is deliberately slow (argon2id), so it runs off the async threads.
+async fn hash_password(password: String) -> StoreResult<String> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string())
+    })
+    .await
+    .map_err(|error| StoreError::Corrupt(format!("password hashing stopped: {error}")))?
+    .map_err(|error| StoreError::Corrupt(format!("password hashing failed: {error}")))
+}
+
+async fn password_matches(password: String, stored: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&stored).is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// Sets a user's password and ends their other sessions.
+pub async fn set_password(pool: &SqlitePool, target_name: &str, password: &str) -> StoreResult<()> {
+    let hash = hash_password(checked_password(password)?.to_string()).await?;
+    let mut tx = super::write_tx(pool).await?;
+    let user_id: Option<i64> = sqlx::query_scalar("UPDATE users SET password_hash = ? WHERE target_name = ? RETURNING id")
+        .bind(hash)
+        .bind(target_name)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let user_id = user_id.ok_or_else(|| StoreError::NotFound(format!("No user named {target_name}.")))?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = ?").bind(user_id).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The active user with this name and password; `None` for any mismatch, without saying
+/// which part was wrong.
+pub async fn check_login(pool: &SqlitePool, target_name: &str, password: &str) -> StoreResult<Option<i64>> {
+    let row: Option<(i64, Option<String>)> =
+        sqlx::query_as("SELECT id, password_hash FROM users WHERE target_name = ? AND active = 1")
+            .bind(target_name)
+            .fetch_optional(pool)
+            .await?;
+    let Some((user_id, Some(stored))) = row else { return Ok(None) };
+    Ok(password_matches(password.to_string(), stored).await.then_some(user_id))
+}
+
+/// Opens a session for a user; the returned token goes into the cookie.
+pub async fn create_session(pool: &SqlitePool, user_id: i64, ttl_ms: i64) -> StoreResult<String> {
+    let token = new_token();
+    let now = now_millis();
+    let mut tx = super::write_tx(pool).await?;
+    sqlx::query("DELETE FROM sessions WHERE expires_at < ?").bind(now).execute(&mut *tx).await?;
+    sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+        .bind(digest(&token))
+        .bind(user_id)
+        .bind(now)
+        .bind(now)
+        .bind(now + ttl_ms)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    last_seen_at: i64,
+    user_id: i64,
+    target_name: String,
+    roles: sqlx::types::Json<Vec<String>>,
+}
+
+/// The active user of an unexpired session, sliding its expiry forward.
+pub async fn session_principal(pool: &SqlitePool, token: &str, ttl_ms: i64) -> StoreResult<Option<Principal>> {
+    let now = now_millis();
+    let row: Option<SessionRow> = sqlx::query_as(
+        "SELECT s.last_seen_at, u.id AS user_id, u.target_name, u.roles
+         FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.token_hash = ? AND s.expires_at > ? AND u.active = 1",
+    )
+    .bind(digest(token))
+    .bind(now)
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    if now - row.last_seen_at > SLIDE_PRECISION_MS {
+        let mut tx = super::write_tx(pool).await?;
+        sqlx::query("UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE token_hash = ?")
+            .bind(now)
+            .bind(now + ttl_ms)
+            .bind(digest(token))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+    }
+    Ok(Some(Principal { user_id: row.user_id, target_name: row.target_name, roles: row.roles.0 }))
+}
+
+pub async fn end_session(pool: &SqlitePool, token: &str) -> StoreResult<()> {
+    let mut tx = super::write_tx(pool).await?;
+    sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(digest(token)).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A one-time link token that lets `target_name` set a password within a day.
+pub async fn create_password_link(pool: &SqlitePool, target_name: &str) -> StoreResult<String> {
+    let token = new_token();
+    let mut tx = super::write_tx(pool).await?;
+    let inserted = sqlx::query(
+        "INSERT INTO password_links (token_hash, user_id, expires_at) SELECT ?, id, ? FROM users WHERE target_name = ?",
+    )
+    .bind(digest(&token))
+    .bind(now_millis() + LINK_TTL_MS)
+    .bind(target_name)
+    .execute(&mut *tx)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        return Err(StoreError::NotFound(format!("No user named {target_name}.")));
+    }
+    tx.commit().await?;
+    Ok(token)
+}
+
+/// Uses a one-time link: sets the password and answers whose it was. An unknown, used or
+/// expired link changes nothing.
+pub async fn use_password_link(pool: &SqlitePool, token: &str, password: &str) -> StoreResult<i64> {
+    let hash = hash_password(checked_password(password)?.to_string()).await?;
+    let now = now_millis();
+    let mut tx = super::write_tx(pool).await?;
+    let user_id: Option<i64> = sqlx::query_scalar(
+        "UPDATE password_links SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING user_id",
+    )
+    .bind(now)
+    .bind(digest(token))
+    .bind(now)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let user_id = user_id.ok_or_else(|| StoreError::invalid("This link is unknown, already used or expired."))?;
+    sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?").bind(hash).bind(user_id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = ?").bind(user_id).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(user_id)
+}

@@ -1,0 +1,182 @@
+//! Access control for the REST API. Every route has exactly one rule in [`rule_for`]; the
+//! middleware authenticates the `Bearer` key, applies the per-key rate limit, checks the
+//! rule and hands the [`Principal`] to the handler. A route without a rule is refused
+//! (fail closed) and the role × route test names it. Workflow membership ("another
+//! workflow's object is not found") is checked by the handlers, which know the object.
+
+use std::{num::NonZeroU32, sync::Arc, time::Duration};
+
+use axum::{
+    extract::{MatchedPath, Request, State},
+    http::{HeaderValue, Method, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock};
+use outflow_core::{access::Need, store};
+
+pub use outflow_core::store::Principal;
+
+use crate::{delivery::self_calls::DELEGATION_PREFIX, error::ApiError, state::AppState};
+
+/// What a route asks of its caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rule {
+    /// At least this role.
+    Role(Need),
+    /// The user named by the `{targetName}` path segment, or an admin.
+    SelfOrAdmin,
+}
+
+/// The rule of each API route, by method and route template.
+pub fn rule_for(method: &Method, path: &str) -> Option<Rule> {
+    use Need::*;
+    let path = path.strip_prefix("/api/v1")?;
+    let read = *method == Method::GET;
+    let rule = match path {
+        "/workflows" | "/workflows/{id}" | "/workflows/{id}/forms" | "/forms/{id}" | "/endpoints" | "/endpoints/{id}"
+        | "/integrations" | "/integrations/{id}" | "/workflows/{id}/constants" | "/workflows/{id}/constants/{constantId}"
+        | "/workflows/{id}/libraries" | "/workflows/{id}/libraries/{libraryId}" | "/workflows/{id}/members" => {
+            Rule::Role(if read { Viewer } else { Developer })
+        }
+        "/alerts" | "/alerts/{eventIdentifier}" | "/alerts/{eventIdentifier}/status" | "/alerts/{eventIdentifier}/comments"
+        | "/alerts/{eventIdentifier}/responses" | "/alerts/{eventIdentifier}/escalations" => {
+            Rule::Role(if read { Viewer } else { Responder })
+        }
+        "/runs" | "/runs/{id}" => Rule::Role(Viewer),
+        "/runs/{id}/rerun" => Rule::Role(Developer),
+        "/users" | "/users/{targetName}" | "/groups" | "/groups/{targetName}" => Rule::Role(if read { Viewer } else { Admin }),
+        "/users/{targetName}/devices" | "/users/{targetName}/devices/{deviceId}" | "/users/{targetName}/api-keys"
+        | "/users/{targetName}/api-keys/{keyId}" | "/users/{targetName}/password" => Rule::SelfOrAdmin,
+        "/audit" => Rule::Role(Admin),
+        "/me" => Rule::Role(Viewer),
+        _ => return None,
+    };
+    Some(rule)
+}
+
+/// Requests per second (and twice that as a burst) one API key may make; `None` is no limit.
+pub struct RateLimit {
+    limiter: Option<DefaultKeyedRateLimiter<String>>,
+}
+
+impl RateLimit {
+    pub fn per_second(rate: u32) -> Arc<RateLimit> {
+        let limiter = NonZeroU32::new(rate).map(|rate| {
+            let burst = rate.saturating_mul(NonZeroU32::MIN.saturating_add(1));
+            RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
+        });
+        Arc::new(RateLimit { limiter })
+    }
+
+    /// How long the key must wait, if it is over its limit.
+    fn wait(&self, key: &str) -> Option<Duration> {
+        let limiter = self.limiter.as_ref()?;
+        if limiter.len() > 10_000 {
+            limiter.retain_recent();
+        }
+        let refused = limiter.check_key(&key.to_string()).err()?;
+        Some(refused.wait_time_from(governor::clock::DefaultClock::default().now()))
+    }
+}
+
+/// The middleware every `/api/v1` route runs behind.
+pub async fn authorize(State(state): State<AppState>, matched: Option<MatchedPath>, mut request: Request, next: Next) -> Response {
+    match admit(&state, matched.as_ref().map(MatchedPath::as_str), &mut request).await {
+        Ok(principal) => {
+            request.extensions_mut().insert(principal);
+            next.run(request).await
+        }
+        Err(refusal) => refusal,
+    }
+}
+
+async fn admit(state: &AppState, route: Option<&str>, request: &mut Request) -> Result<Principal, Response> {
+    let route = route.unwrap_or_default();
+    let Some(rule) = rule_for(request.method(), route) else {
+        return Err(ApiError::internal(format!("no access rule for {} {route}", request.method())).into_response());
+    };
+    let key = bearer_key(request).map_err(IntoResponse::into_response)?;
+    if let Some(wait) = state.rate_limit.wait(&store::hash_api_key(&key)) {
+        return Err(too_many_requests(wait));
+    }
+    let principal = if key.starts_with(DELEGATION_PREFIX) {
+        state.delegations.principal(&key)
+    } else {
+        store::principal_for_api_key(&state.pool, &key).await.map_err(|error| ApiError::from(error).into_response())?
+    };
+    let principal = principal.ok_or_else(|| unauthorized("This API key is unknown, revoked, or its user is inactive.").into_response())?;
+    let allowed = match rule {
+        Rule::Role(need) => principal.has(need),
+        Rule::SelfOrAdmin => principal.is_admin() || path_target_name(request.uri().path()) == Some(principal.target_name.as_str()),
+    };
+    if !allowed {
+        let message = match rule {
+            Rule::Role(need) => principal.lacking(need),
+            Rule::SelfOrAdmin => "Only an admin may manage another user's devices, keys or password.".to_string(),
+        };
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", message).into_response());
+    }
+    Ok(principal)
+}
+
+fn bearer_key(request: &Request) -> Result<String, ApiError> {
+    let header = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| unauthorized("This API needs an `Authorization: Bearer <api key>` header."))?;
+    header
+        .to_str()
+        .ok()
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|key| !key.is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| unauthorized("The Authorization header must be `Bearer <api key>`."))
+}
+
+/// `[/api/v1]/users/{targetName}/…` → the target name (inside the nested API router the
+/// request path no longer has its `/api/v1` prefix). Percent-encoded names never match.
+fn path_target_name(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix("/api/v1").unwrap_or(path).strip_prefix("/users/")?;
+    rest.split('/').next().filter(|name| !name.is_empty() && !name.contains('%'))
+}
+
+pub fn unauthorized(message: &str) -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+}
+
+fn too_many_requests(wait: Duration) -> Response {
+    let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+    let mut response = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!("Too many requests with this API key; try again in {seconds} s."),
+    )
+    .into_response();
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_routes_have_no_rule_and_known_ones_do() {
+        assert_eq!(rule_for(&Method::GET, "/api/v1/nothing"), None);
+        assert_eq!(rule_for(&Method::POST, "/api/v1/alerts"), Some(Rule::Role(Need::Responder)));
+        assert_eq!(rule_for(&Method::DELETE, "/api/v1/endpoints/{id}"), Some(Rule::Role(Need::Developer)));
+        assert_eq!(path_target_name("/api/v1/users/mia/api-keys"), Some("mia"));
+    }
+
+    #[test]
+    fn the_limit_refuses_past_the_burst_and_says_how_long_to_wait() {
+        let limit = RateLimit::per_second(1);
+        assert!(limit.wait("k").is_none());
+        assert!(limit.wait("k").is_none());
+        assert!(limit.wait("k").is_some_and(|wait| wait <= Duration::from_secs(1)));
+        assert!(limit.wait("other").is_none());
+        assert!(RateLimit::per_second(0).wait("k").is_none());
+    }
+}

@@ -1,0 +1,193 @@
+//! Browser sign-in: the session cookie, the gate in front of every page and UI server
+//! function, CSRF protection for state-changing browser requests, and the `/auth/*` form
+//! posts behind the sign-in and set-password pages.
+//!
+//! CSRF: the cookie is `SameSite=Lax`, and every non-GET browser request must prove it comes
+//! from Outflow's own pages by its `Origin` header (or, without one, `Sec-Fetch-Site:
+//! same-origin`), which browsers set and pages of other sites cannot forge.
+
+use axum::{
+    Form, Router,
+    extract::{Request, State},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Redirect, Response},
+    routing::post,
+};
+use outflow_core::store;
+use serde::Deserialize;
+
+use crate::{assets, state::AppState};
+
+pub const COOKIE: &str = "outflow_session";
+
+/// Pages and posts that work without a session.
+fn is_public(path: &str) -> bool {
+    matches!(path, "/login" | "/setup") || path.starts_with("/auth/") || assets::exists(path)
+}
+
+/// Runs in front of the UI: refuses cross-site posts, attaches the signed-in user, and
+/// sends anyone without a session to the sign-in page.
+pub async fn gate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    if !matches!(*request.method(), Method::GET | Method::HEAD) && !same_origin(request.headers()) {
+        return refusal(StatusCode::FORBIDDEN, "This request did not come from an Outflow page (cross-site request refused).");
+    }
+    let principal = match session_token(request.headers()) {
+        Some(token) => match store::session_principal(&state.pool, &token, state.session_ttl_ms).await {
+            Ok(principal) => principal,
+            Err(error) => return crate::error::ApiError::from(error).into_response(),
+        },
+        None => None,
+    };
+    match principal {
+        Some(principal) => {
+            request.extensions_mut().insert(principal);
+            next.run(request).await
+        }
+        None if is_public(&path) => next.run(request).await,
+        None if path.starts_with("/ui/") => refusal(StatusCode::UNAUTHORIZED, "Your session has ended. Sign in again."),
+        None => {
+            let wanted = request.uri().path_and_query().map_or("/", |target| target.as_str());
+            Redirect::to(&format!("/login?next={}", urlencode(wanted))).into_response()
+        }
+    }
+}
+
+/// Whether a state-changing request comes from a page of this very server.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let host = headers.get(header::HOST).and_then(|value| value.to_str().ok());
+    match headers.get(header::ORIGIN).and_then(|value| value.to_str().ok()) {
+        Some(origin) => {
+            let origin_host = origin.split_once("://").map(|(_, rest)| rest);
+            origin_host.is_some() && origin_host == host
+        }
+        None => headers.get("sec-fetch-site").and_then(|value| value.to_str().ok()) == Some("same-origin"),
+    }
+}
+
+/// The refusal shape the UI's server functions decode (`UiError`).
+fn refusal(status: StatusCode, message: &str) -> Response {
+    (status, axum::Json(serde_json::json!({ "message": message }))).into_response()
+}
+
+fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.to_string())
+        .filter(|value| !value.is_empty())
+}
+
+/// `Secure` when the browser reached us over TLS (through a proxy that says so).
+fn served_over_tls(headers: &HeaderMap) -> bool {
+    headers.get("x-forwarded-proto").and_then(|value| value.to_str().ok()) == Some("https")
+}
+
+fn session_cookie(headers: &HeaderMap, token: &str, max_age_secs: i64) -> HeaderValue {
+    let secure = if served_over_tls(headers) { "; Secure" } else { "" };
+    let cookie = format!("{COOKIE}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age_secs}{secure}");
+    HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static("outflow_session=; Max-Age=0; Path=/"))
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/auth/login", post(login)).route("/auth/logout", post(logout)).route("/auth/setup", post(setup))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LoginForm {
+    target_name: String,
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn login(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<LoginForm>) -> Response {
+    let next = safe_next(&form.next);
+    match store::check_login(&state.pool, form.target_name.trim(), &form.password).await {
+        Ok(Some(user_id)) => signed_in(&state, &headers, user_id, next).await,
+        Ok(None) => Redirect::to(&format!("/login?failed=1&next={}", urlencode(next))).into_response(),
+        Err(error) => crate::error::ApiError::from(error).into_response(),
+    }
+}
+
+async fn signed_in(state: &AppState, headers: &HeaderMap, user_id: i64, next: &str) -> Response {
+    match store::create_session(&state.pool, user_id, state.session_ttl_ms).await {
+        Ok(token) => {
+            let mut response = Redirect::to(next).into_response();
+            response.headers_mut().insert(header::SET_COOKIE, session_cookie(headers, &token, state.session_ttl_ms / 1000));
+            response
+        }
+        Err(error) => crate::error::ApiError::from(error).into_response(),
+    }
+}
+
+async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = session_token(&headers) {
+        if let Err(error) = store::end_session(&state.pool, &token).await {
+            return crate::error::ApiError::from(error).into_response();
+        }
+    }
+    let mut response = Redirect::to("/login").into_response();
+    response.headers_mut().insert(header::SET_COOKIE, session_cookie(&headers, "", 0));
+    response
+}
+
+#[derive(Deserialize)]
+struct SetupForm {
+    token: String,
+    password: String,
+    confirm: String,
+}
+
+async fn setup(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<SetupForm>) -> Response {
+    let outcome = if form.password == form.confirm {
+        store::use_password_link(&state.pool, &form.token, &form.password).await.map_err(|error| error.to_string())
+    } else {
+        Err("The two passwords differ.".to_string())
+    };
+    match outcome {
+        Ok(user_id) => signed_in(&state, &headers, user_id, "/").await,
+        Err(message) => Redirect::to(&format!("/setup?token={}&error={}", urlencode(&form.token), urlencode(&message))).into_response(),
+    }
+}
+
+/// Only paths of this site: never `//other.host` or `https://…` (no open redirect).
+fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") { next } else { "/" }
+}
+
+fn urlencode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(safe_next("/alerts?x=1"), "/alerts?x=1");
+        assert_eq!(safe_next("//evil.example/"), "/");
+        assert_eq!(safe_next("https://evil.example/"), "/");
+    }
+
+    #[test]
+    fn cross_site_origins_are_told_apart_from_our_own() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, HeaderValue::from_static("127.0.0.1:3000"));
+        headers.insert(header::ORIGIN, HeaderValue::from_static("http://127.0.0.1:3000"));
+        assert!(same_origin(&headers));
+        headers.insert(header::ORIGIN, HeaderValue::from_static("http://evil.example"));
+        assert!(!same_origin(&headers));
+        headers.remove(header::ORIGIN);
+        assert!(!same_origin(&headers));
+        headers.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+        assert!(same_origin(&headers));
+    }
+}
