@@ -40,3 +40,23 @@ test('the admin sees who changed what on the Audit page', async ({ page }) => {
   await expect(row).toContainText('create');
   await expect(row).toContainText('workflow');
 });
+
+test('an API key made on the Account page works once copied, and stops when revoked', async ({ page, request }) => {
+  await openHydrated(page, '/account');
+  const name = `CI ${Date.now()}`;
+  await page.getByLabel('New key name').fill(name);
+  await page.getByRole('button', { name: 'Create API key' }).click();
+  const secret = page.getByRole('textbox', { name: 'API key' });
+  await expect(secret).toHaveValue(/^ofk_[0-9a-f]{64}$/);
+  const key = await secret.inputValue();
+  const me = await request.get('/api/v1/me', { headers: { Authorization: `Bearer ${key}` } });
+  expect(await me.json()).toMatchObject({ targetName: 'admin' });
+
+  const row = page.getByRole('table', { name: 'API keys' }).getByRole('row').filter({ hasText: name });
+  await expect(row).toBeVisible();
+  await expect(page.getByRole('table', { name: 'API keys' })).not.toContainText(key);
+  await row.getByRole('button', { name: `Revoke ${name}` }).click();
+  await expect(row).toContainText('revoked');
+  const refused = await request.get('/api/v1/me', { headers: { Authorization: `Bearer ${key}` } });
+  expect(refused.status()).toBe(401);
+});

@@ -4,7 +4,7 @@
 use outflow_tests::{TestServer, admin_browser, admin_client};
 use serde_json::Value;
 
-const SHELL_ROUTES: &[&str] = &["/", "/integrations", "/flows", "/endpoints", "/activity", "/alerts", "/people"];
+const SHELL_ROUTES: &[&str] = &["/", "/integrations", "/flows", "/endpoints", "/activity", "/alerts", "/people", "/audit", "/account"];
 
 #[tokio::test]
 async fn healthz_answers_ok_when_the_database_answers() {

@@ -1,4 +1,5 @@
-//! Server functions about the signed-in user and the audit log. Signing in and out are
+//! Server functions about the signed-in user (who they are, their API keys and password)
+//! and the audit log. Signing in and out are
 //! plain form posts to `/auth/*` (they work before the page has hydrated).
 
 use leptos::{prelude::*, server_fn::codec::Json};
@@ -6,7 +7,7 @@ use leptos::{prelude::*, server_fn::codec::Json};
 use super::UiError;
 use crate::model::{
     Page,
-    access::{AuditEntry, CurrentUser},
+    access::{ApiKey, AuditEntry, CreatedApiKey, CurrentUser},
 };
 #[cfg(feature = "ssr")]
 use {
@@ -25,4 +26,35 @@ pub async fn signed_in_user() -> Result<Option<CurrentUser>, UiError> {
 pub async fn audit_log(offset: u32) -> Result<Page<AuditEntry>, UiError> {
     authorize(Need::Admin)?;
     Ok(store::list_audit(&pool()?, crate::model::limits::PAGE_DEFAULT, offset).await?)
+}
+
+/// The signed-in user's own API keys (never their values).
+#[server(prefix = "/ui", input = Json)]
+pub async fn my_api_keys() -> Result<Vec<ApiKey>, UiError> {
+    let me = authorize(Need::Viewer)?;
+    Ok(store::list_api_keys(&pool()?, &me.target_name).await?)
+}
+
+/// Makes an API key for the signed-in user; the answer is the only time it is shown.
+#[server(prefix = "/ui", input = Json)]
+pub async fn create_my_api_key(name: String) -> Result<CreatedApiKey, UiError> {
+    let me = authorize(Need::Viewer)?;
+    Ok(store::create_api_key(&pool()?, &me.actor(), &me.target_name, &name).await?)
+}
+
+#[server(prefix = "/ui", input = Json)]
+pub async fn revoke_my_api_key(id: String) -> Result<(), UiError> {
+    let me = authorize(Need::Viewer)?;
+    Ok(store::revoke_api_key(&pool()?, &me.actor(), &me.target_name, &id).await?)
+}
+
+/// Changes the signed-in user's password after checking the current one; other sessions end.
+#[server(prefix = "/ui", input = Json)]
+pub async fn change_my_password(current: String, new: String) -> Result<(), UiError> {
+    let me = authorize(Need::Viewer)?;
+    let pool = pool()?;
+    if store::check_login(&pool, &me.target_name, &current).await?.is_none() {
+        return Err(store::StoreError::invalid("The current password is not right.").into());
+    }
+    Ok(store::set_password(&pool, &me.target_name, &new).await?)
 }

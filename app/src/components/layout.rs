@@ -53,7 +53,7 @@ fn SignedIn(user: CurrentUser) -> impl IntoView {
             {is_admin.then(|| view! { <A href="/audit">"Audit"</A> })}
         </nav>
         <form method="post" action="/auth/logout" class="user-menu">
-            <span class="user-name" title=user.roles.join(", ")>{user.target_name}</span>
+            <A href="/account" attr:class="user-name" attr:title=format!("Your account ({})", user.roles.join(", "))>{user.target_name}</A>
             <button class="button small" type="submit">"Sign out"</button>
         </form>
     }

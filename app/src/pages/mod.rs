@@ -1,6 +1,7 @@
 //! One module per page: the sections of the navigation and the pages they open
 //! (one alert, one integration, one run).
 
+pub mod account;
 pub mod activity;
 pub mod alert;
 pub mod alerts;
