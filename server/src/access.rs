@@ -69,8 +69,15 @@ impl RateLimit {
         Arc::new(RateLimit { limiter })
     }
 
+    /// Sign-in attempts per user name: a burst of 10, then one every 6 seconds, so a
+    /// password cannot be guessed online faster than argon2 already allows.
+    pub fn sign_in_attempts() -> Arc<RateLimit> {
+        let quota = Quota::with_period(Duration::from_secs(6)).map(|quota| quota.allow_burst(NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN)));
+        Arc::new(RateLimit { limiter: quota.map(RateLimiter::keyed) })
+    }
+
     /// How long the key must wait, if it is over its limit.
-    fn wait(&self, key: &str) -> Option<Duration> {
+    pub fn wait(&self, key: &str) -> Option<Duration> {
         let limiter = self.limiter.as_ref()?;
         if limiter.len() > 10_000 {
             limiter.retain_recent();

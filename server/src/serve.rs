@@ -110,6 +110,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         metrics,
         leptos_options,
         rate_limit: RateLimit::per_second(config.rate_limit),
+        sign_in_limit: RateLimit::sign_in_attempts(),
         delegations,
         session_ttl_ms: i64::try_from(config.session_ttl.as_millis()).unwrap_or(i64::MAX / 2),
     };

@@ -30,7 +30,11 @@ fn is_public(path: &str) -> bool {
 /// sends anyone without a session to the sign-in page.
 pub async fn gate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
-    if !matches!(*request.method(), Method::GET | Method::HEAD) && !same_origin(request.headers()) {
+    let reading = matches!(*request.method(), Method::GET | Method::HEAD);
+    if reading && assets::exists(&path) {
+        return next.run(request).await;
+    }
+    if !reading && !same_origin(request.headers()) {
         return refusal(StatusCode::FORBIDDEN, "This request did not come from an Outflow page (cross-site request refused).");
     }
     let principal = match session_token(request.headers()) {
@@ -109,7 +113,12 @@ struct LoginForm {
 
 async fn login(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<LoginForm>) -> Response {
     let next = safe_next(&form.next);
-    match store::check_login(&state.pool, form.target_name.trim(), &form.password).await {
+    let target_name = form.target_name.trim();
+    if let Some(wait) = state.sign_in_limit.wait(target_name) {
+        let seconds = wait.as_secs().max(1);
+        return Redirect::to(&format!("/login?wait={seconds}&next={}", urlencode(next))).into_response();
+    }
+    match store::check_login(&state.pool, target_name, &form.password).await {
         Ok(Some(user_id)) => signed_in(&state, &headers, user_id, next).await,
         Ok(None) => Redirect::to(&format!("/login?failed=1&next={}", urlencode(next))).into_response(),
         Err(error) => crate::error::ApiError::from(error).into_response(),

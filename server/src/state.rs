@@ -18,6 +18,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub leptos_options: LeptosOptions,
     pub rate_limit: Arc<RateLimit>,
+    /// Sign-in attempts per user name.
+    pub sign_in_limit: Arc<RateLimit>,
     /// Credentials of running scripts acting as their alert's initiator.
     pub delegations: Arc<Delegations>,
     /// Idle lifetime of a browser session, in milliseconds.

@@ -161,3 +161,22 @@ async fn pages_carry_security_headers_and_a_nonce_for_their_scripts() {
     let api = reqwest::get(server.url("/healthz")).await.unwrap();
     assert_eq!(api.headers()["content-security-policy"], "default-src 'none'; frame-ancestors 'none'");
 }
+
+#[tokio::test]
+async fn guessing_a_password_online_is_throttled_per_user() {
+    let server = server_with_admin_password(&[]).await;
+    let mut throttled = None;
+    for _ in 0..14 {
+        let response = post_login(&server, "admin", "a wrong guess!", "/").await;
+        if location(&response).contains("wait=") {
+            throttled = Some(location(&response).to_string());
+            break;
+        }
+    }
+    let throttled = throttled.expect("after 10 quick attempts the next ones wait");
+    assert!(throttled.starts_with("/login?wait="), "{throttled}");
+    let refused = post_login(&server, "admin", ADMIN_PASSWORD, "/").await;
+    assert!(refused.headers().get(header::SET_COOKIE).is_none(), "even the right password waits its turn");
+    let other_user = post_login(&server, "someone", "whatever guess", "/").await;
+    assert!(location(&other_user).contains("failed=1"), "other names are not throttled");
+}

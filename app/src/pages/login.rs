@@ -9,6 +9,7 @@ use leptos_router::hooks::use_query_map;
 pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let failed = move || query.read().get("failed").is_some();
+    let wait = move || query.read().get("wait");
     let next = move || query.read().get("next").unwrap_or_else(|| "/".to_string());
     view! {
         <Title text="Sign in" />
@@ -25,6 +26,7 @@ pub fn LoginPage() -> impl IntoView {
                     <input name="password" type="password" autocomplete="current-password" required />
                 </label>
                 {move || failed().then(|| view! { <p class="error" role="alert">"That user name and password do not match an active user."</p> })}
+                {move || wait().map(|seconds| view! { <p class="error" role="alert">"Too many sign-in attempts for this user. Try again in " {seconds} " s."</p> })}
                 <button class="button primary" type="submit">"Sign in"</button>
             </form>
         </section>

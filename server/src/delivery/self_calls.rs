@@ -69,7 +69,9 @@ pub struct SelfApi {
 
 impl SelfApi {
     pub fn new(base_url: String, delegations: Arc<Delegations>) -> SelfApi {
-        SelfApi { base_url, client: reqwest::Client::new(), delegations }
+        // A script blocks while it waits; the timeout keeps a stuck call from outliving it.
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap_or_default();
+        SelfApi { base_url, client, delegations }
     }
 
     /// Calls `method path` as the holder of `credential` (`None`: the alert has no initiating
