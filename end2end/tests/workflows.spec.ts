@@ -2,6 +2,7 @@
 // show on the page, and a saved form is listed with its properties and responses.
 import { test, expect } from '@playwright/test';
 import { openHydrated } from './support';
+import { adminKey } from '../playwright.config';
 
 test('a workflow gets a form with typed properties and response options', async ({ page }) => {
   await openHydrated(page, '/workflows');
@@ -40,4 +41,22 @@ test('a workflow gets a form with typed properties and response options', async 
   await page.getByRole('region', { name }).getByRole('button', { name: 'Edit' }).click();
   await expect(editor.getByLabel('List values').nth(1)).toHaveValue('AMS, FRA, LON');
   await expect(editor.getByRole('combobox', { name: 'Response action' }).locator('option:checked')).toHaveText('End alert');
+});
+
+test('a workflow lists its members and an admin adds one', async ({ page, request }) => {
+  const name = `Members ${Date.now()}`;
+  const headers = { Authorization: `Bearer ${adminKey}` };
+  const user = `dev${Date.now()}`;
+  expect((await request.post('/api/v1/users', { headers, data: { targetName: user, firstName: 'Dee', lastName: 'Veloper', roles: ['developer'] } })).status()).toBe(201);
+  expect((await request.post('/api/v1/workflows', { headers, data: { name } })).status()).toBe(201);
+
+  await openHydrated(page, '/workflows');
+  const card = page.getByRole('region', { name });
+  await expect(card.getByText('Members: admin')).toBeVisible();
+  await card.getByText('Members: admin').click();
+  await card.getByRole('checkbox', { name: new RegExp(`\\(${user}\\)`) }).check();
+  await card.getByRole('button', { name: 'Save members' }).click();
+  await expect(card.getByText(`Members: admin, ${user}`)).toBeVisible();
+  const members = await request.get(`/api/v1/workflows?`, { headers });
+  expect(members.status()).toBe(200);
 });

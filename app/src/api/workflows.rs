@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::UiError;
 use crate::model::{
+    access::Members,
     forms::{Form, NewForm},
     workflows::Workflow,
 };
@@ -20,6 +21,8 @@ use {
 pub struct WorkflowForms {
     pub workflow: Workflow,
     pub forms: Vec<Form>,
+    /// Who may work on it besides admins, by targetName.
+    pub members: Vec<String>,
 }
 
 /// Every workflow with its forms, and whether the example is among them.
@@ -43,7 +46,8 @@ pub async fn workflow_catalog() -> Result<Catalog, UiError> {
     let mut workflows = Vec::new();
     for workflow in store::list_workflows(&pool, &principal).await? {
         let forms = store::list_forms(&pool, &workflow.id).await?;
-        workflows.push(WorkflowForms { workflow, forms });
+        let members = store::list_members(&pool, &workflow.id).await?.members;
+        workflows.push(WorkflowForms { workflow, forms, members });
     }
     let example_installed =
         workflows.iter().any(|listing| listing.workflow.name == outflow_core::example::EXAMPLE_WORKFLOW);
@@ -72,6 +76,15 @@ pub async fn save_form(slot: FormSlot, form: NewForm) -> Result<Form, UiError> {
             store::update_form(&pool, Some(&actor), &form_id, &form).await?
         }
     })
+}
+
+/// Replaces the workflow's members (developers and admins who are members may).
+#[server(prefix = "/ui", input = Json)]
+pub async fn set_workflow_members(workflow_id: String, members: Vec<String>) -> Result<Members, UiError> {
+    let principal = authorize(Need::Developer)?;
+    let pool = pool()?;
+    store::ensure_workflow_access(&pool, &principal, &workflow_id, || format!("No workflow with id {workflow_id}.")).await?;
+    Ok(store::set_members(&pool, Some(&principal.actor()), &workflow_id, &Members { members }).await?)
 }
 
 /// Installs the example workflow, its form, two users with devices and a group.

@@ -4,7 +4,10 @@
 use leptos::prelude::*;
 
 use crate::{
-    api::workflows::{CreateWorkflow, InstallExampleWorkflow, SaveForm, WorkflowForms, workflow_catalog},
+    api::{
+        people::list_people,
+        workflows::{CreateWorkflow, InstallExampleWorkflow, SaveForm, SetWorkflowMembers, WorkflowForms, workflow_catalog},
+    },
     components::{
         badge::{Badge, Tone},
         example_offer::ExampleOffer,
@@ -94,7 +97,7 @@ fn NewWorkflowForm(action: ServerAction<CreateWorkflow>) -> impl IntoView {
 
 #[component]
 fn WorkflowCard(listing: WorkflowForms, editing: RwSignal<Option<Editing>>) -> impl IntoView {
-    let WorkflowForms { workflow, forms } = listing;
+    let WorkflowForms { workflow, forms, members } = listing;
     let empty = forms.is_empty();
     let rows = forms
         .into_iter()
@@ -133,8 +136,65 @@ fn WorkflowCard(listing: WorkflowForms, editing: RwSignal<Option<Editing>>) -> i
                 </div>
                 <button type="button" class="small" on:click=move |_| editing.set(Some(new_form.clone()))>"+ New form"</button>
             </header>
+            <WorkflowMembers workflow_id=workflow.id.clone() members />
             <ul class="form-list">{rows}</ul>
             {empty.then(|| view! { <p class="hint">"No forms yet. A form is the template an alert starts from."</p> })}
         </section>
+    }
+}
+
+/// Who may work on the workflow besides admins: a checkbox per user, saved together.
+#[component]
+fn WorkflowMembers(workflow_id: String, members: Vec<String>) -> impl IntoView {
+    let chosen = RwSignal::new(members);
+    let save = ServerAction::<SetWorkflowMembers>::new();
+    on_success(save.into(), move |saved| chosen.set(saved.members.clone()));
+    let people = Resource::new(|| (), |_| list_people());
+    let summary = move || {
+        let names = chosen.get();
+        if names.is_empty() { "Members: admins only".to_string() } else { format!("Members: {}", names.join(", ")) }
+    };
+    let choices = move || {
+        Suspend::new(async move {
+            loaded(people.await.map(|people| {
+                people
+                    .users
+                    .into_iter()
+                    .map(|user| {
+                        let name = user.target_name.clone();
+                        let checked = {
+                            let name = name.clone();
+                            move || chosen.with(|chosen| chosen.contains(&name))
+                        };
+                        let toggle = {
+                            let name = name.clone();
+                            move |_| chosen.update(|chosen| if let Some(at) = chosen.iter().position(|n| *n == name) { chosen.remove(at); } else { chosen.push(name.clone()); })
+                        };
+                        view! {
+                            <label class="check">
+                                <input type="checkbox" prop:checked=checked on:change=toggle />
+                                {format!("{} {} ({})", user.first_name, user.last_name, name)}
+                            </label>
+                        }
+                    })
+                    .collect_view()
+            }))
+        })
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        save.dispatch(SetWorkflowMembers { workflow_id: workflow_id.clone(), members: chosen.get_untracked() });
+    };
+    view! {
+        <details class="members">
+            <summary>{summary}</summary>
+            <form class="stack" on:submit=submit aria-label="Workflow members">
+                <Transition fallback=|| view! { <p class="loading">"Loading people…"</p> }>{choices}</Transition>
+                <div class="form-actions">
+                    <button type="submit" class="small" disabled=move || save.pending().get()>"Save members"</button>
+                </div>
+                <ErrorMessage message=failure(save.into()) />
+            </form>
+        </details>
     }
 }
