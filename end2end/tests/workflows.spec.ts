@@ -43,12 +43,14 @@ test('a workflow gets a form with typed properties and response options', async 
   await expect(editor.getByRole('combobox', { name: 'Response action' }).locator('option:checked')).toHaveText('End alert');
 });
 
-test('a workflow lists its members and an admin adds one', async ({ page, request }) => {
+test('a workflow shows its members and an admin adds one, who is then a member on the API too', async ({ page, request }) => {
   const name = `Members ${Date.now()}`;
   const headers = { Authorization: `Bearer ${adminKey}` };
   const user = `dev${Date.now()}`;
   expect((await request.post('/api/v1/users', { headers, data: { targetName: user, firstName: 'Dee', lastName: 'Veloper', roles: ['developer'] } })).status()).toBe(201);
-  expect((await request.post('/api/v1/workflows', { headers, data: { name } })).status()).toBe(201);
+  const created = await request.post('/api/v1/workflows', { headers, data: { name } });
+  expect(created.status()).toBe(201);
+  const { id } = await created.json();
 
   await openHydrated(page, '/workflows');
   const card = page.getByRole('region', { name });
@@ -57,6 +59,6 @@ test('a workflow lists its members and an admin adds one', async ({ page, reques
   await card.getByRole('checkbox', { name: new RegExp(`\\(${user}\\)`) }).check();
   await card.getByRole('button', { name: 'Save members' }).click();
   await expect(card.getByText(`Members: admin, ${user}`)).toBeVisible();
-  const members = await request.get(`/api/v1/workflows?`, { headers });
-  expect(members.status()).toBe(200);
+  const members = await request.get(`/api/v1/workflows/${id}/members`, { headers });
+  expect(await members.json()).toEqual({ members: ['admin', user] });
 });
