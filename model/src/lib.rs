@@ -4,6 +4,7 @@
 
 pub mod alerts;
 pub mod endpoints;
+pub mod flows;
 pub mod forms;
 pub mod integrations;
 pub mod people;
