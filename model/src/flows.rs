@@ -70,8 +70,15 @@ pub struct Block {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Position {
+    #[serde(serialize_with = "whole_when_possible")]
     pub x: f64,
+    #[serde(serialize_with = "whole_when_possible")]
     pub y: f64,
+}
+
+/// Writes `40` rather than `40.0`, so an export reads like the canvases users already have.
+fn whole_when_possible<S: serde::Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+    if value.fract() == 0.0 && value.abs() < 1e15 { serializer.serialize_i64(*value as i64) } else { serializer.serialize_f64(*value) }
 }
 
 /// Joins an output port of one block to an input port of another.
@@ -946,6 +953,7 @@ mod tests {
         let exported = serde_json::to_value(&document).unwrap();
         assert_eq!(exported["blocks"][0].get("step"), None, "a trigger block has no step key");
         assert_eq!(exported["edges"][1]["fromPort"], "terminated");
+        assert_eq!(exported["blocks"][0]["position"], json!({"x": 40, "y": 80}), "whole positions stay integers");
     }
 
     #[test]

@@ -34,6 +34,10 @@ impl<'a> Api<'a> {
         answer(self.client.put(self.server.url(path)).json(&body).send().await).await
     }
 
+    pub async fn delete(&self, path: &str) -> (u16, Value) {
+        answer(self.client.delete(self.server.url(path)).send().await).await
+    }
+
     /// POSTs and insists on the expected status, returning the body.
     pub async fn post_ok(&self, path: &str, body: Value, expected: u16) -> Value {
         let (status, answer) = self.post(path, body).await;

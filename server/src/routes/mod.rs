@@ -4,6 +4,7 @@
 
 mod alerts;
 mod endpoints;
+mod flows;
 mod forms;
 mod health;
 mod integrations;
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
                 .merge(alerts::router())
                 .merge(endpoints::router())
                 .merge(integrations::router())
+                .merge(flows::router())
                 .merge(runs::router())
                 .merge(script_resources::router()),
         )
