@@ -22,7 +22,7 @@ use leptos_router::{
 
 use components::layout::Layout;
 use pages::{
-    activity::ActivityPage, alert::AlertPage, alerts::AlertsPage, endpoints::EndpointsPage, flows::FlowsPage,
+    activity::ActivityPage, alert::AlertPage, alerts::AlertsPage, designer::DesignerPage, endpoints::EndpointsPage, flows::FlowsPage,
     home::HomePage, integration::IntegrationPage, integrations::IntegrationsPage, not_found::NotFoundPage,
     people::PeoplePage, run::RunPage, workflows::WorkflowsPage,
 };
@@ -68,6 +68,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/integrations/new") view=IntegrationPage />
                     <Route path=path!("/integrations/:id") view=IntegrationPage />
                     <Route path=StaticSegment("flows") view=FlowsPage />
+                    <Route path=path!("/flows/:id") view=DesignerPage />
                     <Route path=StaticSegment("endpoints") view=EndpointsPage />
                     <Route path=StaticSegment("activity") view=ActivityPage />
                     <Route path=path!("/activity/:id") view=RunPage />

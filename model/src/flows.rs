@@ -446,6 +446,14 @@ pub fn trigger_outputs(trigger: Trigger) -> &'static [&'static str] {
     }
 }
 
+/// A trigger node's default label: the trigger's name, without "(flows only)".
+pub fn trigger_label(trigger: Trigger) -> &'static str {
+    match trigger {
+        Trigger::Responses => "Responses",
+        other => other.display_name(),
+    }
+}
+
 /// What a block is, once its trigger or step key is known.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum BlockType {
@@ -469,7 +477,7 @@ impl Block {
     /// The type's name as the palette shows it.
     pub fn type_name(&self) -> String {
         match self.block_type() {
-            Some(BlockType::Trigger(trigger)) => trigger.display_name().to_string(),
+            Some(BlockType::Trigger(trigger)) => trigger_label(trigger).to_string(),
             Some(BlockType::Step(spec)) => spec.name.to_string(),
             None => self.step.clone().or_else(|| self.trigger.clone()).unwrap_or_default(),
         }

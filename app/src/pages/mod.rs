@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod alert;
 pub mod alerts;
+pub mod designer;
 pub mod endpoints;
 pub mod flows;
 pub mod home;

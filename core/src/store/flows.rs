@@ -3,7 +3,7 @@
 //! and appends a version in the same transaction, so the history never misses a save.
 
 use outflow_model::{
-    flows::{Block, BlockKind, Edge, Flow, FlowDocument, FlowSave, FlowSummary, FlowVersion, FlowVersionDetail, NewFlow, Position, validate},
+    flows::{Block, BlockKind, Edge, Flow, FlowDocument, FlowSave, FlowSummary, FlowVersion, FlowVersionDetail, NewFlow, Position, trigger_label, validate},
     forms::Form,
     trigger::Trigger,
 };
@@ -83,7 +83,7 @@ async fn starting_triggers(pool: &SqlitePool, form: &Form) -> StoreResult<Vec<Bl
             kind: BlockKind::Trigger,
             trigger: Some(trigger.key().to_string()),
             step: None,
-            label: trigger.display_name().to_string(),
+            label: trigger_label(trigger).to_string(),
             settings: Default::default(),
             inputs: Default::default(),
             position: Position { x: 40.0, y: 40.0 + 130.0 * row as f64 },
