@@ -74,9 +74,9 @@ test('build a flow with the mouse, undo and redo it, and save it', async ({ page
 
   // Drag a Webhook and a Delay from the palette onto the canvas.
   const t1 = await centre(block(page, 't1'));
-  await dragFromPalette(page, 'webhook', { x: t1.x + 320, y: t1.y });
+  await dragFromPalette(page, 'webhook', { x: t1.x + 280, y: t1.y });
   await expect(block(page, 'webhook1')).toBeVisible();
-  await dragFromPalette(page, 'delay', { x: t1.x + 620, y: t1.y + 20 });
+  await dragFromPalette(page, 'delay', { x: t1.x + 280, y: t1.y + 210 });
   await expect(block(page, 'delay1')).toBeVisible();
   await expect(page.locator('.fd-status')).toHaveText('● Unsaved changes');
 
