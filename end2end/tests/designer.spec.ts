@@ -170,3 +170,22 @@ test('the help overlay lists the shortcuts', async ({ page, request }) => {
   await page.keyboard.press('Escape');
   await expect(help).toBeHidden();
 });
+
+test('the Flows page lists flows per form and creates one that opens in the designer', async ({ page, request }) => {
+  await newFlow(request);
+  await openHydrated(page, '/flows');
+  const card = page.getByRole('region', { name: /^Designer / }).last();
+  await expect(card.getByRole('link', { name: 'Close ticket' })).toBeVisible();
+  await card.getByLabel('New flow').fill('Page on decline');
+  await page.screenshot({ path: '/tmp/designer-flows-page.png' });
+  await card.getByRole('button', { name: 'Create flow' }).click();
+  await expect(page).toHaveURL(/\/flows\/fl_/);
+  await expect(page.getByRole('textbox', { name: 'Flow name' })).toHaveValue('Page on decline');
+  await expect(block(page, 't1')).toContainText('Status Updates');
+
+  // Leaving through an in-app link with unsaved edits asks first.
+  await page.getByRole('textbox', { name: 'Flow name' }).fill('Page on decline v2');
+  page.once('dialog', (dialog) => dialog.dismiss());
+  await page.getByRole('link', { name: '← Flows' }).click();
+  await expect(page).toHaveURL(/\/flows\/fl_/);
+});

@@ -32,6 +32,8 @@ struct Ui {
     drag: StoredValue<Option<Drag>>,
     preview: RwSignal<Option<(Position, Position)>>,
     rubber: RwSignal<Option<(Position, Position)>>,
+    /// While blocks move or the view pans, nothing under the pointer needs hit-testing.
+    dragging: RwSignal<bool>,
 }
 
 fn viewport() -> Option<web_sys::Element> {
@@ -136,6 +138,9 @@ impl Ui {
                 if !*moved && !travelled(*start, now) {
                     return;
                 }
+                if !*moved {
+                    self.dragging.set(true);
+                }
                 *moved = true;
                 let zoom = designer.view.get_untracked().zoom;
                 let (dx, dy) = ((now.0 - start.0) / zoom, (now.1 - start.1) / zoom);
@@ -146,6 +151,9 @@ impl Ui {
             Some(Drag::Pan { start, view, moved }) => {
                 if !*moved && !travelled(*start, now) {
                     return;
+                }
+                if !*moved {
+                    self.dragging.set(true);
                 }
                 *moved = true;
                 designer.view.set(View { x: view.x + now.0 - start.0, y: view.y + now.1 - start.1, zoom: view.zoom });
@@ -181,6 +189,9 @@ impl Ui {
     fn pointer_up(self, _ev: &ev::PointerEvent) {
         let Some(drag) = self.drag.try_update_value(Option::take).flatten() else { return };
         let designer = self.designer;
+        if self.dragging.get_untracked() {
+            self.dragging.set(false);
+        }
         match drag {
             Drag::Move { origins, moved: true, .. } => {
                 let moves: Vec<(String, Position)> = origins.into_iter().map(|(id, cell, _)| (id, cell.pos.get_untracked())).collect();
@@ -239,7 +250,7 @@ fn edge_path(from: Position, to: Position) -> String {
 
 #[component]
 pub(super) fn Canvas(designer: Designer) -> impl IntoView {
-    let ui = Ui { designer, drag: StoredValue::new(None), preview: RwSignal::new(None), rubber: RwSignal::new(None) };
+    let ui = Ui { designer, drag: StoredValue::new(None), preview: RwSignal::new(None), rubber: RwSignal::new(None), dragging: RwSignal::new(false) };
     let moves = window_event_listener(ev::pointermove, move |ev| ui.pointer_move(&ev));
     let ups = window_event_listener(ev::pointerup, move |ev| ui.pointer_up(&ev));
     on_cleanup(move || {
@@ -273,6 +284,7 @@ pub(super) fn Canvas(designer: Designer) -> impl IntoView {
         <div
             id=VIEWPORT_ID
             class="fd-viewport"
+            class:dragging=move || ui.dragging.get()
             tabindex="0"
             role="application"
             aria-label="Flow canvas. Press ? for keyboard shortcuts."
@@ -332,17 +344,21 @@ fn EdgePath(ui: Ui, edge: Edge) -> impl IntoView {
     }
 }
 
-/// A block's icon by what it is.
+/// A block's icon by what it is (glyphs every system font has).
 fn icon(block: &Block) -> &'static str {
     match (block.kind, block.step.as_deref(), block.trigger.as_deref()) {
         (BlockKind::Trigger, _, Some("http")) => "⇥",
         (BlockKind::Trigger, _, _) => "⚡",
         (_, Some("webhook"), _) => "↗",
         (_, Some("script"), _) => "{}",
-        (_, Some("switch"), _) => "⑂",
+        (_, Some("switch"), _) => "⇉",
         (_, Some("condition"), _) => "?",
-        (_, Some("merge"), _) => "⋈",
-        (_, Some("delay"), _) => "⏱",
+        (_, Some("merge"), _) => "⇶",
+        (_, Some("delay"), _) => "◷",
+        (_, Some("create_alert"), _) => "+",
+        (_, Some("add_comment"), _) => "✎",
+        (_, Some("change_alert_status"), _) => "⇅",
+        (_, Some("get_alerts"), _) => "≡",
         _ => "◆",
     }
 }
@@ -453,11 +469,21 @@ fn Minimap(designer: Designer) -> impl IntoView {
         let (x, y, w, h) = area.get();
         format!("{x} {y} {w} {h}")
     };
-    let window = move || {
-        let view = designer.view.get();
-        let (width, height) = viewport_size().unwrap_or((800.0, 600.0));
-        (-view.x / view.zoom, -view.y / view.zoom, width / view.zoom, height / view.zoom)
+    // The viewport's size, read once and on resize: reading it per frame would force layout.
+    let size = RwSignal::new((800.0, 600.0));
+    let measure = move || {
+        if let Some(measured) = viewport_size() {
+            size.set(measured);
+        }
     };
+    request_animation_frame(measure);
+    let resizes = window_event_listener(ev::resize, move |_| measure());
+    on_cleanup(move || resizes.remove());
+    let window = Memo::new(move |_| {
+        let view = designer.view.get();
+        let (width, height) = size.get();
+        (-view.x / view.zoom, -view.y / view.zoom, width / view.zoom, height / view.zoom)
+    });
     let centre_on = move |ev: ev::PointerEvent| {
         ev.stop_propagation();
         let Some(target) = ev.current_target().and_then(|target| target.dyn_into::<web_sys::Element>().ok()) else { return };
@@ -503,10 +529,10 @@ fn Minimap(designer: Designer) -> impl IntoView {
             />
             <rect
                 class="fd-mini-view"
-                x=move || window().0
-                y=move || window().1
-                width=move || window().2
-                height=move || window().3
+                x=move || window.get().0
+                y=move || window.get().1
+                width=move || window.get().2
+                height=move || window.get().3
             />
         </svg>
     }
@@ -524,6 +550,37 @@ pub(super) fn keyboard_and_leaving(designer: Designer) {
     on_cleanup(move || {
         keys.remove();
         leaving.remove();
+    });
+    confirm_in_app_links(designer);
+}
+
+/// In-app links change the page without unloading it, so `beforeunload` never fires for
+/// them: a capturing click listener asks first, before the router sees the click.
+fn confirm_in_app_links(designer: Designer) {
+    use leptos::wasm_bindgen::closure::Closure;
+    let Some(window) = web_sys::window() else { return };
+    let listener = Closure::<dyn Fn(web_sys::Event)>::new(move |ev: web_sys::Event| {
+        let link = ev.target().and_then(|target| target.dyn_into::<web_sys::Element>().ok()).and_then(|element| element.closest("a[href]").ok().flatten());
+        if link.is_none() || !designer.dirty.get_untracked() {
+            return;
+        }
+        let leave = web_sys::window()
+            .and_then(|window| window.confirm_with_message("This flow has unsaved changes. Leave without saving?").ok())
+            .unwrap_or(true);
+        if !leave {
+            ev.prevent_default();
+            ev.stop_immediate_propagation();
+        }
+    });
+    // Registering a listener on the window cannot fail.
+    let _ = window.add_event_listener_with_callback_and_bool("click", listener.as_ref().unchecked_ref(), true);
+    let listener = StoredValue::new_local(listener);
+    on_cleanup(move || {
+        if let Some(window) = web_sys::window() {
+            listener.with_value(|listener| {
+                let _ = window.remove_event_listener_with_callback_and_bool("click", listener.as_ref().unchecked_ref(), true);
+            });
+        }
     });
 }
 
