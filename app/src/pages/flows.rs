@@ -7,6 +7,7 @@ use leptos_router::{components::A, hooks::use_navigate};
 use crate::{
     api::flows::{CreateFlow, DeleteFlow, WorkflowFlows, flows_catalog},
     components::{
+        confirm::ConfirmButton,
         empty_state::EmptyState,
         feedback::{ErrorMessage, failure, loaded, on_success},
         page::PageHeader,
@@ -62,6 +63,7 @@ fn WorkflowFlowsCard(listing: WorkflowFlows, create: ServerAction<CreateFlow>, d
         .into_iter()
         .map(|flow| {
             let id = flow.id.clone();
+            let flow_name = flow.name.clone();
             view! {
                 <tr>
                     <td><A href=format!("/flows/{}", flow.id)>{flow.name}</A></td>
@@ -70,7 +72,14 @@ fn WorkflowFlowsCard(listing: WorkflowFlows, create: ServerAction<CreateFlow>, d
                     <td class="num">{flow.version}</td>
                     <td class="nowrap">{time_of_day(&flow.updated_at)} " " <span class="sub">{date_of(&flow.updated_at)}</span></td>
                     <td class="row-actions">
-                        <button type="button" class="small danger" on:click=move |_| { delete.dispatch(DeleteFlow { id: id.clone() }); }>"Delete"</button>
+                        <ConfirmButton
+                            label="Delete"
+                            question=format!("Delete \"{}\" and its history?", flow_name)
+                            on_confirm=Callback::new(move |_| {
+                                delete.dispatch(DeleteFlow { id: id.clone() });
+                            })
+                            busy=delete.pending()
+                        />
                     </td>
                 </tr>
             }
