@@ -22,9 +22,10 @@ use leptos_router::{
 
 use components::layout::Layout;
 use pages::{
-    account::AccountPage, activity::ActivityPage, alert::AlertPage, alerts::AlertsPage, audit::AuditPage, endpoints::EndpointsPage,
-    flows::FlowsPage, home::HomePage, integration::IntegrationPage, integrations::IntegrationsPage,
-    login::{LoginPage, SetupPage}, not_found::NotFoundPage, people::PeoplePage, run::RunPage, workflows::WorkflowsPage,
+    account::AccountPage, activity::ActivityPage, alert::AlertPage, alerts::AlertsPage, audit::AuditPage,
+    designer::DesignerPage, endpoints::EndpointsPage, flows::FlowsPage, home::HomePage, integration::IntegrationPage,
+    integrations::IntegrationsPage, login::{LoginPage, SetupPage}, not_found::NotFoundPage, people::PeoplePage, run::RunPage,
+    workflows::WorkflowsPage,
 };
 
 /// Picks the saved theme before the first paint so dark-mode users never see a white flash.
@@ -85,6 +86,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/integrations/new") view=IntegrationPage />
                     <Route path=path!("/integrations/:id") view=IntegrationPage />
                     <Route path=StaticSegment("flows") view=FlowsPage />
+                    <Route path=path!("/flows/:id") view=DesignerPage />
                     <Route path=StaticSegment("endpoints") view=EndpointsPage />
                     <Route path=StaticSegment("activity") view=ActivityPage />
                     <Route path=path!("/activity/:id") view=RunPage />

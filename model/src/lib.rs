@@ -5,6 +5,7 @@
 pub mod access;
 pub mod alerts;
 pub mod endpoints;
+pub mod flows;
 pub mod forms;
 pub mod integrations;
 pub mod people;

@@ -36,7 +36,9 @@ pub fn rule_for(method: &Method, path: &str) -> Option<Rule> {
     let rule = match path {
         "/workflows" | "/workflows/{id}" | "/workflows/{id}/forms" | "/forms/{id}" | "/endpoints" | "/endpoints/{id}"
         | "/integrations" | "/integrations/{id}" | "/workflows/{id}/constants" | "/workflows/{id}/constants/{constantId}"
-        | "/workflows/{id}/libraries" | "/workflows/{id}/libraries/{libraryId}" | "/workflows/{id}/members" => {
+        | "/workflows/{id}/libraries" | "/workflows/{id}/libraries/{libraryId}" | "/workflows/{id}/members" | "/flows"
+        | "/flows/{id}" | "/flows/{id}/export" | "/flows/import" | "/flows/{id}/versions" | "/flows/{id}/versions/{version}"
+        | "/flows/{id}/versions/{version}/restore" => {
             Rule::Role(if read { Viewer } else { Developer })
         }
         "/alerts" | "/alerts/{eventIdentifier}" | "/alerts/{eventIdentifier}/status" | "/alerts/{eventIdentifier}/comments"

@@ -23,10 +23,6 @@ impl<'a> Api<'a> {
         Api { server, client: crate::client_with_key(key) }
     }
 
-    pub async fn delete(&self, path: &str) -> (u16, Value) {
-        answer(self.client.delete(self.server.url(path)).send().await).await
-    }
-
     pub async fn get(&self, path: &str) -> (u16, Value) {
         answer(self.client.get(self.server.url(path)).send().await).await
     }
@@ -41,6 +37,10 @@ impl<'a> Api<'a> {
 
     pub async fn put(&self, path: &str, body: Value) -> (u16, Value) {
         answer(self.client.put(self.server.url(path)).json(&body).send().await).await
+    }
+
+    pub async fn delete(&self, path: &str) -> (u16, Value) {
+        answer(self.client.delete(self.server.url(path)).send().await).await
     }
 
     /// POSTs and insists on the expected status, returning the body.

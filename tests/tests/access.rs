@@ -73,7 +73,14 @@ fn expected_rule(method: &str, path: &str) -> Option<Expect> {
         | "/api/v1/workflows/{id}/constants"
         | "/api/v1/workflows/{id}/constants/{constantId}"
         | "/api/v1/workflows/{id}/libraries"
-        | "/api/v1/workflows/{id}/libraries/{libraryId}" => AtLeast(if read { Viewer } else { Developer }),
+        | "/api/v1/workflows/{id}/libraries/{libraryId}"
+        | "/api/v1/flows"
+        | "/api/v1/flows/{id}"
+        | "/api/v1/flows/{id}/export"
+        | "/api/v1/flows/import"
+        | "/api/v1/flows/{id}/versions"
+        | "/api/v1/flows/{id}/versions/{version}"
+        | "/api/v1/flows/{id}/versions/{version}/restore" => AtLeast(if read { Viewer } else { Developer }),
         _ => return None,
     })
 }
@@ -93,6 +100,7 @@ fn concrete(path: &str, target_name: &str) -> String {
         .replace("{keyId}", "999999")
         .replace("{constantId}", "co_missing")
         .replace("{libraryId}", "lb_missing")
+        .replace("{version}", "1")
 }
 
 async fn call(client: &reqwest::Client, method: &str, url: &str) -> u16 {

@@ -8,6 +8,7 @@
 
 pub mod alerts;
 pub mod endpoints;
+pub mod flows;
 pub mod integrations;
 pub mod people;
 pub mod runs;

@@ -7,6 +7,7 @@ pub mod alert_forms;
 pub mod auth_fields;
 pub mod badge;
 pub mod confirm;
+pub mod designer;
 pub mod devices;
 pub mod editable_card;
 pub mod empty_state;

@@ -6,6 +6,7 @@ pub mod activity;
 pub mod alert;
 pub mod alerts;
 pub mod audit;
+pub mod designer;
 pub mod endpoints;
 pub mod flows;
 pub mod home;

@@ -5,6 +5,7 @@
 use outflow_model::{
     access::{AuditAction, Members},
     endpoints::Endpoint,
+    flows::Flow,
     forms::Form,
     integrations::Integration,
 };
@@ -106,6 +107,13 @@ pub async fn visible_integration(pool: &SqlitePool, principal: &Principal, id: &
     let integration = super::get_integration(pool, id).await?;
     ensure_workflow_access(pool, principal, &integration.workflow_id, || format!("No integration with id {id}.")).await?;
     Ok(integration)
+}
+
+/// The flow, if it exists in a workflow the principal may see.
+pub async fn visible_flow(pool: &SqlitePool, principal: &Principal, id: &str) -> StoreResult<Flow> {
+    let flow = super::get_flow(pool, id).await?;
+    ensure_workflow_access(pool, principal, &flow.workflow_id, || format!("No flow with id {id}.")).await?;
+    Ok(flow)
 }
 
 /// Refuses a run of an integration in a workflow the principal may not see. Runs whose

@@ -9,6 +9,7 @@ mod delivery;
 mod endpoints;
 mod escalation;
 mod events;
+mod flows;
 mod forms;
 mod integrations;
 mod interactions;
@@ -31,7 +32,7 @@ use sqlx::{
 pub use api_keys::{create_api_key, list_api_keys, revoke_api_key};
 pub use audit::{changes, list_audit, snapshot};
 pub use members::{
-    can_see_workflow, ensure_form_usable, ensure_run_visible, ensure_workflow_access, list_members, set_members, visible_endpoint, visible_form,
+    can_see_workflow, ensure_form_usable, ensure_run_visible, ensure_workflow_access, list_members, set_members, visible_endpoint, visible_flow, visible_form,
     visible_integration, visible_workflow_ids,
 };
 pub use sessions::{MIN_PASSWORD_CHARS, new_token, check_login, create_password_link, create_session, end_session, session_principal, set_password, use_password_link};
@@ -39,6 +40,7 @@ pub use alerts::{create_alert, get_alert, list_alerts, change_status};
 pub use delivery::{DeliveryJob, DeliveryResult, claim_due_notifications, record_delivery};
 pub use endpoints::{EndpointSecrets, create_endpoint, delete_endpoint, endpoint_secrets, endpoint_secrets_by_name, get_endpoint, list_endpoints, update_endpoint};
 pub use escalation::{escalate_manually, fire_due_escalations, next_escalation_due};
+pub use flows::{create_flow, delete_flow, get_flow, get_flow_version, import_flow, list_flow_versions, list_flows, restore_flow_version, save_flow};
 pub use forms::{create_form, get_form, list_forms, update_form};
 pub use integrations::{MAX_SCRIPT_BYTES, create_integration, delete_integration, get_integration, list_integrations, update_integration};
 pub use interactions::{add_comment, add_response};

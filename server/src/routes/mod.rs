@@ -5,6 +5,7 @@
 mod alerts;
 mod audit;
 mod endpoints;
+mod flows;
 mod forms;
 mod health;
 mod integrations;
@@ -56,6 +57,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 .merge(alerts::router())
                 .merge(endpoints::router())
                 .merge(integrations::router())
+                .merge(flows::router())
                 .merge(runs::router())
                 .merge(script_resources::router())
                 .merge(keys::router())

@@ -1,0 +1,95 @@
+//! Server functions of the Flows page and the Flow Designer: flows per form, creating a
+//! flow, what the designer needs to open one (the flow, its form, the workflow's endpoints
+//! and forms, the form's integration triggers), and saving it as a new version.
+
+use leptos::{prelude::*, server_fn::codec::Json};
+use serde::{Deserialize, Serialize};
+
+use super::UiError;
+use crate::model::{
+    endpoints::Endpoint,
+    flows::{Flow, FlowSave, FlowSummary, NewFlow},
+    forms::Form,
+    trigger::Trigger,
+    workflows::Workflow,
+};
+#[cfg(feature = "ssr")]
+use {
+    super::ssr::{authorize, pool},
+    outflow_core::{access::Need, store},
+};
+
+/// A workflow with its forms and their flows, as the Flows page lists them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WorkflowFlows {
+    pub workflow: Workflow,
+    pub forms: Vec<Form>,
+    pub flows: Vec<FlowSummary>,
+}
+
+/// What the designer opens: the flow and the choices its inspector offers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DesignerData {
+    pub flow: Flow,
+    pub form: Form,
+    /// The forms of the flow's workflow (for Create Alert and Get Alerts).
+    pub forms: Vec<Form>,
+    pub endpoints: Vec<Endpoint>,
+    /// The triggers the form's outbound integrations use: the palette's trigger nodes.
+    pub triggers: Vec<Trigger>,
+}
+
+#[server(prefix = "/ui", input = Json)]
+pub async fn flows_catalog() -> Result<Vec<WorkflowFlows>, UiError> {
+    let principal = authorize(Need::Viewer)?;
+    let pool = pool()?;
+    let mut listing = Vec::new();
+    for workflow in store::list_workflows(&pool, &principal).await? {
+        let forms = store::list_forms(&pool, &workflow.id).await?;
+        let flows = store::list_flows(&pool, None, Some(&workflow.id)).await?;
+        listing.push(WorkflowFlows { workflow, forms, flows });
+    }
+    Ok(listing)
+}
+
+#[server(prefix = "/ui", input = Json)]
+pub async fn create_flow(input: NewFlow) -> Result<Flow, UiError> {
+    let principal = authorize(Need::Developer)?;
+    let pool = pool()?;
+    store::ensure_form_usable(&pool, &principal, &input.form_id).await?;
+    Ok(store::create_flow(&pool, &input, Some(&principal.actor())).await?)
+}
+
+#[server(prefix = "/ui", input = Json)]
+pub async fn load_designer(id: String) -> Result<DesignerData, UiError> {
+    let principal = authorize(Need::Viewer)?;
+    let pool = pool()?;
+    let flow = store::visible_flow(&pool, &principal, &id).await?;
+    let form = store::get_form(&pool, &flow.form_id).await?;
+    let forms = store::list_forms(&pool, &flow.workflow_id).await?;
+    let endpoints = store::list_endpoints(&pool, &flow.workflow_id).await?;
+    let triggers = store::list_integrations(&pool, Some(&flow.workflow_id))
+        .await?
+        .into_iter()
+        .filter(|integration| integration.form_id == flow.form_id)
+        .map(|integration| integration.trigger)
+        .collect();
+    Ok(DesignerData { flow, form, forms, endpoints, triggers })
+}
+
+/// Saves the graph as a new version; refused when someone saved since `baseVersion`.
+#[server(prefix = "/ui", input = Json)]
+pub async fn save_flow(id: String, save: FlowSave) -> Result<Flow, UiError> {
+    let principal = authorize(Need::Developer)?;
+    let pool = pool()?;
+    store::visible_flow(&pool, &principal, &id).await?;
+    Ok(store::save_flow(&pool, &id, &save, Some(&principal.actor())).await?)
+}
+
+#[server(prefix = "/ui", input = Json)]
+pub async fn delete_flow(id: String) -> Result<(), UiError> {
+    let principal = authorize(Need::Developer)?;
+    let pool = pool()?;
+    store::visible_flow(&pool, &principal, &id).await?;
+    Ok(store::delete_flow(&pool, &id, Some(&principal.actor())).await?)
+}

@@ -1,0 +1,655 @@
+//! The canvas: blocks, edges, the connection preview, rubber-band selection, pan and zoom,
+//! the minimap, and the keyboard. Pointer moves change only the position signals of the
+//! dragged blocks (moved with a CSS transform); the document is edited once, on release.
+
+use std::collections::HashSet;
+
+use leptos::{ev, prelude::*, wasm_bindgen::JsCast};
+
+use super::{BLOCK_W, Cell, Designer, HEAD_H, View, block_height, out_port_offset};
+use crate::model::{
+    flows::{Block, BlockKind, Edge, Position},
+    trigger::Trigger,
+};
+
+/// The palette's drag payload type: `step:<key>` or `trigger:<key>`.
+pub(crate) const DRAG_TYPE: &str = "application/x-outflow-block";
+const VIEWPORT_ID: &str = "fd-viewport";
+/// Pointer travel (screen pixels) before a press becomes a drag rather than a click.
+const DRAG_SLOP: f64 = 3.0;
+
+enum Drag {
+    Move { start: (f64, f64), origins: Vec<(String, Cell, Position)>, moved: bool, clicked: String, shift: bool },
+    Pan { start: (f64, f64), view: View, moved: bool },
+    Connect { from: String, port: String, origin: Position, start: (f64, f64), moved: bool },
+    Rubber { start: Position, base: HashSet<String> },
+}
+
+/// The canvas's pointer state next to the designer's.
+#[derive(Clone, Copy)]
+struct Ui {
+    designer: Designer,
+    drag: StoredValue<Option<Drag>>,
+    preview: RwSignal<Option<(Position, Position)>>,
+    rubber: RwSignal<Option<(Position, Position)>>,
+    /// While blocks move or the view pans, nothing under the pointer needs hit-testing.
+    dragging: RwSignal<bool>,
+}
+
+fn viewport() -> Option<web_sys::Element> {
+    web_sys::window()?.document()?.get_element_by_id(VIEWPORT_ID)
+}
+
+/// The canvas viewport's size in pixels, once it is on the page.
+pub(crate) fn viewport_size() -> Option<(f64, f64)> {
+    let rect = viewport()?.get_bounding_client_rect();
+    Some((rect.width(), rect.height()))
+}
+
+/// A pointer position relative to the viewport's top-left corner.
+fn local(ev: &ev::MouseEvent) -> (f64, f64) {
+    let (left, top) = viewport().map(|element| element.get_bounding_client_rect()).map(|rect| (rect.left(), rect.top())).unwrap_or_default();
+    (f64::from(ev.client_x()) - left, f64::from(ev.client_y()) - top)
+}
+
+fn client(ev: &ev::MouseEvent) -> (f64, f64) {
+    (f64::from(ev.client_x()), f64::from(ev.client_y()))
+}
+
+fn travelled(from: (f64, f64), to: (f64, f64)) -> bool {
+    (to.0 - from.0).abs() + (to.1 - from.1).abs() >= DRAG_SLOP
+}
+
+impl Ui {
+    fn block_down(self, id: &str, ev: &ev::PointerEvent) {
+        if ev.button() != 0 {
+            return;
+        }
+        ev.stop_propagation();
+        let designer = self.designer;
+        let shift = ev.shift_key();
+        let Some(cell) = designer.cell(id) else { return };
+        if shift {
+            designer.toggle(id);
+        } else if !cell.selected.get_untracked() {
+            designer.select(HashSet::from([id.to_string()]));
+        }
+        let selected = designer.selected.get_untracked();
+        if !selected.contains(id) {
+            return;
+        }
+        let origins = selected.iter().filter_map(|id| designer.cell(id).map(|cell| (id.clone(), cell, cell.pos.get_untracked()))).collect();
+        self.drag.set_value(Some(Drag::Move { start: client(ev), origins, moved: false, clicked: id.to_string(), shift }));
+    }
+
+    fn block_up(self, id: &str, ev: &ev::PointerEvent) {
+        let connecting = self.drag.with_value(|drag| match drag {
+            Some(Drag::Connect { from, port, moved, .. }) => Some((from.clone(), port.clone(), *moved)),
+            _ => None,
+        });
+        let Some((from, port, moved)) = connecting else { return };
+        ev.stop_propagation();
+        self.drag.set_value(None);
+        self.preview.set(None);
+        if from == id && !moved {
+            return; // a click on a port, not an attempt to connect
+        }
+        self.designer.connect(Edge { from, from_port: port, to: id.to_string(), to_port: "in".to_string() });
+    }
+
+    fn port_down(self, id: &str, port: &str, ev: &ev::PointerEvent) {
+        if ev.button() != 0 {
+            return;
+        }
+        ev.stop_propagation();
+        ev.prevent_default();
+        let Some(cell) = self.designer.cell(id) else { return };
+        let choices = self.designer.choices();
+        let pos = cell.pos.get_untracked();
+        let offset = cell.block.with_untracked(|block| out_port_offset(block, port, &choices));
+        let origin = Position { x: pos.x + BLOCK_W, y: pos.y + offset };
+        self.preview.set(Some((origin, origin)));
+        self.drag.set_value(Some(Drag::Connect { from: id.to_string(), port: port.to_string(), origin, start: client(ev), moved: false }));
+    }
+
+    fn background_down(self, ev: &ev::PointerEvent) {
+        if ev.button() != 0 {
+            return;
+        }
+        if let Some(element) = viewport().and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok()) {
+            // Keyboard shortcuts follow the canvas once it is clicked.
+            let _ = element.focus();
+        }
+        if ev.shift_key() {
+            let (x, y) = local(ev);
+            let start = self.designer.to_world(x, y);
+            self.rubber.set(Some((start, start)));
+            self.drag.set_value(Some(Drag::Rubber { start, base: self.designer.selected.get_untracked() }));
+        } else {
+            self.drag.set_value(Some(Drag::Pan { start: client(ev), view: self.designer.view.get_untracked(), moved: false }));
+        }
+    }
+
+    fn pointer_move(self, ev: &ev::PointerEvent) {
+        let designer = self.designer;
+        let now = client(ev);
+        self.drag.update_value(|drag| match drag {
+            Some(Drag::Move { start, origins, moved, .. }) => {
+                if !*moved && !travelled(*start, now) {
+                    return;
+                }
+                if !*moved {
+                    self.dragging.set(true);
+                }
+                *moved = true;
+                let zoom = designer.view.get_untracked().zoom;
+                let (dx, dy) = ((now.0 - start.0) / zoom, (now.1 - start.1) / zoom);
+                for (_, cell, origin) in origins.iter() {
+                    cell.pos.set(Position { x: (origin.x + dx).round(), y: (origin.y + dy).round() });
+                }
+            }
+            Some(Drag::Pan { start, view, moved }) => {
+                if !*moved && !travelled(*start, now) {
+                    return;
+                }
+                if !*moved {
+                    self.dragging.set(true);
+                }
+                *moved = true;
+                designer.view.set(View { x: view.x + now.0 - start.0, y: view.y + now.1 - start.1, zoom: view.zoom });
+            }
+            Some(Drag::Connect { origin, start, moved, .. }) => {
+                *moved |= travelled(*start, now);
+                let (x, y) = local(ev);
+                self.preview.set(Some((*origin, designer.to_world(x, y))));
+            }
+            Some(Drag::Rubber { start, base }) => {
+                let (x, y) = local(ev);
+                let end = designer.to_world(x, y);
+                self.rubber.set(Some((*start, end)));
+                let (min_x, max_x) = (start.x.min(end.x), start.x.max(end.x));
+                let (min_y, max_y) = (start.y.min(end.y), start.y.max(end.y));
+                let choices = designer.choices();
+                let mut chosen = base.clone();
+                designer.cells.with_value(|cells| {
+                    for (id, cell) in cells {
+                        let pos = cell.pos.get_untracked();
+                        let height = cell.block.with_untracked(|block| block_height(block, &choices));
+                        if pos.x < max_x && pos.x + BLOCK_W > min_x && pos.y < max_y && pos.y + height > min_y {
+                            chosen.insert(id.clone());
+                        }
+                    }
+                });
+                designer.select(chosen);
+            }
+            None => {}
+        });
+    }
+
+    fn pointer_up(self, _ev: &ev::PointerEvent) {
+        let Some(drag) = self.drag.try_update_value(Option::take).flatten() else { return };
+        let designer = self.designer;
+        if self.dragging.get_untracked() {
+            self.dragging.set(false);
+        }
+        match drag {
+            Drag::Move { origins, moved: true, .. } => {
+                let moves: Vec<(String, Position)> = origins.into_iter().map(|(id, cell, _)| (id, cell.pos.get_untracked())).collect();
+                designer.edit(false, |editor| editor.move_blocks(&moves));
+            }
+            Drag::Move { clicked, shift: false, .. } => designer.select(HashSet::from([clicked])),
+            Drag::Move { .. } => {}
+            Drag::Pan { moved: false, .. } => designer.select(HashSet::new()),
+            Drag::Pan { .. } => {}
+            Drag::Connect { .. } => self.preview.set(None),
+            Drag::Rubber { .. } => self.rubber.set(None),
+        }
+    }
+
+    fn wheel(self, ev: &ev::WheelEvent) {
+        ev.prevent_default();
+        let (x, y) = local(ev);
+        let factor = (-ev.delta_y() * 0.0015).clamp(-0.5, 0.5).exp();
+        self.designer.zoom_at(factor, x, y);
+    }
+
+    fn drop(self, ev: &ev::DragEvent) {
+        let Some(payload) = ev.data_transfer().and_then(|data| data.get_data(DRAG_TYPE).ok()).filter(|text| !text.is_empty()) else { return };
+        ev.prevent_default();
+        let (x, y) = local(ev);
+        let at = self.designer.to_world(x, y);
+        let at = Position { x: (at.x - BLOCK_W / 2.0).round(), y: (at.y - HEAD_H / 2.0).round() };
+        add_from_palette(self.designer, &payload, at);
+    }
+}
+
+/// Adds what a palette entry names (`step:<key>` or `trigger:<key>`) at a world position.
+pub(crate) fn add_from_palette(designer: Designer, payload: &str, at: Position) {
+    match payload.split_once(':') {
+        Some(("step", key)) => designer.add_step(key, at),
+        Some(("trigger", key)) => {
+            if let Some(trigger) = Trigger::from_key(key) {
+                designer.add_trigger(trigger, at);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The centre of the visible canvas in world coordinates, where keyboard-added blocks go.
+pub(crate) fn visible_centre(designer: Designer) -> Position {
+    let (width, height) = viewport_size().unwrap_or((800.0, 600.0));
+    let centre = designer.to_world(width / 2.0, height / 2.0);
+    Position { x: (centre.x - BLOCK_W / 2.0).round(), y: (centre.y - HEAD_H / 2.0).round() }
+}
+
+fn edge_path(from: Position, to: Position) -> String {
+    let bend = ((to.x - from.x).abs() / 2.0).max(40.0);
+    format!("M {} {} C {} {}, {} {}, {} {}", from.x, from.y, from.x + bend, from.y, to.x - bend, to.y, to.x, to.y)
+}
+
+#[component]
+pub(super) fn Canvas(designer: Designer) -> impl IntoView {
+    let ui = Ui { designer, drag: StoredValue::new(None), preview: RwSignal::new(None), rubber: RwSignal::new(None), dragging: RwSignal::new(false) };
+    let moves = window_event_listener(ev::pointermove, move |ev| ui.pointer_move(&ev));
+    let ups = window_event_listener(ev::pointerup, move |ev| ui.pointer_up(&ev));
+    on_cleanup(move || {
+        moves.remove();
+        ups.remove();
+    });
+    // Frame the graph once the viewport has its size.
+    request_animation_frame(move || designer.fit());
+
+    let world_transform = move || {
+        let view = designer.view.get();
+        format!("translate({}px, {}px) scale({})", view.x, view.y, view.zoom)
+    };
+    let preview = move || {
+        ui.preview.get().map(|(from, to)| view! { <path class="fd-edge-preview" d=edge_path(from, to) /> })
+    };
+    let rubber = move || {
+        ui.rubber.get().map(|(a, b)| {
+            let style = format!(
+                "transform: translate({}px, {}px); width: {}px; height: {}px",
+                a.x.min(b.x),
+                a.y.min(b.y),
+                (a.x - b.x).abs(),
+                (a.y - b.y).abs()
+            );
+            view! { <div class="fd-rubber" style=style></div> }
+        })
+    };
+    let empty = move || designer.ids.with(|ids| ids.is_empty());
+    view! {
+        <div
+            id=VIEWPORT_ID
+            class="fd-viewport"
+            class:dragging=move || ui.dragging.get()
+            tabindex="0"
+            role="application"
+            aria-label="Flow canvas. Press ? for keyboard shortcuts."
+            on:pointerdown=move |ev| ui.background_down(&ev)
+            on:wheel=move |ev| ui.wheel(&ev)
+            on:dragover=|ev| ev.prevent_default()
+            on:drop=move |ev| ui.drop(&ev)
+        >
+            <div class="fd-world" style:transform=world_transform>
+                <svg class="fd-edges" width="1" height="1" aria-hidden="true">
+                    <For each=move || designer.edges.get() key=|edge| edge.clone() children=move |edge| view! { <EdgePath ui edge /> } />
+                    {preview}
+                </svg>
+                <For each=move || designer.ids.get() key=|id| id.clone() children=move |id| view! { <BlockNode ui id /> } />
+                {rubber}
+            </div>
+            <Show when=empty>
+                <p class="fd-empty">"Drag a step from the palette onto the canvas to start."</p>
+            </Show>
+            <Minimap designer />
+        </div>
+    }
+}
+
+#[component]
+fn EdgePath(ui: Ui, edge: Edge) -> impl IntoView {
+    let designer = ui.designer;
+    let choices = StoredValue::new(designer.choices());
+    let (from, to) = (designer.cell(&edge.from), designer.cell(&edge.to));
+    let port = edge.from_port.clone();
+    let d = Memo::new(move |_| {
+        let (Some(from), Some(to)) = (from, to) else { return String::new() };
+        let start = from.pos.get();
+        let offset = from.block.with(|block| choices.with_value(|choices| out_port_offset(block, &port, choices)));
+        let end = to.pos.get();
+        edge_path(Position { x: start.x + BLOCK_W, y: start.y + offset }, Position { x: end.x, y: end.y + HEAD_H / 2.0 })
+    });
+    let selected = {
+        let edge = edge.clone();
+        move || designer.selected_edge.with(|selected| selected.as_ref() == Some(&edge))
+    };
+    let title = format!("{} ({}) → {}. Click to select, then press Delete.", edge.from, edge.from_port, edge.to);
+    view! {
+        <g class="fd-edge" class:selected=selected>
+            <path
+                class="fd-edge-hit"
+                d=d
+                on:pointerdown=move |ev| {
+                    ev.stop_propagation();
+                    designer.select_edge(edge.clone());
+                }
+            >
+                <title>{title}</title>
+            </path>
+            <path class="fd-edge-line" d=d />
+        </g>
+    }
+}
+
+/// A block's icon by what it is (glyphs every system font has).
+fn icon(block: &Block) -> &'static str {
+    match (block.kind, block.step.as_deref(), block.trigger.as_deref()) {
+        (BlockKind::Trigger, _, Some("http")) => "⇥",
+        (BlockKind::Trigger, _, _) => "⚡",
+        (_, Some("webhook"), _) => "↗",
+        (_, Some("script"), _) => "{}",
+        (_, Some("switch"), _) => "⇉",
+        (_, Some("condition"), _) => "?",
+        (_, Some("merge"), _) => "⇶",
+        (_, Some("delay"), _) => "◷",
+        (_, Some("create_alert"), _) => "+",
+        (_, Some("add_comment"), _) => "✎",
+        (_, Some("change_alert_status"), _) => "⇅",
+        (_, Some("get_alerts"), _) => "≡",
+        _ => "◆",
+    }
+}
+
+#[component]
+fn BlockNode(ui: Ui, id: String) -> impl IntoView {
+    let designer = ui.designer;
+    let Some(cell) = designer.cell(&id) else { return ().into_any() };
+    let id = StoredValue::new(id);
+    let choices = StoredValue::new(designer.choices());
+    let transform = move || {
+        let pos = cell.pos.get();
+        format!("translate({}px, {}px)", pos.x, pos.y)
+    };
+    let body = move || {
+        cell.block.with(|block| {
+            let ports = choices.with_value(|choices| block.out_ports(choices));
+            let has_input = !block.in_ports().is_empty();
+            let title = block.title();
+            let kind = if block.kind == BlockKind::Trigger { "Trigger" } else { "Step" };
+            let type_name = block.type_name();
+            let subtitle = if title == type_name { format!("{kind} · {}", block.id) } else { format!("{type_name} · {}", block.id) };
+            let single = ports.len() == 1;
+            let port_views = ports
+                .into_iter()
+                .map(|port| {
+                    let port_name = port.clone();
+                    let tip = format!("Output \"{port}\": drag to a block to connect");
+                    let handle = view! {
+                        <span
+                            class="fd-port out"
+                            title=tip
+                            data-port=port.clone()
+                            on:pointerdown=move |ev| id.with_value(|id| ui.port_down(id, &port_name, &ev))
+                        ></span>
+                    };
+                    if single {
+                        view! { <div class="fd-out single">{handle}</div> }.into_any()
+                    } else {
+                        view! { <div class="fd-out"><span class="fd-out-name">{port}</span>{handle}</div> }.into_any()
+                    }
+                })
+                .collect_view();
+            view! {
+                {has_input.then(|| view! { <span class="fd-port in" title="Input: drop a connection here"></span> })}
+                <header class="fd-head">
+                    <span class="fd-icon" aria-hidden="true">{icon(block)}</span>
+                    <span class="fd-titles">
+                        <span class="fd-title">{title}</span>
+                        <span class="fd-sub" title=kind>{subtitle}</span>
+                    </span>
+                </header>
+                {port_views}
+            }
+        })
+    };
+    let badge = move || {
+        cell.issues.with(|issues| {
+            (!issues.is_empty()).then(|| {
+                let tip = issues.join("\n");
+                let count = issues.len();
+                view! { <span class="fd-badge" title=tip.clone() aria-label=tip role="img">{format!("! {count}")}</span> }
+            })
+        })
+    };
+    let is_trigger = cell.block.with_untracked(|block| block.kind == BlockKind::Trigger);
+    let label = move || cell.block.with(|block| format!("{} block {}", block.type_name(), block.title()));
+    view! {
+        <div
+            class="fd-block"
+            class:trigger=is_trigger
+            class:selected=move || cell.selected.get()
+            class:warn=move || cell.issues.with(|issues| !issues.is_empty())
+            style:transform=transform
+            data-id=id.get_value()
+            role="group"
+            aria-label=label
+            on:pointerdown=move |ev| id.with_value(|id| ui.block_down(id, &ev))
+            on:pointerup=move |ev| id.with_value(|id| ui.block_up(id, &ev))
+        >
+            {body}
+            {badge}
+        </div>
+    }
+    .into_any()
+}
+
+const MINIMAP_W: f64 = 200.0;
+const MINIMAP_H: f64 = 130.0;
+
+#[component]
+fn Minimap(designer: Designer) -> impl IntoView {
+    // The world area the minimap shows: the graph's bounds, padded to the minimap's shape.
+    let area = Memo::new(move |_| {
+        designer.ids.track();
+        designer.inspector_rev.track();
+        let (min_x, min_y, max_x, max_y) = designer.bounds().unwrap_or((0.0, 0.0, 800.0, 500.0));
+        let (mut width, mut height) = (max_x - min_x + 200.0, max_y - min_y + 200.0);
+        if width / height > MINIMAP_W / MINIMAP_H {
+            height = width * MINIMAP_H / MINIMAP_W;
+        } else {
+            width = height * MINIMAP_W / MINIMAP_H;
+        }
+        let (cx, cy) = ((min_x + max_x) / 2.0, (min_y + max_y) / 2.0);
+        (cx - width / 2.0, cy - height / 2.0, width, height)
+    });
+    let view_box = move || {
+        let (x, y, w, h) = area.get();
+        format!("{x} {y} {w} {h}")
+    };
+    // The viewport's size, read once and on resize: reading it per frame would force layout.
+    let size = RwSignal::new((800.0, 600.0));
+    let measure = move || {
+        if let Some(measured) = viewport_size() {
+            size.set(measured);
+        }
+    };
+    request_animation_frame(measure);
+    let resizes = window_event_listener(ev::resize, move |_| measure());
+    on_cleanup(move || resizes.remove());
+    let window = Memo::new(move |_| {
+        let view = designer.view.get();
+        let (width, height) = size.get();
+        (-view.x / view.zoom, -view.y / view.zoom, width / view.zoom, height / view.zoom)
+    });
+    let centre_on = move |ev: ev::PointerEvent| {
+        ev.stop_propagation();
+        let Some(target) = ev.current_target().and_then(|target| target.dyn_into::<web_sys::Element>().ok()) else { return };
+        let rect = target.get_bounding_client_rect();
+        let (x, y, w, h) = area.get_untracked();
+        let world_x = x + (f64::from(ev.client_x()) - rect.left()) / rect.width() * w;
+        let world_y = y + (f64::from(ev.client_y()) - rect.top()) / rect.height() * h;
+        let (width, height) = viewport_size().unwrap_or((800.0, 600.0));
+        designer.view.update(|view| {
+            view.x = width / 2.0 - world_x * view.zoom;
+            view.y = height / 2.0 - world_y * view.zoom;
+        });
+    };
+    view! {
+        <svg
+            class="fd-minimap"
+            viewBox=view_box
+            preserveAspectRatio="none"
+            role="img"
+            aria-label="Minimap: click to move the view"
+            on:pointerdown=centre_on
+        >
+            <For
+                each=move || designer.ids.get()
+                key=|id| id.clone()
+                children=move |id| {
+                    let cell = designer.cell(&id);
+                    cell.map(|cell| {
+                        let height = cell.block.with_untracked(|block| block_height(block, &designer.choices()));
+                        view! {
+                            <rect
+                                class="fd-mini-block"
+                                class:selected=move || cell.selected.get()
+                                x=move || cell.pos.get().x
+                                y=move || cell.pos.get().y
+                                width=BLOCK_W
+                                height=height
+                                rx="8"
+                            />
+                        }
+                    })
+                }
+            />
+            <rect
+                class="fd-mini-view"
+                x=move || window.get().0
+                y=move || window.get().1
+                width=move || window.get().2
+                height=move || window.get().3
+            />
+        </svg>
+    }
+}
+
+/// Keyboard shortcuts and the warning before leaving with unsaved edits.
+pub(super) fn keyboard_and_leaving(designer: Designer) {
+    let keys = window_event_listener(ev::keydown, move |ev| on_key(designer, &ev));
+    let leaving = window_event_listener(ev::beforeunload, move |ev| {
+        if designer.dirty.get_untracked() {
+            ev.prevent_default();
+            ev.set_return_value("You have unsaved changes in this flow.");
+        }
+    });
+    on_cleanup(move || {
+        keys.remove();
+        leaving.remove();
+    });
+    confirm_in_app_links(designer);
+}
+
+/// In-app links change the page without unloading it, so `beforeunload` never fires for
+/// them: a capturing click listener asks first, before the router sees the click.
+fn confirm_in_app_links(designer: Designer) {
+    use leptos::wasm_bindgen::closure::Closure;
+    let Some(window) = web_sys::window() else { return };
+    let listener = Closure::<dyn Fn(web_sys::Event)>::new(move |ev: web_sys::Event| {
+        let link = ev.target().and_then(|target| target.dyn_into::<web_sys::Element>().ok()).and_then(|element| element.closest("a[href]").ok().flatten());
+        if link.is_none() || !designer.dirty.get_untracked() {
+            return;
+        }
+        let leave = web_sys::window()
+            .and_then(|window| window.confirm_with_message("This flow has unsaved changes. Leave without saving?").ok())
+            .unwrap_or(true);
+        if !leave {
+            ev.prevent_default();
+            ev.stop_immediate_propagation();
+        }
+    });
+    // Registering a listener on the window cannot fail.
+    let _ = window.add_event_listener_with_callback_and_bool("click", listener.as_ref().unchecked_ref(), true);
+    let listener = StoredValue::new_local(listener);
+    on_cleanup(move || {
+        if let Some(window) = web_sys::window() {
+            listener.with_value(|listener| {
+                let _ = window.remove_event_listener_with_callback_and_bool("click", listener.as_ref().unchecked_ref(), true);
+            });
+        }
+    });
+}
+
+fn on_key(designer: Designer, ev: &ev::KeyboardEvent) {
+    let command = ev.ctrl_key() || ev.meta_key();
+    let key = ev.key().to_lowercase();
+    if command && key == "s" {
+        ev.prevent_default();
+        designer.save();
+        return;
+    }
+    let typing = ev
+        .target()
+        .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|element| matches!(element.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT") || element.has_attribute("contenteditable"));
+    if typing {
+        return;
+    }
+    let handled = match (command, key.as_str()) {
+        (true, "z") if ev.shift_key() => {
+            designer.redo();
+            true
+        }
+        (true, "z") => {
+            designer.undo();
+            true
+        }
+        (true, "y") => {
+            designer.redo();
+            true
+        }
+        (true, "c") => {
+            designer.copy();
+            true
+        }
+        (true, "v") => {
+            designer.paste();
+            true
+        }
+        (true, "a") => {
+            designer.select(designer.ids.get_untracked().into_iter().collect());
+            true
+        }
+        (false, "delete" | "backspace") => {
+            designer.delete_selection();
+            true
+        }
+        (false, "?") => {
+            designer.help.update(|open| *open = !*open);
+            true
+        }
+        (false, "escape") => {
+            designer.help.set(false);
+            designer.select(HashSet::new());
+            true
+        }
+        (false, "f") => {
+            designer.fit();
+            true
+        }
+        (false, "+" | "=") | (false, "-") => {
+            if let Some((width, height)) = viewport_size() {
+                designer.zoom_at(if key == "-" { 1.0 / 1.2 } else { 1.2 }, width / 2.0, height / 2.0);
+            }
+            true
+        }
+        _ => false,
+    };
+    if handled {
+        ev.prevent_default();
+    }
+}

@@ -1,0 +1,303 @@
+//! The inspector: the selected block's label, settings and inputs, the outputs of the
+//! blocks upstream of it as chips to drag into an input, or what is selected otherwise.
+
+use leptos::{ev, prelude::*};
+use serde_json::Value;
+
+use super::{Cell, Designer};
+use crate::model::flows::{self, Block, BlockKind, SettingKind, SettingSpec, StepSpec, BlockType};
+
+#[component]
+pub(super) fn Inspector(designer: Designer) -> impl IntoView {
+    let content = move || {
+        designer.inspector_rev.track();
+        let selected = designer.selected.get();
+        if selected.len() == 1 {
+            let id = selected.iter().next().cloned().unwrap_or_default();
+            if let Some(cell) = designer.cell(&id) {
+                return view! { <BlockInspector designer id cell /> }.into_any();
+            }
+        }
+        if selected.len() > 1 {
+            let count = selected.len();
+            return view! {
+                <h2>{format!("{count} blocks selected")}</h2>
+                <p class="hint">"Drag any of them to move them together. Ctrl+C copies them (with the edges between them)."</p>
+                <button type="button" class="small danger" on:click=move |_| designer.delete_selection()>"Delete blocks"</button>
+            }
+            .into_any();
+        }
+        if let Some(edge) = designer.selected_edge.get() {
+            return view! {
+                <h2>"Connection"</h2>
+                <p class="mono">{format!("{}.{} → {}", edge.from, edge.from_port, edge.to)}</p>
+                <button type="button" class="small danger" on:click=move |_| designer.delete_selection()>"Delete connection"</button>
+            }
+            .into_any();
+        }
+        view! {
+            <h2>"Inspector"</h2>
+            <p class="hint">"Select a block to edit its label, settings and inputs. Drag from a block's output port (●) to another block to connect them."</p>
+            <p class="hint">"Press ? for keyboard shortcuts."</p>
+        }
+        .into_any()
+    };
+    view! { <aside class="fd-inspector" aria-label="Inspector">{content}</aside> }
+}
+
+#[component]
+fn BlockInspector(designer: Designer, id: String, cell: Cell) -> impl IntoView {
+    let block = cell.block.get_untracked();
+    let id = StoredValue::new(id);
+    // The input field last focused: where a clicked chip goes.
+    let last_input = StoredValue::new(None::<String>);
+    let issues = move || {
+        cell.issues.with(|issues| issues.iter().map(|issue| view! { <li>{issue.clone()}</li> }).collect_view())
+    };
+    let set_label = move |ev: ev::Event| {
+        let label = event_target_value(&ev);
+        id.with_value(|id| designer.edit(true, |editor| editor.set_label(id, &label)));
+    };
+    let settings = match block.block_type() {
+        Some(BlockType::Step(spec)) => settings_fields(designer, id, &block, spec).into_any(),
+        _ => ().into_any(),
+    };
+    let inputs = block
+        .input_specs()
+        .into_iter()
+        .map(|(key, label, required, multiline)| input_field(designer, id, cell, last_input, key, label, required, multiline))
+        .collect_view();
+    let is_trigger = block.kind == BlockKind::Trigger;
+    view! {
+        <div class="fd-inspect">
+            <header class="fd-inspect-head">
+                <h2>{block.type_name()}</h2>
+                <span class="mono sub">{id.get_value()}</span>
+            </header>
+            <ul class="fd-issues" role="list">{issues}</ul>
+            <label class="field">
+                <span class="field-label">"Label"</span>
+                <input type="text" prop:value=block.label.clone() on:input=set_label />
+            </label>
+            {settings}
+            {inputs}
+            {is_trigger.then(|| view! { <TriggerOutputs block=block.clone() /> })}
+            {(!is_trigger).then(|| view! { <UpstreamOutputs designer id=id.get_value() last_input /> })}
+            <button type="button" class="small danger" on:click=move |_| designer.delete_selection()>"Delete block"</button>
+        </div>
+    }
+}
+
+fn settings_fields(designer: Designer, id: StoredValue<String>, block: &Block, spec: &'static StepSpec) -> impl IntoView {
+    spec.settings.iter().map(|setting| setting_field(designer, id, block, setting)).collect_view()
+}
+
+fn set(designer: Designer, id: StoredValue<String>, key: &'static str, value: Value) {
+    id.with_value(|id| designer.edit(true, |editor| editor.set_setting(id, key, value)));
+}
+
+fn setting_field(designer: Designer, id: StoredValue<String>, block: &Block, setting: &'static SettingSpec) -> impl IntoView {
+    let key = setting.key;
+    let current = block.setting_text(key);
+    let caption = if setting.required { format!("{} *", setting.label) } else { setting.label.to_string() };
+    let text = move |ev: ev::Event| set(designer, id, key, Value::String(event_target_value(&ev)));
+    let control = match setting.kind {
+        SettingKind::Text => view! { <input type="text" prop:value=current on:input=text /> }.into_any(),
+        SettingKind::Number => {
+            let number = move |ev: ev::Event| {
+                let raw = event_target_value(&ev);
+                let value = raw.trim().parse::<i64>().map(Value::from).unwrap_or(Value::String(raw));
+                set(designer, id, key, value);
+            };
+            view! { <input type="number" prop:value=current on:input=number /> }.into_any()
+        }
+        SettingKind::Choice(options) => {
+            let options: Vec<(String, String)> = options.iter().map(|option| (option.to_string(), option.to_string())).collect();
+            select(options, !setting.required, current, move |value| set(designer, id, key, Value::String(value))).into_any()
+        }
+        SettingKind::Endpoint | SettingKind::Form => {
+            let options: Vec<(String, String)> = designer.data.with_value(|data| {
+                if setting.kind == SettingKind::Endpoint {
+                    data.endpoints.iter().map(|endpoint| (endpoint.id.clone(), endpoint.name.clone())).collect()
+                } else {
+                    data.forms.iter().map(|form| (form.id.clone(), form.name.clone())).collect()
+                }
+            });
+            select(options, true, current, move |value| set(designer, id, key, Value::String(value))).into_any()
+        }
+        SettingKind::Names => {
+            // Typing keeps the raw text; leaving the field stores the clean list.
+            let names = move |ev: ev::Event| {
+                let list: Vec<Value> = event_target_value(&ev).lines().map(str::trim).filter(|name| !name.is_empty()).map(Value::from).collect();
+                set(designer, id, key, Value::Array(list));
+            };
+            view! { <textarea rows="3" prop:value=current on:input=text on:change=names></textarea> }.into_any()
+        }
+        SettingKind::Code => view! { <textarea class="code" rows="8" spellcheck="false" prop:value=current on:input=text></textarea> }.into_any(),
+        SettingKind::Conditions => view! { <textarea class="code" rows="3" spellcheck="false" prop:value=current on:input=text></textarea> }.into_any(),
+    };
+    view! {
+        <label class="field">
+            <span class="field-label">{caption}</span>
+            {control}
+            {(!setting.help.is_empty()).then(|| view! { <span class="field-hint">{setting.help}</span> })}
+        </label>
+    }
+}
+
+fn select(options: Vec<(String, String)>, blank: bool, current: String, chosen: impl Fn(String) + 'static) -> impl IntoView {
+    let none_selected = current.is_empty();
+    let options = options
+        .into_iter()
+        .map(|(value, text)| {
+            let selected = value == current;
+            view! { <option value=value selected=selected>{text}</option> }
+        })
+        .collect_view();
+    view! {
+        <select on:change=move |ev| chosen(event_target_value(&ev))>
+            {blank.then(|| view! { <option value="" selected=none_selected>"— choose —"</option> })}
+            {options}
+        </select>
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn input_field(
+    designer: Designer,
+    id: StoredValue<String>,
+    cell: Cell,
+    last_input: StoredValue<Option<String>>,
+    key: String,
+    label: String,
+    required: bool,
+    multiline: bool,
+) -> impl IntoView {
+    let current = cell.block.with_untracked(|block| block.inputs.get(&key).cloned().unwrap_or_default());
+    let key = StoredValue::new(key);
+    let typed = move |ev: ev::Event| {
+        let text = event_target_value(&ev);
+        id.with_value(|id| key.with_value(|key| designer.edit(true, |editor| editor.set_input(id, key, &text))));
+    };
+    let focused = move |_| last_input.set_value(Some(key.get_value()));
+    let caption = if required { format!("{label} *") } else { label };
+    let control = if multiline {
+        view! { <textarea class="code fd-input" rows="4" spellcheck="false" data-input=key.get_value() prop:value=current on:input=typed on:focus=focused></textarea> }.into_any()
+    } else {
+        view! { <input type="text" class="mono fd-input" data-input=key.get_value() prop:value=current on:input=typed on:focus=focused /> }.into_any()
+    };
+    // The value with each placeholder shown as a chip (red when it points nowhere).
+    let chips = move || {
+        let text = cell.block.with(|block| key.with_value(|key| block.inputs.get(key).cloned().unwrap_or_default()));
+        let found = flows::placeholders(&text);
+        if found.is_empty() {
+            return ().into_any();
+        }
+        let mut parts = Vec::new();
+        let mut last = 0;
+        for placeholder in found {
+            if placeholder.span.0 > last {
+                parts.push(view! { <span class="fd-text">{text[last..placeholder.span.0].to_string()}</span> }.into_any());
+            }
+            let known = designer.cell(&placeholder.block).is_some_and(|cell| cell.block.with_untracked(|block| block.outputs().contains(&placeholder.output)));
+            parts.push(view! { <span class="chip fd-chip" class:bad=!known>{placeholder.raw.clone()}</span> }.into_any());
+            last = placeholder.span.1;
+        }
+        if last < text.len() {
+            parts.push(view! { <span class="fd-text">{text[last..].to_string()}</span> }.into_any());
+        }
+        view! { <div class="fd-chips-preview" aria-label="Value with placeholders">{parts}</div> }.into_any()
+    };
+    view! {
+        <label class="field">
+            <span class="field-label">{caption}</span>
+            {control}
+        </label>
+        {chips}
+    }
+}
+
+#[component]
+fn TriggerOutputs(block: Block) -> impl IntoView {
+    let outputs = block.outputs().into_iter().map(|output| view! { <span class="chip fd-chip">{output}</span> }).collect_view();
+    let hint = format!(
+        "Steps after this trigger use these as {}. A trigger starts steps only once one is connected.",
+        flows::placeholder(&block.id, "output")
+    );
+    view! {
+        <div class="fd-outputs">
+            <h3>"Outputs"</h3>
+            <p class="hint">{hint}</p>
+            <div class="chips">{outputs}</div>
+        </div>
+    }
+}
+
+/// The outputs of every block upstream of this one, as chips to drag into an input field
+/// (or click, to add to the input last focused).
+#[component]
+fn UpstreamOutputs(designer: Designer, id: String, last_input: StoredValue<Option<String>>) -> impl IntoView {
+    let id = StoredValue::new(id);
+    let groups = move || {
+        let upstream = designer.edges.with(|edges| id.with_value(|id| flows::upstream(id, edges)));
+        if upstream.is_empty() {
+            return view! { <p class="hint">"Connect a block to this one to use its outputs here."</p> }.into_any();
+        }
+        upstream
+            .into_iter()
+            .filter_map(|source| designer.cell(&source).map(|cell| (source, cell)))
+            .map(|(source, cell)| {
+                let (title, outputs) = cell.block.with_untracked(|block| (block.title(), block.outputs()));
+                let chips = outputs
+                    .into_iter()
+                    .map(|output| {
+                        let text = flows::placeholder(&source, &output);
+                        let dragged = text.clone();
+                        let clicked = text.clone();
+                        view! {
+                            <button
+                                type="button"
+                                class="chip fd-chip"
+                                draggable="true"
+                                title=format!("Drag {text} into an input, or click to add it to the last input you used")
+                                data-placeholder=text.clone()
+                                on:dragstart=move |ev: ev::DragEvent| {
+                                    if let Some(data) = ev.data_transfer() {
+                                        let _ = data.set_data("text/plain", &dragged);
+                                        data.set_effect_allowed("copy");
+                                    }
+                                }
+                                on:click=move |_| append_to_input(designer, id, last_input, &clicked)
+                            >
+                                {output.clone()}
+                            </button>
+                        }
+                    })
+                    .collect_view();
+                view! {
+                    <div class="fd-source">
+                        <div class="fd-source-name">{title}<span class="mono sub">{format!(" {source}")}</span></div>
+                        <div class="chips">{chips}</div>
+                    </div>
+                }
+            })
+            .collect_view()
+            .into_any()
+    };
+    view! {
+        <div class="fd-outputs">
+            <h3>"Available outputs"</h3>
+            {groups}
+        </div>
+    }
+}
+
+fn append_to_input(designer: Designer, id: StoredValue<String>, last_input: StoredValue<Option<String>>, text: &str) {
+    let id = id.get_value();
+    let Some(key) = last_input.get_value().or_else(|| designer.editor.with_value(|editor| editor.block(&id)?.input_specs().first().map(|spec| spec.0.clone()))) else {
+        return;
+    };
+    let current = designer.editor.with_value(|editor| editor.block(&id).and_then(|block| block.inputs.get(&key).cloned()).unwrap_or_default());
+    // Not from the inspector: the fields re-read their values.
+    designer.edit(false, |editor| editor.set_input(&id, &key, &format!("{current}{text}")));
+}

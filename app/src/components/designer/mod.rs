@@ -1,0 +1,525 @@
+//! The Flow Designer: a canvas of blocks and edges with a palette and an inspector.
+//! The document and its history live in [`state::Editor`] (plain data, unit-tested); this
+//! module mirrors it into one set of signals per block, so dragging one block re-renders
+//! that block and its edges only, never the whole graph.
+
+mod canvas;
+mod inspector;
+mod palette;
+pub mod state;
+
+use std::collections::{HashMap, HashSet};
+
+use leptos::{prelude::*, task::spawn_local};
+
+use self::state::{Clip, Editor, Snapshot};
+use crate::{
+    api::flows::{DesignerData, save_flow},
+    model::flows::{Block, Edge, FlowSave, Position},
+};
+
+/// Geometry the CSS uses too (`.fd-block` width, header and port row heights).
+pub(crate) const BLOCK_W: f64 = 208.0;
+pub(crate) const HEAD_H: f64 = 52.0;
+pub(crate) const ROW_H: f64 = 24.0;
+/// Where copied blocks wait for a paste, in this flow or another.
+const CLIPBOARD_KEY: &str = "outflow-flow-clipboard";
+
+/// One block's signals: the canvas reads these and nothing wider.
+#[derive(Clone, Copy)]
+pub(crate) struct Cell {
+    pub pos: RwSignal<Position>,
+    pub block: RwSignal<Block>,
+    pub selected: RwSignal<bool>,
+    pub issues: RwSignal<Vec<String>>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) struct View {
+    pub x: f64,
+    pub y: f64,
+    pub zoom: f64,
+}
+
+#[derive(Clone, PartialEq)]
+pub(crate) enum Notice {
+    Info(String),
+    Refused(String),
+}
+
+/// The designer's state and every operation the UI offers; cheap to copy into handlers.
+#[derive(Clone, Copy)]
+pub(crate) struct Designer {
+    pub flow_id: StoredValue<String>,
+    pub editor: StoredValue<Editor>,
+    pub cells: StoredValue<HashMap<String, Cell>>,
+    pub ids: RwSignal<Vec<String>>,
+    pub edges: RwSignal<Vec<Edge>>,
+    pub selected: RwSignal<HashSet<String>>,
+    pub selected_edge: RwSignal<Option<Edge>>,
+    pub view: RwSignal<View>,
+    pub dirty: RwSignal<bool>,
+    pub can_undo: RwSignal<bool>,
+    pub can_redo: RwSignal<bool>,
+    pub name: RwSignal<String>,
+    pub version: RwSignal<i64>,
+    pub saving: RwSignal<bool>,
+    pub notice: RwSignal<Option<Notice>>,
+    /// Bumped when the document changes from outside the inspector (undo, paste…), so the
+    /// inspector's fields re-read their values; typing in them does not bump it.
+    pub inspector_rev: RwSignal<u64>,
+    pub help: RwSignal<bool>,
+    pub data: StoredValue<DesignerData>,
+}
+
+impl Designer {
+    pub fn new(data: DesignerData) -> Designer {
+        let flow = &data.flow;
+        let choices = data.form.responses.iter().map(|option| option.choice.clone()).collect();
+        let snapshot = Snapshot { name: flow.name.clone(), blocks: flow.blocks.clone(), edges: flow.edges.clone() };
+        let designer = Designer {
+            flow_id: StoredValue::new(flow.id.clone()),
+            editor: StoredValue::new(Editor::new(snapshot, choices)),
+            cells: StoredValue::new(HashMap::new()),
+            ids: RwSignal::new(Vec::new()),
+            edges: RwSignal::new(Vec::new()),
+            selected: RwSignal::new(HashSet::new()),
+            selected_edge: RwSignal::new(None),
+            view: RwSignal::new(View { x: 0.0, y: 0.0, zoom: 1.0 }),
+            dirty: RwSignal::new(false),
+            can_undo: RwSignal::new(false),
+            can_redo: RwSignal::new(false),
+            name: RwSignal::new(flow.name.clone()),
+            version: RwSignal::new(flow.version),
+            saving: RwSignal::new(false),
+            notice: RwSignal::new(None),
+            inspector_rev: RwSignal::new(0),
+            help: RwSignal::new(false),
+            data: StoredValue::new(data),
+        };
+        designer.sync(false);
+        designer
+    }
+
+    pub fn choices(self) -> Vec<String> {
+        self.editor.with_value(|editor| editor.choices.clone())
+    }
+
+    pub fn cell(self, id: &str) -> Option<Cell> {
+        self.cells.with_value(|cells| cells.get(id).copied())
+    }
+
+    /// Runs an edit on the document, then mirrors the result into the signals.
+    pub fn edit<T>(self, from_inspector: bool, change: impl FnOnce(&mut Editor) -> T) -> T {
+        let result = self.editor.try_update_value(change).expect("the designer's editor lives as long as its page");
+        self.sync(from_inspector);
+        result
+    }
+
+    /// Brings every signal in line with the document, touching only what changed.
+    fn sync(self, from_inspector: bool) {
+        let (doc, dirty, can_undo, can_redo, validation) = self.editor.with_value(|editor| {
+            (editor.doc.clone(), editor.is_dirty(), editor.can_undo(), editor.can_redo(), editor.validation())
+        });
+        let mut issues: HashMap<&str, Vec<String>> = HashMap::new();
+        for issue in validation.warnings.iter().chain(validation.errors.iter()) {
+            for block in &issue.blocks {
+                issues.entry(block.as_str()).or_default().push(issue.message.clone());
+            }
+        }
+        let mut cells = self.cells.get_value();
+        let mut created = false;
+        for block in &doc.blocks {
+            let found = issues.remove(block.id.as_str()).unwrap_or_default();
+            match cells.get(&block.id) {
+                Some(cell) => {
+                    if cell.pos.get_untracked() != block.position {
+                        cell.pos.set(block.position);
+                    }
+                    if cell.block.with_untracked(|current| current != block) {
+                        cell.block.set(block.clone());
+                    }
+                    if cell.issues.with_untracked(|current| *current != found) {
+                        cell.issues.set(found);
+                    }
+                }
+                None => {
+                    created = true;
+                    cells.insert(
+                        block.id.clone(),
+                        Cell {
+                            pos: RwSignal::new(block.position),
+                            block: RwSignal::new(block.clone()),
+                            selected: RwSignal::new(false),
+                            issues: RwSignal::new(found),
+                        },
+                    );
+                }
+            }
+        }
+        let ids: Vec<String> = doc.blocks.iter().map(|block| block.id.clone()).collect();
+        if created || cells.len() != ids.len() {
+            let keep: HashSet<&String> = ids.iter().collect();
+            cells.retain(|id, _| keep.contains(id));
+        }
+        self.cells.set_value(cells);
+        if self.ids.with_untracked(|current| *current != ids) {
+            self.ids.set(ids);
+        }
+        if self.edges.with_untracked(|current| *current != doc.edges) {
+            self.edges.set(doc.edges.clone());
+        }
+        // Forget selections of what no longer exists.
+        let gone: Vec<String> = self.selected.with_untracked(|selected| selected.iter().filter(|id| self.cell(id).is_none()).cloned().collect());
+        if !gone.is_empty() {
+            self.selected.update(|selected| selected.retain(|id| !gone.contains(id)));
+        }
+        if self.selected_edge.with_untracked(|edge| edge.as_ref().is_some_and(|edge| !doc.edges.contains(edge))) {
+            self.selected_edge.set(None);
+        }
+        if self.name.get_untracked() != doc.name {
+            self.name.set(doc.name.clone());
+        }
+        self.dirty.set(dirty);
+        self.can_undo.set(can_undo);
+        self.can_redo.set(can_redo);
+        if !validation.errors.is_empty() {
+            self.notice.set(Some(Notice::Refused(validation.error_message())));
+        }
+        if !from_inspector {
+            self.inspector_rev.update(|rev| *rev += 1);
+        }
+    }
+
+    /// Selects exactly these blocks (and no edge).
+    pub fn select(self, ids: HashSet<String>) {
+        self.cells.with_value(|cells| {
+            for (id, cell) in cells {
+                let on = ids.contains(id);
+                if cell.selected.get_untracked() != on {
+                    cell.selected.set(on);
+                }
+            }
+        });
+        if self.selected.with_untracked(|current| *current != ids) {
+            self.selected.set(ids);
+        }
+        if self.selected_edge.get_untracked().is_some() {
+            self.selected_edge.set(None);
+        }
+    }
+
+    pub fn toggle(self, id: &str) {
+        let mut ids = self.selected.get_untracked();
+        if !ids.remove(id) {
+            ids.insert(id.to_string());
+        }
+        self.select(ids);
+    }
+
+    pub fn select_edge(self, edge: Edge) {
+        self.select(HashSet::new());
+        self.selected_edge.set(Some(edge));
+    }
+
+    pub fn refuse(self, message: String) {
+        self.notice.set(Some(Notice::Refused(message)));
+    }
+
+    pub fn undo(self) {
+        if self.edit(false, Editor::undo) {
+            self.notice.set(None);
+        }
+    }
+
+    pub fn redo(self) {
+        if self.edit(false, Editor::redo) {
+            self.notice.set(None);
+        }
+    }
+
+    pub fn delete_selection(self) {
+        let blocks = self.selected.get_untracked();
+        let edges: Vec<Edge> = self.selected_edge.get_untracked().into_iter().collect();
+        if self.edit(false, |editor| editor.delete(&blocks, &edges)) {
+            self.select(HashSet::new());
+        }
+    }
+
+    pub fn connect(self, edge: Edge) {
+        match self.edit(false, |editor| editor.connect(edge)) {
+            Ok(()) => self.notice.set(None),
+            Err(message) => self.refuse(message),
+        }
+    }
+
+    pub fn add_step(self, key: &str, at: Position) {
+        if let Some(id) = self.edit(false, |editor| editor.add_step(key, at)) {
+            self.select(HashSet::from([id]));
+        }
+    }
+
+    pub fn add_trigger(self, trigger: crate::model::trigger::Trigger, at: Position) {
+        let id = self.edit(false, |editor| editor.add_trigger(trigger, at));
+        self.select(HashSet::from([id]));
+    }
+
+    pub fn copy(self) {
+        let ids = self.selected.get_untracked();
+        if ids.is_empty() {
+            return;
+        }
+        let clip = self.editor.with_value(|editor| editor.copy(&ids));
+        let count = clip.blocks.len();
+        if let Ok(text) = serde_json::to_string(&clip) {
+            store_clip(&text);
+            self.notice.set(Some(Notice::Info(format!("Copied {count} block{}. Paste with Ctrl+V, here or in another flow.", plural(count)))));
+        }
+    }
+
+    pub fn paste(self) {
+        let Some(clip) = load_clip().and_then(|text| serde_json::from_str::<Clip>(&text).ok()) else { return };
+        let ids = self.edit(false, |editor| editor.paste(&clip, Position { x: 40.0, y: 40.0 }));
+        self.select(ids.into_iter().collect());
+    }
+
+    pub fn auto_layout(self) {
+        self.edit(false, Editor::auto_layout);
+        self.fit();
+    }
+
+    /// The world position under a point of the viewport (pixels from its top-left corner).
+    pub fn to_world(self, x: f64, y: f64) -> Position {
+        let view = self.view.get_untracked();
+        Position { x: (x - view.x) / view.zoom, y: (y - view.y) / view.zoom }
+    }
+
+    /// Zooms by `factor` keeping the world point under (x, y) in place.
+    pub fn zoom_at(self, factor: f64, x: f64, y: f64) {
+        self.view.update(|view| {
+            let zoom = (view.zoom * factor).clamp(0.1, 2.5);
+            let scale = zoom / view.zoom;
+            view.x = x - (x - view.x) * scale;
+            view.y = y - (y - view.y) * scale;
+            view.zoom = zoom;
+        });
+    }
+
+    /// Frames the whole graph in the viewport.
+    pub fn fit(self) {
+        let Some((width, height)) = canvas::viewport_size() else { return };
+        let Some((min_x, min_y, max_x, max_y)) = self.bounds() else { return };
+        let (graph_w, graph_h) = (max_x - min_x + 80.0, max_y - min_y + 80.0);
+        let zoom = (width / graph_w).min(height / graph_h).clamp(0.1, 1.0);
+        self.view.set(View {
+            x: (width - (max_x - min_x) * zoom) / 2.0 - min_x * zoom,
+            y: (height - (max_y - min_y) * zoom) / 2.0 - min_y * zoom,
+            zoom,
+        });
+    }
+
+    /// The graph's extent in world coordinates, from the document (not the live drag).
+    pub fn bounds(self) -> Option<(f64, f64, f64, f64)> {
+        self.editor.with_value(|editor| {
+            let blocks = &editor.doc.blocks;
+            if blocks.is_empty() {
+                return None;
+            }
+            let mut bounds = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+            for block in blocks {
+                let height = block_height(block, &editor.choices);
+                bounds.0 = bounds.0.min(block.position.x);
+                bounds.1 = bounds.1.min(block.position.y);
+                bounds.2 = bounds.2.max(block.position.x + BLOCK_W);
+                bounds.3 = bounds.3.max(block.position.y + height);
+            }
+            Some(bounds)
+        })
+    }
+
+    pub fn save(self) {
+        if self.saving.get_untracked() {
+            return;
+        }
+        let (snapshot, validation) = self.editor.with_value(|editor| (editor.doc.clone(), editor.validation()));
+        if !validation.is_ok() {
+            self.refuse(format!("Not saved: {}", validation.error_message()));
+            return;
+        }
+        let id = self.flow_id.get_value();
+        let save = FlowSave { base_version: self.version.get_untracked(), name: snapshot.name.clone(), blocks: snapshot.blocks.clone(), edges: snapshot.edges.clone() };
+        self.saving.set(true);
+        spawn_local(async move {
+            match save_flow(id, save).await {
+                Ok(flow) => {
+                    self.version.set(flow.version);
+                    self.edit(true, |editor| editor.mark_saved_as(snapshot));
+                    let badges = flow.warnings.len();
+                    let note = if badges == 0 { String::new() } else { format!(" {badges} block warning{} remain.", plural(badges)) };
+                    self.notice.set(Some(Notice::Info(format!("Saved as version {}.{note}", flow.version))));
+                }
+                Err(error) => self.refuse(format!("Not saved: {}", error.message)),
+            }
+            self.saving.set(false);
+        });
+    }
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}
+
+/// A block's height on the canvas: the header, plus one row per output port when it has several.
+pub(crate) fn block_height(block: &Block, choices: &[String]) -> f64 {
+    let ports = block.out_ports(choices).len();
+    if ports > 1 { HEAD_H + ports as f64 * ROW_H + 6.0 } else { HEAD_H }
+}
+
+/// Where an output port sits below the block's top edge.
+pub(crate) fn out_port_offset(block: &Block, port: &str, choices: &[String]) -> f64 {
+    let ports = block.out_ports(choices);
+    if ports.len() <= 1 {
+        return HEAD_H / 2.0;
+    }
+    let index = ports.iter().position(|known| known == port).unwrap_or(0);
+    HEAD_H + index as f64 * ROW_H + ROW_H / 2.0
+}
+
+fn store_clip(text: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(storage) = web_sys::window().and_then(|window| window.local_storage().ok().flatten()) {
+        // A full or blocked storage only loses the copy; the page goes on.
+        let _ = storage.set_item(CLIPBOARD_KEY, text);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (text, CLIPBOARD_KEY);
+}
+
+fn load_clip() -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window().and_then(|window| window.local_storage().ok().flatten()).and_then(|storage| storage.get_item(CLIPBOARD_KEY).ok().flatten())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    None
+}
+
+/// The whole designer: toolbar, palette, canvas, inspector, help.
+#[component]
+pub fn FlowDesigner(data: DesignerData) -> impl IntoView {
+    let designer = Designer::new(data);
+    canvas::keyboard_and_leaving(designer);
+    let status = move || {
+        if designer.saving.get() {
+            view! { <span class="fd-status">"Saving…"</span> }.into_any()
+        } else if designer.dirty.get() {
+            view! { <span class="fd-status unsaved" title="Save with Ctrl+S">"● Unsaved changes"</span> }.into_any()
+        } else {
+            view! { <span class="fd-status saved">{move || format!("Saved · version {}", designer.version.get())}</span> }.into_any()
+        }
+    };
+    let notice = move || {
+        designer.notice.get().map(|notice| {
+            let (class, role, text) = match notice {
+                Notice::Info(text) => ("fd-notice info", "status", text),
+                Notice::Refused(text) => ("fd-notice refused", "alert", text),
+            };
+            view! {
+                <div class=class role=role>
+                    <span>{text}</span>
+                    <button type="button" class="icon" aria-label="Dismiss" on:click=move |_| designer.notice.set(None)>"×"</button>
+                </div>
+            }
+        })
+    };
+    let zoom_label = move || format!("{:.0}%", designer.view.get().zoom * 100.0);
+    let zoom_by = move |factor: f64| {
+        if let Some((width, height)) = canvas::viewport_size() {
+            designer.zoom_at(factor, width / 2.0, height / 2.0);
+        }
+    };
+    let form_name = designer.data.with_value(|data| data.flow.form_name.clone());
+    view! {
+        <div class="designer">
+            <div class="fd-toolbar" role="toolbar" aria-label="Flow">
+                <a href="/flows" class="fd-back" title="All flows">"← Flows"</a>
+                <input
+                    class="fd-name"
+                    type="text"
+                    aria-label="Flow name"
+                    prop:value=move || designer.name.get()
+                    on:input=move |ev| {
+                        let name = event_target_value(&ev);
+                        designer.edit(true, |editor| editor.set_name(&name));
+                    }
+                />
+                <span class="fd-form sub">{form_name}</span>
+                {status}
+                <span class="fd-spacer"></span>
+                <div class="fd-group">
+                    <button type="button" class="small" title="Undo (Ctrl+Z)" disabled=move || !designer.can_undo.get() on:click=move |_| designer.undo()>"↶ Undo"</button>
+                    <button type="button" class="small" title="Redo (Ctrl+Shift+Z)" disabled=move || !designer.can_redo.get() on:click=move |_| designer.redo()>"↷ Redo"</button>
+                </div>
+                <div class="fd-group">
+                    <button type="button" class="small" title="Zoom out" aria-label="Zoom out" on:click=move |_| zoom_by(1.0 / 1.2)>"−"</button>
+                    <span class="fd-zoom" aria-live="polite">{zoom_label}</span>
+                    <button type="button" class="small" title="Zoom in" aria-label="Zoom in" on:click=move |_| zoom_by(1.2)>"+"</button>
+                    <button type="button" class="small" title="Zoom to fit (F)" on:click=move |_| designer.fit()>"Fit"</button>
+                </div>
+                <button type="button" class="small" title="Arrange in columns by depth" on:click=move |_| designer.auto_layout()>"Auto-layout"</button>
+                <button type="button" class="small" title="Keyboard shortcuts (?)" aria-label="Help" on:click=move |_| designer.help.update(|open| *open = !*open)>"?"</button>
+                <button type="button" class="primary small" title="Save (Ctrl+S)" disabled=move || designer.saving.get() on:click=move |_| designer.save()>"Save"</button>
+            </div>
+            <div class="fd-body">
+                <palette::Palette designer />
+                <div class="fd-stage">
+                    {notice}
+                    <canvas::Canvas designer />
+                </div>
+                <inspector::Inspector designer />
+            </div>
+            <Show when=move || designer.help.get()>
+                <HelpOverlay designer />
+            </Show>
+        </div>
+    }
+}
+
+const SHORTCUTS: &[(&str, &str)] = &[
+    ("Drag a palette step", "Add it to the canvas (or focus it and press Enter)"),
+    ("Drag from ● to a block", "Connect an output port to the block's input"),
+    ("Click · Shift+click", "Select · add to the selection"),
+    ("Shift+drag the background", "Select with a rectangle"),
+    ("Drag the background", "Pan"),
+    ("Wheel · + · −", "Zoom"),
+    ("F", "Zoom to fit"),
+    ("Delete · Backspace", "Delete the selection"),
+    ("Ctrl+C · Ctrl+V", "Copy · paste (also into another flow)"),
+    ("Ctrl+A", "Select everything"),
+    ("Ctrl+Z · Ctrl+Shift+Z", "Undo · redo"),
+    ("Ctrl+S", "Save"),
+    ("?", "Show or hide this help"),
+    ("Esc", "Clear the selection, close this help"),
+];
+
+#[component]
+fn HelpOverlay(designer: Designer) -> impl IntoView {
+    let rows = SHORTCUTS
+        .iter()
+        .map(|(keys, what)| view! { <tr><th scope="row"><kbd>{*keys}</kbd></th><td>{*what}</td></tr> })
+        .collect_view();
+    view! {
+        <div class="fd-help-backdrop" on:click=move |_| designer.help.set(false)>
+            <div class="fd-help panel" role="dialog" aria-modal="true" aria-label="Keyboard shortcuts" on:click=|ev| ev.stop_propagation()>
+                <header class="card-head">
+                    <h2>"Keyboard shortcuts"</h2>
+                    <button type="button" class="icon" aria-label="Close" on:click=move |_| designer.help.set(false)>"×"</button>
+                </header>
+                <table class="table compact">
+                    <tbody>{rows}</tbody>
+                </table>
+                <p class="hint">"Inputs are text with ${blockId.output} placeholders: drag an output chip from the inspector into a field."</p>
+            </div>
+        </div>
+    }
+}

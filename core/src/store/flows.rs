@@ -1,0 +1,334 @@
+//! Flows (SPEC §6) and their version history. Every write checks the graph with the one
+//! validation of `outflow_model::flows` (errors refuse it, warnings are kept for the badges)
+//! and appends a version in the same transaction, so the history never misses a save.
+
+use outflow_model::{
+    flows::{Block, BlockKind, Edge, Flow, FlowDocument, FlowSave, FlowSummary, FlowVersion, FlowVersionDetail, NewFlow, Position, trigger_label, validate},
+    forms::Form,
+    trigger::Trigger,
+};
+use serde::{Deserialize, Serialize};
+use sqlx::SqlitePool;
+
+use super::{Actor, StoreError, StoreResult, audit::{self, Change}, checked_name, conflict_on_unique, from_json, to_json, write_tx};
+use crate::{clock, ids::new_id};
+
+/// The graph column: what a version holds besides its name.
+#[derive(Default, Serialize, Deserialize)]
+struct Graph {
+    blocks: Vec<Block>,
+    edges: Vec<Edge>,
+}
+
+#[derive(sqlx::FromRow)]
+struct FlowRow {
+    id: String,
+    workflow_id: String,
+    form_id: String,
+    form_name: String,
+    name: String,
+    version: i64,
+    graph: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+const SELECT_FLOW: &str = "SELECT fl.id, f.workflow_id, fl.form_id, f.name AS form_name, fl.name, fl.version, fl.graph,
+        fl.created_at, fl.updated_at
+    FROM flows fl JOIN forms f ON f.id = fl.form_id";
+
+fn choices(form: &Form) -> Vec<String> {
+    form.responses.iter().map(|option| option.choice.clone()).collect()
+}
+
+/// Refuses a graph with errors, with the issues as details so a client can mark the blocks.
+fn checked_graph(form: &Form, blocks: &[Block], edges: &[Edge]) -> StoreResult<()> {
+    let check = validate(blocks, edges, &choices(form));
+    if check.is_ok() {
+        return Ok(());
+    }
+    Err(StoreError::Invalid { message: check.error_message(), details: serde_json::json!({ "issues": check.errors }) })
+}
+
+/// The form a flow is for, answered as bad input (not 404) when it does not exist.
+async fn form_of(pool: &SqlitePool, form_id: &str) -> StoreResult<Form> {
+    super::get_form(pool, form_id).await.map_err(|error| match error {
+        StoreError::NotFound(_) => StoreError::invalid(format!("There is no form with id \"{form_id}\".")),
+        other => other,
+    })
+}
+
+fn name_taken(name: &str) -> impl FnOnce() -> String + '_ {
+    move || format!("This form already has a flow named \"{name}\".")
+}
+
+/// The trigger nodes a new flow of the form starts with: one per outbound integration
+/// trigger of the form, plus the Responses trigger when the form has response choices.
+async fn starting_triggers(pool: &SqlitePool, form: &Form) -> StoreResult<Vec<Block>> {
+    let mut triggers: Vec<Trigger> = super::list_integrations(pool, Some(&form.workflow_id))
+        .await?
+        .into_iter()
+        .filter(|integration| integration.form_id == form.id)
+        .map(|integration| integration.trigger)
+        .collect();
+    if !form.responses.is_empty() {
+        triggers.push(Trigger::Responses);
+    }
+    triggers.dedup();
+    Ok(triggers
+        .into_iter()
+        .enumerate()
+        .map(|(row, trigger)| Block {
+            id: format!("t{}", row + 1),
+            kind: BlockKind::Trigger,
+            trigger: Some(trigger.key().to_string()),
+            step: None,
+            label: trigger_label(trigger).to_string(),
+            settings: Default::default(),
+            inputs: Default::default(),
+            position: Position { x: 40.0, y: 40.0 + 130.0 * row as f64 },
+        })
+        .collect())
+}
+
+/// Inserts a new flow and its first version.
+async fn insert_flow(pool: &SqlitePool, form: &Form, name: &str, graph: &Graph, actor: Option<&Actor>, note: &str) -> StoreResult<Flow> {
+    let id = new_id("fl");
+    let now = clock::now_millis();
+    let graph_json = to_json(graph);
+    let mut tx = write_tx(pool).await?;
+    sqlx::query("INSERT INTO flows (id, form_id, name, version, graph, created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?, ?)")
+        .bind(&id)
+        .bind(&form.id)
+        .bind(name)
+        .bind(&graph_json)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(conflict_on_unique(name_taken(name)))?;
+    insert_version(&mut tx, &id, 1, name, graph, &graph_json, actor, note, now).await?;
+    tx.commit().await?;
+    get_flow(pool, &id).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_version(
+    tx: &mut sqlx::SqliteConnection,
+    flow_id: &str,
+    version: i64,
+    name: &str,
+    graph: &Graph,
+    graph_json: &str,
+    actor: Option<&Actor>,
+    note: &str,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO flow_versions (flow_id, version, name, graph, blocks, edges, saved_by, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(flow_id)
+    .bind(version)
+    .bind(name)
+    .bind(graph_json)
+    .bind(graph.blocks.len() as i64)
+    .bind(graph.edges.len() as i64)
+    .bind(actor.map(|actor| actor.user_id))
+    .bind(note)
+    .bind(now)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// Creates a flow of a form, starting with the form's trigger nodes.
+pub async fn create_flow(pool: &SqlitePool, input: &NewFlow, actor: Option<&Actor>) -> StoreResult<Flow> {
+    let name = checked_name("A flow name", &input.name)?;
+    let form = form_of(pool, &input.form_id).await?;
+    let graph = Graph { blocks: starting_triggers(pool, &form).await?, edges: Vec::new() };
+    let flow = insert_flow(pool, &form, name, &graph, actor, "created").await?;
+    audit::record_change(pool, actor, Change::created("flow", &flow.id, &flow.name, &audited(&flow))).await?;
+    Ok(flow)
+}
+
+/// What the audit log keeps of a flow: its name, version and size (graphs are in the
+/// flow's own version history).
+fn audited(flow: &Flow) -> serde_json::Value {
+    serde_json::json!({"name": flow.name, "version": flow.version, "blocks": flow.blocks.len(), "edges": flow.edges.len()})
+}
+
+/// Creates a flow from an export (SPEC §6 format); a graph with errors is refused whole.
+pub async fn import_flow(pool: &SqlitePool, document: &FlowDocument, actor: Option<&Actor>) -> StoreResult<Flow> {
+    let name = checked_name("A flow name", &document.name)?;
+    let form = form_of(pool, &document.form_id).await?;
+    checked_graph(&form, &document.blocks, &document.edges)?;
+    let graph = Graph { blocks: document.blocks.clone(), edges: document.edges.clone() };
+    let flow = insert_flow(pool, &form, name, &graph, actor, "imported").await?;
+    audit::record_change(pool, actor, Change::created("flow", &flow.id, &flow.name, &audited(&flow))).await?;
+    Ok(flow)
+}
+
+fn flow_from_row(row: FlowRow, form: Option<&Form>) -> StoreResult<Flow> {
+    let graph: Graph = from_json("flows.graph", &row.graph)?;
+    let warnings = form.map(|form| validate(&graph.blocks, &graph.edges, &choices(form)).warnings).unwrap_or_default();
+    Ok(Flow {
+        id: row.id,
+        workflow_id: row.workflow_id,
+        form_id: row.form_id,
+        form_name: row.form_name,
+        name: row.name,
+        version: row.version,
+        created_at: clock::rfc3339(row.created_at),
+        updated_at: clock::rfc3339(row.updated_at),
+        blocks: graph.blocks,
+        edges: graph.edges,
+        warnings,
+    })
+}
+
+/// One flow with its graph and the warnings its blocks carry.
+pub async fn get_flow(pool: &SqlitePool, id: &str) -> StoreResult<Flow> {
+    let row: Option<FlowRow> = sqlx::query_as(&format!("{SELECT_FLOW} WHERE fl.id = ?")).bind(id).fetch_optional(pool).await?;
+    let row = row.ok_or_else(|| StoreError::NotFound(format!("No flow with id {id}.")))?;
+    let form = super::get_form(pool, &row.form_id).await?;
+    flow_from_row(row, Some(&form))
+}
+
+/// Flows of one form, of one workflow, or all; by form then name.
+pub async fn list_flows(pool: &SqlitePool, form_id: Option<&str>, workflow_id: Option<&str>) -> StoreResult<Vec<FlowSummary>> {
+    let rows: Vec<(String, String, String, String, String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT fl.id, f.workflow_id, fl.form_id, f.name, fl.name, fl.version, json_array_length(fl.graph, '$.blocks'), fl.updated_at
+         FROM flows fl JOIN forms f ON f.id = fl.form_id
+         WHERE (?1 IS NULL OR fl.form_id = ?1) AND (?2 IS NULL OR f.workflow_id = ?2)
+         ORDER BY f.name, fl.name",
+    )
+    .bind(form_id)
+    .bind(workflow_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, workflow_id, form_id, form_name, name, version, blocks, updated_at)| FlowSummary {
+            id,
+            workflow_id,
+            form_id,
+            form_name,
+            name,
+            version,
+            blocks,
+            updated_at: clock::rfc3339(updated_at),
+        })
+        .collect())
+}
+
+/// Writes a new version over `base_version`, refusing (409) when someone saved since.
+async fn write_version(pool: &SqlitePool, id: &str, base_version: i64, name: &str, graph: &Graph, actor: Option<&Actor>, note: &str) -> StoreResult<Flow> {
+    let now = clock::now_millis();
+    let graph_json = to_json(graph);
+    let mut tx = write_tx(pool).await?;
+    let current: Option<i64> = sqlx::query_scalar("SELECT version FROM flows WHERE id = ?").bind(id).fetch_optional(&mut *tx).await?;
+    let current = current.ok_or_else(|| StoreError::NotFound(format!("No flow with id {id}.")))?;
+    if current != base_version {
+        return Err(StoreError::Conflict(format!(
+            "This flow changed since you opened it: you edited version {base_version}, and version {current} has been saved since. \
+             Your edits were not saved; reload the flow to see the newer version, then redo them."
+        )));
+    }
+    let version = current + 1;
+    sqlx::query("UPDATE flows SET name = ?, version = ?, graph = ?, updated_at = ? WHERE id = ?")
+        .bind(name)
+        .bind(version)
+        .bind(&graph_json)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(conflict_on_unique(name_taken(name)))?;
+    insert_version(&mut tx, id, version, name, graph, &graph_json, actor, note, now).await?;
+    tx.commit().await?;
+    get_flow(pool, id).await
+}
+
+/// Saves the whole graph as a new version. Incomplete flows are kept (with warnings);
+/// cycles, dangling edges and unknown step types are refused.
+pub async fn save_flow(pool: &SqlitePool, id: &str, save: &FlowSave, actor: Option<&Actor>) -> StoreResult<Flow> {
+    let name = checked_name("A flow name", &save.name)?;
+    let flow = get_flow(pool, id).await?;
+    let form = super::get_form(pool, &flow.form_id).await?;
+    checked_graph(&form, &save.blocks, &save.edges)?;
+    let graph = Graph { blocks: save.blocks.clone(), edges: save.edges.clone() };
+    let saved = write_version(pool, id, save.base_version, name, &graph, actor, "saved").await?;
+    audit::record_change(pool, actor, Change::updated("flow", id, &saved.name, &audited(&flow), &audited(&saved))).await?;
+    Ok(saved)
+}
+
+/// Deletes a flow and its history.
+pub async fn delete_flow(pool: &SqlitePool, id: &str, actor: Option<&Actor>) -> StoreResult<()> {
+    let flow = get_flow(pool, id).await?;
+    let mut tx = write_tx(pool).await?;
+    let deleted = sqlx::query("DELETE FROM flows WHERE id = ?").bind(id).execute(&mut *tx).await?;
+    tx.commit().await?;
+    if deleted.rows_affected() == 0 {
+        return Err(StoreError::NotFound(format!("No flow with id {id}.")));
+    }
+    audit::record_change(pool, actor, Change::deleted("flow", id, &flow.name, &audited(&flow))).await
+}
+
+#[derive(sqlx::FromRow)]
+struct VersionRow {
+    version: i64,
+    name: String,
+    blocks: i64,
+    edges: i64,
+    created_at: i64,
+    saved_by: Option<String>,
+    note: String,
+}
+
+impl From<VersionRow> for FlowVersion {
+    fn from(row: VersionRow) -> FlowVersion {
+        FlowVersion {
+            version: row.version,
+            name: row.name,
+            blocks: row.blocks,
+            edges: row.edges,
+            created_at: clock::rfc3339(row.created_at),
+            saved_by: row.saved_by,
+            note: row.note,
+        }
+    }
+}
+
+const SELECT_VERSION: &str = "SELECT v.version, v.name, v.blocks, v.edges, v.created_at, u.target_name AS saved_by, v.note
+    FROM flow_versions v LEFT JOIN users u ON u.id = v.saved_by";
+
+/// The history of a flow, newest first.
+pub async fn list_flow_versions(pool: &SqlitePool, id: &str) -> StoreResult<Vec<FlowVersion>> {
+    get_flow(pool, id).await?;
+    let rows: Vec<VersionRow> =
+        sqlx::query_as(&format!("{SELECT_VERSION} WHERE v.flow_id = ? ORDER BY v.version DESC")).bind(id).fetch_all(pool).await?;
+    Ok(rows.into_iter().map(FlowVersion::from).collect())
+}
+
+/// One version with its graph, as an export document.
+pub async fn get_flow_version(pool: &SqlitePool, id: &str, version: i64) -> StoreResult<FlowVersionDetail> {
+    let flow = get_flow(pool, id).await?;
+    let row: Option<VersionRow> =
+        sqlx::query_as(&format!("{SELECT_VERSION} WHERE v.flow_id = ? AND v.version = ?")).bind(id).bind(version).fetch_optional(pool).await?;
+    let row = row.ok_or_else(|| StoreError::NotFound(format!("Flow {id} has no version {version}.")))?;
+    let graph_text: String =
+        sqlx::query_scalar("SELECT graph FROM flow_versions WHERE flow_id = ? AND version = ?").bind(id).bind(version).fetch_one(pool).await?;
+    let graph: Graph = from_json("flow_versions.graph", &graph_text)?;
+    let document = FlowDocument { name: row.name.clone(), form_id: flow.form_id, blocks: graph.blocks, edges: graph.edges };
+    Ok(FlowVersionDetail { version: row.into(), document })
+}
+
+/// Makes an old version the newest again (as a new version; nothing is lost).
+pub async fn restore_flow_version(pool: &SqlitePool, id: &str, version: i64, actor: Option<&Actor>) -> StoreResult<Flow> {
+    let flow = get_flow(pool, id).await?;
+    let old = get_flow_version(pool, id, version).await?;
+    let graph = Graph { blocks: old.document.blocks, edges: old.document.edges };
+    let restored = write_version(pool, id, flow.version, &old.document.name, &graph, actor, &format!("restored from {version}")).await?;
+    audit::record_change(pool, actor, Change::updated("flow", id, &restored.name, &audited(&flow), &audited(&restored))).await?;
+    Ok(restored)
+}
