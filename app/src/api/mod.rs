@@ -110,7 +110,9 @@ pub(crate) mod ssr {
                 StoreError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                 StoreError::Conflict(_) => StatusCode::CONFLICT,
                 StoreError::NotFound(_) => StatusCode::NOT_FOUND,
-                StoreError::Database(_) | StoreError::Migration(_) | StoreError::Corrupt(_) => return internal(error),
+                StoreError::Database(_) | StoreError::Migration(_) | StoreError::Corrupt(_) | StoreError::Sqlite(_) | StoreError::Writer(_) => {
+                    return internal(error);
+                }
             };
             answer(status, error.to_string())
         }

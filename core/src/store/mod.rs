@@ -2,6 +2,7 @@
 //! offers typed functions to the rest of Outflow; row structs never leave this module.
 //! Keeping SQL here is what lets a PostgreSQL backend be added without touching routes.
 
+mod alert_start;
 mod alerts;
 mod api_keys;
 mod audit;
@@ -19,6 +20,7 @@ mod runs;
 mod script_resources;
 mod sessions;
 mod workflows;
+mod writer;
 
 use std::{str::FromStr, time::Duration};
 
@@ -67,6 +69,11 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The writer thread could not take or finish a job (see `writer`).
+    #[error("database write failed: {0}")]
+    Writer(String),
 }
 
 impl StoreError {
@@ -142,7 +149,7 @@ pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
 /// Whose turn it is to write. SQLite has one writer at a time; queueing writers here, in
 /// memory, is far faster than letting them collide on the database lock, where each loser
 /// sleeps in SQLite's busy handler.
-static WRITE_GATE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub(crate) static WRITE_GATE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// A write transaction holding the process's write turn until it commits or drops.
 pub(crate) struct WriteTx {
