@@ -6,6 +6,7 @@
 //! plumbing (the pool, the secret box, the signed-in user, turning store errors into
 //! messages) lives in [`ssr`] and nowhere else.
 
+pub mod agents;
 pub mod alerts;
 pub mod endpoints;
 pub mod integrations;
@@ -110,6 +111,7 @@ pub(crate) mod ssr {
                 StoreError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                 StoreError::Conflict(_) => StatusCode::CONFLICT,
                 StoreError::NotFound(_) => StatusCode::NOT_FOUND,
+                StoreError::Forbidden(_) => StatusCode::FORBIDDEN,
                 StoreError::Database(_) | StoreError::Migration(_) | StoreError::Corrupt(_) | StoreError::Sqlite(_) | StoreError::Writer(_) => {
                     return internal(error);
                 }

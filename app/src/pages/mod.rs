@@ -2,6 +2,7 @@
 //! (one alert, one integration, one run).
 
 pub mod activity;
+pub mod agents;
 pub mod alert;
 pub mod alerts;
 pub mod audit;

@@ -2,6 +2,7 @@
 //! offers typed functions to the rest of Outflow; row structs never leave this module.
 //! Keeping SQL here is what lets a PostgreSQL backend be added without touching routes.
 
+mod agents;
 mod alert_start;
 mod alerts;
 mod api_keys;
@@ -30,6 +31,10 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
+pub use agents::{
+    AgentRunJob, agent_for_token, create_agent, delete_agent, get_agent, has_agent_work, lease_agent_run, list_agents, record_agent_report,
+    record_heartbeat, set_agent_users,
+};
 pub use api_keys::{create_api_key, list_api_keys, revoke_api_key};
 pub use audit::{changes, list_audit, snapshot};
 pub use members::{
@@ -49,7 +54,7 @@ pub use people::{
     update_group, update_user,
 };
 pub use principals::{Actor, BootstrapOutcome, Principal, admin_without_access, bootstrap_admin, hash_api_key, initiator_of_alert, principal_for_api_key};
-pub use runs::{AttemptRecord, AttemptResult, attempt_counts, RunIntegration, RunJob, RunOutcome, claim_due_runs, dispatch_events, event_counts, get_run, list_runs, record_attempts, rerun, run_counts};
+pub use runs::{AttemptRecord, AttemptResult, attempt_counts, RunIntegration, RunJob, RunOutcome, claim_due_runs, Dispatched, dispatch_events, event_counts, get_run, list_runs, record_attempts, rerun, run_counts};
 pub use script_resources::{NamedRow, Resource, create_named, delete_named, get_named, list_named, script_resources, update_named};
 pub use workflows::{create_workflow, get_workflow, list_workflows};
 
@@ -63,6 +68,9 @@ pub enum StoreError {
     Conflict(String),
     #[error("{0}")]
     NotFound(String),
+    /// The acting user may not do this (e.g. pick an agent they are not registered for).
+    #[error("{0}")]
+    Forbidden(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]

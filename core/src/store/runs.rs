@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use outflow_model::{
     forms::PropertyDef,
-    integrations::IntegrationAction,
+    integrations::{IntegrationAction, Location},
     runs::{Attempt, LogLine, Run, RunPage, RunQuery, RunStatus, RunSummary},
     trigger::Trigger,
 };
@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use rusqlite::{Connection, params};
 use sqlx::SqlitePool;
 
-use super::{StoreError, StoreResult, from_json};
+use super::{StoreError, StoreResult, agents::Route, from_json, to_json};
 use crate::{clock, ids::new_id, payload};
 
 /// How long a claimed run stays with its worker before another may retry it.
@@ -36,15 +36,25 @@ struct MatchingIntegration {
     id: String,
     name: String,
     action: IntegrationAction,
+    location: Location,
+}
+
+/// What one dispatch round created.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Dispatched {
+    /// Runs for the cloud worker.
+    pub pending: usize,
+    /// Runs waiting for an Integration Agent.
+    pub queued: usize,
 }
 
 /// Turns up to `limit` new trigger events into runs of the matching enabled integrations.
-/// Returns how many runs are waiting to be sent.
-pub async fn dispatch_events(pool: &SqlitePool, limit: i64) -> StoreResult<usize> {
+/// Cloud work becomes `pending` runs; agent work `queued` ones (see `agents::route`).
+pub async fn dispatch_events(pool: &SqlitePool, limit: i64) -> StoreResult<Dispatched> {
     super::writer::write(pool, move |conn| dispatch(conn, limit)).await
 }
 
-fn dispatch(conn: &Connection, limit: i64) -> StoreResult<usize> {
+fn dispatch(conn: &Connection, limit: i64) -> StoreResult<Dispatched> {
     let cursor: i64 = conn.prepare_cached("SELECT last_event_id FROM dispatch_cursor WHERE id = 1")?.query_row([], |row| row.get(0))?;
     let events: Vec<PendingEvent> = conn
         .prepare_cached(
@@ -67,26 +77,34 @@ fn dispatch(conn: &Connection, limit: i64) -> StoreResult<usize> {
             })
         })?
         .collect::<Result<_, _>>()?;
-    let Some(last) = events.last().map(|event| event.id) else { return Ok(0) };
+    let Some(last) = events.last().map(|event| event.id) else { return Ok(Dispatched::default()) };
     let now = clock::now_millis();
-    let mut pending = 0;
+    let mut dispatched = Dispatched::default();
     // Events of one batch mostly share a few forms and triggers: look each pair up once.
     let mut matching: HashMap<(String, String), Vec<MatchingIntegration>> = HashMap::new();
     let mut definitions_of: HashMap<String, Vec<PropertyDef>> = HashMap::new();
-    let mut integrations_of = conn.prepare_cached("SELECT id, name, action FROM integrations WHERE form_id = ? AND trigger = ? AND enabled = 1")?;
+    let mut integrations_of = conn.prepare_cached("SELECT id, name, action, location FROM integrations WHERE form_id = ? AND trigger = ? AND enabled = 1")?;
     let mut insert = conn.prepare_cached(
         "INSERT INTO runs (id, integration_id, integration_name, alert_id, event_id, trigger, payload, webhook_id, status, reason,
-                           next_attempt_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           next_attempt_at, agent_service, agent_targets, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )?;
     for event in &events {
         let key = (event.form_id.clone(), event.trigger.clone());
         if !matching.contains_key(&key) {
-            let rows: Vec<(String, String, String)> =
-                integrations_of.query_map(params![event.form_id, event.trigger], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?.collect::<Result<_, _>>()?;
+            let rows: Vec<(String, String, String, String)> = integrations_of
+                .query_map(params![event.form_id, event.trigger], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?
+                .collect::<Result<_, _>>()?;
             let parsed = rows
                 .into_iter()
-                .map(|(id, name, action)| Ok(MatchingIntegration { id, name, action: from_json("integrations.action", &action)? }))
+                .map(|(id, name, action, location)| {
+                    Ok(MatchingIntegration {
+                        id,
+                        name,
+                        action: from_json("integrations.action", &action)?,
+                        location: from_json("integrations.location", &location)?,
+                    })
+                })
                 .collect::<StoreResult<_>>()?;
             matching.insert(key.clone(), parsed);
         }
@@ -103,14 +121,24 @@ fn dispatch(conn: &Connection, limit: i64) -> StoreResult<usize> {
         let fields: Value = from_json("events.fields", &event.fields)?;
         let body = payload::build(trigger, event.alert_id, definitions, &values, &fields, now).to_string();
         for integration in integrations {
+            let mut agent_work = None;
             let (status, reason) = if !event.form_enabled {
                 (RunStatus::Skipped, Some(format!("The form \"{}\" is disabled, so nothing was sent.", event.form_name)))
-            } else if let IntegrationAction::Agent { service, .. } = &integration.action {
-                (RunStatus::Discarded, Some(format!("No Integration Agent serves \"{service}\" and no agent id was given; the webhook was discarded.")))
             } else {
-                pending += 1;
-                (RunStatus::Pending, None)
+                match super::agents::route(conn, &integration.action, &integration.location)? {
+                    Route::Cloud => {
+                        dispatched.pending += 1;
+                        (RunStatus::Pending, None)
+                    }
+                    Route::Agents(work) => {
+                        dispatched.queued += 1;
+                        agent_work = Some(work);
+                        (RunStatus::Queued, None)
+                    }
+                    Route::Discard(reason) => (RunStatus::Discarded, Some(reason)),
+                }
             };
+            let (agent_service, agent_targets) = agent_work.map_or((None, None), |work| (work.service, work.targets.map(|targets| to_json(&targets))));
             insert.execute(params![
                 new_id("run"),
                 integration.id,
@@ -122,14 +150,16 @@ fn dispatch(conn: &Connection, limit: i64) -> StoreResult<usize> {
                 new_id("msg"),
                 status.key(),
                 reason,
-                (status == RunStatus::Pending).then_some(now),
+                matches!(status, RunStatus::Pending | RunStatus::Queued).then_some(now),
+                agent_service,
+                agent_targets,
                 now,
                 now
             ])?;
         }
     }
     conn.prepare_cached("UPDATE dispatch_cursor SET last_event_id = ? WHERE id = 1")?.execute([last])?;
-    Ok(pending)
+    Ok(dispatched)
 }
 
 /// A claimed run with what executing it needs.
@@ -171,6 +201,11 @@ fn claim(conn: &Connection, now: i64, limit: i64) -> StoreResult<Vec<RunJob>> {
         )?
         .query_map(params![now + RUN_LEASE_MS, now, limit], |row| row.get(0))?
         .collect::<Result<_, _>>()?;
+    read_jobs(conn, &claimed)
+}
+
+/// The claimed runs `ids` with their integrations, as workers execute them.
+pub(crate) fn read_jobs(conn: &Connection, claimed: &[String]) -> StoreResult<Vec<RunJob>> {
     if claimed.is_empty() {
         return Ok(Vec::new());
     }
@@ -180,7 +215,7 @@ fn claim(conn: &Connection, now: i64, limit: i64) -> StoreResult<Vec<RunJob>> {
          FROM runs r LEFT JOIN integrations i ON i.id = r.integration_id LEFT JOIN forms f ON f.id = i.form_id
          WHERE r.id IN (SELECT value FROM json_each(?))",
     )?;
-    let mut rows = read.query([serde_json::to_string(&claimed).unwrap_or_default()])?;
+    let mut rows = read.query([serde_json::to_string(claimed).unwrap_or_default()])?;
     let mut jobs = Vec::with_capacity(claimed.len());
     while let Some(row) = rows.next()? {
         let integration = match (row.get::<_, Option<String>>(7)?, row.get::<_, Option<String>>(9)?, row.get::<_, Option<String>>(10)?, row.get(11)?) {
@@ -333,10 +368,11 @@ struct SummaryRow {
     created_at: i64,
     updated_at: i64,
     next_attempt_at: Option<i64>,
+    agent_id: Option<String>,
 }
 
 const SELECT_SUMMARY: &str = "SELECT id, integration_id, integration_name, alert_id, trigger, status, reason, attempt_count,
-    created_at, updated_at, next_attempt_at FROM runs";
+    created_at, updated_at, next_attempt_at, agent_id FROM runs";
 
 impl TryFrom<SummaryRow> for RunSummary {
     type Error = StoreError;
@@ -354,6 +390,7 @@ impl TryFrom<SummaryRow> for RunSummary {
             created_at: clock::rfc3339(row.created_at),
             updated_at: clock::rfc3339(row.updated_at),
             next_attempt_at: row.next_attempt_at.map(clock::rfc3339),
+            agent_id: row.agent_id,
         })
     }
 }
@@ -427,7 +464,7 @@ pub async fn get_run(pool: &SqlitePool, id: &str) -> StoreResult<Run> {
 /// Re-sends a finished run with the same payload and `webhook-id`, as a new run.
 pub async fn rerun(pool: &SqlitePool, id: &str) -> StoreResult<Run> {
     let original = get_run(pool, id).await?;
-    if original.summary.status == RunStatus::Pending {
+    if matches!(original.summary.status, RunStatus::Pending | RunStatus::Queued) {
         return Err(StoreError::Conflict("This run is still being sent; wait for it to finish before re-sending.".into()));
     }
     let Some(integration_id) = original.summary.integration_id.clone() else {
@@ -437,8 +474,10 @@ pub async fn rerun(pool: &SqlitePool, id: &str) -> StoreResult<Run> {
     let now = clock::now_millis();
     sqlx::query(
         "INSERT INTO runs (id, integration_id, integration_name, alert_id, event_id, trigger, payload, webhook_id, status,
-                           next_attempt_at, rerun_of, created_at, updated_at)
-         SELECT ?, ?, integration_name, alert_id, event_id, trigger, payload, webhook_id, 'pending', ?, id, ?, ?
+                           next_attempt_at, agent_service, agent_targets, rerun_of, created_at, updated_at)
+         SELECT ?, ?, integration_name, alert_id, event_id, trigger, payload, webhook_id,
+                CASE WHEN agent_service IS NULL AND agent_targets IS NULL THEN 'pending' ELSE 'queued' END,
+                ?, agent_service, agent_targets, id, ?, ?
          FROM runs WHERE id = ?",
     )
     .bind(&new_id)

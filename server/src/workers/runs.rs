@@ -20,7 +20,7 @@ use crate::delivery::{
     retry::RetrySchedule,
     script::{self, HttpBridge, HttpCall, HttpReply, Limits, Shared},
     self_calls::{Delegation, OUTFLOW_ENDPOINT, SelfApi},
-    webhooks::{OutgoingRequest, Sender, Verdict, verdict},
+    webhooks::{NextStep, OutgoingRequest, Sender, next_step},
 };
 use crate::metrics::Metrics;
 
@@ -107,6 +107,8 @@ async fn execute(context: &RunContext, endpoints: &Endpoints, job: &RunJob) -> E
             None => (None, Vec::new(), RunOutcome::Failed("The endpoint was not looked up; the run will not be sent.".into())),
         },
         IntegrationAction::Script { script } => run_script(context, job, &integration.workflow_id, script).await,
+        // Agent work is queued for agents at dispatch and never claimed here; only a re-sent
+        // run of one that was discarded ends up in the cloud.
         IntegrationAction::Agent { service, .. } => {
             (None, Vec::new(), RunOutcome::Failed(format!("No Integration Agent serves \"{service}\"; the run cannot be sent from the cloud.")))
         }
@@ -123,23 +125,14 @@ async fn send_webhook(context: &RunContext, job: &RunJob, endpoint: &EndpointSec
         webhook_id: Some(&job.webhook_id),
     };
     let (attempt, answer) = context.sender.send(request).await;
-    let outcome = match verdict(&answer) {
-        Verdict::Delivered => {
+    let outcome = match next_step(&answer, attempt.error.as_deref(), job.attempt, &context.schedule) {
+        NextStep::Delivered => {
             let since_event = clock::now_millis() - job.created_at;
             context.metrics.delivery_latency.observe(Duration::from_millis(u64::try_from(since_event).unwrap_or_default()));
             RunOutcome::Succeeded
         }
-        Verdict::Final => RunOutcome::Failed(format!("{} (not retried: the endpoint refused the request)", attempt.error.clone().unwrap_or_default())),
-        Verdict::Retryable { retry_after } => match retry_after.or_else(|| context.schedule.delay_after(job.attempt)) {
-            Some(wait) if job.attempt < context.schedule.max_attempts() => {
-                RunOutcome::RetryAt(clock::now_millis() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2))
-            }
-            _ => RunOutcome::Failed(format!(
-                "Gave up after {} attempts; the last one: {}",
-                job.attempt,
-                attempt.error.clone().unwrap_or_default()
-            )),
-        },
+        NextStep::RetryIn(wait) => RunOutcome::RetryAt(clock::now_millis() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2)),
+        NextStep::GiveUp(reason) => RunOutcome::Failed(reason),
     };
     (Some(attempt), Vec::new(), outcome)
 }
