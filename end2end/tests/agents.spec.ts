@@ -10,7 +10,7 @@ test('a registered agent goes online on the Agents page when it starts', async (
   await openHydrated(page, '/agents');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Agents');
   const name = `e2e-agent-${Date.now()}`;
-  await page.getByText('Register an agent').click();
+  await page.getByText('Register an agent', { exact: true }).click();
   await page.getByLabel('Name', { exact: true }).fill(name);
   await page.getByLabel('Services').fill('ticketing, chat');
   await page.getByRole('button', { name: 'Register agent' }).click();

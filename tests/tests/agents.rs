@@ -224,3 +224,48 @@ async fn only_users_registered_to_an_agent_may_pick_it() {
     let kinds: Vec<&str> = audit["items"].as_array().unwrap().iter().filter(|entry| entry["objectId"] == agent.as_str()).map(|entry| entry["action"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["update", "create"], "agent changes are audited");
 }
+
+#[tokio::test]
+async fn a_script_runs_on_the_agent_with_the_workflows_endpoints_and_constants_and_its_log_reaches_activity() {
+    let server = TestServer::start();
+    let api = Api::new(&server);
+    let receiver = Receiver::start().await;
+    let (workflow, form) = form(&api).await;
+    api.post_ok("/api/v1/endpoints", json!({"workflowId": workflow, "name": "Desk", "baseUrl": receiver.url("/api"), "auth": {"type": "apiKey", "header": "x-key", "key": "k-123"}}), 201).await;
+    api.post_ok(&format!("/api/v1/workflows/{workflow}/constants"), json!({"name": "Queue", "text": "L2"}), 201).await;
+    let (agent, token) = register(&api, "dc-scripts", &[]).await;
+    let script = r#"
+        console.log('on the agent for', payload.properties.number, constants['Queue']);
+        var reply = http.request({ endpoint: 'Desk', method: 'POST', path: '/notes' }).write(JSON.stringify({ ticket: payload.properties.number }));
+        console.log('desk said', reply.statusCode);
+    "#;
+    let integration = integration(&api, &form, json!({"type": "script", "script": script}), json!({"agents": [agent]})).await;
+    let _running = TestAgent::start(&server, &token, &[]);
+    start_alert(&api, &form, "INC9").await;
+
+    let runs = runs_in(&api, &integration, 1, &["succeeded"], Duration::from_secs(15)).await;
+    let (_, run) = api.get(&format!("/api/v1/runs/{}", runs[0]["id"].as_str().unwrap())).await;
+    let lines: Vec<&str> = run["logs"].as_array().unwrap().iter().map(|line| line["line"].as_str().unwrap()).collect();
+    assert_eq!(lines, ["on the agent for INC9 L2", "http.request POST Desk /notes answered 200", "desk said 200"], "{run}");
+    let note = receiver.received().into_iter().find(|post| post.path == "/api/notes").expect("the script's request arrived");
+    assert_eq!((note.body.clone(), note.headers["x-key"].to_str().unwrap()), (json!({"ticket": "INC9"}), "k-123"));
+}
+
+#[tokio::test]
+async fn an_agent_retries_a_failing_endpoint_on_its_schedule_and_each_attempt_is_recorded() {
+    let server = TestServer::start();
+    let api = Api::new(&server);
+    let receiver = Receiver::start().await;
+    receiver.answer_next(&[outflow_tests::receiver::Reply { status: 503, retry_after: None, redirect_to: None }]);
+    let (_, form) = form(&api).await;
+    let (_, token) = register(&api, "dc-retry", &["desk"]).await;
+    let integration = integration(&api, &form, json!({"type": "agent", "service": "desk"}), json!("cloud")).await;
+    let _running = TestAgent::spawn(&server, &token, &[("desk", &receiver.url("/desk"))], &[("OUTFLOW_RETRY_SCHEDULE", "300ms")]);
+    start_alert(&api, &form, "INC10").await;
+
+    let runs = runs_in(&api, &integration, 1, &["succeeded"], Duration::from_secs(15)).await;
+    let (_, run) = api.get(&format!("/api/v1/runs/{}", runs[0]["id"].as_str().unwrap())).await;
+    let codes: Vec<&Value> = run["attempts"].as_array().unwrap().iter().map(|attempt| &attempt["statusCode"]).collect();
+    assert_eq!(codes, [&json!(503), &json!(200)], "{run}");
+    assert_eq!(receiver.received().len(), 2);
+}

@@ -261,11 +261,21 @@ pub async fn has_agent_work(pool: &SqlitePool, agent: &AgentIdentity, now: i64) 
     Ok(sqlx::query_scalar(&sql).bind(now).bind(&agent.id).bind(to_json(&agent.services)).fetch_one(pool).await?)
 }
 
+/// Leases a run takes at most: one that every agent holding it died on (it crashes them,
+/// or never ends) fails instead of going round forever.
+pub const MAX_AGENT_LEASES: i64 = 20;
+
 /// Leases the oldest due queued run this agent may take, for `lease_ms`. The claim is one
 /// UPDATE on the writer thread, so two agents never hold the same run.
 pub async fn lease_agent_run(pool: &SqlitePool, agent: &AgentIdentity, now: i64, lease_ms: i64) -> StoreResult<Option<AgentRunJob>> {
     let (agent_id, services) = (agent.id.clone(), to_json(&agent.services));
     super::writer::write(pool, move |conn| {
+        conn.prepare_cached(
+            "UPDATE runs SET status = 'failed', lease_until = NULL, updated_at = ?1,
+                 reason = 'Integration Agents took this run ' || attempt_count || ' times and never reported; it was given up.'
+             WHERE status = 'queued' AND lease_until < ?1 AND attempt_count >= ?2",
+        )?
+        .execute(params![now, MAX_AGENT_LEASES])?;
         let sql = format!(
             "UPDATE runs SET agent_id = ?2, lease_until = ?4, attempt_count = attempt_count + 1, updated_at = ?1
              WHERE id = (SELECT r.id FROM runs r WHERE {ELIGIBLE} ORDER BY r.next_attempt_at, r.created_at LIMIT 1)
