@@ -2,7 +2,7 @@
 // with it (a real process) and watches the agent go online without reloading.
 import { test, expect } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openHydrated } from './support';
+import { installExampleIfMissing, openHydrated } from './support';
 
 const bin = process.env.OUTFLOW_BIN ?? `${__dirname}/../../target/bin/outflow-dev`;
 
@@ -28,6 +28,13 @@ test('a registered agent goes online on the Agents page when it starts', async (
     // The page refreshes itself while open: no reload.
     await expect(row).toContainText('online', { timeout: 20_000 });
     await expect(row).not.toContainText('never');
+
+    // The integration editor offers the agent as where an integration runs.
+    await installExampleIfMissing(page);
+    await openHydrated(page, '/integrations/new');
+    const location = page.getByRole('checkbox', { name: `${name} (online)` });
+    await location.check();
+    await expect(location).toBeChecked();
   } finally {
     agent?.kill('SIGTERM');
   }

@@ -15,7 +15,9 @@ pub const MAX_SERVICES: usize = 50;
 /// Largest report body an agent may send (logs are cut to fit before that).
 pub const MAX_REPORT_BYTES: usize = 1024 * 1024;
 /// Most log lines one report may carry.
-pub const MAX_REPORT_LOG_LINES: usize = 1_000;
+pub const MAX_REPORT_LOG_LINES: usize = 200;
+/// Longest log line a report keeps.
+pub const MAX_LOG_LINE_CHARS: usize = 4_000;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -15,7 +15,10 @@ use outflow_core::{
     store::{AttemptRecord, EndpointSecrets},
 };
 use outflow_model::{
-    agents::{AgentAttempt, AgentEndpoint, AgentIdentity, AgentJob, AgentLogLine, AgentOutcome, AgentReport, Heartbeat, Lease},
+    agents::{
+        AgentAttempt, AgentEndpoint, AgentIdentity, AgentJob, AgentLogLine, AgentOutcome, AgentReport, Heartbeat, Lease, MAX_LOG_LINE_CHARS,
+        MAX_REPORT_LOG_LINES,
+    },
     endpoints::{EndpointAuth, join_url},
 };
 use reqwest::{Method, StatusCode};
@@ -203,7 +206,15 @@ pub async fn run(args: AgentArgs) -> Result<(), AgentError> {
         tasks.spawn(work(link.clone(), runner.clone(), stopping.clone()));
     }
     let mut stopped = stopping.clone();
-    let _ = stopped.wait_for(|stop| *stop).await;
+    let refused = tokio::select! {
+        _ = stopped.wait_for(|stop| *stop) => false,
+        // Only a task whose token was refused ends before the agent stops.
+        Some(Ok(true)) = tasks.join_next() => true,
+    };
+    if refused {
+        tasks.abort_all();
+        return Err(AgentError::Unauthorized("the agent was deleted or its token replaced".into()));
+    }
     tracing::info!("stopping: finishing the jobs in hand");
     if tokio::time::timeout(DRAIN, async { while tasks.join_next().await.is_some() {} }).await.is_err() {
         tracing::warn!("jobs did not finish within {} s; the server re-queues them after their lease", DRAIN.as_secs());
@@ -240,26 +251,31 @@ async fn pause(stopping: &mut watch::Receiver<bool>, wait: Duration) -> bool {
     }
 }
 
-async fn heartbeats(link: Link, mut stopping: watch::Receiver<bool>) {
+/// Heartbeats until stopping; true when the server refused the token.
+async fn heartbeats(link: Link, mut stopping: watch::Receiver<bool>) -> bool {
     while !pause(&mut stopping, HEARTBEAT_EVERY).await {
         match link.heartbeat().await {
             Ok(_) => {}
-            Err(CallError::Unauthorized(message)) => tracing::error!(%message, "the server no longer accepts this agent's token"),
+            Err(CallError::Unauthorized(message)) => {
+                tracing::error!(%message, "the server no longer accepts this agent's token");
+                return true;
+            }
             Err(CallError::Refused(_, message) | CallError::Unreachable(message)) => tracing::warn!(%message, "heartbeat failed"),
         }
     }
+    false
 }
 
-/// One worker: lease, run, report, until stopping.
-async fn work(link: Link, runner: Arc<Runner>, mut stopping: watch::Receiver<bool>) {
+/// One worker: lease, run, report, until stopping. True when the server refused the token.
+async fn work(link: Link, runner: Arc<Runner>, mut stopping: watch::Receiver<bool>) -> bool {
     let mut backoff = Duration::from_millis(200);
     loop {
         if *stopping.borrow() {
-            return;
+            return false;
         }
         let leased = tokio::select! {
             leased = link.lease() => leased,
-            _ = stopping.changed() => return,
+            _ = stopping.changed() => return false,
         };
         match leased {
             Ok(Some(lease)) => {
@@ -269,10 +285,14 @@ async fn work(link: Link, runner: Arc<Runner>, mut stopping: watch::Receiver<boo
                 deliver_report(&link, &lease, &report).await;
             }
             Ok(None) => backoff = Duration::from_millis(200),
-            Err(CallError::Unauthorized(message) | CallError::Refused(_, message) | CallError::Unreachable(message)) => {
+            Err(CallError::Unauthorized(message)) => {
+                tracing::error!(%message, "the server refused this agent's token");
+                return true;
+            }
+            Err(CallError::Refused(_, message) | CallError::Unreachable(message)) => {
                 tracing::warn!(%message, "cannot lease work; trying again");
                 if pause(&mut stopping, backoff).await {
-                    return;
+                    return false;
                 }
                 backoff = (backoff * 2).min(MAX_BACKOFF);
             }
@@ -329,7 +349,7 @@ impl Runner {
                 response_excerpt: record.response_excerpt,
                 error: record.error,
             }),
-            logs: logs.into_iter().map(|(at, line)| AgentLogLine { at, line }).collect(),
+            logs: report_logs(logs),
         }
     }
 
@@ -400,6 +420,22 @@ impl Runner {
 
 type Executed = (Option<AttemptRecord>, Vec<(i64, String)>, AgentOutcome);
 
+/// The log lines as a report carries them: long lines and logs cut to the protocol's limits,
+/// saying so, so that a chatty script cannot make its report too big to be accepted.
+fn report_logs(logs: Vec<(i64, String)>) -> Vec<AgentLogLine> {
+    let total = logs.len();
+    let mut lines: Vec<AgentLogLine> = logs
+        .into_iter()
+        .take(MAX_REPORT_LOG_LINES - 1)
+        .map(|(at, line)| AgentLogLine { at, line: line.chars().take(MAX_LOG_LINE_CHARS).collect() })
+        .collect();
+    if total > lines.len() {
+        let at = lines.last().map_or_else(clock::now_millis, |line| line.at);
+        lines.push(AgentLogLine { at, line: format!("… {} more log lines were cut by the agent.", total - lines.len()) });
+    }
+    lines
+}
+
 fn endpoint_secrets(endpoint: &AgentEndpoint) -> Result<EndpointSecrets, String> {
     Ok(EndpointSecrets {
         id: endpoint.id.clone(),
@@ -439,5 +475,28 @@ impl HttpBridge for LocalBridge {
             let headers = answer.headers.iter().filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_string()))).collect();
             Ok(HttpReply { status_code: answer.status, headers, body: answer.body })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_logs_are_cut_to_the_protocol_limits_and_say_so() {
+        let logs = (0..500).map(|n| (n, "x".repeat(if n == 0 { 10_000 } else { 3 }))).collect();
+        let cut = report_logs(logs);
+        assert_eq!(cut.len(), MAX_REPORT_LOG_LINES);
+        assert_eq!(cut[0].line.chars().count(), MAX_LOG_LINE_CHARS);
+        assert_eq!(cut.last().map(|line| line.line.as_str()), Some("… 301 more log lines were cut by the agent."));
+        assert_eq!(report_logs(vec![(1, "hi".into())]).len(), 1);
+    }
+
+    #[test]
+    fn services_are_name_equals_url() {
+        assert_eq!(parse_service("desk=http://10.0.0.5/hook"), Ok(("desk".into(), "http://10.0.0.5/hook".into())));
+        assert!(parse_service("desk").is_err());
+        assert!(parse_service("=http://x").is_err());
+        assert!(parse_service("desk=not a url").is_err());
     }
 }

@@ -269,3 +269,25 @@ async fn an_agent_retries_a_failing_endpoint_on_its_schedule_and_each_attempt_is
     assert_eq!(codes, [&json!(503), &json!(200)], "{run}");
     assert_eq!(receiver.received().len(), 2);
 }
+
+#[tokio::test]
+async fn deleting_an_agent_discards_the_work_only_it_could_take_and_stops_its_process() {
+    let server = TestServer::start();
+    let api = Api::new(&server);
+    let (_, form) = form(&api).await;
+    let (retired, _) = register(&api, "dc-retired", &[]).await;
+    let integration = integration(&api, &form, json!({"type": "agent", "service": "desk", "agentId": retired}), json!("cloud")).await;
+    start_alert(&api, &form, "INC11").await;
+    runs_in(&api, &integration, 1, &["queued"], Duration::from_secs(10)).await;
+    assert_eq!(api.delete(&format!("/api/v1/agents/{retired}")).await.0, 204);
+    let runs = runs_in(&api, &integration, 1, &["discarded"], Duration::from_secs(5)).await;
+    assert_eq!(runs[0]["reason"], "The Integration Agent \"dc-retired\" was deleted before it took this run.");
+
+    let (live, token) = register(&api, "dc-live", &[]).await;
+    let mut running = TestAgent::start(&server, &token, &[]);
+    assert_eq!(api.delete(&format!("/api/v1/agents/{live}")).await.0, 204);
+    let exit = running.wait_exit(Duration::from_secs(40));
+    assert!(exit.is_some_and(|status| !status.success()), "a deleted agent's process stops: {exit:?}");
+    let (_, audit) = api.get("/api/v1/audit").await;
+    assert!(audit["items"].as_array().unwrap().iter().any(|entry| entry["objectId"] == live.as_str() && entry["action"] == "delete"));
+}

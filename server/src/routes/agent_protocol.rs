@@ -19,7 +19,9 @@ use outflow_core::{
     store::{self, AgentRunJob, EndpointSecrets},
 };
 use outflow_model::{
-    agents::{AgentEndpoint, AgentIdentity, AgentJob, AgentOutcome, AgentReport, Heartbeat, Lease, MAX_REPORT_BYTES, MAX_REPORT_LOG_LINES},
+    agents::{
+        AgentEndpoint, AgentIdentity, AgentJob, AgentOutcome, AgentReport, Heartbeat, Lease, MAX_LOG_LINE_CHARS, MAX_REPORT_BYTES, MAX_REPORT_LOG_LINES,
+    },
     endpoints::join_url,
     integrations::IntegrationAction,
 };
@@ -36,8 +38,6 @@ use crate::{
 pub const MAX_WAIT: Duration = Duration::from_secs(25);
 /// How often a waiting lease looks again (retry times and expired leases are not announced).
 const RECHECK: Duration = Duration::from_millis(500);
-/// Longest log line kept from a report.
-const MAX_LOG_LINE_CHARS: usize = 4_000;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
