@@ -55,11 +55,16 @@ impl TestServer {
     }
 
     pub fn start_in_with(data_dir: TempDir, env: &[(&str, &str)]) -> TestServer {
+        Self::start_at(data_dir, "127.0.0.1:0", env)
+    }
+
+    /// Starts a server on a given address, e.g. to restart one where its clients expect it.
+    pub fn start_at(data_dir: TempDir, addr: &str, env: &[(&str, &str)]) -> TestServer {
         let bin = outflow_bin();
         assert!(bin.exists(), "no outflow binary at {}; run ./x build first", bin.display());
         let mut child = Command::new(&bin)
             .arg("serve")
-            .args(["--addr", "127.0.0.1:0"])
+            .args(["--addr", addr])
             .arg("--data-dir")
             .arg(data_dir.path())
             .env("OUTFLOW_BOOTSTRAP_API_KEY", ADMIN_KEY)

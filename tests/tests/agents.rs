@@ -291,3 +291,28 @@ async fn deleting_an_agent_discards_the_work_only_it_could_take_and_stops_its_pr
     let (_, audit) = api.get("/api/v1/audit").await;
     assert!(audit["items"].as_array().unwrap().iter().any(|entry| entry["objectId"] == live.as_str() && entry["action"] == "delete"));
 }
+
+#[tokio::test]
+async fn an_agent_keeps_its_report_until_the_server_is_back() {
+    let server = TestServer::start();
+    let addr = server.base_url.trim_start_matches("http://").to_string();
+    let api = Api::new(&server);
+    let receiver = Receiver::start().await;
+    receiver.answer_after(Duration::from_secs(3));
+    let (_, form) = form(&api).await;
+    let (_, token) = register(&api, "dc-patient", &["desk"]).await;
+    let integration = integration(&api, &form, json!({"type": "agent", "service": "desk"}), json!("cloud")).await;
+    let _running = TestAgent::start(&server, &token, &[("desk", &receiver.url("/desk"))]);
+    start_alert(&api, &form, "INC13").await;
+    let sent = eventually(Duration::from_secs(10), || async { (!receiver.received().is_empty()).then_some(()) }).await;
+    assert!(sent.is_some(), "the agent is sending");
+
+    // The server goes away while the endpoint is still answering the agent.
+    let data_dir = server.stop();
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let server = TestServer::start_at(data_dir, &addr, &[]);
+    let api = Api::new(&server);
+    let runs = runs_in(&api, &integration, 1, &["succeeded"], Duration::from_secs(20)).await;
+    assert_eq!(runs[0]["attemptCount"], 1, "the report of the first attempt arrived: {}", runs[0]);
+    assert_eq!(receiver.received().len(), 1);
+}
