@@ -22,7 +22,7 @@ use leptos_router::{
 
 use components::layout::Layout;
 use pages::{
-    account::AccountPage, activity::ActivityPage, alert::AlertPage, alerts::AlertsPage, audit::AuditPage,
+    account::AccountPage, activity::ActivityPage, agents::AgentsPage, alert::AlertPage, alerts::AlertsPage, audit::AuditPage,
     designer::DesignerPage, endpoints::EndpointsPage, flows::FlowsPage, home::HomePage, integration::IntegrationPage,
     integrations::IntegrationsPage, login::{LoginPage, SetupPage}, not_found::NotFoundPage, people::PeoplePage, run::RunPage,
     workflows::WorkflowsPage,
@@ -94,6 +94,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("alerts") view=AlertsPage />
                     <Route path=path!("/alerts/:id") view=AlertPage />
                     <Route path=StaticSegment("people") view=PeoplePage />
+                    <Route path=StaticSegment("agents") view=AgentsPage />
                     <Route path=StaticSegment("audit") view=AuditPage />
                     <Route path=StaticSegment("account") view=AccountPage />
                     <Route path=StaticSegment("login") view=LoginPage />

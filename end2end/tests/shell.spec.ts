@@ -10,6 +10,7 @@ const sections = [
   { label: 'Activity', path: '/activity' },
   { label: 'Alerts', path: '/alerts' },
   { label: 'People', path: '/people' },
+  { label: 'Agents', path: '/agents' },
 ];
 
 test('the navigation reaches every section client-side', async ({ page }) => {

@@ -3,6 +3,7 @@
 //! database or the network. Field names are camelCase on the wire (SPEC §7).
 
 pub mod access;
+pub mod agents;
 pub mod alerts;
 pub mod endpoints;
 pub mod flows;

@@ -59,6 +59,9 @@ pub struct RunSummary {
     pub created_at: String,
     pub updated_at: String,
     pub next_attempt_at: Option<String>,
+    /// The Integration Agent that took the run last, for agent work.
+    #[serde(default)]
+    pub agent_id: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -14,6 +14,7 @@ use axum::{
 };
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock};
 use outflow_core::{access::Need, store};
+use outflow_model::agents::AgentIdentity;
 
 pub use outflow_core::store::Principal;
 
@@ -26,6 +27,8 @@ pub enum Rule {
     Role(Need),
     /// The user named by the `{targetName}` path segment, or an admin.
     SelfOrAdmin,
+    /// An Integration Agent's own token (`ofa_…`), never a user's key.
+    Agent,
 }
 
 /// The rule of each API route, by method and route template.
@@ -51,6 +54,8 @@ pub fn rule_for(method: &Method, path: &str) -> Option<Rule> {
         "/users/{targetName}/devices" | "/users/{targetName}/devices/{deviceId}" | "/users/{targetName}/api-keys"
         | "/users/{targetName}/api-keys/{keyId}" | "/users/{targetName}/password" => Rule::SelfOrAdmin,
         "/audit" => Rule::Role(Admin),
+        "/agents" | "/agents/{id}" | "/agents/{id}/users" => Rule::Role(if read { Viewer } else { Admin }),
+        "/agent/heartbeat" | "/agent/lease" | "/agent/runs/{id}/report" => Rule::Agent,
         "/me" => Rule::Role(Viewer),
         _ => return None,
     };
@@ -92,20 +97,37 @@ impl RateLimit {
 /// The middleware every `/api/v1` route runs behind.
 pub async fn authorize(State(state): State<AppState>, matched: Option<MatchedPath>, mut request: Request, next: Next) -> Response {
     match admit(&state, matched.as_ref().map(MatchedPath::as_str), &mut request).await {
-        Ok(principal) => {
-            request.extensions_mut().insert(principal);
+        Ok(caller) => {
+            match caller {
+                Caller::User(principal) => {
+                    request.extensions_mut().insert(principal);
+                }
+                Caller::Agent(agent) => {
+                    request.extensions_mut().insert(agent);
+                }
+            }
             next.run(request).await
         }
         Err(refusal) => refusal,
     }
 }
 
-async fn admit(state: &AppState, route: Option<&str>, request: &mut Request) -> Result<Principal, Response> {
+/// Who a request acts as: a user, or (on the agent protocol) an Integration Agent.
+enum Caller {
+    User(Principal),
+    Agent(AgentIdentity),
+}
+
+async fn admit(state: &AppState, route: Option<&str>, request: &mut Request) -> Result<Caller, Response> {
     let route = route.unwrap_or_default();
     let Some(rule) = rule_for(request.method(), route) else {
         return Err(ApiError::internal(format!("no access rule for {} {route}", request.method())).into_response());
     };
     let key = bearer_key(request).map_err(IntoResponse::into_response)?;
+    if rule == Rule::Agent {
+        let agent = store::agent_for_token(&state.pool, &key).await.map_err(|error| ApiError::from(error).into_response())?;
+        return agent.map(Caller::Agent).ok_or_else(|| unauthorized("This agent token is unknown or its agent was deleted.").into_response());
+    }
     if let Some(wait) = state.rate_limit.wait(&store::hash_api_key(&key)) {
         return Err(too_many_requests(wait));
     }
@@ -118,15 +140,18 @@ async fn admit(state: &AppState, route: Option<&str>, request: &mut Request) -> 
     let allowed = match rule {
         Rule::Role(need) => principal.has(need),
         Rule::SelfOrAdmin => principal.is_admin() || path_target_name(request.uri().path()) == Some(principal.target_name.as_str()),
+        // Answered above: agent routes never take a user's key.
+        Rule::Agent => false,
     };
     if !allowed {
         let message = match rule {
             Rule::Role(need) => principal.lacking(need),
             Rule::SelfOrAdmin => "Only an admin may manage another user's devices, keys or password.".to_string(),
+            Rule::Agent => "This route takes an Integration Agent's token, not a user's API key.".to_string(),
         };
         return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", message).into_response());
     }
-    Ok(principal)
+    Ok(Caller::User(principal))
 }
 
 fn bearer_key(request: &Request) -> Result<String, ApiError> {

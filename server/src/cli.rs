@@ -24,6 +24,8 @@ pub struct Cli {
 pub enum Command {
     /// Start everything: API, UI and workers, with migrations run first.
     Serve(ServeArgs),
+    /// Run an Integration Agent: connects out to a server, takes its work, runs it here.
+    Agent(crate::agent::AgentArgs),
 }
 
 #[derive(Debug, Args)]
@@ -81,6 +83,11 @@ pub struct ServeArgs {
     /// How long a browser session lasts without use, in seconds.
     #[arg(long, env = "OUTFLOW_SESSION_TTL_SECS", default_value_t = 12 * 3600)]
     pub session_ttl_secs: u64,
+
+    /// How long an Integration Agent may hold a job before it goes back to the queue for
+    /// another agent, in milliseconds (longer than the slowest job it runs).
+    #[arg(long, env = "OUTFLOW_AGENT_LEASE_MS", default_value_t = 120_000)]
+    pub agent_lease_ms: u64,
 }
 
 impl ServeArgs {
@@ -97,6 +104,7 @@ impl ServeArgs {
             rate_limit: self.rate_limit,
             session_ttl: Duration::from_secs(self.session_ttl_secs.max(1)),
             deny_private_egress: self.egress_deny_private,
+            agent_lease: Duration::from_millis(self.agent_lease_ms.max(100)),
             secret_key: self.secret_key.filter(|key| !key.trim().is_empty()),
             retry_schedule: self.retry_schedule,
             webhook_timeout: Duration::from_millis(self.webhook_timeout_ms.max(1)),

@@ -22,4 +22,6 @@ pub struct Config {
     pub session_ttl: Duration,
     /// Refuse outbound calls to private ranges too (link-local is always refused).
     pub deny_private_egress: bool,
+    /// How long an Integration Agent holds a leased run before it returns to the queue.
+    pub agent_lease: Duration,
 }

@@ -118,6 +118,7 @@ impl From<outflow_core::store::StoreError> for ApiError {
             StoreError::Invalid { message, details } => Self::validation(message).with_details(details),
             StoreError::Conflict(message) => Self::conflict(message),
             StoreError::NotFound(message) => Self::not_found(message),
+            StoreError::Forbidden(message) => Self::new(axum::http::StatusCode::FORBIDDEN, "forbidden", message),
             other => Self::internal(other),
         }
     }

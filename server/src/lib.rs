@@ -4,6 +4,7 @@
 //! tests can build the same router without a socket.
 
 pub mod access;
+pub mod agent;
 pub mod assets;
 pub mod auth;
 pub mod cli;

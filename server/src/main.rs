@@ -8,7 +8,8 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     outflow_server::telemetry::init();
     let outcome = match cli.command {
-        Command::Serve(args) => outflow_server::serve::run(args.into_config()).await,
+        Command::Serve(args) => outflow_server::serve::run(args.into_config()).await.map_err(|error| error.to_string()),
+        Command::Agent(args) => outflow_server::agent::run(args).await.map_err(|error| error.to_string()),
     };
     match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,

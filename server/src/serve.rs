@@ -90,6 +90,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     let leptos_options = web::leptos_options(local_addr);
     let wakeups = Arc::new(Wakeups::default());
     let (stop_workers, shutdown) = watch::channel(false);
+    let (announce_stop, stopping) = watch::channel(false);
     let clients = HttpClients::new(EgressPolicy { deny_private: config.deny_private_egress })?;
     let metrics = Arc::new(Metrics::default());
     let delegations = Arc::new(Delegations::default());
@@ -113,10 +114,17 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         sign_in_limit: RateLimit::sign_in_attempts(),
         delegations,
         session_ttl_ms: i64::try_from(config.session_ttl.as_millis()).unwrap_or(i64::MAX / 2),
+        agent_lease_ms: i64::try_from(config.agent_lease.as_millis()).unwrap_or(i64::MAX / 2),
+        stopping,
     };
     let app = app(state);
 
-    let shutdown = shutdown_signal();
+    let signal = shutdown_signal();
+    let shutdown = async move {
+        signal.await;
+        // Agents' long-polls answer now instead of holding shutdown for their full wait.
+        let _ = announce_stop.send(true);
+    };
     // Tests and scripts read this line to learn the port chosen for `--addr …:0`.
     println!("Outflow is listening on http://{local_addr}");
     if let Some(admin) = admin_needs_link {
@@ -161,7 +169,7 @@ pub fn app(state: AppState) -> Router {
 
 /// Registers for SIGTERM and Ctrl-C now (so a signal that arrives right after start is not
 /// fatal) and returns the future that completes when one arrives.
-fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+pub(crate) fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     let listeners = {
         use tokio::signal::unix::{SignalKind, signal};

@@ -24,6 +24,10 @@ pub struct AppState {
     pub delegations: Arc<Delegations>,
     /// Idle lifetime of a browser session, in milliseconds.
     pub session_ttl_ms: i64,
+    /// How long an Integration Agent holds a leased run before it returns to the queue.
+    pub agent_lease_ms: i64,
+    /// Turns true when the server starts shutting down, so long-polls answer at once.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -55,11 +55,16 @@ impl TestServer {
     }
 
     pub fn start_in_with(data_dir: TempDir, env: &[(&str, &str)]) -> TestServer {
+        Self::start_at(data_dir, "127.0.0.1:0", env)
+    }
+
+    /// Starts a server on a given address, e.g. to restart one where its clients expect it.
+    pub fn start_at(data_dir: TempDir, addr: &str, env: &[(&str, &str)]) -> TestServer {
         let bin = outflow_bin();
         assert!(bin.exists(), "no outflow binary at {}; run ./x build first", bin.display());
         let mut child = Command::new(&bin)
             .arg("serve")
-            .args(["--addr", "127.0.0.1:0"])
+            .args(["--addr", addr])
             .arg("--data-dir")
             .arg(data_dir.path())
             .env("OUTFLOW_BOOTSTRAP_API_KEY", ADMIN_KEY)
@@ -146,6 +151,85 @@ fn wait_with_timeout(child: &mut Child, timeout: Duration) -> Option<std::proces
         std::thread::sleep(Duration::from_millis(25));
     }
     None
+}
+
+/// A running `outflow agent` connected to a test server; killed when dropped.
+pub struct TestAgent {
+    child: Child,
+    /// Every line the agent printed to stdout so far.
+    stdout: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl TestAgent {
+    /// Starts `outflow agent --server <server> --token <token>` with `--service NAME=URL`
+    /// for each service, and waits until it says it is connected.
+    pub fn start(server: &TestServer, token: &str, services: &[(&str, &str)]) -> TestAgent {
+        let agent = Self::spawn(server, token, services, &[]);
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while std::time::Instant::now() < deadline {
+            if agent.printed().iter().any(|line| line.starts_with("Outflow agent ")) {
+                return agent;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("the agent did not connect within 30 s");
+    }
+
+    /// Starts the agent without waiting for it to connect (e.g. to see it refused).
+    pub fn spawn(server: &TestServer, token: &str, services: &[(&str, &str)], env: &[(&str, &str)]) -> TestAgent {
+        let mut command = Command::new(outflow_bin());
+        command.arg("agent").args(["--server", &server.base_url, "--token", token]);
+        for (name, url) in services {
+            command.args(["--service", &format!("{name}={url}")]);
+        }
+        let mut child = command
+            .env("RUST_LOG", std::env::var("OUTFLOW_TEST_LOG").unwrap_or_else(|_| "warn".into()))
+            .env_remove("OUTFLOW_AGENT_SERVICES")
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the outflow binary starts");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let printed = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let lines = printed.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                lines.lock().expect("the stdout log is not poisoned").push(line);
+            }
+        });
+        TestAgent { child, stdout: printed }
+    }
+
+    pub fn printed(&self) -> Vec<String> {
+        self.stdout.lock().expect("the stdout log is not poisoned").clone()
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    pub fn stop(mut self) -> Option<std::process::ExitStatus> {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        wait_with_timeout(&mut self.child, Duration::from_secs(30))
+    }
+
+    /// Kills the agent at once (SIGKILL), mid-job if it holds one.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Waits up to `timeout` for the agent to exit on its own.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        wait_with_timeout(&mut self.child, timeout)
+    }
+}
+
+impl Drop for TestAgent {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
 }
 
 /// An HTTP client that sends the admin's API key.

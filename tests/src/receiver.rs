@@ -22,6 +22,22 @@ pub struct Received {
     pub raw: String,
 }
 
+/// Records the request and picks its answer (an OAuth2 token answer is `Err`), with the
+/// lock released before any delay.
+fn answer_for(inner: &Mutex<Inner>, method: Method, uri: &Uri, headers: HeaderMap, body: &Bytes) -> Result<(Reply, std::time::Duration), Response> {
+    let raw = String::from_utf8_lossy(body).to_string();
+    let body = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let mut inner = inner.lock().expect("not poisoned");
+    inner.received.push(Received { method: method.to_string(), path: uri.path().to_string(), headers, body, raw });
+    if uri.path() == TOKEN_PATH {
+        let issued = inner.received.iter().filter(|request| request.path == TOKEN_PATH).count();
+        let token = serde_json::json!({"access_token": format!("token-{issued}"), "token_type": "Bearer", "expires_in": 3600});
+        return Err(axum::Json(token).into_response());
+    }
+    let reply = inner.script.pop_front().unwrap_or(Reply { status: inner.status, retry_after: None, redirect_to: None });
+    Ok((reply, inner.delay))
+}
+
 /// Requests to this path get an OAuth2 token answer (`token-1`, `token-2`, …).
 pub const TOKEN_PATH: &str = "/oauth/token";
 
@@ -40,6 +56,8 @@ struct Inner {
     status: u16,
     /// Answers used first, in order, before falling back to `status`.
     script: std::collections::VecDeque<Reply>,
+    /// How long each answer waits (after the request is recorded).
+    delay: std::time::Duration,
 }
 
 /// Records requests; answers 200 until told otherwise.
@@ -75,22 +93,24 @@ impl Receiver {
         self.inner.lock().expect("not poisoned").script.extend(replies.iter().copied());
     }
 
+    /// Every later answer waits this long, as a slow endpoint would.
+    pub fn answer_after(&self, delay: std::time::Duration) {
+        self.inner.lock().expect("not poisoned").delay = delay;
+    }
+
     pub fn received(&self) -> Vec<Received> {
         self.inner.lock().expect("not poisoned").received.clone()
     }
 }
 
 async fn record(State(inner): State<Arc<Mutex<Inner>>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    let raw = String::from_utf8_lossy(&body).to_string();
-    let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let mut inner = inner.lock().expect("not poisoned");
-    inner.received.push(Received { method: method.to_string(), path: uri.path().to_string(), headers, body, raw });
-    if uri.path() == TOKEN_PATH {
-        let issued = inner.received.iter().filter(|request| request.path == TOKEN_PATH).count();
-        let token = serde_json::json!({"access_token": format!("token-{issued}"), "token_type": "Bearer", "expires_in": 3600});
-        return axum::Json(token).into_response();
+    let (reply, delay) = match answer_for(&inner, method, &uri, headers, &body) {
+        Ok(answer) => answer,
+        Err(token) => return token,
+    };
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
     }
-    let reply = inner.script.pop_front().unwrap_or(Reply { status: inner.status, retry_after: None, redirect_to: None });
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = (status, "scripted answer").into_response();
     if let Some(seconds) = reply.retry_after

@@ -34,6 +34,8 @@ enum Expect {
     AtLeast(Role),
     /// The user named in the path, or an admin.
     SelfOrAdmin,
+    /// The agent protocol: an agent's token only; every user key is refused as unknown.
+    AgentToken,
 }
 
 /// What the security baseline says each route needs; written independently of the server's
@@ -47,6 +49,8 @@ fn expected_rule(method: &str, path: &str) -> Option<Expect> {
         "/api/v1/me" | "/api/v1/runs" | "/api/v1/runs/{id}" => AtLeast(Viewer),
         "/api/v1/runs/{id}/rerun" => AtLeast(Developer),
         "/api/v1/audit" => AtLeast(Admin),
+        "/api/v1/agents" | "/api/v1/agents/{id}" | "/api/v1/agents/{id}/users" => AtLeast(if read { Viewer } else { Admin }),
+        "/api/v1/agent/heartbeat" | "/api/v1/agent/lease" | "/api/v1/agent/runs/{id}/report" => AgentToken,
         "/api/v1/alerts"
         | "/api/v1/alerts/{eventIdentifier}"
         | "/api/v1/alerts/{eventIdentifier}/status"
@@ -150,6 +154,11 @@ async fn every_route_enforces_its_role_and_refuses_missing_or_bad_credentials() 
                 let (url, allowed) = match expect {
                     Expect::AtLeast(need) => (someone_else.clone(), *role >= need),
                     Expect::SelfOrAdmin => (someone_else.clone(), *role == Role::Admin),
+                    Expect::AgentToken => {
+                        assert_eq!(call(client, method, &someone_else).await, 401, "{method} {path} with a user's key as {role:?}");
+                        checked += 1;
+                        continue;
+                    }
                     Expect::Public => unreachable!(),
                 };
                 let status = call(client, method, &url).await;

@@ -6,6 +6,7 @@
 //! plumbing (the pool, the secret box, the signed-in user, turning store errors into
 //! messages) lives in [`ssr`] and nowhere else.
 
+pub mod agents;
 pub mod alerts;
 pub mod endpoints;
 pub mod flows;
@@ -111,7 +112,10 @@ pub(crate) mod ssr {
                 StoreError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                 StoreError::Conflict(_) => StatusCode::CONFLICT,
                 StoreError::NotFound(_) => StatusCode::NOT_FOUND,
-                StoreError::Database(_) | StoreError::Migration(_) | StoreError::Corrupt(_) => return internal(error),
+                StoreError::Forbidden(_) => StatusCode::FORBIDDEN,
+                StoreError::Database(_) | StoreError::Migration(_) | StoreError::Corrupt(_) | StoreError::Sqlite(_) | StoreError::Writer(_) => {
+                    return internal(error);
+                }
             };
             answer(status, error.to_string())
         }

@@ -16,6 +16,7 @@ use super::{
     feedback::{ErrorMessage, failure, first_failure, on_success},
     fields::{Choice, Field},
     integration_help::IntegrationHelp,
+    location_picker::LocationPicker,
 };
 use crate::{
     api::integrations::{CreateIntegration, DeleteIntegration, UpdateIntegration, WorkflowOutbound},
@@ -23,7 +24,7 @@ use crate::{
     model::{
         endpoints::Endpoint,
         forms::Form,
-        integrations::{Integration, IntegrationPatch, Location, NewIntegration},
+        integrations::{Integration, IntegrationPatch, NewIntegration},
         trigger::Trigger,
     },
 };
@@ -40,13 +41,6 @@ fn starting_form(forms: &[NamedForm], integration: Option<&Integration>, workflo
         (None, None) => true,
     };
     forms.iter().map(|(form, _)| form).find(|form| wanted(form)).or(forms.first().map(|(form, _)| form)).cloned()
-}
-
-fn location_text(location: &Location) -> String {
-    match location {
-        Location::Cloud => "Runs in the cloud, on this Outflow server. Running on Integration Agents needs a registered agent.".to_string(),
-        Location::Agents { agents } => format!("Runs on the Integration Agents {}.", agents.join(", ")),
-    }
 }
 
 #[component]
@@ -84,7 +78,8 @@ pub fn IntegrationForm(
     let name = RwSignal::new(integration.as_ref().map(|integration| integration.name.clone()).unwrap_or_default());
     let trigger = RwSignal::new(integration.as_ref().map_or(Trigger::Status, |integration| integration.trigger));
     let enabled = RwSignal::new(integration.as_ref().is_none_or(|integration| integration.enabled));
-    let location = integration.as_ref().map(|integration| integration.location.clone()).unwrap_or_default();
+    let saved_location = integration.as_ref().map(|integration| integration.location.clone()).unwrap_or_default();
+    let location = RwSignal::new(saved_location.clone());
     let action = ActionForm::new(
         integration.as_ref().map(|integration| &integration.action),
         workflow_endpoints.with_untracked(|endpoints| endpoints.first().map(|endpoint| endpoint.id.clone())),
@@ -117,7 +112,7 @@ pub fn IntegrationForm(
     let saved = move || !busy.get() && update.value().with(|value| matches!(value, Some(Ok(_))));
 
     let submit = {
-        let (own_id, location) = (own_id.clone(), location.clone());
+        let own_id = own_id.clone();
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
             let chosen = match action.action() {
@@ -131,7 +126,8 @@ pub fn IntegrationForm(
                         name: Some(name.get_untracked()),
                         trigger: Some(trigger.get_untracked()),
                         action: Some(chosen),
-                        location: None,
+                        // Sent only when changed: re-checking an unchanged choice could refuse a save.
+                        location: Some(location.get_untracked()).filter(|chosen| *chosen != saved_location),
                         enabled: Some(enabled.get_untracked()),
                     };
                     update.dispatch(UpdateIntegration { id, patch });
@@ -142,7 +138,7 @@ pub fn IntegrationForm(
                         name: name.get_untracked(),
                         trigger: trigger.get_untracked(),
                         action: chosen,
-                        location: location.clone(),
+                        location: location.get_untracked(),
                         enabled: enabled.get_untracked(),
                     };
                     create.dispatch(CreateIntegration { input });
@@ -201,7 +197,7 @@ pub fn IntegrationForm(
                     endpoints=workflow_endpoints
                     edit_endpoint=Callback::new(move |endpoint| editing_endpoint.set(Some(endpoint)))
                 />
-                <p class="hint">{location_text(&location)}</p>
+                <LocationPicker location />
                 <div class="form-actions">
                     <button type="submit" class="primary" disabled=move || busy.get()>
                         {if is_new { "Create integration" } else { "Save integration" }}

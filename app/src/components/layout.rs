@@ -22,6 +22,7 @@ const SECTIONS: &[Section] = &[
     Section { href: "/activity", label: "Activity" },
     Section { href: "/alerts", label: "Alerts" },
     Section { href: "/people", label: "People" },
+    Section { href: "/agents", label: "Agents" },
 ];
 
 #[component]

@@ -20,6 +20,7 @@ pub mod group_card;
 pub mod integration_form;
 pub mod integration_help;
 pub mod layout;
+pub mod location_picker;
 pub mod member_picker;
 pub mod notifications;
 pub mod page;

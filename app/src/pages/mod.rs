@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod activity;
+pub mod agents;
 pub mod alert;
 pub mod alerts;
 pub mod audit;

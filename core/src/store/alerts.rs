@@ -14,16 +14,17 @@ use outflow_model::{
     trigger::Trigger,
 };
 use serde_json::{Map, Value, json};
-use sqlx::{SqliteConnection, SqlitePool, types::Json};
+use sqlx::{SqliteConnection, SqlitePool};
 
-use super::{Actor, StoreError, StoreResult, events, from_json};
+use super::{Actor, StoreError, StoreResult, alert_start::{self, Start}, events, from_json};
 use crate::{clock, ids::new_id};
 
 /// How many targeted names a `recipient_failure` payload lists (SPEC §3).
-const FAILURE_RECIPIENTS_LISTED: usize = 100;
+pub(crate) const FAILURE_RECIPIENTS_LISTED: usize = 100;
 
 /// Starts an alert: checks it against its form, notifies its recipients' devices and
 /// records the `status` event (and `recipient_failure` when nobody can be reached).
+/// The writes run as one job on the writer thread (`alert_start`).
 pub async fn create_alert(pool: &SqlitePool, actor: Option<&Actor>, input: &NewAlert) -> StoreResult<Alert> {
     let form = super::get_form(pool, &input.form_id).await.map_err(|error| match error {
         StoreError::NotFound(_) => StoreError::invalid(format!("There is no form with id \"{}\".", input.form_id)),
@@ -31,44 +32,8 @@ pub async fn create_alert(pool: &SqlitePool, actor: Option<&Actor>, input: &NewA
     })?;
     let properties = checked_properties(&form, &input.properties)?;
     let recipients = checked_recipients(&input.recipients)?;
-
-    let now = clock::now_millis();
-    let mut tx = super::write_tx(pool).await?;
-    let targets = resolve_recipients(&mut tx, &recipients).await?;
-    let alert_id: i64 = sqlx::query_scalar(
-        "INSERT INTO alerts (form_id, properties, recipients, priority, status, initiator_user_id, created_at, updated_at)
-         VALUES (?, ?, ?, ?, 'ACTIVE', ?, ?, ?) RETURNING event_identifier",
-    )
-    .bind(&form.id)
-    .bind(Json(&properties))
-    .bind(Json(&recipients))
-    .bind(input.priority.key())
-    .bind(actor.map(|actor| actor.user_id))
-    .bind(now)
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await?;
-
-    let mut fanout = Fanout::default();
-    for target in &targets {
-        match target {
-            Target::User { id, .. } => fanout.notify_user(&mut tx, alert_id, *id, None, now).await?,
-            Target::Group { id, .. } => fanout.start_group(&mut tx, alert_id, *id, now).await?,
-        }
-    }
-    let status_fields = json!({ "status": "active", "username": actor.map(|actor| actor.target_name.clone()) });
-    events::record(&mut tx, alert_id, Trigger::Status, status_fields, now).await?;
-    if fanout.notifications == 0 {
-        let listed: Vec<&String> = recipients.iter().take(FAILURE_RECIPIENTS_LISTED).collect();
-        let fields = json!({
-            "failureType": fanout.failure_type(),
-            "recipients": listed,
-            "totalRecipients": recipients.len(),
-        });
-        events::record(&mut tx, alert_id, Trigger::RecipientFailure, fields, now).await?;
-    }
-    tx.commit().await?;
-    get_alert(pool, alert_id).await
+    let start = Start { form, properties, recipients, priority: input.priority, actor: actor.cloned() };
+    super::writer::write(pool, move |conn| alert_start::start(conn, start)).await
 }
 
 /// Checks property values against the form; returns them normalised to their types.
@@ -133,84 +98,27 @@ fn checked_recipients(recipients: &[String]) -> StoreResult<Vec<String>> {
     Ok(unique)
 }
 
-enum Target {
-    User { id: i64 },
-    Group { id: i64 },
-}
-
-/// Resolves targetNames to users and groups, naming every unknown one.
-async fn resolve_recipients(conn: &mut SqliteConnection, recipients: &[String]) -> StoreResult<Vec<Target>> {
-    let mut targets = Vec::with_capacity(recipients.len());
-    let mut unknown = Vec::new();
-    for name in recipients {
-        let user: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE target_name = ?").bind(name).fetch_optional(&mut *conn).await?;
-        if let Some(id) = user {
-            targets.push(Target::User { id });
-            continue;
-        }
-        let group: Option<i64> = sqlx::query_scalar("SELECT id FROM groups WHERE target_name = ?").bind(name).fetch_optional(&mut *conn).await?;
-        match group {
-            Some(id) => targets.push(Target::Group { id }),
-            None => unknown.push(name.clone()),
-        }
-    }
-    if !unknown.is_empty() {
-        return Err(StoreError::Invalid {
-            message: format!("Unknown recipients: {}.", unknown.join(", ")),
-            details: json!({ "unknownRecipients": unknown }),
-        });
-    }
-    Ok(targets)
-}
-
 /// Why a targeted recipient could not be notified.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Unreachable {
+pub(crate) enum Unreachable {
     Inactive,
     NoDevices,
     NoOnCallMember,
 }
 
-/// Creates notifications for an alert's recipients and remembers why any were unreachable.
-#[derive(Default)]
-pub(crate) struct Fanout {
-    pub(crate) notifications: usize,
-    notified: HashSet<(i64, String)>,
-    unreachable: Vec<Unreachable>,
-}
+/// A user's active devices, in the order they were added: (id, name, delay in seconds).
+pub(crate) const DEVICES_TO_NOTIFY: &str = "SELECT id, name, delay_seconds FROM devices WHERE user_id = ? AND active = 1 ORDER BY rowid";
 
-impl Fanout {
-    /// Notifies every active device of an active user; returns how many notifications were made.
-    pub(crate) async fn notify_user(
-        &mut self,
-        conn: &mut SqliteConnection,
-        alert_id: i64,
-        user_id: i64,
-        group_id: Option<i64>,
-        now: i64,
-    ) -> StoreResult<()> {
-        let active: bool = sqlx::query_scalar("SELECT active FROM users WHERE id = ?").bind(user_id).fetch_one(&mut *conn).await?;
-        if !active {
-            self.unreachable.push(Unreachable::Inactive);
-            return Ok(());
-        }
-        let devices: Vec<(String, String, i64)> =
-            sqlx::query_as("SELECT id, name, delay_seconds FROM devices WHERE user_id = ? AND active = 1 ORDER BY rowid")
-                .bind(user_id)
-                .fetch_all(&mut *conn)
-                .await?;
-        if devices.is_empty() {
-            self.unreachable.push(Unreachable::NoDevices);
-            return Ok(());
-        }
-        for (device_id, device_name, delay_seconds) in devices {
-            if !self.notified.insert((user_id, device_id.clone())) {
-                continue;
-            }
-            sqlx::query(
-                "INSERT INTO notifications (id, alert_id, user_id, device_id, device_name, group_id, status, due_at, created_at)
-                 VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
-            )
+pub(crate) const INSERT_NOTIFICATION: &str = "INSERT INTO notifications (id, alert_id, user_id, device_id, device_name, group_id, status, due_at, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)";
+
+/// Notifies every active device of a group member an escalation moved to (the member was
+/// chosen by `next_reachable_member`, so is active). Starting an alert notifies on the
+/// writer thread instead, see `alert_start`.
+pub(crate) async fn notify_member(conn: &mut SqliteConnection, alert_id: i64, user_id: i64, group_id: i64, now: i64) -> StoreResult<()> {
+    let devices: Vec<(String, String, i64)> = sqlx::query_as(DEVICES_TO_NOTIFY).bind(user_id).fetch_all(&mut *conn).await?;
+    for (device_id, device_name, delay_seconds) in devices {
+        sqlx::query(INSERT_NOTIFICATION)
             .bind(new_id("nt"))
             .bind(alert_id)
             .bind(user_id)
@@ -221,44 +129,19 @@ impl Fanout {
             .bind(now)
             .execute(&mut *conn)
             .await?;
-            self.notifications += 1;
-        }
-        Ok(())
     }
+    Ok(())
+}
 
-    /// Notifies a group's first reachable member and schedules its escalation.
-    async fn start_group(&mut self, conn: &mut SqliteConnection, alert_id: i64, group_id: i64, now: i64) -> StoreResult<()> {
-        let (active, escalation_seconds): (bool, i64) =
-            sqlx::query_as("SELECT active, escalation_seconds FROM groups WHERE id = ?").bind(group_id).fetch_one(&mut *conn).await?;
-        if !active {
-            self.unreachable.push(Unreachable::Inactive);
-            return Ok(());
-        }
-        let Some(member) = next_reachable_member(conn, group_id, None).await? else {
-            self.unreachable.push(Unreachable::NoOnCallMember);
-            return Ok(());
-        };
-        self.notify_user(conn, alert_id, member.user_id, Some(group_id), now).await?;
-        let has_next = next_reachable_member(conn, group_id, Some(member.position)).await?.is_some();
-        sqlx::query("INSERT INTO alert_groups (alert_id, group_id, position, escalate_at) VALUES (?, ?, ?, ?)")
-            .bind(alert_id)
-            .bind(group_id)
-            .bind(member.position)
-            .bind(has_next.then_some(now + escalation_seconds * 1000))
-            .execute(&mut *conn)
-            .await?;
-        Ok(())
-    }
-
-    fn failure_type(&self) -> &'static str {
-        let first = self.unreachable.first().copied();
-        let all_same = self.unreachable.iter().all(|reason| Some(*reason) == first);
-        match first {
-            Some(Unreachable::Inactive) if all_same => "INACTIVE_RECIPIENTS",
-            Some(Unreachable::NoDevices) if all_same => "NO_DEVICES",
-            Some(Unreachable::NoOnCallMember) if all_same => "NO_ON_CALL_MEMBERS",
-            _ => "NO_REACHABLE_RECIPIENTS",
-        }
+/// The `failureType` of a `recipient_failure` payload, from why each recipient was unreachable.
+pub(crate) fn failure_type(unreachable: &[Unreachable]) -> &'static str {
+    let first = unreachable.first().copied();
+    let all_same = unreachable.iter().all(|reason| Some(*reason) == first);
+    match first {
+        Some(Unreachable::Inactive) if all_same => "INACTIVE_RECIPIENTS",
+        Some(Unreachable::NoDevices) if all_same => "NO_DEVICES",
+        Some(Unreachable::NoOnCallMember) if all_same => "NO_ON_CALL_MEMBERS",
+        _ => "NO_REACHABLE_RECIPIENTS",
     }
 }
 
@@ -268,18 +151,20 @@ pub(crate) struct Member {
     pub(crate) target_name: String,
 }
 
+/// Position, user id and targetName of a group's first member after `?2` who is active and
+/// has an active device (both write paths use it).
+pub(crate) const NEXT_REACHABLE_MEMBER: &str = "SELECT m.position, u.id, u.target_name FROM group_members m JOIN users u ON u.id = m.user_id
+     WHERE m.group_id = ? AND m.position > ? AND u.active = 1
+       AND EXISTS (SELECT 1 FROM devices d WHERE d.user_id = u.id AND d.active = 1)
+     ORDER BY m.position LIMIT 1";
+
 /// The first member after `after` (or from the start) who is active and has an active device.
 pub(crate) async fn next_reachable_member(
     conn: &mut SqliteConnection,
     group_id: i64,
     after: Option<i64>,
 ) -> StoreResult<Option<Member>> {
-    let row: Option<(i64, i64, String)> = sqlx::query_as(
-        "SELECT m.position, u.id, u.target_name FROM group_members m JOIN users u ON u.id = m.user_id
-         WHERE m.group_id = ? AND m.position > ? AND u.active = 1
-           AND EXISTS (SELECT 1 FROM devices d WHERE d.user_id = u.id AND d.active = 1)
-         ORDER BY m.position LIMIT 1",
-    )
+    let row: Option<(i64, i64, String)> = sqlx::query_as(NEXT_REACHABLE_MEMBER)
     .bind(group_id)
     .bind(after.unwrap_or(-1))
     .fetch_optional(conn)

@@ -4,6 +4,7 @@
 
 use outflow_model::{people::DeviceKind, trigger::Trigger};
 use serde_json::{Value, json};
+use rusqlite::{Connection, params};
 use sqlx::SqlitePool;
 
 use super::{StoreResult, events, from_json};
@@ -36,7 +37,6 @@ pub enum DeliveryResult {
     Failed(String),
 }
 
-#[derive(sqlx::FromRow)]
 struct JobRow {
     id: String,
     alert_id: i64,
@@ -55,37 +55,52 @@ struct JobRow {
 
 /// Claims up to `limit` notifications that are due on active alerts.
 pub async fn claim_due_notifications(pool: &SqlitePool, now: i64, limit: i64) -> StoreResult<Vec<DeliveryJob>> {
-    let mut tx = super::write_tx(pool).await?;
-    let claimed: Vec<String> = sqlx::query_scalar(
-        "UPDATE notifications SET lease_until = ?1, attempts = attempts + 1
-         WHERE id IN (
-             SELECT n.id FROM notifications n JOIN alerts a ON a.event_identifier = n.alert_id
-             WHERE n.status = 'pending' AND n.due_at <= ?2 AND (n.lease_until IS NULL OR n.lease_until < ?2)
-               AND a.status = 'ACTIVE'
-             ORDER BY n.due_at LIMIT ?3)
-         RETURNING id",
-    )
-    .bind(now + LEASE_MS)
-    .bind(now)
-    .bind(limit)
-    .fetch_all(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    let mut jobs = Vec::with_capacity(claimed.len());
-    for id in claimed {
-        let row: JobRow = sqlx::query_as(
-            "SELECT n.id, n.alert_id, u.target_name AS recipient, n.device_id, n.device_name, d.kind, d.address, d.test_outcome,
-                    f.name AS form_name, a.priority, a.status, a.properties, f.responses
-             FROM notifications n JOIN users u ON u.id = n.user_id JOIN alerts a ON a.event_identifier = n.alert_id
-             JOIN forms f ON f.id = a.form_id LEFT JOIN devices d ON d.id = n.device_id
-             WHERE n.id = ?",
-        )
-        .bind(&id)
-        .fetch_one(pool)
-        .await?;
-        jobs.push(job_from(row)?);
-    }
-    Ok(jobs)
+    super::writer::write(pool, move |conn| claim(conn, now, limit)).await
+}
+
+fn claim(conn: &Connection, now: i64, limit: i64) -> StoreResult<Vec<DeliveryJob>> {
+    let claimed: Vec<String> = conn
+        .prepare_cached(
+            "UPDATE notifications SET lease_until = ?1, attempts = attempts + 1
+             WHERE id IN (
+                 SELECT n.id FROM notifications n JOIN alerts a ON a.event_identifier = n.alert_id
+                 WHERE n.status = 'pending' AND n.due_at <= ?2 AND (n.lease_until IS NULL OR n.lease_until < ?2)
+                   AND a.status = 'ACTIVE'
+                 ORDER BY n.due_at LIMIT ?3)
+             RETURNING id",
+        )?
+        .query_map(params![now + LEASE_MS, now, limit], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut read = conn.prepare_cached(
+        "SELECT n.id, n.alert_id, u.target_name AS recipient, n.device_id, n.device_name, d.kind, d.address, d.test_outcome,
+                f.name AS form_name, a.priority, a.status, a.properties, f.responses
+         FROM notifications n JOIN users u ON u.id = n.user_id JOIN alerts a ON a.event_identifier = n.alert_id
+         JOIN forms f ON f.id = a.form_id LEFT JOIN devices d ON d.id = n.device_id
+         WHERE n.id = ?",
+    )?;
+    claimed
+        .iter()
+        .map(|id| {
+            let row = read.query_row([id], |row| {
+                Ok(JobRow {
+                    id: row.get(0)?,
+                    alert_id: row.get(1)?,
+                    recipient: row.get(2)?,
+                    device_id: row.get(3)?,
+                    device_name: row.get(4)?,
+                    kind: row.get(5)?,
+                    address: row.get(6)?,
+                    test_outcome: row.get(7)?,
+                    form_name: row.get(8)?,
+                    priority: row.get(9)?,
+                    status: row.get(10)?,
+                    properties: row.get(11)?,
+                    responses: row.get(12)?,
+                })
+            })?;
+            job_from(row)
+        })
+        .collect()
 }
 
 fn job_from(row: JobRow) -> StoreResult<DeliveryJob> {

@@ -12,7 +12,7 @@ use sqlx::{SqliteConnection, SqlitePool};
 
 use super::{
     Actor, StoreError, StoreResult,
-    alerts::{self, Fanout, next_reachable_member},
+    alerts::{self, next_reachable_member, notify_member},
     events,
 };
 use crate::clock;
@@ -148,7 +148,7 @@ async fn advance(conn: &mut SqliteConnection, step: &Step, kind: Kind, actor: Op
     .bind(step.position)
     .fetch_all(&mut *conn)
     .await?;
-    Fanout::default().notify_user(conn, step.alert_id, next.user_id, Some(step.group_id), now).await?;
+    notify_member(conn, step.alert_id, next.user_id, step.group_id, now).await?;
     let (escalation_type, reason) = match kind {
         Kind::Timeout => ("TIMEOUT", format!("No response within {escalation_seconds} seconds")),
         Kind::Manual => (

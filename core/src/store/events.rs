@@ -8,6 +8,8 @@ use sqlx::{SqliteConnection, SqlitePool};
 use super::{StoreResult, from_json};
 use crate::clock;
 
+pub(crate) const INSERT_EVENT: &str = "INSERT INTO events (alert_id, trigger, fields, created_at) VALUES (?, ?, ?, ?) RETURNING id";
+
 pub(crate) async fn record(
     conn: &mut SqliteConnection,
     alert_id: i64,
@@ -15,7 +17,7 @@ pub(crate) async fn record(
     fields: Value,
     now: i64,
 ) -> StoreResult<i64> {
-    let id = sqlx::query_scalar("INSERT INTO events (alert_id, trigger, fields, created_at) VALUES (?, ?, ?, ?) RETURNING id")
+    let id = sqlx::query_scalar(INSERT_EVENT)
         .bind(alert_id)
         .bind(trigger.key())
         .bind(fields.to_string())

@@ -8,7 +8,7 @@ use outflow_model::{
 };
 use sqlx::SqlitePool;
 
-use super::{Actor, StoreError, StoreResult, audit::{self, Change}, checked_name, conflict_on_unique, from_json, to_json};
+use super::{Actor, StoreError, StoreResult, agents, audit::{self, Change}, checked_name, conflict_on_unique, from_json, to_json};
 use crate::{clock, default_scripts::default_script, ids::new_id};
 
 /// Largest script an integration may hold.
@@ -85,7 +85,13 @@ fn check_trigger(trigger: Trigger) -> StoreResult<()> {
 }
 
 /// Checks the action against the form's workflow; fills an empty script with the default.
-async fn checked_action(pool: &SqlitePool, workflow_id: &str, trigger: Trigger, action: &IntegrationAction) -> StoreResult<IntegrationAction> {
+async fn checked_action(
+    pool: &SqlitePool,
+    actor: Option<&Actor>,
+    workflow_id: &str,
+    trigger: Trigger,
+    action: &IntegrationAction,
+) -> StoreResult<IntegrationAction> {
     match action {
         IntegrationAction::Webhook { endpoint_id, path } => {
             let owner: Option<String> =
@@ -102,37 +108,33 @@ async fn checked_action(pool: &SqlitePool, workflow_id: &str, trigger: Trigger, 
         IntegrationAction::Script { .. } => Ok(action.clone()),
         IntegrationAction::Agent { service, agent_id } => {
             let service = checked_name("An integration service name", service)?.to_string();
-            if let Some(agent) = agent_id {
-                return Err(unknown_agent(agent));
+            let agent_id = agent_id.as_deref().map(str::trim).filter(|id| !id.is_empty()).map(str::to_string);
+            if let Some(agent) = &agent_id {
+                agents::ensure_agents_selectable(pool, actor, std::slice::from_ref(agent)).await?;
             }
-            Ok(IntegrationAction::Agent { service, agent_id: None })
+            Ok(IntegrationAction::Agent { service, agent_id })
         }
     }
 }
 
-fn unknown_agent(agent: &str) -> StoreError {
-    StoreError::invalid(format!("No Integration Agent with id \"{agent}\" is registered."))
-}
-
-fn check_location(location: &Location) -> StoreResult<()> {
+/// Cloud, or registered agents the acting user may pick (SPEC §4 "Location").
+async fn check_location(pool: &SqlitePool, actor: Option<&Actor>, location: &Location) -> StoreResult<()> {
     match location {
         Location::Cloud => Ok(()),
-        Location::Agents { agents } => match agents.first() {
-            Some(agent) => Err(unknown_agent(agent)),
-            None => Err(StoreError::invalid("An Agents location names at least one agent.")),
-        },
+        Location::Agents { agents } if agents.is_empty() => Err(StoreError::invalid("An Agents location names at least one agent.")),
+        Location::Agents { agents } => agents::ensure_agents_selectable(pool, actor, agents).await,
     }
 }
 
 pub async fn create_integration(pool: &SqlitePool, actor: Option<&Actor>, input: &NewIntegration) -> StoreResult<Integration> {
     let name = checked_name("An integration name", &input.name)?;
     check_trigger(input.trigger)?;
-    check_location(&input.location)?;
+    check_location(pool, actor, &input.location).await?;
     let form = super::get_form(pool, &input.form_id).await.map_err(|error| match error {
         StoreError::NotFound(_) => StoreError::invalid(format!("There is no form with id \"{}\".", input.form_id)),
         other => other,
     })?;
-    let action = checked_action(pool, &form.workflow_id, input.trigger, &input.action).await?;
+    let action = checked_action(pool, actor, &form.workflow_id, input.trigger, &input.action).await?;
     ensure_trigger_free(pool, &form.id, input.trigger, None).await?;
     let id = new_id("in");
     let now = clock::now_millis();
@@ -180,9 +182,11 @@ pub async fn update_integration(pool: &SqlitePool, actor: Option<&Actor>, id: &s
     let trigger = patch.trigger.unwrap_or(current.trigger);
     check_trigger(trigger)?;
     let location = patch.location.clone().unwrap_or(current.location.clone());
-    check_location(&location)?;
+    if patch.location.is_some() {
+        check_location(pool, actor, &location).await?;
+    }
     let action = match &patch.action {
-        Some(action) => checked_action(pool, &current.workflow_id, trigger, action).await?,
+        Some(action) => checked_action(pool, actor, &current.workflow_id, trigger, action).await?,
         None => current.action.clone(),
     };
     if trigger != current.trigger {

@@ -2,6 +2,8 @@
 //! offers typed functions to the rest of Outflow; row structs never leave this module.
 //! Keeping SQL here is what lets a PostgreSQL backend be added without touching routes.
 
+mod agents;
+mod alert_start;
 mod alerts;
 mod api_keys;
 mod audit;
@@ -20,6 +22,7 @@ mod runs;
 mod script_resources;
 mod sessions;
 mod workflows;
+mod writer;
 
 use std::{str::FromStr, time::Duration};
 
@@ -29,6 +32,10 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
+pub use agents::{
+    AgentRunJob, agent_for_token, create_agent, delete_agent, get_agent, has_agent_work, lease_agent_run, list_agents, record_agent_report,
+    record_heartbeat, set_agent_users,
+};
 pub use api_keys::{create_api_key, list_api_keys, revoke_api_key};
 pub use audit::{changes, list_audit, snapshot};
 pub use members::{
@@ -49,7 +56,7 @@ pub use people::{
     update_group, update_user,
 };
 pub use principals::{Actor, BootstrapOutcome, Principal, admin_without_access, bootstrap_admin, hash_api_key, initiator_of_alert, principal_for_api_key};
-pub use runs::{AttemptRecord, AttemptResult, attempt_counts, RunIntegration, RunJob, RunOutcome, claim_due_runs, dispatch_events, event_counts, get_run, list_runs, record_attempts, rerun, run_counts};
+pub use runs::{AttemptRecord, AttemptResult, attempt_counts, RunIntegration, RunJob, RunOutcome, claim_due_runs, Dispatched, dispatch_events, event_counts, get_run, list_runs, record_attempts, rerun, run_counts};
 pub use script_resources::{NamedRow, Resource, create_named, delete_named, get_named, list_named, script_resources, update_named};
 pub use workflows::{create_workflow, get_workflow, list_workflows};
 
@@ -63,12 +70,20 @@ pub enum StoreError {
     Conflict(String),
     #[error("{0}")]
     NotFound(String),
+    /// The acting user may not do this (e.g. pick an agent they are not registered for).
+    #[error("{0}")]
+    Forbidden(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The writer thread could not take or finish a job (see `writer`).
+    #[error("database write failed: {0}")]
+    Writer(String),
 }
 
 impl StoreError {
@@ -144,7 +159,7 @@ pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
 /// Whose turn it is to write. SQLite has one writer at a time; queueing writers here, in
 /// memory, is far faster than letting them collide on the database lock, where each loser
 /// sleeps in SQLite's busy handler.
-static WRITE_GATE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub(crate) static WRITE_GATE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// A write transaction holding the process's write turn until it commits or drops.
 pub(crate) struct WriteTx {

@@ -6,20 +6,20 @@ use std::collections::HashMap;
 
 use outflow_model::{
     forms::PropertyDef,
-    integrations::IntegrationAction,
+    integrations::{IntegrationAction, Location},
     runs::{Attempt, LogLine, Run, RunPage, RunQuery, RunStatus, RunSummary},
     trigger::Trigger,
 };
 use serde_json::{Map, Value};
+use rusqlite::{Connection, params};
 use sqlx::SqlitePool;
 
-use super::{StoreError, StoreResult, from_json};
+use super::{StoreError, StoreResult, agents::Route, from_json, to_json};
 use crate::{clock, ids::new_id, payload};
 
 /// How long a claimed run stays with its worker before another may retry it.
 pub const RUN_LEASE_MS: i64 = 120_000;
 
-#[derive(sqlx::FromRow)]
 struct PendingEvent {
     id: i64,
     alert_id: i64,
@@ -32,48 +32,80 @@ struct PendingEvent {
     properties: String,
 }
 
-#[derive(sqlx::FromRow)]
 struct MatchingIntegration {
     id: String,
     name: String,
-    action: String,
+    action: IntegrationAction,
+    location: Location,
+}
+
+/// What one dispatch round created.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Dispatched {
+    /// Runs for the cloud worker.
+    pub pending: usize,
+    /// Runs waiting for an Integration Agent.
+    pub queued: usize,
 }
 
 /// Turns up to `limit` new trigger events into runs of the matching enabled integrations.
-/// Returns how many runs are waiting to be sent.
-pub async fn dispatch_events(pool: &SqlitePool, limit: i64) -> StoreResult<usize> {
-    let mut tx = super::write_tx(pool).await?;
-    let cursor: i64 = sqlx::query_scalar("SELECT last_event_id FROM dispatch_cursor WHERE id = 1").fetch_one(&mut *tx).await?;
-    let events: Vec<PendingEvent> = sqlx::query_as(
-        "SELECT e.id, e.alert_id, e.trigger, e.fields, a.form_id, f.name AS form_name, f.enabled AS form_enabled,
-                f.properties AS definitions, a.properties
-         FROM events e JOIN alerts a ON a.event_identifier = e.alert_id JOIN forms f ON f.id = a.form_id
-         WHERE e.id > ? ORDER BY e.id LIMIT ?",
-    )
-    .bind(cursor)
-    .bind(limit)
-    .fetch_all(&mut *tx)
-    .await?;
-    let Some(last) = events.last().map(|event| event.id) else { return Ok(0) };
+/// Cloud work becomes `pending` runs; agent work `queued` ones (see `agents::route`).
+pub async fn dispatch_events(pool: &SqlitePool, limit: i64) -> StoreResult<Dispatched> {
+    super::writer::write(pool, move |conn| dispatch(conn, limit)).await
+}
+
+fn dispatch(conn: &Connection, limit: i64) -> StoreResult<Dispatched> {
+    let cursor: i64 = conn.prepare_cached("SELECT last_event_id FROM dispatch_cursor WHERE id = 1")?.query_row([], |row| row.get(0))?;
+    let events: Vec<PendingEvent> = conn
+        .prepare_cached(
+            "SELECT e.id, e.alert_id, e.trigger, e.fields, a.form_id, f.name AS form_name, f.enabled AS form_enabled,
+                    f.properties AS definitions, a.properties
+             FROM events e JOIN alerts a ON a.event_identifier = e.alert_id JOIN forms f ON f.id = a.form_id
+             WHERE e.id > ? ORDER BY e.id LIMIT ?",
+        )?
+        .query_map(params![cursor, limit], |row| {
+            Ok(PendingEvent {
+                id: row.get(0)?,
+                alert_id: row.get(1)?,
+                trigger: row.get(2)?,
+                fields: row.get(3)?,
+                form_id: row.get(4)?,
+                form_name: row.get(5)?,
+                form_enabled: row.get(6)?,
+                definitions: row.get(7)?,
+                properties: row.get(8)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    let Some(last) = events.last().map(|event| event.id) else { return Ok(Dispatched::default()) };
     let now = clock::now_millis();
-    let mut pending = 0;
+    let mut dispatched = Dispatched::default();
     // Events of one batch mostly share a few forms and triggers: look each pair up once.
-    let mut matching: HashMap<(String, String), Vec<(MatchingIntegration, IntegrationAction)>> = HashMap::new();
+    let mut matching: HashMap<(String, String), Vec<MatchingIntegration>> = HashMap::new();
     let mut definitions_of: HashMap<String, Vec<PropertyDef>> = HashMap::new();
+    let mut integrations_of = conn.prepare_cached("SELECT id, name, action, location FROM integrations WHERE form_id = ? AND trigger = ? AND enabled = 1")?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO runs (id, integration_id, integration_name, alert_id, event_id, trigger, payload, webhook_id, status, reason,
+                           next_attempt_at, agent_service, agent_targets, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )?;
     for event in &events {
         let key = (event.form_id.clone(), event.trigger.clone());
         if !matching.contains_key(&key) {
-            let rows: Vec<MatchingIntegration> =
-                sqlx::query_as("SELECT id, name, action FROM integrations WHERE form_id = ? AND trigger = ? AND enabled = 1")
-                    .bind(&event.form_id)
-                    .bind(&event.trigger)
-                    .fetch_all(&mut *tx)
-                    .await?;
-            let mut parsed = Vec::with_capacity(rows.len());
-            for row in rows {
-                let action: IntegrationAction = from_json("integrations.action", &row.action)?;
-                parsed.push((row, action));
-            }
+            let rows: Vec<(String, String, String, String)> = integrations_of
+                .query_map(params![event.form_id, event.trigger], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?
+                .collect::<Result<_, _>>()?;
+            let parsed = rows
+                .into_iter()
+                .map(|(id, name, action, location)| {
+                    Ok(MatchingIntegration {
+                        id,
+                        name,
+                        action: from_json("integrations.action", &action)?,
+                        location: from_json("integrations.location", &location)?,
+                    })
+                })
+                .collect::<StoreResult<_>>()?;
             matching.insert(key.clone(), parsed);
         }
         let integrations = &matching[&key];
@@ -88,41 +120,46 @@ pub async fn dispatch_events(pool: &SqlitePool, limit: i64) -> StoreResult<usize
         let values: Map<String, Value> = from_json("alerts.properties", &event.properties)?;
         let fields: Value = from_json("events.fields", &event.fields)?;
         let body = payload::build(trigger, event.alert_id, definitions, &values, &fields, now).to_string();
-        for (integration, action) in integrations {
+        for integration in integrations {
+            let mut agent_work = None;
             let (status, reason) = if !event.form_enabled {
                 (RunStatus::Skipped, Some(format!("The form \"{}\" is disabled, so nothing was sent.", event.form_name)))
-            } else if let IntegrationAction::Agent { service, .. } = action {
-                (RunStatus::Discarded, Some(format!("No Integration Agent serves \"{service}\" and no agent id was given; the webhook was discarded.")))
             } else {
-                pending += 1;
-                (RunStatus::Pending, None)
+                match super::agents::route(conn, &integration.action, &integration.location)? {
+                    Route::Cloud => {
+                        dispatched.pending += 1;
+                        (RunStatus::Pending, None)
+                    }
+                    Route::Agents(work) => {
+                        dispatched.queued += 1;
+                        agent_work = Some(work);
+                        (RunStatus::Queued, None)
+                    }
+                    Route::Discard(reason) => (RunStatus::Discarded, Some(reason)),
+                }
             };
-            let run_id = new_id("run");
-            sqlx::query(
-                "INSERT INTO runs (id, integration_id, integration_name, alert_id, event_id, trigger, payload, webhook_id, status, reason,
-                                   next_attempt_at, created_at, updated_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(&run_id)
-            .bind(&integration.id)
-            .bind(&integration.name)
-            .bind(event.alert_id)
-            .bind(event.id)
-            .bind(trigger.key())
-            .bind(&body)
-            .bind(new_id("msg"))
-            .bind(status.key())
-            .bind(reason)
-            .bind((status == RunStatus::Pending).then_some(now))
-            .bind(now)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            let (agent_service, agent_targets) = agent_work.map_or((None, None), |work| (work.service, work.targets.map(|targets| to_json(&targets))));
+            insert.execute(params![
+                new_id("run"),
+                integration.id,
+                integration.name,
+                event.alert_id,
+                event.id,
+                trigger.key(),
+                body,
+                new_id("msg"),
+                status.key(),
+                reason,
+                matches!(status, RunStatus::Pending | RunStatus::Queued).then_some(now),
+                agent_service,
+                agent_targets,
+                now,
+                now
+            ])?;
         }
     }
-    sqlx::query("UPDATE dispatch_cursor SET last_event_id = ? WHERE id = 1").bind(last).execute(&mut *tx).await?;
-    tx.commit().await?;
-    Ok(pending)
+    conn.prepare_cached("UPDATE dispatch_cursor SET last_event_id = ? WHERE id = 1")?.execute([last])?;
+    Ok(dispatched)
 }
 
 /// A claimed run with what executing it needs.
@@ -149,73 +186,60 @@ pub struct RunIntegration {
     pub enabled: bool,
 }
 
-#[derive(sqlx::FromRow)]
-struct JobRow {
-    id: String,
-    alert_id: i64,
-    trigger: String,
-    payload: String,
-    webhook_id: String,
-    attempt_count: i64,
-    created_at: i64,
-    integration_id: Option<String>,
-    integration_name: String,
-    workflow_id: Option<String>,
-    action: Option<String>,
-    enabled: Option<bool>,
-}
-
 /// Claims up to `limit` runs whose next attempt is due.
 pub async fn claim_due_runs(pool: &SqlitePool, now: i64, limit: i64) -> StoreResult<Vec<RunJob>> {
-    let mut tx = super::write_tx(pool).await?;
-    let claimed: Vec<String> = sqlx::query_scalar(
-        "UPDATE runs SET lease_until = ?1, attempt_count = attempt_count + 1
-         WHERE id IN (SELECT id FROM runs WHERE status = 'pending' AND next_attempt_at <= ?2
-                        AND (lease_until IS NULL OR lease_until < ?2) ORDER BY next_attempt_at LIMIT ?3)
-         RETURNING id",
-    )
-    .bind(now + RUN_LEASE_MS)
-    .bind(now)
-    .bind(limit)
-    .fetch_all(&mut *tx)
-    .await?;
-    tx.commit().await?;
+    super::writer::write(pool, move |conn| claim(conn, now, limit)).await
+}
+
+fn claim(conn: &Connection, now: i64, limit: i64) -> StoreResult<Vec<RunJob>> {
+    let claimed: Vec<String> = conn
+        .prepare_cached(
+            "UPDATE runs SET lease_until = ?1, attempt_count = attempt_count + 1
+             WHERE id IN (SELECT id FROM runs WHERE status = 'pending' AND next_attempt_at <= ?2
+                            AND (lease_until IS NULL OR lease_until < ?2) ORDER BY next_attempt_at LIMIT ?3)
+             RETURNING id",
+        )?
+        .query_map(params![now + RUN_LEASE_MS, now, limit], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    read_jobs(conn, &claimed)
+}
+
+/// The claimed runs `ids` with their integrations, as workers execute them.
+pub(crate) fn read_jobs(conn: &Connection, claimed: &[String]) -> StoreResult<Vec<RunJob>> {
     if claimed.is_empty() {
         return Ok(Vec::new());
     }
-    let rows: Vec<JobRow> = sqlx::query_as(
+    let mut read = conn.prepare_cached(
         "SELECT r.id, r.alert_id, r.trigger, r.payload, r.webhook_id, r.attempt_count, r.created_at, r.integration_id,
                 r.integration_name, f.workflow_id, i.action, i.enabled
          FROM runs r LEFT JOIN integrations i ON i.id = r.integration_id LEFT JOIN forms f ON f.id = i.form_id
          WHERE r.id IN (SELECT value FROM json_each(?))",
-    )
-    .bind(serde_json::to_string(&claimed).unwrap_or_default())
-    .fetch_all(pool)
-    .await?;
-    rows.into_iter()
-        .map(|row| {
-            let integration = match (row.integration_id, row.workflow_id, row.action, row.enabled) {
-                (Some(id), Some(workflow_id), Some(action), Some(enabled)) => Some(RunIntegration {
-                    id,
-                    name: row.integration_name,
-                    workflow_id,
-                    action: from_json("integrations.action", &action)?,
-                    enabled,
-                }),
-                _ => None,
-            };
-            Ok(RunJob {
-                run_id: row.id,
-                alert_id: row.alert_id,
-                trigger: row.trigger,
-                payload: row.payload,
-                webhook_id: row.webhook_id,
-                attempt: u32::try_from(row.attempt_count).unwrap_or(1),
-                created_at: row.created_at,
-                integration,
-            })
-        })
-        .collect()
+    )?;
+    let mut rows = read.query([serde_json::to_string(claimed).unwrap_or_default()])?;
+    let mut jobs = Vec::with_capacity(claimed.len());
+    while let Some(row) = rows.next()? {
+        let integration = match (row.get::<_, Option<String>>(7)?, row.get::<_, Option<String>>(9)?, row.get::<_, Option<String>>(10)?, row.get(11)?) {
+            (Some(id), Some(workflow_id), Some(action), Some(enabled)) => Some(RunIntegration {
+                id,
+                name: row.get(8)?,
+                workflow_id,
+                action: from_json("integrations.action", &action)?,
+                enabled,
+            }),
+            _ => None,
+        };
+        jobs.push(RunJob {
+            run_id: row.get(0)?,
+            alert_id: row.get(1)?,
+            trigger: row.get(2)?,
+            payload: row.get(3)?,
+            webhook_id: row.get(4)?,
+            attempt: u32::try_from(row.get::<_, i64>(5)?).unwrap_or(1),
+            created_at: row.get(6)?,
+            integration,
+        });
+    }
+    Ok(jobs)
 }
 
 /// One attempt as the worker saw it.
@@ -247,62 +271,86 @@ pub struct AttemptResult<'a> {
     pub outcome: RunOutcome,
 }
 
+/// What `record_attempts` writes for one attempt, owned so the writer thread can take it.
+struct Recorded {
+    run_id: String,
+    number: i64,
+    status: RunStatus,
+    next_attempt_at: Option<i64>,
+    reason: Option<String>,
+    attempt: Option<AttemptRecord>,
+    logs: Vec<(i64, String)>,
+}
+
+impl From<&AttemptResult<'_>> for Recorded {
+    fn from(result: &AttemptResult<'_>) -> Recorded {
+        let (status, next_attempt_at, reason) = match &result.outcome {
+            RunOutcome::Succeeded => (RunStatus::Succeeded, None, None),
+            RunOutcome::RetryAt(at) => (RunStatus::Pending, Some(*at), result.attempt.as_ref().and_then(|attempt| attempt.error.clone())),
+            RunOutcome::Failed(reason) => (RunStatus::Failed, None, Some(reason.clone())),
+            RunOutcome::Skipped(reason) => (RunStatus::Skipped, None, Some(reason.clone())),
+        };
+        Recorded {
+            run_id: result.job.run_id.clone(),
+            number: i64::from(result.job.attempt),
+            status,
+            next_attempt_at,
+            reason,
+            attempt: result.attempt.clone(),
+            logs: result.logs.clone(),
+        }
+    }
+}
+
 /// Stores a batch of attempts, their log lines and their runs' new states in one
 /// transaction. Returns how many were stored; a run that was no longer pending (another
 /// worker recorded it after a lease expiry) is skipped.
 pub async fn record_attempts(pool: &SqlitePool, results: &[AttemptResult<'_>]) -> StoreResult<usize> {
-    let mut tx = super::write_tx(pool).await?;
-    let mut stored = 0;
-    for result in results {
-        if record_one(&mut tx, result).await? {
-            stored += 1;
-        }
+    if results.is_empty() {
+        return Ok(0);
     }
-    tx.commit().await?;
-    Ok(stored)
+    let recorded: Vec<Recorded> = results.iter().map(Recorded::from).collect();
+    super::writer::write(pool, move |conn| {
+        let mut stored = 0;
+        for result in &recorded {
+            if record_one(conn, result)? {
+                stored += 1;
+            }
+        }
+        Ok(stored)
+    })
+    .await
 }
 
-async fn record_one(conn: &mut sqlx::SqliteConnection, result: &AttemptResult<'_>) -> StoreResult<bool> {
-    let job = result.job;
-    let (status, next_attempt_at, reason) = match &result.outcome {
-        RunOutcome::Succeeded => (RunStatus::Succeeded, None, None),
-        RunOutcome::RetryAt(at) => (RunStatus::Pending, Some(*at), result.attempt.as_ref().and_then(|attempt| attempt.error.clone())),
-        RunOutcome::Failed(reason) => (RunStatus::Failed, None, Some(reason.clone())),
-        RunOutcome::Skipped(reason) => (RunStatus::Skipped, None, Some(reason.clone())),
-    };
-    let updated = sqlx::query(
-        "UPDATE runs SET status = ?, next_attempt_at = ?, reason = ?, lease_until = NULL, updated_at = ?
-         WHERE id = ? AND status = 'pending' AND attempt_count = ?",
-    )
-    .bind(status.key())
-    .bind(next_attempt_at)
-    .bind(reason)
-    .bind(clock::now_millis())
-    .bind(&job.run_id)
-    .bind(i64::from(job.attempt))
-    .execute(&mut *conn)
-    .await?;
-    if updated.rows_affected() == 0 {
+fn record_one(conn: &Connection, result: &Recorded) -> StoreResult<bool> {
+    let updated = conn
+        .prepare_cached(
+            "UPDATE runs SET status = ?, next_attempt_at = ?, reason = ?, lease_until = NULL, updated_at = ?
+             WHERE id = ? AND status = 'pending' AND attempt_count = ?",
+        )?
+        .execute(params![result.status.key(), result.next_attempt_at, result.reason, clock::now_millis(), result.run_id, result.number])?;
+    if updated == 0 {
         return Ok(false);
     }
     if let Some(attempt) = &result.attempt {
-        sqlx::query(
+        conn.prepare_cached(
             "INSERT INTO run_attempts (run_id, number, started_at, duration_ms, url, status_code, response_excerpt, error)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&job.run_id)
-        .bind(i64::from(job.attempt))
-        .bind(attempt.started_at)
-        .bind(i64::try_from(attempt.duration_ms).unwrap_or(i64::MAX))
-        .bind(&attempt.url)
-        .bind(attempt.status_code.map(i64::from))
-        .bind(&attempt.response_excerpt)
-        .bind(&attempt.error)
-        .execute(&mut *conn)
-        .await?;
+        )?
+        .execute(params![
+            result.run_id,
+            result.number,
+            attempt.started_at,
+            i64::try_from(attempt.duration_ms).unwrap_or(i64::MAX),
+            attempt.url,
+            attempt.status_code.map(i64::from),
+            attempt.response_excerpt,
+            attempt.error
+        ])?;
     }
+    let mut log = conn.prepare_cached("INSERT INTO run_logs (run_id, at, line) VALUES (?, ?, ?)")?;
     for (at, line) in &result.logs {
-        sqlx::query("INSERT INTO run_logs (run_id, at, line) VALUES (?, ?, ?)").bind(&job.run_id).bind(at).bind(line).execute(&mut *conn).await?;
+        log.execute(params![result.run_id, at, line])?;
     }
     Ok(true)
 }
@@ -320,10 +368,11 @@ struct SummaryRow {
     created_at: i64,
     updated_at: i64,
     next_attempt_at: Option<i64>,
+    agent_id: Option<String>,
 }
 
 const SELECT_SUMMARY: &str = "SELECT id, integration_id, integration_name, alert_id, trigger, status, reason, attempt_count,
-    created_at, updated_at, next_attempt_at FROM runs";
+    created_at, updated_at, next_attempt_at, agent_id FROM runs";
 
 impl TryFrom<SummaryRow> for RunSummary {
     type Error = StoreError;
@@ -341,6 +390,7 @@ impl TryFrom<SummaryRow> for RunSummary {
             created_at: clock::rfc3339(row.created_at),
             updated_at: clock::rfc3339(row.updated_at),
             next_attempt_at: row.next_attempt_at.map(clock::rfc3339),
+            agent_id: row.agent_id,
         })
     }
 }
@@ -414,7 +464,7 @@ pub async fn get_run(pool: &SqlitePool, id: &str) -> StoreResult<Run> {
 /// Re-sends a finished run with the same payload and `webhook-id`, as a new run.
 pub async fn rerun(pool: &SqlitePool, id: &str) -> StoreResult<Run> {
     let original = get_run(pool, id).await?;
-    if original.summary.status == RunStatus::Pending {
+    if matches!(original.summary.status, RunStatus::Pending | RunStatus::Queued) {
         return Err(StoreError::Conflict("This run is still being sent; wait for it to finish before re-sending.".into()));
     }
     let Some(integration_id) = original.summary.integration_id.clone() else {
@@ -424,8 +474,10 @@ pub async fn rerun(pool: &SqlitePool, id: &str) -> StoreResult<Run> {
     let now = clock::now_millis();
     sqlx::query(
         "INSERT INTO runs (id, integration_id, integration_name, alert_id, event_id, trigger, payload, webhook_id, status,
-                           next_attempt_at, rerun_of, created_at, updated_at)
-         SELECT ?, ?, integration_name, alert_id, event_id, trigger, payload, webhook_id, 'pending', ?, id, ?, ?
+                           next_attempt_at, agent_service, agent_targets, rerun_of, created_at, updated_at)
+         SELECT ?, ?, integration_name, alert_id, event_id, trigger, payload, webhook_id,
+                CASE WHEN agent_service IS NULL AND agent_targets IS NULL THEN 'pending' ELSE 'queued' END,
+                ?, agent_service, agent_targets, id, ?, ?
          FROM runs WHERE id = ?",
     )
     .bind(&new_id)

@@ -107,6 +107,28 @@ pub fn verdict(answer: &Result<Answer, String>) -> Verdict {
     }
 }
 
+/// What follows an attempt: it was delivered, another attempt comes after a wait, or
+/// delivery gives up with the reason. Shared by the cloud worker and the Integration Agent.
+pub enum NextStep {
+    Delivered,
+    RetryIn(Duration),
+    GiveUp(String),
+}
+
+/// Decides the next step after attempt number `attempt` answered `answer` (`error` is the
+/// attempt's recorded error), following `Retry-After` or else the schedule.
+pub fn next_step(answer: &Result<Answer, String>, error: Option<&str>, attempt: u32, schedule: &retry::RetrySchedule) -> NextStep {
+    let error = error.unwrap_or_default();
+    match verdict(answer) {
+        Verdict::Delivered => NextStep::Delivered,
+        Verdict::Final => NextStep::GiveUp(format!("{error} (not retried: the endpoint refused the request)")),
+        Verdict::Retryable { retry_after } => match retry_after.or_else(|| schedule.delay_after(attempt)) {
+            Some(wait) if attempt < schedule.max_attempts() => NextStep::RetryIn(wait),
+            _ => NextStep::GiveUp(format!("Gave up after {attempt} attempts; the last one: {error}")),
+        },
+    }
+}
+
 fn describe(error: &reqwest::Error, timeout: Duration) -> String {
     if error.is_timeout() {
         return format!("No answer within {} ms", timeout.as_millis());

@@ -2,6 +2,8 @@
 //! this module joins them, serves the OpenAPI document built from those same handlers and
 //! answers unknown API paths with a JSON 404.
 
+mod agent_protocol;
+mod agents;
 mod alerts;
 mod audit;
 mod endpoints;
@@ -31,7 +33,8 @@ use crate::{access, error::ApiError, state::AppState};
 )]
 struct ApiDoc;
 
-/// Documents `Authorization: Bearer <api key>`, which every `/api/v1` route takes.
+/// Documents `Authorization: Bearer <api key>`, which every `/api/v1` route takes, and the
+/// agent token the `/api/v1/agent/…` protocol routes take instead.
 struct BearerKeys;
 
 impl utoipa::Modify for BearerKeys {
@@ -40,6 +43,11 @@ impl utoipa::Modify for BearerKeys {
         let components = document.components.get_or_insert_with(Default::default);
         let scheme = HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("An API key (`ofk_…`); see POST /users/{targetName}/api-keys")).build();
         components.add_security_scheme("apiKey", SecurityScheme::Http(scheme));
+        let agent = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .description(Some("An Integration Agent's token (`ofa_…`), answered once by POST /agents; only /agent/… routes take it"))
+            .build();
+        components.add_security_scheme("agentToken", SecurityScheme::Http(agent));
     }
 }
 
@@ -62,6 +70,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 .merge(script_resources::router())
                 .merge(keys::router())
                 .merge(audit::router())
+                .merge(agents::router())
+                .merge(agent_protocol::router())
                 .route_layer(middleware::from_fn_with_state(state.clone(), access::authorize)),
         )
         .split_for_parts();

@@ -16,8 +16,14 @@ const IDLE_POLL: Duration = Duration::from_millis(200);
 pub async fn run(pool: Pool, wakeups: Arc<Wakeups>, mut shutdown: watch::Receiver<bool>) {
     loop {
         match store::dispatch_events(&pool, BATCH).await {
-            Ok(0) => {}
-            Ok(_) => wakeups.runs.notify_one(),
+            Ok(dispatched) => {
+                if dispatched.pending > 0 {
+                    wakeups.runs.notify_one();
+                }
+                if dispatched.queued > 0 {
+                    wakeups.agent_work.notify_waiters();
+                }
+            }
             Err(error) => tracing::error!(%error, "cannot dispatch trigger events"),
         }
         if !pause(&wakeups.events, IDLE_POLL, &mut shutdown).await {

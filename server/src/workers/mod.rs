@@ -22,6 +22,8 @@ pub struct Wakeups {
     pub events: Notify,
     /// New runs to send.
     pub runs: Notify,
+    /// New queued work for Integration Agents; every waiting lease wakes (`notify_waiters`).
+    pub agent_work: Notify,
 }
 
 impl Wakeups {

@@ -2,13 +2,13 @@
 //! a sandboxed script), and records the attempt with the run's next state: succeeded,
 //! retried later per the schedule or `Retry-After`, or failed.
 
-use std::{sync::Arc, time::Duration};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use futures::future::join_all;
 use outflow_core::{
     Pool, clock,
     secrets::SecretBox,
-    store::{self, AttemptRecord, AttemptResult, RunJob, RunOutcome},
+    store::{self, AttemptRecord, AttemptResult, EndpointSecrets, RunIntegration, RunJob, RunOutcome},
 };
 use outflow_model::{endpoints::join_url, integrations::IntegrationAction};
 use reqwest::Method;
@@ -20,7 +20,7 @@ use crate::delivery::{
     retry::RetrySchedule,
     script::{self, HttpBridge, HttpCall, HttpReply, Limits, Shared},
     self_calls::{Delegation, OUTFLOW_ENDPOINT, SelfApi},
-    webhooks::{OutgoingRequest, Sender, Verdict, verdict},
+    webhooks::{NextStep, OutgoingRequest, Sender, next_step},
 };
 use crate::metrics::Metrics;
 
@@ -51,7 +51,8 @@ pub async fn run(context: RunContext, wakeups: Arc<Wakeups>, mut shutdown: watch
             }
         };
         let full_batch = claimed.len() as i64 == BATCH;
-        let results = join_all(claimed.iter().map(|job| execute_traced(&context, job))).await;
+        let endpoints = endpoints_of(&context, &claimed).await;
+        let results = join_all(claimed.iter().map(|job| execute_traced(&context, &endpoints, job))).await;
         match store::record_attempts(&context.pool, &results).await {
             Ok(stored) if stored < results.len() => {
                 tracing::warn!(dropped = results.len() - stored, "runs changed while their attempts ran; those results were dropped");
@@ -68,15 +69,31 @@ pub async fn run(context: RunContext, wakeups: Arc<Wakeups>, mut shutdown: watch
     }
 }
 
-async fn execute_traced<'a>(context: &RunContext, job: &'a RunJob) -> AttemptResult<'a> {
+/// The endpoints a batch of runs sends to, each read (and its secrets opened) once.
+type Endpoints = HashMap<String, Result<EndpointSecrets, String>>;
+
+async fn endpoints_of(context: &RunContext, jobs: &[RunJob]) -> Endpoints {
+    let mut endpoints = Endpoints::new();
+    for job in jobs {
+        if let Some(RunIntegration { action: IntegrationAction::Webhook { endpoint_id, .. }, .. }) = &job.integration
+            && !endpoints.contains_key(endpoint_id)
+        {
+            let endpoint = store::endpoint_secrets(&context.pool, &context.secrets, endpoint_id).await.map_err(|error| error.to_string());
+            endpoints.insert(endpoint_id.clone(), endpoint);
+        }
+    }
+    endpoints
+}
+
+async fn execute_traced<'a>(context: &RunContext, endpoints: &Endpoints, job: &'a RunJob) -> AttemptResult<'a> {
     let span = tracing::info_span!("run", run_id = %job.run_id, alert_id = job.alert_id, attempt = job.attempt);
-    let (attempt, logs, outcome) = execute(context, job).instrument(span).await;
+    let (attempt, logs, outcome) = execute(context, endpoints, job).instrument(span).await;
     AttemptResult { job, attempt, logs, outcome }
 }
 
 type Executed = (Option<AttemptRecord>, Vec<(i64, String)>, RunOutcome);
 
-async fn execute(context: &RunContext, job: &RunJob) -> Executed {
+async fn execute(context: &RunContext, endpoints: &Endpoints, job: &RunJob) -> Executed {
     let Some(integration) = &job.integration else {
         return (None, Vec::new(), RunOutcome::Failed("The integration was deleted before this run could be sent.".into()));
     };
@@ -84,21 +101,23 @@ async fn execute(context: &RunContext, job: &RunJob) -> Executed {
         return (None, Vec::new(), RunOutcome::Skipped("The integration was disabled before this run could be sent.".into()));
     }
     match &integration.action {
-        IntegrationAction::Webhook { endpoint_id, path } => send_webhook(context, job, endpoint_id, path).await,
+        IntegrationAction::Webhook { endpoint_id, path } => match endpoints.get(endpoint_id) {
+            Some(Ok(endpoint)) => send_webhook(context, job, endpoint, path).await,
+            Some(Err(error)) => (None, Vec::new(), RunOutcome::Failed(format!("The endpoint cannot be used: {error}"))),
+            None => (None, Vec::new(), RunOutcome::Failed("The endpoint was not looked up; the run will not be sent.".into())),
+        },
         IntegrationAction::Script { script } => run_script(context, job, &integration.workflow_id, script).await,
+        // Agent work is queued for agents at dispatch and never claimed here; only a re-sent
+        // run of one that was discarded ends up in the cloud.
         IntegrationAction::Agent { service, .. } => {
             (None, Vec::new(), RunOutcome::Failed(format!("No Integration Agent serves \"{service}\"; the run cannot be sent from the cloud.")))
         }
     }
 }
 
-async fn send_webhook(context: &RunContext, job: &RunJob, endpoint_id: &str, path: &str) -> Executed {
-    let endpoint = match store::endpoint_secrets(&context.pool, &context.secrets, endpoint_id).await {
-        Ok(endpoint) => endpoint,
-        Err(error) => return (None, Vec::new(), RunOutcome::Failed(format!("The endpoint cannot be used: {error}"))),
-    };
+async fn send_webhook(context: &RunContext, job: &RunJob, endpoint: &EndpointSecrets, path: &str) -> Executed {
     let request = OutgoingRequest {
-        endpoint: &endpoint,
+        endpoint,
         method: Method::POST,
         url: join_url(&endpoint.base_url, path),
         headers: Vec::new(),
@@ -106,23 +125,14 @@ async fn send_webhook(context: &RunContext, job: &RunJob, endpoint_id: &str, pat
         webhook_id: Some(&job.webhook_id),
     };
     let (attempt, answer) = context.sender.send(request).await;
-    let outcome = match verdict(&answer) {
-        Verdict::Delivered => {
+    let outcome = match next_step(&answer, attempt.error.as_deref(), job.attempt, &context.schedule) {
+        NextStep::Delivered => {
             let since_event = clock::now_millis() - job.created_at;
             context.metrics.delivery_latency.observe(Duration::from_millis(u64::try_from(since_event).unwrap_or_default()));
             RunOutcome::Succeeded
         }
-        Verdict::Final => RunOutcome::Failed(format!("{} (not retried: the endpoint refused the request)", attempt.error.clone().unwrap_or_default())),
-        Verdict::Retryable { retry_after } => match retry_after.or_else(|| context.schedule.delay_after(job.attempt)) {
-            Some(wait) if job.attempt < context.schedule.max_attempts() => {
-                RunOutcome::RetryAt(clock::now_millis() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2))
-            }
-            _ => RunOutcome::Failed(format!(
-                "Gave up after {} attempts; the last one: {}",
-                job.attempt,
-                attempt.error.clone().unwrap_or_default()
-            )),
-        },
+        NextStep::RetryIn(wait) => RunOutcome::RetryAt(clock::now_millis() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2)),
+        NextStep::GiveUp(reason) => RunOutcome::Failed(reason),
     };
     (Some(attempt), Vec::new(), outcome)
 }

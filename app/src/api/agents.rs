@@ -1,0 +1,26 @@
+//! Server functions of the Agents page: the registry, read by anyone signed in and
+//! changed by admins, exactly as `/api/v1/agents` allows.
+
+use leptos::{prelude::*, server_fn::codec::Json};
+
+use super::UiError;
+use crate::model::agents::{Agent, CreatedAgent, NewAgent};
+#[cfg(feature = "ssr")]
+use {
+    super::ssr::{authorize, pool},
+    outflow_core::{access::Need, store},
+};
+
+/// Every registered agent with its online state, version, services and queue depth.
+#[server(prefix = "/ui", input = Json)]
+pub async fn list_agents() -> Result<Vec<Agent>, UiError> {
+    authorize(Need::Viewer)?;
+    Ok(store::list_agents(&pool()?).await?)
+}
+
+/// Registers an agent (admins); the answer carries its token, shown this once.
+#[server(prefix = "/ui", input = Json)]
+pub async fn register_agent(input: NewAgent) -> Result<CreatedAgent, UiError> {
+    let principal = authorize(Need::Admin)?;
+    Ok(store::create_agent(&pool()?, Some(&principal.actor()), &input).await?)
+}

@@ -1,0 +1,166 @@
+//! The hot write path: one dedicated thread owns a rusqlite connection per database file
+//! and runs write jobs on it. A job is a closure holding a whole transaction's statements,
+//! so it costs one hand-off between threads instead of one per statement (sqlx runs every
+//! SQLite statement on its own worker thread and waits for the answer).
+//!
+//! Jobs queued together share one transaction (group commit), each inside its own
+//! savepoint: a job that fails is rolled back alone, and every job learns its result only
+//! after the transaction committed, so nothing is acknowledged before it is written.
+//! Durability is the pool's: WAL with `synchronous = NORMAL`.
+//! This module must not hold any domain rule; callers bring their statements.
+
+use std::{
+    collections::HashMap,
+    panic::AssertUnwindSafe,
+    path::{Path, PathBuf},
+    sync::{LazyLock, Mutex, mpsc},
+    time::Duration,
+};
+
+use rusqlite::{Connection, OpenFlags};
+use sqlx::SqlitePool;
+use tokio::sync::oneshot;
+
+use super::{StoreError, StoreResult, WRITE_GATE};
+
+/// Most jobs one transaction takes; bounds how long a job waits behind the others.
+const MAX_JOBS_PER_COMMIT: usize = 256;
+/// Statements kept prepared on the writer connection (the hot path uses a few dozen).
+const STATEMENT_CACHE: usize = 128;
+
+/// One queued job, type-erased.
+trait Job: Send {
+    /// Runs the job's statements; false when it failed and its changes must be undone.
+    fn run(&mut self, conn: &Connection) -> bool;
+    /// Answers the caller once the transaction's fate is known.
+    fn finish(self: Box<Self>, commit: Result<(), &rusqlite::Error>);
+}
+
+struct Pending<T, F> {
+    work: Option<F>,
+    result: Option<StoreResult<T>>,
+    reply: oneshot::Sender<StoreResult<T>>,
+}
+
+impl<T, F> Job for Pending<T, F>
+where
+    T: Send,
+    F: FnOnce(&Connection) -> StoreResult<T> + Send,
+{
+    fn run(&mut self, conn: &Connection) -> bool {
+        let Some(work) = self.work.take() else { return false };
+        // A panicking job must not take the writer thread (and every later write) with it.
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| work(conn)))
+            .unwrap_or_else(|_| Err(StoreError::Writer("a write job panicked; its changes were rolled back".into())));
+        let ok = result.is_ok();
+        self.result = Some(result);
+        ok
+    }
+
+    fn finish(self: Box<Self>, commit: Result<(), &rusqlite::Error>) {
+        let answer = match (self.result, commit) {
+            (Some(Err(error)), _) => Err(error),
+            (Some(Ok(value)), Ok(())) => Ok(value),
+            (_, Err(error)) => Err(StoreError::Writer(format!("the transaction did not commit: {error}"))),
+            (None, Ok(())) => Err(StoreError::Writer("the job did not run".into())),
+        };
+        // The caller may have gone away (request cancelled); the work is done either way.
+        let _ = self.reply.send(answer);
+    }
+}
+
+type Queue = mpsc::Sender<Box<dyn Job>>;
+
+/// One writer per database file, started on first use.
+static WRITERS: LazyLock<Mutex<HashMap<PathBuf, Queue>>> = LazyLock::new(Mutex::default);
+
+/// Runs `work` in a write transaction on the writer thread of the pool's database and
+/// returns its result once committed. An `Err` from `work` rolls back its changes only.
+pub(crate) async fn write<T, F>(pool: &SqlitePool, work: F) -> StoreResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+{
+    let queue = queue_for(pool)?;
+    let (reply, answer) = oneshot::channel();
+    queue
+        .send(Box::new(Pending { work: Some(work), result: None, reply }))
+        .map_err(|_| StoreError::Writer("the database writer stopped".into()))?;
+    answer.await.map_err(|_| StoreError::Writer("the database writer stopped".into()))?
+}
+
+fn queue_for(pool: &SqlitePool) -> StoreResult<Queue> {
+    let options = pool.connect_options();
+    let path = options.get_filename();
+    if path.as_os_str().is_empty() || path.as_os_str() == ":memory:" {
+        return Err(StoreError::Writer("the write path needs a database file, not an in-memory database".into()));
+    }
+    let mut writers = WRITERS.lock().map_err(|_| StoreError::Writer("the writer registry is poisoned".into()))?;
+    if let Some(queue) = writers.get(path) {
+        return Ok(queue.clone());
+    }
+    let conn = open(path)?;
+    let (queue, jobs) = mpsc::channel();
+    std::thread::Builder::new()
+        .name("outflow-sqlite-writer".into())
+        .spawn(move || serve(&conn, &jobs))
+        .map_err(|error| StoreError::Writer(format!("cannot start the database writer: {error}")))?;
+    writers.insert(path.to_path_buf(), queue.clone());
+    Ok(queue)
+}
+
+/// Opens the writer's connection with the pool's settings (see `super::connect`).
+fn open(path: &Path) -> StoreResult<Connection> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    Ok(conn)
+}
+
+/// The writer thread: takes whatever jobs are queued, commits them together, answers each.
+fn serve(conn: &Connection, jobs: &mpsc::Receiver<Box<dyn Job>>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_JOBS_PER_COMMIT {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        // Writers on the sqlx pool queue on the same gate, so nobody waits in SQLite's busy handler.
+        let turn = WRITE_GATE.blocking_lock();
+        let committed = run_batch(conn, &mut batch);
+        drop(turn);
+        if let Err(error) = &committed {
+            tracing::error!(%error, jobs = batch.len(), "a write transaction failed");
+        }
+        for job in batch {
+            job.finish(committed.as_ref().map(|_| ()));
+        }
+    }
+}
+
+fn run_batch(conn: &Connection, batch: &mut [Box<dyn Job>]) -> rusqlite::Result<()> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let outcome = batch.iter_mut().try_for_each(|job| {
+        conn.prepare_cached("SAVEPOINT job")?.execute([])?;
+        if job.run(conn) {
+            conn.prepare_cached("RELEASE job")?.execute([])?;
+        } else {
+            conn.prepare_cached("ROLLBACK TO job")?.execute([])?;
+            conn.prepare_cached("RELEASE job")?.execute([])?;
+        }
+        Ok(())
+    });
+    match outcome.and_then(|()| conn.execute_batch("COMMIT")) {
+        Ok(()) => Ok(()),
+        Err(error) => {
+            // Leaves the connection usable for the next batch; nothing of this one was kept.
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(error)
+        }
+    }
+}
