@@ -1,6 +1,7 @@
-//! Alerts (SPEC §1): starting one (validation, recipient resolution, notification fan-out,
-//! the `status` and `recipient_failure` events), reading and listing them, and status
-//! transitions. Each change and its trigger events commit in one transaction.
+//! Alerts (SPEC §1): starting one (validation here; recipient resolution, notification
+//! fan-out and the `status` and `recipient_failure` events in `alert_start`, on the writer
+//! thread), reading and listing them, and status transitions. Each change and its trigger
+//! events commit in one transaction.
 
 use std::collections::HashSet;
 
