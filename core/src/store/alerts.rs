@@ -1,6 +1,7 @@
-//! Alerts (SPEC §1): starting one (validation, recipient resolution, notification fan-out,
-//! the `status` and `recipient_failure` events), reading and listing them, and status
-//! transitions. Each change and its trigger events commit in one transaction.
+//! Alerts (SPEC §1): starting one (validation here; recipient resolution, notification
+//! fan-out and the `status` and `recipient_failure` events in `alert_start`, on the writer
+//! thread), reading and listing them, and status transitions. Each change and its trigger
+//! events commit in one transaction.
 
 use std::collections::HashSet;
 
@@ -24,16 +25,18 @@ pub(crate) const FAILURE_RECIPIENTS_LISTED: usize = 100;
 
 /// Starts an alert: checks it against its form, notifies its recipients' devices and
 /// records the `status` event (and `recipient_failure` when nobody can be reached).
-/// The writes run as one job on the writer thread (`alert_start`).
+/// Reading the form, checking and writing run as one job on the writer thread.
 pub async fn create_alert(pool: &SqlitePool, actor: Option<&Actor>, input: &NewAlert) -> StoreResult<Alert> {
-    let form = super::get_form(pool, &input.form_id).await.map_err(|error| match error {
-        StoreError::NotFound(_) => StoreError::invalid(format!("There is no form with id \"{}\".", input.form_id)),
-        other => other,
-    })?;
-    let properties = checked_properties(&form, &input.properties)?;
-    let recipients = checked_recipients(&input.recipients)?;
-    let start = Start { form, properties, recipients, priority: input.priority, actor: actor.cloned() };
-    super::writer::write(pool, move |conn| alert_start::start(conn, start)).await
+    let (form_id, values, names, priority, actor) =
+        (input.form_id.clone(), input.properties.clone(), input.recipients.clone(), input.priority, actor.cloned());
+    super::writer::write(pool, move |conn| {
+        let form = super::forms::form_on(conn, &form_id)?
+            .ok_or_else(|| StoreError::invalid(format!("There is no form with id \"{form_id}\".")))?;
+        let properties = checked_properties(&form, &values)?;
+        let recipients = checked_recipients(&names)?;
+        alert_start::start(conn, Start { form, properties, recipients, priority, actor })
+    })
+    .await
 }
 
 /// Checks property values against the form; returns them normalised to their types.

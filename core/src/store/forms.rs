@@ -130,3 +130,23 @@ pub async fn list_forms(pool: &SqlitePool, workflow_id: &str) -> StoreResult<Vec
         sqlx::query_as(&format!("{SELECT_FORM} WHERE workflow_id = ? ORDER BY name")).bind(workflow_id).fetch_all(pool).await?;
     rows.into_iter().map(Form::try_from).collect()
 }
+
+/// Reads a form on the writer thread's connection (see `writer`), for jobs that check their
+/// input against it in the same transaction.
+pub(crate) fn form_on(conn: &rusqlite::Connection, id: &str) -> StoreResult<Option<Form>> {
+    use rusqlite::OptionalExtension;
+    let row = conn
+        .prepare_cached(&format!("{SELECT_FORM} WHERE id = ?"))?
+        .query_row([id], |row| {
+            Ok(FormRow {
+                id: row.get(0)?,
+                workflow_id: row.get(1)?,
+                name: row.get(2)?,
+                enabled: row.get(3)?,
+                properties: row.get(4)?,
+                responses: row.get(5)?,
+            })
+        })
+        .optional()?;
+    row.map(Form::try_from).transpose()
+}

@@ -304,22 +304,26 @@ impl From<&AttemptResult<'_>> for Recorded {
 
 /// Stores a batch of attempts, their log lines and their runs' new states in one
 /// transaction. Returns how many were stored; a run that was no longer pending (another
-/// worker recorded it after a lease expiry) is skipped.
-pub async fn record_attempts(pool: &SqlitePool, results: &[AttemptResult<'_>]) -> StoreResult<usize> {
-    if results.is_empty() {
-        return Ok(0);
-    }
+/// worker recorded it after a lease expiry) is skipped. The future owns what it writes, so
+/// a worker can record one batch while it sends the next.
+pub fn record_attempts(pool: &SqlitePool, results: &[AttemptResult<'_>]) -> impl Future<Output = StoreResult<usize>> + Send + 'static {
     let recorded: Vec<Recorded> = results.iter().map(Recorded::from).collect();
-    super::writer::write(pool, move |conn| {
-        let mut stored = 0;
-        for result in &recorded {
-            if record_one(conn, result)? {
-                stored += 1;
-            }
+    let pool = pool.clone();
+    async move {
+        if recorded.is_empty() {
+            return Ok(0);
         }
-        Ok(stored)
-    })
-    .await
+        super::writer::write(&pool, move |conn| {
+            let mut stored = 0;
+            for result in &recorded {
+                if record_one(conn, result)? {
+                    stored += 1;
+                }
+            }
+            Ok(stored)
+        })
+        .await
+    }
 }
 
 fn record_one(conn: &Connection, result: &Recorded) -> StoreResult<bool> {

@@ -46,6 +46,19 @@ pub fn spawn(providers: Providers, runs: runs::RunContext, wakeups: Arc<Wakeups>
     workers
 }
 
+/// Sleeps for `gap` (or until shutdown); returns false on shutdown. Workers woken once per
+/// alert take this breather after a round that found nothing, so a burst of wake-ups costs
+/// one round per gap instead of one database round trip per alert.
+async fn breathe(gap: std::time::Duration, shutdown: &mut watch::Receiver<bool>) -> bool {
+    if *shutdown.borrow() {
+        return false;
+    }
+    tokio::select! {
+        () = tokio::time::sleep(gap) => true,
+        _ = shutdown.changed() => !*shutdown.borrow(),
+    }
+}
+
 /// Sleeps until woken, the timeout passes, or shutdown; returns false on shutdown.
 async fn pause(wake: &Notify, timeout: std::time::Duration, shutdown: &mut watch::Receiver<bool>) -> bool {
     if *shutdown.borrow() {

@@ -7,13 +7,16 @@ use futures::future::join_all;
 use outflow_core::{Pool, clock, store};
 use tokio::sync::watch;
 
-use super::{Wakeups, pause};
+use super::{Wakeups, breathe, pause};
 use crate::delivery::devices::Providers;
 
 /// Notifications claimed per round; they are delivered concurrently.
 const BATCH: i64 = 64;
 /// Longest sleep between rounds when nobody wakes the worker (device delays end unannounced).
 const IDLE_POLL: Duration = Duration::from_millis(250);
+/// Pause after a round that claimed nothing: alerts without due notifications wake this
+/// worker too, and a notification made meanwhile waits at most this long.
+const EMPTY_ROUND_GAP: Duration = Duration::from_millis(5);
 
 pub async fn run(pool: Pool, providers: Providers, wakeups: Arc<Wakeups>, mut shutdown: watch::Receiver<bool>) {
     loop {
@@ -38,6 +41,9 @@ pub async fn run(pool: Pool, providers: Providers, wakeups: Arc<Wakeups>, mut sh
         }
         if full_batch && !*shutdown.borrow() {
             continue;
+        }
+        if claimed.is_empty() && !breathe(EMPTY_ROUND_GAP, &mut shutdown).await {
+            return;
         }
         if !pause(&wakeups.notifications, IDLE_POLL, &mut shutdown).await {
             return;

@@ -12,7 +12,7 @@ use outflow_core::{
 };
 use outflow_model::{endpoints::join_url, integrations::IntegrationAction};
 use reqwest::Method;
-use tokio::sync::watch;
+use tokio::{sync::watch, task::JoinHandle};
 use tracing::Instrument;
 
 use super::{Wakeups, pause};
@@ -42,6 +42,9 @@ pub struct RunContext {
 }
 
 pub async fn run(context: RunContext, wakeups: Arc<Wakeups>, mut shutdown: watch::Receiver<bool>) {
+    // The previous batch's results, recorded while the next batch is claimed and sent. Its
+    // runs stay leased until recorded, so no round claims them twice.
+    let mut recording: Option<JoinHandle<()>> = None;
     loop {
         let claimed = match store::claim_due_runs(&context.pool, clock::now_millis(), BATCH).await {
             Ok(jobs) => jobs,
@@ -51,21 +54,38 @@ pub async fn run(context: RunContext, wakeups: Arc<Wakeups>, mut shutdown: watch
             }
         };
         let full_batch = claimed.len() as i64 == BATCH;
-        let endpoints = endpoints_of(&context, &claimed).await;
-        let results = join_all(claimed.iter().map(|job| execute_traced(&context, &endpoints, job))).await;
-        match store::record_attempts(&context.pool, &results).await {
-            Ok(stored) if stored < results.len() => {
-                tracing::warn!(dropped = results.len() - stored, "runs changed while their attempts ran; those results were dropped");
-            }
-            Ok(_) => {}
-            Err(error) => tracing::error!(%error, "cannot record run attempts; they will be retried after their lease"),
+        if !claimed.is_empty() {
+            let endpoints = endpoints_of(&context, &claimed).await;
+            let results = join_all(claimed.iter().map(|job| execute_traced(&context, &endpoints, job))).await;
+            let record = store::record_attempts(&context.pool, &results);
+            finish(recording.take()).await;
+            recording = Some(tokio::spawn(report(results.len(), record)));
         }
         if full_batch && !*shutdown.borrow() {
             continue;
         }
         if !pause(&wakeups.runs, IDLE_POLL, &mut shutdown).await {
+            finish(recording.take()).await;
             return;
         }
+    }
+}
+
+async fn finish(recording: Option<JoinHandle<()>>) {
+    if let Some(recording) = recording
+        && let Err(error) = recording.await
+    {
+        tracing::error!(%error, "recording run attempts stopped unexpectedly; they will be retried after their lease");
+    }
+}
+
+async fn report(sent: usize, record: impl Future<Output = store::StoreResult<usize>>) {
+    match record.await {
+        Ok(stored) if stored < sent => {
+            tracing::warn!(dropped = sent - stored, "runs changed while their attempts ran; those results were dropped");
+        }
+        Ok(_) => {}
+        Err(error) => tracing::error!(%error, "cannot record run attempts; they will be retried after their lease"),
     }
 }
 
