@@ -30,7 +30,8 @@ async fn main() {
 
     let arrivals: Arrivals = Arc::default();
     let receiver = start_receiver(arrivals.clone()).await;
-    let server = TestServer::start();
+    // One API key sends every alert: the per-key rate limit would measure itself, not delivery.
+    let server = TestServer::start_with(&[("OUTFLOW_RATE_LIMIT", "0")]);
     let client = admin_client();
     let form = setup(&client, &server, &receiver).await;
 
