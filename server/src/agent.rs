@@ -19,7 +19,7 @@ use outflow_model::{
         AgentAttempt, AgentEndpoint, AgentIdentity, AgentJob, AgentLogLine, AgentOutcome, AgentReport, Heartbeat, Lease, MAX_LOG_LINE_CHARS,
         MAX_REPORT_LOG_LINES,
     },
-    endpoints::{EndpointAuth, join_url},
+    endpoints::EndpointAuth,
 };
 use reqwest::{Method, StatusCode};
 use tokio::{sync::watch, task::JoinSet};
@@ -456,25 +456,11 @@ struct LocalBridge {
 
 impl HttpBridge for LocalBridge {
     fn call(&mut self, call: HttpCall, body: String) -> Result<HttpReply, String> {
-        let method = Method::from_bytes(call.method.to_uppercase().as_bytes()).map_err(|_| format!("\"{}\" is not an HTTP method.", call.method))?;
         let endpoint = self.endpoints.get(&call.endpoint).ok_or_else(|| {
             format!("This workflow has no endpoint named \"{}\" (calls back into Outflow are not available on an Integration Agent).", call.endpoint)
         })?;
         let endpoint = endpoint_secrets(endpoint)?;
-        self.runtime.block_on(async {
-            let request = OutgoingRequest {
-                endpoint: &endpoint,
-                method,
-                url: join_url(&endpoint.base_url, &call.path),
-                headers: call.headers.into_iter().collect(),
-                body,
-                webhook_id: None,
-            };
-            let (_, answer) = self.sender.send(request).await;
-            let answer = answer?;
-            let headers = answer.headers.iter().filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_string()))).collect();
-            Ok(HttpReply { status_code: answer.status, headers, body: answer.body })
-        })
+        self.runtime.block_on(self.sender.script_call(&endpoint, call, body))
     }
 }
 

@@ -317,26 +317,16 @@ pub async fn record_agent_report(pool: &SqlitePool, agent_id: &str, run_id: &str
                 report.attempt
             )));
         }
-        if let Some(attempt) = &report.record {
-            conn.prepare_cached(
-                "INSERT INTO run_attempts (run_id, number, started_at, duration_ms, url, status_code, response_excerpt, error)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            )?
-            .execute(params![
-                run_id,
-                i64::from(report.attempt),
-                attempt.started_at,
-                i64::try_from(attempt.duration_ms).unwrap_or(i64::MAX),
-                attempt.url,
-                attempt.status_code.map(i64::from),
-                attempt.response_excerpt,
-                attempt.error
-            ])?;
-        }
-        let mut log = conn.prepare_cached("INSERT INTO run_logs (run_id, at, line) VALUES (?, ?, ?)")?;
-        for line in &report.logs {
-            log.execute(params![run_id, line.at, line.line])?;
-        }
+        let attempt = report.record.as_ref().map(|attempt| super::AttemptRecord {
+            started_at: attempt.started_at,
+            duration_ms: attempt.duration_ms,
+            url: attempt.url.clone(),
+            status_code: attempt.status_code,
+            response_excerpt: attempt.response_excerpt.clone(),
+            error: attempt.error.clone(),
+        });
+        let logs = report.logs.iter().map(|line| (line.at, line.line.as_str()));
+        super::runs::insert_attempt_and_logs(conn, &run_id, i64::from(report.attempt), attempt.as_ref(), logs)?;
         Ok(())
     })
     .await

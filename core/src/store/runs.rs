@@ -336,14 +336,28 @@ fn record_one(conn: &Connection, result: &Recorded) -> StoreResult<bool> {
     if updated == 0 {
         return Ok(false);
     }
-    if let Some(attempt) = &result.attempt {
+    let logs = result.logs.iter().map(|(at, line)| (*at, line.as_str()));
+    insert_attempt_and_logs(conn, &result.run_id, result.number, result.attempt.as_ref(), logs)?;
+    Ok(true)
+}
+
+/// Writes what one attempt of a run left: its record (if it got as far as one) and its log
+/// lines. Cloud workers and Integration Agents report through here alike.
+pub(crate) fn insert_attempt_and_logs<'a>(
+    conn: &Connection,
+    run_id: &str,
+    number: i64,
+    attempt: Option<&AttemptRecord>,
+    logs: impl IntoIterator<Item = (i64, &'a str)>,
+) -> StoreResult<()> {
+    if let Some(attempt) = attempt {
         conn.prepare_cached(
             "INSERT INTO run_attempts (run_id, number, started_at, duration_ms, url, status_code, response_excerpt, error)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )?
         .execute(params![
-            result.run_id,
-            result.number,
+            run_id,
+            number,
             attempt.started_at,
             i64::try_from(attempt.duration_ms).unwrap_or(i64::MAX),
             attempt.url,
@@ -353,10 +367,10 @@ fn record_one(conn: &Connection, result: &Recorded) -> StoreResult<bool> {
         ])?;
     }
     let mut log = conn.prepare_cached("INSERT INTO run_logs (run_id, at, line) VALUES (?, ?, ?)")?;
-    for (at, line) in &result.logs {
-        log.execute(params![result.run_id, at, line])?;
+    for (at, line) in logs {
+        log.execute(params![run_id, at, line])?;
     }
-    Ok(true)
+    Ok(())
 }
 
 #[derive(sqlx::FromRow)]

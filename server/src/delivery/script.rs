@@ -44,6 +44,13 @@ fn default_method() -> String {
     "POST".into()
 }
 
+impl HttpCall {
+    /// The call's HTTP method, or why the script's `method` is not one.
+    pub fn method(&self) -> Result<reqwest::Method, String> {
+        reqwest::Method::from_bytes(self.method.to_uppercase().as_bytes()).map_err(|_| format!("\"{}\" is not an HTTP method.", self.method))
+    }
+}
+
 /// What `write(body)` returns to the script.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -101,11 +101,7 @@ impl SelfApi {
         }
         let response = request.send().await.map_err(|error| format!("Outflow's API did not answer: {error}"))?;
         let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_string())))
-            .collect();
+        let headers = super::webhooks::header_strings(response.headers());
         let body = response.text().await.unwrap_or_default();
         if matches!(status, 401 | 403) {
             let reason = serde_json::from_str::<serde_json::Value>(&body)

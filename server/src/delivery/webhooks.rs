@@ -6,7 +6,20 @@ use std::time::{Duration, Instant};
 use outflow_core::{clock, store::{AttemptRecord, EndpointSecrets}};
 use reqwest::{Method, header::HeaderMap};
 
-use super::{HttpClients, auth::TokenCache, retry, signing};
+use outflow_model::endpoints::join_url;
+
+use super::{
+    HttpClients,
+    auth::TokenCache,
+    retry,
+    script::{HttpCall, HttpReply},
+    signing,
+};
+
+/// Answer headers as a script sees them: names with their text values (others are left out).
+pub fn header_strings(headers: &HeaderMap) -> std::collections::BTreeMap<String, String> {
+    headers.iter().filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_string()))).collect()
+}
 
 /// How much of an answer's body an attempt keeps.
 pub const EXCERPT_CHARS: usize = 500;
@@ -46,6 +59,22 @@ pub enum Verdict {
 }
 
 impl Sender {
+    /// A script's `http.request(…).write(body)` to one of its workflow's endpoints: unsigned,
+    /// through the endpoint's authentication and the egress policy, answered as the script sees it.
+    pub async fn script_call(&self, endpoint: &EndpointSecrets, call: HttpCall, body: String) -> Result<HttpReply, String> {
+        let request = OutgoingRequest {
+            endpoint,
+            method: call.method()?,
+            url: join_url(&endpoint.base_url, &call.path),
+            headers: call.headers.into_iter().collect(),
+            body,
+            webhook_id: None,
+        };
+        let (_, answer) = self.send(request).await;
+        let answer = answer?;
+        Ok(HttpReply { status_code: answer.status, headers: header_strings(&answer.headers), body: answer.body })
+    }
+
     /// Sends the request and records the attempt; errors become the attempt's `error`.
     pub async fn send(&self, request: OutgoingRequest<'_>) -> (AttemptRecord, Result<Answer, String>) {
         let started_at = clock::now_millis();

@@ -212,32 +212,16 @@ struct EndpointBridge {
 
 impl HttpBridge for EndpointBridge {
     fn call(&mut self, call: HttpCall, body: String) -> Result<HttpReply, String> {
-        let method = Method::from_bytes(call.method.to_uppercase().as_bytes()).map_err(|_| format!("\"{}\" is not an HTTP method.", call.method))?;
         let context = &self.context;
         if call.endpoint == OUTFLOW_ENDPOINT {
-            let api = &context.self_api;
+            let (api, method) = (&context.self_api, call.method()?);
             return self.runtime.block_on(api.call(self.credential.as_ref(), &self.acting_as, method, &call.path, call.headers, body));
         }
         self.runtime.block_on(async {
             let endpoint = store::endpoint_secrets_by_name(&context.pool, &context.secrets, &self.workflow_id, &call.endpoint)
                 .await
                 .map_err(|error| error.to_string())?;
-            let request = OutgoingRequest {
-                endpoint: &endpoint,
-                method,
-                url: join_url(&endpoint.base_url, &call.path),
-                headers: call.headers.into_iter().collect(),
-                body,
-                webhook_id: None,
-            };
-            let (_, answer) = context.sender.send(request).await;
-            let answer = answer?;
-            let headers = answer
-                .headers
-                .iter()
-                .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_string())))
-                .collect();
-            Ok(HttpReply { status_code: answer.status, headers, body: answer.body })
+            context.sender.script_call(&endpoint, call, body).await
         })
     }
 }
