@@ -243,6 +243,23 @@ async fn keys_are_shown_once_record_their_use_and_stop_working_when_revoked() {
 }
 
 #[tokio::test]
+async fn a_changed_role_or_a_deactivated_user_takes_effect_on_the_next_request() {
+    let server = TestServer::start();
+    let admin = Api::new(&server);
+    let key = user_with_key(&admin, "rosa", "responder").await;
+    let rosa = Api::with_key(&server, &key);
+    assert_eq!(rosa.post("/api/v1/workflows", json!({"name": "Not yet"})).await.0, 403);
+
+    assert_eq!(admin.patch("/api/v1/users/rosa", json!({"roles": ["developer"]})).await.0, 200);
+    let (status, created) = rosa.post("/api/v1/workflows", json!({"name": "Now allowed"})).await;
+    assert_eq!(status, 201, "the new role counts at once: {created}");
+
+    assert_eq!(admin.patch("/api/v1/users/rosa", json!({"active": false})).await.0, 200);
+    let (status, refusal) = rosa.get("/api/v1/me").await;
+    assert_eq!((status, refusal["error"]["code"].clone()), (401, json!("unauthorized")), "a deactivated user's key stops working");
+}
+
+#[tokio::test]
 async fn the_audit_log_records_changes_with_diffs_and_never_secrets() {
     let server = TestServer::start();
     let admin = Api::new(&server);

@@ -17,6 +17,7 @@ mod integrations;
 mod interactions;
 mod members;
 mod people;
+mod principal_cache;
 mod principals;
 mod runs;
 mod script_resources;

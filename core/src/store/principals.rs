@@ -4,7 +4,10 @@
 use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 
-use super::StoreResult;
+use super::{
+    StoreResult,
+    principal_cache::{self, Cached},
+};
 use crate::clock::now_millis;
 
 /// The login name of the admin created from `OUTFLOW_BOOTSTRAP_API_KEY`.
@@ -130,21 +133,38 @@ struct PrincipalRow {
 }
 
 /// The active user owning an unrevoked API key, noting (coarsely) when the key was used.
+/// Answers from memory when it can (see `principal_cache`).
 pub async fn principal_for_api_key(pool: &SqlitePool, key: &str) -> StoreResult<Option<Principal>> {
-    let row: Option<PrincipalRow> = sqlx::query_as(
-        "SELECT k.id AS key_id, k.last_used_at, u.id AS user_id, u.target_name, u.roles
-         FROM api_keys k JOIN users u ON u.id = k.user_id
-         WHERE k.key_hash = ? AND k.revoked_at IS NULL AND u.active = 1",
-    )
-    .bind(hash_api_key(key))
-    .fetch_optional(pool)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
+    let key_hash = hash_api_key(key);
+    // Taken before anything is read, so an answer that a concurrent change made stale is never stored.
+    let started = principal_cache::generation();
+    let found = match principal_cache::recall(pool, &key_hash) {
+        Some(cached) => cached,
+        None => {
+            let row: Option<PrincipalRow> = sqlx::query_as(
+                "SELECT k.id AS key_id, k.last_used_at, u.id AS user_id, u.target_name, u.roles
+                 FROM api_keys k JOIN users u ON u.id = k.user_id
+                 WHERE k.key_hash = ? AND k.revoked_at IS NULL AND u.active = 1",
+            )
+            .bind(&key_hash)
+            .fetch_optional(pool)
+            .await?;
+            let Some(row) = row else { return Ok(None) };
+            let cached = Cached {
+                key_id: row.key_id,
+                last_used_at: row.last_used_at,
+                principal: Principal { user_id: row.user_id, target_name: row.target_name, roles: row.roles.0 },
+            };
+            principal_cache::remember(pool, &key_hash, cached.clone(), started);
+            cached
+        }
+    };
     let now = now_millis();
-    if row.last_used_at.is_none_or(|used| now - used > LAST_USED_PRECISION_MS) {
+    if found.last_used_at.is_none_or(|used| now - used > LAST_USED_PRECISION_MS) {
         let mut tx = super::write_tx(pool).await?;
-        sqlx::query("UPDATE api_keys SET last_used_at = ? WHERE id = ?").bind(now).bind(row.key_id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE api_keys SET last_used_at = ? WHERE id = ?").bind(now).bind(found.key_id).execute(&mut *tx).await?;
         tx.commit().await?;
+        principal_cache::remember(pool, &key_hash, Cached { last_used_at: Some(now), ..found.clone() }, started);
     }
-    Ok(Some(Principal { user_id: row.user_id, target_name: row.target_name, roles: row.roles.0 }))
+    Ok(Some(found.principal))
 }

@@ -2,7 +2,8 @@
 //! database with a status-trigger webhook integration to a loopback receiver, creates
 //! alerts at a fixed rate for a fixed time, and prints deliveries/s, p50/p99
 //! event-to-delivery latency (alert request sent → webhook received), peak RSS of the
-//! server, and whether every run was recorded.
+//! server, its CPU time per delivery (a figure that holds even when other work shares the
+//! machine), and whether every run was recorded.
 //!
 //! `bench_deliveries <outflow binary> [rate per second] [seconds]` (see `./x bench`).
 
@@ -38,6 +39,7 @@ async fn main() {
     println!("creating alerts at {rate}/s for {seconds} s against {binary}");
     let sent: Arc<Mutex<HashMap<i64, Instant>>> = Arc::default();
     let permits = Arc::new(Semaphore::new(512));
+    let cpu_before = cpu_seconds(server.pid());
     let started = Instant::now();
     let mut ticker = tokio::time::interval(Duration::from_nanos(1_000_000_000 / rate.max(1)));
     let mut tasks = Vec::new();
@@ -67,6 +69,7 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let total = started.elapsed();
+    let server_cpu = cpu_seconds(server.pid()) - cpu_before;
 
     let sent = sent.lock().expect("not poisoned").clone();
     let arrivals = arrivals.lock().expect("not poisoned").clone();
@@ -91,6 +94,29 @@ async fn main() {
     println!("latency p50 / p99:      {:.1} ms / {:.1} ms", percentile(0.50).as_secs_f64() * 1e3, percentile(0.99).as_secs_f64() * 1e3);
     println!("runs recorded succeeded: {recorded} of {expected}");
     println!("server peak RSS:        {:.1} MiB", peak_rss_kib as f64 / 1024.0);
+    let per_delivery = server_cpu / arrivals.len().max(1) as f64;
+    println!(
+        "server CPU:             {server_cpu:.2} s, {:.0} µs per delivery (one core would carry ~{:.0} deliveries/s)",
+        per_delivery * 1e6,
+        1.0 / per_delivery.max(1e-9)
+    );
+}
+
+/// User plus system CPU time the process has used so far, from `/proc/<pid>/stat`.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The command name may hold spaces; the fields after it are space-separated.
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |index: usize| fields.get(index).and_then(|field| field.parse::<f64>().ok()).unwrap_or_default();
+    // utime and stime are fields 14 and 15 of the line, i.e. 11 and 12 after the name.
+    (ticks(11) + ticks(12)) / clock_ticks_per_second()
+}
+
+fn clock_ticks_per_second() -> f64 {
+    // SAFETY: sysconf only reads a configuration value.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if ticks > 0 { ticks as f64 } else { 100.0 }
 }
 
 async fn start_receiver(arrivals: Arrivals) -> String {
