@@ -40,6 +40,7 @@ async fn main() {
     let sent: Arc<Mutex<HashMap<i64, Instant>>> = Arc::default();
     let permits = Arc::new(Semaphore::new(512));
     let cpu_before = cpu_seconds(server.pid());
+    let own_cpu_before = cpu_seconds(std::process::id());
     let started = Instant::now();
     let mut ticker = tokio::time::interval(Duration::from_nanos(1_000_000_000 / rate.max(1)));
     let mut tasks = Vec::new();
@@ -70,6 +71,7 @@ async fn main() {
     }
     let total = started.elapsed();
     let server_cpu = cpu_seconds(server.pid()) - cpu_before;
+    let own_cpu = cpu_seconds(std::process::id()) - own_cpu_before;
 
     let sent = sent.lock().expect("not poisoned").clone();
     let arrivals = arrivals.lock().expect("not poisoned").clone();
@@ -100,6 +102,7 @@ async fn main() {
         per_delivery * 1e6,
         1.0 / per_delivery.max(1e-9)
     );
+    println!("benchmark's own CPU:    {own_cpu:.2} s (client and receiver, on the same cores)");
 }
 
 /// User plus system CPU time the process has used so far, from `/proc/<pid>/stat`.
