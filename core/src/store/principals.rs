@@ -116,6 +116,14 @@ pub async fn initiator_of_alert(pool: &SqlitePool, event_identifier: i64) -> Sto
     Ok(row.map(|(user_id, target_name, roles)| Principal { user_id, target_name, roles: roles.0 }))
 }
 
+/// The active user with this id (whose rights a flow run acts with); `None` once the user
+/// is deactivated or deleted.
+pub async fn principal_by_id(pool: &SqlitePool, user_id: i64) -> StoreResult<Option<Principal>> {
+    let row: Option<(i64, String, sqlx::types::Json<Vec<String>>)> =
+        sqlx::query_as("SELECT id, target_name, roles FROM users WHERE id = ? AND active = 1").bind(user_id).fetch_optional(pool).await?;
+    Ok(row.map(|(user_id, target_name, roles)| Principal { user_id, target_name, roles: roles.0 }))
+}
+
 /// How stale `last_used_at` may get; refreshing it on every request would turn each read
 /// into a write.
 const LAST_USED_PRECISION_MS: i64 = 60_000;
