@@ -110,6 +110,16 @@ pub struct RunSummary {
     pub started_by: Option<StartedBy>,
 }
 
+impl RunSummary {
+    /// What started it, as the UI names it.
+    pub fn trigger_name(&self) -> &'static str {
+        match self.trigger {
+            Some(trigger) => trigger.display_name(),
+            None => "HTTP Trigger",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]

@@ -195,6 +195,9 @@ pub struct StoredStep {
     pub status: StepStatus,
     pub outputs: Option<Value>,
     pub ports: Vec<String>,
+    pub error: Option<String>,
+    pub started_at: i64,
+    pub finished_at: Option<i64>,
     pub due_at: Option<i64>,
 }
 
@@ -457,17 +460,21 @@ fn read_job(conn: &Connection, id: &str, graphs: &mut HashMap<String, Arc<FlowGr
             graph
         }
     };
-    let steps = conn
-        .prepare_cached("SELECT block_id, status, outputs, ports, due_at FROM flow_run_steps WHERE run_id = ?")?
-        .query_map([id], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, Option<String>>(2)?, row.get::<_, String>(3)?, row.get(4)?)))?
-        .collect::<Result<Vec<_>, _>>()?
+    let rows: Vec<(String, String, Option<String>, String, Option<String>, i64, Option<i64>, Option<i64>)> = conn
+        .prepare_cached("SELECT block_id, status, outputs, ports, error, started_at, finished_at, due_at FROM flow_run_steps WHERE run_id = ?")?
+        .query_map([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?)))?
+        .collect::<Result<_, _>>()?;
+    let steps = rows
         .into_iter()
-        .map(|(block_id, status, outputs, ports, due_at)| {
+        .map(|(block_id, status, outputs, ports, error, started_at, finished_at, due_at)| {
             Ok(StoredStep {
                 block_id,
                 status: StepStatus::from_key(&status).ok_or_else(|| StoreError::Corrupt(format!("step status {status}")))?,
                 outputs: outputs.map(|text| from_json("flow_run_steps.outputs", &text)).transpose()?,
                 ports: from_json("flow_run_steps.ports", &ports)?,
+                error,
+                started_at,
+                finished_at,
                 due_at,
             })
         })

@@ -1,15 +1,26 @@
-//! The JavaScript sandbox of script integrations (SPEC §4), on QuickJS. A script sees
-//! `request.body`, `payload`, `console.log`, `constants`, `require` and
-//! `http.request({endpoint, method, path, headers}).write(body)`; it has no file, process or
-//! network access except through `http.request`, which the host performs. A wall-time limit
-//! (interrupt handler) and a memory limit end runaway scripts with a clear error. Runs are
-//! blocking: call [`run`] from a blocking thread, never on an async worker.
+//! The JavaScript sandbox of script integrations (SPEC §4) and flow Script steps, on
+//! QuickJS. A script sees `console.log`, `constants`, `require` and
+//! `http.request({endpoint, method, path, headers}).write(body)`, plus its [`Scope`]: an
+//! integration's `request.body` and `payload`, or a step's `input`, `output` and `payload`.
+//! It has no file, process or network access except through `http.request`, which the host
+//! performs. A wall-time limit (interrupt handler) and a memory limit end runaway scripts
+//! with a clear error. Runs are blocking: call [`run`] from a blocking thread, never on an
+//! async worker.
+//!
+//! Each thread keeps its QuickJS runtime between scripts (starting one is most of a small
+//! script's cost), but every script gets a fresh context, so no global passes from one to
+//! the next; a runtime that hit a limit or left jobs queued is dropped, not reused.
 
 use std::{
     cell::RefCell,
     rc::Rc,
     time::{Duration, Instant},
 };
+
+thread_local! {
+    /// This thread's runtime between scripts (see the module docs).
+    static RUNTIME: RefCell<Option<Runtime>> = const { RefCell::new(None) };
+}
 
 use outflow_core::clock;
 use rquickjs::{Context, Ctx, Function, Runtime, Value};
@@ -72,10 +83,20 @@ pub struct Shared {
     pub libraries: std::collections::BTreeMap<String, String>,
 }
 
-/// How a script run ended.
+/// What a script sees besides the shared API.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope<'a> {
+    /// An integration's script: `payload` and `request.body` (the payload as a string).
+    Integration { payload_json: &'a str },
+    /// A flow's Script step: `input` (its resolved inputs by name), `output` (which it fills
+    /// in) and `payload` (the run's trigger payload).
+    Step { input_json: &'a str, payload_json: &'a str },
+}
+
+/// How a script run ended: for a step, `Ok` holds the `output` object it filled in.
 pub struct ScriptRun {
     pub logs: Vec<(i64, String)>,
-    pub result: Result<(), String>,
+    pub result: Result<Option<serde_json::Value>, String>,
 }
 
 /// Glue between the host functions and the script-facing API.
@@ -115,48 +136,91 @@ const PRELUDE: &str = r#"
 })();
 "#;
 
-/// Runs `script` with `payload_json` as its trigger payload.
-pub fn run(script: &str, payload_json: &str, shared: &Shared, bridge: Box<dyn HttpBridge>, limits: Limits) -> ScriptRun {
+/// Runs `script` in `scope`.
+pub fn run(script: &str, scope: Scope<'_>, shared: &Shared, bridge: Box<dyn HttpBridge>, limits: Limits) -> ScriptRun {
     let logs = Rc::new(RefCell::new(Vec::new()));
-    let result = execute(script, payload_json, shared, bridge, limits, logs.clone());
+    let result = execute(script, scope, shared, bridge, limits, logs.clone());
     let logs = logs.take();
     ScriptRun { logs, result }
 }
 
 fn execute(
     script: &str,
-    payload_json: &str,
+    scope: Scope<'_>,
     shared: &Shared,
     bridge: Box<dyn HttpBridge>,
     limits: Limits,
     logs: Rc<RefCell<Vec<(i64, String)>>>,
-) -> Result<(), String> {
-    let runtime = Runtime::new().map_err(|error| format!("The script engine could not start: {error}"))?;
+) -> Result<Option<serde_json::Value>, String> {
+    let runtime = match RUNTIME.with(|kept| kept.borrow_mut().take()) {
+        Some(runtime) => runtime,
+        None => {
+            let runtime = Runtime::new().map_err(|error| format!("The script engine could not start: {error}"))?;
+            runtime.set_max_stack_size(1024 * 1024);
+            runtime
+        }
+    };
+    // Garbage of earlier scripts (cycles) must not count against this one's memory limit.
+    if usize::try_from(runtime.memory_usage().malloc_size).unwrap_or(usize::MAX) > limits.memory_bytes / 4 {
+        runtime.run_gc();
+    }
     runtime.set_memory_limit(limits.memory_bytes);
-    runtime.set_max_stack_size(1024 * 1024);
     let deadline = Instant::now() + limits.wall_time;
     runtime.set_interrupt_handler(Some(Box::new(move || Instant::now() > deadline)));
     let context = Context::full(&runtime).map_err(|error| format!("The script engine could not start: {error}"))?;
     let bridge = Rc::new(RefCell::new(bridge));
-    context.with(|ctx| {
-        install(&ctx, payload_json, shared, bridge, logs).map_err(|error| describe(&ctx, error, limits, deadline))?;
-        ctx.eval::<Value, _>(script).map(|_| ()).map_err(|error| describe(&ctx, error, limits, deadline))
-    })
+    let result = context.with(|ctx| {
+        install(&ctx, scope, shared, bridge, logs).map_err(|error| describe(&ctx, error, limits, deadline))?;
+        ctx.eval::<Value, _>(script).map_err(|error| describe(&ctx, error, limits, deadline))?;
+        match scope {
+            Scope::Integration { .. } => Ok(None),
+            Scope::Step { .. } => step_output(&ctx).map(Some),
+        }
+    });
+    drop(context);
+    let stopped = Instant::now() > deadline || result.as_ref().is_err_and(|error| error.starts_with("The script was stopped"));
+    if !stopped && !runtime.is_job_pending() {
+        runtime.set_interrupt_handler(None);
+        RUNTIME.with(|kept| *kept.borrow_mut() = Some(runtime));
+    }
+    result
+}
+
+/// The `output` object a step's script filled in.
+fn step_output(ctx: &Ctx<'_>) -> Result<serde_json::Value, String> {
+    let output: Value = ctx.globals().get("output").map_err(|error| format!("Script error: {error}"))?;
+    if !output.is_object() || output.is_array() || output.is_function() {
+        return Err("Script error: `output` must stay an object; set its fields, e.g. output['ticket id'] = 42.".to_string());
+    }
+    let text = ctx
+        .json_stringify(output)
+        .map_err(|error| format!("Script error: output cannot be turned into JSON: {error}"))?
+        .and_then(|text| text.to_string().ok())
+        .unwrap_or_else(|| "{}".to_string());
+    serde_json::from_str(&text).map_err(|error| format!("Script error: output is not JSON: {error}"))
 }
 
 fn install<'js>(
     ctx: &Ctx<'js>,
-    payload_json: &str,
+    scope: Scope<'_>,
     shared: &Shared,
     bridge: Rc<RefCell<Box<dyn HttpBridge>>>,
     logs: Rc<RefCell<Vec<(i64, String)>>>,
 ) -> rquickjs::Result<()> {
     let globals = ctx.globals();
-    let request = rquickjs::Object::new(ctx.clone())?;
-    request.set("body", payload_json)?;
-    globals.set("request", request)?;
-    let payload: Value = ctx.json_parse(payload_json)?;
-    globals.set("payload", payload)?;
+    match scope {
+        Scope::Integration { payload_json } => {
+            let request = rquickjs::Object::new(ctx.clone())?;
+            request.set("body", payload_json)?;
+            globals.set("request", request)?;
+            globals.set("payload", ctx.json_parse(payload_json)?)?;
+        }
+        Scope::Step { input_json, payload_json } => {
+            globals.set("input", ctx.json_parse(input_json)?)?;
+            globals.set("output", rquickjs::Object::new(ctx.clone())?)?;
+            globals.set("payload", ctx.json_parse(payload_json)?)?;
+        }
+    }
     globals.set("__outflow_constants", serde_json::to_string(&shared.constants).unwrap_or_else(|_| "{}".into()))?;
     globals.set("__outflow_libraries", serde_json::to_string(&shared.libraries).unwrap_or_else(|_| "{}".into()))?;
     let log = logs.clone();
@@ -245,6 +309,8 @@ mod tests {
         }
     }
 
+    const EMPTY: Scope<'static> = Scope::Integration { payload_json: "{}" };
+
     fn quick() -> Limits {
         Limits { wall_time: Duration::from_millis(300), memory_bytes: 16 * 1024 * 1024 }
     }
@@ -256,8 +322,9 @@ mod tests {
             console.log('status', reply.statusCode, reply.body);
             console.log(JSON.parse(request.body).trigger);
         "#;
-        let run = run(script, r#"{"eventIdentifier": 7, "trigger": "status"}"#, &Shared::default(), Box::new(Echo), quick());
-        assert_eq!(run.result, Ok(()));
+        let scope = Scope::Integration { payload_json: r#"{"eventIdentifier": 7, "trigger": "status"}"# };
+        let run = run(script, scope, &Shared::default(), Box::new(Echo), quick());
+        assert_eq!(run.result, Ok(None));
         let lines: Vec<&str> = run.logs.iter().map(|(_, line)| line.as_str()).collect();
         assert_eq!(lines, ["http.request POST Desk /x answered 201", "status 201 POST Desk/x {\"id\":7}", "status"]);
     }
@@ -268,28 +335,42 @@ mod tests {
         shared.constants.insert("Desk URL".into(), "https://desk.example.com".into());
         shared.libraries.insert("format".into(), "var calls = 0; module.exports.ticket = function (n) { calls++; return 'T-' + n + '/' + calls; };".into());
         let script = "var f = require('format'); console.log(f.ticket(1), require('format').ticket(2), constants['Desk URL']); require('nope');";
-        let run = run(script, "{}", &shared, Box::new(Echo), quick());
+        let run = run(script, EMPTY, &shared, Box::new(Echo), quick());
         assert_eq!(run.logs[0].1, "T-1/1 T-2/2 https://desk.example.com", "a library loads once and keeps its state");
         assert!(run.result.unwrap_err().contains("no shared library named \"nope\""));
     }
 
     #[test]
     fn errors_name_the_line() {
-        let run = run("var a = 1;\nvar b = 2;\nnope();", "{}", &Shared::default(), Box::new(Echo), quick());
+        let run = run("var a = 1;\nvar b = 2;\nnope();", EMPTY, &Shared::default(), Box::new(Echo), quick());
         let error = run.result.unwrap_err();
         assert!(error.contains("line 3") && error.contains("nope"), "{error}");
-        let failed_call = super::run("http.request({endpoint: 'missing'}).write('')", "{}", &Shared::default(), Box::new(Echo), quick());
+        let failed_call = super::run("http.request({endpoint: 'missing'}).write('')", EMPTY, &Shared::default(), Box::new(Echo), quick());
         assert!(failed_call.result.unwrap_err().contains("no endpoint named"));
     }
 
     #[test]
     fn runaway_scripts_are_stopped() {
         let started = Instant::now();
-        let endless = run("while (true) {}", "{}", &Shared::default(), Box::new(Echo), quick());
+        let endless = run("while (true) {}", EMPTY, &Shared::default(), Box::new(Echo), quick());
         assert!(endless.result.unwrap_err().contains("ran longer than"));
         assert!(started.elapsed() < Duration::from_secs(5));
-        let hungry = run("var a = []; while (true) { a.push(new Array(100000).fill('x')); }", "{}", &Shared::default(), Box::new(Echo), quick());
+        let hungry = run("var a = []; while (true) { a.push(new Array(100000).fill('x')); }", EMPTY, &Shared::default(), Box::new(Echo), quick());
         let error = hungry.result.unwrap_err();
         assert!(error.contains("memory") || error.contains("ran longer"), "{error}");
+        let after = run("console.log('still works')", EMPTY, &Shared::default(), Box::new(Echo), quick());
+        assert_eq!((after.result, after.logs[0].1.as_str()), (Ok(None), "still works"), "the next script gets a working engine");
+    }
+
+    #[test]
+    fn steps_read_input_fill_output_and_share_no_globals() {
+        let scope = Scope::Step { input_json: r#"{"ticket data": {"id": 7}}"#, payload_json: r#"{"trigger": "http"}"# };
+        let script = "globalThis.leaked = 1; output['ticket id'] = input['ticket data'].id; output.trigger = payload.trigger;";
+        let first = run(script, scope, &Shared::default(), Box::new(Echo), quick());
+        assert_eq!(first.result, Ok(Some(serde_json::json!({"ticket id": 7, "trigger": "http"}))));
+        let second = run("output.seen = typeof leaked;", scope, &Shared::default(), Box::new(Echo), quick());
+        assert_eq!(second.result, Ok(Some(serde_json::json!({"seen": "undefined"}))), "a reused runtime gets a fresh context");
+        let replaced = run("output = 3;", scope, &Shared::default(), Box::new(Echo), quick());
+        assert!(replaced.result.unwrap_err().contains("must stay an object"));
     }
 }

@@ -8,7 +8,7 @@ use futures::future::join_all;
 use outflow_core::{
     Pool, clock,
     secrets::SecretBox,
-    store::{self, AttemptRecord, AttemptResult, EndpointSecrets, RunIntegration, RunJob, RunOutcome},
+    store::{self, AttemptRecord, AttemptResult, EndpointSecrets, Principal, RunIntegration, RunJob, RunOutcome},
 };
 use outflow_model::{endpoints::join_url, integrations::IntegrationAction};
 use reqwest::Method;
@@ -18,7 +18,7 @@ use tracing::Instrument;
 use super::{Wakeups, pause};
 use crate::delivery::{
     retry::RetrySchedule,
-    script::{self, HttpBridge, HttpCall, HttpReply, Limits, Shared},
+    script::{self, HttpBridge, HttpCall, HttpReply, Limits, Scope, ScriptRun, Shared},
     self_calls::{Delegation, OUTFLOW_ENDPOINT, SelfApi},
     webhooks::{NextStep, OutgoingRequest, Sender, next_step},
 };
@@ -162,30 +162,13 @@ async fn run_script(context: &RunContext, job: &RunJob, workflow_id: &str, sourc
         Ok(initiator) => initiator,
         Err(error) => return (None, Vec::new(), RunOutcome::Failed(format!("The alert's initiating user cannot be read: {error}"))),
     };
-    let acting_as = initiator.as_ref().map_or_else(|| "nobody (the alert has no initiating user)".to_string(), |user| user.target_name.clone());
-    let credential_ttl = context.script_limits.wall_time + Duration::from_secs(10);
-    let bridge = EndpointBridge {
-        runtime: tokio::runtime::Handle::current(),
-        context: context.clone(),
-        workflow_id: workflow_id.to_string(),
-        credential: initiator.map(|user| context.self_api.delegations.issue(user, credential_ttl)),
-        acting_as,
-    };
-    let shared = match store::script_resources(&context.pool, workflow_id).await {
-        Ok((constants, libraries)) => Shared { constants, libraries },
-        Err(error) => return (None, Vec::new(), RunOutcome::Failed(format!("The workflow's constants and libraries cannot be read: {error}"))),
-    };
-    let source = source.to_string();
-    let payload = job.payload.clone();
-    let limits = context.script_limits;
     let started_at = clock::now_millis();
     let started = std::time::Instant::now();
-    let finished = tokio::task::spawn_blocking(move || script::run(&source, &payload, &shared, Box::new(bridge), limits)).await;
-    let (logs, result) = match finished {
+    let task = ScriptTask { source: source.to_string(), payload_json: job.payload.clone(), input_json: None };
+    let (logs, result) = match context.run_sandboxed(workflow_id, initiator, task, context.script_limits).await {
         Ok(run) => (run.logs, run.result),
-        Err(error) => (Vec::new(), Err(format!("The script engine stopped unexpectedly: {error}"))),
+        Err(error) => (Vec::new(), Err(error)),
     };
-    context.metrics.script_duration.observe(started.elapsed());
     let attempt = AttemptRecord {
         started_at,
         duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
@@ -194,10 +177,50 @@ async fn run_script(context: &RunContext, job: &RunJob, workflow_id: &str, sourc
     };
     // A failing script is run data, not a delivery problem: it is not retried.
     let outcome = match result {
-        Ok(()) => RunOutcome::Succeeded,
+        Ok(_) => RunOutcome::Succeeded,
         Err(error) => RunOutcome::Failed(error),
     };
     (Some(attempt), logs, outcome)
+}
+
+/// A script to run in the sandbox: an integration's (no `input_json`) or a flow step's.
+pub struct ScriptTask {
+    pub source: String,
+    pub payload_json: String,
+    /// The step's resolved inputs, for a flow's Script step.
+    pub input_json: Option<String>,
+}
+
+impl RunContext {
+    /// Runs a script of `workflow_id` on a blocking thread with the workflow's constants and
+    /// libraries, its endpoints, and Outflow's API acting as `acting` (refused without one).
+    /// `Err` when the script could not be started; the script's own failure is in the run.
+    pub async fn run_sandboxed(&self, workflow_id: &str, acting: Option<Principal>, task: ScriptTask, limits: Limits) -> Result<ScriptRun, String> {
+        let shared = match store::script_resources(&self.pool, workflow_id).await {
+            Ok((constants, libraries)) => Shared { constants, libraries },
+            Err(error) => return Err(format!("The workflow's constants and libraries cannot be read: {error}")),
+        };
+        let acting_as = acting.as_ref().map_or_else(|| "nobody (the run acts for no user)".to_string(), |user| user.target_name.clone());
+        let credential_ttl = limits.wall_time + Duration::from_secs(10);
+        let bridge = EndpointBridge {
+            runtime: tokio::runtime::Handle::current(),
+            context: self.clone(),
+            workflow_id: workflow_id.to_string(),
+            credential: acting.map(|user| self.self_api.delegations.issue(user, credential_ttl)),
+            acting_as,
+        };
+        let started = std::time::Instant::now();
+        let finished = tokio::task::spawn_blocking(move || {
+            let scope = match &task.input_json {
+                Some(input_json) => Scope::Step { input_json, payload_json: &task.payload_json },
+                None => Scope::Integration { payload_json: &task.payload_json },
+            };
+            script::run(&task.source, scope, &shared, Box::new(bridge), limits)
+        })
+        .await;
+        self.metrics.script_duration.observe(started.elapsed());
+        finished.map_err(|error| format!("The script engine stopped unexpectedly: {error}"))
+    }
 }
 
 /// Performs a script's `http.request` calls against the workflow's endpoints.
