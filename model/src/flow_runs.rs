@@ -164,14 +164,41 @@ pub struct StartFlowRun {
     pub payload: Value,
 }
 
-/// A test run from the designer: a sample payload, and optionally the unsaved graph.
+/// A test run from the designer: a sample payload for a trigger block, and optionally the
+/// designer's unsaved graph (blocks and edges) to run instead of the saved one.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TestFlowRun {
+    #[serde(default)]
     pub trigger: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub payload: Value,
-    /// The designer's current graph, when it differs from the saved one.
-    pub graph: Option<(Vec<Block>, Vec<Edge>)>,
+    #[serde(default)]
+    pub blocks: Option<Vec<Block>>,
+    #[serde(default)]
+    pub edges: Option<Vec<Edge>>,
+}
+
+/// The newest real payload of a trigger block, to test the flow with.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SamplePayload {
+    pub trigger: String,
+    /// `null` when the trigger never fired for this form (or flow, for the HTTP trigger).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub payload: Option<Value>,
+}
+
+/// Which trigger block a sample payload is for.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[serde(rename_all = "camelCase")]
+pub struct SampleQuery {
+    /// The trigger block's id.
+    pub trigger: String,
 }
 
 /// The answer to starting a run without waiting for it.

@@ -60,6 +60,8 @@ pub fn rule_for(method: &Method, path: &str) -> Option<Rule> {
             Rule::Role(if read { Viewer } else { Responder })
         }
         "/flows/{id}/runs" => Rule::Role(Responder),
+        "/flows/{id}/test" => Rule::Role(Developer),
+        "/flows/{id}/sample" => Rule::Role(Viewer),
         "/flows/{id}/http" => Rule::Hook(Responder),
         "/runs" | "/runs/{id}" => Rule::Role(Viewer),
         "/runs/{id}/rerun" => Rule::Role(Developer),

@@ -49,6 +49,8 @@ fn expected_rule(method: &str, path: &str) -> Option<Expect> {
         "/api/v1/me" | "/api/v1/runs" | "/api/v1/runs/{id}" => AtLeast(Viewer),
         "/api/v1/runs/{id}/rerun" => AtLeast(Developer),
         "/api/v1/flows/{id}/runs" | "/api/v1/flows/{id}/http" => AtLeast(Responder),
+        "/api/v1/flows/{id}/test" => AtLeast(Developer),
+        "/api/v1/flows/{id}/sample" => AtLeast(Viewer),
         "/api/v1/audit" => AtLeast(Admin),
         "/api/v1/agents" | "/api/v1/agents/{id}" | "/api/v1/agents/{id}/users" => AtLeast(if read { Viewer } else { Admin }),
         "/api/v1/agent/heartbeat" | "/api/v1/agent/lease" | "/api/v1/agent/runs/{id}/report" => AgentToken,

@@ -573,3 +573,75 @@ async fn a_run_killed_during_a_slow_step_runs_only_that_step_again() {
     let ids: Vec<String> = receiver.received().into_iter().filter(|request| request.path == "/slow").map(|request| request.headers["webhook-id"].to_str().unwrap().to_string()).collect();
     assert_eq!(ids[0], ids[1], "the repeat carries the same webhook-id");
 }
+
+#[tokio::test]
+async fn designer_tests_run_on_the_last_real_payload_and_unsaved_graphs() {
+    let server = TestServer::start();
+    let api = Api::new(&server);
+    let receiver = Receiver::start().await;
+    let setup = setup(&api, &receiver).await;
+    let id = flow(
+        &api,
+        &setup,
+        "Draft",
+        vec![trigger("t1", "status"), json!({"id": "h1", "kind": "trigger", "trigger": "http", "settings": {"auth": "apiKey"}, "position": {"x": 0, "y": 0}}), webhook(&setup, "w1", "/saved", "${t1.eventIdentifier}")],
+        vec![edge("t1", "out", "w1")],
+    )
+    .await;
+    let (_, none) = api.get(&format!("/api/v1/flows/{id}/sample?trigger=t1")).await;
+    assert_eq!(none, json!({"trigger": "t1", "payload": null}), "no event yet");
+    let (_, flow_now) = api.get(&format!("/api/v1/flows/{id}")).await;
+    let off = json!({"baseVersion": flow_now["version"], "name": "Draft", "blocks": flow_now["blocks"], "edges": flow_now["edges"], "enabled": false});
+    assert_eq!(api.put(&format!("/api/v1/flows/{id}"), off).await.0, 200);
+    let alert = api.post_ok("/api/v1/alerts", json!({"formId": setup.form, "properties": {"number": "S-1"}, "recipients": ["bob"]}), 201).await;
+    let alert = alert["eventIdentifier"].as_i64().unwrap();
+    let (_, sample) = api.get(&format!("/api/v1/flows/{id}/sample?trigger=t1")).await;
+    assert_eq!((sample["payload"]["eventIdentifier"].clone(), sample["payload"]["status"].clone()), (json!(alert), json!("active")));
+    assert_eq!(sample["payload"]["properties"], json!({"number": "S-1"}));
+    assert_eq!(api.get(&format!("/api/v1/flows/{id}/sample?trigger=h1")).await.1["payload"], Value::Null);
+    assert_eq!(api.get(&format!("/api/v1/flows/{id}/sample?trigger=nope")).await.0, 404);
+
+    let mut blocks = flow_now["blocks"].clone();
+    blocks[2]["settings"]["path"] = json!("/unsaved");
+    let test = json!({"trigger": "t1", "payload": sample["payload"], "blocks": blocks, "edges": flow_now["edges"]});
+    let started = api.post_ok(&format!("/api/v1/flows/{id}/test"), test, 202).await;
+    let run_id = started["runId"].as_str().unwrap().to_string();
+    let run = eventually(Duration::from_secs(10), || async {
+        let (_, run) = api.get(&format!("/api/v1/runs/{run_id}")).await;
+        (run["status"] == "succeeded").then_some(run)
+    })
+    .await
+    .expect("a test run of a disabled flow runs");
+    assert_eq!(run["flow"]["startedBy"], "test");
+    assert_eq!(run["flow"]["blocks"][2]["settings"]["path"], "/unsaved", "the run keeps the graph it ran");
+    assert_eq!((hits(&receiver, "/unsaved"), hits(&receiver, "/saved")), (1, 0));
+    assert_eq!(receiver.received()[0].raw, alert.to_string());
+    let cyclic = json!({"payload": {}, "blocks": blocks, "edges": [edge("t1", "out", "w1"), edge("w1", "out", "w1")]});
+    let (status, refused) = api.post(&format!("/api/v1/flows/{id}/test"), cyclic).await;
+    assert_eq!(status, 422, "{refused}");
+}
+
+#[tokio::test]
+async fn a_flow_that_triggers_itself_stops_at_the_per_alert_limit() {
+    let server = TestServer::start();
+    let api = Api::new(&server);
+    let receiver = Receiver::start().await;
+    let setup = setup(&api, &receiver).await;
+    let id = flow(
+        &api,
+        &setup,
+        "Echo comments",
+        vec![trigger("t1", "comment"), step("c1", "add_comment", json!({}), json!({"eventIdentifier": "${t1.eventIdentifier}", "comment": "seen: ${t1.comment}"}))],
+        vec![edge("t1", "out", "c1")],
+    )
+    .await;
+    let alert = api.post_ok("/api/v1/alerts", json!({"formId": setup.form, "recipients": ["bob"]}), 201).await;
+    let alert = alert["eventIdentifier"].as_i64().unwrap();
+    api.post_ok(&format!("/api/v1/alerts/{alert}/comments"), json!({"author": "bob", "comment": "go"}), 201).await;
+    let path = format!("/api/v1/runs?flowId={id}&limit=1");
+    eventually(Duration::from_secs(90), || async { (api.get(&path).await.1["total"].as_i64()? >= 500).then_some(()) })
+        .await
+        .expect("the loop runs up to the limit");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(api.get(&path).await.1["total"], 500, "and no further");
+}

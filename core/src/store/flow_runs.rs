@@ -260,17 +260,34 @@ pub(crate) struct TriggerEvent<'a> {
     pub payload_json: &'a str,
 }
 
+/// Most runs one flow starts from the events of one alert. A flow whose steps cause the
+/// event it starts from (Add Comment on the comment trigger) would otherwise loop forever.
+pub const RUNS_PER_ALERT: i64 = 500;
+
 /// Starts a run of every flow with a trigger block of the event's trigger whose active
 /// port (the chosen response's, for Responses) is connected to a step. Runs inside the
 /// dispatcher's transaction, so the event becomes its runs exactly once.
 pub(crate) fn start_runs_for_event(conn: &Connection, flows: &[RunnableFlow], event: &TriggerEvent<'_>, now: i64) -> StoreResult<usize> {
     let mut started = 0;
     for flow in flows {
-        let blocks = flow.graph.blocks.iter().filter(|block| block.kind == BlockKind::Trigger && block.trigger.as_deref() == Some(event.trigger.key()));
-        for block in blocks {
-            if !starts_anything(&block.id, &trigger_ports(block, event.payload), &flow.graph.edges) {
-                continue;
-            }
+        let starting: Vec<&Block> = flow
+            .graph
+            .blocks
+            .iter()
+            .filter(|block| block.kind == BlockKind::Trigger && block.trigger.as_deref() == Some(event.trigger.key()))
+            .filter(|block| starts_anything(&block.id, &trigger_ports(block, event.payload), &flow.graph.edges))
+            .collect();
+        if starting.is_empty() {
+            continue;
+        }
+        let runs_so_far: i64 = conn
+            .prepare_cached("SELECT COUNT(*) FROM flow_runs WHERE alert_id = ? AND flow_id = ? AND started_by = 'trigger'")?
+            .query_row(params![event.alert_id, flow.id], |row| row.get(0))?;
+        if runs_so_far >= RUNS_PER_ALERT {
+            tracing::warn!(flow_id = %flow.id, alert_id = event.alert_id, "a flow reached {RUNS_PER_ALERT} runs for one alert; its trigger no longer starts it for that alert");
+            continue;
+        }
+        for block in starting {
             let id = new_id("frun");
             let row = RunRow {
                 id: &id,
@@ -345,28 +362,30 @@ pub async fn create_flow_run(pool: &SqlitePool, new: NewFlowRun, claim: bool) ->
 }
 
 /// Creates a test run of a flow on a sample payload, for the engine's worker to execute at
-/// once: of the saved graph, or of `test.graph` (the designer's unsaved one, which must
-/// pass validation). Test runs start on disabled flows too. Answers the new run's id;
+/// once: of the saved graph, or of `test.blocks` and `test.edges` (the designer's unsaved
+/// graph, which must pass validation). Test runs start on disabled flows too. Answers the new run's id;
 /// read it with [`get_flow_run`] (or `get_run`) while it runs.
 pub async fn start_test_run(pool: &SqlitePool, flow_id: &str, test: &TestFlowRun, actor: Option<&Actor>) -> StoreResult<String> {
     let mut flow = runnable_flow(pool, flow_id).await?;
-    if let Some((blocks, edges)) = &test.graph {
-        let check = validate(blocks, edges, &flow.choices);
+    if let Some(blocks) = &test.blocks {
+        let edges = test.edges.clone().unwrap_or_default();
+        let check = validate(blocks, &edges, &flow.choices);
         if !check.is_ok() {
             return Err(StoreError::Invalid { message: check.error_message(), details: serde_json::json!({ "issues": check.errors }) });
         }
-        let graph = FlowGraph { blocks: blocks.clone(), edges: edges.clone() };
+        let graph = FlowGraph { blocks: blocks.clone(), edges };
         let graph_json = to_json(&graph);
         flow.snapshot = snapshot_hash(&graph_json).into();
         flow.graph_json = graph_json.into();
         flow.graph = Arc::new(graph);
     }
-    let (trigger_block, _) = flow.start_point(test.trigger.as_deref(), false, &test.payload)?;
+    let payload = if test.payload.is_null() { Value::Object(Default::default()) } else { test.payload.clone() };
+    let (trigger_block, _) = flow.start_point(test.trigger.as_deref(), false, &payload)?;
     let new = NewFlowRun {
         flow,
         started_by: StartedBy::Test,
         trigger_block,
-        payload: test.payload.clone(),
+        payload,
         acting_user_id: actor.map(|actor| actor.user_id),
         rerun_of: None,
     };

@@ -1,8 +1,8 @@
-//! Starting flow runs: by id (`POST /api/v1/flows/{id}/runs`, for other systems and scripts)
-//! and through a flow's HTTP trigger (`POST /api/v1/flows/{id}/http`, an inbound URL
+//! Starting flow runs: by id (`POST /api/v1/flows/{id}/runs`, for other systems and scripts),
+//! through a flow's HTTP trigger (`POST /api/v1/flows/{id}/http`, an inbound URL
 //! authenticated by an API key as a Bearer token or as the password of basic auth, per the
-//! trigger block's `auth` setting). Both execute the run in this process at once; reading
-//! runs is `/api/v1/runs`.
+//! trigger block's `auth` setting), both executed in this process at once, and testing one
+//! from the designer on a sample payload (`/test`, `/sample`). Reading runs is `/api/v1/runs`.
 
 use std::time::Duration;
 
@@ -15,7 +15,7 @@ use axum::{
 };
 use outflow_core::store::{self, NewFlowRun, RunnableFlow};
 use outflow_model::{
-    flow_runs::{StartFlowRun, StartedBy, StartedFlowRun, WaitQuery},
+    flow_runs::{SamplePayload, SampleQuery, StartFlowRun, StartedBy, StartedFlowRun, TestFlowRun, WaitQuery},
     flows::{Block, HTTP_TRIGGER, SYNC_TIMEOUT_DEFAULT_SECONDS, SYNC_TIMEOUT_MAX_SECONDS},
     runs::{Run, RunStatus},
 };
@@ -31,7 +31,7 @@ use crate::{
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(start_run)).routes(routes!(http_trigger))
+    OpenApiRouter::new().routes(routes!(start_run)).routes(routes!(http_trigger)).routes(routes!(test_run)).routes(routes!(sample_payload))
 }
 
 /// Longest `?wait=true` waits before answering 202 instead.
@@ -140,6 +140,37 @@ async fn http_trigger(
         )
         .with_details(json!({ "runId": run_id }))),
     }
+}
+
+/// Test the flow on a sample payload: the saved graph, or the `blocks` and `edges` given
+/// (the designer's unsaved ones; a graph with errors answers 422). Runs on disabled flows
+/// too, acting as the caller. Answers 202 with the run id; read it at `/runs/{runId}`.
+#[utoipa::path(post, path = "/flows/{id}/test", tag = "flows", params(("id" = String, Path)), request_body = TestFlowRun,
+    responses((status = 202, body = StartedFlowRun), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn test_run(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(test): ApiJson<TestFlowRun>,
+) -> ApiResult<(StatusCode, ApiJson<StartedFlowRun>)> {
+    store::visible_flow(&state.pool, &principal, &id).await?;
+    let run_id = store::start_test_run(&state.pool, &id, &test, Some(&principal.actor())).await?;
+    Ok((StatusCode::ACCEPTED, ApiJson(StartedFlowRun { run_id, status: RunStatus::Pending })))
+}
+
+/// The newest real payload of one of the flow's trigger blocks, to test it with: what the
+/// trigger's last event on the flow's form sent, or the last HTTP-triggered run's payload.
+#[utoipa::path(get, path = "/flows/{id}/sample", tag = "flows", params(("id" = String, Path), SampleQuery),
+    responses((status = 200, body = SamplePayload), (status = 404, body = ErrorBody)))]
+async fn sample_payload(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(query): ApiQuery<SampleQuery>,
+) -> ApiResult<ApiJson<SamplePayload>> {
+    store::visible_flow(&state.pool, &principal, &id).await?;
+    let payload = store::sample_payload(&state.pool, &id, &query.trigger).await?;
+    Ok(ApiJson(SamplePayload { trigger: query.trigger, payload }))
 }
 
 fn sync_timeout(trigger: &Block) -> Duration {
