@@ -103,6 +103,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         script_limits: config.script_limits,
         metrics: metrics.clone(),
         self_api: SelfApi::new(format!("http://{local_addr}"), delegations.clone()),
+        script_slots: workers::runs::script_slots(),
     };
     let engine = Engine::new(run_context.clone(), wakeups.clone(), config.flow_settings);
     let mut workers = workers::spawn(Providers::standard(&clients), run_context, engine.clone(), wakeups.clone(), shutdown);

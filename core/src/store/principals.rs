@@ -1,6 +1,11 @@
 //! Users that act on Outflow and the API keys they act with. Keys are stored as SHA-256
 //! digests: a key is long and random, so a slow password hash would add nothing.
 
+use std::{
+    collections::HashMap,
+    sync::{LazyLock, Mutex, PoisonError},
+};
+
 use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 
@@ -137,22 +142,53 @@ struct PrincipalRow {
     roles: sqlx::types::Json<Vec<String>>,
 }
 
+/// Keys looked up recently, by digest: the principal, the configuration generation it was
+/// read at, and when the key's use was last recorded. Every API request (and every call of a
+/// flow's HTTP trigger) looks its key up; a change to users or keys moves the generation
+/// and so empties this in effect.
+static RECENT_KEYS: LazyLock<Mutex<HashMap<String, (u64, i64, Principal)>>> = LazyLock::new(Mutex::default);
+
+/// Digests `RECENT_KEYS` holds before it starts afresh.
+const RECENT_KEYS_HELD: usize = 10_000;
+
+fn recent_key(digest: &str, now: i64) -> Option<Principal> {
+    let recent = RECENT_KEYS.lock().unwrap_or_else(PoisonError::into_inner);
+    let (read_at, used_at, principal) = recent.get(digest)?;
+    (*read_at == super::config_generation() && now - used_at <= LAST_USED_PRECISION_MS).then(|| principal.clone())
+}
+
 /// The active user owning an unrevoked API key, noting (coarsely) when the key was used.
 pub async fn principal_for_api_key(pool: &SqlitePool, key: &str) -> StoreResult<Option<Principal>> {
+    let digest = hash_api_key(key);
+    let now = now_millis();
+    if let Some(principal) = recent_key(&digest, now) {
+        return Ok(Some(principal));
+    }
+    let generation = super::config_generation();
     let row: Option<PrincipalRow> = sqlx::query_as(
         "SELECT k.id AS key_id, k.last_used_at, u.id AS user_id, u.target_name, u.roles
          FROM api_keys k JOIN users u ON u.id = k.user_id
          WHERE k.key_hash = ? AND k.revoked_at IS NULL AND u.active = 1",
     )
-    .bind(hash_api_key(key))
+    .bind(&digest)
     .fetch_optional(pool)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let now = now_millis();
-    if row.last_used_at.is_none_or(|used| now - used > LAST_USED_PRECISION_MS) {
-        let mut tx = super::write_tx(pool).await?;
-        sqlx::query("UPDATE api_keys SET last_used_at = ? WHERE id = ?").bind(now).bind(row.key_id).execute(&mut *tx).await?;
-        tx.commit().await?;
+    let principal = Principal { user_id: row.user_id, target_name: row.target_name, roles: row.roles.0 };
+    match row.last_used_at {
+        Some(used) if now - used <= LAST_USED_PRECISION_MS => {
+            let mut recent = RECENT_KEYS.lock().unwrap_or_else(PoisonError::into_inner);
+            if recent.len() >= RECENT_KEYS_HELD {
+                recent.clear();
+            }
+            recent.insert(digest, (generation, used, principal.clone()));
+        }
+        // Recording the use commits, which moves the generation: the next lookup reads afresh.
+        _ => {
+            let mut tx = super::write_tx(pool).await?;
+            sqlx::query("UPDATE api_keys SET last_used_at = ? WHERE id = ?").bind(now).bind(row.key_id).execute(&mut *tx).await?;
+            tx.commit().await?;
+        }
     }
-    Ok(Some(Principal { user_id: row.user_id, target_name: row.target_name, roles: row.roles.0 }))
+    Ok(Some(principal))
 }

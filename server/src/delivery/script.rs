@@ -7,9 +7,13 @@
 //! with a clear error. Runs are blocking: call [`run`] from a blocking thread, never on an
 //! async worker.
 //!
-//! Each thread keeps its QuickJS runtime between scripts (starting one is most of a small
-//! script's cost), but every script gets a fresh context, so no global passes from one to
-//! the next; a runtime that hit a limit or left jobs queued is dropped, not reused.
+//! A script's code runs as the body of one function call per run, with the scope's values
+//! as arguments. Each thread keeps its QuickJS runtime and, per script (and the workflow's
+//! constants and libraries it was set up with), a compiled context between runs: creating
+//! a context is most of a small script's cost. Different scripts never share a context, so
+//! nothing passes between workflows, flows or steps; what one script keeps on `globalThis`
+//! (or in a library module) it sees again in its next run on that thread, like module state.
+//! A runtime that hit a limit or left jobs queued is dropped with its contexts.
 
 use std::{
     cell::RefCell,
@@ -18,12 +22,12 @@ use std::{
 };
 
 thread_local! {
-    /// This thread's runtime between scripts (see the module docs).
-    static RUNTIME: RefCell<Option<Runtime>> = const { RefCell::new(None) };
+    /// This thread's engine between scripts (see the module docs).
+    static ENGINE: RefCell<Option<Engine>> = const { RefCell::new(None) };
 }
 
 use outflow_core::clock;
-use rquickjs::{Context, Ctx, Function, Runtime, Value};
+use rquickjs::{Context, Ctx, Function, Persistent, Runtime, Value};
 use serde::{Deserialize, Serialize};
 
 /// Bounds for one script run.
@@ -138,96 +142,173 @@ const PRELUDE: &str = r#"
 
 /// Runs `script` in `scope`.
 pub fn run(script: &str, scope: Scope<'_>, shared: &Shared, bridge: Box<dyn HttpBridge>, limits: Limits) -> ScriptRun {
-    let logs = Rc::new(RefCell::new(Vec::new()));
-    let result = execute(script, scope, shared, bridge, limits, logs.clone());
-    let logs = logs.take();
+    let engine = match ENGINE.with(|kept| kept.borrow_mut().take()) {
+        Some(engine) => Ok(engine),
+        None => Engine::new(),
+    };
+    let mut engine = match engine {
+        Ok(engine) => engine,
+        Err(error) => return ScriptRun { logs: Vec::new(), result: Err(error) },
+    };
+    let (result, logs, reusable) = engine.run(script, scope, shared, bridge, limits);
+    if reusable {
+        ENGINE.with(|kept| *kept.borrow_mut() = Some(engine));
+    }
     ScriptRun { logs, result }
 }
 
-fn execute(
-    script: &str,
-    scope: Scope<'_>,
-    shared: &Shared,
-    bridge: Box<dyn HttpBridge>,
-    limits: Limits,
-    logs: Rc<RefCell<Vec<(i64, String)>>>,
-) -> Result<Option<serde_json::Value>, String> {
-    let runtime = match RUNTIME.with(|kept| kept.borrow_mut().take()) {
-        Some(runtime) => runtime,
-        None => {
-            let runtime = Runtime::new().map_err(|error| format!("The script engine could not start: {error}"))?;
-            runtime.set_max_stack_size(1024 * 1024);
-            runtime
-        }
-    };
-    // Garbage of earlier scripts (cycles) must not count against this one's memory limit.
-    if usize::try_from(runtime.memory_usage().malloc_size).unwrap_or(usize::MAX) > limits.memory_bytes / 4 {
-        runtime.run_gc();
-    }
-    runtime.set_memory_limit(limits.memory_bytes);
-    let deadline = Instant::now() + limits.wall_time;
-    runtime.set_interrupt_handler(Some(Box::new(move || Instant::now() > deadline)));
-    let context = Context::full(&runtime).map_err(|error| format!("The script engine could not start: {error}"))?;
-    let bridge = Rc::new(RefCell::new(bridge));
-    let result = context.with(|ctx| {
-        install(&ctx, scope, shared, bridge, logs).map_err(|error| describe(&ctx, error, limits, deadline))?;
-        ctx.eval::<Value, _>(script).map_err(|error| describe(&ctx, error, limits, deadline))?;
-        match scope {
-            Scope::Integration { .. } => Ok(None),
-            Scope::Step { .. } => step_output(&ctx).map(Some),
-        }
-    });
-    drop(context);
-    let stopped = Instant::now() > deadline || result.as_ref().is_err_and(|error| error.starts_with("The script was stopped"));
-    if !stopped && !runtime.is_job_pending() {
-        runtime.set_interrupt_handler(None);
-        RUNTIME.with(|kept| *kept.borrow_mut() = Some(runtime));
-    }
-    result
+/// Contexts one thread keeps, the most recently used first.
+const KEPT_CONTEXTS: usize = 8;
+
+/// A thread's QuickJS runtime and the scripts compiled in it.
+struct Engine {
+    // Dropped before the runtime they live in (fields drop in order).
+    kept: Vec<Kept>,
+    runtime: Runtime,
 }
 
-/// The `output` object a step's script filled in.
-fn step_output(ctx: &Ctx<'_>) -> Result<serde_json::Value, String> {
-    let output: Value = ctx.globals().get("output").map_err(|error| format!("Script error: {error}"))?;
-    if !output.is_object() || output.is_array() || output.is_function() {
-        return Err("Script error: `output` must stay an object; set its fields, e.g. output['ticket id'] = 42.".to_string());
-    }
-    let text = ctx
-        .json_stringify(output)
-        .map_err(|error| format!("Script error: output cannot be turned into JSON: {error}"))?
-        .and_then(|text| text.to_string().ok())
-        .unwrap_or_else(|| "{}".to_string());
-    serde_json::from_str(&text).map_err(|error| format!("Script error: output is not JSON: {error}"))
+/// One script compiled into its own context, with the slots its host functions use.
+struct Kept {
+    /// The script with the workflow's constants and libraries it was set up with.
+    key: u64,
+    main: Persistent<Function<'static>>,
+    io: Rc<Io>,
+    context: Context,
 }
 
-fn install<'js>(
-    ctx: &Ctx<'js>,
-    scope: Scope<'_>,
-    shared: &Shared,
-    bridge: Rc<RefCell<Box<dyn HttpBridge>>>,
-    logs: Rc<RefCell<Vec<(i64, String)>>>,
-) -> rquickjs::Result<()> {
-    let globals = ctx.globals();
+/// What the host functions of a context reach during the run in progress.
+#[derive(Default)]
+struct Io {
+    logs: RefCell<Vec<(i64, String)>>,
+    bridge: RefCell<Option<Box<dyn HttpBridge>>>,
+}
+
+/// What a script's source is wrapped in: its globals become locals of one call, and a step's
+/// `output` (or what the script returns) is the answer. The script starts on line 1.
+fn wrapped(script: &str) -> String {
+    format!("(function (input, output, payload, request) {{{script}\n;return output;\n}})")
+}
+
+impl Engine {
+    fn new() -> Result<Engine, String> {
+        let runtime = Runtime::new().map_err(|error| format!("The script engine could not start: {error}"))?;
+        runtime.set_max_stack_size(1024 * 1024);
+        Ok(Engine { kept: Vec::new(), runtime })
+    }
+
+    /// Runs a script; answers its result, its log, and whether this engine may be reused.
+    fn run(
+        &mut self,
+        script: &str,
+        scope: Scope<'_>,
+        shared: &Shared,
+        bridge: Box<dyn HttpBridge>,
+        limits: Limits,
+    ) -> (Result<Option<serde_json::Value>, String>, Vec<(i64, String)>, bool) {
+        // Garbage of earlier runs (cycles) must not count against this one's memory limit.
+        if usize::try_from(self.runtime.memory_usage().malloc_size).unwrap_or(usize::MAX) > limits.memory_bytes / 4 {
+            self.runtime.run_gc();
+        }
+        self.runtime.set_memory_limit(limits.memory_bytes);
+        let deadline = Instant::now() + limits.wall_time;
+        self.runtime.set_interrupt_handler(Some(Box::new(move || Instant::now() > deadline)));
+        let key = fingerprint(script, shared);
+        let kept = match self.kept.iter().position(|kept| kept.key == key) {
+            Some(at) => Ok(self.kept.remove(at)),
+            None => self.compile(key, script, shared, limits, deadline),
+        };
+        let (result, logs, kept) = match kept {
+            Ok(kept) => {
+                *kept.io.bridge.borrow_mut() = Some(bridge);
+                let result = kept.context.with(|ctx| {
+                    let returned = call(&ctx, &kept.main, scope).map_err(|error| describe(&ctx, error, limits, deadline))?;
+                    as_json(&ctx, scope, returned)
+                });
+                // Dropping the bridge revokes the run's credential for Outflow's API.
+                kept.io.bridge.borrow_mut().take();
+                let logs = kept.io.logs.take();
+                (result.and_then(|returned| step_output(scope, returned)), logs, Some(kept))
+            }
+            Err(error) => (Err(error), Vec::new(), None),
+        };
+        let stopped = Instant::now() > deadline || result.as_ref().is_err_and(|error| error.starts_with("The script was stopped"));
+        let reusable = !stopped && !self.runtime.is_job_pending();
+        if reusable {
+            self.runtime.set_interrupt_handler(None);
+            if let Some(kept) = kept {
+                self.kept.insert(0, kept);
+                self.kept.truncate(KEPT_CONTEXTS);
+            }
+        }
+        (result, logs, reusable)
+    }
+
+    /// A fresh context with the workflow's constants and libraries and the script compiled.
+    fn compile(&self, key: u64, script: &str, shared: &Shared, limits: Limits, deadline: Instant) -> Result<Kept, String> {
+        let context = Context::full(&self.runtime).map_err(|error| format!("The script engine could not start: {error}"))?;
+        let io = Rc::new(Io::default());
+        let main = context.with(|ctx| {
+            install(&ctx, shared, io.clone()).map_err(|error| describe(&ctx, error, limits, deadline))?;
+            let main: Function = ctx.eval(wrapped(script)).map_err(|error| describe(&ctx, error, limits, deadline))?;
+            Ok::<_, String>(Persistent::save(&ctx, main))
+        })?;
+        Ok(Kept { key, main, io, context })
+    }
+}
+
+/// Identifies a script together with the constants and libraries it is set up with.
+fn fingerprint(script: &str, shared: &Shared) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (script, &shared.constants, &shared.libraries).hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Calls the compiled script with this run's scope; answers what it returned.
+fn call<'js>(ctx: &Ctx<'js>, main: &Persistent<Function<'static>>, scope: Scope<'_>) -> rquickjs::Result<Value<'js>> {
+    let main = main.clone().restore(ctx)?;
+    let undefined = Value::new_undefined(ctx.clone());
+    let output = rquickjs::Object::new(ctx.clone())?.into_value();
     match scope {
         Scope::Integration { payload_json } => {
             let request = rquickjs::Object::new(ctx.clone())?;
             request.set("body", payload_json)?;
-            globals.set("request", request)?;
-            globals.set("payload", ctx.json_parse(payload_json)?)?;
+            main.call((undefined, output, ctx.json_parse(payload_json)?, request))
         }
-        Scope::Step { input_json, payload_json } => {
-            globals.set("input", ctx.json_parse(input_json)?)?;
-            globals.set("output", rquickjs::Object::new(ctx.clone())?)?;
-            globals.set("payload", ctx.json_parse(payload_json)?)?;
-        }
+        Scope::Step { input_json, payload_json } => main.call((ctx.json_parse(input_json)?, output, ctx.json_parse(payload_json)?, undefined)),
     }
+}
+
+/// What a step's script returned, as JSON (an integration's return value is not used).
+fn as_json<'js>(ctx: &Ctx<'js>, scope: Scope<'_>, returned: Value<'js>) -> Result<Option<serde_json::Value>, String> {
+    if matches!(scope, Scope::Integration { .. }) || !returned.is_object() || returned.is_function() {
+        return Ok(None);
+    }
+    let text = ctx
+        .json_stringify(returned)
+        .map_err(|error| format!("Script error: output cannot be turned into JSON: {error}"))?
+        .and_then(|text| text.to_string().ok());
+    text.map(|text| serde_json::from_str(&text).map_err(|error| format!("Script error: output is not JSON: {error}"))).transpose()
+}
+
+/// A step's outputs: the `output` object it filled in (or returned).
+fn step_output(scope: Scope<'_>, returned: Option<serde_json::Value>) -> Result<Option<serde_json::Value>, String> {
+    match (scope, returned) {
+        (Scope::Integration { .. }, _) => Ok(None),
+        (Scope::Step { .. }, Some(output @ serde_json::Value::Object(_))) => Ok(Some(output)),
+        (Scope::Step { .. }, _) => Err("Script error: `output` must stay an object; set its fields, e.g. output['ticket id'] = 42.".to_string()),
+    }
+}
+
+fn install<'js>(ctx: &Ctx<'js>, shared: &Shared, io: Rc<Io>) -> rquickjs::Result<()> {
+    let globals = ctx.globals();
     globals.set("__outflow_constants", serde_json::to_string(&shared.constants).unwrap_or_else(|_| "{}".into()))?;
     globals.set("__outflow_libraries", serde_json::to_string(&shared.libraries).unwrap_or_else(|_| "{}".into()))?;
-    let log = logs.clone();
+    let log = io.clone();
     globals.set(
         "__outflow_log",
         Function::new(ctx.clone(), move |line: String| {
-            log.borrow_mut().push((clock::now_millis(), line));
+            log.logs.borrow_mut().push((clock::now_millis(), line));
         })?,
     )?;
     globals.set(
@@ -237,12 +318,15 @@ fn install<'js>(
                 Ok(call) if call.endpoint.trim().is_empty() => Err("http.request needs an endpoint name.".to_string()),
                 Ok(call) => {
                     let label = format!("http.request {} {} {}", call.method, call.endpoint, call.path);
-                    let reply = bridge.borrow_mut().call(call, body);
+                    let reply = match io.bridge.borrow_mut().as_mut() {
+                        Some(bridge) => bridge.call(call, body),
+                        None => Err("http.request is only available while the script runs.".to_string()),
+                    };
                     let outcome = match &reply {
                         Ok(reply) => format!("answered {}", reply.status_code),
                         Err(error) => format!("failed: {error}"),
                     };
-                    logs.borrow_mut().push((clock::now_millis(), format!("{label} {outcome}")));
+                    io.logs.borrow_mut().push((clock::now_millis(), format!("{label} {outcome}")));
                     reply
                 }
                 Err(error) => Err(format!("http.request options are not valid: {error}")),
@@ -372,5 +456,10 @@ mod tests {
         assert_eq!(second.result, Ok(Some(serde_json::json!({"seen": "undefined"}))), "a reused runtime gets a fresh context");
         let replaced = run("output = 3;", scope, &Shared::default(), Box::new(Echo), quick());
         assert!(replaced.result.unwrap_err().contains("must stay an object"));
+        let again = Scope::Step { input_json: r#"{"ticket data": {"id": 8}}"#, payload_json: "{}" };
+        let rerun = run(script, again, &Shared::default(), Box::new(Echo), quick());
+        assert_eq!(rerun.result, Ok(Some(serde_json::json!({"ticket id": 8}))), "a kept script gets this run's input and a fresh output");
+        let returned = run("let total = input['ticket data'].id * 2; return {total};", again, &Shared::default(), Box::new(Echo), quick());
+        assert_eq!(returned.result, Ok(Some(serde_json::json!({"total": 16}))), "a script may return its outputs");
     }
 }

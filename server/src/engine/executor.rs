@@ -41,7 +41,7 @@ pub async fn execute(engine: &Engine, job: FlowRunJob) -> Ending {
     let span = tracing::info_span!("flow_run", run_id = %job.run_id, flow_id = ?job.flow_id, alert_id = ?job.alert_id);
     async {
         let acting = match job.acting_user_id {
-            Some(user_id) => match store::principal_by_id(&engine.context().pool, user_id).await {
+            Some(user_id) => match engine.principal(user_id).await {
                 Ok(principal) => principal,
                 Err(error) => return Ending::Interrupted(format!("cannot read the acting user: {error}")),
             },

@@ -18,12 +18,15 @@ use std::{
     time::Duration,
 };
 
-use outflow_core::store::{self, EndpointSecrets, FlowRunJob, NewFlowRun, RunnableFlow, StoreResult};
+use outflow_core::store::{self, EndpointSecrets, FlowRunJob, NewFlowRun, Principal, RunnableFlow, StoreResult};
 use outflow_model::runs::RunStatus;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
-use crate::workers::{Wakeups, runs::RunContext};
+use crate::{
+    delivery::script::Shared,
+    workers::{Wakeups, runs::RunContext},
+};
 
 /// Limits every run obeys.
 #[derive(Debug, Clone, Copy)]
@@ -57,6 +60,10 @@ struct Inner {
     active: Mutex<HashSet<String>>,
     flows: Cache<RunnableFlow>,
     endpoints: Cache<OwnedEndpoint>,
+    /// Active users by id: whom runs act as.
+    principals: Cache<Principal>,
+    /// Workflows' constants and libraries, by workflow id.
+    shared: Cache<Shared>,
 }
 
 /// An endpoint with its secrets, and the workflow it belongs to.
@@ -74,6 +81,8 @@ impl Engine {
             active: Mutex::default(),
             flows: Cache::default(),
             endpoints: Cache::default(),
+            principals: Cache::default(),
+            shared: Cache::default(),
         }))
     }
 
@@ -98,6 +107,31 @@ impl Engine {
         let flow = Arc::new(store::runnable_flow(&self.context().pool, id).await?);
         self.0.flows.put(id, generation, flow.clone());
         Ok(flow)
+    }
+
+    /// The active user a run acts as (cached); `None` once deactivated or deleted.
+    pub async fn principal(&self, user_id: i64) -> StoreResult<Option<Principal>> {
+        let key = user_id.to_string();
+        let generation = store::config_generation();
+        if let Some(principal) = self.0.principals.get(&key, generation) {
+            return Ok(Some((*principal).clone()));
+        }
+        let principal = store::principal_by_id(&self.context().pool, user_id).await?;
+        if let Some(principal) = &principal {
+            self.0.principals.put(&key, generation, Arc::new(principal.clone()));
+        }
+        Ok(principal)
+    }
+
+    /// A workflow's constants and libraries for its scripts (cached).
+    pub async fn shared(&self, workflow_id: &str) -> Result<Arc<Shared>, String> {
+        let generation = store::config_generation();
+        if let Some(shared) = self.0.shared.get(workflow_id, generation) {
+            return Ok(shared);
+        }
+        let shared = Arc::new(self.context().shared(workflow_id).await?);
+        self.0.shared.put(workflow_id, generation, shared.clone());
+        Ok(shared)
     }
 
     /// An endpoint of `workflow_id` with its secrets opened (cached), or why it cannot be used.

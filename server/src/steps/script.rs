@@ -26,7 +26,11 @@ impl Step for Script {
             let context = engine.context();
             let mut limits = context.script_limits;
             limits.wall_time = limits.wall_time.min(engine.settings().step_timeout);
-            let run = match context.run_sandboxed(&call.workflow_id, call.acting.clone(), task, limits).await {
+            let ran = match engine.shared(&call.workflow_id).await {
+                Ok(shared) => context.run_sandboxed(&call.workflow_id, call.acting.clone(), shared, task, limits).await,
+                Err(error) => Err(error),
+            };
+            let run = match ran {
                 Ok(run) => run,
                 Err(error) => return StepOutcome::failed(error),
             };

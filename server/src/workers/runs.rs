@@ -12,7 +12,10 @@ use outflow_core::{
 };
 use outflow_model::{endpoints::join_url, integrations::IntegrationAction};
 use reqwest::Method;
-use tokio::{sync::watch, task::JoinHandle};
+use tokio::{
+    sync::{Semaphore, watch},
+    task::JoinHandle,
+};
 use tracing::Instrument;
 
 use super::{Wakeups, pause};
@@ -39,6 +42,8 @@ pub struct RunContext {
     pub metrics: Arc<Metrics>,
     /// Outflow's own API, for scripts' calls to the `Outflow` endpoint.
     pub self_api: SelfApi,
+    /// Scripts running at once; each holds a blocking thread and that thread's script engine.
+    pub script_slots: Arc<Semaphore>,
 }
 
 pub async fn run(context: RunContext, wakeups: Arc<Wakeups>, mut shutdown: watch::Receiver<bool>) {
@@ -165,7 +170,11 @@ async fn run_script(context: &RunContext, job: &RunJob, workflow_id: &str, sourc
     let started_at = clock::now_millis();
     let started = std::time::Instant::now();
     let task = ScriptTask { source: source.to_string(), payload_json: job.payload.clone(), input_json: None };
-    let (logs, result) = match context.run_sandboxed(workflow_id, initiator, task, context.script_limits).await {
+    let ran = match context.shared(workflow_id).await {
+        Ok(shared) => context.run_sandboxed(workflow_id, initiator, Arc::new(shared), task, context.script_limits).await,
+        Err(error) => Err(error),
+    };
+    let (logs, result) = match ran {
         Ok(run) => (run.logs, run.result),
         Err(error) => (Vec::new(), Err(error)),
     };
@@ -191,15 +200,35 @@ pub struct ScriptTask {
     pub input_json: Option<String>,
 }
 
+/// How many scripts run at once: enough to keep the cores busy while some wait on
+/// `http.request`, few enough that the threads keeping script engines stay few.
+pub fn script_slots() -> Arc<Semaphore> {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    Arc::new(Semaphore::new((cores * 4).clamp(4, 32)))
+}
+
 impl RunContext {
+    /// The workflow's constants and libraries, as its scripts see them.
+    pub async fn shared(&self, workflow_id: &str) -> Result<Shared, String> {
+        let (constants, libraries) = store::script_resources(&self.pool, workflow_id)
+            .await
+            .map_err(|error| format!("The workflow's constants and libraries cannot be read: {error}"))?;
+        Ok(Shared { constants, libraries })
+    }
+
     /// Runs a script of `workflow_id` on a blocking thread with the workflow's constants and
-    /// libraries, its endpoints, and Outflow's API acting as `acting` (refused without one).
-    /// `Err` when the script could not be started; the script's own failure is in the run.
-    pub async fn run_sandboxed(&self, workflow_id: &str, acting: Option<Principal>, task: ScriptTask, limits: Limits) -> Result<ScriptRun, String> {
-        let shared = match store::script_resources(&self.pool, workflow_id).await {
-            Ok((constants, libraries)) => Shared { constants, libraries },
-            Err(error) => return Err(format!("The workflow's constants and libraries cannot be read: {error}")),
-        };
+    /// libraries (`shared`), its endpoints, and Outflow's API acting as `acting` (refused
+    /// without one). `Err` when the script could not be started; the script's own failure is
+    /// in the run.
+    pub async fn run_sandboxed(
+        &self,
+        workflow_id: &str,
+        acting: Option<Principal>,
+        shared: Arc<Shared>,
+        task: ScriptTask,
+        limits: Limits,
+    ) -> Result<ScriptRun, String> {
+        let _slot = self.script_slots.acquire().await.map_err(|_| "The script engine is shutting down.".to_string())?;
         let acting_as = acting.as_ref().map_or_else(|| "nobody (the run acts for no user)".to_string(), |user| user.target_name.clone());
         let credential_ttl = limits.wall_time + Duration::from_secs(10);
         let bridge = EndpointBridge {
