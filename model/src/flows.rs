@@ -104,6 +104,9 @@ pub struct Flow {
     pub name: String,
     /// Starts at 1; every save adds one.
     pub version: i64,
+    /// Whether triggers and the HTTP trigger start it (test runs and re-runs work either way).
+    #[serde(default = "enabled_by_default")]
+    pub enabled: bool,
     pub created_at: String,
     pub updated_at: String,
     pub blocks: Vec<Block>,
@@ -130,8 +133,14 @@ pub struct FlowSummary {
     pub form_name: String,
     pub name: String,
     pub version: i64,
+    #[serde(default = "enabled_by_default")]
+    pub enabled: bool,
     pub blocks: i64,
     pub updated_at: String,
+}
+
+fn enabled_by_default() -> bool {
+    true
 }
 
 /// A new flow of a form; it starts with the form's trigger nodes.
@@ -155,6 +164,9 @@ pub struct FlowSave {
     pub blocks: Vec<Block>,
     #[serde(default)]
     pub edges: Vec<Edge>,
+    /// Turns the flow on or off; left as it is when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
 }
 
 /// One entry of a flow's version history.
@@ -271,6 +283,10 @@ const fn input(key: &'static str, label: &'static str, required: bool, multiline
 }
 
 const METHODS: &[&str] = &["POST", "PUT", "PATCH", "GET", "DELETE"];
+/// How the HTTP trigger authenticates its caller.
+pub const HTTP_AUTH: &[&str] = &["apiKey", "basic"];
+/// How the HTTP trigger answers: at once with the run id, or with the run's result.
+pub const HTTP_MODES: &[&str] = &["async", "sync"];
 const STATUSES: &[&str] = &["ACTIVE", "SUSPENDED", "TERMINATED"];
 const PRIORITIES: &[&str] = &["LOW", "MEDIUM", "HIGH"];
 
@@ -286,6 +302,13 @@ pub const STEPS: &[StepSpec] = &[
             setting("endpointId", "Endpoint", SettingKind::Endpoint, true, "Where the request goes."),
             setting("method", "Method", SettingKind::Choice(METHODS), true, ""),
             setting("path", "Path", SettingKind::Text, false, "Appended to the endpoint's base URL."),
+            setting(
+                "retries",
+                "Retries",
+                SettingKind::Number,
+                false,
+                "0 to 10: how often a connection error, timeout, 5xx or 429 is tried again, waiting as the server's retry schedule says.",
+            ),
         ],
         inputs: &[input("body", "Body", false, true), input("headers", "Headers (JSON)", false, true)],
         out_ports: OutPorts::Fixed(&["out"]),
@@ -412,7 +435,23 @@ pub const STEPS: &[StepSpec] = &[
         category: "Triggers",
         description: "An inbound URL that starts the flow, authenticated by API key or basic auth.",
         starts_flow: true,
-        settings: &[setting("auth", "Authentication", SettingKind::Choice(&["apiKey", "basic"]), true, "")],
+        settings: &[
+            setting(
+                "auth",
+                "Authentication",
+                SettingKind::Choice(HTTP_AUTH),
+                true,
+                "apiKey: `Authorization: Bearer <API key>`; basic: user name and one of that user's API keys as the password.",
+            ),
+            setting(
+                "mode",
+                "Answer",
+                SettingKind::Choice(HTTP_MODES),
+                false,
+                "async (default): 202 with the run id at once; sync: the last step's output once the run ends.",
+            ),
+            setting("timeoutSeconds", "Sync timeout (s)", SettingKind::Number, false, "How long a sync call waits for the run, 1 to 25 (default 10); then 504."),
+        ],
         inputs: &[],
         out_ports: OutPorts::Fixed(&["out"]),
         outputs: Outputs::Fixed(&["body", "headers", "query"]),
@@ -560,6 +599,140 @@ impl Block {
     }
 }
 
+/// Longest a Delay step waits.
+pub const DELAY_MAX_SECONDS: u64 = 86_400;
+/// Most retries a Webhook step may ask for.
+pub const WEBHOOK_MAX_RETRIES: u64 = 10;
+/// How long a sync HTTP trigger waits for its run by default, and at most (requests end after 30 s).
+pub const SYNC_TIMEOUT_DEFAULT_SECONDS: u64 = 10;
+pub const SYNC_TIMEOUT_MAX_SECONDS: u64 = 25;
+
+impl Block {
+    /// A whole-number setting, from a JSON number or text; `None` when absent or not one.
+    pub fn number_setting(&self, key: &str) -> Option<u64> {
+        match self.settings.get(key)? {
+            Value::Number(number) => number.as_u64(),
+            Value::String(text) if !text.trim().is_empty() => text.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// What is wrong with a number setting's value, if it is set and out of its range.
+    fn number_problem(&self, key: &str, range: std::ops::RangeInclusive<u64>) -> Option<String> {
+        let text = self.setting_text(key);
+        if text.trim().is_empty() {
+            return None;
+        }
+        match self.number_setting(key) {
+            Some(value) if range.contains(&value) => None,
+            _ => Some(format!("\"{}\" needs {key} between {} and {}, not \"{}\".", self.title(), range.start(), range.end(), text.trim())),
+        }
+    }
+
+    /// Problems with setting values the catalogue alone cannot express (ranges, comparisons).
+    fn setting_problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        match self.block_type() {
+            Some(BlockType::Step(spec)) if spec.key == "delay" => problems.extend(self.number_problem("seconds", 0..=DELAY_MAX_SECONDS)),
+            Some(BlockType::Step(spec)) if spec.key == "webhook" => problems.extend(self.number_problem("retries", 0..=WEBHOOK_MAX_RETRIES)),
+            Some(BlockType::Step(spec)) if spec.key == HTTP_TRIGGER => {
+                problems.extend(self.number_problem("timeoutSeconds", 1..=SYNC_TIMEOUT_MAX_SECONDS));
+            }
+            Some(BlockType::Step(spec)) if spec.key == "condition" => {
+                for line in self.setting_text("conditions").lines().filter(|line| !line.trim().is_empty()) {
+                    if let Err(problem) = parse_comparison(line) {
+                        problems.push(format!("\"{}\": {problem}", self.title()));
+                    }
+                }
+            }
+            _ => {}
+        }
+        problems
+    }
+}
+
+/// A comparison operator of the Condition step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operator {
+    Equal,
+    NotEqual,
+    AtLeast,
+    AtMost,
+    Greater,
+    Less,
+    Contains,
+    NotContains,
+    StartsWith,
+    EndsWith,
+}
+
+/// Operators as written, longest first where one begins another.
+const OPERATORS: &[(&str, Operator)] = &[
+    ("==", Operator::Equal),
+    ("!=", Operator::NotEqual),
+    (">=", Operator::AtLeast),
+    ("<=", Operator::AtMost),
+    (">", Operator::Greater),
+    ("<", Operator::Less),
+    (" not contains ", Operator::NotContains),
+    (" contains ", Operator::Contains),
+    (" starts with ", Operator::StartsWith),
+    (" ends with ", Operator::EndsWith),
+];
+
+impl Operator {
+    /// Whether `left op right` holds. Both sides numbers: compared as numbers; otherwise as text.
+    pub fn holds(self, left: &str, right: &str) -> bool {
+        let numbers = left.trim().parse::<f64>().ok().zip(right.trim().parse::<f64>().ok());
+        let ordering = match numbers {
+            Some((a, b)) => a.partial_cmp(&b),
+            None => Some(left.cmp(right)),
+        };
+        use std::cmp::Ordering::*;
+        match self {
+            Operator::Equal => ordering == Some(Equal),
+            Operator::NotEqual => ordering != Some(Equal),
+            Operator::AtLeast => matches!(ordering, Some(Greater | Equal)),
+            Operator::AtMost => matches!(ordering, Some(Less | Equal)),
+            Operator::Greater => ordering == Some(Greater),
+            Operator::Less => ordering == Some(Less),
+            Operator::Contains => left.contains(right),
+            Operator::NotContains => !left.contains(right),
+            Operator::StartsWith => left.starts_with(right),
+            Operator::EndsWith => left.ends_with(right),
+        }
+    }
+}
+
+/// One line of a Condition: `left operator right`, both sides text that may hold placeholders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Comparison<'a> {
+    pub left: &'a str,
+    pub operator: Operator,
+    pub right: &'a str,
+}
+
+/// Splits a comparison line at its first operator outside a `${…}` placeholder.
+pub fn parse_comparison(line: &str) -> Result<Comparison<'_>, String> {
+    let spans: Vec<(usize, usize)> = placeholders(line).iter().map(|found| found.span).collect();
+    let inside = |at: usize| spans.iter().any(|(start, end)| at >= *start && at < *end);
+    for (at, _) in line.char_indices().filter(|(at, _)| !inside(*at)) {
+        let rest = &line[at..];
+        if let Some((written, operator)) = OPERATORS.iter().find(|(written, _)| rest.starts_with(written)) {
+            let left = line[..at].trim();
+            let right = line[at + written.len()..].trim();
+            if left.is_empty() {
+                return Err(format!("\"{}\" has nothing before its operator.", line.trim()));
+            }
+            return Ok(Comparison { left, operator: *operator, right });
+        }
+    }
+    Err(format!(
+        "\"{}\" has no operator; use ==, !=, >, >=, <, <=, contains, not contains, starts with or ends with.",
+        line.trim()
+    ))
+}
+
 // ---------------------------------------------------------------------------------------
 // Validation
 // ---------------------------------------------------------------------------------------
@@ -580,6 +753,8 @@ pub enum IssueCode {
     MissingSetting,
     Unconnected,
     UnknownReference,
+    /// A setting is set but its value cannot work (out of range, unreadable comparison).
+    BadSetting,
 }
 
 /// One finding about a graph, naming the blocks it concerns.
@@ -790,6 +965,9 @@ fn warnings(blocks: &[Block], edges: &[Edge], by_id: &HashMap<&str, &Block>) -> 
                 found.push(issue(IssueCode::MissingSetting, vec![block.id.clone()], format!("\"{name}\" needs {}.", setting.label)));
             }
         }
+        for problem in block.setting_problems() {
+            found.push(issue(IssueCode::BadSetting, vec![block.id.clone()], problem));
+        }
         for (key, label, required, _) in block.input_specs() {
             if required && block.inputs.get(&key).is_none_or(|text| text.trim().is_empty()) {
                 found.push(issue(IssueCode::MissingSetting, vec![block.id.clone()], format!("\"{name}\" needs the input {label}.")));
@@ -833,6 +1011,14 @@ pub fn placeholders(text: &str) -> Vec<Placeholder> {
         rest = end + 1;
     }
     found
+}
+
+impl Placeholder {
+    /// What follows the output name, e.g. `ticket.id` in `${w1.body.ticket.id}`: a path
+    /// into the output's JSON value.
+    pub fn path(&self) -> Option<&str> {
+        self.raw.splitn(3, '.').nth(2).filter(|path| !path.is_empty())
+    }
 }
 
 /// The placeholder text for an output, e.g. `${t1.status}`.
@@ -1056,6 +1242,42 @@ mod tests {
         assert_eq!((found[1].block.as_str(), found[1].output.as_str()), ("t1", "properties"));
         assert_eq!(&"a ${x1.ticket id} b"[found[0].span.0..found[0].span.1], "${x1.ticket id}");
         assert_eq!(placeholder("t1", "status"), "${t1.status}");
+    }
+
+    #[test]
+    fn placeholder_paths_go_into_json() {
+        let found = placeholders("${w1.body.ticket.id} ${x1.ticket id}");
+        assert_eq!(found[0].path(), Some("ticket.id"));
+        assert_eq!(found[1].path(), None);
+    }
+
+    #[test]
+    fn comparisons_split_at_the_first_operator_outside_placeholders() {
+        let parsed = parse_comparison("${w1.statusCode} >= 400").unwrap();
+        assert_eq!((parsed.left, parsed.operator, parsed.right), ("${w1.statusCode}", Operator::AtLeast, "400"));
+        let words = parse_comparison("${x1.a == b} not contains x == y").unwrap();
+        assert_eq!((words.left, words.operator, words.right), ("${x1.a == b}", Operator::NotContains, "x == y"));
+        assert!(parse_comparison("just text").unwrap_err().contains("no operator"));
+        assert!(parse_comparison("== 3").is_err());
+        assert!(Operator::Greater.holds("10", "9"), "numbers compare as numbers");
+        assert!(Operator::Less.holds("10", "9a"), "text compares as text");
+        assert!(Operator::Equal.holds("4.0", "4") && Operator::NotEqual.holds("a", "b"));
+        assert!(Operator::StartsWith.holds("terminated", "term") && Operator::Contains.holds("abc", "b"));
+    }
+
+    #[test]
+    fn out_of_range_numbers_and_bad_comparisons_are_badges() {
+        let mut delay = step("d1", "delay");
+        delay.settings.insert("seconds".into(), json!(90000));
+        let mut condition = step("c1", "condition");
+        condition.settings.insert("match".into(), json!("all"));
+        condition.settings.insert("conditions".into(), json!("${t1.status} == terminated\nnonsense"));
+        let blocks = [trigger("t1", "status"), delay, condition];
+        let check = validate(&blocks, &[edge("t1", "out", "d1"), edge("t1", "out", "c1")], &[]);
+        let bad: Vec<&str> = check.warnings.iter().filter(|issue| issue.code == IssueCode::BadSetting).map(|issue| issue.message.as_str()).collect();
+        assert_eq!(bad.len(), 2, "{bad:?}");
+        assert!(bad[0].contains("seconds between 0 and 86400"), "{bad:?}");
+        assert!(bad[1].contains("\"nonsense\" has no operator"), "{bad:?}");
     }
 
     #[test]

@@ -6,6 +6,8 @@ pub mod access;
 pub mod agents;
 pub mod alerts;
 pub mod endpoints;
+pub mod flow_plan;
+pub mod flow_runs;
 pub mod flows;
 pub mod forms;
 pub mod integrations;

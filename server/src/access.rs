@@ -29,6 +29,17 @@ pub enum Rule {
     SelfOrAdmin,
     /// An Integration Agent's own token (`ofa_…`), never a user's key.
     Agent,
+    /// A flow's HTTP trigger: at least this role, with an API key as a Bearer token or as
+    /// the password of basic auth (`targetName:key`); the handler checks which the flow takes.
+    Hook(Need),
+}
+
+/// How the caller presented their API key; a request extension for the handlers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Credential {
+    Bearer,
+    /// Basic auth: the user's name and one of their API keys as the password.
+    Basic,
 }
 
 /// The rule of each API route, by method and route template.
@@ -48,6 +59,10 @@ pub fn rule_for(method: &Method, path: &str) -> Option<Rule> {
         | "/alerts/{eventIdentifier}/responses" | "/alerts/{eventIdentifier}/escalations" => {
             Rule::Role(if read { Viewer } else { Responder })
         }
+        "/flows/{id}/runs" => Rule::Role(Responder),
+        "/flows/{id}/test" => Rule::Role(Developer),
+        "/flows/{id}/sample" => Rule::Role(Viewer),
+        "/flows/{id}/http" => Rule::Hook(Responder),
         "/runs" | "/runs/{id}" => Rule::Role(Viewer),
         "/runs/{id}/rerun" => Rule::Role(Developer),
         "/users" | "/users/{targetName}" | "/groups" | "/groups/{targetName}" => Rule::Role(if read { Viewer } else { Admin }),
@@ -123,7 +138,8 @@ async fn admit(state: &AppState, route: Option<&str>, request: &mut Request) -> 
     let Some(rule) = rule_for(request.method(), route) else {
         return Err(ApiError::internal(format!("no access rule for {} {route}", request.method())).into_response());
     };
-    let key = bearer_key(request).map_err(IntoResponse::into_response)?;
+    let (key, credential, user) = credentials(request, matches!(rule, Rule::Hook(_))).map_err(IntoResponse::into_response)?;
+    request.extensions_mut().insert(credential);
     if rule == Rule::Agent {
         let agent = store::agent_for_token(&state.pool, &key).await.map_err(|error| ApiError::from(error).into_response())?;
         return agent.map(Caller::Agent).ok_or_else(|| unauthorized("This agent token is unknown or its agent was deleted.").into_response());
@@ -136,16 +152,18 @@ async fn admit(state: &AppState, route: Option<&str>, request: &mut Request) -> 
     } else {
         store::principal_for_api_key(&state.pool, &key).await.map_err(|error| ApiError::from(error).into_response())?
     };
-    let principal = principal.ok_or_else(|| unauthorized("This API key is unknown, revoked, or its user is inactive.").into_response())?;
+    let principal = principal
+        .filter(|principal| user.as_ref().is_none_or(|name| *name == principal.target_name))
+        .ok_or_else(|| unauthorized("This API key is unknown, revoked, or its user is inactive.").into_response())?;
     let allowed = match rule {
-        Rule::Role(need) => principal.has(need),
+        Rule::Role(need) | Rule::Hook(need) => principal.has(need),
         Rule::SelfOrAdmin => principal.is_admin() || path_target_name(request.uri().path()) == Some(principal.target_name.as_str()),
         // Answered above: agent routes never take a user's key.
         Rule::Agent => false,
     };
     if !allowed {
         let message = match rule {
-            Rule::Role(need) => principal.lacking(need),
+            Rule::Role(need) | Rule::Hook(need) => principal.lacking(need),
             Rule::SelfOrAdmin => "Only an admin may manage another user's devices, keys or password.".to_string(),
             Rule::Agent => "This route takes an Integration Agent's token, not a user's API key.".to_string(),
         };
@@ -154,18 +172,28 @@ async fn admit(state: &AppState, route: Option<&str>, request: &mut Request) -> 
     Ok(Caller::User(principal))
 }
 
-fn bearer_key(request: &Request) -> Result<String, ApiError> {
+/// The API key a request carries, how, and (for basic auth) the user name it names.
+fn credentials(request: &Request, basic_allowed: bool) -> Result<(String, Credential, Option<String>), ApiError> {
     let header = request
         .headers()
         .get(header::AUTHORIZATION)
         .ok_or_else(|| unauthorized("This API needs an `Authorization: Bearer <api key>` header."))?;
-    header
-        .to_str()
-        .ok()
-        .and_then(|value| value.strip_prefix("Bearer "))
+    let value = header.to_str().unwrap_or_default();
+    if basic_allowed && let Some(encoded) = value.strip_prefix("Basic ") {
+        use base64::Engine as _;
+        let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok().and_then(|bytes| String::from_utf8(bytes).ok());
+        let (user, key) = decoded
+            .as_deref()
+            .and_then(|pair| pair.split_once(':'))
+            .filter(|(user, key)| !user.is_empty() && !key.is_empty())
+            .ok_or_else(|| unauthorized("Basic authentication needs `user name:API key`, base64-encoded."))?;
+        return Ok((key.to_string(), Credential::Basic, Some(user.to_string())));
+    }
+    value
+        .strip_prefix("Bearer ")
         .map(str::trim)
         .filter(|key| !key.is_empty())
-        .map(str::to_string)
+        .map(|key| (key.to_string(), Credential::Bearer, None))
         .ok_or_else(|| unauthorized("The Authorization header must be `Bearer <api key>`."))
 }
 

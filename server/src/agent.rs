@@ -398,7 +398,7 @@ impl Runner {
         let (source, payload, limits) = (source.to_string(), lease.payload.clone(), self.script_limits);
         let started_at = clock::now_millis();
         let started = std::time::Instant::now();
-        let finished = tokio::task::spawn_blocking(move || script::run(&source, &payload, &shared, Box::new(bridge), limits)).await;
+        let finished = tokio::task::spawn_blocking(move || script::run(&source, script::Scope::Integration { payload_json: &payload }, &shared, Box::new(bridge), limits)).await;
         let (logs, result) = match finished {
             Ok(run) => (run.logs, run.result),
             Err(error) => (Vec::new(), Err(format!("The script engine stopped unexpectedly: {error}"))),
@@ -411,7 +411,7 @@ impl Runner {
         };
         // A failing script is run data, not a delivery problem: it is not retried.
         let outcome = match result {
-            Ok(()) => AgentOutcome::Succeeded,
+            Ok(_) => AgentOutcome::Succeeded,
             Err(reason) => AgentOutcome::Failed { reason },
         };
         (Some(attempt), logs, outcome)

@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::{
     config::Config,
     delivery::{retry::RetrySchedule, script::Limits},
+    engine::EngineSettings,
 };
 
 fn parse_schedule(text: &str) -> Result<RetrySchedule, String> {
@@ -88,6 +89,14 @@ pub struct ServeArgs {
     /// another agent, in milliseconds (longer than the slowest job it runs).
     #[arg(long, env = "OUTFLOW_AGENT_LEASE_MS", default_value_t = 120_000)]
     pub agent_lease_ms: u64,
+
+    /// Longest one flow step may run, in milliseconds (a Delay's wait does not count).
+    #[arg(long, env = "OUTFLOW_FLOW_STEP_TIMEOUT_MS", default_value_t = 300_000)]
+    pub flow_step_timeout_ms: u64,
+
+    /// Most steps one flow run may execute.
+    #[arg(long, env = "OUTFLOW_FLOW_STEP_LIMIT", default_value_t = 1_000)]
+    pub flow_step_limit: u32,
 }
 
 impl ServeArgs {
@@ -105,6 +114,10 @@ impl ServeArgs {
             session_ttl: Duration::from_secs(self.session_ttl_secs.max(1)),
             deny_private_egress: self.egress_deny_private,
             agent_lease: Duration::from_millis(self.agent_lease_ms.max(100)),
+            flow_settings: EngineSettings {
+                step_timeout: Duration::from_millis(self.flow_step_timeout_ms.max(1)),
+                step_limit: i64::from(self.flow_step_limit.max(1)),
+            },
             secret_key: self.secret_key.filter(|key| !key.trim().is_empty()),
             retry_schedule: self.retry_schedule,
             webhook_timeout: Duration::from_millis(self.webhook_timeout_ms.max(1)),

@@ -2,7 +2,10 @@
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
-use crate::delivery::{retry::RetrySchedule, script::Limits};
+use crate::{
+    delivery::{retry::RetrySchedule, script::Limits},
+    engine::EngineSettings,
+};
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -24,4 +27,6 @@ pub struct Config {
     pub deny_private_egress: bool,
     /// How long an Integration Agent holds a leased run before it returns to the queue.
     pub agent_lease: Duration,
+    /// The per-step timeout and run-wide step limit of flow runs.
+    pub flow_settings: EngineSettings,
 }

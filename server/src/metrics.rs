@@ -66,6 +66,7 @@ async fn metrics(State(state): State<AppState>) -> ApiResult<impl IntoResponse> 
     let runs = store::run_counts(&state.pool).await?;
     let pending = runs.iter().find(|(status, _)| status == "pending").map_or(0, |(_, n)| *n);
     gauge(&mut out, "outflow_runs", "Integration runs, by status.", "status", runs);
+    gauge(&mut out, "outflow_flow_runs", "Flow runs, by status.", "status", store::flow_run_counts(&state.pool).await?);
     counter(&mut out, "outflow_attempts_total", "Delivery attempts, by outcome.", "outcome", store::attempt_counts(&state.pool).await?);
     let _ = writeln!(out, "# HELP outflow_queue_depth Runs waiting to be sent.\n# TYPE outflow_queue_depth gauge\noutflow_queue_depth {pending}");
     state.metrics.delivery_latency.render(&mut out, "outflow_delivery_latency_seconds", "From trigger event to successful delivery.");

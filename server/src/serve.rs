@@ -26,6 +26,7 @@ use crate::{
         self_calls::{Delegations, SelfApi},
         webhooks::Sender,
     },
+    engine::Engine,
     routes, session,
     state::AppState,
     web,
@@ -63,7 +64,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     store::migrate(&pool).await?;
     let released = store::release_leases(&pool).await?;
     if released > 0 {
-        tracing::info!(released, "resuming deliveries a previous run left unfinished");
+        tracing::info!(released, "resuming deliveries and flow runs a previous run left unfinished");
     }
     if let Some(key) = &config.bootstrap_api_key {
         match store::bootstrap_admin(&pool, key).await? {
@@ -102,8 +103,10 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         script_limits: config.script_limits,
         metrics: metrics.clone(),
         self_api: SelfApi::new(format!("http://{local_addr}"), delegations.clone()),
+        script_slots: workers::runs::script_slots(),
     };
-    let mut workers = workers::spawn(Providers::standard(&clients), run_context, wakeups.clone(), shutdown);
+    let engine = Engine::new(run_context.clone(), wakeups.clone(), config.flow_settings);
+    let mut workers = workers::spawn(Providers::standard(&clients), run_context, engine.clone(), wakeups.clone(), shutdown);
     let state = AppState {
         pool: pool.clone(),
         wakeups,
@@ -115,6 +118,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         delegations,
         session_ttl_ms: i64::try_from(config.session_ttl.as_millis()).unwrap_or(i64::MAX / 2),
         agent_lease_ms: i64::try_from(config.agent_lease.as_millis()).unwrap_or(i64::MAX / 2),
+        engine,
         stopping,
     };
     let app = app(state);

@@ -8,7 +8,7 @@ use leptos::config::LeptosOptions;
 use outflow_core::secrets::SecretBox;
 use sqlx::SqlitePool;
 
-use crate::{access::RateLimit, delivery::self_calls::Delegations, metrics::Metrics, workers::Wakeups};
+use crate::{access::RateLimit, delivery::self_calls::Delegations, engine::Engine, metrics::Metrics, workers::Wakeups};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -26,6 +26,8 @@ pub struct AppState {
     pub session_ttl_ms: i64,
     /// How long an Integration Agent holds a leased run before it returns to the queue.
     pub agent_lease_ms: i64,
+    /// Executes flow runs.
+    pub engine: Engine,
     /// Turns true when the server starts shutting down, so long-polls answer at once.
     pub stopping: tokio::sync::watch::Receiver<bool>,
 }

@@ -232,6 +232,15 @@ impl Drop for TestAgent {
     }
 }
 
+/// The peak resident memory of a process (`VmHWM`), in KiB; 0 when it cannot be read.
+pub fn peak_rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| status.lines().find(|line| line.starts_with("VmHWM:")).map(str::to_string))
+        .and_then(|line| line.split_whitespace().nth(1).and_then(|kib| kib.parse().ok()))
+        .unwrap_or_default()
+}
+
 /// An HTTP client that sends the admin's API key.
 pub fn admin_client() -> reqwest::Client {
     client_with_key(ADMIN_KEY)

@@ -24,11 +24,12 @@ pub async fn fetch_run(id: String) -> Result<Run, UiError> {
     Ok(store::get_run(&pool()?, &id).await?)
 }
 
-/// Sends a finished run again with the same payload and `webhook-id`, as a new run.
+/// Sends a finished run again with the same payload and `webhook-id`, as a new run (a flow
+/// run runs again with the same payload, acting as the signed-in user).
 #[server(prefix = "/ui", input = Json)]
 pub async fn rerun(id: String) -> Result<Run, UiError> {
     let principal = authorize(Need::Developer)?;
     let pool = pool()?;
     store::ensure_run_visible(&pool, &principal, &id).await?;
-    Ok(store::rerun(&pool, &id).await?)
+    Ok(store::rerun(&pool, &id, Some(&principal.actor())).await?)
 }

@@ -71,7 +71,7 @@ pub fn DeliveryBadge(status: DeliveryStatus) -> impl IntoView {
 pub fn RunStatusBadge(status: RunStatus) -> impl IntoView {
     let tone = match status {
         RunStatus::Succeeded => Tone::Ok,
-        RunStatus::Pending => Tone::Warn,
+        RunStatus::Pending | RunStatus::Running => Tone::Warn,
         RunStatus::Failed => Tone::Danger,
         RunStatus::Queued => Tone::Info,
         RunStatus::Skipped | RunStatus::Discarded => Tone::Muted,

@@ -131,6 +131,7 @@ fn RunList(page: RunPage, offset: RwSignal<u32>, filtered: bool) -> impl IntoVie
 #[component]
 fn RunRow(run: RunSummary) -> impl IntoView {
     let href = format!("/activity/{}", run.id);
+    let trigger = run.trigger_name();
     let retry = run.next_attempt_at.filter(|_| run.status == RunStatus::Pending && run.attempt_count > 0);
     view! {
         <tr>
@@ -139,9 +140,9 @@ fn RunRow(run: RunSummary) -> impl IntoView {
                 <div class="sub clamp">{run.reason}</div>
             </td>
             <td class="num">
-                <A href=format!("/alerts/{}", run.event_identifier)>{format!("#{}", run.event_identifier)}</A>
+                {run.event_identifier.map(|alert| view! { <A href=format!("/alerts/{alert}")>{format!("#{alert}")}</A> })}
             </td>
-            <td>{run.trigger.display_name()}</td>
+            <td>{trigger}</td>
             <td>
                 <RunStatusBadge status=run.status />
                 {retry.map(|at| view! { <div class="sub">{format!("retry at {}", time_of_day(&at))}</div> })}

@@ -50,7 +50,8 @@ pub fn RunPage() -> impl IntoView {
 fn RunView(run: Run, resend: ServerAction<Rerun>) -> impl IntoView {
     let summary = run.summary;
     let title = format!("Run of {}", summary.integration_name);
-    let meta = format!("Alert #{} · {} · {}", summary.event_identifier, summary.trigger.display_name(), utc_time(&summary.created_at));
+    let alert = summary.event_identifier.map(|alert| format!("Alert #{alert} · ")).unwrap_or_default();
+    let meta = format!("{alert}{} · {}", summary.trigger_name(), utc_time(&summary.created_at));
     let id = summary.id.clone();
     let pending = summary.status == RunStatus::Pending;
     let payload = serde_json::to_string_pretty(&run.payload).unwrap_or_else(|_| run.payload.to_string());
@@ -75,7 +76,7 @@ fn RunView(run: Run, resend: ServerAction<Rerun>) -> impl IntoView {
             >
                 "Re-send"
             </button>
-            <A href=format!("/alerts/{}", summary.event_identifier) attr:class="button">"Open the alert"</A>
+            {summary.event_identifier.map(|alert| view! { <A href=format!("/alerts/{alert}") attr:class="button">"Open the alert"</A> })}
             {summary.integration_id.map(|integration| view! {
                 <A href=format!("/integrations/{integration}") attr:class="button">"Open the integration"</A>
             })}

@@ -85,6 +85,5 @@ pub async fn revoke_api_key(pool: &SqlitePool, actor: &Actor, target_name: &str,
     let listed = serde_json::json!({"user": target_name, "name": name});
     audit::record(&mut tx, Some(actor), Change { action: AuditAction::Delete, kind: "api key", id: key_id, name: &name, before: Some(listed), after: None }).await?;
     tx.commit().await?;
-    super::principal_cache::forget_all();
     Ok(())
 }

@@ -28,12 +28,13 @@ struct FlowRow {
     form_name: String,
     name: String,
     version: i64,
+    enabled: bool,
     graph: String,
     created_at: i64,
     updated_at: i64,
 }
 
-const SELECT_FLOW: &str = "SELECT fl.id, f.workflow_id, fl.form_id, f.name AS form_name, fl.name, fl.version, fl.graph,
+const SELECT_FLOW: &str = "SELECT fl.id, f.workflow_id, fl.form_id, f.name AS form_name, fl.name, fl.version, fl.enabled, fl.graph,
         fl.created_at, fl.updated_at
     FROM flows fl JOIN forms f ON f.id = fl.form_id";
 
@@ -151,10 +152,10 @@ pub async fn create_flow(pool: &SqlitePool, input: &NewFlow, actor: Option<&Acto
     Ok(flow)
 }
 
-/// What the audit log keeps of a flow: its name, version and size (graphs are in the
-/// flow's own version history).
+/// What the audit log keeps of a flow: its name, version, whether it is on, and its size
+/// (graphs are in the flow's own version history).
 fn audited(flow: &Flow) -> serde_json::Value {
-    serde_json::json!({"name": flow.name, "version": flow.version, "blocks": flow.blocks.len(), "edges": flow.edges.len()})
+    serde_json::json!({"name": flow.name, "version": flow.version, "enabled": flow.enabled, "blocks": flow.blocks.len(), "edges": flow.edges.len()})
 }
 
 /// Creates a flow from an export (SPEC §6 format); a graph with errors is refused whole.
@@ -178,6 +179,7 @@ fn flow_from_row(row: FlowRow, form: Option<&Form>) -> StoreResult<Flow> {
         form_name: row.form_name,
         name: row.name,
         version: row.version,
+        enabled: row.enabled,
         created_at: clock::rfc3339(row.created_at),
         updated_at: clock::rfc3339(row.updated_at),
         blocks: graph.blocks,
@@ -196,8 +198,8 @@ pub async fn get_flow(pool: &SqlitePool, id: &str) -> StoreResult<Flow> {
 
 /// Flows of one form, of one workflow, or all; by form then name.
 pub async fn list_flows(pool: &SqlitePool, form_id: Option<&str>, workflow_id: Option<&str>) -> StoreResult<Vec<FlowSummary>> {
-    let rows: Vec<(String, String, String, String, String, i64, i64, i64)> = sqlx::query_as(
-        "SELECT fl.id, f.workflow_id, fl.form_id, f.name, fl.name, fl.version, json_array_length(fl.graph, '$.blocks'), fl.updated_at
+    let rows: Vec<(String, String, String, String, String, i64, bool, i64, i64)> = sqlx::query_as(
+        "SELECT fl.id, f.workflow_id, fl.form_id, f.name, fl.name, fl.version, fl.enabled, json_array_length(fl.graph, '$.blocks'), fl.updated_at
          FROM flows fl JOIN forms f ON f.id = fl.form_id
          WHERE (?1 IS NULL OR fl.form_id = ?1) AND (?2 IS NULL OR f.workflow_id = ?2)
          ORDER BY f.name, fl.name",
@@ -208,21 +210,33 @@ pub async fn list_flows(pool: &SqlitePool, form_id: Option<&str>, workflow_id: O
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, workflow_id, form_id, form_name, name, version, blocks, updated_at)| FlowSummary {
+        .map(|(id, workflow_id, form_id, form_name, name, version, enabled, blocks, updated_at)| FlowSummary {
             id,
             workflow_id,
             form_id,
             form_name,
             name,
             version,
+            enabled,
             blocks,
             updated_at: clock::rfc3339(updated_at),
         })
         .collect())
 }
 
-/// Writes a new version over `base_version`, refusing (409) when someone saved since.
-async fn write_version(pool: &SqlitePool, id: &str, base_version: i64, name: &str, graph: &Graph, actor: Option<&Actor>, note: &str) -> StoreResult<Flow> {
+/// Writes a new version over `base_version`, refusing (409) when someone saved since, and
+/// turns the flow on or off when `enabled` says so.
+#[allow(clippy::too_many_arguments)]
+async fn write_version(
+    pool: &SqlitePool,
+    id: &str,
+    base_version: i64,
+    name: &str,
+    graph: &Graph,
+    enabled: Option<bool>,
+    actor: Option<&Actor>,
+    note: &str,
+) -> StoreResult<Flow> {
     let now = clock::now_millis();
     let graph_json = to_json(graph);
     let mut tx = write_tx(pool).await?;
@@ -235,10 +249,11 @@ async fn write_version(pool: &SqlitePool, id: &str, base_version: i64, name: &st
         )));
     }
     let version = current + 1;
-    sqlx::query("UPDATE flows SET name = ?, version = ?, graph = ?, updated_at = ? WHERE id = ?")
+    sqlx::query("UPDATE flows SET name = ?, version = ?, graph = ?, enabled = COALESCE(?, enabled), updated_at = ? WHERE id = ?")
         .bind(name)
         .bind(version)
         .bind(&graph_json)
+        .bind(enabled)
         .bind(now)
         .bind(id)
         .execute(&mut *tx)
@@ -249,15 +264,16 @@ async fn write_version(pool: &SqlitePool, id: &str, base_version: i64, name: &st
     get_flow(pool, id).await
 }
 
-/// Saves the whole graph as a new version. Incomplete flows are kept (with warnings);
-/// cycles, dangling edges and unknown step types are refused.
+/// Saves the whole graph as a new version (and turns the flow on or off when the save says
+/// so). Incomplete flows are kept (with warnings); cycles, dangling edges and unknown step
+/// types are refused.
 pub async fn save_flow(pool: &SqlitePool, id: &str, save: &FlowSave, actor: Option<&Actor>) -> StoreResult<Flow> {
     let name = checked_name("A flow name", &save.name)?;
     let flow = get_flow(pool, id).await?;
     let form = super::get_form(pool, &flow.form_id).await?;
     checked_graph(&form, &save.blocks, &save.edges)?;
     let graph = Graph { blocks: save.blocks.clone(), edges: save.edges.clone() };
-    let saved = write_version(pool, id, save.base_version, name, &graph, actor, "saved").await?;
+    let saved = write_version(pool, id, save.base_version, name, &graph, save.enabled, actor, "saved").await?;
     audit::record_change(pool, actor, Change::updated("flow", id, &saved.name, &audited(&flow), &audited(&saved))).await?;
     Ok(saved)
 }
@@ -328,7 +344,7 @@ pub async fn restore_flow_version(pool: &SqlitePool, id: &str, version: i64, act
     let flow = get_flow(pool, id).await?;
     let old = get_flow_version(pool, id, version).await?;
     let graph = Graph { blocks: old.document.blocks, edges: old.document.edges };
-    let restored = write_version(pool, id, flow.version, &old.document.name, &graph, actor, &format!("restored from {version}")).await?;
+    let restored = write_version(pool, id, flow.version, &old.document.name, &graph, None, actor, &format!("restored from {version}")).await?;
     audit::record_change(pool, actor, Change::updated("flow", id, &restored.name, &audited(&flow), &audited(&restored))).await?;
     Ok(restored)
 }

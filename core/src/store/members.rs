@@ -116,9 +116,13 @@ pub async fn visible_flow(pool: &SqlitePool, principal: &Principal, id: &str) ->
     Ok(flow)
 }
 
-/// Refuses a run of an integration in a workflow the principal may not see. Runs whose
-/// integration is gone belong to no workflow any more and stay visible.
+/// Refuses a run of an integration or flow in a workflow the principal may not see. Runs
+/// whose integration is gone belong to no workflow any more and stay visible; flow runs
+/// keep their workflow.
 pub async fn ensure_run_visible(pool: &SqlitePool, principal: &Principal, id: &str) -> StoreResult<()> {
+    if let Some(workflow_id) = super::flow_runs::flow_run_workflow(pool, id).await? {
+        return ensure_workflow_access(pool, principal, &workflow_id, || format!("No run with id {id}.")).await;
+    }
     let run = super::get_run(pool, id).await?;
     if let Some(integration_id) = &run.summary.integration_id {
         if let Ok(integration) = super::get_integration(pool, integration_id).await {

@@ -11,13 +11,13 @@ mod delivery;
 mod endpoints;
 mod escalation;
 mod events;
+mod flow_runs;
 mod flows;
 mod forms;
 mod integrations;
 mod interactions;
 mod members;
 mod people;
-mod principal_cache;
 mod principals;
 mod runs;
 mod script_resources;
@@ -48,6 +48,10 @@ pub use alerts::{create_alert, get_alert, list_alerts, change_status};
 pub use delivery::{DeliveryJob, DeliveryResult, claim_due_notifications, record_delivery};
 pub use endpoints::{EndpointSecrets, create_endpoint, delete_endpoint, endpoint_secrets, endpoint_secrets_by_name, get_endpoint, list_endpoints, update_endpoint};
 pub use escalation::{escalate_manually, fire_due_escalations, next_escalation_due};
+pub use flow_runs::{
+    FLOW_RUN_LEASE_MS, FlowGraph, FlowRunJob, NewFlowRun, RunEnd, RunnableFlow, StepWrite, StoredStep, claim_flow_runs, create_flow_run, flow_run_counts,
+    flow_runs_created, get_flow_run, next_flow_wake, park_flow_run, record_flow_steps, runnable_flow, sample_payload, start_test_run,
+};
 pub use flows::{create_flow, delete_flow, get_flow, get_flow_version, import_flow, list_flow_versions, list_flows, restore_flow_version, save_flow};
 pub use forms::{create_form, get_form, list_forms, update_form};
 pub use integrations::{MAX_SCRIPT_BYTES, create_integration, delete_integration, get_integration, list_integrations, update_integration};
@@ -56,7 +60,9 @@ pub use people::{
     add_device, create_group, create_user, delete_device, get_group, get_user, list_groups, list_users, update_device,
     update_group, update_user,
 };
-pub use principals::{Actor, BootstrapOutcome, Principal, admin_without_access, bootstrap_admin, hash_api_key, initiator_of_alert, principal_for_api_key};
+pub use principals::{
+    Actor, BootstrapOutcome, Principal, admin_without_access, bootstrap_admin, hash_api_key, initiator_of_alert, principal_by_id, principal_for_api_key,
+};
 pub use runs::{AttemptRecord, AttemptResult, attempt_counts, RunIntegration, RunJob, RunOutcome, claim_due_runs, Dispatched, dispatch_events, event_counts, get_run, list_runs, record_attempts, rerun, run_counts};
 pub use script_resources::{NamedRow, Resource, create_named, delete_named, get_named, list_named, script_resources, update_named};
 pub use workflows::{create_workflow, get_workflow, list_workflows};
@@ -185,8 +191,21 @@ impl std::ops::DerefMut for WriteTx {
 impl WriteTx {
     pub(crate) async fn commit(self) -> StoreResult<()> {
         self.tx.commit().await?;
+        CONFIG_GENERATION.fetch_add(1, std::sync::atomic::Ordering::Release);
         Ok(())
     }
+}
+
+/// Counts committed writes outside the hot path: every change to configuration (flows,
+/// endpoints, users, keys, members, …) goes through a [`WriteTx`]. Runs, alerts started and
+/// deliveries go through the writer thread and leave it alone.
+static CONFIG_GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Changes whenever configuration may have changed: a cache filled at one generation is
+/// good for as long as the generation stays the same. (Coarse on purpose: a comment or a
+/// status change also moves it, which costs a cache refill, never a stale answer.)
+pub fn config_generation() -> u64 {
+    CONFIG_GENERATION.load(std::sync::atomic::Ordering::Acquire)
 }
 
 /// Starts a transaction that writes. `BEGIN IMMEDIATE` takes the write lock up front, so a
@@ -206,6 +225,9 @@ pub async fn release_leases(pool: &SqlitePool) -> StoreResult<u64> {
         .execute(&mut *tx)
         .await?;
     let runs = sqlx::query("UPDATE runs SET lease_until = NULL WHERE status = 'pending' AND lease_until IS NOT NULL").execute(&mut *tx).await?;
+    let flow_runs = sqlx::query("UPDATE flow_runs SET lease_until = NULL WHERE status IN ('pending', 'running') AND lease_until IS NOT NULL")
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
-    Ok(notifications.rows_affected() + runs.rows_affected())
+    Ok(notifications.rows_affected() + runs.rows_affected() + flow_runs.rows_affected())
 }

@@ -108,7 +108,6 @@ pub async fn update_user(pool: &SqlitePool, actor: Option<&Actor>, target_name: 
         .bind(row.id)
         .execute(pool)
         .await?;
-    super::principal_cache::forget_all();
     let after = get_user(pool, target_name).await?;
     audit::record_change(pool, actor, Change::updated("user", target_name, target_name, &before, &after)).await?;
     Ok(after)

@@ -1,13 +1,15 @@
 //! Users that act on Outflow and the API keys they act with. Keys are stored as SHA-256
 //! digests: a key is long and random, so a slow password hash would add nothing.
 
+use std::{
+    collections::HashMap,
+    sync::{LazyLock, Mutex, PoisonError},
+};
+
 use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 
-use super::{
-    StoreResult,
-    principal_cache::{self, Cached},
-};
+use super::StoreResult;
 use crate::clock::now_millis;
 
 /// The login name of the admin created from `OUTFLOW_BOOTSTRAP_API_KEY`.
@@ -119,6 +121,14 @@ pub async fn initiator_of_alert(pool: &SqlitePool, event_identifier: i64) -> Sto
     Ok(row.map(|(user_id, target_name, roles)| Principal { user_id, target_name, roles: roles.0 }))
 }
 
+/// The active user with this id (whose rights a flow run acts with); `None` once the user
+/// is deactivated or deleted.
+pub async fn principal_by_id(pool: &SqlitePool, user_id: i64) -> StoreResult<Option<Principal>> {
+    let row: Option<(i64, String, sqlx::types::Json<Vec<String>>)> =
+        sqlx::query_as("SELECT id, target_name, roles FROM users WHERE id = ? AND active = 1").bind(user_id).fetch_optional(pool).await?;
+    Ok(row.map(|(user_id, target_name, roles)| Principal { user_id, target_name, roles: roles.0 }))
+}
+
 /// How stale `last_used_at` may get; refreshing it on every request would turn each read
 /// into a write.
 const LAST_USED_PRECISION_MS: i64 = 60_000;
@@ -132,39 +142,53 @@ struct PrincipalRow {
     roles: sqlx::types::Json<Vec<String>>,
 }
 
+/// Keys looked up recently, by digest: the principal, the configuration generation it was
+/// read at, and when the key's use was last recorded. Every API request (and every call of a
+/// flow's HTTP trigger) looks its key up; a change to users or keys moves the generation
+/// and so empties this in effect.
+static RECENT_KEYS: LazyLock<Mutex<HashMap<String, (u64, i64, Principal)>>> = LazyLock::new(Mutex::default);
+
+/// Digests `RECENT_KEYS` holds before it starts afresh.
+const RECENT_KEYS_HELD: usize = 10_000;
+
+fn recent_key(digest: &str, now: i64) -> Option<Principal> {
+    let recent = RECENT_KEYS.lock().unwrap_or_else(PoisonError::into_inner);
+    let (read_at, used_at, principal) = recent.get(digest)?;
+    (*read_at == super::config_generation() && now - used_at <= LAST_USED_PRECISION_MS).then(|| principal.clone())
+}
+
 /// The active user owning an unrevoked API key, noting (coarsely) when the key was used.
-/// Answers from memory when it can (see `principal_cache`).
 pub async fn principal_for_api_key(pool: &SqlitePool, key: &str) -> StoreResult<Option<Principal>> {
-    let key_hash = hash_api_key(key);
-    // Taken before anything is read, so an answer that a concurrent change made stale is never stored.
-    let started = principal_cache::generation();
-    let found = match principal_cache::recall(pool, &key_hash) {
-        Some(cached) => cached,
-        None => {
-            let row: Option<PrincipalRow> = sqlx::query_as(
-                "SELECT k.id AS key_id, k.last_used_at, u.id AS user_id, u.target_name, u.roles
-                 FROM api_keys k JOIN users u ON u.id = k.user_id
-                 WHERE k.key_hash = ? AND k.revoked_at IS NULL AND u.active = 1",
-            )
-            .bind(&key_hash)
-            .fetch_optional(pool)
-            .await?;
-            let Some(row) = row else { return Ok(None) };
-            let cached = Cached {
-                key_id: row.key_id,
-                last_used_at: row.last_used_at,
-                principal: Principal { user_id: row.user_id, target_name: row.target_name, roles: row.roles.0 },
-            };
-            principal_cache::remember(pool, &key_hash, cached.clone(), started);
-            cached
-        }
-    };
+    let digest = hash_api_key(key);
     let now = now_millis();
-    if found.last_used_at.is_none_or(|used| now - used > LAST_USED_PRECISION_MS) {
-        let mut tx = super::write_tx(pool).await?;
-        sqlx::query("UPDATE api_keys SET last_used_at = ? WHERE id = ?").bind(now).bind(found.key_id).execute(&mut *tx).await?;
-        tx.commit().await?;
-        principal_cache::remember(pool, &key_hash, Cached { last_used_at: Some(now), ..found.clone() }, started);
+    if let Some(principal) = recent_key(&digest, now) {
+        return Ok(Some(principal));
     }
-    Ok(Some(found.principal))
+    let generation = super::config_generation();
+    let row: Option<PrincipalRow> = sqlx::query_as(
+        "SELECT k.id AS key_id, k.last_used_at, u.id AS user_id, u.target_name, u.roles
+         FROM api_keys k JOIN users u ON u.id = k.user_id
+         WHERE k.key_hash = ? AND k.revoked_at IS NULL AND u.active = 1",
+    )
+    .bind(&digest)
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let principal = Principal { user_id: row.user_id, target_name: row.target_name, roles: row.roles.0 };
+    match row.last_used_at {
+        Some(used) if now - used <= LAST_USED_PRECISION_MS => {
+            let mut recent = RECENT_KEYS.lock().unwrap_or_else(PoisonError::into_inner);
+            if recent.len() >= RECENT_KEYS_HELD {
+                recent.clear();
+            }
+            recent.insert(digest, (generation, used, principal.clone()));
+        }
+        // Recording the use commits, which moves the generation: the next lookup reads afresh.
+        _ => {
+            let mut tx = super::write_tx(pool).await?;
+            sqlx::query("UPDATE api_keys SET last_used_at = ? WHERE id = ?").bind(now).bind(row.key_id).execute(&mut *tx).await?;
+            tx.commit().await?;
+        }
+    }
+    Ok(Some(principal))
 }

@@ -1,20 +1,27 @@
 //! Integration runs: the dispatcher turns trigger events into runs (exactly once, by moving
 //! the dispatch cursor in the same transaction), workers claim due runs under a lease and
-//! record each attempt, and people list, read and re-send runs.
+//! record each attempt, and people list, read and re-send runs. The same transaction starts
+//! the events' flow runs (`flow_runs`), and listing, reading and re-running cover those too.
 
 use std::collections::HashMap;
 
 use outflow_model::{
     forms::PropertyDef,
     integrations::{IntegrationAction, Location},
-    runs::{Attempt, LogLine, Run, RunPage, RunQuery, RunStatus, RunSummary},
+    flow_runs::StartedBy,
+    runs::{Attempt, LogLine, Run, RunKind, RunPage, RunQuery, RunStatus, RunSummary},
     trigger::Trigger,
 };
 use serde_json::{Map, Value};
 use rusqlite::{Connection, params};
 use sqlx::SqlitePool;
 
-use super::{StoreError, StoreResult, agents::Route, from_json, to_json};
+use super::{
+    Actor, StoreError, StoreResult,
+    agents::Route,
+    flow_runs::{self, RunnableFlow, TriggerEvent},
+    from_json, to_json,
+};
 use crate::{clock, ids::new_id, payload};
 
 /// How long a claimed run stays with its worker before another may retry it.
@@ -30,6 +37,7 @@ struct PendingEvent {
     form_enabled: bool,
     definitions: String,
     properties: String,
+    initiator: Option<i64>,
 }
 
 struct MatchingIntegration {
@@ -46,12 +54,19 @@ pub struct Dispatched {
     pub pending: usize,
     /// Runs waiting for an Integration Agent.
     pub queued: usize,
+    /// Flow runs started.
+    pub flows: usize,
 }
 
-/// Turns up to `limit` new trigger events into runs of the matching enabled integrations.
-/// Cloud work becomes `pending` runs; agent work `queued` ones (see `agents::route`).
+/// Turns up to `limit` new trigger events into runs of the matching enabled integrations
+/// and flows. Cloud work becomes `pending` runs; agent work `queued` ones (see
+/// `agents::route`); flow runs wait for the engine, which is woken.
 pub async fn dispatch_events(pool: &SqlitePool, limit: i64) -> StoreResult<Dispatched> {
-    super::writer::write(pool, move |conn| dispatch(conn, limit)).await
+    let dispatched = super::writer::write(pool, move |conn| dispatch(conn, limit)).await?;
+    if dispatched.flows > 0 {
+        flow_runs::flow_runs_created().notify_one();
+    }
+    Ok(dispatched)
 }
 
 fn dispatch(conn: &Connection, limit: i64) -> StoreResult<Dispatched> {
@@ -59,7 +74,7 @@ fn dispatch(conn: &Connection, limit: i64) -> StoreResult<Dispatched> {
     let events: Vec<PendingEvent> = conn
         .prepare_cached(
             "SELECT e.id, e.alert_id, e.trigger, e.fields, a.form_id, f.name AS form_name, f.enabled AS form_enabled,
-                    f.properties AS definitions, a.properties
+                    f.properties AS definitions, a.properties, a.initiator_user_id
              FROM events e JOIN alerts a ON a.event_identifier = e.alert_id JOIN forms f ON f.id = a.form_id
              WHERE e.id > ? ORDER BY e.id LIMIT ?",
         )?
@@ -74,6 +89,7 @@ fn dispatch(conn: &Connection, limit: i64) -> StoreResult<Dispatched> {
                 form_enabled: row.get(6)?,
                 definitions: row.get(7)?,
                 properties: row.get(8)?,
+                initiator: row.get(9)?,
             })
         })?
         .collect::<Result<_, _>>()?;
@@ -83,6 +99,7 @@ fn dispatch(conn: &Connection, limit: i64) -> StoreResult<Dispatched> {
     // Events of one batch mostly share a few forms and triggers: look each pair up once.
     let mut matching: HashMap<(String, String), Vec<MatchingIntegration>> = HashMap::new();
     let mut definitions_of: HashMap<String, Vec<PropertyDef>> = HashMap::new();
+    let mut flows_of: HashMap<String, Vec<RunnableFlow>> = HashMap::new();
     let mut integrations_of = conn.prepare_cached("SELECT id, name, action, location FROM integrations WHERE form_id = ? AND trigger = ? AND enabled = 1")?;
     let mut insert = conn.prepare_cached(
         "INSERT INTO runs (id, integration_id, integration_name, alert_id, event_id, trigger, payload, webhook_id, status, reason,
@@ -108,8 +125,14 @@ fn dispatch(conn: &Connection, limit: i64) -> StoreResult<Dispatched> {
                 .collect::<StoreResult<_>>()?;
             matching.insert(key.clone(), parsed);
         }
+        if !flows_of.contains_key(&event.form_id) {
+            // Flows run only for alerts of enabled forms, as integrations send only for those.
+            let flows = if event.form_enabled { flow_runs::enabled_flows_of_form(conn, &event.form_id)? } else { Vec::new() };
+            flows_of.insert(event.form_id.clone(), flows);
+        }
         let integrations = &matching[&key];
-        if integrations.is_empty() {
+        let flows = &flows_of[&event.form_id];
+        if integrations.is_empty() && flows.is_empty() {
             continue;
         }
         let trigger = Trigger::from_key(&event.trigger).ok_or_else(|| StoreError::Corrupt(format!("trigger {}", event.trigger)))?;
@@ -119,7 +142,10 @@ fn dispatch(conn: &Connection, limit: i64) -> StoreResult<Dispatched> {
         let definitions = &definitions_of[&event.form_id];
         let values: Map<String, Value> = from_json("alerts.properties", &event.properties)?;
         let fields: Value = from_json("events.fields", &event.fields)?;
-        let body = payload::build(trigger, event.alert_id, definitions, &values, &fields, now).to_string();
+        let payload = payload::build(trigger, event.alert_id, definitions, &values, &fields, now);
+        let body = payload.to_string();
+        let started = TriggerEvent { alert_id: event.alert_id, event_id: event.id, trigger, initiator: event.initiator, payload: &payload, payload_json: &body };
+        dispatched.flows += flow_runs::start_runs_for_event(conn, flows, &started, now)?;
         for integration in integrations {
             let mut agent_work = None;
             let (status, reason) = if !event.form_enabled {
@@ -375,10 +401,11 @@ pub(crate) fn insert_attempt_and_logs<'a>(
 
 #[derive(sqlx::FromRow)]
 struct SummaryRow {
+    kind: String,
     id: String,
     integration_id: Option<String>,
     integration_name: String,
-    alert_id: i64,
+    alert_id: Option<i64>,
     trigger: String,
     status: String,
     reason: Option<String>,
@@ -387,19 +414,30 @@ struct SummaryRow {
     updated_at: i64,
     next_attempt_at: Option<i64>,
     agent_id: Option<String>,
+    flow_id: Option<String>,
+    started_by: Option<String>,
 }
 
-const SELECT_SUMMARY: &str = "SELECT id, integration_id, integration_name, alert_id, trigger, status, reason, attempt_count,
-    created_at, updated_at, next_attempt_at, agent_id FROM runs";
+/// Integration runs as listing entries (the columns of [`flow_runs::FLOW_RUN_LISTING`]).
+const INTEGRATION_RUN_LISTING: &str = "SELECT 'integration' AS kind, id, integration_id, integration_name, alert_id, trigger, status, reason,
+    attempt_count, created_at, updated_at, next_attempt_at, agent_id, NULL AS flow_id, NULL AS started_by FROM runs";
+
+/// Integration runs and flow runs alike, as listing entries.
+fn all_runs() -> String {
+    format!("{INTEGRATION_RUN_LISTING} UNION ALL {}", flow_runs::FLOW_RUN_LISTING)
+}
 
 impl TryFrom<SummaryRow> for RunSummary {
     type Error = StoreError;
 
     fn try_from(row: SummaryRow) -> StoreResult<RunSummary> {
+        let kind = if row.kind == "flow" { RunKind::Flow } else { RunKind::Integration };
         Ok(RunSummary {
-            trigger: Trigger::from_key(&row.trigger).ok_or_else(|| StoreError::Corrupt(format!("trigger {}", row.trigger)))?,
+            // Flow runs from the HTTP trigger have no alert trigger.
+            trigger: Trigger::from_key(&row.trigger),
             status: RunStatus::from_key(&row.status).ok_or_else(|| StoreError::Corrupt(format!("run status {}", row.status)))?,
             id: row.id,
+            kind,
             integration_id: row.integration_id,
             integration_name: row.integration_name,
             event_identifier: row.alert_id,
@@ -409,32 +447,40 @@ impl TryFrom<SummaryRow> for RunSummary {
             updated_at: clock::rfc3339(row.updated_at),
             next_attempt_at: row.next_attempt_at.map(clock::rfc3339),
             agent_id: row.agent_id,
+            flow_id: row.flow_id,
+            started_by: row.started_by.as_deref().and_then(StartedBy::from_key),
         })
     }
 }
 
-/// Lists runs, newest first, with the query's filters and paging.
+/// Lists integration and flow runs, newest first, with the query's filters and paging.
 pub async fn list_runs(pool: &SqlitePool, query: &RunQuery) -> StoreResult<RunPage> {
     let (limit, offset) = outflow_model::limits::paging(query.limit, query.offset).map_err(StoreError::invalid)?;
     let since = super::alerts::parse_time("since", &query.since)?;
     let until = super::alerts::parse_time("until", &query.until)?;
     let filter = "WHERE (?1 IS NULL OR integration_id = ?1) AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR alert_id = ?3)
-        AND (?4 IS NULL OR created_at >= ?4) AND (?5 IS NULL OR created_at < ?5)";
+        AND (?4 IS NULL OR created_at >= ?4) AND (?5 IS NULL OR created_at < ?5) AND (?6 IS NULL OR flow_id = ?6) AND (?7 IS NULL OR kind = ?7)";
     let status = query.status.map(RunStatus::key);
-    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM runs {filter}"))
+    let kind = query.kind.map(RunKind::key);
+    let runs = all_runs();
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM ({runs}) {filter}"))
         .bind(&query.integration_id)
         .bind(status)
         .bind(query.event_identifier)
         .bind(since)
         .bind(until)
+        .bind(&query.flow_id)
+        .bind(kind)
         .fetch_one(pool)
         .await?;
-    let rows: Vec<SummaryRow> = sqlx::query_as(&format!("{SELECT_SUMMARY} {filter} ORDER BY created_at DESC, id DESC LIMIT ?6 OFFSET ?7"))
+    let rows: Vec<SummaryRow> = sqlx::query_as(&format!("SELECT * FROM ({runs}) {filter} ORDER BY created_at DESC, id DESC LIMIT ?8 OFFSET ?9"))
         .bind(&query.integration_id)
         .bind(status)
         .bind(query.event_identifier)
         .bind(since)
         .bind(until)
+        .bind(&query.flow_id)
+        .bind(kind)
         .bind(i64::from(limit))
         .bind(i64::from(offset))
         .fetch_all(pool)
@@ -443,8 +489,12 @@ pub async fn list_runs(pool: &SqlitePool, query: &RunQuery) -> StoreResult<RunPa
     Ok(RunPage { items, total, limit, offset })
 }
 
+/// An integration run with its attempts and logs, or a flow run with its step records.
 pub async fn get_run(pool: &SqlitePool, id: &str) -> StoreResult<Run> {
-    let row: SummaryRow = sqlx::query_as(&format!("{SELECT_SUMMARY} WHERE id = ?"))
+    if let Some(run) = flow_runs::get_flow_run(pool, id).await? {
+        return Ok(run);
+    }
+    let row: SummaryRow = sqlx::query_as(&format!("{INTEGRATION_RUN_LISTING} WHERE id = ?"))
         .bind(id)
         .fetch_optional(pool)
         .await?
@@ -461,7 +511,7 @@ pub async fn get_run(pool: &SqlitePool, id: &str) -> StoreResult<Run> {
     Ok(Run {
         summary: row.try_into()?,
         payload: from_json("runs.payload", &payload)?,
-        webhook_id,
+        webhook_id: Some(webhook_id),
         rerun_of,
         attempts: attempts
             .into_iter()
@@ -476,12 +526,19 @@ pub async fn get_run(pool: &SqlitePool, id: &str) -> StoreResult<Run> {
             })
             .collect(),
         logs: logs.into_iter().map(|(at, line)| LogLine { at: clock::rfc3339(at), line }).collect(),
+        flow: None,
     })
 }
 
-/// Re-sends a finished run with the same payload and `webhook-id`, as a new run.
-pub async fn rerun(pool: &SqlitePool, id: &str) -> StoreResult<Run> {
+/// Re-sends a finished integration run with the same payload and `webhook-id`, as a new
+/// run; re-runs a finished flow run with the same payload acting as `actor` (see
+/// `flow_runs::rerun_flow_run`).
+pub async fn rerun(pool: &SqlitePool, id: &str, actor: Option<&Actor>) -> StoreResult<Run> {
     let original = get_run(pool, id).await?;
+    if original.flow.is_some() {
+        let new_id = flow_runs::rerun_flow_run(pool, id, actor).await?;
+        return get_run(pool, &new_id).await;
+    }
     if matches!(original.summary.status, RunStatus::Pending | RunStatus::Queued) {
         return Err(StoreError::Conflict("This run is still being sent; wait for it to finish before re-sending.".into()));
     }

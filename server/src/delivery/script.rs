@@ -1,9 +1,19 @@
-//! The JavaScript sandbox of script integrations (SPEC §4), on QuickJS. A script sees
-//! `request.body`, `payload`, `console.log`, `constants`, `require` and
-//! `http.request({endpoint, method, path, headers}).write(body)`; it has no file, process or
-//! network access except through `http.request`, which the host performs. A wall-time limit
-//! (interrupt handler) and a memory limit end runaway scripts with a clear error. Runs are
-//! blocking: call [`run`] from a blocking thread, never on an async worker.
+//! The JavaScript sandbox of script integrations (SPEC §4) and flow Script steps, on
+//! QuickJS. A script sees `console.log`, `constants`, `require` and
+//! `http.request({endpoint, method, path, headers}).write(body)`, plus its [`Scope`]: an
+//! integration's `request.body` and `payload`, or a step's `input`, `output` and `payload`.
+//! It has no file, process or network access except through `http.request`, which the host
+//! performs. A wall-time limit (interrupt handler) and a memory limit end runaway scripts
+//! with a clear error. Runs are blocking: call [`run`] from a blocking thread, never on an
+//! async worker.
+//!
+//! A script's code runs as the body of one function call per run, with the scope's values
+//! as arguments. Each thread keeps its QuickJS runtime and, per script (and the workflow's
+//! constants and libraries it was set up with), a compiled context between runs: creating
+//! a context is most of a small script's cost. Different scripts never share a context, so
+//! nothing passes between workflows, flows or steps; what one script keeps on `globalThis`
+//! (or in a library module) it sees again in its next run on that thread, like module state.
+//! A runtime that hit a limit or left jobs queued is dropped with its contexts.
 
 use std::{
     cell::RefCell,
@@ -11,8 +21,13 @@ use std::{
     time::{Duration, Instant},
 };
 
+thread_local! {
+    /// This thread's engine between scripts (see the module docs).
+    static ENGINE: RefCell<Option<Engine>> = const { RefCell::new(None) };
+}
+
 use outflow_core::clock;
-use rquickjs::{Context, Ctx, Function, Runtime, Value};
+use rquickjs::{Context, Ctx, Function, Persistent, Runtime, Value};
 use serde::{Deserialize, Serialize};
 
 /// Bounds for one script run.
@@ -72,10 +87,20 @@ pub struct Shared {
     pub libraries: std::collections::BTreeMap<String, String>,
 }
 
-/// How a script run ended.
+/// What a script sees besides the shared API.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope<'a> {
+    /// An integration's script: `payload` and `request.body` (the payload as a string).
+    Integration { payload_json: &'a str },
+    /// A flow's Script step: `input` (its resolved inputs by name), `output` (which it fills
+    /// in) and `payload` (the run's trigger payload).
+    Step { input_json: &'a str, payload_json: &'a str },
+}
+
+/// How a script run ended: for a step, `Ok` holds the `output` object it filled in.
 pub struct ScriptRun {
     pub logs: Vec<(i64, String)>,
-    pub result: Result<(), String>,
+    pub result: Result<Option<serde_json::Value>, String>,
 }
 
 /// Glue between the host functions and the script-facing API.
@@ -115,55 +140,175 @@ const PRELUDE: &str = r#"
 })();
 "#;
 
-/// Runs `script` with `payload_json` as its trigger payload.
-pub fn run(script: &str, payload_json: &str, shared: &Shared, bridge: Box<dyn HttpBridge>, limits: Limits) -> ScriptRun {
-    let logs = Rc::new(RefCell::new(Vec::new()));
-    let result = execute(script, payload_json, shared, bridge, limits, logs.clone());
-    let logs = logs.take();
+/// Runs `script` in `scope`.
+pub fn run(script: &str, scope: Scope<'_>, shared: &Shared, bridge: Box<dyn HttpBridge>, limits: Limits) -> ScriptRun {
+    let engine = match ENGINE.with(|kept| kept.borrow_mut().take()) {
+        Some(engine) => Ok(engine),
+        None => Engine::new(),
+    };
+    let mut engine = match engine {
+        Ok(engine) => engine,
+        Err(error) => return ScriptRun { logs: Vec::new(), result: Err(error) },
+    };
+    let (result, logs, reusable) = engine.run(script, scope, shared, bridge, limits);
+    if reusable {
+        ENGINE.with(|kept| *kept.borrow_mut() = Some(engine));
+    }
     ScriptRun { logs, result }
 }
 
-fn execute(
-    script: &str,
-    payload_json: &str,
-    shared: &Shared,
-    bridge: Box<dyn HttpBridge>,
-    limits: Limits,
-    logs: Rc<RefCell<Vec<(i64, String)>>>,
-) -> Result<(), String> {
-    let runtime = Runtime::new().map_err(|error| format!("The script engine could not start: {error}"))?;
-    runtime.set_memory_limit(limits.memory_bytes);
-    runtime.set_max_stack_size(1024 * 1024);
-    let deadline = Instant::now() + limits.wall_time;
-    runtime.set_interrupt_handler(Some(Box::new(move || Instant::now() > deadline)));
-    let context = Context::full(&runtime).map_err(|error| format!("The script engine could not start: {error}"))?;
-    let bridge = Rc::new(RefCell::new(bridge));
-    context.with(|ctx| {
-        install(&ctx, payload_json, shared, bridge, logs).map_err(|error| describe(&ctx, error, limits, deadline))?;
-        ctx.eval::<Value, _>(script).map(|_| ()).map_err(|error| describe(&ctx, error, limits, deadline))
-    })
+/// Contexts one thread keeps, the most recently used first.
+const KEPT_CONTEXTS: usize = 8;
+
+/// A thread's QuickJS runtime and the scripts compiled in it.
+struct Engine {
+    // Dropped before the runtime they live in (fields drop in order).
+    kept: Vec<Kept>,
+    runtime: Runtime,
 }
 
-fn install<'js>(
-    ctx: &Ctx<'js>,
-    payload_json: &str,
-    shared: &Shared,
-    bridge: Rc<RefCell<Box<dyn HttpBridge>>>,
-    logs: Rc<RefCell<Vec<(i64, String)>>>,
-) -> rquickjs::Result<()> {
+/// One script compiled into its own context, with the slots its host functions use.
+struct Kept {
+    /// The script with the workflow's constants and libraries it was set up with.
+    key: u64,
+    main: Persistent<Function<'static>>,
+    io: Rc<Io>,
+    context: Context,
+}
+
+/// What the host functions of a context reach during the run in progress.
+#[derive(Default)]
+struct Io {
+    logs: RefCell<Vec<(i64, String)>>,
+    bridge: RefCell<Option<Box<dyn HttpBridge>>>,
+}
+
+/// What a script's source is wrapped in: its globals become locals of one call, and a step's
+/// `output` (or what the script returns) is the answer. The script starts on line 1.
+fn wrapped(script: &str) -> String {
+    format!("(function (input, output, payload, request) {{{script}\n;return output;\n}})")
+}
+
+impl Engine {
+    fn new() -> Result<Engine, String> {
+        let runtime = Runtime::new().map_err(|error| format!("The script engine could not start: {error}"))?;
+        runtime.set_max_stack_size(1024 * 1024);
+        Ok(Engine { kept: Vec::new(), runtime })
+    }
+
+    /// Runs a script; answers its result, its log, and whether this engine may be reused.
+    fn run(
+        &mut self,
+        script: &str,
+        scope: Scope<'_>,
+        shared: &Shared,
+        bridge: Box<dyn HttpBridge>,
+        limits: Limits,
+    ) -> (Result<Option<serde_json::Value>, String>, Vec<(i64, String)>, bool) {
+        // Garbage of earlier runs (cycles) must not count against this one's memory limit.
+        if usize::try_from(self.runtime.memory_usage().malloc_size).unwrap_or(usize::MAX) > limits.memory_bytes / 4 {
+            self.runtime.run_gc();
+        }
+        self.runtime.set_memory_limit(limits.memory_bytes);
+        let deadline = Instant::now() + limits.wall_time;
+        self.runtime.set_interrupt_handler(Some(Box::new(move || Instant::now() > deadline)));
+        let key = fingerprint(script, shared);
+        let kept = match self.kept.iter().position(|kept| kept.key == key) {
+            Some(at) => Ok(self.kept.remove(at)),
+            None => self.compile(key, script, shared, limits, deadline),
+        };
+        let (result, logs, kept) = match kept {
+            Ok(kept) => {
+                *kept.io.bridge.borrow_mut() = Some(bridge);
+                let result = kept.context.with(|ctx| {
+                    let returned = call(&ctx, &kept.main, scope).map_err(|error| describe(&ctx, error, limits, deadline))?;
+                    as_json(&ctx, scope, returned)
+                });
+                // Dropping the bridge revokes the run's credential for Outflow's API.
+                kept.io.bridge.borrow_mut().take();
+                let logs = kept.io.logs.take();
+                (result.and_then(|returned| step_output(scope, returned)), logs, Some(kept))
+            }
+            Err(error) => (Err(error), Vec::new(), None),
+        };
+        let stopped = Instant::now() > deadline || result.as_ref().is_err_and(|error| error.starts_with("The script was stopped"));
+        let reusable = !stopped && !self.runtime.is_job_pending();
+        if reusable {
+            self.runtime.set_interrupt_handler(None);
+            if let Some(kept) = kept {
+                self.kept.insert(0, kept);
+                self.kept.truncate(KEPT_CONTEXTS);
+            }
+        }
+        (result, logs, reusable)
+    }
+
+    /// A fresh context with the workflow's constants and libraries and the script compiled.
+    fn compile(&self, key: u64, script: &str, shared: &Shared, limits: Limits, deadline: Instant) -> Result<Kept, String> {
+        let context = Context::full(&self.runtime).map_err(|error| format!("The script engine could not start: {error}"))?;
+        let io = Rc::new(Io::default());
+        let main = context.with(|ctx| {
+            install(&ctx, shared, io.clone()).map_err(|error| describe(&ctx, error, limits, deadline))?;
+            let main: Function = ctx.eval(wrapped(script)).map_err(|error| describe(&ctx, error, limits, deadline))?;
+            Ok::<_, String>(Persistent::save(&ctx, main))
+        })?;
+        Ok(Kept { key, main, io, context })
+    }
+}
+
+/// Identifies a script together with the constants and libraries it is set up with.
+fn fingerprint(script: &str, shared: &Shared) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (script, &shared.constants, &shared.libraries).hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Calls the compiled script with this run's scope; answers what it returned.
+fn call<'js>(ctx: &Ctx<'js>, main: &Persistent<Function<'static>>, scope: Scope<'_>) -> rquickjs::Result<Value<'js>> {
+    let main = main.clone().restore(ctx)?;
+    let undefined = Value::new_undefined(ctx.clone());
+    let output = rquickjs::Object::new(ctx.clone())?.into_value();
+    match scope {
+        Scope::Integration { payload_json } => {
+            let request = rquickjs::Object::new(ctx.clone())?;
+            request.set("body", payload_json)?;
+            main.call((undefined, output, ctx.json_parse(payload_json)?, request))
+        }
+        Scope::Step { input_json, payload_json } => main.call((ctx.json_parse(input_json)?, output, ctx.json_parse(payload_json)?, undefined)),
+    }
+}
+
+/// What a step's script returned, as JSON (an integration's return value is not used).
+fn as_json<'js>(ctx: &Ctx<'js>, scope: Scope<'_>, returned: Value<'js>) -> Result<Option<serde_json::Value>, String> {
+    if matches!(scope, Scope::Integration { .. }) || !returned.is_object() || returned.is_function() {
+        return Ok(None);
+    }
+    let text = ctx
+        .json_stringify(returned)
+        .map_err(|error| format!("Script error: output cannot be turned into JSON: {error}"))?
+        .and_then(|text| text.to_string().ok());
+    text.map(|text| serde_json::from_str(&text).map_err(|error| format!("Script error: output is not JSON: {error}"))).transpose()
+}
+
+/// A step's outputs: the `output` object it filled in (or returned).
+fn step_output(scope: Scope<'_>, returned: Option<serde_json::Value>) -> Result<Option<serde_json::Value>, String> {
+    match (scope, returned) {
+        (Scope::Integration { .. }, _) => Ok(None),
+        (Scope::Step { .. }, Some(output @ serde_json::Value::Object(_))) => Ok(Some(output)),
+        (Scope::Step { .. }, _) => Err("Script error: `output` must stay an object; set its fields, e.g. output['ticket id'] = 42.".to_string()),
+    }
+}
+
+fn install<'js>(ctx: &Ctx<'js>, shared: &Shared, io: Rc<Io>) -> rquickjs::Result<()> {
     let globals = ctx.globals();
-    let request = rquickjs::Object::new(ctx.clone())?;
-    request.set("body", payload_json)?;
-    globals.set("request", request)?;
-    let payload: Value = ctx.json_parse(payload_json)?;
-    globals.set("payload", payload)?;
     globals.set("__outflow_constants", serde_json::to_string(&shared.constants).unwrap_or_else(|_| "{}".into()))?;
     globals.set("__outflow_libraries", serde_json::to_string(&shared.libraries).unwrap_or_else(|_| "{}".into()))?;
-    let log = logs.clone();
+    let log = io.clone();
     globals.set(
         "__outflow_log",
         Function::new(ctx.clone(), move |line: String| {
-            log.borrow_mut().push((clock::now_millis(), line));
+            log.logs.borrow_mut().push((clock::now_millis(), line));
         })?,
     )?;
     globals.set(
@@ -173,12 +318,15 @@ fn install<'js>(
                 Ok(call) if call.endpoint.trim().is_empty() => Err("http.request needs an endpoint name.".to_string()),
                 Ok(call) => {
                     let label = format!("http.request {} {} {}", call.method, call.endpoint, call.path);
-                    let reply = bridge.borrow_mut().call(call, body);
+                    let reply = match io.bridge.borrow_mut().as_mut() {
+                        Some(bridge) => bridge.call(call, body),
+                        None => Err("http.request is only available while the script runs.".to_string()),
+                    };
                     let outcome = match &reply {
                         Ok(reply) => format!("answered {}", reply.status_code),
                         Err(error) => format!("failed: {error}"),
                     };
-                    logs.borrow_mut().push((clock::now_millis(), format!("{label} {outcome}")));
+                    io.logs.borrow_mut().push((clock::now_millis(), format!("{label} {outcome}")));
                     reply
                 }
                 Err(error) => Err(format!("http.request options are not valid: {error}")),
@@ -245,6 +393,8 @@ mod tests {
         }
     }
 
+    const EMPTY: Scope<'static> = Scope::Integration { payload_json: "{}" };
+
     fn quick() -> Limits {
         Limits { wall_time: Duration::from_millis(300), memory_bytes: 16 * 1024 * 1024 }
     }
@@ -256,8 +406,9 @@ mod tests {
             console.log('status', reply.statusCode, reply.body);
             console.log(JSON.parse(request.body).trigger);
         "#;
-        let run = run(script, r#"{"eventIdentifier": 7, "trigger": "status"}"#, &Shared::default(), Box::new(Echo), quick());
-        assert_eq!(run.result, Ok(()));
+        let scope = Scope::Integration { payload_json: r#"{"eventIdentifier": 7, "trigger": "status"}"# };
+        let run = run(script, scope, &Shared::default(), Box::new(Echo), quick());
+        assert_eq!(run.result, Ok(None));
         let lines: Vec<&str> = run.logs.iter().map(|(_, line)| line.as_str()).collect();
         assert_eq!(lines, ["http.request POST Desk /x answered 201", "status 201 POST Desk/x {\"id\":7}", "status"]);
     }
@@ -268,28 +419,47 @@ mod tests {
         shared.constants.insert("Desk URL".into(), "https://desk.example.com".into());
         shared.libraries.insert("format".into(), "var calls = 0; module.exports.ticket = function (n) { calls++; return 'T-' + n + '/' + calls; };".into());
         let script = "var f = require('format'); console.log(f.ticket(1), require('format').ticket(2), constants['Desk URL']); require('nope');";
-        let run = run(script, "{}", &shared, Box::new(Echo), quick());
+        let run = run(script, EMPTY, &shared, Box::new(Echo), quick());
         assert_eq!(run.logs[0].1, "T-1/1 T-2/2 https://desk.example.com", "a library loads once and keeps its state");
         assert!(run.result.unwrap_err().contains("no shared library named \"nope\""));
     }
 
     #[test]
     fn errors_name_the_line() {
-        let run = run("var a = 1;\nvar b = 2;\nnope();", "{}", &Shared::default(), Box::new(Echo), quick());
+        let run = run("var a = 1;\nvar b = 2;\nnope();", EMPTY, &Shared::default(), Box::new(Echo), quick());
         let error = run.result.unwrap_err();
         assert!(error.contains("line 3") && error.contains("nope"), "{error}");
-        let failed_call = super::run("http.request({endpoint: 'missing'}).write('')", "{}", &Shared::default(), Box::new(Echo), quick());
+        let failed_call = super::run("http.request({endpoint: 'missing'}).write('')", EMPTY, &Shared::default(), Box::new(Echo), quick());
         assert!(failed_call.result.unwrap_err().contains("no endpoint named"));
     }
 
     #[test]
     fn runaway_scripts_are_stopped() {
         let started = Instant::now();
-        let endless = run("while (true) {}", "{}", &Shared::default(), Box::new(Echo), quick());
+        let endless = run("while (true) {}", EMPTY, &Shared::default(), Box::new(Echo), quick());
         assert!(endless.result.unwrap_err().contains("ran longer than"));
         assert!(started.elapsed() < Duration::from_secs(5));
-        let hungry = run("var a = []; while (true) { a.push(new Array(100000).fill('x')); }", "{}", &Shared::default(), Box::new(Echo), quick());
+        let hungry = run("var a = []; while (true) { a.push(new Array(100000).fill('x')); }", EMPTY, &Shared::default(), Box::new(Echo), quick());
         let error = hungry.result.unwrap_err();
         assert!(error.contains("memory") || error.contains("ran longer"), "{error}");
+        let after = run("console.log('still works')", EMPTY, &Shared::default(), Box::new(Echo), quick());
+        assert_eq!((after.result, after.logs[0].1.as_str()), (Ok(None), "still works"), "the next script gets a working engine");
+    }
+
+    #[test]
+    fn steps_read_input_fill_output_and_share_no_globals() {
+        let scope = Scope::Step { input_json: r#"{"ticket data": {"id": 7}}"#, payload_json: r#"{"trigger": "http"}"# };
+        let script = "globalThis.leaked = 1; output['ticket id'] = input['ticket data'].id; output.trigger = payload.trigger;";
+        let first = run(script, scope, &Shared::default(), Box::new(Echo), quick());
+        assert_eq!(first.result, Ok(Some(serde_json::json!({"ticket id": 7, "trigger": "http"}))));
+        let second = run("output.seen = typeof leaked;", scope, &Shared::default(), Box::new(Echo), quick());
+        assert_eq!(second.result, Ok(Some(serde_json::json!({"seen": "undefined"}))), "a reused runtime gets a fresh context");
+        let replaced = run("output = 3;", scope, &Shared::default(), Box::new(Echo), quick());
+        assert!(replaced.result.unwrap_err().contains("must stay an object"));
+        let again = Scope::Step { input_json: r#"{"ticket data": {"id": 8}}"#, payload_json: "{}" };
+        let rerun = run(script, again, &Shared::default(), Box::new(Echo), quick());
+        assert_eq!(rerun.result, Ok(Some(serde_json::json!({"ticket id": 8}))), "a kept script gets this run's input and a fresh output");
+        let returned = run("let total = input['ticket data'].id * 2; return {total};", again, &Shared::default(), Box::new(Echo), quick());
+        assert_eq!(returned.result, Ok(Some(serde_json::json!({"total": 16}))), "a script may return its outputs");
     }
 }

@@ -111,8 +111,10 @@ impl Sender {
         }
         if let Some(webhook_id) = request.webhook_id {
             let timestamp = clock::now_millis() / 1000;
+            if !request.headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("content-type")) {
+                builder = builder.header("content-type", "application/json");
+            }
             builder = builder
-                .header("content-type", "application/json")
                 .header("webhook-id", webhook_id)
                 .header("webhook-timestamp", timestamp.to_string())
                 .header("webhook-signature", signing::signature(&request.endpoint.signing_key, webhook_id, timestamp, &request.body));

@@ -7,6 +7,7 @@ mod agents;
 mod alerts;
 mod audit;
 mod endpoints;
+mod flow_runs;
 mod flows;
 mod forms;
 mod health;
@@ -66,6 +67,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 .merge(endpoints::router())
                 .merge(integrations::router())
                 .merge(flows::router())
+                .merge(flow_runs::router())
                 .merge(runs::router())
                 .merge(script_resources::router())
                 .merge(keys::router())

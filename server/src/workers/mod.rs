@@ -1,5 +1,6 @@
-//! Background work that runs beside the HTTP server: delivering notifications and firing
-//! group escalations. Workers take their work from the database, so a restart loses nothing;
+//! Background work that runs beside the HTTP server: delivering notifications, firing
+//! group escalations, dispatching trigger events, sending integration runs, and taking up
+//! flow runs for the engine. Workers take their work from the database, so a restart loses nothing;
 //! `Wakeups` lets a handler cut a worker's sleep short after it wrote new work.
 
 mod dispatch;
@@ -11,7 +12,7 @@ use std::sync::Arc;
 
 use tokio::{sync::{Notify, watch}, task::JoinSet};
 
-use crate::delivery::devices::Providers;
+use crate::{delivery::devices::Providers, engine::Engine};
 
 /// Nudges for sleeping workers.
 #[derive(Default)]
@@ -36,13 +37,14 @@ impl Wakeups {
 }
 
 /// Starts every worker; they stop once `shutdown` turns true.
-pub fn spawn(providers: Providers, runs: runs::RunContext, wakeups: Arc<Wakeups>, shutdown: watch::Receiver<bool>) -> JoinSet<()> {
+pub fn spawn(providers: Providers, runs: runs::RunContext, engine: Engine, wakeups: Arc<Wakeups>, shutdown: watch::Receiver<bool>) -> JoinSet<()> {
     let pool = runs.pool.clone();
     let mut workers = JoinSet::new();
     workers.spawn(notifications::run(pool.clone(), providers, wakeups.clone(), shutdown.clone()));
     workers.spawn(escalations::run(pool.clone(), wakeups.clone(), shutdown.clone()));
     workers.spawn(dispatch::run(pool, wakeups.clone(), shutdown.clone()));
-    workers.spawn(runs::run(runs, wakeups, shutdown));
+    workers.spawn(runs::run(runs, wakeups, shutdown.clone()));
+    workers.spawn(crate::engine::worker::run(engine, shutdown));
     workers
 }
 

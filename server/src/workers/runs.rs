@@ -8,17 +8,20 @@ use futures::future::join_all;
 use outflow_core::{
     Pool, clock,
     secrets::SecretBox,
-    store::{self, AttemptRecord, AttemptResult, EndpointSecrets, RunIntegration, RunJob, RunOutcome},
+    store::{self, AttemptRecord, AttemptResult, EndpointSecrets, Principal, RunIntegration, RunJob, RunOutcome},
 };
 use outflow_model::{endpoints::join_url, integrations::IntegrationAction};
 use reqwest::Method;
-use tokio::{sync::watch, task::JoinHandle};
+use tokio::{
+    sync::{Semaphore, watch},
+    task::JoinHandle,
+};
 use tracing::Instrument;
 
 use super::{Wakeups, pause};
 use crate::delivery::{
     retry::RetrySchedule,
-    script::{self, HttpBridge, HttpCall, HttpReply, Limits, Shared},
+    script::{self, HttpBridge, HttpCall, HttpReply, Limits, Scope, ScriptRun, Shared},
     self_calls::{Delegation, OUTFLOW_ENDPOINT, SelfApi},
     webhooks::{NextStep, OutgoingRequest, Sender, next_step},
 };
@@ -39,6 +42,8 @@ pub struct RunContext {
     pub metrics: Arc<Metrics>,
     /// Outflow's own API, for scripts' calls to the `Outflow` endpoint.
     pub self_api: SelfApi,
+    /// Scripts running at once; each holds a blocking thread and that thread's script engine.
+    pub script_slots: Arc<Semaphore>,
 }
 
 pub async fn run(context: RunContext, wakeups: Arc<Wakeups>, mut shutdown: watch::Receiver<bool>) {
@@ -162,30 +167,17 @@ async fn run_script(context: &RunContext, job: &RunJob, workflow_id: &str, sourc
         Ok(initiator) => initiator,
         Err(error) => return (None, Vec::new(), RunOutcome::Failed(format!("The alert's initiating user cannot be read: {error}"))),
     };
-    let acting_as = initiator.as_ref().map_or_else(|| "nobody (the alert has no initiating user)".to_string(), |user| user.target_name.clone());
-    let credential_ttl = context.script_limits.wall_time + Duration::from_secs(10);
-    let bridge = EndpointBridge {
-        runtime: tokio::runtime::Handle::current(),
-        context: context.clone(),
-        workflow_id: workflow_id.to_string(),
-        credential: initiator.map(|user| context.self_api.delegations.issue(user, credential_ttl)),
-        acting_as,
-    };
-    let shared = match store::script_resources(&context.pool, workflow_id).await {
-        Ok((constants, libraries)) => Shared { constants, libraries },
-        Err(error) => return (None, Vec::new(), RunOutcome::Failed(format!("The workflow's constants and libraries cannot be read: {error}"))),
-    };
-    let source = source.to_string();
-    let payload = job.payload.clone();
-    let limits = context.script_limits;
     let started_at = clock::now_millis();
     let started = std::time::Instant::now();
-    let finished = tokio::task::spawn_blocking(move || script::run(&source, &payload, &shared, Box::new(bridge), limits)).await;
-    let (logs, result) = match finished {
-        Ok(run) => (run.logs, run.result),
-        Err(error) => (Vec::new(), Err(format!("The script engine stopped unexpectedly: {error}"))),
+    let task = ScriptTask { source: source.to_string(), payload_json: job.payload.clone(), input_json: None };
+    let ran = match context.shared(workflow_id).await {
+        Ok(shared) => context.run_sandboxed(workflow_id, initiator, Arc::new(shared), task, context.script_limits).await,
+        Err(error) => Err(error),
     };
-    context.metrics.script_duration.observe(started.elapsed());
+    let (logs, result) = match ran {
+        Ok(run) => (run.logs, run.result),
+        Err(error) => (Vec::new(), Err(error)),
+    };
     let attempt = AttemptRecord {
         started_at,
         duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
@@ -194,10 +186,70 @@ async fn run_script(context: &RunContext, job: &RunJob, workflow_id: &str, sourc
     };
     // A failing script is run data, not a delivery problem: it is not retried.
     let outcome = match result {
-        Ok(()) => RunOutcome::Succeeded,
+        Ok(_) => RunOutcome::Succeeded,
         Err(error) => RunOutcome::Failed(error),
     };
     (Some(attempt), logs, outcome)
+}
+
+/// A script to run in the sandbox: an integration's (no `input_json`) or a flow step's.
+pub struct ScriptTask {
+    pub source: String,
+    pub payload_json: String,
+    /// The step's resolved inputs, for a flow's Script step.
+    pub input_json: Option<String>,
+}
+
+/// How many scripts run at once: enough to keep the cores busy while some wait on
+/// `http.request`, few enough that the threads keeping script engines stay few.
+pub fn script_slots() -> Arc<Semaphore> {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    Arc::new(Semaphore::new((cores * 4).clamp(4, 32)))
+}
+
+impl RunContext {
+    /// The workflow's constants and libraries, as its scripts see them.
+    pub async fn shared(&self, workflow_id: &str) -> Result<Shared, String> {
+        let (constants, libraries) = store::script_resources(&self.pool, workflow_id)
+            .await
+            .map_err(|error| format!("The workflow's constants and libraries cannot be read: {error}"))?;
+        Ok(Shared { constants, libraries })
+    }
+
+    /// Runs a script of `workflow_id` on a blocking thread with the workflow's constants and
+    /// libraries (`shared`), its endpoints, and Outflow's API acting as `acting` (refused
+    /// without one). `Err` when the script could not be started; the script's own failure is
+    /// in the run.
+    pub async fn run_sandboxed(
+        &self,
+        workflow_id: &str,
+        acting: Option<Principal>,
+        shared: Arc<Shared>,
+        task: ScriptTask,
+        limits: Limits,
+    ) -> Result<ScriptRun, String> {
+        let _slot = self.script_slots.acquire().await.map_err(|_| "The script engine is shutting down.".to_string())?;
+        let acting_as = acting.as_ref().map_or_else(|| "nobody (the run acts for no user)".to_string(), |user| user.target_name.clone());
+        let credential_ttl = limits.wall_time + Duration::from_secs(10);
+        let bridge = EndpointBridge {
+            runtime: tokio::runtime::Handle::current(),
+            context: self.clone(),
+            workflow_id: workflow_id.to_string(),
+            credential: acting.map(|user| self.self_api.delegations.issue(user, credential_ttl)),
+            acting_as,
+        };
+        let started = std::time::Instant::now();
+        let finished = tokio::task::spawn_blocking(move || {
+            let scope = match &task.input_json {
+                Some(input_json) => Scope::Step { input_json, payload_json: &task.payload_json },
+                None => Scope::Integration { payload_json: &task.payload_json },
+            };
+            script::run(&task.source, scope, &shared, Box::new(bridge), limits)
+        })
+        .await;
+        self.metrics.script_duration.observe(started.elapsed());
+        finished.map_err(|error| format!("The script engine stopped unexpectedly: {error}"))
+    }
 }
 
 /// Performs a script's `http.request` calls against the workflow's endpoints.

@@ -14,7 +14,7 @@ use std::{
 };
 
 use axum::{Router, body::Bytes, extract::State, routing::post};
-use outflow_tests::{TestServer, admin_client};
+use outflow_tests::{TestServer, admin_client, peak_rss_kib};
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
@@ -160,12 +160,4 @@ async fn setup(client: &reqwest::Client, server: &TestServer, receiver: &str) ->
     )
     .await;
     form
-}
-
-fn peak_rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|status| status.lines().find(|line| line.starts_with("VmHWM:")).map(str::to_string))
-        .and_then(|line| line.split_whitespace().nth(1).and_then(|kib| kib.parse().ok()))
-        .unwrap_or_default()
 }

@@ -347,7 +347,13 @@ impl Designer {
             return;
         }
         let id = self.flow_id.get_value();
-        let save = FlowSave { base_version: self.version.get_untracked(), name: snapshot.name.clone(), blocks: snapshot.blocks.clone(), edges: snapshot.edges.clone() };
+        let save = FlowSave {
+            base_version: self.version.get_untracked(),
+            name: snapshot.name.clone(),
+            blocks: snapshot.blocks.clone(),
+            edges: snapshot.edges.clone(),
+            enabled: None,
+        };
         self.saving.set(true);
         spawn_local(async move {
             match save_flow(id, save).await {

@@ -1,0 +1,857 @@
+//! Flow runs: starting them (from a trigger event inside the dispatcher's transaction, or
+//! from the HTTP trigger, the API, a designer test or a re-run), claiming open ones,
+//! recording each step before anything after it starts, parking runs on long delays, and
+//! reading a run with every block's status. Which block runs next is not decided here but
+//! by `outflow_model::flow_plan`, which the engine and [`get_flow_run`] share.
+
+use std::{collections::HashMap, sync::Arc};
+
+use outflow_model::{
+    flow_plan::{Plan, State, starts_anything, trigger_ports},
+    flow_runs::{FlowRunDetail, StartedBy, StepLogLine, StepRecord, StepStatus, TestFlowRun},
+    flows::{Block, BlockKind, Edge, HTTP_TRIGGER, validate},
+    runs::{LogLine, Run, RunKind, RunStatus, RunSummary},
+    trigger::Trigger,
+};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use sqlx::SqlitePool;
+use tokio::sync::Notify;
+
+use super::{Actor, StoreError, StoreResult, from_json, to_json};
+use crate::{clock, ids::new_id};
+
+/// How long a process holds a run it executes. Outflow runs one server per database and
+/// frees every lease at start, so this only bounds how long a run a worker lost track of
+/// waits; the engine also never takes a run it is already executing.
+pub const FLOW_RUN_LEASE_MS: i64 = 600_000;
+
+/// Woken whenever runs are created for the engine's worker to take (not for runs their
+/// creator executes itself).
+static CREATED: Notify = Notify::const_new();
+
+/// What the engine's worker waits on between rounds.
+pub fn flow_runs_created() -> &'static Notify {
+    &CREATED
+}
+
+/// A flow's blocks and edges.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FlowGraph {
+    pub blocks: Vec<Block>,
+    pub edges: Vec<Edge>,
+}
+
+/// A flow as runs start from it: its current graph and the snapshot that graph is kept as.
+#[derive(Debug, Clone)]
+pub struct RunnableFlow {
+    pub id: String,
+    pub name: String,
+    pub version: i64,
+    pub workflow_id: String,
+    pub form_id: String,
+    pub enabled: bool,
+    pub graph: Arc<FlowGraph>,
+    /// The graph as stored, and its SHA-256 (the snapshot key).
+    pub graph_json: Arc<str>,
+    pub snapshot: Arc<str>,
+    /// The form's response choices: the Responses trigger's ports.
+    pub choices: Vec<String>,
+}
+
+impl RunnableFlow {
+    #[allow(clippy::too_many_arguments)]
+    fn new(id: String, name: String, version: i64, workflow_id: String, form_id: String, enabled: bool, graph_json: String, responses: &str) -> StoreResult<RunnableFlow> {
+        let graph: FlowGraph = from_json("flows.graph", &graph_json)?;
+        let responses: Vec<outflow_model::forms::ResponseOption> = from_json("forms.responses", responses)?;
+        Ok(RunnableFlow {
+            id,
+            name,
+            version,
+            workflow_id,
+            form_id,
+            enabled,
+            graph: Arc::new(graph),
+            snapshot: snapshot_hash(&graph_json).into(),
+            graph_json: graph_json.into(),
+            choices: responses.into_iter().map(|option| option.choice).collect(),
+        })
+    }
+
+    /// The block a run starts from and the ports it activates. `requested` names a trigger
+    /// block; without it the HTTP trigger (`http`) or else the one trigger block with steps.
+    pub fn start_point(&self, requested: Option<&str>, http: bool, payload: &Value) -> StoreResult<(Block, Vec<String>)> {
+        if !payload.is_object() {
+            return Err(StoreError::invalid("The trigger payload must be a JSON object."));
+        }
+        let triggers = self.graph.blocks.iter().filter(|block| block.kind == BlockKind::Trigger);
+        let block = match requested {
+            Some(id) => self
+                .graph
+                .blocks
+                .iter()
+                .find(|block| block.id == id && block.kind == BlockKind::Trigger)
+                .ok_or_else(|| StoreError::invalid(format!("The flow \"{}\" has no trigger block \"{id}\".", self.name)))?,
+            None if http => triggers
+                .into_iter()
+                .find(|block| block.trigger.as_deref() == Some(HTTP_TRIGGER))
+                .ok_or_else(|| StoreError::invalid(format!("The flow \"{}\" has no HTTP trigger.", self.name)))?,
+            None => {
+                let connected: Vec<&Block> = triggers.filter(|block| self.graph.edges.iter().any(|edge| edge.from == block.id)).collect();
+                match connected.as_slice() {
+                    [only] => *only,
+                    [] => return Err(StoreError::invalid(format!("No trigger of the flow \"{}\" is connected to a step.", self.name))),
+                    several => {
+                        let ids: Vec<&str> = several.iter().map(|block| block.id.as_str()).collect();
+                        return Err(StoreError::invalid(format!("Name the trigger block to start from: one of {}.", ids.join(", "))));
+                    }
+                }
+            }
+        };
+        if block.trigger.as_deref() == Some(Trigger::Responses.key()) {
+            let chosen = payload.get("response").and_then(Value::as_str).unwrap_or_default();
+            if !self.choices.iter().any(|choice| choice == chosen) {
+                return Err(StoreError::invalid(format!(
+                    "A Responses trigger's payload needs \"response\": one of {}.",
+                    self.choices.iter().map(|choice| format!("\"{choice}\"")).collect::<Vec<_>>().join(", ")
+                )));
+            }
+        }
+        Ok((block.clone(), trigger_ports(block, payload)))
+    }
+}
+
+fn snapshot_hash(graph_json: &str) -> String {
+    hex::encode(Sha256::digest(graph_json.as_bytes()))
+}
+
+const SELECT_RUNNABLE: &str = "SELECT fl.id, fl.name, fl.version, f.workflow_id, fl.form_id, fl.enabled, fl.graph, f.responses
+    FROM flows fl JOIN forms f ON f.id = fl.form_id";
+
+/// The flow with its current graph, ready to start runs from.
+pub async fn runnable_flow(pool: &SqlitePool, id: &str) -> StoreResult<RunnableFlow> {
+    let row: Option<(String, String, i64, String, String, bool, String, String)> =
+        sqlx::query_as(&format!("{SELECT_RUNNABLE} WHERE fl.id = ?")).bind(id).fetch_optional(pool).await?;
+    let (id, name, version, workflow_id, form_id, enabled, graph, responses) = row.ok_or_else(|| StoreError::NotFound(format!("No flow with id {id}.")))?;
+    RunnableFlow::new(id, name, version, workflow_id, form_id, enabled, graph, &responses)
+}
+
+/// The enabled flows of a form, on the writer's connection (the dispatcher matches them).
+pub(crate) fn enabled_flows_of_form(conn: &Connection, form_id: &str) -> StoreResult<Vec<RunnableFlow>> {
+    let rows: Vec<(String, String, i64, String, String, bool, String, String)> = conn
+        .prepare_cached(&format!("{SELECT_RUNNABLE} WHERE fl.form_id = ? AND fl.enabled = 1 ORDER BY fl.name"))?
+        .query_map([form_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?)))?
+        .collect::<Result<_, _>>()?;
+    rows.into_iter()
+        .map(|(id, name, version, workflow_id, form_id, enabled, graph, responses)| {
+            RunnableFlow::new(id, name, version, workflow_id, form_id, enabled, graph, &responses)
+        })
+        .collect()
+}
+
+/// A run to create.
+#[derive(Debug, Clone)]
+pub struct NewFlowRun {
+    pub flow: RunnableFlow,
+    pub started_by: StartedBy,
+    pub trigger_block: Block,
+    pub payload: Value,
+    pub acting_user_id: Option<i64>,
+    pub rerun_of: Option<String>,
+}
+
+/// A run as the engine executes it: the graph it runs and the steps recorded so far.
+#[derive(Debug, Clone)]
+pub struct FlowRunJob {
+    pub run_id: String,
+    pub flow_id: Option<String>,
+    pub flow_name: String,
+    pub workflow_id: String,
+    pub started_by: StartedBy,
+    pub graph: Arc<FlowGraph>,
+    pub trigger_block: String,
+    pub payload: Arc<Value>,
+    pub acting_user_id: Option<i64>,
+    pub alert_id: Option<i64>,
+    pub steps: Vec<StoredStep>,
+    pub steps_run: i64,
+    pub created_at: i64,
+}
+
+impl FlowRunJob {
+    /// The trigger block's active output ports.
+    pub fn trigger_ports(&self) -> Vec<String> {
+        self.graph.blocks.iter().find(|block| block.id == self.trigger_block).map(|block| trigger_ports(block, &self.payload)).unwrap_or_default()
+    }
+}
+
+/// A step record as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredStep {
+    pub block_id: String,
+    /// Waiting, Succeeded or Failed.
+    pub status: StepStatus,
+    pub outputs: Option<Value>,
+    pub ports: Vec<String>,
+    pub error: Option<String>,
+    pub started_at: i64,
+    pub finished_at: Option<i64>,
+    pub due_at: Option<i64>,
+}
+
+struct RunRow<'a> {
+    id: &'a str,
+    flow: &'a RunnableFlow,
+    started_by: StartedBy,
+    trigger_block: &'a Block,
+    payload: &'a str,
+    alert_id: Option<i64>,
+    event_id: Option<i64>,
+    acting_user_id: Option<i64>,
+    rerun_of: Option<&'a str>,
+    /// Taken by its creator at once (running, leased) instead of waiting for the worker.
+    claimed: bool,
+    now: i64,
+}
+
+fn insert_run(conn: &Connection, row: &RunRow<'_>) -> StoreResult<()> {
+    conn.prepare_cached("INSERT OR IGNORE INTO flow_snapshots (hash, graph) VALUES (?, ?)")?.execute(params![&*row.flow.snapshot, &*row.flow.graph_json])?;
+    let (status, lease, started) = if row.claimed { ("running", Some(row.now + FLOW_RUN_LEASE_MS), Some(row.now)) } else { ("pending", None, None) };
+    conn.prepare_cached(
+        "INSERT INTO flow_runs (id, flow_id, flow_name, flow_version, workflow_id, snapshot, started_by, trigger_block, trigger, payload,
+                               alert_id, event_id, acting_user_id, rerun_of, status, lease_until, created_at, started_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )?
+    .execute(params![
+        row.id,
+        // A re-run of a deleted flow's run belongs to no flow.
+        Some(row.flow.id.as_str()).filter(|id| !id.is_empty()),
+        row.flow.name,
+        row.flow.version,
+        row.flow.workflow_id,
+        &*row.flow.snapshot,
+        row.started_by.key(),
+        row.trigger_block.id,
+        row.trigger_block.trigger.as_deref().unwrap_or_default(),
+        row.payload,
+        row.alert_id,
+        row.event_id,
+        row.acting_user_id,
+        row.rerun_of,
+        status,
+        lease,
+        row.now,
+        started,
+        row.now
+    ])?;
+    Ok(())
+}
+
+/// The trigger event the dispatcher is turning into runs.
+pub(crate) struct TriggerEvent<'a> {
+    pub alert_id: i64,
+    pub event_id: i64,
+    pub trigger: Trigger,
+    /// The alert's initiating user: whose rights the runs act with.
+    pub initiator: Option<i64>,
+    pub payload: &'a Value,
+    pub payload_json: &'a str,
+}
+
+/// Most runs one flow starts from the events of one alert. A flow whose steps cause the
+/// event it starts from (Add Comment on the comment trigger) would otherwise loop forever.
+pub const RUNS_PER_ALERT: i64 = 500;
+
+/// Starts a run of every flow with a trigger block of the event's trigger whose active
+/// port (the chosen response's, for Responses) is connected to a step. Runs inside the
+/// dispatcher's transaction, so the event becomes its runs exactly once.
+pub(crate) fn start_runs_for_event(conn: &Connection, flows: &[RunnableFlow], event: &TriggerEvent<'_>, now: i64) -> StoreResult<usize> {
+    let mut started = 0;
+    for flow in flows {
+        let starting: Vec<&Block> = flow
+            .graph
+            .blocks
+            .iter()
+            .filter(|block| block.kind == BlockKind::Trigger && block.trigger.as_deref() == Some(event.trigger.key()))
+            .filter(|block| starts_anything(&block.id, &trigger_ports(block, event.payload), &flow.graph.edges))
+            .collect();
+        if starting.is_empty() {
+            continue;
+        }
+        let runs_so_far: i64 = conn
+            .prepare_cached("SELECT COUNT(*) FROM flow_runs WHERE alert_id = ? AND flow_id = ? AND started_by = 'trigger'")?
+            .query_row(params![event.alert_id, flow.id], |row| row.get(0))?;
+        if runs_so_far >= RUNS_PER_ALERT {
+            tracing::warn!(flow_id = %flow.id, alert_id = event.alert_id, "a flow reached {RUNS_PER_ALERT} runs for one alert; its trigger no longer starts it for that alert");
+            continue;
+        }
+        for block in starting {
+            let id = new_id("frun");
+            let row = RunRow {
+                id: &id,
+                flow,
+                started_by: StartedBy::Trigger,
+                trigger_block: block,
+                payload: event.payload_json,
+                alert_id: Some(event.alert_id),
+                event_id: Some(event.event_id),
+                acting_user_id: event.initiator,
+                rerun_of: None,
+                claimed: false,
+                now,
+            };
+            insert_run(conn, &row)?;
+            started += 1;
+        }
+    }
+    Ok(started)
+}
+
+/// Creates a run. With `claim` its creator executes it at once (it is leased and running);
+/// otherwise it waits for the engine's worker, which is woken.
+pub async fn create_flow_run(pool: &SqlitePool, new: NewFlowRun, claim: bool) -> StoreResult<FlowRunJob> {
+    let payload_json = new.payload.to_string();
+    let job = super::writer::write(pool, move |conn| {
+        let id = new_id("frun");
+        let now = clock::now_millis();
+        // Runs of an alert's payload link to that alert, when it exists.
+        let alert_id = match new.payload.get("eventIdentifier").and_then(Value::as_i64) {
+            Some(alert) => conn
+                .prepare_cached("SELECT event_identifier FROM alerts WHERE event_identifier = ?")?
+                .query_row([alert], |row| row.get::<_, i64>(0))
+                .optional()?,
+            None => None,
+        };
+        let row = RunRow {
+            id: &id,
+            flow: &new.flow,
+            started_by: new.started_by,
+            trigger_block: &new.trigger_block,
+            payload: &payload_json,
+            alert_id,
+            event_id: None,
+            acting_user_id: new.acting_user_id,
+            rerun_of: new.rerun_of.as_deref(),
+            claimed: claim,
+            now,
+        };
+        insert_run(conn, &row)?;
+        Ok(FlowRunJob {
+            run_id: id,
+            flow_id: Some(new.flow.id.clone()),
+            flow_name: new.flow.name.clone(),
+            workflow_id: new.flow.workflow_id.clone(),
+            started_by: new.started_by,
+            graph: new.flow.graph.clone(),
+            trigger_block: new.trigger_block.id.clone(),
+            payload: Arc::new(new.payload),
+            acting_user_id: new.acting_user_id,
+            alert_id,
+            steps: Vec::new(),
+            steps_run: 0,
+            created_at: now,
+        })
+    })
+    .await?;
+    if !claim {
+        CREATED.notify_one();
+    }
+    Ok(job)
+}
+
+/// Creates a test run of a flow on a sample payload, for the engine's worker to execute at
+/// once: of the saved graph, or of `test.blocks` and `test.edges` (the designer's unsaved
+/// graph, which must pass validation). Test runs start on disabled flows too. Answers the new run's id;
+/// read it with [`get_flow_run`] (or `get_run`) while it runs.
+pub async fn start_test_run(pool: &SqlitePool, flow_id: &str, test: &TestFlowRun, actor: Option<&Actor>) -> StoreResult<String> {
+    let mut flow = runnable_flow(pool, flow_id).await?;
+    if let Some(blocks) = &test.blocks {
+        let edges = test.edges.clone().unwrap_or_default();
+        let check = validate(blocks, &edges, &flow.choices);
+        if !check.is_ok() {
+            return Err(StoreError::Invalid { message: check.error_message(), details: serde_json::json!({ "issues": check.errors }) });
+        }
+        let graph = FlowGraph { blocks: blocks.clone(), edges };
+        let graph_json = to_json(&graph);
+        flow.snapshot = snapshot_hash(&graph_json).into();
+        flow.graph_json = graph_json.into();
+        flow.graph = Arc::new(graph);
+    }
+    let payload = if test.payload.is_null() { Value::Object(Default::default()) } else { test.payload.clone() };
+    let (trigger_block, _) = flow.start_point(test.trigger.as_deref(), false, &payload)?;
+    let new = NewFlowRun {
+        flow,
+        started_by: StartedBy::Test,
+        trigger_block,
+        payload,
+        acting_user_id: actor.map(|actor| actor.user_id),
+        rerun_of: None,
+    };
+    Ok(create_flow_run(pool, new, false).await?.run_id)
+}
+
+/// A payload to test a trigger block with: the newest real one. For an alert trigger, the
+/// payload its last event on the flow's form would have sent (SPEC §3); for the HTTP
+/// trigger, the payload of the flow's last HTTP-triggered run. `None` when there was none.
+pub async fn sample_payload(pool: &SqlitePool, flow_id: &str, block_id: &str) -> StoreResult<Option<Value>> {
+    let flow = runnable_flow(pool, flow_id).await?;
+    let block = flow
+        .graph
+        .blocks
+        .iter()
+        .find(|block| block.id == block_id && block.kind == BlockKind::Trigger)
+        .ok_or_else(|| StoreError::NotFound(format!("The flow \"{}\" has no trigger block \"{block_id}\".", flow.name)))?;
+    let key = block.trigger.clone().unwrap_or_default();
+    if key == HTTP_TRIGGER {
+        let payload: Option<String> = sqlx::query_scalar(
+            "SELECT payload FROM flow_runs WHERE flow_id = ? AND trigger = 'http' AND started_by = 'http' ORDER BY created_at DESC LIMIT 1",
+        )
+        .bind(flow_id)
+        .fetch_optional(pool)
+        .await?;
+        return payload.map(|text| from_json("flow_runs.payload", &text)).transpose();
+    }
+    let trigger = Trigger::from_key(&key).ok_or_else(|| StoreError::Corrupt(format!("trigger {key}")))?;
+    let row: Option<(i64, String, i64, String, String)> = sqlx::query_as(
+        "SELECT e.alert_id, e.fields, e.created_at, f.properties, a.properties
+         FROM events e JOIN alerts a ON a.event_identifier = e.alert_id JOIN forms f ON f.id = a.form_id
+         WHERE a.form_id = ? AND e.trigger = ? ORDER BY e.id DESC LIMIT 1",
+    )
+    .bind(&flow.form_id)
+    .bind(trigger.key())
+    .fetch_optional(pool)
+    .await?;
+    let Some((alert_id, fields, created_at, definitions, values)) = row else { return Ok(None) };
+    let definitions: Vec<outflow_model::forms::PropertyDef> = from_json("forms.properties", &definitions)?;
+    let values = from_json("alerts.properties", &values)?;
+    let fields = from_json("events.fields", &fields)?;
+    Ok(Some(crate::payload::build(trigger, alert_id, &definitions, &values, &fields, created_at)))
+}
+
+/// Claims up to `limit` open runs that are due (not parked on a Delay until later) and not
+/// held by anyone, with everything executing them needs.
+pub async fn claim_flow_runs(pool: &SqlitePool, now: i64, limit: i64) -> StoreResult<Vec<FlowRunJob>> {
+    super::writer::write(pool, move |conn| {
+        let claimed: Vec<String> = conn
+            .prepare_cached(
+                "UPDATE flow_runs SET lease_until = ?1, status = 'running', started_at = COALESCE(started_at, ?2), wake_at = NULL, updated_at = ?2
+                 WHERE id IN (SELECT id FROM flow_runs WHERE status IN ('pending', 'running') AND (wake_at IS NULL OR wake_at <= ?2)
+                                AND (lease_until IS NULL OR lease_until < ?2) ORDER BY created_at LIMIT ?3)
+                 RETURNING id",
+            )?
+            .query_map(params![now + FLOW_RUN_LEASE_MS, now, limit], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut graphs: HashMap<String, Arc<FlowGraph>> = HashMap::new();
+        claimed.iter().map(|id| read_job(conn, id, &mut graphs)).collect()
+    })
+    .await
+}
+
+fn read_job(conn: &Connection, id: &str, graphs: &mut HashMap<String, Arc<FlowGraph>>) -> StoreResult<FlowRunJob> {
+    let (flow_id, flow_name, workflow_id, snapshot, started_by, trigger_block, payload, acting_user_id, alert_id, steps_run, created_at): (
+        Option<String>,
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        Option<i64>,
+        Option<i64>,
+        i64,
+        i64,
+    ) = conn
+        .prepare_cached(
+            "SELECT flow_id, flow_name, workflow_id, snapshot, started_by, trigger_block, payload, acting_user_id, alert_id, steps_run, created_at
+             FROM flow_runs WHERE id = ?",
+        )?
+        .query_row([id], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?, row.get(8)?, row.get(9)?, row.get(10)?))
+        })?;
+    let graph = match graphs.get(&snapshot) {
+        Some(graph) => graph.clone(),
+        None => {
+            let text: String = conn.prepare_cached("SELECT graph FROM flow_snapshots WHERE hash = ?")?.query_row([&snapshot], |row| row.get(0))?;
+            let graph = Arc::new(from_json::<FlowGraph>("flow_snapshots.graph", &text)?);
+            graphs.insert(snapshot, graph.clone());
+            graph
+        }
+    };
+    let rows: Vec<(String, String, Option<String>, String, Option<String>, i64, Option<i64>, Option<i64>)> = conn
+        .prepare_cached("SELECT block_id, status, outputs, ports, error, started_at, finished_at, due_at FROM flow_run_steps WHERE run_id = ?")?
+        .query_map([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?)))?
+        .collect::<Result<_, _>>()?;
+    let steps = rows
+        .into_iter()
+        .map(|(block_id, status, outputs, ports, error, started_at, finished_at, due_at)| {
+            Ok(StoredStep {
+                block_id,
+                status: StepStatus::from_key(&status).ok_or_else(|| StoreError::Corrupt(format!("step status {status}")))?,
+                outputs: outputs.map(|text| from_json("flow_run_steps.outputs", &text)).transpose()?,
+                ports: from_json("flow_run_steps.ports", &ports)?,
+                error,
+                started_at,
+                finished_at,
+                due_at,
+            })
+        })
+        .collect::<StoreResult<_>>()?;
+    Ok(FlowRunJob {
+        run_id: id.to_string(),
+        flow_id,
+        flow_name,
+        workflow_id,
+        started_by: StartedBy::from_key(&started_by).ok_or_else(|| StoreError::Corrupt(format!("started_by {started_by}")))?,
+        graph,
+        trigger_block,
+        payload: Arc::new(from_json("flow_runs.payload", &payload)?),
+        acting_user_id,
+        alert_id,
+        steps,
+        steps_run,
+        created_at,
+    })
+}
+
+/// A step record to store: a finished step, or a Delay that waits.
+#[derive(Debug, Clone)]
+pub struct StepWrite {
+    pub block_id: String,
+    /// Waiting, Succeeded or Failed.
+    pub status: StepStatus,
+    pub inputs: Option<Value>,
+    pub outputs: Option<Value>,
+    pub ports: Vec<String>,
+    pub logs: Vec<(i64, String)>,
+    pub error: Option<String>,
+    pub started_at: i64,
+    pub finished_at: Option<i64>,
+    pub due_at: Option<i64>,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone)]
+pub struct RunEnd {
+    /// Succeeded or Failed.
+    pub status: RunStatus,
+    pub reason: Option<String>,
+    pub output: Option<Value>,
+}
+
+/// A step record, serialised off the writer thread.
+struct StepColumns {
+    block_id: String,
+    status: &'static str,
+    inputs: Option<String>,
+    outputs: Option<String>,
+    ports: String,
+    logs: String,
+    error: Option<String>,
+    started_at: i64,
+    finished_at: Option<i64>,
+    due_at: Option<i64>,
+}
+
+/// Stores step records of a run (and, with `end`, how the run ended) in one transaction.
+/// `steps_run` is the run's count of executed steps so far. Answers false when the run was
+/// no longer running (e.g. it ended by another hand), in which case nothing was written.
+pub async fn record_flow_steps(pool: &SqlitePool, run_id: &str, steps: &[StepWrite], steps_run: i64, end: Option<RunEnd>) -> StoreResult<bool> {
+    let columns: Vec<StepColumns> = steps
+        .iter()
+        .map(|step| StepColumns {
+            block_id: step.block_id.clone(),
+            status: step.status.key(),
+            inputs: step.inputs.as_ref().map(Value::to_string),
+            outputs: step.outputs.as_ref().map(Value::to_string),
+            ports: to_json(&step.ports),
+            logs: to_json(&step.logs),
+            error: step.error.clone(),
+            started_at: step.started_at,
+            finished_at: step.finished_at,
+            due_at: step.due_at,
+        })
+        .collect();
+    let end = end.map(|end| (end.status.key(), end.reason, end.output.map(|output| output.to_string())));
+    let run_id = run_id.to_string();
+    super::writer::write(pool, move |conn| {
+        let now = clock::now_millis();
+        let updated = match &end {
+            Some((status, reason, output)) => conn
+                .prepare_cached(
+                    "UPDATE flow_runs SET steps_run = ?, status = ?, reason = ?, output = ?, finished_at = ?, lease_until = NULL, wake_at = NULL, updated_at = ?
+                     WHERE id = ? AND status = 'running'",
+                )?
+                .execute(params![steps_run, status, reason, output, now, now, run_id])?,
+            None => conn
+                .prepare_cached("UPDATE flow_runs SET steps_run = ?, updated_at = ? WHERE id = ? AND status = 'running'")?
+                .execute(params![steps_run, now, run_id])?,
+        };
+        if updated == 0 {
+            return Ok(false);
+        }
+        let mut insert = conn.prepare_cached(
+            "INSERT OR REPLACE INTO flow_run_steps (run_id, block_id, status, inputs, outputs, ports, logs, error, started_at, finished_at, due_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )?;
+        for step in &columns {
+            insert.execute(params![
+                run_id,
+                step.block_id,
+                step.status,
+                step.inputs,
+                step.outputs,
+                step.ports,
+                step.logs,
+                step.error,
+                step.started_at,
+                step.finished_at,
+                step.due_at
+            ])?;
+        }
+        Ok(true)
+    })
+    .await
+}
+
+/// Lets go of a run whose only open work is a Delay due at `wake_at`: the worker takes it
+/// up again then, here or after a restart.
+pub async fn park_flow_run(pool: &SqlitePool, run_id: &str, wake_at: i64) -> StoreResult<()> {
+    let run_id = run_id.to_string();
+    super::writer::write(pool, move |conn| {
+        conn.prepare_cached("UPDATE flow_runs SET lease_until = NULL, wake_at = ?, updated_at = ? WHERE id = ? AND status = 'running'")?
+            .execute(params![wake_at, clock::now_millis(), run_id])?;
+        Ok(())
+    })
+    .await
+}
+
+/// When the earliest parked run is due, if any is.
+pub async fn next_flow_wake(pool: &SqlitePool) -> StoreResult<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT MIN(wake_at) FROM flow_runs WHERE status IN ('pending', 'running') AND wake_at IS NOT NULL").fetch_one(pool).await?)
+}
+
+/// Flow runs per status, for the metrics endpoint.
+pub async fn flow_run_counts(pool: &SqlitePool) -> StoreResult<Vec<(String, i64)>> {
+    Ok(sqlx::query_as("SELECT status, COUNT(*) FROM flow_runs GROUP BY status ORDER BY status").fetch_all(pool).await?)
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct FlowRunRow {
+    id: String,
+    flow_id: Option<String>,
+    flow_name: String,
+    flow_version: i64,
+    workflow_id: String,
+    snapshot: String,
+    started_by: String,
+    trigger_block: String,
+    trigger: String,
+    payload: String,
+    alert_id: Option<i64>,
+    acting_as: Option<String>,
+    rerun_of: Option<String>,
+    status: String,
+    reason: Option<String>,
+    output: Option<String>,
+    steps_run: i64,
+    wake_at: Option<i64>,
+    created_at: i64,
+    started_at: Option<i64>,
+    finished_at: Option<i64>,
+    updated_at: i64,
+}
+
+const SELECT_FLOW_RUN: &str = "SELECT r.id, r.flow_id, r.flow_name, r.flow_version, r.workflow_id, r.snapshot, r.started_by, r.trigger_block,
+        r.trigger, r.payload, r.alert_id, u.target_name AS acting_as, r.rerun_of, r.status, r.reason, r.output, r.steps_run, r.wake_at,
+        r.created_at, r.started_at, r.finished_at, r.updated_at
+    FROM flow_runs r LEFT JOIN users u ON u.id = r.acting_user_id";
+
+/// The workflow a flow run belongs to, if `id` is a flow run.
+pub(crate) async fn flow_run_workflow(pool: &SqlitePool, id: &str) -> StoreResult<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT workflow_id FROM flow_runs WHERE id = ?").bind(id).fetch_optional(pool).await?)
+}
+
+#[derive(sqlx::FromRow)]
+struct StepRow {
+    block_id: String,
+    status: String,
+    inputs: Option<String>,
+    outputs: Option<String>,
+    ports: String,
+    logs: String,
+    error: Option<String>,
+    started_at: i64,
+    finished_at: Option<i64>,
+    due_at: Option<i64>,
+}
+
+/// A flow run with its graph and a record for every block (statuses of blocks without a
+/// stored record come from the planner); `None` when `id` is not a flow run.
+pub async fn get_flow_run(pool: &SqlitePool, id: &str) -> StoreResult<Option<Run>> {
+    let row: Option<FlowRunRow> = sqlx::query_as(&format!("{SELECT_FLOW_RUN} WHERE r.id = ?")).bind(id).fetch_optional(pool).await?;
+    let Some(row) = row else { return Ok(None) };
+    let graph_text: String = sqlx::query_scalar("SELECT graph FROM flow_snapshots WHERE hash = ?").bind(&row.snapshot).fetch_one(pool).await?;
+    let graph: FlowGraph = from_json("flow_snapshots.graph", &graph_text)?;
+    let stored: Vec<StepRow> = sqlx::query_as(
+        "SELECT block_id, status, inputs, outputs, ports, logs, error, started_at, finished_at, due_at FROM flow_run_steps WHERE run_id = ?",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
+    let payload: Value = from_json("flow_runs.payload", &row.payload)?;
+    let status = RunStatus::from_key(&row.status).ok_or_else(|| StoreError::Corrupt(format!("run status {}", row.status)))?;
+    let steps = step_records(&graph, &row.trigger_block, &payload, stored, status)?;
+    let logs = steps
+        .iter()
+        .flat_map(|step| step.logs.iter().map(|log| LogLine { at: log.at.clone(), line: format!("{}: {}", step.block_id, log.line) }))
+        .collect();
+    let started_by = StartedBy::from_key(&row.started_by).ok_or_else(|| StoreError::Corrupt(format!("started_by {}", row.started_by)))?;
+    Ok(Some(Run {
+        summary: summary_of(&row, status, started_by),
+        payload,
+        webhook_id: None,
+        rerun_of: row.rerun_of.clone(),
+        attempts: Vec::new(),
+        logs,
+        flow: Some(FlowRunDetail {
+            flow_id: row.flow_id,
+            flow_name: row.flow_name,
+            flow_version: row.flow_version,
+            workflow_id: row.workflow_id,
+            started_by,
+            trigger_block: row.trigger_block,
+            trigger_key: row.trigger,
+            acting_as: row.acting_as,
+            started_at: row.started_at.map(clock::rfc3339),
+            finished_at: row.finished_at.map(clock::rfc3339),
+            output: row.output.map(|text| from_json("flow_runs.output", &text)).transpose()?,
+            blocks: graph.blocks,
+            edges: graph.edges,
+            steps,
+        }),
+    }))
+}
+
+fn summary_of(row: &FlowRunRow, status: RunStatus, started_by: StartedBy) -> RunSummary {
+    RunSummary {
+        id: row.id.clone(),
+        kind: RunKind::Flow,
+        integration_id: None,
+        integration_name: row.flow_name.clone(),
+        event_identifier: row.alert_id,
+        trigger: Trigger::from_key(&row.trigger),
+        status,
+        reason: row.reason.clone(),
+        attempt_count: u32::try_from(row.steps_run).unwrap_or_default(),
+        created_at: clock::rfc3339(row.created_at),
+        updated_at: clock::rfc3339(row.updated_at),
+        next_attempt_at: row.wake_at.map(clock::rfc3339),
+        agent_id: None,
+        flow_id: row.flow_id.clone(),
+        started_by: Some(started_by),
+    }
+}
+
+/// A record for every block: the stored ones, the trigger's (its outputs are the payload),
+/// and the planner's verdict on the rest.
+fn step_records(graph: &FlowGraph, trigger_block: &str, payload: &Value, stored: Vec<StepRow>, run: RunStatus) -> StoreResult<Vec<StepRecord>> {
+    let mut plan = Plan::new(&graph.blocks, &graph.edges);
+    let ports = graph.blocks.iter().find(|block| block.id == trigger_block).map(|block| trigger_ports(block, payload)).unwrap_or_default();
+    plan.start(trigger_block, ports);
+    let mut records: HashMap<String, StepRow> = HashMap::with_capacity(stored.len());
+    for step in stored {
+        let state = match step.status.as_str() {
+            "waiting" => State::Waiting,
+            "succeeded" => State::Succeeded(from_json("flow_run_steps.ports", &step.ports)?),
+            _ => State::Failed,
+        };
+        plan.set(&step.block_id, state);
+        records.insert(step.block_id.clone(), step);
+    }
+    // One pass decides the rest: blocks it finds ready have no record yet, so are running.
+    plan.advance();
+    let finished = matches!(run, RunStatus::Succeeded | RunStatus::Failed);
+    let mut out = Vec::with_capacity(graph.blocks.len());
+    for (block, state) in plan.states() {
+        let step = block.step.clone().or_else(|| block.trigger.clone()).unwrap_or_default();
+        let mut record = StepRecord {
+            block_id: block.id.clone(),
+            step,
+            label: block.title(),
+            status: state.status(),
+            inputs: None,
+            outputs: None,
+            ports: Vec::new(),
+            logs: Vec::new(),
+            error: None,
+            started_at: None,
+            finished_at: None,
+            duration_ms: None,
+            due_at: None,
+        };
+        if block.id == trigger_block {
+            record.outputs = Some(payload.clone());
+            if let State::Succeeded(ports) = state {
+                record.ports = ports.clone();
+            }
+        } else if let Some(stored) = records.get(&block.id) {
+            record.inputs = stored.inputs.as_deref().map(|text| from_json("flow_run_steps.inputs", text)).transpose()?;
+            record.outputs = stored.outputs.as_deref().map(|text| from_json("flow_run_steps.outputs", text)).transpose()?;
+            if let State::Succeeded(ports) = state {
+                record.ports = ports.clone();
+            }
+            let logs: Vec<(i64, String)> = from_json("flow_run_steps.logs", &stored.logs)?;
+            record.logs = logs.into_iter().map(|(at, line)| StepLogLine { at: clock::rfc3339(at), line }).collect();
+            record.error = stored.error.clone();
+            record.started_at = Some(clock::rfc3339(stored.started_at));
+            record.finished_at = stored.finished_at.map(clock::rfc3339);
+            record.duration_ms = stored.finished_at.map(|end| u64::try_from(end - stored.started_at).unwrap_or_default());
+            record.due_at = stored.due_at.map(clock::rfc3339);
+        } else if let State::Skipped(skip) = state {
+            record.error = Some(skip.reason(&graph.blocks));
+        } else if finished {
+            // The run ended (a step limit, a lost flow) before this block's turn came.
+            record.status = StepStatus::Skipped;
+            record.error = Some("Not run: the run ended first.".to_string());
+        }
+        out.push(record);
+    }
+    Ok(out)
+}
+
+/// Re-runs a finished flow run with the same payload, as a new run of the flow's current
+/// graph (or the original graph, when the flow was deleted), acting as `actor`.
+pub(crate) async fn rerun_flow_run(pool: &SqlitePool, id: &str, actor: Option<&Actor>) -> StoreResult<String> {
+    let row: Option<FlowRunRow> = sqlx::query_as(&format!("{SELECT_FLOW_RUN} WHERE r.id = ?")).bind(id).fetch_optional(pool).await?;
+    let row = row.ok_or_else(|| StoreError::NotFound(format!("No run with id {id}.")))?;
+    if matches!(row.status.as_str(), "pending" | "running") {
+        return Err(StoreError::Conflict("This run is still going; wait for it to end before running it again.".into()));
+    }
+    let flow = match &row.flow_id {
+        Some(flow_id) => runnable_flow(pool, flow_id).await?,
+        None => {
+            let graph_text: String = sqlx::query_scalar("SELECT graph FROM flow_snapshots WHERE hash = ?").bind(&row.snapshot).fetch_one(pool).await?;
+            RunnableFlow::new(String::new(), row.flow_name.clone(), row.flow_version, row.workflow_id.clone(), String::new(), false, graph_text, "[]")?
+        }
+    };
+    let trigger_block = flow.graph.blocks.iter().find(|block| block.id == row.trigger_block).cloned().ok_or_else(|| {
+        StoreError::Conflict(format!("The flow no longer has the trigger block \"{}\" this run started from.", row.trigger_block))
+    })?;
+    let payload: Value = from_json("flow_runs.payload", &row.payload)?;
+    let new = NewFlowRun {
+        flow,
+        started_by: StartedBy::Rerun,
+        trigger_block,
+        payload,
+        acting_user_id: actor.map(|actor| actor.user_id),
+        rerun_of: Some(row.id.clone()),
+    };
+    Ok(create_flow_run(pool, new, false).await?.run_id)
+}
+
+/// Flow runs' summaries as the run listing reads them (see `runs::list_runs`).
+pub(crate) const FLOW_RUN_LISTING: &str = "SELECT 'flow' AS kind, id, NULL AS integration_id, flow_name AS integration_name, alert_id, trigger,
+    status, reason, steps_run AS attempt_count, created_at, updated_at, wake_at AS next_attempt_at, NULL AS agent_id, flow_id, started_by
+    FROM flow_runs";

@@ -1,0 +1,220 @@
+//! Flow runs on the wire: how a run was started, the record of each step (resolved
+//! inputs, outputs, logs, timings), and what starting a run takes and answers. The
+//! Activity view reads these; `flow_plan` derives the statuses of blocks without a record.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::flows::{Block, Edge};
+
+/// What started a flow run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum StartedBy {
+    /// A trigger event of an alert (status, comment, responses, …).
+    Trigger,
+    /// The flow's HTTP trigger URL.
+    Http,
+    /// `POST /api/v1/flows/{id}/runs`.
+    Api,
+    /// "Test flow" in the designer, on a sample payload.
+    Test,
+    /// A re-run of an earlier run with the same payload.
+    Rerun,
+}
+
+impl StartedBy {
+    pub const ALL: [StartedBy; 5] = [StartedBy::Trigger, StartedBy::Http, StartedBy::Api, StartedBy::Test, StartedBy::Rerun];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            StartedBy::Trigger => "trigger",
+            StartedBy::Http => "http",
+            StartedBy::Api => "api",
+            StartedBy::Test => "test",
+            StartedBy::Rerun => "rerun",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<StartedBy> {
+        StartedBy::ALL.into_iter().find(|started| started.key() == key)
+    }
+}
+
+/// Where one block of a run stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    /// Waits for blocks upstream of it.
+    Pending,
+    Running,
+    /// A Delay counting down to `dueAt`.
+    Waiting,
+    Succeeded,
+    Failed,
+    /// Not on an active path (an inactive port, another trigger), or after a failure upstream.
+    Skipped,
+}
+
+impl StepStatus {
+    pub fn key(self) -> &'static str {
+        match self {
+            StepStatus::Pending => "pending",
+            StepStatus::Running => "running",
+            StepStatus::Waiting => "waiting",
+            StepStatus::Succeeded => "succeeded",
+            StepStatus::Failed => "failed",
+            StepStatus::Skipped => "skipped",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<StepStatus> {
+        [StepStatus::Pending, StepStatus::Running, StepStatus::Waiting, StepStatus::Succeeded, StepStatus::Failed, StepStatus::Skipped]
+            .into_iter()
+            .find(|status| status.key() == key)
+    }
+
+    /// Whether the block is done with, one way or another.
+    pub fn is_final(self) -> bool {
+        matches!(self, StepStatus::Succeeded | StepStatus::Failed | StepStatus::Skipped)
+    }
+}
+
+/// One log line of a step.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct StepLogLine {
+    pub at: String,
+    pub line: String,
+}
+
+/// One block of a run: what it was given, what it produced, and when.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct StepRecord {
+    pub block_id: String,
+    /// The step type or trigger key (`webhook`, `script`, `status`, `http`, …).
+    pub step: String,
+    pub label: String,
+    pub status: StepStatus,
+    /// Inputs (and placeholder-bearing settings) with every `${…}` resolved.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub inputs: Option<Value>,
+    /// Outputs by name, as later steps reference them (a trigger's are its payload fields).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub outputs: Option<Value>,
+    /// The output ports it activated (a Switch's matching case, a Condition's `true`…).
+    #[serde(default)]
+    pub ports: Vec<String>,
+    #[serde(default)]
+    pub logs: Vec<StepLogLine>,
+    /// Why it failed, or why it was skipped.
+    pub error: Option<String>,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    pub duration_ms: Option<u64>,
+    /// When a waiting Delay continues.
+    pub due_at: Option<String>,
+}
+
+/// The flow side of a run: the graph it runs (as it was when the run started) and a record
+/// per block.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct FlowRunDetail {
+    /// `None` once the flow was deleted.
+    pub flow_id: Option<String>,
+    pub flow_name: String,
+    pub flow_version: i64,
+    pub workflow_id: String,
+    pub started_by: StartedBy,
+    /// The trigger block that started it.
+    pub trigger_block: String,
+    /// That block's trigger key (`status`, `responses`, …, or `http`).
+    pub trigger_key: String,
+    /// Whose rights its Outflow steps act with (see README, "Flow runs").
+    pub acting_as: Option<String>,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    /// The result: the outputs of the step that finished last.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub output: Option<Value>,
+    pub blocks: Vec<Block>,
+    pub edges: Vec<Edge>,
+    /// One per block of the graph, in the graph's order.
+    pub steps: Vec<StepRecord>,
+}
+
+/// Starts a run of a flow (`POST /api/v1/flows/{id}/runs`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct StartFlowRun {
+    /// The trigger block to start from; may be left out when one trigger block has steps.
+    #[serde(default)]
+    pub trigger: Option<String>,
+    /// The trigger payload (a JSON object): the block's outputs.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub payload: Value,
+}
+
+/// A test run from the designer: a sample payload for a trigger block, and optionally the
+/// designer's unsaved graph (blocks and edges) to run instead of the saved one.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct TestFlowRun {
+    #[serde(default)]
+    pub trigger: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub payload: Value,
+    #[serde(default)]
+    pub blocks: Option<Vec<Block>>,
+    #[serde(default)]
+    pub edges: Option<Vec<Edge>>,
+}
+
+/// The newest real payload of a trigger block, to test the flow with.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SamplePayload {
+    pub trigger: String,
+    /// `null` when the trigger never fired for this form (or flow, for the HTTP trigger).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub payload: Option<Value>,
+}
+
+/// Which trigger block a sample payload is for.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[serde(rename_all = "camelCase")]
+pub struct SampleQuery {
+    /// The trigger block's id.
+    pub trigger: String,
+}
+
+/// The answer to starting a run without waiting for it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct StartedFlowRun {
+    pub run_id: String,
+    pub status: crate::runs::RunStatus,
+}
+
+/// `?wait=true`: wait for the run to end (up to 25 s) and answer with it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[serde(rename_all = "camelCase")]
+pub struct WaitQuery {
+    #[serde(default)]
+    pub wait: bool,
+}

@@ -1,0 +1,225 @@
+//! The flow engine: executes flow runs. The store creates runs (the dispatcher, in the
+//! transaction that consumes a trigger event; [`Engine::start`] for the HTTP trigger and the
+//! API, which execute at once in this process), [`executor`] runs one step by step with the
+//! planner of `outflow_model::flow_plan`, recording each step before anything after it
+//! starts, and [`worker`] takes up runs nobody executes: created for it, parked on a long
+//! Delay, or left behind by a crash. Step types live in `crate::steps`.
+//!
+//! Hot-path lookups (a flow's graph, an endpoint with its secrets) are cached until the
+//! store's configuration generation moves, i.e. until any configuration change commits.
+
+pub mod executor;
+pub mod resolve;
+pub mod worker;
+
+use std::{
+    collections::{HashMap, HashSet},
+    sync::{Arc, Mutex, MutexGuard, PoisonError},
+    time::Duration,
+};
+
+use outflow_core::store::{self, EndpointSecrets, FlowRunJob, NewFlowRun, Principal, RunnableFlow, StoreResult};
+use outflow_model::runs::RunStatus;
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+use crate::{
+    delivery::script::Shared,
+    workers::{Wakeups, runs::RunContext},
+};
+
+/// Limits every run obeys.
+#[derive(Debug, Clone, Copy)]
+pub struct EngineSettings {
+    /// Longest one step may take (a Delay's wait does not count).
+    pub step_timeout: Duration,
+    /// Most steps one run may execute.
+    pub step_limit: i64,
+}
+
+/// How an execution of a run stopped.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ending {
+    /// The run ended (and that is recorded).
+    Finished { status: RunStatus, reason: Option<String>, output: Option<Value> },
+    /// Only a long Delay is left; the worker takes the run up again when it is due.
+    Parked,
+    /// The run could not go on here (a database failure); it stays open for the worker.
+    Interrupted(String),
+}
+
+/// The engine; cheap to clone.
+#[derive(Clone)]
+pub struct Engine(Arc<Inner>);
+
+struct Inner {
+    context: RunContext,
+    wakeups: Arc<Wakeups>,
+    settings: EngineSettings,
+    /// Runs executing in this process, so the worker never takes one twice.
+    active: Mutex<HashSet<String>>,
+    flows: Cache<RunnableFlow>,
+    endpoints: Cache<OwnedEndpoint>,
+    /// Active users by id: whom runs act as.
+    principals: Cache<Principal>,
+    /// Workflows' constants and libraries, by workflow id.
+    shared: Cache<Shared>,
+}
+
+/// An endpoint with its secrets, and the workflow it belongs to.
+pub struct OwnedEndpoint {
+    pub workflow_id: String,
+    pub secrets: EndpointSecrets,
+}
+
+impl Engine {
+    pub fn new(context: RunContext, wakeups: Arc<Wakeups>, settings: EngineSettings) -> Engine {
+        Engine(Arc::new(Inner {
+            context,
+            wakeups,
+            settings,
+            active: Mutex::default(),
+            flows: Cache::default(),
+            endpoints: Cache::default(),
+            principals: Cache::default(),
+            shared: Cache::default(),
+        }))
+    }
+
+    pub fn context(&self) -> &RunContext {
+        &self.0.context
+    }
+
+    pub fn wakeups(&self) -> &Wakeups {
+        &self.0.wakeups
+    }
+
+    pub fn settings(&self) -> EngineSettings {
+        self.0.settings
+    }
+
+    /// A flow ready to start runs from (cached).
+    pub async fn runnable_flow(&self, id: &str) -> StoreResult<Arc<RunnableFlow>> {
+        let generation = store::config_generation();
+        if let Some(flow) = self.0.flows.get(id, generation) {
+            return Ok(flow);
+        }
+        let flow = Arc::new(store::runnable_flow(&self.context().pool, id).await?);
+        self.0.flows.put(id, generation, flow.clone());
+        Ok(flow)
+    }
+
+    /// The active user a run acts as (cached); `None` once deactivated or deleted.
+    pub async fn principal(&self, user_id: i64) -> StoreResult<Option<Principal>> {
+        let key = user_id.to_string();
+        let generation = store::config_generation();
+        if let Some(principal) = self.0.principals.get(&key, generation) {
+            return Ok(Some((*principal).clone()));
+        }
+        let principal = store::principal_by_id(&self.context().pool, user_id).await?;
+        if let Some(principal) = &principal {
+            self.0.principals.put(&key, generation, Arc::new(principal.clone()));
+        }
+        Ok(principal)
+    }
+
+    /// A workflow's constants and libraries for its scripts (cached).
+    pub async fn shared(&self, workflow_id: &str) -> Result<Arc<Shared>, String> {
+        let generation = store::config_generation();
+        if let Some(shared) = self.0.shared.get(workflow_id, generation) {
+            return Ok(shared);
+        }
+        let shared = Arc::new(self.context().shared(workflow_id).await?);
+        self.0.shared.put(workflow_id, generation, shared.clone());
+        Ok(shared)
+    }
+
+    /// An endpoint of `workflow_id` with its secrets opened (cached), or why it cannot be used.
+    pub async fn endpoint(&self, id: &str, workflow_id: &str) -> Result<Arc<OwnedEndpoint>, String> {
+        let generation = store::config_generation();
+        let endpoint = match self.0.endpoints.get(id, generation) {
+            Some(endpoint) => endpoint,
+            None => {
+                let context = self.context();
+                let missing = |error: store::StoreError| format!("The endpoint cannot be used: {error}");
+                let workflow_id = store::get_endpoint(&context.pool, id).await.map_err(missing)?.workflow_id;
+                let secrets = store::endpoint_secrets(&context.pool, &context.secrets, id).await.map_err(missing)?;
+                let endpoint = Arc::new(OwnedEndpoint { workflow_id, secrets });
+                self.0.endpoints.put(id, generation, endpoint.clone());
+                endpoint
+            }
+        };
+        if endpoint.workflow_id != workflow_id {
+            return Err(format!("The endpoint \"{}\" belongs to another workflow.", endpoint.secrets.name));
+        }
+        Ok(endpoint)
+    }
+
+    /// Creates a run and executes it in this process at once. Answers its id, and what
+    /// becomes of the execution (for a caller that waits, like a sync HTTP trigger).
+    pub async fn start(&self, new: NewFlowRun) -> StoreResult<(String, oneshot::Receiver<Ending>)> {
+        let job = store::create_flow_run(&self.context().pool, new, true).await?;
+        let run_id = job.run_id.clone();
+        self.active().insert(run_id.clone());
+        Ok((run_id, self.spawn(job)))
+    }
+
+    /// Executes a claimed run on a task of its own, unless this process already does.
+    pub fn execute(&self, job: FlowRunJob) {
+        if self.active().insert(job.run_id.clone()) {
+            drop(self.spawn(job));
+        }
+    }
+
+    fn spawn(&self, job: FlowRunJob) -> oneshot::Receiver<Ending> {
+        let (reply, answer) = oneshot::channel();
+        let engine = self.clone();
+        tokio::spawn(async move {
+            let run_id = job.run_id.clone();
+            let ending = executor::execute(&engine, job).await;
+            engine.active().remove(&run_id);
+            if let Ending::Interrupted(reason) = &ending {
+                tracing::error!(run_id, reason, "a flow run stopped; it will be taken up again after its lease");
+            }
+            // Nobody may be waiting for it.
+            let _ = reply.send(ending);
+        });
+        answer
+    }
+
+    fn active(&self) -> MutexGuard<'_, HashSet<String>> {
+        // Every change is one insert or remove, so a poisoned set is still consistent.
+        self.0.active.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Values by id, good while the configuration generation they were read at lasts.
+struct Cache<T> {
+    entries: Mutex<HashMap<String, (u64, Arc<T>)>>,
+}
+
+impl<T> Default for Cache<T> {
+    fn default() -> Self {
+        Cache { entries: Mutex::default() }
+    }
+}
+
+/// Entries one cache keeps before it starts afresh.
+const CACHE_ENTRIES: usize = 10_000;
+
+impl<T> Cache<T> {
+    fn get(&self, id: &str, generation: u64) -> Option<Arc<T>> {
+        let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        entries.get(id).filter(|(read_at, _)| *read_at == generation).map(|(_, value)| value.clone())
+    }
+
+    /// Keeps a value read at `generation` (read before the value was, so a change made
+    /// meanwhile makes it stale at once).
+    fn put(&self, id: &str, generation: u64, value: Arc<T>) {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        if entries.len() >= CACHE_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(id.to_string(), (generation, value));
+    }
+}

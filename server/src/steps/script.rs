@@ -1,0 +1,56 @@
+//! Script: a custom step. Its declared inputs reach the script as `input['name']` (resolved
+//! values: a lone placeholder keeps its JSON type), it sets `output['name']` for its
+//! declared outputs, and it runs in the integrations' sandbox with the same limits,
+//! `console.log` capture, constants, libraries and `http.request`. A failing script fails
+//! the step with the engine's message and line: run data, not a server error.
+
+use futures::future::BoxFuture;
+use serde_json::{Map, Value};
+
+use super::{Step, StepCall, StepOutcome, line};
+use crate::{engine::Engine, workers::runs::ScriptTask};
+
+pub struct Script;
+
+impl Step for Script {
+    fn run<'a>(&'a self, engine: &'a Engine, call: &'a StepCall) -> BoxFuture<'a, StepOutcome> {
+        Box::pin(async move {
+            let declared_inputs = call.block.names_setting("inputs");
+            let input: Map<String, Value> =
+                declared_inputs.iter().map(|name| (name.clone(), call.inputs.get(name).cloned().unwrap_or(Value::Null))).collect();
+            let task = ScriptTask {
+                source: call.block.setting_text("script"),
+                payload_json: call.payload.to_string(),
+                input_json: Some(Value::Object(input).to_string()),
+            };
+            let context = engine.context();
+            let mut limits = context.script_limits;
+            limits.wall_time = limits.wall_time.min(engine.settings().step_timeout);
+            let ran = match engine.shared(&call.workflow_id).await {
+                Ok(shared) => context.run_sandboxed(&call.workflow_id, call.acting.clone(), shared, task, limits).await,
+                Err(error) => Err(error),
+            };
+            let run = match ran {
+                Ok(run) => run,
+                Err(error) => return StepOutcome::failed(error),
+            };
+            let mut logs = run.logs;
+            match run.result {
+                Ok(output) => {
+                    let mut set = match output {
+                        Some(Value::Object(map)) => map,
+                        _ => Map::new(),
+                    };
+                    let declared = call.block.names_setting("outputs");
+                    let undeclared: Vec<String> = set.keys().filter(|name| !declared.contains(name)).cloned().collect();
+                    if !undeclared.is_empty() {
+                        logs.push(line(format!("Not kept (not declared as outputs): {}", undeclared.join(", "))));
+                    }
+                    set.retain(|name, _| declared.contains(name));
+                    StepOutcome::done(set, logs)
+                }
+                Err(error) => StepOutcome::Failed { error, logs },
+            }
+        })
+    }
+}

@@ -1,0 +1,188 @@
+//! Flow benchmark: starts `outflow serve` (pass the release binary) pinned to CPU 0 on a
+//! fresh database with the flow *HTTP trigger (sync) → Script (reshape the JSON) → Webhook
+//! (POST to a loopback receiver) → reply with the receiver's answer*, loads its HTTP trigger
+//! with `wrk` at 1, 10, 50 and 100 connections, and prints req/s, p50/p99 latency and the
+//! server's peak RSS per round, then how many runs were recorded. Run this process on the
+//! other CPUs (`./x bench-flow` does), so wrk and the receiver do not share the server's.
+//!
+//! `bench_flow <outflow binary> [seconds per round]` (see `./x bench-flow`).
+
+use std::{
+    process::Command,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use axum::{Router, body::Bytes, extract::State, routing::post};
+use outflow_tests::{ADMIN_KEY, TestServer, admin_client, peak_rss_kib};
+use serde_json::{Value, json};
+
+const CONNECTIONS: [u32; 4] = [1, 10, 50, 100];
+
+/// One order, as a shop would post it to the flow's URL.
+const ORDER: &str = r#"{"order":{"id":"o-1042","customer":{"name":"Ada Lovelace","email":"ada@example.com"},"items":[{"sku":"A-1","qty":2,"price":9.5},{"sku":"B-7","qty":1,"price":24}],"note":"leave at the door"}}"#;
+
+/// Reshapes the order into what the receiving system wants.
+const SCRIPT: &str = "var o = input.order;\n\
+    var total = 0;\n\
+    for (var i = 0; i < o.items.length; i++) { total += o.items[i].qty * o.items[i].price; }\n\
+    output.body = JSON.stringify({orderId: o.id, customer: o.customer.name, lines: o.items.length, total: total});";
+
+#[tokio::main]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let binary = args.next().expect("usage: bench_flow <outflow binary> [seconds per round]");
+    let seconds: u64 = args.next().map_or(20, |seconds| seconds.parse().expect("seconds is a number"));
+    let scratch = tempfile::tempdir().expect("a temporary folder");
+    // The server runs on CPU 0 only; `exec` keeps the PID, so RSS is read from the server.
+    let pinned = scratch.path().join("outflow-on-cpu0");
+    std::fs::write(&pinned, format!("#!/bin/sh\nexec taskset -c 0 '{binary}' \"$@\"\n")).expect("the wrapper is written");
+    make_executable(&pinned);
+    // SAFETY: set before any other thread reads the environment.
+    unsafe { std::env::set_var("OUTFLOW_BIN", &pinned) };
+
+    let received = Arc::new(AtomicU64::new(0));
+    let receiver = start_receiver(received.clone()).await;
+    // One API key sends every request: the per-key rate limit would measure itself.
+    let server = TestServer::start_with(&[("OUTFLOW_RATE_LIMIT", "0")]);
+    let client = admin_client();
+    let flow = setup(&client, &server, &receiver).await;
+    let url = server.url(&format!("/api/v1/flows/{flow}/http"));
+    let check = client.post(&url).header("content-type", "application/json").body(ORDER).send().await.expect("the server answers");
+    let status = check.status();
+    let answer = check.text().await.unwrap_or_default();
+    assert!(status.is_success(), "the flow answers: {status} {answer}");
+    println!("flow answer: {status} {answer}");
+    let lua = scratch.path().join("post.lua");
+    let body = ORDER.replace('\\', "\\\\").replace('"', "\\\"");
+    std::fs::write(
+        &lua,
+        format!("wrk.method = \"POST\"\nwrk.body = \"{body}\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.headers[\"Authorization\"] = \"Bearer {ADMIN_KEY}\"\n"),
+    )
+    .expect("the wrk script is written");
+
+    println!("warming up (3 s at 10 connections)");
+    wrk(&lua, &url, 10, 3);
+    println!("{:>11} {:>10} {:>10} {:>10} {:>10} {:>12}", "connections", "req/s", "p50", "p99", "non-2xx", "peak RSS");
+    let mut requests = 0;
+    for connections in CONNECTIONS {
+        let round = wrk(&lua, &url, connections, seconds);
+        requests += round.requests;
+        println!(
+            "{connections:>11} {:>10.0} {:>8.2}ms {:>8.2}ms {:>10} {:>9.1}MiB",
+            round.per_second,
+            round.p50_ms,
+            round.p99_ms,
+            round.non_2xx,
+            peak_rss_kib(server.pid()) as f64 / 1024.0
+        );
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let count = |query: &str| {
+        let (client, url) = (client.clone(), server.url(&format!("/api/v1/runs?flowId={flow}&limit=1{query}")));
+        async move { client.get(url).send().await.expect("runs answer").json::<Value>().await.expect("JSON")["total"].as_u64().unwrap_or_default() }
+    };
+    let (all, succeeded) = (count("").await, count("&status=succeeded").await);
+    println!("requests answered by wrk: {requests}; webhooks received: {}", received.load(Ordering::Relaxed));
+    println!("flow runs recorded: {all} ({succeeded} succeeded)");
+    let failed: Value = client.get(server.url(&format!("/api/v1/runs?flowId={flow}&status=failed&limit=1"))).send().await.expect("runs answer").json().await.expect("JSON");
+    if let Some(run) = failed["items"].get(0) {
+        println!("failed runs: {}, e.g. {}: {}", failed["total"], run["id"], run["reason"]);
+    }
+}
+
+struct Round {
+    requests: u64,
+    per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    non_2xx: u64,
+}
+
+/// Runs wrk and reads its summary.
+fn wrk(lua: &std::path::Path, url: &str, connections: u32, seconds: u64) -> Round {
+    let threads = connections.min(2).to_string();
+    let output = Command::new("wrk")
+        .args(["-t", &threads, "-c", &connections.to_string(), "-d", &format!("{seconds}s"), "--latency", "-s"])
+        .arg(lua)
+        .arg(url)
+        .output()
+        .expect("wrk runs (apt-get install wrk)");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let field = |label: &str| text.lines().find_map(|line| line.trim().strip_prefix(label).map(|rest| rest.trim().to_string()));
+    let number = |label: &str| field(label).and_then(|value| value.split_whitespace().next().and_then(|n| n.parse::<f64>().ok())).unwrap_or_default();
+    let requests = text.lines().find_map(|line| line.trim().split_once(" requests in ").and_then(|(n, _)| n.parse().ok())).unwrap_or_default();
+    Round {
+        requests,
+        per_second: number("Requests/sec:"),
+        p50_ms: field("50%").map(|value| millis(&value)).unwrap_or_default(),
+        p99_ms: field("99%").map(|value| millis(&value)).unwrap_or_default(),
+        non_2xx: number("Non-2xx or 3xx responses:") as u64,
+    }
+}
+
+/// `812.00us`, `1.20ms`, `2.01s` as milliseconds.
+fn millis(value: &str) -> f64 {
+    let split = value.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(value.len());
+    let (number, unit) = value.split_at(split);
+    let number: f64 = number.parse().unwrap_or_default();
+    match unit {
+        "us" => number / 1000.0,
+        "s" => number * 1000.0,
+        "m" => number * 60_000.0,
+        _ => number,
+    }
+}
+
+async fn start_receiver(received: Arc<AtomicU64>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port is free");
+    let url = format!("http://{}", listener.local_addr().expect("bound"));
+    let app = Router::new().route("/orders", post(receive)).with_state(received);
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    url
+}
+
+async fn receive(State(received): State<Arc<AtomicU64>>, body: Bytes) -> axum::Json<Value> {
+    let count = received.fetch_add(1, Ordering::Relaxed) + 1;
+    let order: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    axum::Json(json!({"accepted": order["orderId"], "ticket": format!("T-{count}")}))
+}
+
+/// Workflow, form, an endpoint at the receiver, and the flow; answers the flow's id.
+async fn setup(client: &reqwest::Client, server: &TestServer, receiver: &str) -> String {
+    let post = |path: &str, body: Value| {
+        let request = client.post(server.url(path)).json(&body);
+        async move { request.send().await.expect("server answers").json::<Value>().await.expect("JSON answer") }
+    };
+    let workflow = post("/api/v1/workflows", json!({"name": "Bench"})).await;
+    let workflow = workflow["id"].as_str().expect("workflow id").to_string();
+    let form = post(&format!("/api/v1/workflows/{workflow}/forms"), json!({"name": "Orders"})).await;
+    let endpoint = post("/api/v1/endpoints", json!({"workflowId": workflow, "name": "Fulfilment", "baseUrl": receiver})).await;
+    let flow = post(
+        "/api/v1/flows/import",
+        json!({"name": "Order to fulfilment", "formId": form["id"],
+            "blocks": [
+                {"id": "h1", "kind": "trigger", "trigger": "http", "label": "Order posted",
+                 "settings": {"auth": "apiKey", "mode": "sync", "timeoutSeconds": 25}, "position": {"x": 40, "y": 40}},
+                {"id": "x1", "kind": "step", "step": "script", "label": "Reshape",
+                 "settings": {"inputs": "order", "outputs": "body", "script": SCRIPT}, "inputs": {"order": "${h1.body.order}"}, "position": {"x": 300, "y": 40}},
+                {"id": "w1", "kind": "step", "step": "webhook", "label": "Send to fulfilment",
+                 "settings": {"endpointId": endpoint["id"], "method": "POST", "path": "/orders"},
+                 "inputs": {"body": "${x1.body}", "headers": "{\"content-type\": \"application/json\"}"}, "position": {"x": 560, "y": 40}}],
+            "edges": [{"from": "h1", "fromPort": "out", "to": "x1", "toPort": "in"}, {"from": "x1", "fromPort": "out", "to": "w1", "toPort": "in"}]}),
+    )
+    .await;
+    flow["id"].as_str().unwrap_or_else(|| panic!("the flow is imported: {flow}")).to_string()
+}
+
+fn make_executable(path: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mut permissions = std::fs::metadata(path).expect("the wrapper exists").permissions();
+    permissions.set_mode(0o755);
+    std::fs::set_permissions(path, permissions).expect("the wrapper is executable");
+}
