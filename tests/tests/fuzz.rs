@@ -69,11 +69,22 @@ async fn state(api: &Api<'_>, workflow: &str) -> Value {
         api.get("/api/v1/workflows").await.1,
         api.get(&format!("/api/v1/workflows/{workflow}/forms")).await.1,
         api.get(&format!("/api/v1/endpoints?workflowId={workflow}")).await.1,
-        api.get("/api/v1/integrations").await.1,
+        without_last_runs(api.get("/api/v1/integrations").await.1),
         api.get("/api/v1/users").await.1,
         api.get("/api/v1/groups").await.1,
         api.get("/api/v1/alerts?limit=200").await.1["total"],
     ])
+}
+
+/// The listing without each integration's last run, which accepted alerts' deliveries
+/// keep moving (retries to an unreachable endpoint) while refused requests are tried.
+fn without_last_runs(mut integrations: Value) -> Value {
+    for integration in integrations.as_array_mut().into_iter().flatten() {
+        if let Some(fields) = integration.as_object_mut() {
+            fields.remove("lastRun");
+        }
+    }
+    integrations
 }
 
 #[tokio::test]
