@@ -6,6 +6,7 @@ pub mod action_fields;
 pub mod alert_forms;
 pub mod auth_fields;
 pub mod badge;
+pub mod block_shape;
 pub mod confirm;
 pub mod designer;
 pub mod devices;
