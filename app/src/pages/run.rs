@@ -1,6 +1,7 @@
 //! The page of one run (`/activity/:id`): its status and reason, each delivery attempt,
-//! the log, the payload as sent, and Re-send, which opens the new run. It re-reads the run
-//! while it is still pending or queued.
+//! the log, the payload as sent, and Re-send, which opens the new run; a flow run shows as
+//! its canvas instead (`components::run_flow`). It re-reads the run while it is still
+//! pending, queued or running.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -16,6 +17,7 @@ use crate::{
         feedback::{ErrorMessage, failure, loaded, on_success},
         polling::{LIVE_REFRESH, refresh_every},
         run_details::{AttemptTable, RunLog},
+        run_flow::FlowRunView,
     },
     format::utc_time,
     model::runs::{Run, RunStatus},
@@ -23,7 +25,7 @@ use crate::{
 
 /// Whether waiting can still change the run.
 fn is_live(run: &Run) -> bool {
-    matches!(run.summary.status, RunStatus::Pending | RunStatus::Queued)
+    matches!(run.summary.status, RunStatus::Pending | RunStatus::Queued | RunStatus::Running)
 }
 
 #[component]
@@ -39,7 +41,14 @@ pub fn RunPage() -> impl IntoView {
     let resend = ServerAction::<Rerun>::new();
     let navigate = use_navigate();
     on_success(resend.into(), move |new_run| navigate(&format!("/activity/{}", new_run.summary.id), Default::default()));
-    let content = move || Suspend::new(async move { loaded(run.await.map(|run| view! { <RunView run resend /> })) });
+    let content = move || {
+        Suspend::new(async move {
+            loaded(run.await.map(|mut run| match run.flow.take() {
+                Some(flow) => view! { <FlowRunView run flow resend /> }.into_any(),
+                None => view! { <RunView run resend /> }.into_any(),
+            }))
+        })
+    };
     view! {
         <A href="/activity" attr:class="back">"← All activity"</A>
         <Transition fallback=|| view! { <p class="loading">"Loading the run…"</p> }>{content}</Transition>

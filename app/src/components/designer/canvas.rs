@@ -411,6 +411,7 @@ fn BlockNode(ui: Ui, id: String) -> impl IntoView {
             class:trigger=is_trigger
             class:selected=move || cell.selected.get()
             class:warn=move || cell.issues.with(|issues| !issues.is_empty())
+            data-status=super::test_panel::block_status(id.get_value())
             style:transform=transform
             data-id=id.get_value()
             role="group"
