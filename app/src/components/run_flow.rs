@@ -4,14 +4,16 @@
 //! link shows the same step), the trigger payload and the result, and Re-run.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
-use leptos_router::{NavigateOptions, components::A, hooks::{use_navigate, use_query_map}};
+use leptos_router::{
+    NavigateOptions,
+    components::A,
+    hooks::{use_navigate, use_query_map},
+};
 
 use super::{
-    badge::RunStatusBadge,
-    feedback::{ErrorMessage, failure},
     json_view::JsonView,
     run_canvas::{RunCanvas, StatusLegend},
+    run_details::{RunFacts, RunHeader},
     step_panel::StepPanel,
 };
 use crate::{
@@ -49,7 +51,7 @@ pub(crate) fn first_step(steps: &[StepRecord]) -> Option<String> {
 #[component]
 pub fn FlowRunView(run: Run, flow: FlowRunDetail, resend: ServerAction<Rerun>) -> impl IntoView {
     let summary = run.summary;
-    let FlowRunDetail { flow_id, flow_name, flow_version, started_by, trigger_key: _, acting_as, started_at, finished_at, output, blocks, edges, steps, .. } = flow;
+    let FlowRunDetail { flow_id, flow_version, started_by, acting_as, started_at, finished_at, output, blocks, edges, steps, .. } = flow;
     let going = matches!(summary.status, RunStatus::Pending | RunStatus::Running);
     let alert = summary.event_identifier.map(|alert| format!(" · alert #{alert}")).unwrap_or_default();
     let trigger = match started_by {
@@ -75,33 +77,12 @@ pub fn FlowRunView(run: Run, flow: FlowRunDetail, resend: ServerAction<Rerun>) -
             .with_value(|records| records.iter().find(|record| Some(&record.block_id) == chosen.as_ref()).cloned())
             .map(|record| view! { <StepPanel record /> })
     };
-    let id = summary.id.clone();
+    let alert = summary.event_identifier;
     view! {
-        <Title text=format!("Run of {flow_name}") />
-        <header class="page-header">
-            <div class="title-row">
-                <h1>{flow_name.clone()}</h1>
-                <RunStatusBadge status=summary.status />
-            </div>
-            <p class="page-summary">{meta}</p>
-        </header>
-        <div class="toolbar" role="toolbar" aria-label="Run actions">
-            <button
-                type="button"
-                class="primary"
-                disabled=move || going || resend.pending().get()
-                title=if going { "Wait for it to end before running it again." } else { "Run the flow again with the same trigger payload." }
-                on:click=move |_| {
-                    resend.dispatch(Rerun { id: id.clone() });
-                }
-            >
-                "Re-run"
-            </button>
+        <RunHeader summary=summary.clone() meta action="Re-run" wait=going.then_some("Wait for it to end before running it again.") resend>
             {flow_id.map(|flow| view! { <A href=format!("/flows/{flow}") attr:class="button">"Open the flow"</A> })}
-            {summary.event_identifier.map(|alert| view! { <A href=format!("/alerts/{alert}") attr:class="button">"Open the alert"</A> })}
-        </div>
-        <ErrorMessage message=failure(resend.into()) />
-        {summary.reason.map(|reason| view! { <p class="callout" aria-label="Reason">{reason}</p> })}
+            {alert.map(|alert| view! { <A href=format!("/alerts/{alert}") attr:class="button">"Open the alert"</A> })}
+        </RunHeader>
         <div class="flow-run">
             <section class="panel flow-run-canvas" aria-label="Steps">
                 <div class="card-head">
@@ -128,25 +109,16 @@ pub fn FlowRunView(run: Run, flow: FlowRunDetail, resend: ServerAction<Rerun>) -
                 </section>
             </div>
             <aside class="detail-side">
-                <section class="panel">
-                    <h2>"Details"</h2>
-                    <dl class="facts">
-                        <dt>"Run"</dt>
-                        <dd class="mono">{summary.id.clone()}</dd>
-                        <dt>"Flow version"</dt>
-                        <dd>{flow_version}</dd>
-                        <dt>"Started by"</dt>
-                        <dd>{started_by_label(started_by)}</dd>
-                        {started_at.map(|at| view! { <dt>"Started"</dt><dd>{utc_time(&at)}</dd> })}
-                        {finished_at.map(|at| view! { <dt>"Finished"</dt><dd>{utc_time(&at)}</dd> })}
-                        <dt>"Steps run"</dt>
-                        <dd>{summary.attempt_count}</dd>
-                        {run.rerun_of.map(|original| view! {
-                            <dt>"Re-runs"</dt>
-                            <dd><A href=format!("/activity/{original}")>"the earlier run"</A></dd>
-                        })}
-                    </dl>
-                </section>
+                <RunFacts id=summary.id.clone() rerun_of=run.rerun_of repeats="Re-runs">
+                    <dt>"Flow version"</dt>
+                    <dd>{flow_version}</dd>
+                    <dt>"Started by"</dt>
+                    <dd>{started_by_label(started_by)}</dd>
+                    {started_at.map(|at| view! { <dt>"Started"</dt><dd>{utc_time(&at)}</dd> })}
+                    {finished_at.map(|at| view! { <dt>"Finished"</dt><dd>{utc_time(&at)}</dd> })}
+                    <dt>"Steps run"</dt>
+                    <dd>{summary.attempt_count}</dd>
+                </RunFacts>
             </aside>
         </div>
     }

@@ -73,7 +73,7 @@ fn RunFilters(
 ) -> impl IntoView {
     let catalog = Resource::new(|| (), |_| outbound_catalog());
     let flow_catalog = Resource::new(|| (), |_| flows_catalog());
-    let kinds = vec![(None, "Integrations and flows".to_string()), (Some(RunKind::Integration), "Integration runs".to_string()), (Some(RunKind::Flow), "Flow runs".to_string())];
+    let kinds = vec![(None, "All runs".to_string()), (Some(RunKind::Integration), "Integration runs".to_string()), (Some(RunKind::Flow), "Flow runs".to_string())];
     let statuses = std::iter::once((None, "Any status".to_string()))
         .chain(RunStatus::ALL.into_iter().map(|status| (Some(status), status.key().to_string())))
         .collect();

@@ -153,7 +153,7 @@ impl Tester {
         let payload = match parse_payload(&self.payload.get_untracked()) {
             Ok(payload) => payload,
             Err(message) => {
-                self.error.set(Some(message));
+                self.error.set(Some(format!("{message} Nothing was sent.")));
                 return;
             }
         };
@@ -203,8 +203,8 @@ pub(crate) fn block_status(id: String) -> impl Fn() -> Option<&'static str> + Se
 
 /// The payload as typed, if it is a JSON object; else why not, where.
 fn parse_payload(text: &str) -> Result<Value, String> {
-    let value: Value = serde_json::from_str(text).map_err(|error| format!("The payload is not valid JSON: {error}. Nothing was sent."))?;
-    if value.is_object() { Ok(value) } else { Err("The payload must be a JSON object, { … }. Nothing was sent.".to_string()) }
+    let value: Value = serde_json::from_str(text).map_err(|error| format!("The payload is not valid JSON: {error}."))?;
+    if value.is_object() { Ok(value) } else { Err("The payload must be a JSON object, { … }.".to_string()) }
 }
 
 /// A payload with every field the trigger offers, for a trigger that never fired.
@@ -311,7 +311,7 @@ fn PayloadSide(tester: Tester) -> impl IntoView {
                     "Reload sample"
                 </button>
             </div>
-            <p class="hint">"Runs the flow as drawn, unsaved changes included. Its steps really run: webhooks are sent and alerts change."</p>
+            <p class="field-hint">"Runs the flow as drawn, unsaved changes included; its steps really run (webhooks are sent, alerts change)."</p>
         </div>
     }
 }
