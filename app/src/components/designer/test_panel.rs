@@ -276,7 +276,7 @@ fn PayloadSide(tester: Tester) -> impl IntoView {
                 <h2>"Test flow"</h2>
                 <button type="button" class="icon" aria-label="Close the test panel" on:click=move |_| tester.toggle()>"×"</button>
             </header>
-            <label class="field">
+            <label class="field fd-test-trigger">
                 <span class="field-label">"Trigger"</span>
                 <select on:change=move |ev| tester.choose_trigger(Some(event_target_value(&ev)))>{options}</select>
             </label>
