@@ -1,15 +1,9 @@
 // The Flow Designer with real mouse events: drag steps from the palette, connect ports,
 // drag an upstream output into an input, badges, a refused cycle, copy/paste, deleting an
 // edge, undo/redo, and saving that survives a reload. Setup goes through the REST API.
-import { test, expect, type APIRequestContext, type Page, type Locator } from '@playwright/test';
-import { adminKey } from '../playwright.config';
+import { test, expect, type APIRequestContext, type Page } from '@playwright/test';
+import { api, block, centre, connect, drag, dragFromPalette } from './canvas';
 import { openHydrated } from './support';
-
-async function api(request: APIRequestContext, path: string, data: unknown): Promise<any> {
-  const response = await request.post(path, { data, headers: { authorization: `Bearer ${adminKey}` } });
-  expect(response.ok(), `${path}: ${await response.text()}`).toBeTruthy();
-  return response.json();
-}
 
 /** A form with a status integration and two response choices, and a new flow of it. */
 async function newFlow(request: APIRequestContext): Promise<string> {
@@ -30,31 +24,6 @@ async function newFlow(request: APIRequestContext): Promise<string> {
 }
 
 test.use({ viewport: { width: 1440, height: 900 } });
-
-const block = (page: Page, id: string) => page.locator(`.fd-block[data-id="${id}"]`);
-
-async function centre(locator: Locator): Promise<{ x: number; y: number }> {
-  const box = (await locator.boundingBox())!;
-  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
-}
-
-/** Presses at `from`, moves in steps (as a hand would) and releases at `to`. */
-async function drag(page: Page, from: { x: number; y: number }, to: { x: number; y: number }) {
-  await page.mouse.move(from.x, from.y);
-  await page.mouse.down();
-  await page.mouse.move(to.x, to.y, { steps: 12 });
-  await page.mouse.up();
-}
-
-async function dragFromPalette(page: Page, step: string, to: { x: number; y: number }) {
-  const item = page.locator(`.fd-palette-item[data-step="step:${step}"]`);
-  await item.scrollIntoViewIfNeeded();
-  await drag(page, await centre(item), to);
-}
-
-async function connect(page: Page, from: string, to: string) {
-  await drag(page, await centre(block(page, from).locator('.fd-port.out').first()), await centre(block(page, to).locator('.fd-head')));
-}
 
 /** What the canvas shows: each block's id and place, and each edge. */
 async function canvasState(page: Page): Promise<string> {
@@ -104,6 +73,8 @@ test('build a flow with the mouse, undo and redo it, and save it', async ({ page
   await block(page, 'webhook1').locator('.fd-head').click();
   const body = page.locator('.fd-inspector [data-input="body"]');
   await expect(body).toBeVisible();
+  // The webhook's settings push the chips below the fold.
+  await page.locator('.fd-inspector [data-placeholder="${t1.eventIdentifier}"]').scrollIntoViewIfNeeded();
   await drag(page, await centre(page.locator('.fd-inspector [data-placeholder="${t1.eventIdentifier}"]')), await centre(body));
   await expect(body).toHaveValue(/\$\{t1\.eventIdentifier\}/);
   await expect(page.locator('.fd-chips-preview .fd-chip')).toHaveText('t1.eventIdentifier');

@@ -3,30 +3,8 @@
 // started from the UI, and its run followed on the Activity page to a signed 200 that the
 // receiver really got; then re-sent, and both deleted. Only 127.0.0.1 is ever called.
 import { test, expect } from '@playwright/test';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startReceiver } from './receiver';
 import { installExampleIfMissing, openHydrated, startExampleAlert } from './support';
-
-type Received = { method: string; url: string; headers: http.IncomingHttpHeaders; body: string };
-
-/** A loopback HTTP server on a free port that answers 200 and records every request. */
-async function startReceiver(): Promise<{ url: string; received: Received[]; close: () => Promise<void> }> {
-  const received: Received[] = [];
-  const server = http.createServer((request, response) => {
-    let body = '';
-    request.setEncoding('utf8');
-    request.on('data', (chunk: string) => (body += chunk));
-    request.on('end', () => {
-      received.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers, body });
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end('{"received":true}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
-  return { url: `http://127.0.0.1:${port}`, received, close };
-}
 
 test('a webhook integration delivers a signed status update that Activity shows', async ({ page }, testInfo) => {
   const receiver = await startReceiver();

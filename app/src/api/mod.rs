@@ -9,6 +9,7 @@
 pub mod agents;
 pub mod alerts;
 pub mod endpoints;
+pub mod flow_runs;
 pub mod flows;
 pub mod integrations;
 pub mod people;

@@ -1,5 +1,6 @@
-//! Server functions of the Activity pages: the run listing with its filters, one run with
-//! its attempts and log, and re-sending a run.
+//! Server functions of the Activity pages: the run listing with its filters, one run (an
+//! integration run with its attempts and log, a flow run with a record per step), and
+//! re-sending or re-running one.
 
 use leptos::{prelude::*, server_fn::codec::Json};
 
@@ -20,8 +21,10 @@ pub async fn list_runs(query: RunQuery) -> Result<RunPage, UiError> {
 
 #[server(prefix = "/ui", input = Json)]
 pub async fn fetch_run(id: String) -> Result<Run, UiError> {
-    authorize(Need::Viewer)?;
-    Ok(store::get_run(&pool()?, &id).await?)
+    let principal = authorize(Need::Viewer)?;
+    let pool = pool()?;
+    store::ensure_run_visible(&pool, &principal, &id).await?;
+    Ok(store::get_run(&pool, &id).await?)
 }
 
 /// Sends a finished run again with the same payload and `webhook-id`, as a new run (a flow

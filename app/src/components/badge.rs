@@ -1,10 +1,11 @@
-//! Small coloured labels for states: alert status and priority, delivery status, run
-//! status, and whether a user, device or group is active.
+//! Small coloured labels for states: alert status and priority, delivery status, run and
+//! flow step status, and whether a user, device or group is active.
 
 use leptos::prelude::*;
 
 use crate::model::{
     alerts::{AlertStatus, DeliveryStatus, Priority},
+    flow_runs::StepStatus,
     runs::RunStatus,
 };
 
@@ -77,6 +78,24 @@ pub fn RunStatusBadge(status: RunStatus) -> impl IntoView {
         RunStatus::Skipped | RunStatus::Discarded => Tone::Muted,
     };
     view! { <Badge tone text=status.key() /> }
+}
+
+/// How a flow step's status reads: a block still waiting for its turn was "not reached".
+pub fn step_status_label(status: StepStatus) -> &'static str {
+    match status {
+        StepStatus::Pending => "Not reached",
+        StepStatus::Running => "Running",
+        StepStatus::Waiting => "Waiting",
+        StepStatus::Succeeded => "Succeeded",
+        StepStatus::Failed => "Failed",
+        StepStatus::Skipped => "Skipped",
+    }
+}
+
+/// A step's status in the colour its block has on the run canvas (`data-status`).
+#[component]
+pub fn StepStatusBadge(status: StepStatus) -> impl IntoView {
+    view! { <span class="badge step-status" data-status=status.key()>{step_status_label(status)}</span> }
 }
 
 /// "Inactive" for what was switched off; nothing for what is active, the normal case.

@@ -1,16 +1,89 @@
-//! The parts of one run's page: the delivery attempts with each answer, and the log lines
-//! the worker and the script wrote.
+//! The parts of one run's page: its header with Re-send or Re-run, the delivery attempts
+//! with each answer, and the log lines the worker and the script wrote.
 
 use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
 
 use super::{
-    badge::{Badge, Tone},
+    badge::{Badge, RunStatusBadge, Tone},
+    feedback::{ErrorMessage, failure},
     table::DataTable,
 };
 use crate::{
+    api::runs::Rerun,
     format::time_of_day,
-    model::runs::{Attempt, LogLine},
+    model::runs::{Attempt, LogLine, RunSummary},
 };
+
+/// The Details panel of a run's page: the run's id, what the page adds (`children`), and
+/// the run this one repeats.
+#[component]
+pub fn RunFacts(
+    id: String,
+    rerun_of: Option<String>,
+    /// How the link to the earlier run is captioned: "Re-sends" or "Re-runs".
+    repeats: &'static str,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <section class="panel">
+            <h2>"Details"</h2>
+            <dl class="facts">
+                <dt>"Run"</dt>
+                <dd class="mono">{id}</dd>
+                {children()}
+                {rerun_of.map(|original| view! {
+                    <dt>{repeats}</dt>
+                    <dd><A href=format!("/activity/{original}")>"the earlier run"</A></dd>
+                })}
+            </dl>
+        </section>
+    }
+}
+
+/// A run's name and status, what started it, the button that sends or runs it again (and
+/// its failure), the links that follow it (`children`), and why it failed or was skipped.
+#[component]
+pub fn RunHeader(
+    summary: RunSummary,
+    #[prop(into)] meta: String,
+    /// The button's caption: "Re-send" or "Re-run".
+    action: &'static str,
+    /// Why the button cannot be used yet, while it cannot.
+    wait: Option<&'static str>,
+    resend: ServerAction<Rerun>,
+    children: Children,
+) -> impl IntoView {
+    let id = summary.id.clone();
+    let blocked = wait.is_some();
+    view! {
+        <Title text=format!("Run of {}", summary.integration_name) />
+        <header class="page-header">
+            <div class="title-row">
+                <h1>{summary.integration_name.clone()}</h1>
+                <RunStatusBadge status=summary.status />
+            </div>
+            <p class="page-summary">{meta}</p>
+        </header>
+        <div class="toolbar" role="toolbar" aria-label="Run actions">
+            <button
+                type="button"
+                class="primary"
+                disabled=move || blocked || resend.pending().get()
+                title=wait
+                on:click=move |_| {
+                    resend.dispatch(Rerun { id: id.clone() });
+                }
+            >
+                {action}
+            </button>
+            {children()}
+        </div>
+        <ErrorMessage message=failure(resend.into()) />
+        {summary.reason.map(|reason| view! { <p class="callout" aria-label="Reason">{reason}</p> })}
+    }
+}
 
 /// An HTTP status as a badge (green for 2xx, red otherwise); a dash where there was no
 /// answer (a connection error, or a script that made no call).

@@ -1,23 +1,25 @@
-//! The Activity page: every run of an outbound integration, newest first, filtered by
-//! status and integration (`?integration=` preselects one), a page at a time. It re-reads
-//! the runs while open, so new runs and their outcomes appear as they happen.
+//! The Activity page: every run of an outbound integration or a flow, newest first, filtered
+//! by kind, status, integration and flow (`?integration=` or `?flow=` preselects one), a page
+//! at a time. It re-reads the runs while open, so new runs and their outcomes appear as
+//! they happen.
 
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_query_map};
 
 use crate::{
-    api::{integrations::outbound_catalog, runs::list_runs},
+    api::{flows::flows_catalog, integrations::outbound_catalog, runs::list_runs},
     components::{
-        badge::RunStatusBadge,
+        badge::{Badge, RunStatusBadge, Tone},
         empty_state::EmptyState,
         feedback::loaded,
         fields::{Choice, Field},
         page::PageHeader,
         polling::{LIVE_REFRESH, refresh_every},
+        run_flow::started_by_label,
         table::DataTable,
     },
     format::{date_of, time_of_day},
-    model::runs::{RunPage, RunQuery, RunStatus, RunSummary},
+    model::runs::{RunKind, RunPage, RunQuery, RunStatus, RunSummary},
 };
 
 /// Runs per page.
@@ -27,11 +29,13 @@ const PAGE_SIZE: u32 = 25;
 pub fn ActivityPage() -> impl IntoView {
     let query = use_query_map();
     let integration = RwSignal::new(query.read_untracked().get("integration"));
+    let flow = RwSignal::new(query.read_untracked().get("flow"));
+    let kind = RwSignal::new(None::<RunKind>);
     let status = RwSignal::new(None::<RunStatus>);
     let offset = RwSignal::new(0_u32);
     // Other filters start again from the newest runs.
     Effect::watch(
-        move || (integration.get(), status.get()),
+        move || (integration.get(), flow.get(), kind.get(), status.get()),
         move |_, _, _| {
             if offset.get_untracked() != 0 {
                 offset.set(0);
@@ -40,17 +44,20 @@ pub fn ActivityPage() -> impl IntoView {
         false,
     );
     let runs = Resource::new(
-        move || (integration.get(), status.get(), offset.get()),
-        |(integration_id, status, offset)| {
-            list_runs(RunQuery { integration_id, status, limit: Some(PAGE_SIZE), offset: Some(offset), ..RunQuery::default() })
+        move || (integration.get(), flow.get(), kind.get(), status.get(), offset.get()),
+        |(integration_id, flow_id, kind, status, offset)| {
+            list_runs(RunQuery { integration_id, flow_id, kind, status, limit: Some(PAGE_SIZE), offset: Some(offset), ..RunQuery::default() })
         },
     );
     refresh_every(LIVE_REFRESH, move || runs.refetch());
-    let filtered = move || integration.with(Option::is_some) || status.with(Option::is_some);
+    let filtered = move || integration.with(Option::is_some) || flow.with(Option::is_some) || kind.with(Option::is_some) || status.with(Option::is_some);
     let listing = move || Suspend::new(async move { loaded(runs.await.map(|page| view! { <RunList page offset filtered=filtered() /> })) });
     view! {
-        <PageHeader title="Activity" summary="Every run of an outbound integration: what was sent, each attempt's answer, and the log." />
-        <RunFilters integration status />
+        <PageHeader
+            title="Activity"
+            summary="Every run of an outbound integration or a flow: what was sent, each attempt's answer or each step's record, and the log."
+        />
+        <RunFilters integration flow kind status />
         <section class="panel">
             <Transition fallback=|| view! { <p class="loading">"Loading runs…"</p> }>{listing}</Transition>
         </section>
@@ -58,8 +65,15 @@ pub fn ActivityPage() -> impl IntoView {
 }
 
 #[component]
-fn RunFilters(integration: RwSignal<Option<String>>, status: RwSignal<Option<RunStatus>>) -> impl IntoView {
+fn RunFilters(
+    integration: RwSignal<Option<String>>,
+    flow: RwSignal<Option<String>>,
+    kind: RwSignal<Option<RunKind>>,
+    status: RwSignal<Option<RunStatus>>,
+) -> impl IntoView {
     let catalog = Resource::new(|| (), |_| outbound_catalog());
+    let flow_catalog = Resource::new(|| (), |_| flows_catalog());
+    let kinds = vec![(None, "All runs".to_string()), (Some(RunKind::Integration), "Integration runs".to_string()), (Some(RunKind::Flow), "Flow runs".to_string())];
     let statuses = std::iter::once((None, "Any status".to_string()))
         .chain(RunStatus::ALL.into_iter().map(|status| (Some(status), status.key().to_string())))
         .collect();
@@ -77,13 +91,31 @@ fn RunFilters(integration: RwSignal<Option<String>>, status: RwSignal<Option<Run
             }))
         })
     };
+    let flows = move || {
+        Suspend::new(async move {
+            loaded(flow_catalog.await.map(|catalog| {
+                let options = std::iter::once((None, "All flows".to_string()))
+                    .chain(catalog.into_iter().flat_map(|listing| {
+                        listing.flows.into_iter().map(|flow| (Some(flow.id), format!("{} ({})", flow.name, flow.form_name)))
+                    }))
+                    .collect();
+                view! { <Choice value=flow options /> }
+            }))
+        })
+    };
     view! {
         <div class="filters" role="search" aria-label="Run filters">
+            <Field label="Kind">
+                <Choice value=kind options=kinds />
+            </Field>
             <Field label="Status">
                 <Choice value=status options=statuses />
             </Field>
             <Field label="Integration">
                 <Transition fallback=|| view! { <select disabled></select> }>{integrations}</Transition>
+            </Field>
+            <Field label="Flow">
+                <Transition fallback=|| view! { <select disabled></select> }>{flows}</Transition>
             </Field>
         </div>
     }
@@ -95,13 +127,13 @@ fn RunList(page: RunPage, offset: RwSignal<u32>, filtered: bool) -> impl IntoVie
         return if filtered {
             view! {
                 <EmptyState title="No runs match these filters">
-                    <p>"Try another status or integration."</p>
+                    <p>"Try another kind, status, integration or flow."</p>
                 </EmptyState>
             }
         } else {
             view! {
                 <EmptyState title="No runs yet">
-                    <p>"A run is recorded each time a trigger fires for an enabled integration: start an alert on a form with an integration to see one here."</p>
+                    <p>"A run is recorded each time a trigger fires for an enabled integration or a flow with a step on that trigger: start an alert on such a form, or test a flow in the designer, to see one here."</p>
                 </EmptyState>
             }
         }
@@ -112,7 +144,7 @@ fn RunList(page: RunPage, offset: RwSignal<u32>, filtered: bool) -> impl IntoVie
     let has_older = i64::from(last) < page.total;
     let rows = page.items.into_iter().map(|run| view! { <RunRow run /> }).collect_view();
     view! {
-        <DataTable label="Runs" headers=&["Integration", "Alert", "Trigger", "Status", "Attempts", "Created"]>
+        <DataTable label="Runs" headers=&["Integration or flow", "Kind", "Alert", "Trigger", "Started by", "Status", "Attempts · steps", "Created"]>
             {rows}
         </DataTable>
         <nav class="pager" aria-label="Pages">
@@ -133,16 +165,22 @@ fn RunRow(run: RunSummary) -> impl IntoView {
     let href = format!("/activity/{}", run.id);
     let trigger = run.trigger_name();
     let retry = run.next_attempt_at.filter(|_| run.status == RunStatus::Pending && run.attempt_count > 0);
+    let (kind, started_by) = match run.kind {
+        RunKind::Flow => (view! { <Badge tone=Tone::Info text="Flow" /> }, run.started_by.map_or("—", started_by_label)),
+        RunKind::Integration => (view! { <Badge tone=Tone::Muted text="Integration" /> }, started_by_label(crate::model::flow_runs::StartedBy::Trigger)),
+    };
     view! {
         <tr>
             <td>
                 <A href=href>{run.integration_name}</A>
                 <div class="sub clamp">{run.reason}</div>
             </td>
+            <td>{kind}</td>
             <td class="num">
                 {run.event_identifier.map(|alert| view! { <A href=format!("/alerts/{alert}")>{format!("#{alert}")}</A> })}
             </td>
             <td>{trigger}</td>
+            <td>{started_by}</td>
             <td>
                 <RunStatusBadge status=run.status />
                 {retry.map(|at| view! { <div class="sub">{format!("retry at {}", time_of_day(&at))}</div> })}

@@ -7,9 +7,12 @@ use std::collections::HashSet;
 use leptos::{ev, prelude::*, wasm_bindgen::JsCast};
 
 use super::{BLOCK_W, Cell, Designer, HEAD_H, View, block_height, out_port_offset};
-use crate::model::{
-    flows::{Block, BlockKind, Edge, Position},
-    trigger::Trigger,
+use crate::{
+    components::block_shape::{edge_path, icon},
+    model::{
+        flows::{BlockKind, Edge, Position},
+        trigger::Trigger,
+    },
 };
 
 /// The palette's drag payload type: `step:<key>` or `trigger:<key>`.
@@ -243,11 +246,6 @@ pub(crate) fn visible_centre(designer: Designer) -> Position {
     Position { x: (centre.x - BLOCK_W / 2.0).round(), y: (centre.y - HEAD_H / 2.0).round() }
 }
 
-fn edge_path(from: Position, to: Position) -> String {
-    let bend = ((to.x - from.x).abs() / 2.0).max(40.0);
-    format!("M {} {} C {} {}, {} {}, {} {}", from.x, from.y, from.x + bend, from.y, to.x - bend, to.y, to.x, to.y)
-}
-
 #[component]
 pub(super) fn Canvas(designer: Designer) -> impl IntoView {
     let ui = Ui { designer, drag: StoredValue::new(None), preview: RwSignal::new(None), rubber: RwSignal::new(None), dragging: RwSignal::new(false) };
@@ -344,25 +342,6 @@ fn EdgePath(ui: Ui, edge: Edge) -> impl IntoView {
     }
 }
 
-/// A block's icon by what it is (glyphs every system font has).
-fn icon(block: &Block) -> &'static str {
-    match (block.kind, block.step.as_deref(), block.trigger.as_deref()) {
-        (BlockKind::Trigger, _, Some("http")) => "⇥",
-        (BlockKind::Trigger, _, _) => "⚡",
-        (_, Some("webhook"), _) => "↗",
-        (_, Some("script"), _) => "{}",
-        (_, Some("switch"), _) => "⇉",
-        (_, Some("condition"), _) => "?",
-        (_, Some("merge"), _) => "⇶",
-        (_, Some("delay"), _) => "◷",
-        (_, Some("create_alert"), _) => "+",
-        (_, Some("add_comment"), _) => "✎",
-        (_, Some("change_alert_status"), _) => "⇅",
-        (_, Some("get_alerts"), _) => "≡",
-        _ => "◆",
-    }
-}
-
 #[component]
 fn BlockNode(ui: Ui, id: String) -> impl IntoView {
     let designer = ui.designer;
@@ -432,6 +411,7 @@ fn BlockNode(ui: Ui, id: String) -> impl IntoView {
             class:trigger=is_trigger
             class:selected=move || cell.selected.get()
             class:warn=move || cell.issues.with(|issues| !issues.is_empty())
+            data-status=super::test_panel::block_status(id.get_value())
             style:transform=transform
             data-id=id.get_value()
             role="group"

@@ -1,4 +1,4 @@
-//! The Flow Designer: a canvas of blocks and edges with a palette and an inspector.
+//! The Flow Designer: a canvas of blocks and edges with a palette, an inspector and a test panel.
 //! The document and its history live in [`state::Editor`] (plain data, unit-tested); this
 //! module mirrors it into one set of signals per block, so dragging one block re-renders
 //! that block and its edges only, never the whole graph.
@@ -7,6 +7,7 @@ mod canvas;
 mod inspector;
 mod palette;
 pub mod state;
+mod test_panel;
 
 use std::collections::{HashMap, HashSet};
 
@@ -415,6 +416,7 @@ fn load_clip() -> Option<String> {
 pub fn FlowDesigner(data: DesignerData) -> impl IntoView {
     let designer = Designer::new(data);
     canvas::keyboard_and_leaving(designer);
+    let tester = test_panel::Tester::provide(designer);
     let status = move || {
         if designer.saving.get() {
             view! { <span class="fd-status">"Saving…"</span> }.into_any()
@@ -475,12 +477,14 @@ pub fn FlowDesigner(data: DesignerData) -> impl IntoView {
                 <button type="button" class="small" title="Arrange in columns by depth" on:click=move |_| designer.auto_layout()>"Auto-layout"</button>
                 <button type="button" class="small" title="Keyboard shortcuts (?)" aria-label="Help" on:click=move |_| designer.help.update(|open| *open = !*open)>"?"</button>
                 <button type="button" class="primary small" title="Save (Ctrl+S)" disabled=move || designer.saving.get() on:click=move |_| designer.save()>"Save"</button>
+                <test_panel::TestButton tester />
             </div>
             <div class="fd-body">
                 <palette::Palette designer />
                 <div class="fd-stage">
                     {notice}
                     <canvas::Canvas designer />
+                    <test_panel::TestPanel tester />
                 </div>
                 <inspector::Inspector designer />
             </div>
