@@ -435,7 +435,15 @@ fn BlockNode(ui: Ui, id: String) -> impl IntoView {
             style:transform=transform
             data-id=id.get_value()
             role="group"
+            tabindex="0"
             aria-label=label
+            on:keydown=move |ev| {
+                if ev.key() == "Enter" {
+                    ev.prevent_default();
+                    id.with_value(|id| designer.select(HashSet::from([id.clone()])));
+                    focus_inspector();
+                }
+            }
             on:pointerdown=move |ev| id.with_value(|id| ui.block_down(id, &ev))
             on:pointerup=move |ev| id.with_value(|id| ui.block_up(id, &ev))
         >
@@ -444,6 +452,19 @@ fn BlockNode(ui: Ui, id: String) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// Moves the focus to the inspector's first field once it shows the selected block.
+fn focus_inspector() {
+    request_animation_frame(|| {
+        let field = web_sys::window()
+            .and_then(|window| window.document())
+            .and_then(|document| document.query_selector(".fd-inspector input, .fd-inspector textarea, .fd-inspector select").ok().flatten())
+            .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(field) = field {
+            let _ = field.focus();
+        }
+    });
 }
 
 const MINIMAP_W: f64 = 200.0;
@@ -635,6 +656,17 @@ fn on_key(designer: Designer, ev: &ev::KeyboardEvent) {
         (false, "escape") => {
             designer.help.set(false);
             designer.select(HashSet::new());
+            true
+        }
+        (false, "arrowleft" | "arrowright" | "arrowup" | "arrowdown") => {
+            let step = if ev.shift_key() { 1.0 } else { 10.0 };
+            let (dx, dy) = match key.as_str() {
+                "arrowleft" => (-step, 0.0),
+                "arrowright" => (step, 0.0),
+                "arrowup" => (0.0, -step),
+                _ => (0.0, step),
+            };
+            designer.nudge(dx, dy);
             true
         }
         (false, "f") => {
