@@ -94,7 +94,6 @@ lazy_pages! {
     IntegrationsRoute => IntegrationsPage,
     IntegrationRoute => IntegrationPage,
     FlowsRoute => FlowsPage,
-    DesignerRoute => DesignerPage,
     EndpointsRoute => EndpointsPage,
     ActivityRoute => ActivityPage,
     RunRoute => RunPage,
@@ -107,6 +106,20 @@ lazy_pages! {
     AccountRoute => AccountPage,
     LoginRoute => LoginPage,
     SetupRoute => SetupPage,
+}
+
+/// The designer's route starts loading the flow in `data()`, in parallel with its chunk.
+struct DesignerRoute(pages::designer::DesignerLoad);
+
+#[lazy_route]
+impl LazyRoute for DesignerRoute {
+    fn data() -> Self {
+        DesignerRoute(pages::designer::DesignerLoad::start())
+    }
+
+    fn view(this: Self) -> AnyView {
+        view! { <DesignerPage load=this.0 /> }.into_any()
+    }
 }
 
 /// The routed application: one page per top-level section of the navigation.

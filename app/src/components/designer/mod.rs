@@ -33,6 +33,8 @@ pub(crate) struct Cell {
     pub block: RwSignal<Block>,
     pub selected: RwSignal<bool>,
     pub issues: RwSignal<Vec<String>>,
+    /// Drawn in full (text, ports, badge): zoomed in far enough and in or near the viewport.
+    pub detailed: RwSignal<bool>,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -156,6 +158,7 @@ impl Designer {
                             block: RwSignal::new(block.clone()),
                             selected: RwSignal::new(false),
                             issues: RwSignal::new(found),
+                            detailed: RwSignal::new(false),
                         },
                     );
                 }
