@@ -15,9 +15,9 @@ pub mod pages;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
+    Lazy, LazyRoute, StaticSegment,
     components::{Route, Router, Routes},
-    path,
+    lazy_route, path,
 };
 
 use components::layout::Layout;
@@ -69,6 +69,59 @@ fn content_security_policy() {
     }
 }
 
+/// Makes each page a lazily loaded route: in the browser its code is a wasm chunk of its own
+/// (split off by `wasm-split` in `./x build`), fetched when the page is first shown, so the
+/// first download holds the shell and the open page only. The server renders them as usual.
+macro_rules! lazy_pages {
+    ($($route:ident => $page:ident),* $(,)?) => {$(
+        struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page /> }.into_any()
+            }
+        }
+    )*};
+}
+
+lazy_pages! {
+    HomeRoute => HomePage,
+    IntegrationsRoute => IntegrationsPage,
+    IntegrationRoute => IntegrationPage,
+    FlowsRoute => FlowsPage,
+    EndpointsRoute => EndpointsPage,
+    ActivityRoute => ActivityPage,
+    RunRoute => RunPage,
+    WorkflowsRoute => WorkflowsPage,
+    AlertsRoute => AlertsPage,
+    AlertRoute => AlertPage,
+    PeopleRoute => PeoplePage,
+    AgentsRoute => AgentsPage,
+    AuditRoute => AuditPage,
+    AccountRoute => AccountPage,
+    LoginRoute => LoginPage,
+    SetupRoute => SetupPage,
+}
+
+/// The designer's route starts loading the flow in `data()`, in parallel with its chunk.
+struct DesignerRoute(pages::designer::DesignerLoad);
+
+#[lazy_route]
+impl LazyRoute for DesignerRoute {
+    fn data() -> Self {
+        DesignerRoute(pages::designer::DesignerLoad::start())
+    }
+
+    fn view(this: Self) -> AnyView {
+        view! { <DesignerPage load=this.0 /> }.into_any()
+    }
+}
+
 /// The routed application: one page per top-level section of the navigation.
 #[component]
 pub fn App() -> impl IntoView {
@@ -80,25 +133,25 @@ pub fn App() -> impl IntoView {
         <Router>
             <Layout>
                 <Routes fallback=NotFoundPage>
-                    <Route path=StaticSegment("") view=HomePage />
-                    <Route path=StaticSegment("integrations") view=IntegrationsPage />
+                    <Route path=StaticSegment("") view={Lazy::<HomeRoute>::new()} />
+                    <Route path=StaticSegment("integrations") view={Lazy::<IntegrationsRoute>::new()} />
                     // Before `:id`: routes match in order, and "new" is not an id.
-                    <Route path=path!("/integrations/new") view=IntegrationPage />
-                    <Route path=path!("/integrations/:id") view=IntegrationPage />
-                    <Route path=StaticSegment("flows") view=FlowsPage />
-                    <Route path=path!("/flows/:id") view=DesignerPage />
-                    <Route path=StaticSegment("endpoints") view=EndpointsPage />
-                    <Route path=StaticSegment("activity") view=ActivityPage />
-                    <Route path=path!("/activity/:id") view=RunPage />
-                    <Route path=StaticSegment("workflows") view=WorkflowsPage />
-                    <Route path=StaticSegment("alerts") view=AlertsPage />
-                    <Route path=path!("/alerts/:id") view=AlertPage />
-                    <Route path=StaticSegment("people") view=PeoplePage />
-                    <Route path=StaticSegment("agents") view=AgentsPage />
-                    <Route path=StaticSegment("audit") view=AuditPage />
-                    <Route path=StaticSegment("account") view=AccountPage />
-                    <Route path=StaticSegment("login") view=LoginPage />
-                    <Route path=StaticSegment("setup") view=SetupPage />
+                    <Route path=path!("/integrations/new") view={Lazy::<IntegrationRoute>::new()} />
+                    <Route path=path!("/integrations/:id") view={Lazy::<IntegrationRoute>::new()} />
+                    <Route path=StaticSegment("flows") view={Lazy::<FlowsRoute>::new()} />
+                    <Route path=path!("/flows/:id") view={Lazy::<DesignerRoute>::new()} />
+                    <Route path=StaticSegment("endpoints") view={Lazy::<EndpointsRoute>::new()} />
+                    <Route path=StaticSegment("activity") view={Lazy::<ActivityRoute>::new()} />
+                    <Route path=path!("/activity/:id") view={Lazy::<RunRoute>::new()} />
+                    <Route path=StaticSegment("workflows") view={Lazy::<WorkflowsRoute>::new()} />
+                    <Route path=StaticSegment("alerts") view={Lazy::<AlertsRoute>::new()} />
+                    <Route path=path!("/alerts/:id") view={Lazy::<AlertRoute>::new()} />
+                    <Route path=StaticSegment("people") view={Lazy::<PeopleRoute>::new()} />
+                    <Route path=StaticSegment("agents") view={Lazy::<AgentsRoute>::new()} />
+                    <Route path=StaticSegment("audit") view={Lazy::<AuditRoute>::new()} />
+                    <Route path=StaticSegment("account") view={Lazy::<AccountRoute>::new()} />
+                    <Route path=StaticSegment("login") view={Lazy::<LoginRoute>::new()} />
+                    <Route path=StaticSegment("setup") view={Lazy::<SetupRoute>::new()} />
                 </Routes>
             </Layout>
         </Router>

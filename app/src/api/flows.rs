@@ -1,6 +1,7 @@
-//! Server functions of the Flows page and the Flow Designer: flows per form, creating a
-//! flow, what the designer needs to open one (the flow, its form, the workflow's endpoints
-//! and forms, the form's integration triggers), and saving it as a new version.
+//! Server functions of the Flows page and the Flow Designer: flows per form, creating and
+//! importing a flow, what the designer needs to open one (the flow, its form, the workflow's
+//! endpoints and forms, the form's integration triggers), saving it as a new version, and
+//! its version history (list, view, restore).
 
 use leptos::{prelude::*, server_fn::codec::Json};
 use serde::{Deserialize, Serialize};
@@ -8,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::UiError;
 use crate::model::{
     endpoints::Endpoint,
-    flows::{Flow, FlowSave, FlowSummary, NewFlow},
+    flows::{Flow, FlowDocument, FlowSave, FlowSummary, FlowVersion, FlowVersionDetail, NewFlow},
     forms::Form,
     trigger::Trigger,
     workflows::Workflow,
@@ -92,4 +93,41 @@ pub async fn delete_flow(id: String) -> Result<(), UiError> {
     let pool = pool()?;
     store::visible_flow(&pool, &principal, &id).await?;
     Ok(store::delete_flow(&pool, &id, Some(&principal.actor())).await?)
+}
+
+/// Creates a flow from a SPEC §6 export document; a graph with errors is refused whole, with
+/// a message naming the blocks.
+#[server(prefix = "/ui", input = Json)]
+pub async fn import_flow(document: FlowDocument) -> Result<Flow, UiError> {
+    let principal = authorize(Need::Developer)?;
+    let pool = pool()?;
+    store::ensure_form_usable(&pool, &principal, &document.form_id).await?;
+    Ok(store::import_flow(&pool, &document, Some(&principal.actor())).await?)
+}
+
+/// The flow's saved versions, newest first.
+#[server(prefix = "/ui", input = Json)]
+pub async fn flow_versions(id: String) -> Result<Vec<FlowVersion>, UiError> {
+    let principal = authorize(Need::Viewer)?;
+    let pool = pool()?;
+    store::visible_flow(&pool, &principal, &id).await?;
+    Ok(store::list_flow_versions(&pool, &id).await?)
+}
+
+/// One saved version with its graph.
+#[server(prefix = "/ui", input = Json)]
+pub async fn load_flow_version(id: String, version: i64) -> Result<FlowVersionDetail, UiError> {
+    let principal = authorize(Need::Viewer)?;
+    let pool = pool()?;
+    store::visible_flow(&pool, &principal, &id).await?;
+    Ok(store::get_flow_version(&pool, &id, version).await?)
+}
+
+/// Makes an old version the newest again, saved as a new version (nothing is lost).
+#[server(prefix = "/ui", input = Json)]
+pub async fn restore_flow_version(id: String, version: i64) -> Result<Flow, UiError> {
+    let principal = authorize(Need::Developer)?;
+    let pool = pool()?;
+    store::visible_flow(&pool, &principal, &id).await?;
+    Ok(store::restore_flow_version(&pool, &id, version, Some(&principal.actor())).await?)
 }

@@ -16,6 +16,7 @@ pub mod endpoint_editor;
 pub mod example_offer;
 pub mod feedback;
 pub mod fields;
+pub mod flow_import;
 pub mod form_editor;
 pub mod group_card;
 pub mod integration_form;

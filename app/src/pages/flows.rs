@@ -1,5 +1,5 @@
-//! The Flows page: each workflow's flows by form, creating a flow (it opens in the
-//! designer), and deleting one.
+//! The Flows page: each workflow's flows by form, creating or importing a flow (it opens in
+//! the designer), and deleting one.
 
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_navigate};
@@ -10,6 +10,7 @@ use crate::{
         confirm::ConfirmButton,
         empty_state::EmptyState,
         feedback::{ErrorMessage, failure, loaded, on_success},
+        flow_import::FlowImport,
         page::PageHeader,
         table::DataTable,
     },
@@ -86,6 +87,7 @@ fn WorkflowFlowsCard(listing: WorkflowFlows, create: ServerAction<CreateFlow>, d
         })
         .collect_view();
     let has_forms = !forms.is_empty();
+    let import = has_forms.then(|| view! { <FlowImport forms=forms.clone() form_id /> });
     view! {
         <section class="panel" aria-label=workflow.name.clone()>
             <header class="card-head">
@@ -108,6 +110,7 @@ fn WorkflowFlowsCard(listing: WorkflowFlows, create: ServerAction<CreateFlow>, d
                     <ErrorMessage message=failure(create.into()) />
                 </form>
             </Show>
+            {import}
         </section>
     }
 }

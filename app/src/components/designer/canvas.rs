@@ -20,6 +20,12 @@ pub(crate) const DRAG_TYPE: &str = "application/x-outflow-block";
 const VIEWPORT_ID: &str = "fd-viewport";
 /// Pointer travel (screen pixels) before a press becomes a drag rather than a click.
 const DRAG_SLOP: f64 = 3.0;
+/// Below this zoom blocks are drawn as plain boxes: their text and ports would be unreadable,
+/// and drawing them for a thousand blocks is most of the cost of opening a big flow.
+const DETAIL_ZOOM: f64 = 0.45;
+/// Blocks this far (screen pixels) outside the viewport are drawn in full already, so
+/// panning does not show them half-drawn.
+const DETAIL_MARGIN: f64 = 300.0;
 
 enum Drag {
     Move { start: (f64, f64), origins: Vec<(String, Cell, Position)>, moved: bool, clicked: String, shift: bool },
@@ -246,6 +252,34 @@ pub(crate) fn visible_centre(designer: Designer) -> Position {
     Position { x: (centre.x - BLOCK_W / 2.0).round(), y: (centre.y - HEAD_H / 2.0).round() }
 }
 
+/// Keeps each block's `detailed` flag in line with the zoom and the viewport; only the blocks
+/// whose flag changes re-render.
+fn level_of_detail(designer: Designer) {
+    let size = RwSignal::new(None::<(f64, f64)>);
+    request_animation_frame(move || size.set(viewport_size()));
+    Effect::new(move |_| {
+        let view = designer.view.get();
+        designer.ids.track();
+        let Some((width, height)) = size.get() else { return };
+        let near = view.zoom >= DETAIL_ZOOM;
+        let margin = DETAIL_MARGIN / view.zoom;
+        let top_left = designer.to_world(0.0, 0.0);
+        let (right, bottom) = (top_left.x + width / view.zoom + margin, top_left.y + height / view.zoom + margin);
+        let (left, top) = (top_left.x - margin - BLOCK_W, top_left.y - margin - HEAD_H * 4.0);
+        designer.cells.with_value(|cells| {
+            for cell in cells.values() {
+                let want = near && {
+                    let pos = cell.pos.get_untracked();
+                    pos.x > left && pos.x < right && pos.y > top && pos.y < bottom
+                };
+                if cell.detailed.get_untracked() != want {
+                    cell.detailed.set(want);
+                }
+            }
+        });
+    });
+}
+
 #[component]
 pub(super) fn Canvas(designer: Designer) -> impl IntoView {
     let ui = Ui { designer, drag: StoredValue::new(None), preview: RwSignal::new(None), rubber: RwSignal::new(None), dragging: RwSignal::new(false) };
@@ -257,6 +291,7 @@ pub(super) fn Canvas(designer: Designer) -> impl IntoView {
     });
     // Frame the graph once the viewport has its size.
     request_animation_frame(move || designer.fit());
+    level_of_detail(designer);
 
     let world_transform = move || {
         let view = designer.view.get();
@@ -353,6 +388,10 @@ fn BlockNode(ui: Ui, id: String) -> impl IntoView {
         format!("translate({}px, {}px)", pos.x, pos.y)
     };
     let body = move || {
+        if !cell.detailed.get() {
+            let height = cell.block.with(|block| choices.with_value(|choices| block_height(block, choices)));
+            return view! { <div class="fd-lod" style:height=format!("{height}px")></div> }.into_any();
+        }
         cell.block.with(|block| {
             let ports = choices.with_value(|choices| block.out_ports(choices));
             let has_input = !block.in_ports().is_empty();
@@ -392,11 +431,12 @@ fn BlockNode(ui: Ui, id: String) -> impl IntoView {
                 </header>
                 {port_views}
             }
+            .into_any()
         })
     };
     let badge = move || {
         cell.issues.with(|issues| {
-            (!issues.is_empty()).then(|| {
+            (cell.detailed.get() && !issues.is_empty()).then(|| {
                 let tip = issues.join("\n");
                 let count = issues.len();
                 view! { <span class="fd-badge" title=tip.clone() aria-label=tip role="img">{format!("! {count}")}</span> }
@@ -415,7 +455,15 @@ fn BlockNode(ui: Ui, id: String) -> impl IntoView {
             style:transform=transform
             data-id=id.get_value()
             role="group"
+            tabindex="0"
             aria-label=label
+            on:keydown=move |ev| {
+                if ev.key() == "Enter" {
+                    ev.prevent_default();
+                    id.with_value(|id| designer.select(HashSet::from([id.clone()])));
+                    focus_inspector();
+                }
+            }
             on:pointerdown=move |ev| id.with_value(|id| ui.block_down(id, &ev))
             on:pointerup=move |ev| id.with_value(|id| ui.block_up(id, &ev))
         >
@@ -424,6 +472,19 @@ fn BlockNode(ui: Ui, id: String) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// Moves the focus to the inspector's first field once it shows the selected block.
+fn focus_inspector() {
+    request_animation_frame(|| {
+        let field = web_sys::window()
+            .and_then(|window| window.document())
+            .and_then(|document| document.query_selector(".fd-inspector input, .fd-inspector textarea, .fd-inspector select").ok().flatten())
+            .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(field) = field {
+            let _ = field.focus();
+        }
+    });
 }
 
 const MINIMAP_W: f64 = 200.0;
@@ -444,6 +505,22 @@ fn Minimap(designer: Designer) -> impl IntoView {
         }
         let (cx, cy) = ((min_x + max_x) / 2.0, (min_y + max_y) / 2.0);
         (cx - width / 2.0, cy - height / 2.0, width, height)
+    });
+    // Every block as one path (the selected ones as another), from the document: one element
+    // instead of one per block; a dragged block moves here when it is dropped.
+    let shapes = Memo::new(move |_| {
+        designer.ids.track();
+        designer.inspector_rev.track();
+        let selected = designer.selected.get();
+        designer.editor.with_value(|editor| {
+            let (mut all, mut chosen) = (String::new(), String::new());
+            for block in &editor.doc.blocks {
+                let height = block_height(block, &editor.choices);
+                let shape = if selected.contains(&block.id) { &mut chosen } else { &mut all };
+                shape.push_str(&format!("M{} {}h{BLOCK_W}v{height}h-{BLOCK_W}Z", block.position.x, block.position.y));
+            }
+            (all, chosen)
+        })
     });
     let view_box = move || {
         let (x, y, w, h) = area.get();
@@ -486,27 +563,8 @@ fn Minimap(designer: Designer) -> impl IntoView {
             aria-label="Minimap: click to move the view"
             on:pointerdown=centre_on
         >
-            <For
-                each=move || designer.ids.get()
-                key=|id| id.clone()
-                children=move |id| {
-                    let cell = designer.cell(&id);
-                    cell.map(|cell| {
-                        let height = cell.block.with_untracked(|block| block_height(block, &designer.choices()));
-                        view! {
-                            <rect
-                                class="fd-mini-block"
-                                class:selected=move || cell.selected.get()
-                                x=move || cell.pos.get().x
-                                y=move || cell.pos.get().y
-                                width=BLOCK_W
-                                height=height
-                                rx="8"
-                            />
-                        }
-                    })
-                }
-            />
+            <path class="fd-mini-block" d=move || shapes.get().0 />
+            <path class="fd-mini-block selected" d=move || shapes.get().1 />
             <rect
                 class="fd-mini-view"
                 x=move || window.get().0
@@ -615,6 +673,17 @@ fn on_key(designer: Designer, ev: &ev::KeyboardEvent) {
         (false, "escape") => {
             designer.help.set(false);
             designer.select(HashSet::new());
+            true
+        }
+        (false, "arrowleft" | "arrowright" | "arrowup" | "arrowdown") => {
+            let step = if ev.shift_key() { 1.0 } else { 10.0 };
+            let (dx, dy) = match key.as_str() {
+                "arrowleft" => (-step, 0.0),
+                "arrowright" => (step, 0.0),
+                "arrowup" => (0.0, -step),
+                _ => (0.0, step),
+            };
+            designer.nudge(dx, dy);
             true
         }
         (false, "f") => {

@@ -181,39 +181,48 @@ fn input_field(
     };
     let focused = move |_| last_input.set_value(Some(key.get_value()));
     let caption = if required { format!("{label} *") } else { label };
-    let control = if multiline {
-        view! { <textarea class="code fd-input" rows="4" spellcheck="false" data-input=key.get_value() prop:value=current on:input=typed on:focus=focused></textarea> }.into_any()
-    } else {
-        view! { <input type="text" class="mono fd-input" data-input=key.get_value() prop:value=current on:input=typed on:focus=focused /> }.into_any()
-    };
-    // The value with each placeholder shown as a chip (red when it points nowhere).
-    let chips = move || {
-        let text = cell.block.with(|block| key.with_value(|key| block.inputs.get(key).cloned().unwrap_or_default()));
-        let found = flows::placeholders(&text);
-        if found.is_empty() {
-            return ().into_any();
+    // The field's own text is transparent; under it, the same text is drawn with each
+    // placeholder as a chip (red when it points nowhere), so the caret, selection and the
+    // stored value stay plain text. Chips add no width, so the two always line up.
+    let overlay = NodeRef::<leptos::html::Div>::new();
+    let follow = move |ev: ev::Event| {
+        let field = event_target::<web_sys::Element>(&ev);
+        if let Some(overlay) = overlay.get_untracked() {
+            overlay.set_scroll_top(field.scroll_top());
+            overlay.set_scroll_left(field.scroll_left());
         }
+    };
+    let control = if multiline {
+        view! {
+            <textarea class="code fd-input" rows="4" spellcheck="false" data-input=key.get_value() prop:value=current on:input=typed on:focus=focused on:scroll=follow></textarea>
+        }
+        .into_any()
+    } else {
+        view! { <input type="text" class="mono fd-input" data-input=key.get_value() prop:value=current on:input=typed on:focus=focused on:scroll=follow /> }.into_any()
+    };
+    let drawn = move || {
+        let text = cell.block.with(|block| key.with_value(|key| block.inputs.get(key).cloned().unwrap_or_default()));
         let mut parts = Vec::new();
         let mut last = 0;
-        for placeholder in found {
-            if placeholder.span.0 > last {
-                parts.push(view! { <span class="fd-text">{text[last..placeholder.span.0].to_string()}</span> }.into_any());
-            }
+        for placeholder in flows::placeholders(&text) {
+            parts.push(text[last..placeholder.span.0].to_string().into_any());
             let known = designer.cell(&placeholder.block).is_some_and(|cell| cell.block.with_untracked(|block| block.outputs().contains(&placeholder.output)));
-            parts.push(view! { <span class="chip fd-chip" class:bad=!known>{placeholder.raw.clone()}</span> }.into_any());
+            let tip = if known { format!("Output \"{}\" of {}", placeholder.output, placeholder.block) } else { "No upstream block has this output".to_string() };
+            parts.push(view! { <span class="fd-ov-chip" class:bad=!known title=tip>{text[placeholder.span.0..placeholder.span.1].to_string()}</span> }.into_any());
             last = placeholder.span.1;
         }
-        if last < text.len() {
-            parts.push(view! { <span class="fd-text">{text[last..].to_string()}</span> }.into_any());
-        }
-        view! { <div class="fd-chips-preview" aria-label="Value with placeholders">{parts}</div> }.into_any()
+        // A last empty line still takes its height in the field.
+        parts.push(format!("{}{}", &text[last..], if text.ends_with('\n') { "\u{200b}" } else { "" }).into_any());
+        parts
     };
     view! {
         <label class="field">
             <span class="field-label">{caption}</span>
-            {control}
+            <div class="fd-field" class:multiline=multiline>
+                <div class="fd-overlay" class:code=multiline class:mono=!multiline aria-hidden="true" node_ref=overlay>{drawn}</div>
+                {control}
+            </div>
         </label>
-        {chips}
     }
 }
 

@@ -4,6 +4,7 @@
 //! that block and its edges only, never the whole graph.
 
 mod canvas;
+mod history;
 mod inspector;
 mod palette;
 pub mod state;
@@ -16,7 +17,7 @@ use leptos::{prelude::*, task::spawn_local};
 use self::state::{Clip, Editor, Snapshot};
 use crate::{
     api::flows::{DesignerData, save_flow},
-    model::flows::{Block, Edge, FlowSave, Position},
+    model::flows::{Block, Edge, Flow, FlowDocument, FlowSave, Position},
 };
 
 /// Geometry the CSS uses too (`.fd-block` width, header and port row heights).
@@ -33,6 +34,8 @@ pub(crate) struct Cell {
     pub block: RwSignal<Block>,
     pub selected: RwSignal<bool>,
     pub issues: RwSignal<Vec<String>>,
+    /// Drawn in full (text, ports, badge): zoomed in far enough and in or near the viewport.
+    pub detailed: RwSignal<bool>,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -70,6 +73,8 @@ pub(crate) struct Designer {
     /// inspector's fields re-read their values; typing in them does not bump it.
     pub inspector_rev: RwSignal<u64>,
     pub help: RwSignal<bool>,
+    /// The version history panel is open (in the inspector's place).
+    pub history: RwSignal<bool>,
     pub data: StoredValue<DesignerData>,
 }
 
@@ -96,6 +101,7 @@ impl Designer {
             notice: RwSignal::new(None),
             inspector_rev: RwSignal::new(0),
             help: RwSignal::new(false),
+            history: RwSignal::new(false),
             data: StoredValue::new(data),
         };
         designer.sync(false);
@@ -153,6 +159,7 @@ impl Designer {
                             block: RwSignal::new(block.clone()),
                             selected: RwSignal::new(false),
                             issues: RwSignal::new(found),
+                            detailed: RwSignal::new(false),
                         },
                     );
                 }
@@ -284,6 +291,32 @@ impl Designer {
         self.select(ids.into_iter().collect());
     }
 
+    /// Moves the selected blocks by (dx, dy): the arrow keys.
+    pub fn nudge(self, dx: f64, dy: f64) {
+        let ids = self.selected.get_untracked();
+        if !ids.is_empty() {
+            self.edit(false, |editor| editor.nudge(&ids, dx, dy));
+        }
+    }
+
+    /// Shows a version the server has just saved (a restored one) as the saved canvas.
+    pub fn load_saved(self, flow: Flow) {
+        let snapshot = Snapshot { name: flow.name, blocks: flow.blocks, edges: flow.edges };
+        self.version.set(flow.version);
+        self.edit(false, |editor| editor.load_saved(snapshot));
+    }
+
+    /// The canvas as a SPEC §6 export document (unsaved edits included).
+    pub fn document(self) -> FlowDocument {
+        let form_id = self.data.with_value(|data| data.flow.form_id.clone());
+        self.editor.with_value(|editor| FlowDocument {
+            name: editor.doc.name.clone(),
+            form_id,
+            blocks: editor.doc.blocks.clone(),
+            edges: editor.doc.edges.clone(),
+        })
+    }
+
     pub fn auto_layout(self) {
         self.edit(false, Editor::auto_layout);
         self.fit();
@@ -392,6 +425,35 @@ pub(crate) fn out_port_offset(block: &Block, port: &str, choices: &[String]) -> 
     HEAD_H + index as f64 * ROW_H + ROW_H / 2.0
 }
 
+/// Downloads the canvas as `<flow name>.json` in the format `POST /api/v1/flows/import` takes.
+fn download_export(designer: Designer) {
+    let document = designer.document();
+    let Ok(text) = serde_json::to_string_pretty(&document) else { return };
+    let name: String = document.name.chars().map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect();
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        let parts = js_sys::Array::of1(&leptos::wasm_bindgen::JsValue::from_str(&text));
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type("application/json");
+        let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else { return };
+        let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
+        let link = web_sys::window()
+            .and_then(|window| window.document())
+            .and_then(|document| document.create_element("a").ok())
+            .and_then(|element| element.dyn_into::<web_sys::HtmlAnchorElement>().ok());
+        if let Some(link) = link {
+            link.set_href(&url);
+            link.set_download(&format!("{name}.json"));
+            link.click();
+        }
+        // The download reads the blob after this click returns.
+        set_timeout(move || drop(web_sys::Url::revoke_object_url(&url)), std::time::Duration::from_secs(60));
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (text, name);
+}
+
 fn store_clip(text: &str) {
     #[cfg(feature = "hydrate")]
     if let Some(storage) = web_sys::window().and_then(|window| window.local_storage().ok().flatten()) {
@@ -475,6 +537,16 @@ pub fn FlowDesigner(data: DesignerData) -> impl IntoView {
                     <button type="button" class="small" title="Zoom to fit (F)" on:click=move |_| designer.fit()>"Fit"</button>
                 </div>
                 <button type="button" class="small" title="Arrange in columns by depth" on:click=move |_| designer.auto_layout()>"Auto-layout"</button>
+                <button type="button" class="small" title="Download the flow as JSON (the import format)" on:click=move |_| download_export(designer)>"Export"</button>
+                <button
+                    type="button"
+                    class="small"
+                    title="Saved versions: view and restore"
+                    aria-pressed=move || designer.history.get().to_string()
+                    on:click=move |_| designer.history.update(|open| *open = !*open)
+                >
+                    "History"
+                </button>
                 <button type="button" class="small" title="Keyboard shortcuts (?)" aria-label="Help" on:click=move |_| designer.help.update(|open| *open = !*open)>"?"</button>
                 <button type="button" class="primary small" title="Save (Ctrl+S)" disabled=move || designer.saving.get() on:click=move |_| designer.save()>"Save"</button>
                 <test_panel::TestButton tester />
@@ -486,7 +558,9 @@ pub fn FlowDesigner(data: DesignerData) -> impl IntoView {
                     <canvas::Canvas designer />
                     <test_panel::TestPanel tester />
                 </div>
-                <inspector::Inspector designer />
+                <Show when=move || designer.history.get() fallback=move || view! { <inspector::Inspector designer /> }>
+                    <history::History designer />
+                </Show>
             </div>
             <Show when=move || designer.help.get()>
                 <HelpOverlay designer />
@@ -506,6 +580,9 @@ const SHORTCUTS: &[(&str, &str)] = &[
     ("Delete · Backspace", "Delete the selection"),
     ("Ctrl+C · Ctrl+V", "Copy · paste (also into another flow)"),
     ("Ctrl+A", "Select everything"),
+    ("Tab · Shift+Tab", "Move the focus to the next · previous block"),
+    ("Enter", "Select the focused block and edit it in the inspector"),
+    ("← ↑ → ↓", "Move the selected blocks (Shift: by 1 pixel)"),
     ("Ctrl+Z · Ctrl+Shift+Z", "Undo · redo"),
     ("Ctrl+S", "Save"),
     ("?", "Show or hide this help"),

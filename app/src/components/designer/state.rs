@@ -26,6 +26,25 @@ pub struct Clip {
     pub edges: Vec<Edge>,
 }
 
+/// How another version differs from the canvas (block names with ids; edge counts).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Differences {
+    /// Blocks the other version has and the canvas does not.
+    pub only_there: Vec<String>,
+    /// Blocks on the canvas that the other version lacks.
+    pub only_here: Vec<String>,
+    /// Blocks in both whose label, settings, inputs or position differ.
+    pub changed: Vec<String>,
+    pub edges_there: usize,
+    pub edges_here: usize,
+}
+
+impl Differences {
+    pub fn is_empty(&self) -> bool {
+        *self == Differences::default()
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Editor {
     pub doc: Snapshot,
@@ -291,6 +310,44 @@ impl Editor {
         self.doc.blocks[start..].iter().map(|block| block.id.clone()).collect()
     }
 
+    /// Moves these blocks by (dx, dy): the arrow keys (one undo step per press).
+    pub fn nudge(&mut self, ids: &HashSet<String>, dx: f64, dy: f64) {
+        let moves: Vec<(String, Position)> = self
+            .doc
+            .blocks
+            .iter()
+            .filter(|block| ids.contains(&block.id))
+            .map(|block| (block.id.clone(), Position { x: block.position.x + dx, y: block.position.y + dy }))
+            .collect();
+        self.move_blocks(&moves);
+    }
+
+    /// Puts a document the server has just saved (a restored version) on the canvas: one undo
+    /// step, and nothing unsaved.
+    pub fn load_saved(&mut self, doc: Snapshot) {
+        self.record(None);
+        self.doc = doc.clone();
+        self.saved = doc;
+    }
+
+    /// What differs between the canvas and another version of the flow, by block.
+    pub fn compare(&self, other: &[Block], other_edges: &[Edge]) -> Differences {
+        let here: HashMap<&str, &Block> = self.doc.blocks.iter().map(|block| (block.id.as_str(), block)).collect();
+        let there: HashMap<&str, &Block> = other.iter().map(|block| (block.id.as_str(), block)).collect();
+        let title = |block: &Block| format!("{} ({})", block.title(), block.id);
+        Differences {
+            only_there: other.iter().filter(|block| !here.contains_key(block.id.as_str())).map(title).collect(),
+            only_here: self.doc.blocks.iter().filter(|block| !there.contains_key(block.id.as_str())).map(title).collect(),
+            changed: other
+                .iter()
+                .filter(|block| here.get(block.id.as_str()).is_some_and(|mine| *mine != *block))
+                .map(title)
+                .collect(),
+            edges_there: other_edges.iter().filter(|edge| !self.doc.edges.contains(edge)).count(),
+            edges_here: self.doc.edges.iter().filter(|edge| !other_edges.contains(edge)).count(),
+        }
+    }
+
     /// Lays the graph out in columns by depth.
     pub fn auto_layout(&mut self) {
         let layout = flows::auto_layout(&self.doc.blocks, &self.doc.edges);
@@ -425,6 +482,47 @@ mod tests {
         assert!(editor.doc.edges.is_empty());
         editor.undo();
         assert_eq!(editor.doc.edges.len(), 1);
+    }
+
+    #[test]
+    fn nudging_moves_the_selection_and_undoes() {
+        let mut editor = editor();
+        let a = editor.add_step("merge", Position { x: 100.0, y: 100.0 }).unwrap();
+        editor.nudge(&HashSet::from([a.clone(), "t1".to_string()]), 10.0, -10.0);
+        assert_eq!(editor.block(&a).unwrap().position, Position { x: 110.0, y: 90.0 });
+        assert_eq!(editor.block("t1").unwrap().position, Position { x: 10.0, y: -10.0 });
+        editor.undo();
+        assert_eq!(editor.block(&a).unwrap().position, Position { x: 100.0, y: 100.0 });
+    }
+
+    #[test]
+    fn a_restored_version_is_one_undo_step_and_saved() {
+        let mut editor = editor();
+        let before = editor.doc.clone();
+        let mut restored = before.clone();
+        restored.name = "Restored".into();
+        restored.blocks.clear();
+        editor.load_saved(restored.clone());
+        assert_eq!(editor.doc, restored);
+        assert!(!editor.is_dirty());
+        editor.undo();
+        assert_eq!(editor.doc, before);
+        assert!(editor.is_dirty(), "the canvas now differs from what the server has");
+    }
+
+    #[test]
+    fn comparing_versions_names_added_removed_and_changed_blocks() {
+        let mut editor = editor();
+        let old = editor.doc.clone();
+        let a = editor.add_step("merge", Position::default()).unwrap();
+        editor.connect(edge("t1", "out", &a)).unwrap();
+        editor.set_label("t1", "Status changes");
+        let differences = editor.compare(&old.blocks, &old.edges);
+        assert_eq!(differences.only_here, ["Merge (merge1)"]);
+        assert!(differences.only_there.is_empty());
+        assert_eq!(differences.changed, ["Status Updates (t1)"]);
+        assert_eq!((differences.edges_here, differences.edges_there), (1, 0));
+        assert!(editor.compare(&editor.doc.blocks, &editor.doc.edges).is_empty());
     }
 
     #[test]

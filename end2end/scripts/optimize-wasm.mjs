@@ -1,0 +1,29 @@
+// `wasm-opt -Oz` for every .wasm file of a folder in one process: the split bundle has
+// hundreds of chunks, and starting binaryen's CLI once per file costs more than optimising.
+//   node optimize-wasm.mjs <folder>
+import binaryen from 'binaryen';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const folder = process.argv[2];
+const { Features } = binaryen;
+const features = Features.MVP | Features.BulkMemory | Features.BulkMemoryOpt | Features.NontrappingFPToInt | Features.SignExt
+  | Features.MutableGlobals | Features.ReferenceTypes;
+binaryen.setOptimizeLevel(2);
+binaryen.setShrinkLevel(2);
+binaryen.setDebugInfo(false);
+let before = 0;
+let after = 0;
+for (const name of readdirSync(folder).filter((file) => file.endsWith('.wasm'))) {
+  const path = join(folder, name);
+  const input = readFileSync(path);
+  const module = binaryen.readBinary(input);
+  module.setFeatures(features);
+  module.optimize();
+  const output = module.emitBinary();
+  module.dispose();
+  writeFileSync(path, output);
+  before += input.length;
+  after += output.length;
+}
+console.log(`optimised ${folder}: ${before} → ${after} bytes`);
