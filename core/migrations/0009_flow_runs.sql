@@ -26,7 +26,7 @@ CREATE TABLE flow_runs (
     trigger        TEXT    NOT NULL,
     payload        TEXT    NOT NULL CHECK (json_valid(payload)),
     alert_id       INTEGER REFERENCES alerts (event_identifier) ON DELETE SET NULL,
-    event_id       INTEGER REFERENCES events (id),
+    event_id       INTEGER REFERENCES events (id) ON DELETE SET NULL,
     -- Whose rights its Outflow steps act with.
     acting_user_id INTEGER REFERENCES users (id) ON DELETE SET NULL,
     rerun_of       TEXT    REFERENCES flow_runs (id) ON DELETE SET NULL,

@@ -23,6 +23,7 @@ use crate::{
         auth::TokenCache,
         devices::Providers,
         egress::EgressPolicy,
+        script::ScriptThreads,
         self_calls::{Delegations, SelfApi},
         webhooks::Sender,
     },
@@ -103,10 +104,11 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         script_limits: config.script_limits,
         metrics: metrics.clone(),
         self_api: SelfApi::new(format!("http://{local_addr}"), delegations.clone()),
-        script_slots: workers::runs::script_slots(),
+        scripts: ScriptThreads::start(ScriptThreads::suggested_count())?,
     };
     let engine = Engine::new(run_context.clone(), wakeups.clone(), config.flow_settings);
     let mut workers = workers::spawn(Providers::standard(&clients), run_context, engine.clone(), wakeups.clone(), shutdown);
+    let flows = engine.clone();
     let state = AppState {
         pool: pool.clone(),
         wakeups,
@@ -141,8 +143,12 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     axum::serve(listener, app.into_make_service()).with_graceful_shutdown(shutdown).await?;
     // Workers finish what they hold; anything unfinished is still in the database.
     let _ = stop_workers.send(true);
-    if tokio::time::timeout(WORKER_DRAIN, async { while workers.join_next().await.is_some() {} }).await.is_err() {
-        tracing::warn!("workers did not finish within {} s; their claims will be retried after restart", WORKER_DRAIN.as_secs());
+    let drained = tokio::time::timeout(WORKER_DRAIN, async {
+        while workers.join_next().await.is_some() {}
+        flows.drain(WORKER_DRAIN).await
+    });
+    if !matches!(drained.await, Ok(true)) {
+        tracing::warn!("workers and flow runs did not finish within {} s; they will be taken up again after restart", WORKER_DRAIN.as_secs());
     }
     pool.close().await;
     tracing::info!("stopped");

@@ -21,7 +21,7 @@ use sqlx::SqlitePool;
 use tokio::sync::Notify;
 
 use super::{Actor, StoreError, StoreResult, from_json, to_json};
-use crate::{clock, ids::new_id};
+use crate::{clock, ids::new_sorted_id};
 
 /// How long a process holds a run it executes. Outflow runs one server per database and
 /// frees every lease at start, so this only bounds how long a run a worker lost track of
@@ -173,6 +173,8 @@ pub struct FlowRunJob {
     pub graph: Arc<FlowGraph>,
     pub trigger_block: String,
     pub payload: Arc<Value>,
+    /// The payload as stored (what a Script step's `payload` is made from).
+    pub payload_json: String,
     pub acting_user_id: Option<i64>,
     pub alert_id: Option<i64>,
     pub steps: Vec<StoredStep>,
@@ -288,7 +290,7 @@ pub(crate) fn start_runs_for_event(conn: &Connection, flows: &[RunnableFlow], ev
             continue;
         }
         for block in starting {
-            let id = new_id("frun");
+            let id = new_sorted_id("frun", now);
             let row = RunRow {
                 id: &id,
                 flow,
@@ -309,52 +311,93 @@ pub(crate) fn start_runs_for_event(conn: &Connection, flows: &[RunnableFlow], ev
     Ok(started)
 }
 
+/// A run prepared but not written yet (see [`prepare_flow_run`]).
+#[derive(Debug)]
+pub struct UnwrittenRun {
+    id: String,
+    flow: RunnableFlow,
+    started_by: StartedBy,
+    trigger_block: Block,
+    payload_json: String,
+    /// The payload's `eventIdentifier`: the run links to that alert if it exists.
+    alert: Option<i64>,
+    acting_user_id: Option<i64>,
+    rerun_of: Option<String>,
+    claimed: bool,
+    now: i64,
+}
+
+/// Prepares a run: the job executing it, and the row still to be written. With `claim` its
+/// creator executes it (leased, running); otherwise the engine's worker will. The row is
+/// written by [`create_flow_run`] before anything else happens, or by a caller that
+/// acknowledges nothing until the run ends (a sync HTTP trigger) together with the run's
+/// first step record ([`record_flow_steps`]), which saves a commit on the hot path.
+pub fn prepare_flow_run(new: NewFlowRun, claim: bool) -> (FlowRunJob, UnwrittenRun) {
+    let now = clock::now_millis();
+    let id = new_sorted_id("frun", now);
+    let alert = new.payload.get("eventIdentifier").and_then(Value::as_i64);
+    let job = FlowRunJob {
+        run_id: id.clone(),
+        flow_id: Some(new.flow.id.clone()).filter(|id| !id.is_empty()),
+        flow_name: new.flow.name.clone(),
+        workflow_id: new.flow.workflow_id.clone(),
+        started_by: new.started_by,
+        graph: new.flow.graph.clone(),
+        trigger_block: new.trigger_block.id.clone(),
+        payload_json: new.payload.to_string(),
+        payload: Arc::new(new.payload),
+        acting_user_id: new.acting_user_id,
+        alert_id: alert,
+        steps: Vec::new(),
+        steps_run: 0,
+        created_at: now,
+    };
+    let unwritten = UnwrittenRun {
+        id,
+        flow: new.flow,
+        started_by: new.started_by,
+        trigger_block: new.trigger_block,
+        payload_json: job.payload_json.clone(),
+        alert,
+        acting_user_id: new.acting_user_id,
+        rerun_of: new.rerun_of,
+        claimed: claim,
+        now,
+    };
+    (job, unwritten)
+}
+
+/// Writes a prepared run; answers the alert it links to.
+fn insert_unwritten(conn: &Connection, run: &UnwrittenRun) -> StoreResult<Option<i64>> {
+    let alert_id = match run.alert {
+        Some(alert) => conn
+            .prepare_cached("SELECT event_identifier FROM alerts WHERE event_identifier = ?")?
+            .query_row([alert], |row| row.get::<_, i64>(0))
+            .optional()?,
+        None => None,
+    };
+    let row = RunRow {
+        id: &run.id,
+        flow: &run.flow,
+        started_by: run.started_by,
+        trigger_block: &run.trigger_block,
+        payload: &run.payload_json,
+        alert_id,
+        event_id: None,
+        acting_user_id: run.acting_user_id,
+        rerun_of: run.rerun_of.as_deref(),
+        claimed: run.claimed,
+        now: run.now,
+    };
+    insert_run(conn, &row)?;
+    Ok(alert_id)
+}
+
 /// Creates a run. With `claim` its creator executes it at once (it is leased and running);
 /// otherwise it waits for the engine's worker, which is woken.
 pub async fn create_flow_run(pool: &SqlitePool, new: NewFlowRun, claim: bool) -> StoreResult<FlowRunJob> {
-    let payload_json = new.payload.to_string();
-    let job = super::writer::write(pool, move |conn| {
-        let id = new_id("frun");
-        let now = clock::now_millis();
-        // Runs of an alert's payload link to that alert, when it exists.
-        let alert_id = match new.payload.get("eventIdentifier").and_then(Value::as_i64) {
-            Some(alert) => conn
-                .prepare_cached("SELECT event_identifier FROM alerts WHERE event_identifier = ?")?
-                .query_row([alert], |row| row.get::<_, i64>(0))
-                .optional()?,
-            None => None,
-        };
-        let row = RunRow {
-            id: &id,
-            flow: &new.flow,
-            started_by: new.started_by,
-            trigger_block: &new.trigger_block,
-            payload: &payload_json,
-            alert_id,
-            event_id: None,
-            acting_user_id: new.acting_user_id,
-            rerun_of: new.rerun_of.as_deref(),
-            claimed: claim,
-            now,
-        };
-        insert_run(conn, &row)?;
-        Ok(FlowRunJob {
-            run_id: id,
-            flow_id: Some(new.flow.id.clone()),
-            flow_name: new.flow.name.clone(),
-            workflow_id: new.flow.workflow_id.clone(),
-            started_by: new.started_by,
-            graph: new.flow.graph.clone(),
-            trigger_block: new.trigger_block.id.clone(),
-            payload: Arc::new(new.payload),
-            acting_user_id: new.acting_user_id,
-            alert_id,
-            steps: Vec::new(),
-            steps_run: 0,
-            created_at: now,
-        })
-    })
-    .await?;
+    let (mut job, unwritten) = prepare_flow_run(new, claim);
+    job.alert_id = super::writer::write(pool, move |conn| insert_unwritten(conn, &unwritten)).await?;
     if !claim {
         CREATED.notify_one();
     }
@@ -507,6 +550,7 @@ fn read_job(conn: &Connection, id: &str, graphs: &mut HashMap<String, Arc<FlowGr
         graph,
         trigger_block,
         payload: Arc::new(from_json("flow_runs.payload", &payload)?),
+        payload_json: payload,
         acting_user_id,
         alert_id,
         steps,
@@ -554,10 +598,18 @@ struct StepColumns {
     due_at: Option<i64>,
 }
 
-/// Stores step records of a run (and, with `end`, how the run ended) in one transaction.
+/// Stores step records of a run (and, with `end`, how the run ended) in one transaction,
+/// after writing the run itself when it is still `unwritten` (see [`prepare_flow_run`]).
 /// `steps_run` is the run's count of executed steps so far. Answers false when the run was
 /// no longer running (e.g. it ended by another hand), in which case nothing was written.
-pub async fn record_flow_steps(pool: &SqlitePool, run_id: &str, steps: &[StepWrite], steps_run: i64, end: Option<RunEnd>) -> StoreResult<bool> {
+pub async fn record_flow_steps(
+    pool: &SqlitePool,
+    run_id: &str,
+    steps: &[StepWrite],
+    steps_run: i64,
+    end: Option<RunEnd>,
+    unwritten: Option<UnwrittenRun>,
+) -> StoreResult<bool> {
     let columns: Vec<StepColumns> = steps
         .iter()
         .map(|step| StepColumns {
@@ -576,6 +628,9 @@ pub async fn record_flow_steps(pool: &SqlitePool, run_id: &str, steps: &[StepWri
     let end = end.map(|end| (end.status.key(), end.reason, end.output.map(|output| output.to_string())));
     let run_id = run_id.to_string();
     super::writer::write(pool, move |conn| {
+        if let Some(run) = &unwritten {
+            insert_unwritten(conn, run)?;
+        }
         let now = clock::now_millis();
         let updated = match &end {
             Some((status, reason, output)) => conn

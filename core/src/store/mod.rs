@@ -49,8 +49,8 @@ pub use delivery::{DeliveryJob, DeliveryResult, claim_due_notifications, record_
 pub use endpoints::{EndpointSecrets, create_endpoint, delete_endpoint, endpoint_secrets, endpoint_secrets_by_name, get_endpoint, list_endpoints, update_endpoint};
 pub use escalation::{escalate_manually, fire_due_escalations, next_escalation_due};
 pub use flow_runs::{
-    FLOW_RUN_LEASE_MS, FlowGraph, FlowRunJob, NewFlowRun, RunEnd, RunnableFlow, StepWrite, StoredStep, claim_flow_runs, create_flow_run, flow_run_counts,
-    flow_runs_created, get_flow_run, next_flow_wake, park_flow_run, record_flow_steps, runnable_flow, sample_payload, start_test_run,
+    FLOW_RUN_LEASE_MS, FlowGraph, FlowRunJob, NewFlowRun, RunEnd, RunnableFlow, StepWrite, StoredStep, UnwrittenRun, claim_flow_runs, create_flow_run,
+    flow_run_counts, flow_runs_created, get_flow_run, next_flow_wake, park_flow_run, prepare_flow_run, record_flow_steps, runnable_flow, sample_payload, start_test_run,
 };
 pub use flows::{create_flow, delete_flow, get_flow, get_flow_version, import_flow, list_flow_versions, list_flows, restore_flow_version, save_flow};
 pub use forms::{create_form, get_form, list_forms, update_form};

@@ -140,6 +140,52 @@ const PRELUDE: &str = r#"
 })();
 "#;
 
+/// A fixed set of threads that run scripts, each keeping its engine between scripts; a
+/// script waits in line for a free one. Fewer, long-lived threads than the blocking pool's
+/// keep the number of live QuickJS runtimes (and their memory) bounded.
+#[derive(Clone)]
+pub struct ScriptThreads {
+    queue: std::sync::mpsc::Sender<Box<dyn FnOnce() + Send>>,
+}
+
+impl ScriptThreads {
+    /// Starts `count` threads.
+    pub fn start(count: usize) -> std::io::Result<ScriptThreads> {
+        let (queue, jobs) = std::sync::mpsc::channel::<Box<dyn FnOnce() + Send>>();
+        let jobs = std::sync::Arc::new(std::sync::Mutex::new(jobs));
+        for n in 0..count.max(1) {
+            let jobs = jobs.clone();
+            std::thread::Builder::new().name(format!("outflow-script-{n}")).spawn(move || {
+                loop {
+                    // The lock is held only while taking a job; a poisoned lock still hands jobs out.
+                    let job = jobs.lock().unwrap_or_else(std::sync::PoisonError::into_inner).recv();
+                    let Ok(job) = job else { return };
+                    // A panicking script run drops its reply (the caller hears of it) but not the thread.
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                }
+            })?;
+        }
+        Ok(ScriptThreads { queue })
+    }
+
+    /// How many threads suit this machine: enough to keep the cores busy while some scripts
+    /// wait on `http.request`.
+    pub fn suggested_count() -> usize {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        (cores * 4).clamp(4, 32)
+    }
+
+    /// Runs `work` on one of the threads and answers its result.
+    pub async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job: Box<dyn FnOnce() + Send> = Box::new(move || {
+            let _ = reply.send(work());
+        });
+        self.queue.send(job).map_err(|_| "The script threads stopped.".to_string())?;
+        answer.await.map_err(|_| "The script engine stopped unexpectedly.".to_string())
+    }
+}
+
 /// Runs `script` in `scope`.
 pub fn run(script: &str, scope: Scope<'_>, shared: &Shared, bridge: Box<dyn HttpBridge>, limits: Limits) -> ScriptRun {
     let engine = match ENGINE.with(|kept| kept.borrow_mut().take()) {

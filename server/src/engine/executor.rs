@@ -13,7 +13,7 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use outflow_core::{
     clock,
-    store::{self, FlowRunJob, Principal, RunEnd, StepWrite},
+    store::{self, FlowRunJob, Principal, RunEnd, StepWrite, UnwrittenRun},
 };
 use outflow_model::{
     flow_plan::{Plan, State},
@@ -37,7 +37,7 @@ const MAX_LOG_LINES: usize = 500;
 const MAX_LOG_CHARS: usize = 2_000;
 
 /// Executes `job` until it ends, parks, or cannot go on.
-pub async fn execute(engine: &Engine, job: FlowRunJob) -> Ending {
+pub async fn execute(engine: &Engine, job: FlowRunJob, unwritten: Option<UnwrittenRun>) -> Ending {
     let span = tracing::info_span!("flow_run", run_id = %job.run_id, flow_id = ?job.flow_id, alert_id = ?job.alert_id);
     async {
         let acting = match job.acting_user_id {
@@ -51,6 +51,8 @@ pub async fn execute(engine: &Engine, job: FlowRunJob) -> Ending {
         let mut execution = Execution {
             engine,
             job: &job,
+            unwritten,
+            payload_json: job.payload_json.as_str().into(),
             plan: Plan::new(&graph.blocks, &graph.edges),
             by_id: graph.blocks.iter().map(|block| (block.id.as_str(), block)).collect(),
             outputs: HashMap::new(),
@@ -80,6 +82,9 @@ struct Finished {
 struct Execution<'a> {
     engine: &'a Engine,
     job: &'a FlowRunJob,
+    /// The run itself, while it is not written yet: it goes with the first record.
+    unwritten: Option<UnwrittenRun>,
+    payload_json: Arc<str>,
     plan: Plan<'a>,
     by_id: HashMap<&'a str, &'a Block>,
     /// Outputs of the blocks that succeeded (the trigger's are the payload).
@@ -235,8 +240,9 @@ impl<'a> Execution<'a> {
     }
 
     /// Stores step records (and, with `end`, how the run ended) in one commit.
-    async fn store(&self, writes: Vec<StepWrite>, end: Option<RunEnd>) -> Result<(), Ending> {
-        match store::record_flow_steps(&self.engine.context().pool, &self.job.run_id, &writes, self.steps_run, end).await {
+    async fn store(&mut self, writes: Vec<StepWrite>, end: Option<RunEnd>) -> Result<(), Ending> {
+        let unwritten = self.unwritten.take();
+        match store::record_flow_steps(&self.engine.context().pool, &self.job.run_id, &writes, self.steps_run, end, unwritten).await {
             Ok(true) => Ok(()),
             Ok(false) => Err(Ending::Interrupted("the run was ended elsewhere".into())),
             Err(error) => Err(Ending::Interrupted(format!("cannot record steps: {error}"))),
@@ -244,7 +250,7 @@ impl<'a> Execution<'a> {
     }
 
     /// Ends the run, storing the last records with its end.
-    async fn finish(&self, writes: Vec<StepWrite>) -> Ending {
+    async fn finish(&mut self, writes: Vec<StepWrite>) -> Ending {
         let end = self.end();
         let ending = Ending::Finished { status: end.status, reason: end.reason.clone(), output: end.output.clone() };
         match self.store(writes, Some(end)).await {
@@ -340,7 +346,7 @@ impl<'a> Execution<'a> {
                     inputs,
                     settings,
                     resolver,
-                    payload: self.job.payload.clone(),
+                    payload_json: self.payload_json.clone(),
                     workflow_id: self.job.workflow_id.clone(),
                     acting: self.acting.clone(),
                     started_at,

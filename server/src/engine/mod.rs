@@ -18,7 +18,7 @@ use std::{
     time::Duration,
 };
 
-use outflow_core::store::{self, EndpointSecrets, FlowRunJob, NewFlowRun, Principal, RunnableFlow, StoreResult};
+use outflow_core::store::{self, EndpointSecrets, FlowRunJob, NewFlowRun, Principal, RunnableFlow, StoreResult, UnwrittenRun};
 use outflow_model::runs::RunStatus;
 use serde_json::Value;
 use tokio::sync::oneshot;
@@ -155,28 +155,52 @@ impl Engine {
         Ok(endpoint)
     }
 
-    /// Creates a run and executes it in this process at once. Answers its id, and what
-    /// becomes of the execution (for a caller that waits, like a sync HTTP trigger).
+    /// Creates a run (written before this answers) and executes it in this process at once.
+    /// Answers its id, and what becomes of the execution, for a caller that waits.
     pub async fn start(&self, new: NewFlowRun) -> StoreResult<(String, oneshot::Receiver<Ending>)> {
         let job = store::create_flow_run(&self.context().pool, new, true).await?;
+        Ok(self.begin(job, None))
+    }
+
+    /// Executes a run at once for a caller that acknowledges nothing until it ends (a sync
+    /// HTTP trigger): the run is written with its first step record, one commit fewer.
+    pub fn start_unacknowledged(&self, new: NewFlowRun) -> (String, oneshot::Receiver<Ending>) {
+        let (job, unwritten) = store::prepare_flow_run(new, true);
+        self.begin(job, Some(unwritten))
+    }
+
+    fn begin(&self, job: FlowRunJob, unwritten: Option<UnwrittenRun>) -> (String, oneshot::Receiver<Ending>) {
         let run_id = job.run_id.clone();
         self.active().insert(run_id.clone());
-        Ok((run_id, self.spawn(job)))
+        (run_id, self.spawn(job, unwritten))
     }
 
     /// Executes a claimed run on a task of its own, unless this process already does.
     pub fn execute(&self, job: FlowRunJob) {
         if self.active().insert(job.run_id.clone()) {
-            drop(self.spawn(job));
+            drop(self.spawn(job, None));
         }
     }
 
-    fn spawn(&self, job: FlowRunJob) -> oneshot::Receiver<Ending> {
+    /// Waits (up to `within`) for the runs this process executes to end or park, so that a
+    /// shutdown lets steps in flight finish; whatever is left resumes after the restart.
+    pub async fn drain(&self, within: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + within;
+        while !self.active().is_empty() {
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        true
+    }
+
+    fn spawn(&self, job: FlowRunJob, unwritten: Option<UnwrittenRun>) -> oneshot::Receiver<Ending> {
         let (reply, answer) = oneshot::channel();
         let engine = self.clone();
         tokio::spawn(async move {
             let run_id = job.run_id.clone();
-            let ending = executor::execute(&engine, job).await;
+            let ending = executor::execute(&engine, job, unwritten).await;
             engine.active().remove(&run_id);
             if let Ending::Interrupted(reason) = &ending {
                 tracing::error!(run_id, reason, "a flow run stopped; it will be taken up again after its lease");

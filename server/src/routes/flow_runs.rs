@@ -125,10 +125,12 @@ async fn http_trigger(
         acting_user_id: Some(principal.user_id),
         rerun_of: None,
     };
-    let (run_id, ending) = state.engine.start(new).await?;
     if !sync {
+        let (run_id, _) = state.engine.start(new).await?;
         return Ok((StatusCode::ACCEPTED, ApiJson(StartedFlowRun { run_id, status: RunStatus::Running })).into_response());
     }
+    // Nothing is acknowledged before the run ends, so the run is written with its first step.
+    let (run_id, ending) = state.engine.start_unacknowledged(new);
     match tokio::time::timeout(timeout, ending).await {
         Ok(Ok(Ending::Finished { status: RunStatus::Succeeded, output, .. })) => Ok(reply(output.as_ref())),
         Ok(Ok(Ending::Finished { reason, .. })) => Err(ApiError::new(StatusCode::BAD_GATEWAY, "flow_failed", reason.unwrap_or_else(|| "The flow run failed.".into()))

@@ -40,8 +40,8 @@ pub struct StepCall {
     pub settings: Map<String, Value>,
     /// For steps that resolve more themselves (a Condition's comparisons).
     pub resolver: Resolver,
-    /// The run's trigger payload.
-    pub payload: Arc<Value>,
+    /// The run's trigger payload, as JSON.
+    pub payload_json: Arc<str>,
     pub workflow_id: String,
     /// Whose rights Outflow steps act with; `None` when the run acts for nobody.
     pub acting: Option<Principal>,

@@ -20,7 +20,7 @@ impl Step for Script {
                 declared_inputs.iter().map(|name| (name.clone(), call.inputs.get(name).cloned().unwrap_or(Value::Null))).collect();
             let task = ScriptTask {
                 source: call.block.setting_text("script"),
-                payload_json: call.payload.to_string(),
+                payload_json: call.payload_json.to_string(),
                 input_json: Some(Value::Object(input).to_string()),
             };
             let context = engine.context();

@@ -12,16 +12,13 @@ use outflow_core::{
 };
 use outflow_model::{endpoints::join_url, integrations::IntegrationAction};
 use reqwest::Method;
-use tokio::{
-    sync::{Semaphore, watch},
-    task::JoinHandle,
-};
+use tokio::{sync::watch, task::JoinHandle};
 use tracing::Instrument;
 
 use super::{Wakeups, pause};
 use crate::delivery::{
     retry::RetrySchedule,
-    script::{self, HttpBridge, HttpCall, HttpReply, Limits, Scope, ScriptRun, Shared},
+    script::{self, HttpBridge, HttpCall, HttpReply, Limits, Scope, ScriptRun, ScriptThreads, Shared},
     self_calls::{Delegation, OUTFLOW_ENDPOINT, SelfApi},
     webhooks::{NextStep, OutgoingRequest, Sender, next_step},
 };
@@ -42,8 +39,8 @@ pub struct RunContext {
     pub metrics: Arc<Metrics>,
     /// Outflow's own API, for scripts' calls to the `Outflow` endpoint.
     pub self_api: SelfApi,
-    /// Scripts running at once; each holds a blocking thread and that thread's script engine.
-    pub script_slots: Arc<Semaphore>,
+    /// Where scripts run.
+    pub scripts: ScriptThreads,
 }
 
 pub async fn run(context: RunContext, wakeups: Arc<Wakeups>, mut shutdown: watch::Receiver<bool>) {
@@ -200,13 +197,6 @@ pub struct ScriptTask {
     pub input_json: Option<String>,
 }
 
-/// How many scripts run at once: enough to keep the cores busy while some wait on
-/// `http.request`, few enough that the threads keeping script engines stay few.
-pub fn script_slots() -> Arc<Semaphore> {
-    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
-    Arc::new(Semaphore::new((cores * 4).clamp(4, 32)))
-}
-
 impl RunContext {
     /// The workflow's constants and libraries, as its scripts see them.
     pub async fn shared(&self, workflow_id: &str) -> Result<Shared, String> {
@@ -216,7 +206,7 @@ impl RunContext {
         Ok(Shared { constants, libraries })
     }
 
-    /// Runs a script of `workflow_id` on a blocking thread with the workflow's constants and
+    /// Runs a script of `workflow_id` on a script thread with the workflow's constants and
     /// libraries (`shared`), its endpoints, and Outflow's API acting as `acting` (refused
     /// without one). `Err` when the script could not be started; the script's own failure is
     /// in the run.
@@ -228,7 +218,6 @@ impl RunContext {
         task: ScriptTask,
         limits: Limits,
     ) -> Result<ScriptRun, String> {
-        let _slot = self.script_slots.acquire().await.map_err(|_| "The script engine is shutting down.".to_string())?;
         let acting_as = acting.as_ref().map_or_else(|| "nobody (the run acts for no user)".to_string(), |user| user.target_name.clone());
         let credential_ttl = limits.wall_time + Duration::from_secs(10);
         let bridge = EndpointBridge {
@@ -239,16 +228,18 @@ impl RunContext {
             acting_as,
         };
         let started = std::time::Instant::now();
-        let finished = tokio::task::spawn_blocking(move || {
-            let scope = match &task.input_json {
-                Some(input_json) => Scope::Step { input_json, payload_json: &task.payload_json },
-                None => Scope::Integration { payload_json: &task.payload_json },
-            };
-            script::run(&task.source, scope, &shared, Box::new(bridge), limits)
-        })
-        .await;
+        let finished = self
+            .scripts
+            .run(move || {
+                let scope = match &task.input_json {
+                    Some(input_json) => Scope::Step { input_json, payload_json: &task.payload_json },
+                    None => Scope::Integration { payload_json: &task.payload_json },
+                };
+                script::run(&task.source, scope, &shared, Box::new(bridge), limits)
+            })
+            .await;
         self.metrics.script_duration.observe(started.elapsed());
-        finished.map_err(|error| format!("The script engine stopped unexpectedly: {error}"))
+        finished
     }
 }
 
