@@ -83,6 +83,7 @@ macro_rules! lazy_pages {
             }
 
             fn view(_this: Self) -> AnyView {
+                mark_hydrated();
                 view! { <$page /> }.into_any()
             }
         }
@@ -118,6 +119,7 @@ impl LazyRoute for DesignerRoute {
     }
 
     fn view(this: Self) -> AnyView {
+        mark_hydrated();
         view! { <DesignerPage load=this.0 /> }.into_any()
     }
 }
@@ -126,13 +128,12 @@ impl LazyRoute for DesignerRoute {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    mark_hydrated();
     view! {
         <Stylesheet id="outflow" href="/outflow.css" />
         <Title formatter=|page: String| if page.is_empty() { "Outflow".to_string() } else { format!("{page} · Outflow") } />
         <Router>
             <Layout>
-                <Routes fallback=NotFoundPage>
+                <Routes fallback=not_found>
                     <Route path=StaticSegment("") view={Lazy::<HomeRoute>::new()} />
                     <Route path=StaticSegment("integrations") view={Lazy::<IntegrationsRoute>::new()} />
                     // Before `:id`: routes match in order, and "new" is not an id.
@@ -158,8 +159,15 @@ pub fn App() -> impl IntoView {
     }
 }
 
+fn not_found() -> impl IntoView {
+    mark_hydrated();
+    view! { <NotFoundPage /> }
+}
+
 /// Sets `<body data-hydrated="true">` once the browser has taken over the page; tests and
-/// scripts wait for it before interacting. Effects never run on the server.
+/// scripts wait for it before interacting. Each route's view calls it: a lazy page hydrates
+/// only once its chunk has arrived, after the shell, and its effects run after that.
+/// Effects never run on the server.
 fn mark_hydrated() {
     Effect::new(move |_| {
         #[cfg(feature = "hydrate")]

@@ -282,9 +282,15 @@ test('export a flow, and import it on the Flows page; a broken import names the 
   // The exported file, uploaded: a new flow with the same graph opens in the designer.
   await card.getByLabel('Export file').setInputFiles(file);
   await expect(card.getByLabel('Flow JSON')).toHaveValue(/merge1/);
+  // Same form, same name: refused, visibly; renamed in the text, it goes in.
+  await card.getByRole('button', { name: 'Import flow' }).click();
+  await expect(card.getByRole('alert')).toContainText('already has a flow named "Close ticket"');
+  const text = await card.getByLabel('Flow JSON').inputValue();
+  await card.getByLabel('Flow JSON').fill(text.replace('"name": "Close ticket"', '"name": "Close ticket (copy)"'));
   await card.getByRole('button', { name: 'Import flow' }).click();
   await expect(page).toHaveURL(/\/flows\/fl_/);
   expect(page.url()).not.toContain(id);
+  await expect(page.getByRole('textbox', { name: 'Flow name' })).toHaveValue('Close ticket (copy)');
   await expect(block(page, 'merge1')).toBeVisible();
   await expect(page.locator('.fd-edge')).toHaveCount(1);
 });
