@@ -19,7 +19,10 @@ use crate::{
         table::DataTable,
     },
     format::{date_of, time_of_day},
-    model::runs::{RunKind, RunPage, RunQuery, RunStatus, RunSummary},
+    model::{
+        flow_runs::StartedBy,
+        runs::{RunKind, RunPage, RunQuery, RunStatus, RunSummary},
+    },
 };
 
 /// Runs per page.
@@ -167,7 +170,7 @@ fn RunRow(run: RunSummary) -> impl IntoView {
     let retry = run.next_attempt_at.filter(|_| run.status == RunStatus::Pending && run.attempt_count > 0);
     let (kind, started_by) = match run.kind {
         RunKind::Flow => (view! { <Badge tone=Tone::Info text="Flow" /> }, run.started_by.map_or("—", started_by_label)),
-        RunKind::Integration => (view! { <Badge tone=Tone::Muted text="Integration" /> }, started_by_label(crate::model::flow_runs::StartedBy::Trigger)),
+        RunKind::Integration => (view! { <Badge tone=Tone::Muted text="Integration" /> }, started_by_label(StartedBy::Trigger)),
     };
     view! {
         <tr>

@@ -24,7 +24,7 @@ use crate::{
     },
     model::{
         flow_runs::{StepStatus, TestFlowRun},
-        flows::{Block, BlockKind},
+        flows::{Block, BlockKind, HTTP_TRIGGER},
         runs::{Run, RunStatus},
     },
 };
@@ -88,19 +88,17 @@ impl Tester {
         self.designer.editor.with_value(|editor| editor.doc.blocks.iter().filter(|block| block.kind == BlockKind::Trigger).cloned().collect())
     }
 
-    /// Opens the panel on the trigger that starts something (else the first), or closes it.
+    /// Opens the panel (keeping the trigger and payload of last time, else on the trigger that
+    /// starts something, or the first), or closes it.
     fn toggle(self) {
         let opening = !self.open.get_untracked();
         self.open.set(opening);
-        if opening {
+        let triggers = self.triggers();
+        let kept = self.trigger.get_untracked().is_some_and(|id| triggers.iter().any(|block| block.id == id)) && self.payload.with_untracked(|text| !text.trim().is_empty());
+        if opening && !kept {
             let edges = self.designer.edges.get_untracked();
-            let triggers = self.triggers();
-            let current = self.trigger.get_untracked().filter(|id| triggers.iter().any(|block| &block.id == id));
-            let chosen = current.or_else(|| {
-                let connected = triggers.iter().find(|block| edges.iter().any(|edge| edge.from == block.id));
-                connected.or(triggers.first()).map(|block| block.id.clone())
-            });
-            self.choose_trigger(chosen);
+            let connected = triggers.iter().find(|block| edges.iter().any(|edge| edge.from == block.id));
+            self.choose_trigger(connected.or(triggers.first()).map(|block| block.id.clone()));
         }
         // The canvas is shorter or taller now: frame the graph again once it has its size.
         let designer = self.designer;
@@ -122,17 +120,17 @@ impl Tester {
     fn load_sample(self, id: String) {
         let Some(block) = self.triggers().into_iter().find(|block| block.id == id) else { return };
         let choices = self.designer.choices();
-        let name = block.type_name();
-        self.source.set(format!("Loading the last {name} event…"));
+        let name = if block.trigger.as_deref() == Some(HTTP_TRIGGER) { "call of this flow's HTTP trigger".to_string() } else { format!("{} event of this form", block.type_name()) };
+        self.source.set(format!("Loading the last {name}…"));
         let flow_id = self.designer.flow_id.get_value();
         spawn_local(async move {
             let (payload, source) = match flow_sample(flow_id, id.clone()).await {
                 Ok(sample) => match sample.payload {
                     Some(payload) => {
                         let alert = payload.get("eventIdentifier").and_then(Value::as_i64).map(|alert| format!(" (alert #{alert})")).unwrap_or_default();
-                        (payload, format!("The last {name} event of this form{alert}. Edit it as you like."))
+                        (payload, format!("The last {name}{alert}. Edit it as you like."))
                     }
-                    None => (example_payload(&block, &choices), format!("No {name} event on this form yet: an example to edit.")),
+                    None => (example_payload(&block, &choices), format!("No {name} yet: an example to edit.")),
                 },
                 Err(error) => (example_payload(&block, &choices), format!("No sample: {} An example to edit instead.", error.message)),
             };
