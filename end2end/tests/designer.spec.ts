@@ -76,6 +76,8 @@ test('build a flow with the mouse, undo and redo it, and save it', async ({ page
   await block(page, 'webhook1').locator('.fd-head').click();
   const body = page.locator('.fd-inspector [data-input="body"]');
   await expect(body).toBeVisible();
+  // The webhook's settings push the chips below the fold.
+  await page.locator('.fd-inspector [data-placeholder="${t1.eventIdentifier}"]').scrollIntoViewIfNeeded();
   await drag(page, await centre(page.locator('.fd-inspector [data-placeholder="${t1.eventIdentifier}"]')), await centre(body));
   await expect(body).toHaveValue(/\$\{t1\.eventIdentifier\}/);
   // Inside the field the placeholder shows as a chip; the value stays plain text.
