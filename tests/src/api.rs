@@ -50,6 +50,26 @@ impl<'a> Api<'a> {
         answer
     }
 
+    /// Creates a workflow; answers its id.
+    pub async fn workflow(&self, name: &str) -> String {
+        let workflow = self.post_ok("/api/v1/workflows", serde_json::json!({ "name": name }), 201).await;
+        workflow["id"].as_str().expect("a workflow id").to_string()
+    }
+
+    /// Creates a form of a workflow; answers its id.
+    pub async fn form(&self, workflow: &str, form: Value) -> String {
+        let form = self.post_ok(&format!("/api/v1/workflows/{workflow}/forms"), form, 201).await;
+        form["id"].as_str().expect("a form id").to_string()
+    }
+
+    /// Creates user `name` (first name `first`, last name `last`) with an email device
+    /// "Work Email", so alerts can notify them.
+    pub async fn user_with_email(&self, name: &str, first: &str, last: &str) {
+        self.post_ok("/api/v1/users", serde_json::json!({"targetName": name, "firstName": first, "lastName": last}), 201).await;
+        let device = serde_json::json!({"name": "Work Email", "kind": "email", "address": format!("{name}@example.com")});
+        self.post_ok(&format!("/api/v1/users/{name}/devices"), device, 201).await;
+    }
+
     /// The alert's timeline events of one trigger, oldest first.
     pub async fn events(&self, alert: i64, trigger: &str) -> Vec<Value> {
         let (_, alert) = self.get(&format!("/api/v1/alerts/{alert}")).await;

@@ -232,6 +232,12 @@ impl Drop for TestAgent {
     }
 }
 
+/// POSTs JSON with `client` and answers the JSON reply, for benchmark setups (which fail loudly).
+pub async fn post_json(client: &reqwest::Client, server: &TestServer, path: &str, body: serde_json::Value) -> serde_json::Value {
+    let answer = client.post(server.url(path)).json(&body).send().await.expect("the server answers");
+    answer.json().await.expect("a JSON answer")
+}
+
 /// The peak resident memory of a process (`VmHWM`), in KiB; 0 when it cannot be read.
 pub fn peak_rss_kib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))

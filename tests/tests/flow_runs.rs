@@ -19,23 +19,21 @@ struct Setup {
     endpoint: String,
 }
 
-/// Workflow "Ops" with form "Incident" (property `number` flagged; responses Accept and
-/// Decline), user `bob` with an email device, and endpoint "Desk" at the receiver.
-async fn setup(api: &Api<'_>, receiver: &Receiver) -> Setup {
-    let workflow = api.post_ok("/api/v1/workflows", json!({"name": "Ops"}), 201).await;
-    let workflow = workflow["id"].as_str().unwrap().to_string();
-    let form = api
-        .post_ok(
-            &format!("/api/v1/workflows/{workflow}/forms"),
-            json!({"name": "Incident", "properties": [{"name": "number", "type": "text", "includeInOutbound": true}],
-                   "responses": [{"choice": "Accept"}, {"choice": "Decline"}]}),
-            201,
-        )
-        .await;
-    api.post_ok("/api/v1/users", json!({"targetName": "bob", "firstName": "Bob", "lastName": "Ray"}), 201).await;
-    api.post_ok("/api/v1/users/bob/devices", json!({"name": "Work Email", "kind": "email", "address": "bob@example.com"}), 201).await;
+/// A server (started with `env`), a receiver, and on the server workflow "Ops" with form
+/// "Incident" (property `number` flagged; responses Accept and Decline), user `bob` with an
+/// email device, and endpoint "Desk" at the receiver.
+async fn start(env: &[(&str, &str)]) -> (TestServer, Receiver, Setup) {
+    let server = TestServer::start_with(env);
+    let receiver = Receiver::start().await;
+    let api = Api::new(&server);
+    let workflow = api.workflow("Ops").await;
+    let incident = json!({"name": "Incident", "properties": [{"name": "number", "type": "text", "includeInOutbound": true}],
+                          "responses": [{"choice": "Accept"}, {"choice": "Decline"}]});
+    let form = api.form(&workflow, incident).await;
+    api.user_with_email("bob", "Bob", "Ray").await;
     let endpoint = api.post_ok("/api/v1/endpoints", json!({"workflowId": workflow, "name": "Desk", "baseUrl": receiver.url("")}), 201).await;
-    Setup { workflow, form: form["id"].as_str().unwrap().to_string(), endpoint: endpoint["id"].as_str().unwrap().to_string() }
+    let setup = Setup { workflow, form, endpoint: endpoint["id"].as_str().unwrap().to_string() };
+    (server, receiver, setup)
 }
 
 fn trigger(id: &str, key: &str) -> Value {
@@ -77,6 +75,16 @@ fn statuses(run: &Value) -> Vec<(String, String)> {
     run["flow"]["steps"].as_array().unwrap().iter().map(|step| (step["blockId"].as_str().unwrap().into(), step["status"].as_str().unwrap().into())).collect()
 }
 
+/// Waits until run `id` has `status`; answers it in full.
+async fn run_reaching(api: &Api<'_>, id: &str, status: &str) -> Value {
+    eventually(Duration::from_secs(15), || async {
+        let (_, run) = api.get(&format!("/api/v1/runs/{id}")).await;
+        (run["status"] == status).then_some(run)
+    })
+    .await
+    .unwrap_or_else(|| panic!("run {id} reaches {status}"))
+}
+
 /// Waits for the flow's newest run to end; answers it in full.
 async fn ended_run(api: &Api<'_>, flow: &str) -> Value {
     eventually(Duration::from_secs(20), || async {
@@ -97,10 +105,8 @@ fn hits(receiver: &Receiver, path: &str) -> usize {
 
 #[tokio::test]
 async fn a_status_event_runs_script_then_webhook_and_records_every_step() {
-    let server = TestServer::start();
+    let (server, receiver, setup) = start(&[]).await;
     let api = Api::new(&server);
-    let receiver = Receiver::start().await;
-    let setup = setup(&api, &receiver).await;
     let integration = api
         .post_ok(
             "/api/v1/integrations",
@@ -161,10 +167,8 @@ async fn a_status_event_runs_script_then_webhook_and_records_every_step() {
 
 #[tokio::test]
 async fn switch_condition_and_merge_run_only_the_active_paths() {
-    let server = TestServer::start();
+    let (server, receiver, setup) = start(&[]).await;
     let api = Api::new(&server);
-    let receiver = Receiver::start().await;
-    let setup = setup(&api, &receiver).await;
     let id = flow(
         &api,
         &setup,
@@ -225,10 +229,8 @@ async fn switch_condition_and_merge_run_only_the_active_paths() {
 
 #[tokio::test]
 async fn the_responses_trigger_runs_only_the_chosen_choices_branch() {
-    let server = TestServer::start();
+    let (server, receiver, setup) = start(&[]).await;
     let api = Api::new(&server);
-    let receiver = Receiver::start().await;
-    let setup = setup(&api, &receiver).await;
     let id = flow(
         &api,
         &setup,
@@ -258,10 +260,8 @@ async fn the_responses_trigger_runs_only_the_chosen_choices_branch() {
 
 #[tokio::test]
 async fn outflow_steps_act_with_the_acting_users_rights() {
-    let server = TestServer::start();
+    let (server, _receiver, setup) = start(&[]).await;
     let api = Api::new(&server);
-    let receiver = Receiver::start().await;
-    let setup = setup(&api, &receiver).await;
     let id = flow(
         &api,
         &setup,
@@ -322,10 +322,8 @@ async fn http_flow(api: &Api<'_>, setup: &Setup, mode: &str, auth: &str) -> Stri
 
 #[tokio::test]
 async fn the_http_trigger_answers_sync_and_async_and_refuses_bad_calls() {
-    let server = TestServer::start();
+    let (server, receiver, setup) = start(&[]).await;
     let api = Api::new(&server);
-    let receiver = Receiver::start().await;
-    let setup = setup(&api, &receiver).await;
     let sync = http_flow(&api, &setup, "sync", "apiKey").await;
     let client = reqwest::Client::new();
     let url = server.url(&format!("/api/v1/flows/{sync}/http?src=shop"));
@@ -362,12 +360,8 @@ async fn the_http_trigger_answers_sync_and_async_and_refuses_bad_calls() {
     assert_eq!(timeout["error"]["code"], "flow_timeout");
     let slow_run = timeout["error"]["details"]["runId"].as_str().unwrap().to_string();
     receiver.answer_after(Duration::ZERO);
-    let finished = eventually(Duration::from_secs(10), || async {
-        let (_, run) = api.get(&format!("/api/v1/runs/{slow_run}")).await;
-        (run["status"] == "succeeded").then_some(run)
-    })
-    .await;
-    assert!(finished.is_some(), "the run goes on after the 504");
+    // The run goes on after the 504.
+    run_reaching(&api, &slow_run, "succeeded").await;
 
     let asynchronous = http_flow(&api, &setup, "async", "basic").await;
     let url = server.url(&format!("/api/v1/flows/{asynchronous}/http?src=app"));
@@ -379,12 +373,7 @@ async fn the_http_trigger_answers_sync_and_async_and_refuses_bad_calls() {
     assert_eq!(accepted.status(), 202);
     let started: Value = accepted.json().await.unwrap();
     let run_id = started["runId"].as_str().unwrap().to_string();
-    let run = eventually(Duration::from_secs(10), || async {
-        let (_, run) = api.get(&format!("/api/v1/runs/{run_id}")).await;
-        (run["status"] == "succeeded").then_some(run)
-    })
-    .await
-    .expect("the async run succeeds");
+    let run = run_reaching(&api, &run_id, "succeeded").await;
     assert_eq!(run["flow"]["startedBy"], "http");
     assert_eq!(record(&run, "h1")["outputs"]["headers"]["authorization"], Value::Null, "credentials are not recorded");
     assert_eq!(record(&run, "w1")["inputs"]["path"], "/orders?src=app", "text settings are resolved and recorded");
@@ -397,10 +386,8 @@ async fn the_http_trigger_answers_sync_and_async_and_refuses_bad_calls() {
 
 #[tokio::test]
 async fn unresolved_placeholders_and_failing_scripts_fail_the_run_with_the_reason() {
-    let server = TestServer::start();
+    let (server, receiver, setup) = start(&[]).await;
     let api = Api::new(&server);
-    let receiver = Receiver::start().await;
-    let setup = setup(&api, &receiver).await;
     let id = flow(
         &api,
         &setup,
@@ -441,10 +428,8 @@ async fn unresolved_placeholders_and_failing_scripts_fail_the_run_with_the_reaso
 
 #[tokio::test]
 async fn runs_re_run_with_the_same_payload_and_flows_can_be_turned_off() {
-    let server = TestServer::start();
+    let (server, receiver, setup) = start(&[]).await;
     let api = Api::new(&server);
-    let receiver = Receiver::start().await;
-    let setup = setup(&api, &receiver).await;
     let id = flow(&api, &setup, "Echo", vec![trigger("t1", "status"), webhook(&setup, "w1", "/echo", "${t1.properties.number}")], vec![edge("t1", "out", "w1")]).await;
     let first = run_and_wait(&api, &id, json!({"payload": {"properties": {"number": "N-1"}}})).await;
     let (status, again) = api.post(&format!("/api/v1/runs/{}/rerun", first["id"].as_str().unwrap()), json!({})).await;
@@ -452,9 +437,7 @@ async fn runs_re_run_with_the_same_payload_and_flows_can_be_turned_off() {
     assert_eq!(again["rerunOf"], first["id"]);
     assert_eq!(again["flow"]["startedBy"], "rerun");
     let rerun_id = again["id"].as_str().unwrap().to_string();
-    eventually(Duration::from_secs(10), || async { (api.get(&format!("/api/v1/runs/{rerun_id}")).await.1["status"] == "succeeded").then_some(()) })
-        .await
-        .expect("the re-run succeeds");
+    run_reaching(&api, &rerun_id, "succeeded").await;
     let bodies: Vec<String> = receiver.received().into_iter().map(|request| request.raw).collect();
     assert_eq!(bodies, ["N-1", "N-1"], "the same payload twice");
 
@@ -476,10 +459,8 @@ async fn runs_re_run_with_the_same_payload_and_flows_can_be_turned_off() {
 
 #[tokio::test]
 async fn step_limits_and_timeouts_end_runs_with_a_clear_reason() {
-    let server = TestServer::start_with(&[("OUTFLOW_FLOW_STEP_LIMIT", "2"), ("OUTFLOW_FLOW_STEP_TIMEOUT_MS", "700")]);
+    let (server, receiver, setup) = start(&[("OUTFLOW_FLOW_STEP_LIMIT", "2"), ("OUTFLOW_FLOW_STEP_TIMEOUT_MS", "700")]).await;
     let api = Api::new(&server);
-    let receiver = Receiver::start().await;
-    let setup = setup(&api, &receiver).await;
     let long = flow(
         &api,
         &setup,
@@ -500,10 +481,8 @@ async fn step_limits_and_timeouts_end_runs_with_a_clear_reason() {
 
 #[tokio::test]
 async fn a_run_killed_during_a_delay_resumes_after_restart_without_repeating_steps() {
-    let server = TestServer::start();
+    let (server, receiver, setup) = start(&[]).await;
     let api = Api::new(&server);
-    let receiver = Receiver::start().await;
-    let setup = setup(&api, &receiver).await;
     let id = flow(
         &api,
         &setup,
@@ -526,22 +505,15 @@ async fn a_run_killed_during_a_delay_resumes_after_restart_without_repeating_ste
 
     let server = TestServer::start_in(data_dir);
     let api = Api::new(&server);
-    let run = eventually(Duration::from_secs(15), || async {
-        let (_, run) = api.get(&format!("/api/v1/runs/{run_id}")).await;
-        (run["status"] == "succeeded").then_some(run)
-    })
-    .await
-    .expect("the run resumes and completes");
+    let run = run_reaching(&api, &run_id, "succeeded").await;
     assert_eq!((hits(&receiver, "/before"), hits(&receiver, "/after")), (1, 1), "finished steps are not repeated");
     assert!(record(&run, "d1")["durationMs"].as_u64().unwrap() >= 3000, "the delay counted on from where it was: {run}");
 }
 
 #[tokio::test]
 async fn a_run_killed_during_a_slow_step_runs_only_that_step_again() {
-    let server = TestServer::start_with(&[("OUTFLOW_WEBHOOK_TIMEOUT_MS", "60000")]);
+    let (server, receiver, setup) = start(&[("OUTFLOW_WEBHOOK_TIMEOUT_MS", "60000")]).await;
     let api = Api::new(&server);
-    let receiver = Receiver::start().await;
-    let setup = setup(&api, &receiver).await;
     let id = flow(
         &api,
         &setup,
@@ -566,9 +538,7 @@ async fn a_run_killed_during_a_slow_step_runs_only_that_step_again() {
     receiver.answer_after(Duration::ZERO);
     let server = TestServer::start_in(data_dir);
     let api = Api::new(&server);
-    eventually(Duration::from_secs(15), || async { (api.get(&format!("/api/v1/runs/{run_id}")).await.1["status"] == "succeeded").then_some(()) })
-        .await
-        .expect("the run completes after the restart");
+    run_reaching(&api, &run_id, "succeeded").await;
     assert_eq!((hits(&receiver, "/first"), hits(&receiver, "/slow"), hits(&receiver, "/last")), (1, 2, 1), "only the interrupted step ran again");
     let ids: Vec<String> = receiver.received().into_iter().filter(|request| request.path == "/slow").map(|request| request.headers["webhook-id"].to_str().unwrap().to_string()).collect();
     assert_eq!(ids[0], ids[1], "the repeat carries the same webhook-id");
@@ -576,10 +546,8 @@ async fn a_run_killed_during_a_slow_step_runs_only_that_step_again() {
 
 #[tokio::test]
 async fn designer_tests_run_on_the_last_real_payload_and_unsaved_graphs() {
-    let server = TestServer::start();
+    let (server, receiver, setup) = start(&[]).await;
     let api = Api::new(&server);
-    let receiver = Receiver::start().await;
-    let setup = setup(&api, &receiver).await;
     let id = flow(
         &api,
         &setup,
@@ -606,12 +574,7 @@ async fn designer_tests_run_on_the_last_real_payload_and_unsaved_graphs() {
     let test = json!({"trigger": "t1", "payload": sample["payload"], "blocks": blocks, "edges": flow_now["edges"]});
     let started = api.post_ok(&format!("/api/v1/flows/{id}/test"), test, 202).await;
     let run_id = started["runId"].as_str().unwrap().to_string();
-    let run = eventually(Duration::from_secs(10), || async {
-        let (_, run) = api.get(&format!("/api/v1/runs/{run_id}")).await;
-        (run["status"] == "succeeded").then_some(run)
-    })
-    .await
-    .expect("a test run of a disabled flow runs");
+    let run = run_reaching(&api, &run_id, "succeeded").await;
     assert_eq!(run["flow"]["startedBy"], "test");
     assert_eq!(run["flow"]["blocks"][2]["settings"]["path"], "/unsaved", "the run keeps the graph it ran");
     assert_eq!((hits(&receiver, "/unsaved"), hits(&receiver, "/saved")), (1, 0));
@@ -623,10 +586,8 @@ async fn designer_tests_run_on_the_last_real_payload_and_unsaved_graphs() {
 
 #[tokio::test]
 async fn a_flow_that_triggers_itself_stops_at_the_per_alert_limit() {
-    let server = TestServer::start();
+    let (server, _receiver, setup) = start(&[]).await;
     let api = Api::new(&server);
-    let receiver = Receiver::start().await;
-    let setup = setup(&api, &receiver).await;
     let id = flow(
         &api,
         &setup,

@@ -26,19 +26,16 @@ struct Setup {
 /// A workflow with form "Incident" (property `number` flagged, `secret note` not), user
 /// `bob` with an email device, and an endpoint pointing at the receiver.
 async fn setup(api: &Api<'_>, receiver: &Receiver) -> Setup {
-    let workflow = api.post_ok("/api/v1/workflows", json!({"name": "Ops"}), 201).await;
-    let workflow = workflow["id"].as_str().unwrap().to_string();
+    let workflow = api.workflow("Ops").await;
     let form = api
-        .post_ok(
-            &format!("/api/v1/workflows/{workflow}/forms"),
+        .form(
+            &workflow,
             json!({"name": "Incident", "properties": [
                 {"name": "number", "type": "text", "includeInOutbound": true},
                 {"name": "secret note", "type": "text", "includeInOutbound": false}]}),
-            201,
         )
         .await;
-    api.post_ok("/api/v1/users", json!({"targetName": "bob", "firstName": "Bob", "lastName": "Ray"}), 201).await;
-    api.post_ok("/api/v1/users/bob/devices", json!({"name": "Work Email", "kind": "email", "address": "bob@example.com"}), 201).await;
+    api.user_with_email("bob", "Bob", "Ray").await;
     let endpoint = api
         .post_ok(
             "/api/v1/endpoints",
@@ -49,7 +46,7 @@ async fn setup(api: &Api<'_>, receiver: &Receiver) -> Setup {
         .await;
     Setup {
         workflow,
-        form: form["id"].as_str().unwrap().to_string(),
+        form,
         endpoint: endpoint["id"].as_str().unwrap().to_string(),
         signing_secret: endpoint["signingSecret"].as_str().unwrap().to_string(),
     }

@@ -1,23 +1,14 @@
 //! Add Comment: comments on an alert as the acting user (responder role, and membership
 //! of the alert's workflow), from the REST API source.
 
-use futures::future::BoxFuture;
 use outflow_core::{access::Need, store};
 use outflow_model::alerts::{CommentSource, NewComment};
 use serde_json::{Map, Value};
 
-use super::{Done, Step, StepCall, StepOutcome, ensure_alert_visible, line};
+use super::{Done, StepCall, ensure_alert_visible, line};
 use crate::engine::Engine;
 
-pub struct AddComment;
-
-impl Step for AddComment {
-    fn run<'a>(&'a self, engine: &'a Engine, call: &'a StepCall) -> BoxFuture<'a, StepOutcome> {
-        Box::pin(async move { comment(engine, call).await.into() })
-    }
-}
-
-async fn comment(engine: &Engine, call: &StepCall) -> Result<Done, String> {
+pub async fn act(engine: &Engine, call: &StepCall) -> Result<Done, String> {
     let principal = call.acting(Need::Responder)?;
     let alert_id = call.alert_id("eventIdentifier")?;
     ensure_alert_visible(engine, principal, alert_id).await?;

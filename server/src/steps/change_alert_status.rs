@@ -2,23 +2,14 @@
 //! (responder role, and membership of the alert's workflow); illegal transitions fail the
 //! step with the reason.
 
-use futures::future::BoxFuture;
 use outflow_core::{access::Need, store};
 use outflow_model::alerts::AlertStatus;
 use serde_json::{Map, json};
 
-use super::{Done, Step, StepCall, StepOutcome, ensure_alert_visible, line};
+use super::{Done, StepCall, ensure_alert_visible, line};
 use crate::engine::Engine;
 
-pub struct ChangeAlertStatus;
-
-impl Step for ChangeAlertStatus {
-    fn run<'a>(&'a self, engine: &'a Engine, call: &'a StepCall) -> BoxFuture<'a, StepOutcome> {
-        Box::pin(async move { change(engine, call).await.into() })
-    }
-}
-
-async fn change(engine: &Engine, call: &StepCall) -> Result<Done, String> {
+pub async fn act(engine: &Engine, call: &StepCall) -> Result<Done, String> {
     let principal = call.acting(Need::Responder)?;
     let alert_id = call.alert_id("eventIdentifier")?;
     let wanted = call.setting("status");

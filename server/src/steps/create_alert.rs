@@ -3,23 +3,14 @@
 //! `properties` is a JSON object; `recipients` a JSON array or names separated by commas or
 //! lines.
 
-use futures::future::BoxFuture;
 use outflow_core::{access::Need, store};
 use outflow_model::alerts::{NewAlert, Priority};
 use serde_json::{Map, Value, json};
 
-use super::{Done, Step, StepCall, StepOutcome, line, object_input};
+use super::{Done, StepCall, line, object_input};
 use crate::engine::{Engine, resolve::as_text};
 
-pub struct CreateAlert;
-
-impl Step for CreateAlert {
-    fn run<'a>(&'a self, engine: &'a Engine, call: &'a StepCall) -> BoxFuture<'a, StepOutcome> {
-        Box::pin(async move { create(engine, call).await.into() })
-    }
-}
-
-async fn create(engine: &Engine, call: &StepCall) -> Result<Done, String> {
+pub async fn act(engine: &Engine, call: &StepCall) -> Result<Done, String> {
     let principal = call.acting(Need::Responder)?;
     let pool = &engine.context().pool;
     let form_id = call.setting("formId");

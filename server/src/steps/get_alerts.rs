@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use futures::future::BoxFuture;
 use outflow_core::{access::Need, store};
 use outflow_model::{
     alerts::{AlertQuery, AlertStatus},
@@ -12,18 +11,10 @@ use outflow_model::{
 };
 use serde_json::{Map, json};
 
-use super::{Done, Step, StepCall, StepOutcome, line};
+use super::{Done, StepCall, line};
 use crate::engine::Engine;
 
-pub struct GetAlerts;
-
-impl Step for GetAlerts {
-    fn run<'a>(&'a self, engine: &'a Engine, call: &'a StepCall) -> BoxFuture<'a, StepOutcome> {
-        Box::pin(async move { find(engine, call).await.into() })
-    }
-}
-
-async fn find(engine: &Engine, call: &StepCall) -> Result<Done, String> {
+pub async fn act(engine: &Engine, call: &StepCall) -> Result<Done, String> {
     let principal = call.acting(Need::Viewer)?;
     let pool = &engine.context().pool;
     let form_id = Some(call.setting("formId")).filter(|id| !id.is_empty());

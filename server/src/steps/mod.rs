@@ -111,6 +111,25 @@ pub trait Step: Sync {
     fn run<'a>(&'a self, engine: &'a Engine, call: &'a StepCall) -> BoxFuture<'a, StepOutcome>;
 }
 
+/// A step type whose work is one `act` function answering outputs and log, or why not
+/// (the Outflow steps).
+macro_rules! acting_step {
+    ($name:ident, $module:ident) => {
+        struct $name;
+
+        impl Step for $name {
+            fn run<'a>(&'a self, engine: &'a Engine, call: &'a StepCall) -> BoxFuture<'a, StepOutcome> {
+                Box::pin(async move { $module::act(engine, call).await.into() })
+            }
+        }
+    };
+}
+
+acting_step!(CreateAlert, create_alert);
+acting_step!(AddComment, add_comment);
+acting_step!(ChangeAlertStatus, change_alert_status);
+acting_step!(GetAlerts, get_alerts);
+
 /// The implementation of a step type of the catalogue.
 pub fn step_for(key: &str) -> Option<&'static dyn Step> {
     Some(match key {
@@ -120,10 +139,10 @@ pub fn step_for(key: &str) -> Option<&'static dyn Step> {
         "condition" => &condition::Condition,
         "merge" => &merge::Merge,
         "delay" => &delay::Delay,
-        "create_alert" => &create_alert::CreateAlert,
-        "add_comment" => &add_comment::AddComment,
-        "change_alert_status" => &change_alert_status::ChangeAlertStatus,
-        "get_alerts" => &get_alerts::GetAlerts,
+        "create_alert" => &CreateAlert,
+        "add_comment" => &AddComment,
+        "change_alert_status" => &ChangeAlertStatus,
+        "get_alerts" => &GetAlerts,
         _ => return None,
     })
 }

@@ -14,7 +14,7 @@ use std::{
 };
 
 use axum::{Router, body::Bytes, extract::State, routing::post};
-use outflow_tests::{TestServer, admin_client, peak_rss_kib};
+use outflow_tests::{TestServer, admin_client, peak_rss_kib, post_json};
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
@@ -143,18 +143,13 @@ async fn receive(State(arrivals): State<Arrivals>, body: Bytes) -> &'static str 
 }
 
 async fn setup(client: &reqwest::Client, server: &TestServer, receiver: &str) -> String {
-    let post = |path: &str, body: Value| {
-        let request = client.post(server.url(path)).json(&body);
-        async move { request.send().await.expect("server answers").json::<Value>().await.expect("JSON answer") }
-    };
-    let workflow = post("/api/v1/workflows", json!({"name": "Bench"})).await;
+    let workflow = post_json(client, server, "/api/v1/workflows", json!({"name": "Bench"})).await;
     let workflow = workflow["id"].as_str().expect("workflow id").to_string();
-    let form = post(&format!("/api/v1/workflows/{workflow}/forms"), json!({"name": "Load"})).await;
+    let form = post_json(client, server, &format!("/api/v1/workflows/{workflow}/forms"), json!({"name": "Load"})).await;
     let form = form["id"].as_str().expect("form id").to_string();
-    post("/api/v1/users", json!({"targetName": "bench"})).await;
-    let endpoint = post("/api/v1/endpoints", json!({"workflowId": workflow, "name": "Receiver", "baseUrl": receiver})).await;
-    post(
-        "/api/v1/integrations",
+    post_json(client, server, "/api/v1/users", json!({"targetName": "bench"})).await;
+    let endpoint = post_json(client, server, "/api/v1/endpoints", json!({"workflowId": workflow, "name": "Receiver", "baseUrl": receiver})).await;
+    post_json(client, server, "/api/v1/integrations",
         json!({"formId": form, "name": "Status to receiver", "trigger": "status",
                "action": {"type": "webhook", "endpointId": endpoint["id"], "path": "/hook"}}),
     )

@@ -17,7 +17,7 @@ use std::{
 };
 
 use axum::{Router, body::Bytes, extract::State, routing::post};
-use outflow_tests::{ADMIN_KEY, TestServer, admin_client, peak_rss_kib};
+use outflow_tests::{ADMIN_KEY, TestServer, admin_client, peak_rss_kib, post_json};
 use serde_json::{Value, json};
 
 const CONNECTIONS: [u32; 4] = [1, 10, 50, 100];
@@ -155,16 +155,11 @@ async fn receive(State(received): State<Arc<AtomicU64>>, body: Bytes) -> axum::J
 
 /// Workflow, form, an endpoint at the receiver, and the flow; answers the flow's id.
 async fn setup(client: &reqwest::Client, server: &TestServer, receiver: &str) -> String {
-    let post = |path: &str, body: Value| {
-        let request = client.post(server.url(path)).json(&body);
-        async move { request.send().await.expect("server answers").json::<Value>().await.expect("JSON answer") }
-    };
-    let workflow = post("/api/v1/workflows", json!({"name": "Bench"})).await;
+    let workflow = post_json(client, server, "/api/v1/workflows", json!({"name": "Bench"})).await;
     let workflow = workflow["id"].as_str().expect("workflow id").to_string();
-    let form = post(&format!("/api/v1/workflows/{workflow}/forms"), json!({"name": "Orders"})).await;
-    let endpoint = post("/api/v1/endpoints", json!({"workflowId": workflow, "name": "Fulfilment", "baseUrl": receiver})).await;
-    let flow = post(
-        "/api/v1/flows/import",
+    let form = post_json(client, server, &format!("/api/v1/workflows/{workflow}/forms"), json!({"name": "Orders"})).await;
+    let endpoint = post_json(client, server, "/api/v1/endpoints", json!({"workflowId": workflow, "name": "Fulfilment", "baseUrl": receiver})).await;
+    let flow = post_json(client, server, "/api/v1/flows/import",
         json!({"name": "Order to fulfilment", "formId": form["id"],
             "blocks": [
                 {"id": "h1", "kind": "trigger", "trigger": "http", "label": "Order posted",
