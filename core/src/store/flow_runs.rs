@@ -219,7 +219,10 @@ struct RunRow<'a> {
 }
 
 fn insert_run(conn: &Connection, row: &RunRow<'_>) -> StoreResult<()> {
-    conn.prepare_cached("INSERT OR IGNORE INTO flow_snapshots (hash, graph) VALUES (?, ?)")?.execute(params![&*row.flow.snapshot, &*row.flow.graph_json])?;
+    // Not `INSERT OR IGNORE`: SQLite would check the whole graph's JSON (the CHECK) for
+    // every run before finding the snapshot already stored.
+    conn.prepare_cached("INSERT INTO flow_snapshots (hash, graph) SELECT ?1, ?2 WHERE NOT EXISTS (SELECT 1 FROM flow_snapshots WHERE hash = ?1)")?
+        .execute(params![&*row.flow.snapshot, &*row.flow.graph_json])?;
     let (status, lease, started) = if row.claimed { ("running", Some(row.now + FLOW_RUN_LEASE_MS), Some(row.now)) } else { ("pending", None, None) };
     conn.prepare_cached(
         "INSERT INTO flow_runs (id, flow_id, flow_name, flow_version, workflow_id, snapshot, started_by, trigger_block, trigger, payload,
