@@ -145,21 +145,18 @@ const PRELUDE: &str = r#"
 /// keep the number of live QuickJS runtimes (and their memory) bounded.
 #[derive(Clone)]
 pub struct ScriptThreads {
-    queue: std::sync::mpsc::Sender<Box<dyn FnOnce() + Send>>,
+    queue: flume::Sender<Box<dyn FnOnce() + Send>>,
 }
 
 impl ScriptThreads {
     /// Starts `count` threads.
     pub fn start(count: usize) -> std::io::Result<ScriptThreads> {
-        let (queue, jobs) = std::sync::mpsc::channel::<Box<dyn FnOnce() + Send>>();
-        let jobs = std::sync::Arc::new(std::sync::Mutex::new(jobs));
+        let (queue, jobs) = flume::unbounded::<Box<dyn FnOnce() + Send>>();
         for n in 0..count.max(1) {
             let jobs = jobs.clone();
             std::thread::Builder::new().name(format!("outflow-script-{n}")).spawn(move || {
-                loop {
-                    // The lock is held only while taking a job; a poisoned lock still hands jobs out.
-                    let job = jobs.lock().unwrap_or_else(std::sync::PoisonError::into_inner).recv();
-                    let Ok(job) = job else { return };
+                // A job wakes one idle thread; the loop ends when the queue's senders are gone.
+                while let Ok(job) = jobs.recv() {
                     // A panicking script run drops its reply (the caller hears of it) but not the thread.
                     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
                 }
