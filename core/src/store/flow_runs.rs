@@ -477,13 +477,16 @@ pub async fn sample_payload(pool: &SqlitePool, flow_id: &str, block_id: &str) ->
 }
 
 /// Claims up to `limit` open runs that are due (not parked on a Delay until later) and not
-/// held by anyone, with everything executing them needs.
+/// held by anyone, with everything executing them needs. It names the open runs' partial
+/// index: for `ORDER BY created_at LIMIT` SQLite would otherwise walk every run ever recorded
+/// in creation order (~20 ms at 200,000 runs, every second, stalling the writer thread).
 pub async fn claim_flow_runs(pool: &SqlitePool, now: i64, limit: i64) -> StoreResult<Vec<FlowRunJob>> {
     super::writer::write(pool, move |conn| {
         let claimed: Vec<String> = conn
             .prepare_cached(
                 "UPDATE flow_runs SET lease_until = ?1, status = 'running', started_at = COALESCE(started_at, ?2), wake_at = NULL, updated_at = ?2
-                 WHERE id IN (SELECT id FROM flow_runs WHERE status IN ('pending', 'running') AND (wake_at IS NULL OR wake_at <= ?2)
+                 WHERE id IN (SELECT id FROM flow_runs INDEXED BY flow_runs_open
+                              WHERE status IN ('pending', 'running') AND (wake_at IS NULL OR wake_at <= ?2)
                                 AND (lease_until IS NULL OR lease_until < ?2) ORDER BY created_at LIMIT ?3)
                  RETURNING id",
             )?
