@@ -59,7 +59,8 @@ fn WorkflowFlowsCard(listing: WorkflowFlows, create: ServerAction<CreateFlow>, d
         ev.prevent_default();
         create.dispatch(CreateFlow { input: NewFlow { form_id: form_id.get_untracked(), name: name.get_untracked() } });
     };
-    let options = forms.iter().map(|form| view! { <option value=form.id.clone()>{form.name.clone()}</option> }).collect_view();
+    // The `<Show>` below may draw the form picker more than once: keep the data, not a view.
+    let options = StoredValue::new(forms.iter().map(|form| (form.id.clone(), form.name.clone())).collect::<Vec<_>>());
     let rows = flows
         .into_iter()
         .map(|flow| {
@@ -100,7 +101,7 @@ fn WorkflowFlowsCard(listing: WorkflowFlows, create: ServerAction<CreateFlow>, d
                 <form class="inline-form" on:submit=submit>
                     <label class="field">
                         <span class="field-label">"Form"</span>
-                        <select on:change=move |ev| form_id.set(event_target_value(&ev))>{options.clone()}</select>
+                        <select on:change=move |ev| form_id.set(event_target_value(&ev))>{options.with_value(|options| options.iter().map(|(id, name)| view! { <option value=id.clone()>{name.clone()}</option> }).collect_view())}</select>
                     </label>
                     <label class="field">
                         <span class="field-label">"New flow"</span>

@@ -65,11 +65,46 @@ fn client(ev: &ev::MouseEvent) -> (f64, f64) {
     (f64::from(ev.client_x()), f64::from(ev.client_y()))
 }
 
+/// The element an event happened on, or its nearest ancestor matching `selector`.
+fn closest(ev: &ev::Event, selector: &str) -> Option<web_sys::Element> {
+    ev.target()?.dyn_into::<web_sys::Element>().ok()?.closest(selector).ok().flatten()
+}
+
+/// The id of the block an event happened in.
+fn block_under(ev: &ev::Event) -> Option<String> {
+    closest(ev, ".fd-block")?.get_attribute("data-id")
+}
+
 fn travelled(from: (f64, f64), to: (f64, f64)) -> bool {
     (to.0 - from.0).abs() + (to.1 - from.1).abs() >= DRAG_SLOP
 }
 
 impl Ui {
+    /// Every press in the viewport (edges and the minimap handle their own): on an output
+    /// port, a block or the background. One listener instead of some per block.
+    fn pointer_down(self, ev: &ev::PointerEvent) {
+        if let Some(port) = closest(ev, ".fd-port.out").and_then(|port| port.get_attribute("data-port")) {
+            if let Some(id) = block_under(ev) {
+                self.port_down(&id, &port, ev);
+            }
+        } else if let Some(id) = block_under(ev) {
+            self.block_down(&id, ev);
+        } else {
+            self.background_down(ev);
+        }
+    }
+
+    /// Enter on a focused block selects it and moves the focus to the inspector.
+    fn key_down(self, ev: &ev::KeyboardEvent) {
+        if ev.key() != "Enter" {
+            return;
+        }
+        let Some(id) = block_under(ev) else { return };
+        ev.prevent_default();
+        self.designer.select(HashSet::from([id]));
+        focus_inspector();
+    }
+
     fn block_down(self, id: &str, ev: &ev::PointerEvent) {
         if ev.button() != 0 {
             return;
@@ -321,14 +356,20 @@ pub(super) fn Canvas(designer: Designer) -> impl IntoView {
             tabindex="0"
             role="application"
             aria-label="Flow canvas. Press ? for keyboard shortcuts."
-            on:pointerdown=move |ev| ui.background_down(&ev)
+            on:pointerdown=move |ev| ui.pointer_down(&ev)
+            on:pointerup=move |ev| {
+                if let Some(id) = block_under(&ev) {
+                    ui.block_up(&id, &ev);
+                }
+            }
+            on:keydown=move |ev| ui.key_down(&ev)
             on:wheel=move |ev| ui.wheel(&ev)
             on:dragover=|ev| ev.prevent_default()
             on:drop=move |ev| ui.drop(&ev)
         >
             <div class="fd-world" style:transform=world_transform>
                 <svg class="fd-edges" width="1" height="1" aria-hidden="true">
-                    <For each=move || designer.edges.get() key=|edge| edge.clone() children=move |edge| view! { <EdgePath ui edge /> } />
+                    <EdgeLayer ui />
                     {preview}
                 </svg>
                 <For each=move || designer.ids.get() key=|id| id.clone() children=move |id| view! { <BlockNode ui id /> } />
@@ -342,39 +383,102 @@ pub(super) fn Canvas(designer: Designer) -> impl IntoView {
     }
 }
 
+/// What the edge layer has drawn: the edges in the order of their `<g>` elements, where each
+/// one starts and ends, and which one is selected.
+#[derive(Default)]
+struct DrawnEdges {
+    edges: Vec<Edge>,
+    ends: Vec<(Position, Position)>,
+    selected: Option<usize>,
+}
+
+/// Where an edge starts (its output port) and ends (the target's input port), as the blocks
+/// stand now; reading them subscribes the caller to both blocks.
+fn edge_ends(designer: Designer, edge: &Edge, choices: &[String]) -> Option<(Position, Position)> {
+    let (from, to) = (designer.cell(&edge.from)?, designer.cell(&edge.to)?);
+    let start = from.pos.get();
+    let offset = from.block.with(|block| out_port_offset(block, &edge.from_port, choices));
+    let end = to.pos.get();
+    Some((Position { x: start.x + BLOCK_W, y: start.y + offset }, Position { x: end.x, y: end.y + HEAD_H / 2.0 }))
+}
+
+/// Escapes text for HTML markup (attribute values and text).
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// One edge's markup: a wide transparent path to hit, the visible line, and a tooltip.
+fn edge_markup(markup: &mut String, index: usize, edge: &Edge, (from, to): (Position, Position), selected: bool) {
+    let d = edge_path(from, to);
+    let class = if selected { "fd-edge selected" } else { "fd-edge" };
+    let title = escape(&format!("{} ({}) → {}. Click to select, then press Delete.", edge.from, edge.from_port, edge.to));
+    markup.push_str(&format!(
+        r#"<g class="{class}" data-index="{index}"><path class="fd-edge-hit" d="{d}"><title>{title}</title></path><path class="fd-edge-line" d="{d}"></path></g>"#
+    ));
+}
+
+/// Every edge in one `<g>`: one effect draws them all, as markup set at once when the edges
+/// change (one parse instead of thousands of reactive nodes), and afterwards moves only the
+/// paths whose blocks moved. A press on an edge selects it (one listener for all of them).
 #[component]
-fn EdgePath(ui: Ui, edge: Edge) -> impl IntoView {
+fn EdgeLayer(ui: Ui) -> impl IntoView {
     let designer = ui.designer;
-    let choices = StoredValue::new(designer.choices());
-    let (from, to) = (designer.cell(&edge.from), designer.cell(&edge.to));
-    let port = edge.from_port.clone();
-    let d = Memo::new(move |_| {
-        let (Some(from), Some(to)) = (from, to) else { return String::new() };
-        let start = from.pos.get();
-        let offset = from.block.with(|block| choices.with_value(|choices| out_port_offset(block, &port, choices)));
-        let end = to.pos.get();
-        edge_path(Position { x: start.x + BLOCK_W, y: start.y + offset }, Position { x: end.x, y: end.y + HEAD_H / 2.0 })
-    });
-    let selected = {
-        let edge = edge.clone();
-        move || designer.selected_edge.with(|selected| selected.as_ref() == Some(&edge))
-    };
-    let title = format!("{} ({}) → {}. Click to select, then press Delete.", edge.from, edge.from_port, edge.to);
-    view! {
-        <g class="fd-edge" class:selected=selected>
-            <path
-                class="fd-edge-hit"
-                d=d
-                on:pointerdown=move |ev| {
-                    ev.stop_propagation();
-                    designer.select_edge(edge.clone());
+    let layer = NodeRef::<leptos::svg::G>::new();
+    let drawn = StoredValue::new(DrawnEdges::default());
+    Effect::new(move |_| {
+        let Some(layer) = layer.get() else { return };
+        let choices = designer.choices();
+        let selected_edge = designer.selected_edge.get();
+        designer.ids.track();
+        designer.edges.with(|edges| {
+            let ends: Vec<(Position, Position)> = edges.iter().map(|edge| edge_ends(designer, edge, &choices).unwrap_or_default()).collect();
+            let selected = selected_edge.and_then(|chosen| edges.iter().position(|edge| *edge == chosen));
+            drawn.update_value(|drawn| {
+                if drawn.edges != *edges {
+                    let mut markup = String::with_capacity(edges.len() * 320);
+                    for (index, (edge, ends)) in edges.iter().zip(&ends).enumerate() {
+                        edge_markup(&mut markup, index, edge, *ends, selected == Some(index));
+                    }
+                    layer.set_inner_html(&markup);
+                    *drawn = DrawnEdges { edges: edges.clone(), ends, selected };
+                    return;
                 }
-            >
-                <title>{title}</title>
-            </path>
-            <path class="fd-edge-line" d=d />
-        </g>
-    }
+                let children = layer.children();
+                for (index, (now, before)) in ends.iter().zip(drawn.ends.iter_mut()).enumerate() {
+                    if now == before {
+                        continue;
+                    }
+                    *before = *now;
+                    let d = edge_path(now.0, now.1);
+                    let paths = children.item(index as u32).map(|group| group.children());
+                    for path in paths.iter().flat_map(|paths| [paths.item(0), paths.item(1)]).flatten() {
+                        // Setting `d` on an SVG path cannot fail.
+                        let _ = path.set_attribute("d", &d);
+                    }
+                }
+                if drawn.selected != selected {
+                    for (index, on) in [(drawn.selected, false), (selected, true)] {
+                        if let Some(group) = index.and_then(|index| children.item(index as u32)) {
+                            let _ = group.class_list().toggle_with_force("selected", on);
+                        }
+                    }
+                    drawn.selected = selected;
+                }
+            });
+        });
+    });
+    let press = move |ev: ev::PointerEvent| {
+        let index = ev
+            .target()
+            .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+            .and_then(|element| element.closest(".fd-edge").ok().flatten())
+            .and_then(|group| group.get_attribute("data-index"))
+            .and_then(|index| index.parse::<usize>().ok());
+        let Some(edge) = index.and_then(|index| drawn.with_value(|drawn| drawn.edges.get(index).cloned())) else { return };
+        ev.stop_propagation();
+        designer.select_edge(edge);
+    };
+    view! { <g node_ref=layer on:pointerdown=press></g> }
 }
 
 #[component]
@@ -403,14 +507,12 @@ fn BlockNode(ui: Ui, id: String) -> impl IntoView {
             let port_views = ports
                 .into_iter()
                 .map(|port| {
-                    let port_name = port.clone();
                     let tip = format!("Output \"{port}\": drag to a block to connect");
                     let handle = view! {
                         <span
                             class="fd-port out"
                             title=tip
                             data-port=port.clone()
-                            on:pointerdown=move |ev| id.with_value(|id| ui.port_down(id, &port_name, &ev))
                         ></span>
                     };
                     if single {
@@ -457,15 +559,6 @@ fn BlockNode(ui: Ui, id: String) -> impl IntoView {
             role="group"
             tabindex="0"
             aria-label=label
-            on:keydown=move |ev| {
-                if ev.key() == "Enter" {
-                    ev.prevent_default();
-                    id.with_value(|id| designer.select(HashSet::from([id.clone()])));
-                    focus_inspector();
-                }
-            }
-            on:pointerdown=move |ev| id.with_value(|id| ui.block_down(id, &ev))
-            on:pointerup=move |ev| id.with_value(|id| ui.block_up(id, &ev))
         >
             {body}
             {badge}
