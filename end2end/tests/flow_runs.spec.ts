@@ -233,3 +233,41 @@ test('Test flow in the designer: the last event pre-fills the payload, bad JSON 
     await receiver.close();
   }
 });
+
+test('the canvas of a run still going keeps its zoom while the page redraws it with newer steps', async ({ page, request }) => {
+  const receiver = await startReceiver();
+  try {
+    const { stamp, formId } = await fixtures(request, receiver.url);
+    // Three 5 s waits, then a long one: whenever the page is ready, a step ends within 5 s.
+    const waits = [5, 5, 5, 120];
+    const flow = await api(request, '/api/v1/flows/import', {
+      name: `Wait in steps ${stamp}`,
+      formId,
+      blocks: [
+        { id: 't1', kind: 'trigger', trigger: 'status', label: 'Status Updates', position: { x: 40, y: 80 } },
+        ...waits.map((seconds, n) => ({
+          id: `wait${n}`, kind: 'step', step: 'delay', label: `Wait ${seconds} s`, settings: { seconds }, position: { x: 320 + 280 * n, y: 80 },
+        })),
+      ],
+      edges: waits.map((_, n) => ({ from: n === 0 ? 't1' : `wait${n - 1}`, fromPort: 'out', to: `wait${n}`, toPort: 'in' })),
+    });
+    const started = await api(request, `/api/v1/flows/${flow.id}/runs`, { trigger: 't1', payload: {} });
+
+    await openHydrated(page, `/activity/${started.runId}`);
+    const canvas = page.locator('svg.rc-canvas');
+    await expect(canvas).toBeVisible();
+    const fitted = await canvas.getAttribute('viewBox');
+    await page.getByRole('button', { name: 'Zoom in' }).click();
+    await page.getByRole('button', { name: 'Zoom in' }).click();
+    await expect(canvas).not.toHaveAttribute('viewBox', fitted!);
+    const zoomed = (await canvas.getAttribute('viewBox'))!;
+    const waiting = await page.locator('.rc-block[data-status="waiting"]').getAttribute('data-id');
+
+    // The next step ends and the page re-reads the run and draws its canvas again...
+    await expect(page.locator(`.rc-block[data-id="${waiting}"]`)).toHaveAttribute('data-status', 'succeeded', { timeout: 15_000 });
+    // ...and the view stays where the user left it.
+    await expect(canvas).toHaveAttribute('viewBox', zoomed);
+  } finally {
+    await receiver.close();
+  }
+});

@@ -3,6 +3,8 @@
 //! solid and the others faint, pan by dragging and zoom with the buttons or Ctrl+wheel.
 //! It is one SVG whose `viewBox` frames the graph, so the server renders it complete and
 //! the browser only moves the `viewBox`. Clicking a block chooses it for the step panel.
+//! The page keeps where the user left the view ([`KeptView`]), so re-reading a run that is
+//! still going redraws it without moving the view.
 
 use std::collections::HashMap;
 
@@ -100,6 +102,17 @@ pub fn duration_ms(ms: u64) -> String {
     }
 }
 
+/// The view the user left a run's canvas at, owned by the page so that it outlives the
+/// canvas being drawn again with the run's newer record.
+#[derive(Clone, Copy, Default)]
+pub struct KeptView(RwSignal<Option<(String, ViewBox)>>);
+
+impl KeptView {
+    fn of(self, run_id: &str) -> Option<ViewBox> {
+        self.0.with_untracked(|kept| kept.as_ref().filter(|(id, _)| id == run_id).map(|(_, view)| *view))
+    }
+}
+
 /// Where a press started, to pan from.
 #[derive(Clone, Copy)]
 struct Pan {
@@ -118,10 +131,17 @@ pub fn RunCanvas(
     #[prop(into)]
     selected: Signal<Option<String>>,
     on_select: Callback<String>,
+    /// The run shown, and where its view was left.
+    run_id: String,
+    kept: KeptView,
 ) -> impl IntoView {
     let choices = response_choices(&blocks, &edges);
     let fit = ViewBox::framing(&blocks, &choices);
-    let view_box = RwSignal::new(fit);
+    let view_box = RwSignal::new(kept.of(&run_id).unwrap_or(fit));
+    Effect::new(move |_| {
+        let view = view_box.get();
+        kept.0.set(Some((run_id.clone(), view)));
+    });
     let pan = StoredValue::new(None::<Pan>);
     let records: HashMap<String, StepRecord> = steps.into_iter().map(|step| (step.block_id.clone(), step)).collect();
     let positions: HashMap<&str, &Block> = blocks.iter().map(|block| (block.id.as_str(), block)).collect();

@@ -12,7 +12,7 @@ use leptos_router::{
 
 use super::{
     json_view::JsonView,
-    run_canvas::{RunCanvas, StatusLegend},
+    run_canvas::{KeptView, RunCanvas, StatusLegend},
     run_details::{RunFacts, RunHeader},
     step_panel::StepPanel,
 };
@@ -49,7 +49,7 @@ pub(crate) fn first_step(steps: &[StepRecord]) -> Option<String> {
 }
 
 #[component]
-pub fn FlowRunView(run: Run, flow: FlowRunDetail, resend: ServerAction<Rerun>) -> impl IntoView {
+pub fn FlowRunView(run: Run, flow: FlowRunDetail, resend: ServerAction<Rerun>, kept_view: KeptView) -> impl IntoView {
     let summary = run.summary;
     let FlowRunDetail { flow_id, flow_version, started_by, acting_as, started_at, finished_at, output, blocks, edges, steps, .. } = flow;
     let going = matches!(summary.status, RunStatus::Pending | RunStatus::Running);
@@ -89,7 +89,7 @@ pub fn FlowRunView(run: Run, flow: FlowRunDetail, resend: ServerAction<Rerun>) -
                     <h2>"Steps"</h2>
                     <StatusLegend steps=Signal::stored(statuses) />
                 </div>
-                <RunCanvas blocks edges steps selected on_select />
+                <RunCanvas blocks edges steps selected on_select run_id=summary.id.clone() kept=kept_view />
                 <p class="hint">"Click a block to see what it was given, what it produced and its log."</p>
             </section>
             <aside class="panel flow-run-step">{step_panel}</aside>

@@ -16,6 +16,7 @@ use crate::{
         polling::{LIVE_REFRESH, refresh_every},
         json_view::JsonView,
         run_details::{AttemptTable, RunFacts, RunHeader, RunLog},
+        run_canvas::KeptView,
         run_flow::FlowRunView,
     },
     format::utc_time,
@@ -38,12 +39,14 @@ pub fn RunPage() -> impl IntoView {
         }
     });
     let resend = ServerAction::<Rerun>::new();
+    // Re-reading a running run draws its canvas again; the view stays where the user left it.
+    let kept_view = KeptView::default();
     let navigate = use_navigate();
     on_success(resend.into(), move |new_run| navigate(&format!("/activity/{}", new_run.summary.id), Default::default()));
     let content = move || {
         Suspend::new(async move {
             loaded(run.await.map(|mut run| match run.flow.take() {
-                Some(flow) => view! { <FlowRunView run flow resend /> }.into_any(),
+                Some(flow) => view! { <FlowRunView run flow resend kept_view /> }.into_any(),
                 None => view! { <RunView run resend /> }.into_any(),
             }))
         })
