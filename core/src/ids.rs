@@ -8,14 +8,19 @@ const RANDOM_LEN: usize = 20;
 
 /// A fresh id such as `wf_3k9v…`: 100 random bits, Crockford base32.
 pub fn new_id(prefix: &str) -> String {
-    let mut rng = rand::thread_rng();
     let mut id = String::with_capacity(prefix.len() + 1 + RANDOM_LEN);
     id.push_str(prefix);
     id.push('_');
-    for _ in 0..RANDOM_LEN {
+    push_random(&mut id, RANDOM_LEN);
+    id
+}
+
+/// Appends `count` random characters of the alphabet (5 bits each).
+fn push_random(id: &mut String, count: usize) {
+    let mut rng = rand::thread_rng();
+    for _ in 0..count {
         id.push(ALPHABET[rng.gen_range(0..ALPHABET.len())] as char);
     }
-    id
 }
 
 /// Characters of the time part of [`new_sorted_id`]: 50 bits of milliseconds.
@@ -27,7 +32,6 @@ const SORTED_RANDOM_LEN: usize = 12;
 /// rows written at a high rate: each new key lands at the end of its index instead of on a
 /// random page, so a commit rewrites a few pages instead of one per row.
 pub fn new_sorted_id(prefix: &str, now_millis: i64) -> String {
-    let mut rng = rand::thread_rng();
     let mut id = String::with_capacity(prefix.len() + 1 + TIME_LEN + SORTED_RANDOM_LEN);
     id.push_str(prefix);
     id.push('_');
@@ -35,9 +39,7 @@ pub fn new_sorted_id(prefix: &str, now_millis: i64) -> String {
     for shift in (0..TIME_LEN).rev() {
         id.push(ALPHABET[((time >> (shift * 5)) & 31) as usize] as char);
     }
-    for _ in 0..SORTED_RANDOM_LEN {
-        id.push(ALPHABET[rng.gen_range(0..ALPHABET.len())] as char);
-    }
+    push_random(&mut id, SORTED_RANDOM_LEN);
     id
 }
 

@@ -52,7 +52,6 @@ pub async fn execute(engine: &Engine, job: FlowRunJob, unwritten: Option<Unwritt
             engine,
             job: &job,
             unwritten,
-            payload_json: job.payload_json.as_str().into(),
             plan: Plan::new(&graph.blocks, &graph.edges),
             by_id: graph.blocks.iter().map(|block| (block.id.as_str(), block)).collect(),
             outputs: HashMap::new(),
@@ -84,7 +83,6 @@ struct Execution<'a> {
     job: &'a FlowRunJob,
     /// The run itself, while it is not written yet: it goes with the first record.
     unwritten: Option<UnwrittenRun>,
-    payload_json: Arc<str>,
     plan: Plan<'a>,
     by_id: HashMap<&'a str, &'a Block>,
     /// Outputs of the blocks that succeeded (the trigger's are the payload).
@@ -346,7 +344,7 @@ impl<'a> Execution<'a> {
                     inputs,
                     settings,
                     resolver,
-                    payload_json: self.payload_json.clone(),
+                    payload_json: self.job.payload_json.clone(),
                     workflow_id: self.job.workflow_id.clone(),
                     acting: self.acting.clone(),
                     started_at,
