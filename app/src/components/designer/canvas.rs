@@ -468,12 +468,7 @@ fn EdgeLayer(ui: Ui) -> impl IntoView {
         });
     });
     let press = move |ev: ev::PointerEvent| {
-        let index = ev
-            .target()
-            .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
-            .and_then(|element| element.closest(".fd-edge").ok().flatten())
-            .and_then(|group| group.get_attribute("data-index"))
-            .and_then(|index| index.parse::<usize>().ok());
+        let index = closest(&ev, ".fd-edge").and_then(|group| group.get_attribute("data-index")).and_then(|index| index.parse::<usize>().ok());
         let Some(edge) = index.and_then(|index| drawn.with_value(|drawn| drawn.edges.get(index).cloned())) else { return };
         ev.stop_propagation();
         designer.select_edge(edge);
@@ -691,8 +686,7 @@ fn confirm_in_app_links(designer: Designer) {
     use leptos::wasm_bindgen::closure::Closure;
     let Some(window) = web_sys::window() else { return };
     let listener = Closure::<dyn Fn(web_sys::Event)>::new(move |ev: web_sys::Event| {
-        let link = ev.target().and_then(|target| target.dyn_into::<web_sys::Element>().ok()).and_then(|element| element.closest("a[href]").ok().flatten());
-        if link.is_none() || !designer.dirty.get_untracked() {
+        if closest(&ev, "a[href]").is_none() || !designer.dirty.get_untracked() {
             return;
         }
         let leave = web_sys::window()

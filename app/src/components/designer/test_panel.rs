@@ -93,12 +93,15 @@ impl Tester {
     fn toggle(self) {
         let opening = !self.open.get_untracked();
         self.open.set(opening);
-        let triggers = self.triggers();
-        let kept = self.trigger.get_untracked().is_some_and(|id| triggers.iter().any(|block| block.id == id)) && self.payload.with_untracked(|text| !text.trim().is_empty());
-        if opening && !kept {
-            let edges = self.designer.edges.get_untracked();
-            let connected = triggers.iter().find(|block| edges.iter().any(|edge| edge.from == block.id));
-            self.choose_trigger(connected.or(triggers.first()).map(|block| block.id.clone()));
+        if opening {
+            let triggers = self.triggers();
+            let kept = self.trigger.get_untracked().is_some_and(|id| triggers.iter().any(|block| block.id == id))
+                && self.payload.with_untracked(|text| !text.trim().is_empty());
+            if !kept {
+                let edges = self.designer.edges.get_untracked();
+                let connected = triggers.iter().find(|block| edges.iter().any(|edge| edge.from == block.id));
+                self.choose_trigger(connected.or(triggers.first()).map(|block| block.id.clone()));
+            }
         }
         // The canvas is shorter or taller now: frame the graph again once it has its size.
         let designer = self.designer;
