@@ -69,25 +69,47 @@ fn content_security_policy() {
     }
 }
 
-/// Makes each page a lazily loaded route: in the browser its code is a wasm chunk of its own
-/// (split off by `wasm-split` in `./x build`), fetched when the page is first shown, so the
-/// first download holds the shell and the open page only. The server renders them as usual.
+/// Makes the pages lazily loaded routes that share one wasm chunk: in the browser their code
+/// is split off the shell by `wasm-split` in `./x build` and fetched when the first of them is
+/// shown. One chunk for all of them, not one per page: `wasm-split` gives every set of pages
+/// that share code a chunk of its own, and a page then fetched hundreds of small files.
+/// The designer, the largest page, has a chunk of its own ([`DesignerRoute`]). The server
+/// renders them as usual.
 macro_rules! lazy_pages {
-    ($($route:ident => $page:ident),* $(,)?) => {$(
-        struct $route;
+    ($($route:ident => $page:ident),* $(,)?) => {
+        /// Which of the pages in the shared chunk to show.
+        #[derive(Clone, Copy)]
+        enum SharedChunkPage { $($route),* }
 
-        #[lazy_route]
-        impl LazyRoute for $route {
-            fn data() -> Self {
-                $route
-            }
-
-            fn view(_this: Self) -> AnyView {
-                mark_hydrated();
-                view! { <$page /> }.into_any()
+        /// The view of a page in the shared chunk; the one function `wasm-split` splits at.
+        #[leptos::lazy]
+        fn shared_chunk_page_view(page: SharedChunkPage) -> AnyView {
+            mark_hydrated();
+            match page {
+                $(SharedChunkPage::$route => view! { <$page /> }.into_any()),*
             }
         }
-    )*};
+
+        $(
+            struct $route;
+
+            impl LazyRoute for $route {
+                fn data() -> Self {
+                    $route
+                }
+
+                async fn view(_this: Self) -> AnyView {
+                    shared_chunk_page_view(SharedChunkPage::$route).await
+                }
+
+                /// The router awaits this before hydrating the page, which must then be loaded.
+                async fn preload() {
+                    #[cfg(feature = "hydrate")]
+                    __preload_shared_chunk_page_view().await;
+                }
+            }
+        )*
+    };
 }
 
 lazy_pages! {

@@ -40,6 +40,11 @@ pub fn serve(path: &str, request_headers: &HeaderMap) -> Option<Response> {
     Some(response)
 }
 
+/// The bytes of an embedded file.
+pub fn contents(path: &str) -> Option<std::borrow::Cow<'static, [u8]>> {
+    Site::get(path).map(|file| file.data)
+}
+
 /// Whether the hydration bundle was embedded; without it pages render but never hydrate.
 pub fn has_hydration_bundle() -> bool {
     Site::get("pkg/outflow.js").is_some() && Site::get("pkg/outflow_bg.wasm").is_some()
