@@ -55,3 +55,23 @@ test('an unknown address shows the not-found page with a way back', async ({ pag
   await page.getByRole('link', { name: 'Back to the start page' }).click();
   await expect(page).toHaveURL('/');
 });
+
+test('a page fetches its code in a few files, named in its head, and hydrates without errors', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
+  const wasm: string[] = [];
+  page.on('response', (response) => { if (response.url().endsWith('.wasm')) wasm.push(new URL(response.url()).pathname); });
+
+  await openHydrated(page, '/integrations');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Integrations');
+  // The shell, the page's chunk and the chunk it shares with the designer, all preloaded from
+  // the head so that they arrive together; nothing else is fetched.
+  const preloaded = await page.locator('head link[rel="preload"][as="fetch"][href$=".wasm"]').evaluateAll((links) => links.map((link) => link.getAttribute('href')));
+  expect(preloaded).toHaveLength(3);
+  expect(preloaded).toContain('/pkg/outflow_bg.wasm');
+  expect([...new Set(wasm)].sort()).toEqual([...preloaded].sort());
+  // Hydration took over the server's page instead of drawing a second copy of it.
+  await expect(page.locator('main h1')).toHaveCount(1);
+  expect(errors).toEqual([]);
+});
