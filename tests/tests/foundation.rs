@@ -37,6 +37,29 @@ async fn every_shell_route_renders_html_with_the_hydration_bundle() {
 }
 
 #[tokio::test]
+async fn the_bundle_is_sent_compressed_at_build_time_when_the_browser_accepts_it() {
+    let server = TestServer::start();
+    let client = reqwest::Client::new();
+    let fetch = |accept: &'static str, path: &'static str| client.get(server.url(path)).header("accept-encoding", accept).send();
+    let plain = fetch("identity", "/pkg/outflow_bg.wasm").await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain_etag = plain.headers()["etag"].clone();
+    assert!(plain.bytes().await.unwrap().starts_with(b"\0asm"), "the wasm itself");
+
+    for (accept, encoding, copy) in [("gzip, deflate, br, zstd", "br", "/pkg/outflow_bg.wasm.br"), ("br;q=0, gzip", "gzip", "/pkg/outflow_bg.wasm.gz")] {
+        let compressed = fetch(accept, "/pkg/outflow_bg.wasm").await.unwrap();
+        assert_eq!(compressed.status(), 200);
+        assert_eq!(compressed.headers()["content-encoding"], encoding, "{accept}");
+        assert_eq!(compressed.headers()["content-type"], "application/wasm");
+        assert_eq!(compressed.headers()["vary"], "accept-encoding");
+        assert_ne!(compressed.headers()["etag"], plain_etag, "each encoding is its own representation");
+        let body = compressed.bytes().await.unwrap();
+        let stored = fetch("identity", copy).await.unwrap().bytes().await.unwrap();
+        assert_eq!(body, stored, "{accept}: the copy made at build time, not compressed again");
+    }
+}
+
+#[tokio::test]
 async fn unknown_pages_render_a_not_found_page() {
     let server = TestServer::start();
     let response = admin_browser(&server).await.get(server.url("/no-such-page")).send().await.unwrap();
