@@ -56,11 +56,10 @@ pub fn serve(path: &str, request_headers: &HeaderMap) -> Option<Response> {
 /// The build-time compressed copy of `path` the request accepts, brotli first.
 fn precompressed(path: &str, request_headers: &HeaderMap) -> Option<(Option<&'static str>, Cow<'static, [u8]>)> {
     let accepted = request_headers.get(header::ACCEPT_ENCODING)?.to_str().ok()?;
-    ["br", "gzip"].into_iter().find_map(|encoding| {
+    [("br", "br"), ("gzip", "gz")].into_iter().find_map(|(encoding, suffix)| {
         if !accepts(accepted, encoding) {
             return None;
         }
-        let suffix = if encoding == "br" { "br" } else { "gz" };
         Site::get(&format!("{path}.{suffix}")).map(|file| (Some(encoding), file.data))
     })
 }
