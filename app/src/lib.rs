@@ -1,6 +1,10 @@
 //! Outflow's user interface (Leptos, rendered on the server and hydrated in the browser).
 //! Pages read and change data only through the server functions in [`api`], which call
 //! the store of `outflow_core`; no SQL and no HTTP client live here.
+//!
+//! Two browser bundles use this crate: `frontend` hydrates the routed app ([`routes`],
+//! feature `hydrate`), and `designer-frontend` renders only the Flow Designer
+//! ([`pages::designer::start`], feature `csr`), without the router or hydration.
 
 // Leptos view types nest deeply; the default limit stops at the larger pages.
 #![recursion_limit = "256"]
@@ -11,188 +15,21 @@ pub mod format;
 /// The shared wire types, re-exported so UI code reads `crate::model::…`.
 pub use outflow_model as model;
 pub mod pages;
+#[cfg(not(feature = "csr"))]
+pub mod routes;
+
+#[cfg(not(feature = "csr"))]
+pub use routes::{App, shell};
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
-use leptos_router::{
-    Lazy, LazyRoute, StaticSegment,
-    components::{Route, Router, Routes},
-    lazy_route, path,
-};
-
-use components::layout::Layout;
-use pages::{
-    account::AccountPage, activity::ActivityPage, agents::AgentsPage, alert::AlertPage, alerts::AlertsPage, audit::AuditPage,
-    designer::DesignerPage, endpoints::EndpointsPage, flows::FlowsPage, home::HomePage, integration::IntegrationPage,
-    integrations::IntegrationsPage, login::{LoginPage, SetupPage}, not_found::NotFoundPage, people::PeoplePage, run::RunPage,
-    workflows::WorkflowsPage,
-};
-
-/// Picks the saved theme before the first paint so dark-mode users never see a white flash.
-const THEME_BOOT_SCRIPT: &str = "try{var t=localStorage.getItem('outflow-theme');if(t){document.documentElement.dataset.theme=t}}catch(e){}";
-
-/// The HTML document around every page; the server renders it, the browser hydrates `<App/>`.
-pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    content_security_policy();
-    view! {
-        <!DOCTYPE html>
-        <html lang="en">
-            <head>
-                <meta charset="utf-8" />
-                <meta name="viewport" content="width=device-width, initial-scale=1" />
-                <meta name="color-scheme" content="light dark" />
-                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-                <script nonce=leptos::nonce::use_nonce()>{THEME_BOOT_SCRIPT}</script>
-                <HydrationScripts options />
-                <MetaTags />
-            </head>
-            <body>
-                <App />
-            </body>
-        </html>
-    }
-}
-
-/// A fresh nonce for this page's two inline scripts (theme, hydration) and the policy that
-/// allows only them, our own files and the wasm they load.
-#[cfg(feature = "ssr")]
-fn content_security_policy() {
-    leptos::nonce::provide_nonce();
-    let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) else { return };
-    let policy = format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
-         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-    );
-    if let Ok(value) = http::HeaderValue::from_str(&policy) {
-        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
-    }
-}
-
-/// Makes the pages lazily loaded routes that share one wasm chunk: in the browser their code
-/// is split off the shell by `wasm-split` in `./x build` and fetched when the first of them is
-/// shown. One chunk for all of them, not one per page: `wasm-split` gives every set of pages
-/// that share code a chunk of its own, and a page then fetched hundreds of small files.
-/// The designer, the largest page, has a chunk of its own ([`DesignerRoute`]). The server
-/// renders them as usual.
-macro_rules! lazy_pages {
-    ($($route:ident => $page:ident),* $(,)?) => {
-        /// Which of the pages in the shared chunk to show.
-        #[derive(Clone, Copy)]
-        enum SharedChunkPage { $($route),* }
-
-        /// The view of a page in the shared chunk; the one function `wasm-split` splits at.
-        #[leptos::lazy]
-        fn shared_chunk_page_view(page: SharedChunkPage) -> AnyView {
-            mark_hydrated();
-            match page {
-                $(SharedChunkPage::$route => view! { <$page /> }.into_any()),*
-            }
-        }
-
-        $(
-            struct $route;
-
-            impl LazyRoute for $route {
-                fn data() -> Self {
-                    $route
-                }
-
-                async fn view(_this: Self) -> AnyView {
-                    shared_chunk_page_view(SharedChunkPage::$route).await
-                }
-
-                /// The router awaits this before hydrating the page, which must then be loaded.
-                async fn preload() {
-                    #[cfg(feature = "hydrate")]
-                    __preload_shared_chunk_page_view().await;
-                }
-            }
-        )*
-    };
-}
-
-lazy_pages! {
-    HomeRoute => HomePage,
-    IntegrationsRoute => IntegrationsPage,
-    IntegrationRoute => IntegrationPage,
-    FlowsRoute => FlowsPage,
-    EndpointsRoute => EndpointsPage,
-    ActivityRoute => ActivityPage,
-    RunRoute => RunPage,
-    WorkflowsRoute => WorkflowsPage,
-    AlertsRoute => AlertsPage,
-    AlertRoute => AlertPage,
-    PeopleRoute => PeoplePage,
-    AgentsRoute => AgentsPage,
-    AuditRoute => AuditPage,
-    AccountRoute => AccountPage,
-    LoginRoute => LoginPage,
-    SetupRoute => SetupPage,
-}
-
-/// The designer's route starts loading the flow in `data()`, in parallel with its chunk.
-struct DesignerRoute(pages::designer::DesignerLoad);
-
-#[lazy_route]
-impl LazyRoute for DesignerRoute {
-    fn data() -> Self {
-        DesignerRoute(pages::designer::DesignerLoad::start())
-    }
-
-    fn view(this: Self) -> AnyView {
-        mark_hydrated();
-        view! { <DesignerPage load=this.0 /> }.into_any()
-    }
-}
-
-/// The routed application: one page per top-level section of the navigation.
-#[component]
-pub fn App() -> impl IntoView {
-    provide_meta_context();
-    view! {
-        <Stylesheet id="outflow" href="/outflow.css" />
-        <Title formatter=|page: String| if page.is_empty() { "Outflow".to_string() } else { format!("{page} · Outflow") } />
-        <Router>
-            <Layout>
-                <Routes fallback=not_found>
-                    <Route path=StaticSegment("") view={Lazy::<HomeRoute>::new()} />
-                    <Route path=StaticSegment("integrations") view={Lazy::<IntegrationsRoute>::new()} />
-                    // Before `:id`: routes match in order, and "new" is not an id.
-                    <Route path=path!("/integrations/new") view={Lazy::<IntegrationRoute>::new()} />
-                    <Route path=path!("/integrations/:id") view={Lazy::<IntegrationRoute>::new()} />
-                    <Route path=StaticSegment("flows") view={Lazy::<FlowsRoute>::new()} />
-                    <Route path=path!("/flows/:id") view={Lazy::<DesignerRoute>::new()} />
-                    <Route path=StaticSegment("endpoints") view={Lazy::<EndpointsRoute>::new()} />
-                    <Route path=StaticSegment("activity") view={Lazy::<ActivityRoute>::new()} />
-                    <Route path=path!("/activity/:id") view={Lazy::<RunRoute>::new()} />
-                    <Route path=StaticSegment("workflows") view={Lazy::<WorkflowsRoute>::new()} />
-                    <Route path=StaticSegment("alerts") view={Lazy::<AlertsRoute>::new()} />
-                    <Route path=path!("/alerts/:id") view={Lazy::<AlertRoute>::new()} />
-                    <Route path=StaticSegment("people") view={Lazy::<PeopleRoute>::new()} />
-                    <Route path=StaticSegment("agents") view={Lazy::<AgentsRoute>::new()} />
-                    <Route path=StaticSegment("audit") view={Lazy::<AuditRoute>::new()} />
-                    <Route path=StaticSegment("account") view={Lazy::<AccountRoute>::new()} />
-                    <Route path=StaticSegment("login") view={Lazy::<LoginRoute>::new()} />
-                    <Route path=StaticSegment("setup") view={Lazy::<SetupRoute>::new()} />
-                </Routes>
-            </Layout>
-        </Router>
-    }
-}
-
-fn not_found() -> impl IntoView {
-    mark_hydrated();
-    view! { <NotFoundPage /> }
-}
 
 /// Sets `<body data-hydrated="true">` once the browser has taken over the page; tests and
 /// scripts wait for it before interacting. Each route's view calls it: a lazy page hydrates
 /// only once its chunk has arrived, after the shell, and its effects run after that.
 /// Effects never run on the server.
-fn mark_hydrated() {
+pub(crate) fn mark_hydrated() {
     Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         if let Some(body) = web_sys::window().and_then(|window| window.document()).and_then(|document| document.body()) {
             // Setting a data attribute on <body> cannot fail.
             let _ = body.set_attribute("data-hydrated", "true");

@@ -56,7 +56,7 @@ pub fn FlowImport(forms: Vec<Form>, form_id: RwSignal<String>) -> impl IntoView 
         }
     };
     let uploaded = move |ev: ev::Event| {
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         {
             use leptos::wasm_bindgen::JsCast;
             let file = ev
@@ -76,7 +76,7 @@ pub fn FlowImport(forms: Vec<Form>, form_id: RwSignal<String>) -> impl IntoView 
                 });
             }
         }
-        #[cfg(not(feature = "hydrate"))]
+        #[cfg(not(feature = "browser"))]
         let _ = ev;
     };
     let message = Signal::derive(move || problem.get().or_else(|| failure(import.into()).get()));

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 /// Puts the text on the clipboard; false where the browser offers no clipboard (pages
 /// served over plain HTTP to another machine are not a secure context).
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 fn copy_to_clipboard(text: &str) -> bool {
     let Some(window) = web_sys::window() else { return false };
     let clipboard = window.navigator().clipboard();
@@ -18,7 +18,7 @@ fn copy_to_clipboard(text: &str) -> bool {
 }
 
 /// Clicks are only handled in the browser.
-#[cfg(not(feature = "hydrate"))]
+#[cfg(not(feature = "browser"))]
 fn copy_to_clipboard(_text: &str) -> bool {
     false
 }

@@ -59,7 +59,7 @@ pub fn ThemeToggle() -> impl IntoView {
     }
 }
 
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 mod browser {
     use super::Theme;
 
@@ -93,7 +93,7 @@ mod browser {
     }
 }
 
-#[cfg(not(feature = "hydrate"))]
+#[cfg(not(feature = "browser"))]
 mod browser {
     use super::Theme;
 

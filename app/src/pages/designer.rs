@@ -1,48 +1,85 @@
-//! `/flows/:id`: the Flow Designer for one flow. The canvas is built in the browser only
-//! (after hydration): it is pointer-driven and has nothing useful to render on the server.
-//! The flow is requested as soon as the route matches ([`DesignerLoad`]), while the page's
-//! code chunk is still loading.
+//! `/flows/:id`: the Flow Designer for one flow. It is a browser bundle of its own
+//! (`designer-frontend`, built with this crate's `csr` feature): the server renders the page's
+//! frame around an empty `#designer-root` and loads that bundle instead of the app's
+//! hydration ([`crate::routes`]), and [`start`] builds the designer into it. The designer is
+//! pointer-driven and has nothing useful to render on the server, and this way the page
+//! downloads neither the app's router and pages nor the code that hydrates them, and the
+//! app's pages never download the designer.
+//!
+//! Inside the app, a link to a designer address lands on [`DesignerPage`], which reloads the
+//! page so that the server answers it with the designer's bundle.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 
-use crate::{
-    api::{
-        UiError,
-        flows::{DesignerData, load_designer},
-    },
-    components::{designer::FlowDesigner, feedback::loaded},
-};
+/// The element the designer is built into; `data-flow` names the flow.
+const ROOT_ID: &str = "designer-root";
+/// The designer's bundle, as `./x build` names it.
+pub const DESIGNER_SCRIPT: &str = "/pkg/designer.js";
+pub const DESIGNER_WASM: &str = "/pkg/designer_bg.wasm";
 
-/// The flow the designer opens, requested by the route's `data()` (see `app::DesignerRoute`).
-/// A local resource: the server renders the loading line and never fetches it.
-#[derive(Clone, Copy)]
-pub struct DesignerLoad(LocalResource<Result<DesignerData, UiError>>);
+/// Whether the server answers `path` with the designer's bundle: `/flows/{id}`.
+pub fn is_designer_path(path: &str) -> bool {
+    path.strip_prefix("/flows/").is_some_and(|id| !id.is_empty() && !id.contains('/'))
+}
 
-impl DesignerLoad {
-    pub fn start() -> DesignerLoad {
-        let params = use_params_map();
-        DesignerLoad(LocalResource::new(move || load_designer(params.with(|params| params.get("id").unwrap_or_default()))))
+/// The designer's page in the app's router: the frame the designer's bundle fills in.
+#[cfg(not(feature = "csr"))]
+#[component]
+pub fn DesignerPage() -> impl IntoView {
+    let params = leptos_router::hooks::use_params_map();
+    let flow = move || params.with(|params| params.get("id").unwrap_or_default());
+    // Reached by a link inside the app: let the server send the designer's bundle.
+    Effect::new(move |_| {
+        #[cfg(feature = "browser")]
+        if let Some(window) = web_sys::window() {
+            // Reloading the current address cannot fail.
+            let _ = window.location().reload();
+        }
+    });
+    view! {
+        <leptos_meta::Title text="Flow Designer" />
+        <div id=ROOT_ID class="designer-root" data-flow=flow>
+            <p class="loading">"Opening the designer…"</p>
+        </div>
     }
 }
 
+/// The designer bundle's entry point: builds the designer for the flow named by
+/// `#designer-root` into it, and brings the page frame's theme switch to life (nothing else
+/// of the frame needs code: its links and "Sign out" are plain HTML).
+#[cfg(feature = "csr")]
+pub fn start() {
+    use leptos::{mount::mount_to, wasm_bindgen::JsCast};
+
+    use crate::components::theme_toggle::ThemeToggle;
+
+    let Some(document) = web_sys::window().and_then(|window| window.document()) else { return };
+    let Some(root) = document.get_element_by_id(ROOT_ID) else { return };
+    let flow = root.get_attribute("data-flow").unwrap_or_default();
+    root.set_inner_html("");
+    mount_to(root.unchecked_into(), move || view! { <OpenDesigner flow /> }).forget();
+    if let Some(switch) = document.query_selector(".topbar .theme-toggle").ok().flatten()
+        && let Some(frame) = switch.parent_element()
+    {
+        switch.remove();
+        mount_to(frame.unchecked_into(), ThemeToggle).forget();
+    }
+}
+
+/// Loads the flow and shows the designer, or why it could not be opened.
+#[cfg(feature = "csr")]
 #[component]
-pub fn DesignerPage(load: DesignerLoad) -> impl IntoView {
-    let mounted = RwSignal::new(false);
-    Effect::new(move |_| mounted.set(true));
-    let designer = move || {
-        mounted.get().then(|| {
-            view! {
-                <Suspense fallback=|| view! { <p class="loading">"Opening the designer…"</p> }>
-                    {move || Suspend::new(async move { loaded(load.0.await.map(|data| view! { <FlowDesigner data /> })) })}
-                </Suspense>
-            }
-        })
+fn OpenDesigner(flow: String) -> impl IntoView {
+    use crate::{
+        api::flows::load_designer,
+        components::{designer::FlowDesigner, feedback::loaded},
     };
+
+    crate::mark_hydrated();
+    let load = LocalResource::new(move || load_designer(flow.clone()));
     view! {
-        <Title text="Flow Designer" />
-        {move || (!mounted.get()).then(|| view! { <p class="loading">"Opening the designer…"</p> })}
-        {designer}
+        <Suspense fallback=|| view! { <p class="loading">"Opening the designer…"</p> }>
+            {move || Suspend::new(async move { loaded(load.await.map(|data| view! { <FlowDesigner data /> })) })}
+        </Suspense>
     }
 }

@@ -430,7 +430,7 @@ fn download_export(designer: Designer) {
     let document = designer.document();
     let Ok(text) = serde_json::to_string_pretty(&document) else { return };
     let name: String = document.name.chars().map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect();
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         use leptos::wasm_bindgen::JsCast;
         let parts = js_sys::Array::of1(&leptos::wasm_bindgen::JsValue::from_str(&text));
@@ -450,26 +450,26 @@ fn download_export(designer: Designer) {
         // The download reads the blob after this click returns.
         set_timeout(move || drop(web_sys::Url::revoke_object_url(&url)), std::time::Duration::from_secs(60));
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     let _ = (text, name);
 }
 
 fn store_clip(text: &str) {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     if let Some(storage) = web_sys::window().and_then(|window| window.local_storage().ok().flatten()) {
         // A full or blocked storage only loses the copy; the page goes on.
         let _ = storage.set_item(CLIPBOARD_KEY, text);
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     let _ = (text, CLIPBOARD_KEY);
 }
 
 fn load_clip() -> Option<String> {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         web_sys::window().and_then(|window| window.local_storage().ok().flatten()).and_then(|storage| storage.get_item(CLIPBOARD_KEY).ok().flatten())
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     None
 }
 
