@@ -138,7 +138,6 @@ lazy_pages! {
     AccountRoute => AccountPage,
     LoginRoute => LoginPage,
     SetupRoute => SetupPage,
-    DesignerRoute => DesignerPage,
 }
 
 /// The routed application: one page per top-level section of the navigation.
@@ -157,7 +156,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/integrations/new") view={Lazy::<IntegrationRoute>::new()} />
                     <Route path=path!("/integrations/:id") view={Lazy::<IntegrationRoute>::new()} />
                     <Route path=StaticSegment("flows") view={Lazy::<FlowsRoute>::new()} />
-                    <Route path=path!("/flows/:id") view={Lazy::<DesignerRoute>::new()} />
+                    // Not lazy: the page is only a frame (see `pages::designer`), and a lazy route would
+                    // have the server preload the pages' chunk for it.
+                    <Route path=path!("/flows/:id") view=DesignerPage />
                     <Route path=StaticSegment("endpoints") view={Lazy::<EndpointsRoute>::new()} />
                     <Route path=StaticSegment("activity") view={Lazy::<ActivityRoute>::new()} />
                     <Route path=path!("/activity/:id") view={Lazy::<RunRoute>::new()} />

@@ -296,3 +296,37 @@ test('export a flow, and import it on the Flows page; a broken import names the 
   await expect(block(page, 'merge1')).toBeVisible();
   await expect(page.locator('.fd-edge')).toHaveCount(1);
 });
+
+test('the designer page loads only its own bundle, named in its head, and its frame still works', async ({ page, request }) => {
+  const id = await newFlow(request);
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
+  const code: string[] = [];
+  page.on('response', (response) => {
+    const path = new URL(response.url()).pathname;
+    if (path.startsWith('/pkg/')) code.push(path);
+  });
+  await page.emulateMedia({ colorScheme: 'light' });
+  await openHydrated(page, `/flows/${id}`);
+  await expect(block(page, 't1')).toContainText('Status Updates');
+  await expect(page).toHaveTitle('Flow Designer · Outflow');
+
+  // The designer's script and wasm, preloaded from the head; none of the app's chunks.
+  const preloaded = await page.locator('head link[rel="preload"], head link[rel="modulepreload"]').evaluateAll((links) => links.map((link) => link.getAttribute('href')));
+  expect(preloaded.sort()).toEqual(['/pkg/designer.js', '/pkg/designer_bg.wasm']);
+  expect([...new Set(code)].sort()).toEqual(['/pkg/designer.js', '/pkg/designer_bg.wasm']);
+  await expect(page.locator('.designer')).toHaveCount(1);
+
+  // The page's frame: the navigation leads out, and the theme switch works here too.
+  const toggle = page.getByRole('button', { name: /Light|Dark/ });
+  await expect(toggle).toHaveCount(1);
+  await expect(toggle).toContainText('Light');
+  await toggle.click();
+  await expect(toggle).toContainText('Dark');
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Integrations' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Integrations');
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  expect(errors).toEqual([]);
+});
