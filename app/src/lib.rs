@@ -23,10 +23,9 @@ pub use routes::{App, shell};
 
 use leptos::prelude::*;
 
-/// Sets `<body data-hydrated="true">` once the browser has taken over the page; tests and
-/// scripts wait for it before interacting. Each route's view calls it: a lazy page hydrates
-/// only once its chunk has arrived, after the shell, and its effects run after that.
-/// Effects never run on the server.
+/// Sets `<body data-hydrated="true">` once the browser has taken over the page (effects run
+/// after hydration, or after the designer's first render); tests and scripts wait for it
+/// before interacting. Effects never run on the server.
 pub(crate) fn mark_hydrated() {
     Effect::new(move |_| {
         #[cfg(feature = "browser")]

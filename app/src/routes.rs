@@ -5,7 +5,7 @@
 use leptos::{either::Either, prelude::*};
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    Lazy, LazyRoute, StaticSegment,
+    StaticSegment,
     components::{Route, Router, Routes},
     path,
 };
@@ -79,98 +79,36 @@ fn content_security_policy() {
     }
 }
 
-/// Makes the pages lazily loaded routes that share one wasm chunk: in the browser their code
-/// is split off the shell by `wasm-split` in `./x build` and fetched when the first of them is
-/// shown. One chunk for all of them, not one per page: `wasm-split` gives every set of pages
-/// that share code a chunk of its own, and a page then fetched hundreds of small files.
-/// The server renders them as usual.
-macro_rules! lazy_pages {
-    ($($route:ident => $page:ident),* $(,)?) => {
-        /// Which of the pages in the shared chunk to show.
-        #[derive(Clone, Copy)]
-        enum SharedChunkPage { $($route),* }
-
-        /// The view of a page in the shared chunk; the one function `wasm-split` splits at.
-        #[leptos::lazy]
-        fn shared_chunk_page_view(page: SharedChunkPage) -> AnyView {
-            mark_hydrated();
-            match page {
-                $(SharedChunkPage::$route => view! { <$page /> }.into_any()),*
-            }
-        }
-
-        $(
-            struct $route;
-
-            impl LazyRoute for $route {
-                fn data() -> Self {
-                    $route
-                }
-
-                async fn view(_this: Self) -> AnyView {
-                    shared_chunk_page_view(SharedChunkPage::$route).await
-                }
-
-                /// The router awaits this before hydrating the page, which must then be loaded.
-                async fn preload() {
-                    #[cfg(feature = "hydrate")]
-                    __preload_shared_chunk_page_view().await;
-                }
-            }
-        )*
-    };
-}
-
-lazy_pages! {
-    HomeRoute => HomePage,
-    IntegrationsRoute => IntegrationsPage,
-    IntegrationRoute => IntegrationPage,
-    FlowsRoute => FlowsPage,
-    EndpointsRoute => EndpointsPage,
-    ActivityRoute => ActivityPage,
-    RunRoute => RunPage,
-    WorkflowsRoute => WorkflowsPage,
-    AlertsRoute => AlertsPage,
-    AlertRoute => AlertPage,
-    PeopleRoute => PeoplePage,
-    AgentsRoute => AgentsPage,
-    AuditRoute => AuditPage,
-    AccountRoute => AccountPage,
-    LoginRoute => LoginPage,
-    SetupRoute => SetupPage,
-}
-
 /// The routed application: one page per top-level section of the navigation.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    mark_hydrated();
     view! {
         <Stylesheet id="outflow" href="/outflow.css" />
         <Title formatter=|page: String| if page.is_empty() { "Outflow".to_string() } else { format!("{page} · Outflow") } />
         <Router>
             <Layout>
                 <Routes fallback=not_found>
-                    <Route path=StaticSegment("") view={Lazy::<HomeRoute>::new()} />
-                    <Route path=StaticSegment("integrations") view={Lazy::<IntegrationsRoute>::new()} />
+                    <Route path=StaticSegment("") view=HomePage />
+                    <Route path=StaticSegment("integrations") view=IntegrationsPage />
                     // Before `:id`: routes match in order, and "new" is not an id.
-                    <Route path=path!("/integrations/new") view={Lazy::<IntegrationRoute>::new()} />
-                    <Route path=path!("/integrations/:id") view={Lazy::<IntegrationRoute>::new()} />
-                    <Route path=StaticSegment("flows") view={Lazy::<FlowsRoute>::new()} />
-                    // Not lazy: the page is only a frame (see `pages::designer`), and a lazy route would
-                    // have the server preload the pages' chunk for it.
+                    <Route path=path!("/integrations/new") view=IntegrationPage />
+                    <Route path=path!("/integrations/:id") view=IntegrationPage />
+                    <Route path=StaticSegment("flows") view=FlowsPage />
                     <Route path=path!("/flows/:id") view=DesignerPage />
-                    <Route path=StaticSegment("endpoints") view={Lazy::<EndpointsRoute>::new()} />
-                    <Route path=StaticSegment("activity") view={Lazy::<ActivityRoute>::new()} />
-                    <Route path=path!("/activity/:id") view={Lazy::<RunRoute>::new()} />
-                    <Route path=StaticSegment("workflows") view={Lazy::<WorkflowsRoute>::new()} />
-                    <Route path=StaticSegment("alerts") view={Lazy::<AlertsRoute>::new()} />
-                    <Route path=path!("/alerts/:id") view={Lazy::<AlertRoute>::new()} />
-                    <Route path=StaticSegment("people") view={Lazy::<PeopleRoute>::new()} />
-                    <Route path=StaticSegment("agents") view={Lazy::<AgentsRoute>::new()} />
-                    <Route path=StaticSegment("audit") view={Lazy::<AuditRoute>::new()} />
-                    <Route path=StaticSegment("account") view={Lazy::<AccountRoute>::new()} />
-                    <Route path=StaticSegment("login") view={Lazy::<LoginRoute>::new()} />
-                    <Route path=StaticSegment("setup") view={Lazy::<SetupRoute>::new()} />
+                    <Route path=StaticSegment("endpoints") view=EndpointsPage />
+                    <Route path=StaticSegment("activity") view=ActivityPage />
+                    <Route path=path!("/activity/:id") view=RunPage />
+                    <Route path=StaticSegment("workflows") view=WorkflowsPage />
+                    <Route path=StaticSegment("alerts") view=AlertsPage />
+                    <Route path=path!("/alerts/:id") view=AlertPage />
+                    <Route path=StaticSegment("people") view=PeoplePage />
+                    <Route path=StaticSegment("agents") view=AgentsPage />
+                    <Route path=StaticSegment("audit") view=AuditPage />
+                    <Route path=StaticSegment("account") view=AccountPage />
+                    <Route path=StaticSegment("login") view=LoginPage />
+                    <Route path=StaticSegment("setup") view=SetupPage />
                 </Routes>
             </Layout>
         </Router>
@@ -178,7 +116,6 @@ pub fn App() -> impl IntoView {
 }
 
 fn not_found() -> impl IntoView {
-    mark_hydrated();
     view! { <NotFoundPage /> }
 }
 

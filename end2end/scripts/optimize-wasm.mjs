@@ -1,7 +1,7 @@
 // `wasm-opt -Oz --low-memory-unused --strip-producers --strip-target-features` for every .wasm
-// file of a folder in one process: the split bundle has hundreds of chunks, and starting
-// binaryen's CLI once per file costs more than optimising. The two custom sections dropped
-// are only metadata (~170 bytes in every chunk); Rust never uses the first KiB of memory.
+// file of a folder (the app's and the designer's bundle), with binaryen from npm: Debian's
+// binaryen 108 breaks hydration. The two custom sections dropped are only metadata; Rust
+// never uses the first KiB of memory.
 //   node optimize-wasm.mjs <folder>
 import binaryen from 'binaryen';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -312,7 +312,7 @@ test('the designer page loads only its own bundle, named in its head, and its fr
   await expect(block(page, 't1')).toContainText('Status Updates');
   await expect(page).toHaveTitle('Flow Designer · Outflow');
 
-  // The designer's script and wasm, preloaded from the head; none of the app's chunks.
+  // The designer's script and wasm, preloaded from the head; none of the app's.
   const preloaded = await page.locator('head link[rel="preload"], head link[rel="modulepreload"]').evaluateAll((links) => links.map((link) => link.getAttribute('href')));
   expect(preloaded.sort()).toEqual(['/pkg/designer.js', '/pkg/designer_bg.wasm']);
   expect([...new Set(code)].sort()).toEqual(['/pkg/designer.js', '/pkg/designer_bg.wasm']);

@@ -4,6 +4,5 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    // `hydrate_lazy`: the open page's code may still be loading (see `app::lazy_pages`).
-    leptos::mount::hydrate_lazy(app::App);
+    leptos::mount::hydrate_body(app::App);
 }

@@ -74,14 +74,10 @@ fn accepts(accept_encoding: &str, encoding: &str) -> bool {
     })
 }
 
-/// The bytes of an embedded file.
-pub fn contents(path: &str) -> Option<Cow<'static, [u8]>> {
-    Site::get(path).map(|file| file.data)
-}
-
-/// Whether the hydration bundle was embedded; without it pages render but never hydrate.
-pub fn has_hydration_bundle() -> bool {
-    Site::get("pkg/outflow.js").is_some() && Site::get("pkg/outflow_bg.wasm").is_some()
+/// Whether both browser bundles were embedded; without them pages render but never hydrate,
+/// and the designer never opens.
+pub fn has_browser_bundles() -> bool {
+    ["pkg/outflow.js", "pkg/outflow_bg.wasm", "pkg/designer.js", "pkg/designer_bg.wasm"].into_iter().all(|path| Site::get(path).is_some())
 }
 
 /// Whether `path` names an embedded file (assets are public: the sign-in page needs them).

@@ -81,8 +81,8 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
             Err(error) => return Err(error.into()),
         }
     }
-    if !crate::assets::has_hydration_bundle() {
-        tracing::warn!("this binary was built without the browser bundle: pages render but stay static; build with ./x");
+    if !crate::assets::has_browser_bundles() {
+        tracing::warn!("this binary was built without the browser bundles: pages render but stay static; build with ./x");
     }
 
     let listener = TcpListener::bind(config.addr)

@@ -1,15 +1,13 @@
 //! The UI side of the router: server-side rendering of every Leptos route, embedded
 //! assets, and the rendered "Page not found" for any other browser address.
 
-use std::{collections::HashMap, sync::LazyLock};
-
 use app::{App, shell};
 use axum::{
     Router,
     extract::{Request, State},
     response::{IntoResponse, Response},
 };
-use leptos::{WasmSplitManifest, config::LeptosOptions, prelude::ArcStoredValue};
+use leptos::config::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 
 use crate::{assets, state::AppState};
@@ -50,20 +48,5 @@ fn provide_server_context(state: &AppState) -> impl Fn() + Clone + Send + Sync +
     move || {
         leptos::prelude::provide_context(pool.clone());
         leptos::prelude::provide_context(secrets.clone());
-        if let Some(manifest) = &*SPLIT_MANIFEST {
-            leptos::prelude::provide_context(manifest.clone());
-        }
     }
 }
-
-/// The wasm files each lazily loaded page needs (`pkg/__wasm_split_manifest.json`, written by
-/// `./x build`). Leptos adds a preload link for each to the head of a page that rendered a
-/// lazy route, so the browser fetches the page's chunks alongside the shell instead of after it.
-/// (Leptos would read the file from the working directory; ours is embedded.)
-static SPLIT_MANIFEST: LazyLock<Option<WasmSplitManifest>> = LazyLock::new(|| {
-    let file = assets::contents("pkg/__wasm_split_manifest.json")?;
-    let files: HashMap<String, Vec<String>> = serde_json::from_slice(&file)
-        .inspect_err(|error| tracing::error!(%error, "the embedded wasm split manifest is not valid JSON"))
-        .ok()?;
-    Some(WasmSplitManifest(ArcStoredValue::new(("/pkg".to_string(), files, "__wasm_split.js".to_string()))))
-});
