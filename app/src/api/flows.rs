@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 
 use super::UiError;
 use crate::model::{
-    endpoints::Endpoint,
     flows::{Flow, FlowDocument, FlowSave, FlowSummary, FlowVersion, FlowVersionDetail, NewFlow},
     forms::Form,
     trigger::Trigger,
@@ -28,16 +27,26 @@ pub struct WorkflowFlows {
     pub flows: Vec<FlowSummary>,
 }
 
-/// What the designer opens: the flow and the choices its inspector offers.
+/// What the designer opens: the flow and the choices its palette and inspector offer, no more
+/// (the page downloads the code that reads every field).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DesignerData {
     pub flow: Flow,
-    pub form: Form,
+    /// The response choices of the flow's form: the Responses trigger's output ports.
+    pub choices: Vec<String>,
     /// The forms of the flow's workflow (for Create Alert and Get Alerts).
-    pub forms: Vec<Form>,
-    pub endpoints: Vec<Endpoint>,
+    pub forms: Vec<Named>,
+    /// The workflow's endpoints (for Webhook); none of their settings or credentials.
+    pub endpoints: Vec<Named>,
     /// The triggers the form's outbound integrations use: the palette's trigger nodes.
     pub triggers: Vec<Trigger>,
+}
+
+/// Something a setting names by id and the inspector shows by name.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Named {
+    pub id: String,
+    pub name: String,
 }
 
 #[server(prefix = "/ui", input = Json)]
@@ -66,16 +75,20 @@ pub async fn load_designer(id: String) -> Result<DesignerData, UiError> {
     let principal = authorize(Need::Viewer)?;
     let pool = pool()?;
     let flow = store::visible_flow(&pool, &principal, &id).await?;
-    let form = store::get_form(&pool, &flow.form_id).await?;
-    let forms = store::list_forms(&pool, &flow.workflow_id).await?;
-    let endpoints = store::list_endpoints(&pool, &flow.workflow_id).await?;
+    let choices = store::get_form(&pool, &flow.form_id).await?.responses.into_iter().map(|option| option.choice).collect();
+    let forms = store::list_forms(&pool, &flow.workflow_id).await?.into_iter().map(|form| Named { id: form.id, name: form.name }).collect();
+    let endpoints = store::list_endpoints(&pool, &flow.workflow_id)
+        .await?
+        .into_iter()
+        .map(|endpoint| Named { id: endpoint.id, name: endpoint.name })
+        .collect();
     let triggers = store::list_integrations(&pool, Some(&flow.workflow_id))
         .await?
         .into_iter()
         .filter(|integration| integration.form_id == flow.form_id)
         .map(|integration| integration.trigger)
         .collect();
-    Ok(DesignerData { flow, form, forms, endpoints, triggers })
+    Ok(DesignerData { flow, choices, forms, endpoints, triggers })
 }
 
 /// Saves the graph as a new version; refused when someone saved since `baseVersion`.

@@ -117,11 +117,8 @@ fn setting_field(designer: Designer, id: StoredValue<String>, block: &Block, set
         }
         SettingKind::Endpoint | SettingKind::Form => {
             let options: Vec<(String, String)> = designer.data.with_value(|data| {
-                if setting.kind == SettingKind::Endpoint {
-                    data.endpoints.iter().map(|endpoint| (endpoint.id.clone(), endpoint.name.clone())).collect()
-                } else {
-                    data.forms.iter().map(|form| (form.id.clone(), form.name.clone())).collect()
-                }
+                let named = if setting.kind == SettingKind::Endpoint { &data.endpoints } else { &data.forms };
+                named.iter().map(|named| (named.id.clone(), named.name.clone())).collect()
             });
             select(options, true, current, move |value| set(designer, id, key, Value::String(value))).into_any()
         }

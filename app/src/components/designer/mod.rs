@@ -81,7 +81,7 @@ pub(crate) struct Designer {
 impl Designer {
     pub fn new(data: DesignerData) -> Designer {
         let flow = &data.flow;
-        let choices = data.form.responses.iter().map(|option| option.choice.clone()).collect();
+        let choices = data.choices.clone();
         let snapshot = Snapshot { name: flow.name.clone(), blocks: flow.blocks.clone(), edges: flow.edges.clone() };
         let designer = Designer {
             flow_id: StoredValue::new(flow.id.clone()),

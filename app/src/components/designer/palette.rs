@@ -20,7 +20,7 @@ struct Entry {
 const CATEGORIES: [&str; 4] = ["Triggers", "Integrations", "Logic", "Outflow"];
 
 fn entries(designer: Designer) -> Vec<Entry> {
-    let (mut triggers, has_responses) = designer.data.with_value(|data| (data.triggers.clone(), !data.form.responses.is_empty()));
+    let (mut triggers, has_responses) = designer.data.with_value(|data| (data.triggers.clone(), !data.choices.is_empty()));
     if has_responses {
         triggers.push(Trigger::Responses);
     }
