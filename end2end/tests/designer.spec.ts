@@ -328,5 +328,17 @@ test('the designer page loads only its own bundle, named in its head, and its fr
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Integrations' }).click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Integrations');
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+
+  // A link inside the app, or an address with a trailing slash, ends on the designer's own
+  // page once, and going back leaves it.
+  await openHydrated(page, '/flows');
+  await page.locator(`a[href="/flows/${id}"]`).click();
+  await expect(page).toHaveURL(new RegExp(`/flows/${id}$`));
+  await expect(block(page, 't1')).toContainText('Status Updates');
+  await page.goBack();
+  await expect(page).toHaveURL(/\/flows$/);
+  await page.goto(`/flows/${id}/`);
+  await expect(page).toHaveURL(new RegExp(`/flows/${id}$`));
+  await expect(block(page, 't1')).toContainText('Status Updates');
   expect(errors).toEqual([]);
 });

@@ -6,8 +6,8 @@
 //! downloads neither the app's router and pages nor the code that hydrates them, and the
 //! app's pages never download the designer.
 //!
-//! Inside the app, a link to a designer address lands on [`DesignerPage`], which reloads the
-//! page so that the server answers it with the designer's bundle.
+//! Inside the app, a link to a designer address lands on [`DesignerPage`], which loads the
+//! page anew so that the server answers it with the designer's bundle.
 
 use leptos::prelude::*;
 
@@ -27,13 +27,17 @@ pub fn is_designer_path(path: &str) -> bool {
 #[component]
 pub fn DesignerPage() -> impl IntoView {
     let params = leptos_router::hooks::use_params_map();
-    let flow = move || params.with(|params| params.get("id").unwrap_or_default());
-    // Reached by a link inside the app: let the server send the designer's bundle.
+    let flow = Memo::new(move |_| params.with(|params| params.get("id").unwrap_or_default()));
+    // Reached inside the app (a link, or an address the server did not take for the designer's,
+    // such as one with a trailing slash): load the designer's canonical address, which the
+    // server always answers with its bundle, so this never happens twice. `replace`, not
+    // `assign`: going back must not land here again.
     Effect::new(move |_| {
         #[cfg(feature = "browser")]
         if let Some(window) = web_sys::window() {
-            // Reloading the current address cannot fail.
-            let _ = window.location().reload();
+            let address = format!("/flows/{}", js_sys::encode_uri_component(&flow.get_untracked()));
+            // Navigating to a same-origin path cannot fail.
+            let _ = window.location().replace(&address);
         }
     });
     view! {
