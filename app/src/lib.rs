@@ -2,9 +2,9 @@
 //! Pages read and change data only through the server functions in [`api`], which call
 //! the store of `outflow_core`; no SQL and no HTTP client live here.
 //!
-//! Two browser bundles use this crate: `frontend` hydrates the routed app ([`routes`],
+//! Two browser bundles use this crate: `frontend` hydrates the routed app (`routes`,
 //! feature `hydrate`), and `designer-frontend` renders only the Flow Designer
-//! ([`pages::designer::start`], feature `csr`), without the router or hydration.
+//! (`pages::designer::start`, feature `csr`), without the router or hydration.
 
 // Leptos view types nest deeply; the default limit stops at the larger pages.
 #![recursion_limit = "256"]

@@ -64,8 +64,8 @@ fn PageScripts(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// A fresh nonce for this page's two inline scripts (theme, hydration) and the policy that
-/// allows only them, our own files and the wasm they load.
+/// A fresh nonce for this page's two inline scripts (the theme; the hydration or the designer's
+/// loader) and the policy that allows only them, our own files and the wasm they load.
 #[cfg(feature = "ssr")]
 fn content_security_policy() {
     leptos::nonce::provide_nonce();

@@ -168,11 +168,14 @@ test('the Flows page lists flows per form and creates one that opens in the desi
   await expect(page.getByRole('textbox', { name: 'Flow name' })).toHaveValue('Page on decline');
   await expect(block(page, 't1')).toContainText('Status Updates');
 
-  // Leaving through an in-app link with unsaved edits asks first.
+  // Leaving through a link with unsaved edits asks first, once, and staying keeps the edits.
   await page.getByRole('textbox', { name: 'Flow name' }).fill('Page on decline v2');
-  page.once('dialog', (dialog) => dialog.dismiss());
-  await page.getByRole('link', { name: '← Flows' }).click();
+  const dialogs: string[] = [];
+  page.on('dialog', (dialog) => { dialogs.push(dialog.type()); void dialog.dismiss(); });
+  await page.getByRole('link', { name: '← Flows' }).click({ noWaitAfter: true });
+  await expect.poll(() => dialogs).toEqual(['beforeunload']);
   await expect(page).toHaveURL(/\/flows\/fl_/);
+  await expect(page.getByRole('textbox', { name: 'Flow name' })).toHaveValue('Page on decline v2');
 });
 
 test('keyboard: Tab moves across blocks, Enter opens the inspector, arrows move the selection', async ({ page, request }) => {

@@ -28,12 +28,28 @@ async fn every_shell_route_renders_html_with_the_hydration_bundle() {
         assert!(html.contains("<nav"), "{route} has the navigation");
         assert!(html.contains("/pkg/outflow.js"), "{route} loads the hydration script");
     }
-    for asset in ["/pkg/outflow.js", "/pkg/outflow_bg.wasm", "/outflow.css", "/favicon.svg"] {
+    for asset in ["/pkg/outflow.js", "/pkg/outflow_bg.wasm", "/pkg/designer.js", "/pkg/designer_bg.wasm", "/outflow.css", "/favicon.svg"] {
         let response = reqwest::get(server.url(asset)).await.unwrap();
         assert_eq!(response.status(), 200, "{asset} is embedded in the binary");
     }
     let wasm = reqwest::get(server.url("/pkg/outflow_bg.wasm")).await.unwrap();
     assert_eq!(wasm.headers()["content-type"], "application/wasm");
+}
+
+#[tokio::test]
+async fn a_designer_address_gets_the_page_frame_and_the_designers_bundle_instead_of_the_apps() {
+    let server = TestServer::start();
+    let browser = admin_browser(&server).await;
+    let page = |path: &'static str| browser.get(server.url(path)).send();
+    let html = page("/flows/fl_any").await.unwrap().text().await.unwrap();
+    assert!(html.contains("<nav"), "the frame's navigation");
+    assert!(html.contains(r#"id="designer-root""#) && html.contains(r#"data-flow="fl_any""#), "the element the designer fills: {html}");
+    assert!(html.contains("/pkg/designer.js") && html.contains("/pkg/designer_bg.wasm"), "the designer's bundle");
+    assert!(!html.contains("/pkg/outflow"), "none of the app's bundle");
+    // An address the router takes for the designer's but the server does not gets the app,
+    // whose designer route then replaces it with the canonical address.
+    let html = page("/flows/fl_any/").await.unwrap().text().await.unwrap();
+    assert!(html.contains("/pkg/outflow.js") && !html.contains("/pkg/designer.js"));
 }
 
 #[tokio::test]

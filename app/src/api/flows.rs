@@ -1,6 +1,7 @@
 //! Server functions of the Flows page and the Flow Designer: flows per form, creating and
-//! importing a flow, what the designer needs to open one (the flow, its form, the workflow's
-//! endpoints and forms, the form's integration triggers), saving it as a new version, and
+//! importing a flow, what the designer needs to open one (the flow, its form's response choices,
+//! the names of the workflow's endpoints and forms, the form's integration triggers), saving it
+//! as a new version, and
 //! its version history (list, view, restore).
 
 use leptos::{prelude::*, server_fn::codec::Json};

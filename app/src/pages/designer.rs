@@ -1,12 +1,12 @@
 //! `/flows/:id`: the Flow Designer for one flow. It is a browser bundle of its own
 //! (`designer-frontend`, built with this crate's `csr` feature): the server renders the page's
 //! frame around an empty `#designer-root` and loads that bundle instead of the app's
-//! hydration ([`crate::routes`]), and [`start`] builds the designer into it. The designer is
+//! hydration (`crate::routes`), and `start` builds the designer into it. The designer is
 //! pointer-driven and has nothing useful to render on the server, and this way the page
 //! downloads neither the app's router and pages nor the code that hydrates them, and the
 //! app's pages never download the designer.
 //!
-//! Inside the app, a link to a designer address lands on [`DesignerPage`], which loads the
+//! Inside the app, a link to a designer address lands on `DesignerPage`, which loads the
 //! page anew so that the server answers it with the designer's bundle.
 
 use leptos::prelude::*;
@@ -85,5 +85,18 @@ fn OpenDesigner(flow: String) -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Opening the designer…"</p> }>
             {move || Suspend::new(async move { loaded(load.await.map(|data| view! { <FlowDesigner data /> })) })}
         </Suspense>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_designer_path;
+
+    #[test]
+    fn only_a_flow_address_without_more_segments_is_the_designers() {
+        assert!(is_designer_path("/flows/fl_1"));
+        for other in ["/flows", "/flows/", "/flows/fl_1/", "/flows/fl_1/versions", "/flowsx/fl_1", "/"] {
+            assert!(!is_designer_path(other), "{other}");
+        }
     }
 }

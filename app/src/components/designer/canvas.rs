@@ -664,7 +664,8 @@ fn Minimap(designer: Designer) -> impl IntoView {
     }
 }
 
-/// Keyboard shortcuts and the warning before leaving with unsaved edits.
+/// Keyboard shortcuts and the warning before leaving with unsaved edits (every link on the
+/// designer's page loads a new page: it has no client-side router).
 pub(super) fn keyboard_and_leaving(designer: Designer) {
     let keys = window_event_listener(ev::keydown, move |ev| on_key(designer, &ev));
     let leaving = window_event_listener(ev::beforeunload, move |ev| {
@@ -676,36 +677,6 @@ pub(super) fn keyboard_and_leaving(designer: Designer) {
     on_cleanup(move || {
         keys.remove();
         leaving.remove();
-    });
-    confirm_in_app_links(designer);
-}
-
-/// In-app links change the page without unloading it, so `beforeunload` never fires for
-/// them: a capturing click listener asks first, before the router sees the click.
-fn confirm_in_app_links(designer: Designer) {
-    use leptos::wasm_bindgen::closure::Closure;
-    let Some(window) = web_sys::window() else { return };
-    let listener = Closure::<dyn Fn(web_sys::Event)>::new(move |ev: web_sys::Event| {
-        if closest(&ev, "a[href]").is_none() || !designer.dirty.get_untracked() {
-            return;
-        }
-        let leave = web_sys::window()
-            .and_then(|window| window.confirm_with_message("This flow has unsaved changes. Leave without saving?").ok())
-            .unwrap_or(true);
-        if !leave {
-            ev.prevent_default();
-            ev.stop_immediate_propagation();
-        }
-    });
-    // Registering a listener on the window cannot fail.
-    let _ = window.add_event_listener_with_callback_and_bool("click", listener.as_ref().unchecked_ref(), true);
-    let listener = StoredValue::new_local(listener);
-    on_cleanup(move || {
-        if let Some(window) = web_sys::window() {
-            listener.with_value(|listener| {
-                let _ = window.remove_event_listener_with_callback_and_bool("click", listener.as_ref().unchecked_ref(), true);
-            });
-        }
     });
 }
 
