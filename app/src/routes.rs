@@ -10,12 +10,15 @@ use leptos_router::{
     path,
 };
 
-use crate::{components::layout::Layout, mark_hydrated};
-use crate::pages::{
-    account::AccountPage, activity::ActivityPage, agents::AgentsPage, alert::AlertPage, alerts::AlertsPage, audit::AuditPage,
-    designer::{DESIGNER_SCRIPT, DESIGNER_WASM, DesignerPage}, endpoints::EndpointsPage, flows::FlowsPage, home::HomePage, integration::IntegrationPage,
-    integrations::IntegrationsPage, login::{LoginPage, SetupPage}, not_found::NotFoundPage, people::PeoplePage, run::RunPage,
-    workflows::WorkflowsPage,
+use crate::{
+    components::layout::Layout,
+    mark_hydrated,
+    pages::{
+        account::AccountPage, activity::ActivityPage, agents::AgentsPage, alert::AlertPage, alerts::AlertsPage, audit::AuditPage,
+        designer::{DESIGNER_SCRIPT, DESIGNER_WASM, DesignerPage}, endpoints::EndpointsPage, flows::FlowsPage,
+        home::HomePage, integration::IntegrationPage, integrations::IntegrationsPage, login::{LoginPage, SetupPage},
+        not_found::NotFoundPage, people::PeoplePage, run::RunPage, workflows::WorkflowsPage,
+    },
 };
 
 /// Picks the saved theme before the first paint so dark-mode users never see a white flash.
@@ -118,4 +121,3 @@ pub fn App() -> impl IntoView {
 fn not_found() -> impl IntoView {
     view! { <NotFoundPage /> }
 }
-

@@ -22,6 +22,11 @@ pub fn is_designer_path(path: &str) -> bool {
     path.strip_prefix("/flows/").is_some_and(|id| !id.is_empty() && !id.contains('/'))
 }
 
+/// What the page shows until the designer is drawn.
+fn opening() -> impl IntoView {
+    view! { <p class="loading">"Opening the designer…"</p> }
+}
+
 /// The designer's page in the app's router: the frame the designer's bundle fills in.
 #[cfg(not(feature = "csr"))]
 #[component]
@@ -43,7 +48,7 @@ pub fn DesignerPage() -> impl IntoView {
     view! {
         <leptos_meta::Title text="Flow Designer" />
         <div id=ROOT_ID class="designer-root" data-flow=flow>
-            <p class="loading">"Opening the designer…"</p>
+            {opening()}
         </div>
     }
 }
@@ -82,7 +87,7 @@ fn OpenDesigner(flow: String) -> impl IntoView {
     crate::mark_hydrated();
     let load = LocalResource::new(move || load_designer(flow.clone()));
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Opening the designer…"</p> }>
+        <Suspense fallback=opening>
             {move || Suspend::new(async move { loaded(load.await.map(|data| view! { <FlowDesigner data /> })) })}
         </Suspense>
     }
