@@ -1,13 +1,15 @@
-//! Outflow's domain and store. Every rule about workflows, forms, people, alerts and the
-//! trigger events they produce lives here, next to the SQL that persists it; nothing here
-//! knows about HTTP, the UI or the network. The REST routes and the UI's server functions
-//! both call these functions, so the two can never disagree.
+//! Outflow's domain and store. Every rule about who may do what lives in [`ops`] (the
+//! operations layer every adapter calls: REST routes, UI server functions, flow steps,
+//! scripts' self-calls), the SQL that persists it in [`store`]; nothing here knows about
+//! HTTP, the UI or the network, so no two paths can disagree.
 
-pub mod access;
+/// Roles and delegated rights, kept with the rules that use them (`ops::roles`).
+pub use ops::roles as access;
 pub mod clock;
 pub mod default_scripts;
 pub mod example;
 pub mod ids;
+pub mod ops;
 pub mod payload;
 pub mod secrets;
 pub mod store;

@@ -162,12 +162,18 @@ pub struct AlertResponse {
     pub response: String,
     pub annotation: Option<String>,
     pub created_at: String,
+    /// Who recorded it when not the recipient ("X on behalf of Y"): an admin, or a script or
+    /// flow acting for a user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub posted_by: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct NewResponse {
+    /// The notified recipient: the caller. Another person only for an admin, or a script or
+    /// flow acting for a user, and then recorded as given on their behalf.
     pub recipient: String,
     /// The device name the response came from; optional when the recipient had one.
     #[serde(default)]
@@ -185,13 +191,18 @@ pub struct Comment {
     pub comment: String,
     pub source: CommentSource,
     pub created_at: String,
+    /// Who posted it when not the author ("X on behalf of Y"): an admin, or a script or flow
+    /// acting for a user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub posted_by: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct NewComment {
-    /// targetName of the author.
+    /// targetName of the author: the caller. Another person only for an admin, or a script or
+    /// flow acting for a user, and then recorded as posted on their behalf.
     pub author: String,
     pub comment: String,
     #[serde(default)]

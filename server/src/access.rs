@@ -1,8 +1,10 @@
-//! Access control for the REST API. Every route has exactly one rule in [`rule_for`]; the
-//! middleware authenticates the `Bearer` key, applies the per-key rate limit, checks the
-//! rule and hands the [`Principal`] to the handler. A route without a rule is refused
-//! (fail closed) and the role × route test names it. Workflow membership ("another
-//! workflow's object is not found") is checked by the handlers, which know the object.
+//! Authentication and the coarse gate of the REST API. Every route has exactly one rule in
+//! [`rule_for`]; the middleware authenticates the `Bearer` key (or a running script's
+//! delegated credential), applies the rate limit (per key; per workflow for all delegated
+//! calls together), checks the route's least role and hands the [`Principal`] to the
+//! handler. A route without a rule is refused (fail closed) and the role × route test names
+//! it. Everything finer — workflow membership, ownership, what a script or flow may do — is
+//! the operations layer's (`outflow_core::ops`).
 
 use std::{num::NonZeroU32, sync::Arc, time::Duration};
 
@@ -144,10 +146,11 @@ async fn admit(state: &AppState, route: Option<&str>, request: &mut Request) -> 
         let agent = store::agent_for_token(&state.pool, &key).await.map_err(|error| ApiError::from(error).into_response())?;
         return agent.map(Caller::Agent).ok_or_else(|| unauthorized("This agent token is unknown or its agent was deleted.").into_response());
     }
-    if let Some(wait) = state.rate_limit.wait(&store::hash_api_key(&key)) {
+    let delegated = key.starts_with(DELEGATION_PREFIX);
+    if !delegated && let Some(wait) = state.rate_limit.wait(&store::hash_api_key(&key)) {
         return Err(too_many_requests(wait));
     }
-    let principal = if key.starts_with(DELEGATION_PREFIX) {
+    let principal = if delegated {
         state.delegations.principal(&key)
     } else {
         store::principal_for_api_key(&state.pool, &key).await.map_err(|error| ApiError::from(error).into_response())?
@@ -155,6 +158,12 @@ async fn admit(state: &AppState, route: Option<&str>, request: &mut Request) -> 
     let principal = principal
         .filter(|principal| user.as_ref().is_none_or(|name| *name == principal.target_name))
         .ok_or_else(|| unauthorized("This API key is unknown, revoked, or its user is inactive.").into_response())?;
+    if let Some(delegation) = &principal.delegation {
+        // Every script and flow of a workflow shares one bucket, however many credentials.
+        if let Some(wait) = state.rate_limit.wait(&format!("workflow {}", delegation.workflow_id)) {
+            return Err(too_many_requests(wait));
+        }
+    }
     let allowed = match rule {
         Rule::Role(need) | Rule::Hook(need) => principal.has(need),
         Rule::SelfOrAdmin => principal.is_admin() || path_target_name(request.uri().path()) == Some(principal.target_name.as_str()),

@@ -106,10 +106,12 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         self_api: SelfApi::new(format!("http://{local_addr}"), delegations.clone()),
         scripts: ScriptThreads::start(ScriptThreads::suggested_count())?,
     };
-    let engine = Engine::new(run_context.clone(), wakeups.clone(), config.flow_settings);
+    let ops = outflow_core::ops::Ops::new(pool.clone(), secrets.clone(), wakeups.clone());
+    let engine = Engine::new(run_context.clone(), ops.clone(), config.flow_settings);
     let mut workers = workers::spawn(Providers::standard(&clients), run_context, engine.clone(), wakeups.clone(), shutdown);
     let flows = engine.clone();
     let state = AppState {
+        ops,
         pool: pool.clone(),
         wakeups,
         secrets,

@@ -5,13 +5,15 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
-use outflow_core::secrets::SecretBox;
+use outflow_core::{ops::Ops, secrets::SecretBox};
 use sqlx::SqlitePool;
 
 use crate::{access::RateLimit, delivery::self_calls::Delegations, engine::Engine, metrics::Metrics, workers::Wakeups};
 
 #[derive(Clone)]
 pub struct AppState {
+    /// The operations layer: every rule about who may do what.
+    pub ops: Ops,
     pub pool: SqlitePool,
     pub wakeups: Arc<Wakeups>,
     pub secrets: SecretBox,

@@ -43,10 +43,6 @@ async fn asset_or_not_found(State(state): State<AppState>, request: Request) -> 
 
 /// What the UI's server functions find with `use_context` while rendering or answering.
 fn provide_server_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
-    let pool = state.pool.clone();
-    let secrets = state.secrets.clone();
-    move || {
-        leptos::prelude::provide_context(pool.clone());
-        leptos::prelude::provide_context(secrets.clone());
-    }
+    let ops = state.ops.clone();
+    move || leptos::prelude::provide_context(ops.clone())
 }

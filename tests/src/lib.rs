@@ -280,16 +280,23 @@ pub async fn post_login(server: &TestServer, target_name: &str, password: &str, 
 
 /// A browser-like client signed in as the admin (whose password is set through the API).
 pub async fn admin_browser(server: &TestServer) -> reqwest::Client {
+    browser_as(server, "admin", ADMIN_PASSWORD).await
+}
+
+/// A browser-like client signed in as `target_name` (whose password the admin sets through
+/// the API), sending the server's own `Origin` as its pages do.
+pub async fn browser_as(server: &TestServer, target_name: &str, password: &str) -> reqwest::Client {
     let set = admin_client()
-        .put(server.url("/api/v1/users/admin/password"))
-        .json(&serde_json::json!({"password": ADMIN_PASSWORD}))
+        .put(server.url(&format!("/api/v1/users/{target_name}/password")))
+        .json(&serde_json::json!({"password": password}))
         .send()
         .await
         .expect("the server answers");
-    assert_eq!(set.status(), 204, "the admin's password can be set");
-    let response = post_login(server, "admin", ADMIN_PASSWORD, "/").await;
+    assert_eq!(set.status(), 204, "{target_name}'s password can be set");
+    let response = post_login(server, target_name, password, "/").await;
     let cookie = response.headers()[reqwest::header::SET_COOKIE].to_str().expect("a cookie").split(';').next().unwrap_or_default().to_string();
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(reqwest::header::COOKIE, cookie.parse().expect("the cookie is a valid header value"));
+    headers.insert(reqwest::header::ORIGIN, server.base_url.parse().expect("the base URL is a valid header value"));
     reqwest::Client::builder().default_headers(headers).build().expect("the client builds")
 }

@@ -1,6 +1,7 @@
-//! Scripts that call back into Outflow (the built-in `Outflow` endpoint) act with the rights
-//! of the user who started the alert: a responder's alert cannot create a workflow, and the
-//! run says which right was missing; an admin's alert can.
+//! Scripts that call back into Outflow (the built-in `Outflow` endpoint) act for the user who
+//! started the alert, with borrowed rights: never more than that user's nor than those of
+//! whoever last saved the script, only on the script's own workflow, and never people, API
+//! keys, passwords, agents or the audit log. A refused call fails the script with the reason.
 
 use std::time::Duration;
 
@@ -16,6 +17,25 @@ var reply = http.request({endpoint: 'Outflow', method: 'POST', path: '/api/v1/wo
 console.log('created with status ' + reply.statusCode);
 "#;
 
+/// Tries what an admin may do, from a script a developer saved; logs each answer.
+const GRAB: &str = r#"
+function attempt(what, method, path, body) {
+  try {
+    var reply = http.request({endpoint: 'Outflow', method: method, path: path}).write(JSON.stringify(body));
+    console.log(what + ': ' + reply.statusCode);
+  } catch (e) {
+    console.log(what + ': ' + e.message);
+  }
+}
+attempt('key', 'POST', '/api/v1/users/admin/api-keys', {name: 'stolen'});
+attempt('password', 'PUT', '/api/v1/users/admin/password', {password: 'owned by a script'});
+attempt('audit', 'GET', '/api/v1/audit');
+attempt('members', 'PUT', '/api/v1/workflows/' + constants['Other'] + '/members', {members: ['dave']});
+attempt('other', 'GET', '/api/v1/workflows/' + constants['Other']);
+attempt('user', 'POST', '/api/v1/users', {targetName: 'mallory', roles: ['admin']});
+attempt('comment', 'POST', '/api/v1/alerts/' + payload.eventIdentifier + '/comments', {author: 'admin', comment: 'from the script'});
+"#;
+
 async fn finished_run(api: &Api<'_>, alert: i64) -> Value {
     let id = eventually(Duration::from_secs(15), || async {
         let (_, page) = api.get(&format!("/api/v1/runs?eventIdentifier={alert}")).await;
@@ -28,7 +48,7 @@ async fn finished_run(api: &Api<'_>, alert: i64) -> Value {
 }
 
 #[tokio::test]
-async fn a_script_calling_outflow_has_exactly_the_rights_of_the_alerts_initiator() {
+async fn a_script_calling_outflow_never_exceeds_the_alerts_initiator() {
     let server = TestServer::start();
     let admin = Api::new(&server);
     let workflow = admin.post_ok("/api/v1/workflows", json!({"name": "Self calls"}), 201).await;
@@ -55,17 +75,36 @@ async fn a_script_calling_outflow_has_exactly_the_rights_of_the_alerts_initiator
     let refused = finished_run(&admin, ritas).await;
     assert_eq!(refused["status"], "failed", "{refused}");
     let reason = refused["reason"].as_str().unwrap_or_default().to_string() + &refused["attempts"].to_string();
-    assert!(
-        reason.contains("Outflow refused POST /api/v1/workflows acting as rita: This needs the developer role; rita has the responder role."),
-        "the run names the missing right: {refused}"
-    );
-
-    let admins = admin.post_ok("/api/v1/alerts", body, 201).await["eventIdentifier"].as_i64().unwrap();
-    let allowed = finished_run(&admin, admins).await;
-    assert_eq!(allowed["status"], "succeeded", "{allowed}");
-    assert!(allowed["logs"].to_string().contains("created with status 201"), "{allowed}");
+    assert!(reason.contains("Outflow refused POST /api/v1/workflows acting as rita: "), "the run names the refusal: {refused}");
     let (_, workflows) = admin.get("/api/v1/workflows").await;
-    let names: Vec<&str> = workflows.as_array().unwrap().iter().filter_map(|w| w["name"].as_str()).collect();
-    assert!(names.contains(&format!("Made by alert {admins}").as_str()), "{names:?}");
-    assert!(!names.contains(&format!("Made by alert {ritas}").as_str()), "rita's alert created nothing");
+    assert_eq!(workflows.as_array().unwrap().len(), 1, "nothing was created: {workflows}");
+}
+
+#[tokio::test]
+async fn a_developers_script_on_an_admins_alert_cannot_take_the_admins_rights() {
+    let server = TestServer::start();
+    let admin = Api::new(&server);
+    let wf = admin.workflow("Team").await;
+    let other = admin.workflow("Other team").await;
+    let form = admin.form(&wf, json!({"name": "Incident", "enabled": true, "properties": [], "responses": []})).await;
+    admin.post_ok("/api/v1/users", json!({"targetName": "dave", "roles": ["developer"]}), 201).await;
+    assert_eq!(admin.put(&format!("/api/v1/workflows/{wf}/members"), json!({"members": ["dave"]})).await.0, 200);
+    let dave_key = admin.post_ok("/api/v1/users/dave/api-keys", json!({"name": "laptop"}), 201).await;
+    let dave = Api::with_key(&server, dave_key["key"].as_str().unwrap());
+    dave.post_ok(&format!("/api/v1/workflows/{wf}/constants"), json!({"name": "Other", "text": other}), 201).await;
+    let integration = json!({"formId": form, "name": "Grab", "trigger": "status", "action": {"type": "script", "script": GRAB}});
+    dave.post_ok("/api/v1/integrations", integration, 201).await;
+
+    let alert = admin.post_ok("/api/v1/alerts", json!({"formId": form, "recipients": ["admin"]}), 201).await["eventIdentifier"].as_i64().unwrap();
+    let run = finished_run(&admin, alert).await;
+    let logs: Vec<String> = run["logs"].as_array().unwrap().iter().map(|line| line["line"].as_str().unwrap().to_string()).collect();
+    let said = |what: &str| logs.iter().find(|line| line.starts_with(&format!("{what}: "))).cloned().unwrap_or_else(|| panic!("no {what} line in {logs:?}"));
+    for what in ["key", "password", "audit", "members", "user"] {
+        assert!(said(what).contains("acting as admin: A script or flow acting for admin may not"), "{}", said(what));
+    }
+    assert!(said("other").contains("404"), "another workflow does not exist for the script: {}", said("other"));
+    assert_eq!(said("comment"), "comment: 201", "its own workflow's alert is within reach");
+    let (_, keys) = admin.get("/api/v1/users/admin/api-keys").await;
+    assert_eq!(keys.as_array().unwrap().len(), 1, "no key was minted: {keys}");
+    assert_eq!(admin.get("/api/v1/users/mallory").await.0, 404);
 }

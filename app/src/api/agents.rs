@@ -7,20 +7,17 @@ use super::UiError;
 use crate::model::agents::{Agent, CreatedAgent, NewAgent};
 #[cfg(feature = "ssr")]
 use {
-    super::ssr::{authorize, pool},
-    outflow_core::{access::Need, store},
+    super::ssr::{caller, ops},
 };
 
 /// Every registered agent with its online state, version, services and queue depth.
 #[server(prefix = "/ui", input = Json)]
 pub async fn list_agents() -> Result<Vec<Agent>, UiError> {
-    authorize(Need::Viewer)?;
-    Ok(store::list_agents(&pool()?).await?)
+    Ok(ops()?.list_agents(&caller()?).await?)
 }
 
 /// Registers an agent (admins); the answer carries its token, shown this once.
 #[server(prefix = "/ui", input = Json)]
 pub async fn register_agent(input: NewAgent) -> Result<CreatedAgent, UiError> {
-    let principal = authorize(Need::Admin)?;
-    Ok(store::create_agent(&pool()?, Some(&principal.actor()), &input).await?)
+    Ok(ops()?.create_agent(&caller()?, &input).await?)
 }

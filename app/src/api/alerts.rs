@@ -11,9 +11,8 @@ use crate::model::{
 };
 #[cfg(feature = "ssr")]
 use {
-    super::ssr::{authorize, pool},
+    super::ssr::{caller, ops},
     crate::model::alerts::{AlertQuery, NewComment},
-    outflow_core::{access::Need, store},
 };
 
 /// One alert with what its page offers to do with it.
@@ -29,18 +28,16 @@ pub struct AlertDetail {
 /// The newest alerts, with the total count.
 #[server(prefix = "/ui", input = Json)]
 pub async fn recent_alerts() -> Result<AlertPage, UiError> {
-    authorize(Need::Viewer)?;
-    let pool = pool()?;
-    Ok(store::list_alerts(&pool, &AlertQuery::default()).await?)
+    Ok(ops()?.list_alerts(&caller()?, &AlertQuery::default()).await?)
 }
 
 #[server(prefix = "/ui", input = Json)]
 pub async fn fetch_alert(id: i64) -> Result<AlertDetail, UiError> {
-    authorize(Need::Viewer)?;
-    let pool = pool()?;
-    let alert = store::get_alert(&pool, id).await?;
-    let choices = store::get_form(&pool, &alert.summary.form_id).await?.responses;
-    let groups = store::list_groups(&pool)
+    let (ops, principal) = (ops()?, caller()?);
+    let alert = ops.get_alert(&principal, id).await?;
+    let choices = ops.get_form(&principal, &alert.summary.form_id).await?.responses;
+    let groups = ops
+        .list_groups(&principal)
         .await?
         .into_iter()
         .map(|group| group.target_name)
@@ -51,36 +48,30 @@ pub async fn fetch_alert(id: i64) -> Result<AlertDetail, UiError> {
 
 #[server(prefix = "/ui", input = Json)]
 pub async fn start_alert(input: NewAlert) -> Result<Alert, UiError> {
-    let principal = authorize(Need::Responder)?;
-    let pool = pool()?;
-    store::ensure_form_usable(&pool, &principal, &input.form_id).await?;
-    Ok(store::create_alert(&pool, Some(&principal.actor()), &input).await?)
+    Ok(ops()?.start_alert(&caller()?, &input).await?)
 }
 
 /// Suspends, resumes or terminates an alert.
 #[server(prefix = "/ui", input = Json)]
 pub async fn set_alert_status(id: i64, status: AlertStatus) -> Result<Alert, UiError> {
-    let principal = authorize(Need::Responder)?;
-    Ok(store::change_status(&pool()?, Some(&principal.actor()), id, status).await?)
+    Ok(ops()?.set_alert_status(&caller()?, id, status).await?)
 }
 
 /// Comments as the acting user, from the chosen source.
 #[server(prefix = "/ui", input = Json)]
 pub async fn comment_on_alert(id: i64, comment: String, source: CommentSource) -> Result<Alert, UiError> {
-    let author = authorize(Need::Responder)?;
-    Ok(store::add_comment(&pool()?, id, &NewComment { author: author.target_name, comment, source }).await?)
+    let author = caller()?;
+    Ok(ops()?.add_comment(&author, id, &NewComment { author: author.target_name.clone(), comment, source }).await?)
 }
 
-/// Responds on behalf of one of the alert's notified recipients, e.g. to try out an action.
+/// Responds as the signed-in user, or (an admin) on behalf of one of the alert's notified
+/// recipients, e.g. to try out an action.
 #[server(prefix = "/ui", input = Json)]
 pub async fn respond_to_alert(id: i64, input: NewResponse) -> Result<Alert, UiError> {
-    authorize(Need::Responder)?;
-    let pool = pool()?;
-    Ok(store::add_response(&pool, id, &input).await?)
+    Ok(ops()?.respond(&caller()?, id, &input).await?)
 }
 
 #[server(prefix = "/ui", input = Json)]
 pub async fn escalate_alert(id: i64, group: String) -> Result<Alert, UiError> {
-    let principal = authorize(Need::Responder)?;
-    Ok(store::escalate_manually(&pool()?, Some(&principal.actor()), id, Some(&group)).await?)
+    Ok(ops()?.escalate_alert(&caller()?, id, Some(&group)).await?)
 }

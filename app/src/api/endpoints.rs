@@ -8,33 +8,24 @@ use super::UiError;
 use crate::model::endpoints::{Endpoint, EndpointPatch, NewEndpoint};
 #[cfg(feature = "ssr")]
 use {
-    super::ssr::{authorize, pool, secrets},
-    outflow_core::{access::Need, store},
+    super::ssr::{caller, ops},
 };
 
 /// Creates an endpoint; the answer is the only one that shows its signing secret.
 #[server(prefix = "/ui", input = Json)]
 pub async fn create_endpoint(input: NewEndpoint) -> Result<Endpoint, UiError> {
-    let principal = authorize(Need::Developer)?;
-    let pool = pool()?;
-    store::ensure_workflow_access(&pool, &principal, &input.workflow_id, || format!("No workflow with id {}.", input.workflow_id)).await?;
-    Ok(store::create_endpoint(&pool, Some(&principal.actor()), &secrets()?, &input).await?)
+    Ok(ops()?.create_endpoint(&caller()?, &input).await?)
 }
 
-/// Changes an endpoint; secrets sent back as the mask keep their stored values.
+/// Changes an endpoint; secrets sent back as the mask keep their stored values unless the
+/// endpoint moves (see `ops::endpoints`).
 #[server(prefix = "/ui", input = Json)]
 pub async fn update_endpoint(id: String, patch: EndpointPatch) -> Result<Endpoint, UiError> {
-    let principal = authorize(Need::Developer)?;
-    let pool = pool()?;
-    store::visible_endpoint(&pool, &principal, &id).await?;
-    Ok(store::update_endpoint(&pool, Some(&principal.actor()), &secrets()?, &id, &patch).await?)
+    Ok(ops()?.update_endpoint(&caller()?, &id, &patch).await?)
 }
 
 /// Deletes an endpoint no integration uses; otherwise says which ones do.
 #[server(prefix = "/ui", input = Json)]
 pub async fn delete_endpoint(id: String) -> Result<(), UiError> {
-    let principal = authorize(Need::Developer)?;
-    let pool = pool()?;
-    store::visible_endpoint(&pool, &principal, &id).await?;
-    Ok(store::delete_endpoint(&pool, Some(&principal.actor()), &id).await?)
+    Ok(ops()?.delete_endpoint(&caller()?, &id).await?)
 }

@@ -8,19 +8,14 @@ use super::UiError;
 use crate::model::flow_runs::{SamplePayload, TestFlowRun};
 #[cfg(feature = "ssr")]
 use {
-    super::ssr::{authorize, pool},
-    outflow_core::{access::Need, store},
+    super::ssr::{caller, ops},
 };
 
 /// What the trigger block `trigger` of the saved flow last sent (`payload: None` when it
 /// never fired), as `GET /api/v1/flows/{id}/sample` answers.
 #[server(prefix = "/ui", input = Json)]
 pub async fn flow_sample(flow_id: String, trigger: String) -> Result<SamplePayload, UiError> {
-    let principal = authorize(Need::Viewer)?;
-    let pool = pool()?;
-    store::visible_flow(&pool, &principal, &flow_id).await?;
-    let payload = store::sample_payload(&pool, &flow_id, &trigger).await?;
-    Ok(SamplePayload { trigger, payload })
+    Ok(ops()?.flow_sample(&caller()?, &flow_id, &trigger).await?)
 }
 
 /// Starts a test run of the flow (of `test.blocks`/`test.edges` when given: the unsaved
@@ -28,8 +23,5 @@ pub async fn flow_sample(flow_id: String, trigger: String) -> Result<SamplePaylo
 /// the run's id.
 #[server(prefix = "/ui", input = Json)]
 pub async fn test_flow(flow_id: String, test: TestFlowRun) -> Result<String, UiError> {
-    let principal = authorize(Need::Developer)?;
-    let pool = pool()?;
-    store::visible_flow(&pool, &principal, &flow_id).await?;
-    Ok(store::start_test_run(&pool, &flow_id, &test, Some(&principal.actor())).await?)
+    Ok(ops()?.test_flow(&caller()?, &flow_id, &test).await?)
 }

@@ -16,8 +16,7 @@ use crate::model::{
 };
 #[cfg(feature = "ssr")]
 use {
-    super::ssr::{authorize, pool},
-    outflow_core::{access::Need, store},
+    super::ssr::{caller, ops},
 };
 
 /// A workflow with its forms and their flows, as the Flows page lists them.
@@ -52,12 +51,11 @@ pub struct Named {
 
 #[server(prefix = "/ui", input = Json)]
 pub async fn flows_catalog() -> Result<Vec<WorkflowFlows>, UiError> {
-    let principal = authorize(Need::Viewer)?;
-    let pool = pool()?;
+    let (ops, principal) = (ops()?, caller()?);
     let mut listing = Vec::new();
-    for workflow in store::list_workflows(&pool, &principal).await? {
-        let forms = store::list_forms(&pool, &workflow.id).await?;
-        let flows = store::list_flows(&pool, None, Some(&workflow.id)).await?;
+    for workflow in ops.list_workflows(&principal).await? {
+        let forms = ops.list_forms(&principal, &workflow.id).await?;
+        let flows = ops.list_flows(&principal, None, Some(&workflow.id)).await?;
         listing.push(WorkflowFlows { workflow, forms, flows });
     }
     Ok(listing)
@@ -65,25 +63,23 @@ pub async fn flows_catalog() -> Result<Vec<WorkflowFlows>, UiError> {
 
 #[server(prefix = "/ui", input = Json)]
 pub async fn create_flow(input: NewFlow) -> Result<Flow, UiError> {
-    let principal = authorize(Need::Developer)?;
-    let pool = pool()?;
-    store::ensure_form_usable(&pool, &principal, &input.form_id).await?;
-    Ok(store::create_flow(&pool, &input, Some(&principal.actor())).await?)
+    Ok(ops()?.create_flow(&caller()?, &input).await?)
 }
 
 #[server(prefix = "/ui", input = Json)]
 pub async fn load_designer(id: String) -> Result<DesignerData, UiError> {
-    let principal = authorize(Need::Viewer)?;
-    let pool = pool()?;
-    let flow = store::visible_flow(&pool, &principal, &id).await?;
-    let choices = store::get_form(&pool, &flow.form_id).await?.responses.into_iter().map(|option| option.choice).collect();
-    let forms = store::list_forms(&pool, &flow.workflow_id).await?.into_iter().map(|form| Named { id: form.id, name: form.name }).collect();
-    let endpoints = store::list_endpoints(&pool, &flow.workflow_id)
+    let (ops, principal) = (ops()?, caller()?);
+    let flow = ops.get_flow(&principal, &id).await?;
+    let choices = ops.get_form(&principal, &flow.form_id).await?.responses.into_iter().map(|option| option.choice).collect();
+    let forms = ops.list_forms(&principal, &flow.workflow_id).await?.into_iter().map(|form| Named { id: form.id, name: form.name }).collect();
+    let endpoints = ops
+        .list_endpoints(&principal, &flow.workflow_id)
         .await?
         .into_iter()
         .map(|endpoint| Named { id: endpoint.id, name: endpoint.name })
         .collect();
-    let triggers = store::list_integrations(&pool, Some(&flow.workflow_id))
+    let triggers = ops
+        .list_integrations(&principal, Some(&flow.workflow_id))
         .await?
         .into_iter()
         .filter(|integration| integration.form_id == flow.form_id)
@@ -95,53 +91,35 @@ pub async fn load_designer(id: String) -> Result<DesignerData, UiError> {
 /// Saves the graph as a new version; refused when someone saved since `baseVersion`.
 #[server(prefix = "/ui", input = Json)]
 pub async fn save_flow(id: String, save: FlowSave) -> Result<Flow, UiError> {
-    let principal = authorize(Need::Developer)?;
-    let pool = pool()?;
-    store::visible_flow(&pool, &principal, &id).await?;
-    Ok(store::save_flow(&pool, &id, &save, Some(&principal.actor())).await?)
+    Ok(ops()?.save_flow(&caller()?, &id, &save).await?)
 }
 
 #[server(prefix = "/ui", input = Json)]
 pub async fn delete_flow(id: String) -> Result<(), UiError> {
-    let principal = authorize(Need::Developer)?;
-    let pool = pool()?;
-    store::visible_flow(&pool, &principal, &id).await?;
-    Ok(store::delete_flow(&pool, &id, Some(&principal.actor())).await?)
+    Ok(ops()?.delete_flow(&caller()?, &id).await?)
 }
 
 /// Creates a flow from a SPEC §6 export document; a graph with errors is refused whole, with
 /// a message naming the blocks.
 #[server(prefix = "/ui", input = Json)]
 pub async fn import_flow(document: FlowDocument) -> Result<Flow, UiError> {
-    let principal = authorize(Need::Developer)?;
-    let pool = pool()?;
-    store::ensure_form_usable(&pool, &principal, &document.form_id).await?;
-    Ok(store::import_flow(&pool, &document, Some(&principal.actor())).await?)
+    Ok(ops()?.import_flow(&caller()?, &document).await?)
 }
 
 /// The flow's saved versions, newest first.
 #[server(prefix = "/ui", input = Json)]
 pub async fn flow_versions(id: String) -> Result<Vec<FlowVersion>, UiError> {
-    let principal = authorize(Need::Viewer)?;
-    let pool = pool()?;
-    store::visible_flow(&pool, &principal, &id).await?;
-    Ok(store::list_flow_versions(&pool, &id).await?)
+    Ok(ops()?.list_flow_versions(&caller()?, &id).await?)
 }
 
 /// One saved version with its graph.
 #[server(prefix = "/ui", input = Json)]
 pub async fn load_flow_version(id: String, version: i64) -> Result<FlowVersionDetail, UiError> {
-    let principal = authorize(Need::Viewer)?;
-    let pool = pool()?;
-    store::visible_flow(&pool, &principal, &id).await?;
-    Ok(store::get_flow_version(&pool, &id, version).await?)
+    Ok(ops()?.get_flow_version(&caller()?, &id, version).await?)
 }
 
 /// Makes an old version the newest again, saved as a new version (nothing is lost).
 #[server(prefix = "/ui", input = Json)]
 pub async fn restore_flow_version(id: String, version: i64) -> Result<Flow, UiError> {
-    let principal = authorize(Need::Developer)?;
-    let pool = pool()?;
-    store::visible_flow(&pool, &principal, &id).await?;
-    Ok(store::restore_flow_version(&pool, &id, version, Some(&principal.actor())).await?)
+    Ok(ops()?.restore_flow_version(&caller()?, &id, version).await?)
 }

@@ -15,8 +15,7 @@ use crate::model::{
 };
 #[cfg(feature = "ssr")]
 use {
-    super::ssr::{authorize, pool},
-    outflow_core::{access::Need, store},
+    super::ssr::{caller, ops},
 };
 
 /// One workflow with what its outbound integrations are made of.
@@ -39,13 +38,12 @@ impl WorkflowOutbound {
 /// and integrations.
 #[server(prefix = "/ui", input = Json)]
 pub async fn outbound_catalog() -> Result<Vec<WorkflowOutbound>, UiError> {
-    let principal = authorize(Need::Viewer)?;
-    let pool = pool()?;
-    let mut integrations = store::list_integrations(&pool, None).await?;
+    let (ops, principal) = (ops()?, caller()?);
+    let mut integrations = ops.list_integrations(&principal, None).await?;
     let mut catalog = Vec::new();
-    for workflow in store::list_workflows(&pool, &principal).await? {
-        let forms = store::list_forms(&pool, &workflow.id).await?;
-        let endpoints = store::list_endpoints(&pool, &workflow.id).await?;
+    for workflow in ops.list_workflows(&principal).await? {
+        let forms = ops.list_forms(&principal, &workflow.id).await?;
+        let endpoints = ops.list_endpoints(&principal, &workflow.id).await?;
         let (own, others): (Vec<_>, Vec<_>) = integrations.into_iter().partition(|integration| integration.workflow_id == workflow.id);
         integrations = others;
         catalog.push(WorkflowOutbound { workflow, forms, endpoints, integrations: own });
@@ -56,7 +54,7 @@ pub async fn outbound_catalog() -> Result<Vec<WorkflowOutbound>, UiError> {
 /// The script a new script integration starts from, per trigger that integrations offer.
 #[server(prefix = "/ui", input = Json)]
 pub async fn default_scripts() -> Result<Vec<(Trigger, String)>, UiError> {
-    authorize(Need::Viewer)?;
+    caller()?;
     Ok(Trigger::ALL
         .into_iter()
         .filter(|trigger| *trigger != Trigger::Responses)
@@ -66,26 +64,17 @@ pub async fn default_scripts() -> Result<Vec<(Trigger, String)>, UiError> {
 
 #[server(prefix = "/ui", input = Json)]
 pub async fn create_integration(input: NewIntegration) -> Result<Integration, UiError> {
-    let principal = authorize(Need::Developer)?;
-    let pool = pool()?;
-    store::ensure_form_usable(&pool, &principal, &input.form_id).await?;
-    Ok(store::create_integration(&pool, Some(&principal.actor()), &input).await?)
+    Ok(ops()?.create_integration(&caller()?, &input).await?)
 }
 
 /// Changes name, trigger, action or enabled flag; a new trigger keeps the script.
 #[server(prefix = "/ui", input = Json)]
 pub async fn update_integration(id: String, patch: IntegrationPatch) -> Result<Integration, UiError> {
-    let principal = authorize(Need::Developer)?;
-    let pool = pool()?;
-    store::visible_integration(&pool, &principal, &id).await?;
-    Ok(store::update_integration(&pool, Some(&principal.actor()), &id, &patch).await?)
+    Ok(ops()?.update_integration(&caller()?, &id, &patch).await?)
 }
 
 /// Deletes an integration; its past runs stay in the Activity view.
 #[server(prefix = "/ui", input = Json)]
 pub async fn delete_integration(id: String) -> Result<(), UiError> {
-    let principal = authorize(Need::Developer)?;
-    let pool = pool()?;
-    store::visible_integration(&pool, &principal, &id).await?;
-    Ok(store::delete_integration(&pool, Some(&principal.actor()), &id).await?)
+    Ok(ops()?.delete_integration(&caller()?, &id).await?)
 }

@@ -1,9 +1,9 @@
 //! The UI's server functions and what they share. Every `#[server]` function here is a
-//! public URL under `/ui` (the REST API stays under `/api/v1`): it checks its input through
-//! the store, which applies the same rules as the REST API, and fails with a [`UiError`]
-//! whose message the page shows as it is. Each one starts by asking [`ssr::authorize`] for
-//! the role it needs, exactly as the REST route doing the same thing does. Server-only
-//! plumbing (the pool, the secret box, the signed-in user, turning store errors into
+//! public URL under `/ui` (the REST API stays under `/api/v1`) and fails with a [`UiError`]
+//! whose message the page shows as it is. Each is a thin adapter over the operations layer
+//! (`outflow_core::ops`): the signed-in user ([`ssr::caller`]) and one call that decides
+//! role, membership and validity exactly as the REST route doing the same does.
+//! Server-only plumbing (the operations, the signed-in user, turning store errors into
 //! messages) lives in [`ssr`] and nowhere else.
 
 pub mod agents;
@@ -60,22 +60,15 @@ pub(crate) mod ssr {
     use leptos::prelude::use_context;
     use leptos_axum::ResponseOptions;
     use outflow_core::{
-        Pool,
-        access::Need,
-        secrets::SecretBox,
+        ops::Ops,
         store::{Principal, StoreError},
     };
 
     use super::UiError;
 
-    /// The database the server puts into every request's context (`server/src/web.rs`).
-    pub(crate) fn pool() -> Result<Pool, UiError> {
-        use_context::<Pool>().ok_or_else(|| internal("the database pool is missing from the server function context"))
-    }
-
-    /// What seals and opens endpoint secrets, also in the server's context.
-    pub(crate) fn secrets() -> Result<SecretBox, UiError> {
-        use_context::<SecretBox>().ok_or_else(|| internal("the secret box is missing from the server function context"))
+    /// The operations layer the server puts into every request's context (`server/src/web.rs`).
+    pub(crate) fn ops() -> Result<Ops, UiError> {
+        use_context::<Ops>().ok_or_else(|| internal("the operations layer is missing from the server function context"))
     }
 
     /// The signed-in user, whom the server's session gate put into the request, if any.
@@ -84,24 +77,8 @@ pub(crate) mod ssr {
     }
 
     /// The signed-in user; a 401 without one.
-    fn principal() -> Result<Principal, UiError> {
+    pub(crate) fn caller() -> Result<Principal, UiError> {
         signed_in().ok_or_else(|| answer(StatusCode::UNAUTHORIZED, "Your session has ended. Sign in again.".to_string()))
-    }
-
-    /// The signed-in user, if their role is at least `need`.
-    pub(crate) fn authorize(need: Need) -> Result<Principal, UiError> {
-        let principal = principal()?;
-        if principal.has(need) { Ok(principal) } else { Err(answer(StatusCode::FORBIDDEN, principal.lacking(need))) }
-    }
-
-    /// The signed-in user, if they are `target_name` or an admin (own devices and keys).
-    pub(crate) fn authorize_self_or_admin(target_name: &str) -> Result<Principal, UiError> {
-        let principal = principal()?;
-        if principal.is_admin() || principal.target_name == target_name {
-            Ok(principal)
-        } else {
-            Err(answer(StatusCode::FORBIDDEN, "Only an admin may change another user's devices or keys.".to_string()))
-        }
     }
 
     /// The same statuses as the REST API, so that refused input is not logged as a

@@ -7,8 +7,7 @@ use super::UiError;
 use crate::model::people::{Device, DevicePatch, Group, GroupPatch, NewDevice, NewGroup, NewUser, User, UserPatch};
 #[cfg(feature = "ssr")]
 use {
-    super::ssr::{authorize, authorize_self_or_admin, pool},
-    outflow_core::{access::Need, store},
+    super::ssr::{caller, ops},
 };
 
 /// Everyone an alert can target.
@@ -20,51 +19,43 @@ pub struct People {
 
 #[server(prefix = "/ui", input = Json)]
 pub async fn list_people() -> Result<People, UiError> {
-    authorize(Need::Viewer)?;
-    let pool = pool()?;
-    Ok(People { users: store::list_users(&pool).await?, groups: store::list_groups(&pool).await? })
+    let (ops, principal) = (ops()?, caller()?);
+    Ok(People { users: ops.list_users(&principal).await?, groups: ops.list_groups(&principal).await? })
 }
 
 #[server(prefix = "/ui", input = Json)]
 pub async fn create_user(input: NewUser) -> Result<User, UiError> {
-    let principal = authorize(Need::Admin)?;
-    Ok(store::create_user(&pool()?, Some(&principal.actor()), &input).await?)
+    Ok(ops()?.create_user(&caller()?, &input).await?)
 }
 
 /// Renames, changes roles, deactivates or reactivates a user.
 #[server(prefix = "/ui", input = Json)]
 pub async fn update_user(target_name: String, patch: UserPatch) -> Result<User, UiError> {
-    let principal = authorize(Need::Admin)?;
-    Ok(store::update_user(&pool()?, Some(&principal.actor()), &target_name, &patch).await?)
+    Ok(ops()?.update_user(&caller()?, &target_name, &patch).await?)
 }
 
 #[server(prefix = "/ui", input = Json)]
 pub async fn add_device(target_name: String, input: NewDevice) -> Result<Device, UiError> {
-    let principal = authorize_self_or_admin(&target_name)?;
-    Ok(store::add_device(&pool()?, Some(&principal.actor()), &target_name, &input).await?)
+    Ok(ops()?.add_device(&caller()?, &target_name, &input).await?)
 }
 
 #[server(prefix = "/ui", input = Json)]
 pub async fn update_device(target_name: String, device_id: String, patch: DevicePatch) -> Result<Device, UiError> {
-    let principal = authorize_self_or_admin(&target_name)?;
-    Ok(store::update_device(&pool()?, Some(&principal.actor()), &target_name, &device_id, &patch).await?)
+    Ok(ops()?.update_device(&caller()?, &target_name, &device_id, &patch).await?)
 }
 
 #[server(prefix = "/ui", input = Json)]
 pub async fn remove_device(target_name: String, device_id: String) -> Result<(), UiError> {
-    let principal = authorize_self_or_admin(&target_name)?;
-    Ok(store::delete_device(&pool()?, Some(&principal.actor()), &target_name, &device_id).await?)
+    Ok(ops()?.delete_device(&caller()?, &target_name, &device_id).await?)
 }
 
 #[server(prefix = "/ui", input = Json)]
 pub async fn create_group(input: NewGroup) -> Result<Group, UiError> {
-    let principal = authorize(Need::Admin)?;
-    Ok(store::create_group(&pool()?, Some(&principal.actor()), &input).await?)
+    Ok(ops()?.create_group(&caller()?, &input).await?)
 }
 
 /// Changes members or escalation, deactivates or reactivates a group.
 #[server(prefix = "/ui", input = Json)]
 pub async fn update_group(target_name: String, patch: GroupPatch) -> Result<Group, UiError> {
-    let principal = authorize(Need::Admin)?;
-    Ok(store::update_group(&pool()?, Some(&principal.actor()), &target_name, &patch).await?)
+    Ok(ops()?.update_group(&caller()?, &target_name, &patch).await?)
 }

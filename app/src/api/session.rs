@@ -11,8 +11,7 @@ use crate::model::{
 };
 #[cfg(feature = "ssr")]
 use {
-    super::ssr::{authorize, pool, signed_in},
-    outflow_core::{access::Need, store},
+    super::ssr::{caller, ops, signed_in},
 };
 
 /// Who is signed in, for the page header; `None` on the sign-in pages.
@@ -24,37 +23,31 @@ pub async fn signed_in_user() -> Result<Option<CurrentUser>, UiError> {
 /// A page of the audit log, newest first (admins only).
 #[server(prefix = "/ui", input = Json)]
 pub async fn audit_log(offset: u32) -> Result<Page<AuditEntry>, UiError> {
-    authorize(Need::Admin)?;
-    Ok(store::list_audit(&pool()?, crate::model::limits::PAGE_DEFAULT, offset).await?)
+    Ok(ops()?.list_audit(&caller()?, crate::model::limits::PAGE_DEFAULT, offset).await?)
 }
 
 /// The signed-in user's own API keys (never their values).
 #[server(prefix = "/ui", input = Json)]
 pub async fn my_api_keys() -> Result<Vec<ApiKey>, UiError> {
-    let me = authorize(Need::Viewer)?;
-    Ok(store::list_api_keys(&pool()?, &me.target_name).await?)
+    let me = caller()?;
+    Ok(ops()?.list_api_keys(&me, &me.target_name).await?)
 }
 
 /// Makes an API key for the signed-in user; the answer is the only time it is shown.
 #[server(prefix = "/ui", input = Json)]
 pub async fn create_my_api_key(name: String) -> Result<CreatedApiKey, UiError> {
-    let me = authorize(Need::Viewer)?;
-    Ok(store::create_api_key(&pool()?, &me.actor(), &me.target_name, &name).await?)
+    let me = caller()?;
+    Ok(ops()?.create_api_key(&me, &me.target_name, &name).await?)
 }
 
 #[server(prefix = "/ui", input = Json)]
 pub async fn revoke_my_api_key(id: String) -> Result<(), UiError> {
-    let me = authorize(Need::Viewer)?;
-    Ok(store::revoke_api_key(&pool()?, &me.actor(), &me.target_name, &id).await?)
+    let me = caller()?;
+    Ok(ops()?.revoke_api_key(&me, &me.target_name, &id).await?)
 }
 
 /// Changes the signed-in user's password after checking the current one; other sessions end.
 #[server(prefix = "/ui", input = Json)]
 pub async fn change_my_password(current: String, new: String) -> Result<(), UiError> {
-    let me = authorize(Need::Viewer)?;
-    let pool = pool()?;
-    if store::check_login(&pool, &me.target_name, &current).await?.is_none() {
-        return Err(store::StoreError::invalid("The current password is not right.").into());
-    }
-    Ok(store::set_password(&pool, &me.target_name, &new).await?)
+    Ok(ops()?.change_own_password(&caller()?, &current, &new).await?)
 }

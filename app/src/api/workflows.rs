@@ -12,8 +12,7 @@ use crate::model::{
 };
 #[cfg(feature = "ssr")]
 use {
-    super::ssr::{authorize, pool},
-    outflow_core::{access::Need, store},
+    super::ssr::{caller, ops},
 };
 
 /// A workflow and its forms, as the Workflows and Alerts pages list them.
@@ -41,12 +40,11 @@ pub enum FormSlot {
 
 #[server(prefix = "/ui", input = Json)]
 pub async fn workflow_catalog() -> Result<Catalog, UiError> {
-    let principal = authorize(Need::Viewer)?;
-    let pool = pool()?;
+    let (ops, principal) = (ops()?, caller()?);
     let mut workflows = Vec::new();
-    for workflow in store::list_workflows(&pool, &principal).await? {
-        let forms = store::list_forms(&pool, &workflow.id).await?;
-        let members = store::list_members(&pool, &workflow.id).await?.members;
+    for workflow in ops.list_workflows(&principal).await? {
+        let forms = ops.list_forms(&principal, &workflow.id).await?;
+        let members = ops.list_members(&principal, &workflow.id).await?.members;
         workflows.push(WorkflowForms { workflow, forms, members });
     }
     let example_installed =
@@ -57,39 +55,26 @@ pub async fn workflow_catalog() -> Result<Catalog, UiError> {
 /// Creates a workflow owned by the signed-in user.
 #[server(prefix = "/ui", input = Json)]
 pub async fn create_workflow(name: String) -> Result<Workflow, UiError> {
-    let principal = authorize(Need::Developer)?;
-    Ok(store::create_workflow(&pool()?, Some(&principal.actor()), &name).await?)
+    Ok(ops()?.create_workflow(&caller()?, &name).await?)
 }
 
 #[server(prefix = "/ui", input = Json)]
 pub async fn save_form(slot: FormSlot, form: NewForm) -> Result<Form, UiError> {
-    let principal = authorize(Need::Developer)?;
-    let actor = principal.actor();
-    let pool = pool()?;
+    let (ops, principal) = (ops()?, caller()?);
     Ok(match slot {
-        FormSlot::New { workflow_id } => {
-            store::ensure_workflow_access(&pool, &principal, &workflow_id, || format!("No workflow with id {workflow_id}.")).await?;
-            store::create_form(&pool, Some(&actor), &workflow_id, &form).await?
-        }
-        FormSlot::Existing { form_id } => {
-            store::visible_form(&pool, &principal, &form_id).await?;
-            store::update_form(&pool, Some(&actor), &form_id, &form).await?
-        }
+        FormSlot::New { workflow_id } => ops.create_form(&principal, &workflow_id, &form).await?,
+        FormSlot::Existing { form_id } => ops.update_form(&principal, &form_id, &form).await?,
     })
 }
 
 /// Replaces the workflow's members (developers and admins who are members may).
 #[server(prefix = "/ui", input = Json)]
 pub async fn set_workflow_members(workflow_id: String, members: Vec<String>) -> Result<Members, UiError> {
-    let principal = authorize(Need::Developer)?;
-    let pool = pool()?;
-    store::ensure_workflow_access(&pool, &principal, &workflow_id, || format!("No workflow with id {workflow_id}.")).await?;
-    Ok(store::set_members(&pool, Some(&principal.actor()), &workflow_id, &Members { members }).await?)
+    Ok(ops()?.set_members(&caller()?, &workflow_id, &Members { members }).await?)
 }
 
 /// Installs the example workflow, its form, two users with devices and a group.
 #[server(prefix = "/ui", input = Json)]
 pub async fn install_example_workflow() -> Result<Workflow, UiError> {
-    let principal = authorize(Need::Admin)?;
-    Ok(outflow_core::example::install_example(&pool()?, Some(&principal.actor())).await?)
+    Ok(ops()?.install_example(&caller()?).await?)
 }

@@ -26,6 +26,11 @@ struct Entry {
     created_at: String,
 }
 
+/// "X on behalf of " when X posted a comment or response for someone else, else nothing.
+fn poster(fields: &Value) -> String {
+    field(fields, "postedBy").map(|poster| format!("{poster} on behalf of ")).unwrap_or_default()
+}
+
 fn field<'a>(fields: &'a Value, key: &str) -> Option<&'a str> {
     fields.get(key).and_then(Value::as_str)
 }
@@ -62,7 +67,7 @@ fn describe(event: &TimelineEvent) -> Entry {
         Trigger::Comment => {
             let author = fields.pointer("/author/targetName").and_then(Value::as_str).unwrap_or("?");
             let source = CommentSource::from_key(text("source")).map_or(text("source"), |source| source.label());
-            (Tone::Info, format!("Comment by {author} ({source})"), quote("comment"))
+            (Tone::Info, format!("Comment by {}{author} ({source})", poster(fields)), quote("comment"))
         }
         Trigger::Delivery => {
             let (recipient, device) = (text("recipient"), text("device"));
@@ -74,7 +79,7 @@ fn describe(event: &TimelineEvent) -> Entry {
         }
         Trigger::Response | Trigger::Responses => {
             let device = field(fields, "device").map(|device| format!(" on {device}")).unwrap_or_default();
-            (Tone::Info, format!("{} responded {}{device}", text("recipient"), text("response")), quote("annotation"))
+            (Tone::Info, format!("{}{} responded {}{device}", poster(fields), text("recipient"), text("response")), quote("annotation"))
         }
         Trigger::Escalation => {
             let group = fields.pointer("/group/targetName").and_then(Value::as_str).unwrap_or("?");
@@ -153,6 +158,14 @@ mod tests {
             json!({ "author": { "targetName": "mmcbride" }, "comment": "On it", "source": "REST_API" }),
         ));
         assert_eq!((comment.text.as_str(), comment.quote.as_deref()), ("Comment by mmcbride (REST API)", Some("On it")));
+        let for_someone = describe(&event(
+            6,
+            Trigger::Comment,
+            json!({ "author": { "targetName": "jsmith" }, "comment": "By phone", "source": "REST_API", "postedBy": "admin" }),
+        ));
+        assert_eq!(for_someone.text, "Comment by admin on behalf of jsmith (REST API)");
+        let response = describe(&event(7, Trigger::Response, json!({ "recipient": "jsmith", "response": "Accept", "postedBy": "admin" })));
+        assert_eq!(response.text, "admin on behalf of jsmith responded Accept");
         let failed = describe(&event(
             3,
             Trigger::Delivery,

@@ -28,6 +28,8 @@ pub(crate) struct Start {
     pub(crate) recipients: Vec<String>,
     pub(crate) priority: Priority,
     pub(crate) actor: Option<Actor>,
+    /// See `ops::chains`: 0 unless a script or flow started it.
+    pub(crate) chain_depth: i64,
 }
 
 enum Target {
@@ -41,8 +43,8 @@ pub(crate) fn start(conn: &Connection, input: Start) -> StoreResult<Alert> {
     let targets = resolve_recipients(conn, &input.recipients)?;
     let alert_id: i64 = conn
         .prepare_cached(
-            "INSERT INTO alerts (form_id, properties, recipients, priority, status, initiator_user_id, created_at, updated_at)
-             VALUES (?, ?, ?, ?, 'ACTIVE', ?, ?, ?) RETURNING event_identifier",
+            "INSERT INTO alerts (form_id, properties, recipients, priority, status, initiator_user_id, created_at, updated_at, chain_depth)
+             VALUES (?, ?, ?, ?, 'ACTIVE', ?, ?, ?, ?) RETURNING event_identifier",
         )?
         .query_row(
             params![
@@ -52,7 +54,8 @@ pub(crate) fn start(conn: &Connection, input: Start) -> StoreResult<Alert> {
                 input.priority.key(),
                 input.actor.as_ref().map(|actor| actor.user_id),
                 now,
-                now
+                now,
+                input.chain_depth
             ],
             |row| row.get(0),
         )?;

@@ -25,8 +25,9 @@ pub(crate) const FAILURE_RECIPIENTS_LISTED: usize = 100;
 
 /// Starts an alert: checks it against its form, notifies its recipients' devices and
 /// records the `status` event (and `recipient_failure` when nobody can be reached).
-/// Reading the form, checking and writing run as one job on the writer thread.
-pub async fn create_alert(pool: &SqlitePool, actor: Option<&Actor>, input: &NewAlert) -> StoreResult<Alert> {
+/// Reading the form, checking and writing run as one job on the writer thread. `chain_depth`
+/// is 0 unless a script or flow starts it (`ops::chains`).
+pub async fn create_alert(pool: &SqlitePool, actor: Option<&Actor>, input: &NewAlert, chain_depth: i64) -> StoreResult<Alert> {
     let (form_id, values, names, priority, actor) =
         (input.form_id.clone(), input.properties.clone(), input.recipients.clone(), input.priority, actor.cloned());
     super::writer::write(pool, move |conn| {
@@ -34,7 +35,7 @@ pub async fn create_alert(pool: &SqlitePool, actor: Option<&Actor>, input: &NewA
             .ok_or_else(|| StoreError::invalid(format!("There is no form with id \"{form_id}\".")))?;
         let properties = checked_properties(&form, &values)?;
         let recipients = checked_recipients(&names)?;
-        alert_start::start(conn, Start { form, properties, recipients, priority, actor })
+        alert_start::start(conn, Start { form, properties, recipients, priority, actor, chain_depth })
     })
     .await
 }
@@ -304,46 +305,58 @@ async fn notifications_of(pool: &SqlitePool, alert_id: i64) -> StoreResult<Vec<N
 }
 
 async fn responses_of(pool: &SqlitePool, alert_id: i64) -> StoreResult<Vec<AlertResponse>> {
-    let rows: Vec<(String, Option<String>, String, Option<String>, i64)> = sqlx::query_as(
-        "SELECT u.target_name, r.device_name, r.choice, r.annotation, r.created_at
-         FROM responses r JOIN users u ON u.id = r.user_id WHERE r.alert_id = ? ORDER BY r.id",
+    let rows: Vec<(String, Option<String>, String, Option<String>, i64, Option<String>)> = sqlx::query_as(
+        "SELECT u.target_name, r.device_name, r.choice, r.annotation, r.created_at, p.target_name
+         FROM responses r JOIN users u ON u.id = r.user_id LEFT JOIN users p ON p.id = r.posted_by_user_id
+         WHERE r.alert_id = ? ORDER BY r.id",
     )
     .bind(alert_id)
     .fetch_all(pool)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(recipient, device, response, annotation, created_at)| AlertResponse {
+        .map(|(recipient, device, response, annotation, created_at, posted_by)| AlertResponse {
             recipient,
             device,
             response,
             annotation,
             created_at: clock::rfc3339(created_at),
+            posted_by,
         })
         .collect())
 }
 
 async fn comments_of(pool: &SqlitePool, alert_id: i64) -> StoreResult<Vec<Comment>> {
-    let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
-        "SELECT u.target_name, c.text, c.source, c.created_at FROM comments c JOIN users u ON u.id = c.author_user_id
-         WHERE c.alert_id = ? ORDER BY c.id",
+    let rows: Vec<(String, String, String, i64, Option<String>)> = sqlx::query_as(
+        "SELECT u.target_name, c.text, c.source, c.created_at, p.target_name FROM comments c JOIN users u ON u.id = c.author_user_id
+         LEFT JOIN users p ON p.id = c.posted_by_user_id WHERE c.alert_id = ? ORDER BY c.id",
     )
     .bind(alert_id)
     .fetch_all(pool)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(author, comment, source, created_at)| Comment {
+        .map(|(author, comment, source, created_at, posted_by)| Comment {
             author,
             comment,
             source: CommentSource::from_key(&source).unwrap_or_default(),
             created_at: clock::rfc3339(created_at),
+            posted_by,
         })
         .collect())
 }
 
-/// Lists alerts, newest first, with the query's filters and paging.
-pub async fn list_alerts(pool: &SqlitePool, query: &AlertQuery) -> StoreResult<AlertPage> {
+/// The workflow an alert belongs to (its form's); `None` when there is no such alert.
+pub async fn alert_workflow(pool: &SqlitePool, alert_id: i64) -> StoreResult<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT f.workflow_id FROM alerts a JOIN forms f ON f.id = a.form_id WHERE a.event_identifier = ?")
+        .bind(alert_id)
+        .fetch_optional(pool)
+        .await?)
+}
+
+/// Lists alerts, newest first, with the query's filters and paging; only those of
+/// `workflows` when given (`None`: every workflow).
+pub async fn list_alerts(pool: &SqlitePool, query: &AlertQuery, workflows: Option<&[String]>) -> StoreResult<AlertPage> {
     let (limit, offset) = outflow_model::limits::paging(query.limit, query.offset).map_err(StoreError::invalid)?;
     let since = parse_time("since", &query.since)?;
     let until = parse_time("until", &query.until)?;
@@ -360,8 +373,10 @@ pub async fn list_alerts(pool: &SqlitePool, query: &AlertQuery) -> StoreResult<A
 
     let filter = "WHERE (?1 IS NULL OR a.status = ?1) AND (?2 IS NULL OR a.form_id = ?2)
         AND (?3 IS NULL OR CAST(json_extract(a.properties, ?3) AS TEXT) = ?4)
-        AND (?5 IS NULL OR a.created_at >= ?5) AND (?6 IS NULL OR a.created_at < ?6)";
+        AND (?5 IS NULL OR a.created_at >= ?5) AND (?6 IS NULL OR a.created_at < ?6)
+        AND (?9 IS NULL OR a.form_id IN (SELECT id FROM forms WHERE workflow_id IN (SELECT value FROM json_each(?9))))";
     let (path, value) = property.unzip();
+    let workflows = workflows.map(super::to_json);
     let status = query.status.map(|status| status.key());
     let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM alerts a {filter}"))
         .bind(status)
@@ -370,6 +385,9 @@ pub async fn list_alerts(pool: &SqlitePool, query: &AlertQuery) -> StoreResult<A
         .bind(&value)
         .bind(since)
         .bind(until)
+        .bind(None::<i64>)
+        .bind(None::<i64>)
+        .bind(&workflows)
         .fetch_one(pool)
         .await?;
     let rows: Vec<SummaryRow> = sqlx::query_as(&format!("{SELECT_SUMMARY} {filter} ORDER BY a.event_identifier DESC LIMIT ?7 OFFSET ?8"))
@@ -381,6 +399,7 @@ pub async fn list_alerts(pool: &SqlitePool, query: &AlertQuery) -> StoreResult<A
         .bind(until)
         .bind(i64::from(limit))
         .bind(i64::from(offset))
+        .bind(&workflows)
         .fetch_all(pool)
         .await?;
     let items = rows.into_iter().map(AlertSummary::try_from).collect::<StoreResult<_>>()?;

@@ -160,6 +160,8 @@ pub struct NewFlowRun {
     pub payload: Value,
     pub acting_user_id: Option<i64>,
     pub rerun_of: Option<String>,
+    /// 0 unless a script or flow starts it (`ops::chains`).
+    pub chain_depth: i64,
 }
 
 /// A run as the engine executes it: the graph it runs and the steps recorded so far.
@@ -180,6 +182,9 @@ pub struct FlowRunJob {
     pub steps: Vec<StoredStep>,
     pub steps_run: i64,
     pub created_at: i64,
+    /// How many flows and scripts led to this run (`ops::chains`); its scripts and steps act
+    /// one deeper.
+    pub chain_depth: i64,
 }
 
 impl FlowRunJob {
@@ -216,6 +221,9 @@ struct RunRow<'a> {
     /// Taken by its creator at once (running, leased) instead of waiting for the worker.
     claimed: bool,
     now: i64,
+    chain_depth: i64,
+    /// Why it may not run (`ops::chains`): written as failed with this reason.
+    refused: Option<&'a str>,
 }
 
 fn insert_run(conn: &Connection, row: &RunRow<'_>) -> StoreResult<()> {
@@ -223,11 +231,16 @@ fn insert_run(conn: &Connection, row: &RunRow<'_>) -> StoreResult<()> {
     // every run before finding the snapshot already stored.
     conn.prepare_cached("INSERT INTO flow_snapshots (hash, graph) SELECT ?1, ?2 WHERE NOT EXISTS (SELECT 1 FROM flow_snapshots WHERE hash = ?1)")?
         .execute(params![&*row.flow.snapshot, &*row.flow.graph_json])?;
-    let (status, lease, started) = if row.claimed { ("running", Some(row.now + FLOW_RUN_LEASE_MS), Some(row.now)) } else { ("pending", None, None) };
+    let (status, lease, started) = match (row.refused, row.claimed) {
+        (Some(_), _) => ("failed", None, Some(row.now)),
+        (None, true) => ("running", Some(row.now + FLOW_RUN_LEASE_MS), Some(row.now)),
+        (None, false) => ("pending", None, None),
+    };
     conn.prepare_cached(
         "INSERT INTO flow_runs (id, flow_id, flow_name, flow_version, workflow_id, snapshot, started_by, trigger_block, trigger, payload,
-                               alert_id, event_id, acting_user_id, rerun_of, status, lease_until, created_at, started_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               alert_id, event_id, acting_user_id, rerun_of, status, lease_until, created_at, started_at, updated_at,
+                               chain_depth, reason, finished_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )?
     .execute(params![
         row.id,
@@ -249,7 +262,10 @@ fn insert_run(conn: &Connection, row: &RunRow<'_>) -> StoreResult<()> {
         lease,
         row.now,
         started,
-        row.now
+        row.now,
+        row.chain_depth,
+        row.refused,
+        row.refused.map(|_| row.now)
     ])?;
     Ok(())
 }
@@ -261,8 +277,19 @@ pub(crate) struct TriggerEvent<'a> {
     pub trigger: Trigger,
     /// The alert's initiating user: whose rights the runs act with.
     pub initiator: Option<i64>,
+    /// The alert's chain depth (`ops::chains`), which its flow runs take.
+    pub chain_depth: i64,
     pub payload: &'a Value,
     pub payload_json: &'a str,
+}
+
+/// How many chained runs (`ops::chains`) the flow started since `since` (ms).
+pub async fn chained_runs_since(pool: &SqlitePool, flow_id: &str, since: i64) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM flow_runs WHERE flow_id = ? AND chain_depth > 0 AND created_at > ?")
+        .bind(flow_id)
+        .bind(since)
+        .fetch_one(pool)
+        .await?)
 }
 
 /// Most runs one flow starts from the events of one alert. A flow whose steps cause the
@@ -292,6 +319,13 @@ pub(crate) fn start_runs_for_event(conn: &Connection, flows: &[RunnableFlow], ev
             tracing::warn!(flow_id = %flow.id, alert_id = event.alert_id, "a flow reached {RUNS_PER_ALERT} runs for one alert; its trigger no longer starts it for that alert");
             continue;
         }
+        let recent_chained: i64 = if event.chain_depth > 0 {
+            conn.prepare_cached("SELECT COUNT(*) FROM flow_runs WHERE flow_id = ? AND chain_depth > 0 AND created_at > ?")?
+                .query_row(params![flow.id, now - 60_000], |row| row.get(0))?
+        } else {
+            0
+        };
+        let refused = crate::ops::chains::refusal(event.chain_depth, recent_chained);
         for block in starting {
             let id = new_sorted_id("frun", now);
             let row = RunRow {
@@ -306,9 +340,11 @@ pub(crate) fn start_runs_for_event(conn: &Connection, flows: &[RunnableFlow], ev
                 rerun_of: None,
                 claimed: false,
                 now,
+                chain_depth: event.chain_depth,
+                refused: refused.as_deref(),
             };
             insert_run(conn, &row)?;
-            started += 1;
+            started += usize::from(refused.is_none());
         }
     }
     Ok(started)
@@ -328,6 +364,7 @@ pub struct UnwrittenRun {
     rerun_of: Option<String>,
     claimed: bool,
     now: i64,
+    chain_depth: i64,
 }
 
 /// Prepares a run: the job executing it, and the row still to be written. With `claim` its
@@ -354,6 +391,7 @@ pub fn prepare_flow_run(new: NewFlowRun, claim: bool) -> (FlowRunJob, UnwrittenR
         steps: Vec::new(),
         steps_run: 0,
         created_at: now,
+        chain_depth: new.chain_depth,
     };
     let unwritten = UnwrittenRun {
         id,
@@ -366,6 +404,7 @@ pub fn prepare_flow_run(new: NewFlowRun, claim: bool) -> (FlowRunJob, UnwrittenR
         rerun_of: new.rerun_of,
         claimed: claim,
         now,
+        chain_depth: new.chain_depth,
     };
     (job, unwritten)
 }
@@ -391,6 +430,8 @@ fn insert_unwritten(conn: &Connection, run: &UnwrittenRun) -> StoreResult<Option
         rerun_of: run.rerun_of.as_deref(),
         claimed: run.claimed,
         now: run.now,
+        chain_depth: run.chain_depth,
+        refused: None,
     };
     insert_run(conn, &row)?;
     Ok(alert_id)
@@ -434,6 +475,7 @@ pub async fn start_test_run(pool: &SqlitePool, flow_id: &str, test: &TestFlowRun
         payload,
         acting_user_id: actor.map(|actor| actor.user_id),
         rerun_of: None,
+        chain_depth: 0,
     };
     Ok(create_flow_run(pool, new, false).await?.run_id)
 }
@@ -499,7 +541,7 @@ pub async fn claim_flow_runs(pool: &SqlitePool, now: i64, limit: i64) -> StoreRe
 }
 
 fn read_job(conn: &Connection, id: &str, graphs: &mut HashMap<String, Arc<FlowGraph>>) -> StoreResult<FlowRunJob> {
-    let (flow_id, flow_name, workflow_id, snapshot, started_by, trigger_block, payload, acting_user_id, alert_id, steps_run, created_at): (
+    let (flow_id, flow_name, workflow_id, snapshot, started_by, trigger_block, payload, acting_user_id, alert_id, steps_run, created_at, chain_depth): (
         Option<String>,
         String,
         String,
@@ -511,13 +553,28 @@ fn read_job(conn: &Connection, id: &str, graphs: &mut HashMap<String, Arc<FlowGr
         Option<i64>,
         i64,
         i64,
+        i64,
     ) = conn
         .prepare_cached(
-            "SELECT flow_id, flow_name, workflow_id, snapshot, started_by, trigger_block, payload, acting_user_id, alert_id, steps_run, created_at
+            "SELECT flow_id, flow_name, workflow_id, snapshot, started_by, trigger_block, payload, acting_user_id, alert_id, steps_run, created_at,
+                    chain_depth
              FROM flow_runs WHERE id = ?",
         )?
         .query_row([id], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?, row.get(8)?, row.get(9)?, row.get(10)?))
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+                row.get(5)?,
+                row.get(6)?,
+                row.get(7)?,
+                row.get(8)?,
+                row.get(9)?,
+                row.get(10)?,
+                row.get(11)?,
+            ))
         })?;
     let graph = match graphs.get(&snapshot) {
         Some(graph) => graph.clone(),
@@ -562,6 +619,7 @@ fn read_job(conn: &Connection, id: &str, graphs: &mut HashMap<String, Arc<FlowGr
         steps,
         steps_run,
         created_at,
+        chain_depth,
     })
 }
 
@@ -728,11 +786,6 @@ const SELECT_FLOW_RUN: &str = "SELECT r.id, r.flow_id, r.flow_name, r.flow_versi
         r.trigger, r.payload, r.alert_id, u.target_name AS acting_as, r.rerun_of, r.status, r.reason, r.output, r.steps_run, r.wake_at,
         r.created_at, r.started_at, r.finished_at, r.updated_at
     FROM flow_runs r LEFT JOIN users u ON u.id = r.acting_user_id";
-
-/// The workflow a flow run belongs to, if `id` is a flow run.
-pub(crate) async fn flow_run_workflow(pool: &SqlitePool, id: &str) -> StoreResult<Option<String>> {
-    Ok(sqlx::query_scalar("SELECT workflow_id FROM flow_runs WHERE id = ?").bind(id).fetch_optional(pool).await?)
-}
 
 #[derive(sqlx::FromRow)]
 struct StepRow {
@@ -908,11 +961,12 @@ pub(crate) async fn rerun_flow_run(pool: &SqlitePool, id: &str, actor: Option<&A
         payload,
         acting_user_id: actor.map(|actor| actor.user_id),
         rerun_of: Some(row.id.clone()),
+        chain_depth: 0,
     };
     Ok(create_flow_run(pool, new, false).await?.run_id)
 }
 
 /// Flow runs' summaries as the run listing reads them (see `runs::list_runs`).
 pub(crate) const FLOW_RUN_LISTING: &str = "SELECT 'flow' AS kind, id, NULL AS integration_id, flow_name AS integration_name, alert_id, trigger,
-    status, reason, steps_run AS attempt_count, created_at, updated_at, wake_at AS next_attempt_at, NULL AS agent_id, flow_id, started_by
-    FROM flow_runs";
+    status, reason, steps_run AS attempt_count, created_at, updated_at, wake_at AS next_attempt_at, NULL AS agent_id, flow_id, started_by,
+    workflow_id FROM flow_runs";

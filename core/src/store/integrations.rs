@@ -139,8 +139,8 @@ pub async fn create_integration(pool: &SqlitePool, actor: Option<&Actor>, input:
     let id = new_id("in");
     let now = clock::now_millis();
     sqlx::query(
-        "INSERT INTO integrations (id, form_id, name, trigger, action, location, enabled, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO integrations (id, form_id, name, trigger, action, location, enabled, created_at, updated_at, saved_by_user_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&id)
     .bind(&form.id)
@@ -151,6 +151,7 @@ pub async fn create_integration(pool: &SqlitePool, actor: Option<&Actor>, input:
     .bind(input.enabled)
     .bind(now)
     .bind(now)
+    .bind(actor.map(|actor| actor.user_id))
     .execute(pool)
     .await
     .map_err(conflict_on_unique(|| format!("This form already has an integration for {}.", input.trigger.display_name())))?;
@@ -192,13 +193,17 @@ pub async fn update_integration(pool: &SqlitePool, actor: Option<&Actor>, id: &s
     if trigger != current.trigger {
         ensure_trigger_free(pool, &current.form_id, trigger, Some(id)).await?;
     }
-    sqlx::query("UPDATE integrations SET name = ?, trigger = ?, action = ?, location = ?, enabled = ?, updated_at = ? WHERE id = ?")
+    sqlx::query(
+        "UPDATE integrations SET name = ?, trigger = ?, action = ?, location = ?, enabled = ?, updated_at = ?,
+                saved_by_user_id = COALESCE(?, saved_by_user_id) WHERE id = ?",
+    )
         .bind(&name)
         .bind(trigger.key())
         .bind(to_json(&action))
         .bind(to_json(&location))
         .bind(patch.enabled.unwrap_or(current.enabled))
         .bind(clock::now_millis())
+        .bind(actor.map(|actor| actor.user_id))
         .bind(id)
         .execute(pool)
         .await

@@ -13,8 +13,9 @@ use sqlx::{SqliteConnection, SqlitePool};
 use super::{Actor, StoreError, StoreResult, alerts, escalation, events};
 use crate::clock;
 
-/// Adds a comment from any source and records the `comment` event.
-pub async fn add_comment(pool: &SqlitePool, alert_id: i64, input: &NewComment) -> StoreResult<Alert> {
+/// Adds a comment from any source and records the `comment` event. `posted_by` is who
+/// posted it on the author's behalf, if not the author (decided in `ops::alerts`).
+pub async fn add_comment(pool: &SqlitePool, alert_id: i64, input: &NewComment, posted_by: Option<&Actor>) -> StoreResult<Alert> {
     let text = input.comment.trim();
     if text.is_empty() || text.chars().count() > limits::TEXT_CHARS {
         return Err(StoreError::invalid(format!("A comment needs 1 to {} characters.", limits::TEXT_CHARS)));
@@ -22,23 +23,34 @@ pub async fn add_comment(pool: &SqlitePool, alert_id: i64, input: &NewComment) -
     let mut tx = super::write_tx(pool).await?;
     alerts::status_of(&mut tx, alert_id).await?;
     let author = user_named(&mut tx, &input.author, "author").await?;
+    let posted_by = posted_by.filter(|poster| poster.user_id != author.id);
     let now = clock::now_millis();
-    sqlx::query("INSERT INTO comments (alert_id, author_user_id, text, source, created_at) VALUES (?, ?, ?, ?, ?)")
+    sqlx::query("INSERT INTO comments (alert_id, author_user_id, text, source, created_at, posted_by_user_id) VALUES (?, ?, ?, ?, ?, ?)")
         .bind(alert_id)
         .bind(author.id)
         .bind(text)
         .bind(input.source.key())
         .bind(now)
+        .bind(posted_by.map(|actor| actor.user_id))
         .execute(&mut *tx)
         .await?;
-    let fields = json!({
+    let mut fields = json!({
         "author": { "targetName": author.target_name, "firstName": author.first_name, "lastName": author.last_name },
         "comment": text,
         "source": input.source.key(),
     });
+    with_poster(&mut fields, posted_by);
     events::record(&mut tx, alert_id, Trigger::Comment, fields, now).await?;
     tx.commit().await?;
     alerts::get_alert(pool, alert_id).await
+}
+
+/// Adds `postedBy` (who posted on the person's behalf) to an event's fields, and so to its
+/// payload; absent when the person posted themselves.
+fn with_poster(fields: &mut serde_json::Value, posted_by: Option<&Actor>) {
+    if let (Some(poster), Some(fields)) = (posted_by, fields.as_object_mut()) {
+        fields.insert("postedBy".into(), json!(poster.target_name));
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -61,8 +73,9 @@ async fn user_named(conn: &mut SqliteConnection, target_name: &str, role: &str) 
 }
 
 /// Records a recipient's response, emits `response` and `responses`, then applies the
-/// choice's action, all in one transaction.
-pub async fn add_response(pool: &SqlitePool, alert_id: i64, input: &NewResponse) -> StoreResult<Alert> {
+/// choice's action, all in one transaction. `posted_by` is who answered on the recipient's
+/// behalf, if not the recipient (decided in `ops::alerts`).
+pub async fn add_response(pool: &SqlitePool, alert_id: i64, input: &NewResponse, posted_by: Option<&Actor>) -> StoreResult<Alert> {
     let annotation = input.annotation.as_deref().map(str::trim).filter(|text| !text.is_empty());
     if annotation.is_some_and(|text| text.chars().count() > limits::TEXT_CHARS) {
         return Err(StoreError::invalid(format!("An annotation has at most {} characters.", limits::TEXT_CHARS)));
@@ -73,6 +86,7 @@ pub async fn add_response(pool: &SqlitePool, alert_id: i64, input: &NewResponse)
         return Err(StoreError::Conflict(format!("Alert {alert_id} is TERMINATED and takes no more responses.")));
     }
     let recipient = user_named(&mut tx, &input.recipient, "recipient").await?;
+    let posted_by = posted_by.filter(|poster| poster.user_id != recipient.id);
     let devices: Vec<String> = sqlx::query_scalar("SELECT device_name FROM notifications WHERE alert_id = ? AND user_id = ? AND status <> 'cancelled'")
         .bind(alert_id)
         .bind(recipient.id)
@@ -103,21 +117,25 @@ pub async fn add_response(pool: &SqlitePool, alert_id: i64, input: &NewResponse)
         })?;
 
     let now = clock::now_millis();
-    sqlx::query("INSERT INTO responses (alert_id, user_id, device_name, choice, annotation, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+    sqlx::query(
+        "INSERT INTO responses (alert_id, user_id, device_name, choice, annotation, created_at, posted_by_user_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
         .bind(alert_id)
         .bind(recipient.id)
         .bind(&device)
         .bind(&option.choice)
         .bind(annotation)
         .bind(now)
+        .bind(posted_by.map(|actor| actor.user_id))
         .execute(&mut *tx)
         .await?;
-    let fields = json!({
+    let mut fields = json!({
         "recipient": recipient.target_name,
         "device": device,
         "response": option.choice,
         "annotation": annotation,
     });
+    with_poster(&mut fields, posted_by);
     events::record(&mut tx, alert_id, Trigger::Response, fields.clone(), now).await?;
     events::record(&mut tx, alert_id, Trigger::Responses, fields, now).await?;
     // Whoever answered stops the escalation of the group step they were notified for.

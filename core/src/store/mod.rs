@@ -39,17 +39,14 @@ pub use agents::{
 };
 pub use api_keys::{create_api_key, list_api_keys, revoke_api_key};
 pub use audit::{changes, list_audit, snapshot};
-pub use members::{
-    can_see_workflow, ensure_form_usable, ensure_run_visible, ensure_workflow_access, list_members, set_members, visible_endpoint, visible_flow, visible_form,
-    visible_integration, visible_workflow_ids,
-};
+pub use members::{is_member, list_members, set_members, workflows_of_member};
 pub use sessions::{MIN_PASSWORD_CHARS, new_token, check_login, create_password_link, create_session, end_session, session_principal, set_password, use_password_link};
-pub use alerts::{create_alert, get_alert, list_alerts, change_status};
+pub use alerts::{alert_workflow, change_status, create_alert, get_alert, list_alerts};
 pub use delivery::{DeliveryJob, DeliveryResult, claim_due_notifications, record_delivery};
 pub use endpoints::{EndpointSecrets, create_endpoint, delete_endpoint, endpoint_secrets, endpoint_secrets_by_name, get_endpoint, list_endpoints, update_endpoint};
 pub use escalation::{escalate_manually, fire_due_escalations, next_escalation_due};
 pub use flow_runs::{
-    FLOW_RUN_LEASE_MS, FlowGraph, FlowRunJob, NewFlowRun, RunEnd, RunnableFlow, StepWrite, StoredStep, UnwrittenRun, claim_flow_runs, create_flow_run,
+    FLOW_RUN_LEASE_MS, FlowGraph, chained_runs_since, FlowRunJob, NewFlowRun, RunEnd, RunnableFlow, StepWrite, StoredStep, UnwrittenRun, claim_flow_runs, create_flow_run,
     flow_run_counts, flow_runs_created, get_flow_run, next_flow_wake, park_flow_run, prepare_flow_run, record_flow_steps, runnable_flow, sample_payload, start_test_run,
 };
 pub use flows::{create_flow, delete_flow, get_flow, get_flow_version, import_flow, list_flow_versions, list_flows, restore_flow_version, save_flow};
@@ -61,9 +58,9 @@ pub use people::{
     update_group, update_user,
 };
 pub use principals::{
-    Actor, BootstrapOutcome, Principal, admin_without_access, bootstrap_admin, hash_api_key, initiator_of_alert, principal_by_id, principal_for_api_key,
+    Actor, BootstrapOutcome, Principal, Saved, admin_without_access, bootstrap_admin, hash_api_key, initiator_of_alert, principal_by_id, principal_for_api_key, saved_by,
 };
-pub use runs::{AttemptRecord, AttemptResult, attempt_counts, RunIntegration, RunJob, RunOutcome, claim_due_runs, Dispatched, dispatch_events, event_counts, get_run, list_runs, record_attempts, rerun, run_counts};
+pub use runs::{AttemptRecord, AttemptResult, attempt_counts, RunIntegration, RunJob, RunOutcome, claim_due_runs, Dispatched, dispatch_events, event_counts, get_run, list_runs, record_attempts, rerun, run_counts, run_workflow};
 pub use script_resources::{NamedRow, Resource, create_named, delete_named, get_named, list_named, script_resources, update_named};
 pub use workflows::{create_workflow, get_workflow, list_workflows};
 
@@ -158,7 +155,7 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(column: &str, text: &str
 }
 
 /// Writes a value as a JSON column.
-pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
+pub(crate) fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
     // Serialising model types (maps with string keys, plain structs) cannot fail.
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }

@@ -87,15 +87,23 @@ pub async fn admin_without_access(pool: &SqlitePool) -> StoreResult<Option<Strin
     Ok(Some(BOOTSTRAP_ADMIN.to_string()))
 }
 
-/// The user an API request or a UI action acts for.
+/// The user an API request, a UI action, a script or a flow step acts for.
 #[derive(Debug, Clone)]
 pub struct Principal {
     pub user_id: i64,
     pub target_name: String,
     pub roles: Vec<String>,
+    /// Set when a script or flow acts for this user: its rights are bounded (see
+    /// [`crate::access::Delegation`]).
+    pub delegation: Option<crate::access::Delegation>,
 }
 
 impl Principal {
+    /// The user acting in person (an API key or a browser session).
+    pub fn user(user_id: i64, target_name: String, roles: Vec<String>) -> Principal {
+        Principal { user_id, target_name, roles, delegation: None }
+    }
+
     pub fn actor(&self) -> Actor {
         Actor { user_id: self.user_id, target_name: self.target_name.clone() }
     }
@@ -108,17 +116,18 @@ pub struct Actor {
     pub target_name: String,
 }
 
-/// The active user who started an alert: whom its scripts act as when they call back
-/// into Outflow. `None` for an alert started by the system or by a deactivated user.
-pub async fn initiator_of_alert(pool: &SqlitePool, event_identifier: i64) -> StoreResult<Option<Principal>> {
-    let row: Option<(i64, String, sqlx::types::Json<Vec<String>>)> = sqlx::query_as(
-        "SELECT u.id, u.target_name, u.roles FROM alerts a JOIN users u ON u.id = a.initiator_user_id
+/// The active user who started an alert, whom its scripts act for when they call back into
+/// Outflow, with the alert's chain depth (`ops::chains`). `None` for an alert started by the
+/// system or by a deactivated user.
+pub async fn initiator_of_alert(pool: &SqlitePool, event_identifier: i64) -> StoreResult<Option<(Principal, i64)>> {
+    let row: Option<(i64, String, sqlx::types::Json<Vec<String>>, i64)> = sqlx::query_as(
+        "SELECT u.id, u.target_name, u.roles, a.chain_depth FROM alerts a JOIN users u ON u.id = a.initiator_user_id
          WHERE a.event_identifier = ? AND u.active = 1",
     )
     .bind(event_identifier)
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(|(user_id, target_name, roles)| Principal { user_id, target_name, roles: roles.0 }))
+    Ok(row.map(|(user_id, target_name, roles, depth)| (Principal::user(user_id, target_name, roles.0), depth)))
 }
 
 /// The active user with this id (whose rights a flow run acts with); `None` once the user
@@ -126,7 +135,29 @@ pub async fn initiator_of_alert(pool: &SqlitePool, event_identifier: i64) -> Sto
 pub async fn principal_by_id(pool: &SqlitePool, user_id: i64) -> StoreResult<Option<Principal>> {
     let row: Option<(i64, String, sqlx::types::Json<Vec<String>>)> =
         sqlx::query_as("SELECT id, target_name, roles FROM users WHERE id = ? AND active = 1").bind(user_id).fetch_optional(pool).await?;
-    Ok(row.map(|(user_id, target_name, roles)| Principal { user_id, target_name, roles: roles.0 }))
+    Ok(row.map(|(user_id, target_name, roles)| Principal::user(user_id, target_name, roles.0)))
+}
+
+/// What a script or flow was last saved by: bounds the rights it acts with.
+#[derive(Debug, Clone, Copy)]
+pub enum Saved<'a> {
+    Integration(&'a str),
+    Flow(&'a str),
+}
+
+/// The active user who last saved an integration or a flow; `None` when unknown, deleted or
+/// deactivated (a script or flow then acts with no role at all).
+pub async fn saved_by(pool: &SqlitePool, saved: Saved<'_>) -> StoreResult<Option<Principal>> {
+    let (query, id) = match saved {
+        Saved::Integration(id) => ("SELECT u.id, u.target_name, u.roles FROM integrations i JOIN users u ON u.id = i.saved_by_user_id WHERE i.id = ? AND u.active = 1", id),
+        Saved::Flow(id) => (
+            "SELECT u.id, u.target_name, u.roles FROM flow_versions v JOIN users u ON u.id = v.saved_by
+             WHERE v.flow_id = ?1 AND v.version = (SELECT MAX(version) FROM flow_versions WHERE flow_id = ?1) AND u.active = 1",
+            id,
+        ),
+    };
+    let row: Option<(i64, String, sqlx::types::Json<Vec<String>>)> = sqlx::query_as(query).bind(id).fetch_optional(pool).await?;
+    Ok(row.map(|(user_id, target_name, roles)| Principal::user(user_id, target_name, roles.0)))
 }
 
 /// How stale `last_used_at` may get; refreshing it on every request would turn each read
@@ -174,7 +205,7 @@ pub async fn principal_for_api_key(pool: &SqlitePool, key: &str) -> StoreResult<
     .fetch_optional(pool)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let principal = Principal { user_id: row.user_id, target_name: row.target_name, roles: row.roles.0 };
+    let principal = Principal::user(row.user_id, row.target_name, row.roles.0);
     match row.last_used_at {
         Some(used) if now - used <= LAST_USED_PRECISION_MS => {
             let mut recent = RECENT_KEYS.lock().unwrap_or_else(PoisonError::into_inner);

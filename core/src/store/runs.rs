@@ -38,6 +38,7 @@ struct PendingEvent {
     definitions: String,
     properties: String,
     initiator: Option<i64>,
+    chain_depth: i64,
 }
 
 struct MatchingIntegration {
@@ -74,7 +75,7 @@ fn dispatch(conn: &Connection, limit: i64) -> StoreResult<Dispatched> {
     let events: Vec<PendingEvent> = conn
         .prepare_cached(
             "SELECT e.id, e.alert_id, e.trigger, e.fields, a.form_id, f.name AS form_name, f.enabled AS form_enabled,
-                    f.properties AS definitions, a.properties, a.initiator_user_id
+                    f.properties AS definitions, a.properties, a.initiator_user_id, a.chain_depth
              FROM events e JOIN alerts a ON a.event_identifier = e.alert_id JOIN forms f ON f.id = a.form_id
              WHERE e.id > ? ORDER BY e.id LIMIT ?",
         )?
@@ -90,6 +91,7 @@ fn dispatch(conn: &Connection, limit: i64) -> StoreResult<Dispatched> {
                 definitions: row.get(7)?,
                 properties: row.get(8)?,
                 initiator: row.get(9)?,
+                chain_depth: row.get(10)?,
             })
         })?
         .collect::<Result<_, _>>()?;
@@ -144,7 +146,15 @@ fn dispatch(conn: &Connection, limit: i64) -> StoreResult<Dispatched> {
         let fields: Value = from_json("events.fields", &event.fields)?;
         let payload = payload::build(trigger, event.alert_id, definitions, &values, &fields, now);
         let body = payload.to_string();
-        let started = TriggerEvent { alert_id: event.alert_id, event_id: event.id, trigger, initiator: event.initiator, payload: &payload, payload_json: &body };
+        let started = TriggerEvent {
+            alert_id: event.alert_id,
+            event_id: event.id,
+            trigger,
+            initiator: event.initiator,
+            chain_depth: event.chain_depth,
+            payload: &payload,
+            payload_json: &body,
+        };
         dispatched.flows += flow_runs::start_runs_for_event(conn, flows, &started, now)?;
         for integration in integrations {
             let mut agent_work = None;
@@ -420,7 +430,8 @@ struct SummaryRow {
 
 /// Integration runs as listing entries (the columns of [`flow_runs::FLOW_RUN_LISTING`]).
 const INTEGRATION_RUN_LISTING: &str = "SELECT 'integration' AS kind, id, integration_id, integration_name, alert_id, trigger, status, reason,
-    attempt_count, created_at, updated_at, next_attempt_at, agent_id, NULL AS flow_id, NULL AS started_by FROM runs";
+    attempt_count, created_at, updated_at, next_attempt_at, agent_id, NULL AS flow_id, NULL AS started_by,
+    (SELECT f.workflow_id FROM alerts a JOIN forms f ON f.id = a.form_id WHERE a.event_identifier = runs.alert_id) AS workflow_id FROM runs";
 
 /// Integration runs and flow runs alike, as listing entries.
 fn all_runs() -> String {
@@ -453,14 +464,27 @@ impl TryFrom<SummaryRow> for RunSummary {
     }
 }
 
-/// Lists integration and flow runs, newest first, with the query's filters and paging.
-pub async fn list_runs(pool: &SqlitePool, query: &RunQuery) -> StoreResult<RunPage> {
+/// The workflow a run belongs to: a flow run's flow's, an integration run's alert's form's;
+/// `Ok(None)` when the run has no workflow left, `NotFound` when there is no such run.
+pub async fn run_workflow(pool: &SqlitePool, id: &str) -> StoreResult<Option<String>> {
+    let found: Option<Option<String>> = sqlx::query_scalar(&format!("SELECT workflow_id FROM ({}) WHERE id = ?", all_runs()))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    found.ok_or_else(|| StoreError::NotFound(format!("No run with id {id}.")))
+}
+
+/// Lists integration and flow runs, newest first, with the query's filters and paging; only
+/// those of `workflows` when given (`None`: every run).
+pub async fn list_runs(pool: &SqlitePool, query: &RunQuery, workflows: Option<&[String]>) -> StoreResult<RunPage> {
     let (limit, offset) = outflow_model::limits::paging(query.limit, query.offset).map_err(StoreError::invalid)?;
     let since = super::alerts::parse_time("since", &query.since)?;
     let until = super::alerts::parse_time("until", &query.until)?;
     let filter = "WHERE (?1 IS NULL OR integration_id = ?1) AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR alert_id = ?3)
-        AND (?4 IS NULL OR created_at >= ?4) AND (?5 IS NULL OR created_at < ?5) AND (?6 IS NULL OR flow_id = ?6) AND (?7 IS NULL OR kind = ?7)";
+        AND (?4 IS NULL OR created_at >= ?4) AND (?5 IS NULL OR created_at < ?5) AND (?6 IS NULL OR flow_id = ?6) AND (?7 IS NULL OR kind = ?7)
+        AND (?10 IS NULL OR workflow_id IN (SELECT value FROM json_each(?10)))";
     let status = query.status.map(RunStatus::key);
+    let workflows = workflows.map(super::to_json);
     let kind = query.kind.map(RunKind::key);
     let runs = all_runs();
     let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM ({runs}) {filter}"))
@@ -471,6 +495,9 @@ pub async fn list_runs(pool: &SqlitePool, query: &RunQuery) -> StoreResult<RunPa
         .bind(until)
         .bind(&query.flow_id)
         .bind(kind)
+        .bind(None::<i64>)
+        .bind(None::<i64>)
+        .bind(&workflows)
         .fetch_one(pool)
         .await?;
     let rows: Vec<SummaryRow> = sqlx::query_as(&format!("SELECT * FROM ({runs}) {filter} ORDER BY created_at DESC, id DESC LIMIT ?8 OFFSET ?9"))
@@ -483,6 +510,7 @@ pub async fn list_runs(pool: &SqlitePool, query: &RunQuery) -> StoreResult<RunPa
         .bind(kind)
         .bind(i64::from(limit))
         .bind(i64::from(offset))
+        .bind(&workflows)
         .fetch_all(pool)
         .await?;
     let items = rows.into_iter().map(RunSummary::try_from).collect::<StoreResult<_>>()?;

@@ -132,7 +132,7 @@ pub async fn session_principal(pool: &SqlitePool, token: &str, ttl_ms: i64) -> S
             .await?;
         tx.commit().await?;
     }
-    Ok(Some(Principal { user_id: row.user_id, target_name: row.target_name, roles: row.roles.0 }))
+    Ok(Some(Principal::user(row.user_id, row.target_name, row.roles.0)))
 }
 
 pub async fn end_session(pool: &SqlitePool, token: &str) -> StoreResult<()> {

@@ -3,7 +3,7 @@
 use outflow_model::workflows::Workflow;
 use sqlx::SqlitePool;
 
-use super::{Actor, Principal, StoreError, StoreResult, audit::{self, Change}, checked_name, conflict_on_unique};
+use super::{Actor, StoreError, StoreResult, audit::{self, Change}, checked_name, conflict_on_unique};
 use crate::{clock, ids::new_id};
 
 #[derive(sqlx::FromRow)]
@@ -44,13 +44,12 @@ pub async fn create_workflow(pool: &SqlitePool, actor: Option<&Actor>, name: &st
 }
 
 /// The workflows `principal` may see, by name.
-pub async fn list_workflows(pool: &SqlitePool, principal: &Principal) -> StoreResult<Vec<Workflow>> {
+/// Workflows by name; only those of `workflows` when given (`None`: every one).
+pub async fn list_workflows(pool: &SqlitePool, workflows: Option<&[String]>) -> StoreResult<Vec<Workflow>> {
     let rows: Vec<WorkflowRow> = sqlx::query_as(
-        "SELECT id, name, created_at FROM workflows
-         WHERE ? OR id IN (SELECT workflow_id FROM workflow_members WHERE user_id = ?) ORDER BY name",
+        "SELECT id, name, created_at FROM workflows WHERE ?1 IS NULL OR id IN (SELECT value FROM json_each(?1)) ORDER BY name",
     )
-    .bind(principal.is_admin())
-    .bind(principal.user_id)
+    .bind(workflows.map(super::to_json))
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().map(Workflow::from).collect())

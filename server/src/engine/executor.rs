@@ -40,12 +40,9 @@ const MAX_LOG_CHARS: usize = 2_000;
 pub async fn execute(engine: &Engine, job: FlowRunJob, unwritten: Option<UnwrittenRun>) -> Ending {
     let span = tracing::info_span!("flow_run", run_id = %job.run_id, flow_id = ?job.flow_id, alert_id = ?job.alert_id);
     async {
-        let acting = match job.acting_user_id {
-            Some(user_id) => match engine.principal(user_id).await {
-                Ok(principal) => principal,
-                Err(error) => return Ending::Interrupted(format!("cannot read the acting user: {error}")),
-            },
-            None => None,
+        let acting = match engine.acting(&job).await {
+            Ok(acting) => acting,
+            Err(error) => return Ending::Interrupted(format!("cannot read the acting user: {error}")),
         };
         let graph = job.graph.clone();
         let mut execution = Execution {

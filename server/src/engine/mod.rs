@@ -18,6 +18,7 @@ use std::{
     time::Duration,
 };
 
+use outflow_core::ops::Ops;
 use outflow_core::store::{self, EndpointSecrets, FlowRunJob, NewFlowRun, Principal, RunnableFlow, StoreResult, UnwrittenRun};
 use outflow_model::runs::RunStatus;
 use serde_json::Value;
@@ -54,13 +55,14 @@ pub struct Engine(Arc<Inner>);
 
 struct Inner {
     context: RunContext,
-    wakeups: Arc<Wakeups>,
+    /// What Outflow steps do, with the same rules as the REST API.
+    ops: Ops,
     settings: EngineSettings,
     /// Runs executing in this process, so the worker never takes one twice.
     active: Mutex<HashSet<String>>,
     flows: Cache<RunnableFlow>,
     endpoints: Cache<OwnedEndpoint>,
-    /// Active users by id: whom runs act as.
+    /// Active users by id (whom runs act as), and who last saved each flow.
     principals: Cache<Principal>,
     /// Workflows' constants and libraries, by workflow id.
     shared: Cache<Shared>,
@@ -73,10 +75,10 @@ pub struct OwnedEndpoint {
 }
 
 impl Engine {
-    pub fn new(context: RunContext, wakeups: Arc<Wakeups>, settings: EngineSettings) -> Engine {
+    pub fn new(context: RunContext, ops: Ops, settings: EngineSettings) -> Engine {
         Engine(Arc::new(Inner {
             context,
-            wakeups,
+            ops,
             settings,
             active: Mutex::default(),
             flows: Cache::default(),
@@ -91,7 +93,11 @@ impl Engine {
     }
 
     pub fn wakeups(&self) -> &Wakeups {
-        &self.0.wakeups
+        &self.0.ops.wakeups
+    }
+
+    pub fn ops(&self) -> &Ops {
+        &self.0.ops
     }
 
     pub fn settings(&self) -> EngineSettings {
@@ -110,7 +116,33 @@ impl Engine {
     }
 
     /// The active user a run acts as (cached); `None` once deactivated or deleted.
-    pub async fn principal(&self, user_id: i64) -> StoreResult<Option<Principal>> {
+    /// Whom a run's Outflow steps and scripts act for: its acting user, with rights bounded
+    /// by whoever last saved the flow and to the flow's workflow (`Principal::acting_through`).
+    pub async fn acting(&self, job: &FlowRunJob) -> StoreResult<Option<Principal>> {
+        let Some(user) = job.acting_user_id else { return Ok(None) };
+        let Some(principal) = self.principal(user).await? else { return Ok(None) };
+        let saver = match &job.flow_id {
+            Some(flow_id) => self.flow_saver(flow_id).await?,
+            None => None,
+        };
+        Ok(Some(principal.acting_through(&job.workflow_id, saver.as_deref(), job.chain_depth)))
+    }
+
+    /// Who last saved a flow (cached like the users runs act for).
+    async fn flow_saver(&self, flow_id: &str) -> StoreResult<Option<Arc<Principal>>> {
+        let key = format!("saver of {flow_id}");
+        let generation = store::config_generation();
+        if let Some(saver) = self.0.principals.get(&key, generation) {
+            return Ok(Some(saver));
+        }
+        let saver = store::saved_by(&self.context().pool, store::Saved::Flow(flow_id)).await?.map(Arc::new);
+        if let Some(saver) = &saver {
+            self.0.principals.put(&key, generation, saver.clone());
+        }
+        Ok(saver)
+    }
+
+    async fn principal(&self, user_id: i64) -> StoreResult<Option<Principal>> {
         let key = user_id.to_string();
         let generation = store::config_generation();
         if let Some(principal) = self.0.principals.get(&key, generation) {

@@ -3,7 +3,6 @@
 //! them, to pick one for an integration.
 
 use axum::{extract::State, http::StatusCode};
-use outflow_core::store;
 use outflow_model::agents::{Agent, AgentUsers, CreatedAgent, NewAgent};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -24,27 +23,27 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(post, path = "/agents", tag = "agents", request_body = NewAgent,
     responses((status = 201, body = CreatedAgent), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_agent(State(state): State<AppState>, principal: Principal, ApiJson(input): ApiJson<NewAgent>) -> ApiResult<(StatusCode, ApiJson<CreatedAgent>)> {
-    Ok((StatusCode::CREATED, ApiJson(store::create_agent(&state.pool, Some(&principal.actor()), &input).await?)))
+    Ok((StatusCode::CREATED, ApiJson(state.ops.create_agent(&principal, &input).await?)))
 }
 
 /// Every agent with online state (a heartbeat in the last 30 s), version, services and queue depth.
 #[utoipa::path(get, path = "/agents", tag = "agents", responses((status = 200, body = Vec<Agent>)))]
-async fn list_agents(State(state): State<AppState>, _principal: Principal) -> ApiResult<ApiJson<Vec<Agent>>> {
-    Ok(ApiJson(store::list_agents(&state.pool).await?))
+async fn list_agents(State(state): State<AppState>, principal: Principal) -> ApiResult<ApiJson<Vec<Agent>>> {
+    Ok(ApiJson(state.ops.list_agents(&principal).await?))
 }
 
 /// Read one agent.
 #[utoipa::path(get, path = "/agents/{id}", tag = "agents", params(("id" = String, Path)),
     responses((status = 200, body = Agent), (status = 404, body = ErrorBody)))]
-async fn get_agent(State(state): State<AppState>, _principal: Principal, ApiPath(id): ApiPath<String>) -> ApiResult<ApiJson<Agent>> {
-    Ok(ApiJson(store::get_agent(&state.pool, &id).await?))
+async fn get_agent(State(state): State<AppState>, principal: Principal, ApiPath(id): ApiPath<String>) -> ApiResult<ApiJson<Agent>> {
+    Ok(ApiJson(state.ops.get_agent(&principal, &id).await?))
 }
 
 /// Delete an agent: its token stops working; runs only it could take are discarded.
 #[utoipa::path(delete, path = "/agents/{id}", tag = "agents", params(("id" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 async fn delete_agent(State(state): State<AppState>, principal: Principal, ApiPath(id): ApiPath<String>) -> ApiResult<StatusCode> {
-    store::delete_agent(&state.pool, Some(&principal.actor()), &id).await?;
+    state.ops.delete_agent(&principal, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -57,5 +56,5 @@ async fn set_agent_users(
     ApiPath(id): ApiPath<String>,
     ApiJson(users): ApiJson<AgentUsers>,
 ) -> ApiResult<ApiJson<Agent>> {
-    Ok(ApiJson(store::set_agent_users(&state.pool, Some(&principal.actor()), &id, &users).await?))
+    Ok(ApiJson(state.ops.set_agent_users(&principal, &id, &users).await?))
 }

@@ -5,7 +5,6 @@ use axum::{
     extract::State,
     http::StatusCode,
 };
-use outflow_core::store;
 use outflow_model::alerts::{Alert, AlertPage, AlertQuery, ManualEscalation, NewAlert, NewComment, NewResponse, StatusChange};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -29,10 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(post, path = "/alerts", tag = "alerts", request_body = NewAlert,
     responses((status = 201, body = Alert), (status = 422, body = ErrorBody)))]
 async fn start_alert(State(state): State<AppState>, principal: Principal, ApiJson(input): ApiJson<NewAlert>) -> ApiResult<(StatusCode, ApiJson<Alert>)> {
-    store::ensure_form_usable(&state.pool, &principal, &input.form_id).await?;
-    let alert = store::create_alert(&state.pool, Some(&principal.actor()), &input).await?;
-    state.wakeups.alert_changed();
-    Ok((StatusCode::CREATED, ApiJson(alert)))
+    Ok((StatusCode::CREATED, ApiJson(state.ops.start_alert(&principal, &input).await?)))
 }
 
 /// List alerts, newest first, filtered by status, form, a property value and time.
@@ -40,17 +36,17 @@ async fn start_alert(State(state): State<AppState>, principal: Principal, ApiJso
     responses((status = 200, body = outflow_model::Page<outflow_model::alerts::AlertSummary>), (status = 422, body = ErrorBody)))]
 async fn list_alerts(
     State(state): State<AppState>,
-    _principal: Principal,
+    principal: Principal,
     ApiQuery(query): ApiQuery<AlertQuery>,
 ) -> ApiResult<ApiJson<AlertPage>> {
-    Ok(ApiJson(store::list_alerts(&state.pool, &query).await?))
+    Ok(ApiJson(state.ops.list_alerts(&principal, &query).await?))
 }
 
 /// Read an alert with its notifications, responses, comments and timeline.
 #[utoipa::path(get, path = "/alerts/{eventIdentifier}", tag = "alerts", params(("eventIdentifier" = i64, Path)),
     responses((status = 200, body = Alert), (status = 404, body = ErrorBody)))]
-async fn get_alert(State(state): State<AppState>, _principal: Principal, ApiPath(id): ApiPath<i64>) -> ApiResult<ApiJson<Alert>> {
-    Ok(ApiJson(store::get_alert(&state.pool, id).await?))
+async fn get_alert(State(state): State<AppState>, principal: Principal, ApiPath(id): ApiPath<i64>) -> ApiResult<ApiJson<Alert>> {
+    Ok(ApiJson(state.ops.get_alert(&principal, id).await?))
 }
 
 /// Suspend, resume or terminate an alert; illegal transitions answer 409.
@@ -63,39 +59,35 @@ async fn change_status(
     ApiPath(id): ApiPath<i64>,
     ApiJson(change): ApiJson<StatusChange>,
 ) -> ApiResult<ApiJson<Alert>> {
-    let alert = store::change_status(&state.pool, Some(&principal.actor()), id, change.status).await?;
-    state.wakeups.alert_changed();
-    Ok(ApiJson(alert))
+    Ok(ApiJson(state.ops.set_alert_status(&principal, id, change.status).await?))
 }
 
-/// Comment on an alert, from any source.
+/// Comment on an alert, from any source, as the caller (`author`); an admin may comment on
+/// someone's behalf, recorded as `postedBy`.
 #[utoipa::path(post, path = "/alerts/{eventIdentifier}/comments", tag = "alerts", params(("eventIdentifier" = i64, Path)),
     request_body = NewComment,
     responses((status = 201, body = Alert), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn add_comment(
     State(state): State<AppState>,
-    _principal: Principal,
+    principal: Principal,
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<NewComment>,
 ) -> ApiResult<(StatusCode, ApiJson<Alert>)> {
-    let alert = store::add_comment(&state.pool, id, &input).await?;
-    state.wakeups.alert_changed();
-    Ok((StatusCode::CREATED, ApiJson(alert)))
+    Ok((StatusCode::CREATED, ApiJson(state.ops.add_comment(&principal, id, &input).await?)))
 }
 
-/// Respond to a notification as its recipient; applies the choice's action.
+/// Respond to a notification as its recipient (the caller; an admin may respond on a
+/// recipient's behalf, recorded as `postedBy`); applies the choice's action.
 #[utoipa::path(post, path = "/alerts/{eventIdentifier}/responses", tag = "alerts", params(("eventIdentifier" = i64, Path)),
     request_body = NewResponse,
     responses((status = 201, body = Alert), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn add_response(
     State(state): State<AppState>,
-    _principal: Principal,
+    principal: Principal,
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<NewResponse>,
 ) -> ApiResult<(StatusCode, ApiJson<Alert>)> {
-    let alert = store::add_response(&state.pool, id, &input).await?;
-    state.wakeups.alert_changed();
-    Ok((StatusCode::CREATED, ApiJson(alert)))
+    Ok((StatusCode::CREATED, ApiJson(state.ops.respond(&principal, id, &input).await?)))
 }
 
 /// Escalate a targeted group to its next member now (`MANUAL`).
@@ -108,7 +100,5 @@ async fn escalate(
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<ManualEscalation>,
 ) -> ApiResult<(StatusCode, ApiJson<Alert>)> {
-    let alert = store::escalate_manually(&state.pool, Some(&principal.actor()), id, input.group.as_deref()).await?;
-    state.wakeups.alert_changed();
-    Ok((StatusCode::CREATED, ApiJson(alert)))
+    Ok((StatusCode::CREATED, ApiJson(state.ops.escalate_alert(&principal, id, input.group.as_deref()).await?)))
 }

@@ -13,7 +13,7 @@ use axum::{
     http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use outflow_core::store::{self, NewFlowRun, RunnableFlow};
+use outflow_core::store::{NewFlowRun, RunnableFlow};
 use outflow_model::{
     flow_runs::{SamplePayload, SampleQuery, StartFlowRun, StartedBy, StartedFlowRun, TestFlowRun, WaitQuery},
     flows::{Block, HTTP_TRIGGER, SYNC_TIMEOUT_DEFAULT_SECONDS, SYNC_TIMEOUT_MAX_SECONDS},
@@ -37,10 +37,14 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Longest `?wait=true` waits before answering 202 instead.
 const LONGEST_WAIT: Duration = Duration::from_secs(SYNC_TIMEOUT_MAX_SECONDS);
 
-/// The flow, if the caller may see it.
-async fn visible_flow(state: &AppState, principal: &Principal, id: &str) -> ApiResult<std::sync::Arc<RunnableFlow>> {
+/// The flow (from the engine's cache), if the caller may start a run of it.
+async fn runnable(state: &AppState, principal: &Principal, id: &str, http: bool) -> ApiResult<std::sync::Arc<RunnableFlow>> {
     let flow = state.engine.runnable_flow(id).await?;
-    store::ensure_workflow_access(&state.pool, principal, &flow.workflow_id, || format!("No flow with id {id}.")).await?;
+    if http {
+        state.ops.may_call_http_trigger(principal, id, &flow.workflow_id).await?;
+    } else {
+        state.ops.may_start_flow_run(principal, id, &flow.workflow_id).await?;
+    }
     Ok(flow)
 }
 
@@ -67,14 +71,22 @@ async fn start_run(
     ApiQuery(wait): ApiQuery<WaitQuery>,
     ApiJson(start): ApiJson<StartFlowRun>,
 ) -> ApiResult<Response> {
-    let flow = visible_flow(&state, &principal, &id).await?;
+    let flow = runnable(&state, &principal, &id, false).await?;
     refuse_disabled(&flow)?;
     let payload = if start.payload.is_null() { Value::Object(Map::new()) } else { start.payload };
     let (trigger_block, _) = flow.start_point(start.trigger.as_deref(), false, &payload)?;
-    let new = NewFlowRun { flow: (*flow).clone(), started_by: StartedBy::Api, trigger_block, payload, acting_user_id: Some(principal.user_id), rerun_of: None };
+    let new = NewFlowRun {
+        flow: (*flow).clone(),
+        started_by: StartedBy::Api,
+        trigger_block,
+        payload,
+        acting_user_id: Some(principal.user_id),
+        rerun_of: None,
+        chain_depth: principal.chain_depth(),
+    };
     let (run_id, ending) = state.engine.start(new).await?;
     if wait.wait && matches!(tokio::time::timeout(LONGEST_WAIT, ending).await, Ok(Ok(Ending::Finished { .. }))) {
-        return Ok(ApiJson(store::get_run(&state.pool, &run_id).await?).into_response());
+        return Ok(ApiJson(state.ops.get_run(&principal, &run_id).await?).into_response());
     }
     Ok((StatusCode::ACCEPTED, ApiJson(StartedFlowRun { run_id, status: RunStatus::Running })).into_response())
 }
@@ -101,7 +113,7 @@ async fn http_trigger(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let flow = visible_flow(&state, &principal, &id).await?;
+    let flow = runnable(&state, &principal, &id, true).await?;
     let trigger = flow
         .graph
         .blocks
@@ -124,6 +136,7 @@ async fn http_trigger(
         payload,
         acting_user_id: Some(principal.user_id),
         rerun_of: None,
+        chain_depth: principal.chain_depth(),
     };
     if !sync {
         let (run_id, _) = state.engine.start(new).await?;
@@ -155,8 +168,7 @@ async fn test_run(
     ApiPath(id): ApiPath<String>,
     ApiJson(test): ApiJson<TestFlowRun>,
 ) -> ApiResult<(StatusCode, ApiJson<StartedFlowRun>)> {
-    store::visible_flow(&state.pool, &principal, &id).await?;
-    let run_id = store::start_test_run(&state.pool, &id, &test, Some(&principal.actor())).await?;
+    let run_id = state.ops.test_flow(&principal, &id, &test).await?;
     Ok((StatusCode::ACCEPTED, ApiJson(StartedFlowRun { run_id, status: RunStatus::Pending })))
 }
 
@@ -170,9 +182,7 @@ async fn sample_payload(
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<SampleQuery>,
 ) -> ApiResult<ApiJson<SamplePayload>> {
-    store::visible_flow(&state.pool, &principal, &id).await?;
-    let payload = store::sample_payload(&state.pool, &id, &query.trigger).await?;
-    Ok(ApiJson(SamplePayload { trigger: query.trigger, payload }))
+    Ok(ApiJson(state.ops.flow_sample(&principal, &id, &query.trigger).await?))
 }
 
 fn sync_timeout(trigger: &Block) -> Duration {

@@ -2,7 +2,6 @@
 //! version history. Graph rules live in `outflow_model::flows`, persistence in the store.
 
 use axum::{extract::State, http::StatusCode};
-use outflow_core::store;
 use outflow_model::flows::{Flow, FlowDocument, FlowSave, FlowSummary, FlowVersion, FlowVersionDetail, NewFlow};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -37,26 +36,21 @@ struct FlowFilter {
 /// List flows, by form then name.
 #[utoipa::path(get, path = "/flows", tag = "flows", params(FlowFilter), responses((status = 200, body = Vec<FlowSummary>)))]
 async fn list_flows(State(state): State<AppState>, principal: Principal, ApiQuery(filter): ApiQuery<FlowFilter>) -> ApiResult<ApiJson<Vec<FlowSummary>>> {
-    let mut flows = store::list_flows(&state.pool, filter.form_id.as_deref(), filter.workflow_id.as_deref()).await?;
-    if let Some(visible) = store::visible_workflow_ids(&state.pool, &principal).await? {
-        flows.retain(|flow| visible.contains(&flow.workflow_id));
-    }
-    Ok(ApiJson(flows))
+    Ok(ApiJson(state.ops.list_flows(&principal, filter.form_id.as_deref(), filter.workflow_id.as_deref()).await?))
 }
 
 /// Create a flow of a form; it starts with the form's trigger nodes.
 #[utoipa::path(post, path = "/flows", tag = "flows", request_body = NewFlow,
     responses((status = 201, body = Flow), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_flow(State(state): State<AppState>, principal: Principal, ApiJson(input): ApiJson<NewFlow>) -> ApiResult<(StatusCode, ApiJson<Flow>)> {
-    store::ensure_form_usable(&state.pool, &principal, &input.form_id).await?;
-    Ok((StatusCode::CREATED, ApiJson(store::create_flow(&state.pool, &input, Some(&principal.actor())).await?)))
+    Ok((StatusCode::CREATED, ApiJson(state.ops.create_flow(&principal, &input).await?)))
 }
 
 /// Read a flow: its graph, version and the warnings shown as badges.
 #[utoipa::path(get, path = "/flows/{id}", tag = "flows", params(("id" = String, Path)),
     responses((status = 200, body = Flow), (status = 404, body = ErrorBody)))]
 async fn get_flow(State(state): State<AppState>, principal: Principal, ApiPath(id): ApiPath<String>) -> ApiResult<ApiJson<Flow>> {
-    Ok(ApiJson(store::visible_flow(&state.pool, &principal, &id).await?))
+    Ok(ApiJson(state.ops.get_flow(&principal, &id).await?))
 }
 
 /// Save the whole graph as a new version. `baseVersion` is the version the edit started
@@ -71,16 +65,14 @@ async fn save_flow(
     ApiPath(id): ApiPath<String>,
     ApiJson(save): ApiJson<FlowSave>,
 ) -> ApiResult<ApiJson<Flow>> {
-    store::visible_flow(&state.pool, &principal, &id).await?;
-    Ok(ApiJson(store::save_flow(&state.pool, &id, &save, Some(&principal.actor())).await?))
+    Ok(ApiJson(state.ops.save_flow(&principal, &id, &save).await?))
 }
 
 /// Delete a flow and its history.
 #[utoipa::path(delete, path = "/flows/{id}", tag = "flows", params(("id" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 async fn delete_flow(State(state): State<AppState>, principal: Principal, ApiPath(id): ApiPath<String>) -> ApiResult<StatusCode> {
-    store::visible_flow(&state.pool, &principal, &id).await?;
-    store::delete_flow(&state.pool, &id, Some(&principal.actor())).await?;
+    state.ops.delete_flow(&principal, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -88,7 +80,7 @@ async fn delete_flow(State(state): State<AppState>, principal: Principal, ApiPat
 #[utoipa::path(get, path = "/flows/{id}/export", tag = "flows", params(("id" = String, Path)),
     responses((status = 200, body = FlowDocument), (status = 404, body = ErrorBody)))]
 async fn export_flow(State(state): State<AppState>, principal: Principal, ApiPath(id): ApiPath<String>) -> ApiResult<ApiJson<FlowDocument>> {
-    Ok(ApiJson(store::visible_flow(&state.pool, &principal, &id).await?.document()))
+    Ok(ApiJson(state.ops.get_flow(&principal, &id).await?.document()))
 }
 
 /// Create a flow from an export. A graph with errors is refused whole (422).
@@ -96,24 +88,21 @@ async fn export_flow(State(state): State<AppState>, principal: Principal, ApiPat
     responses((status = 201, body = Flow), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 async fn import_flow(State(state): State<AppState>, principal: Principal, ApiJson(document): ApiJson<FlowDocument>) -> ApiResult<(StatusCode, ApiJson<Flow>)> {
-    store::ensure_form_usable(&state.pool, &principal, &document.form_id).await?;
-    Ok((StatusCode::CREATED, ApiJson(store::import_flow(&state.pool, &document, Some(&principal.actor())).await?)))
+    Ok((StatusCode::CREATED, ApiJson(state.ops.import_flow(&principal, &document).await?)))
 }
 
 /// The version history, newest first.
 #[utoipa::path(get, path = "/flows/{id}/versions", tag = "flows", params(("id" = String, Path)),
     responses((status = 200, body = Vec<FlowVersion>), (status = 404, body = ErrorBody)))]
 async fn list_versions(State(state): State<AppState>, principal: Principal, ApiPath(id): ApiPath<String>) -> ApiResult<ApiJson<Vec<FlowVersion>>> {
-    store::visible_flow(&state.pool, &principal, &id).await?;
-    Ok(ApiJson(store::list_flow_versions(&state.pool, &id).await?))
+    Ok(ApiJson(state.ops.list_flow_versions(&principal, &id).await?))
 }
 
 /// One version with its graph.
 #[utoipa::path(get, path = "/flows/{id}/versions/{version}", tag = "flows", params(("id" = String, Path), ("version" = i64, Path)),
     responses((status = 200, body = FlowVersionDetail), (status = 404, body = ErrorBody)))]
 async fn get_version(State(state): State<AppState>, principal: Principal, ApiPath((id, version)): ApiPath<(String, i64)>) -> ApiResult<ApiJson<FlowVersionDetail>> {
-    store::visible_flow(&state.pool, &principal, &id).await?;
-    Ok(ApiJson(store::get_flow_version(&state.pool, &id, version).await?))
+    Ok(ApiJson(state.ops.get_flow_version(&principal, &id, version).await?))
 }
 
 /// Make an old version the newest again; it is saved as a new version.
@@ -124,6 +113,5 @@ async fn restore_version(
     principal: Principal,
     ApiPath((id, version)): ApiPath<(String, i64)>,
 ) -> ApiResult<ApiJson<Flow>> {
-    store::visible_flow(&state.pool, &principal, &id).await?;
-    Ok(ApiJson(store::restore_flow_version(&state.pool, &id, version, Some(&principal.actor())).await?))
+    Ok(ApiJson(state.ops.restore_flow_version(&principal, &id, version).await?))
 }

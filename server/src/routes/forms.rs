@@ -4,12 +4,11 @@ use axum::{
     extract::State,
     http::StatusCode,
 };
-use outflow_core::store;
 use outflow_model::forms::{Form, NewForm};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    auth::{Principal, visible},
+    auth::Principal,
     error::{ApiJson, ApiPath, ApiResult, ErrorBody},
     state::AppState,
 };
@@ -28,23 +27,21 @@ async fn create_form(
     ApiPath(workflow_id): ApiPath<String>,
     ApiJson(input): ApiJson<NewForm>,
 ) -> ApiResult<(StatusCode, ApiJson<Form>)> {
-    visible(&state, &principal, &workflow_id, || format!("No workflow with id {workflow_id}.")).await?;
-    Ok((StatusCode::CREATED, ApiJson(store::create_form(&state.pool, Some(&principal.actor()), &workflow_id, &input).await?)))
+    Ok((StatusCode::CREATED, ApiJson(state.ops.create_form(&principal, &workflow_id, &input).await?)))
 }
 
 /// List a workflow's forms, by name.
 #[utoipa::path(get, path = "/workflows/{id}/forms", tag = "forms", params(("id" = String, Path, description = "workflow id")),
     responses((status = 200, body = Vec<Form>), (status = 404, body = ErrorBody)))]
 async fn list_forms(State(state): State<AppState>, principal: Principal, ApiPath(workflow_id): ApiPath<String>) -> ApiResult<ApiJson<Vec<Form>>> {
-    visible(&state, &principal, &workflow_id, || format!("No workflow with id {workflow_id}.")).await?;
-    Ok(ApiJson(store::list_forms(&state.pool, &workflow_id).await?))
+    Ok(ApiJson(state.ops.list_forms(&principal, &workflow_id).await?))
 }
 
 /// Read one form.
 #[utoipa::path(get, path = "/forms/{id}", tag = "forms", params(("id" = String, Path)),
     responses((status = 200, body = Form), (status = 404, body = ErrorBody)))]
 async fn get_form(State(state): State<AppState>, principal: Principal, ApiPath(id): ApiPath<String>) -> ApiResult<ApiJson<Form>> {
-    Ok(ApiJson(store::visible_form(&state.pool, &principal, &id).await?))
+    Ok(ApiJson(state.ops.get_form(&principal, &id).await?))
 }
 
 /// Replace a form's name, enabled flag, properties and responses.
@@ -56,6 +53,5 @@ async fn replace_form(
     ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<NewForm>,
 ) -> ApiResult<ApiJson<Form>> {
-    store::visible_form(&state.pool, &principal, &id).await?;
-    Ok(ApiJson(store::update_form(&state.pool, Some(&principal.actor()), &id, &input).await?))
+    Ok(ApiJson(state.ops.update_form(&principal, &id, &input).await?))
 }

@@ -1,14 +1,13 @@
 //! `/api/v1/integrations`: the Integration Builder's outbound integrations.
 
 use axum::{extract::State, http::StatusCode};
-use outflow_core::store;
 use outflow_model::integrations::{Integration, IntegrationPatch, NewIntegration};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    auth::{Principal, visible},
+    auth::Principal,
     error::{ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody},
     state::AppState,
 };
@@ -30,29 +29,21 @@ struct IntegrationFilter {
 #[utoipa::path(post, path = "/integrations", tag = "integrations", request_body = NewIntegration,
     responses((status = 201, body = Integration), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_integration(State(state): State<AppState>, principal: Principal, ApiJson(input): ApiJson<NewIntegration>) -> ApiResult<(StatusCode, ApiJson<Integration>)> {
-    store::ensure_form_usable(&state.pool, &principal, &input.form_id).await?;
-    Ok((StatusCode::CREATED, ApiJson(store::create_integration(&state.pool, Some(&principal.actor()), &input).await?)))
+    Ok((StatusCode::CREATED, ApiJson(state.ops.create_integration(&principal, &input).await?)))
 }
 
 /// The listing: integrations with form, trigger, action, location, enabled and last run.
 #[utoipa::path(get, path = "/integrations", tag = "integrations", params(IntegrationFilter),
     responses((status = 200, body = Vec<Integration>)))]
 async fn list_integrations(State(state): State<AppState>, principal: Principal, ApiQuery(filter): ApiQuery<IntegrationFilter>) -> ApiResult<ApiJson<Vec<Integration>>> {
-    if let Some(workflow_id) = &filter.workflow_id {
-        visible(&state, &principal, workflow_id, || format!("No workflow with id {workflow_id}.")).await?;
-    }
-    let mut integrations = store::list_integrations(&state.pool, filter.workflow_id.as_deref()).await?;
-    if let Some(visible_ids) = store::visible_workflow_ids(&state.pool, &principal).await? {
-        integrations.retain(|integration| visible_ids.contains(&integration.workflow_id));
-    }
-    Ok(ApiJson(integrations))
+    Ok(ApiJson(state.ops.list_integrations(&principal, filter.workflow_id.as_deref()).await?))
 }
 
 /// Read one integration.
 #[utoipa::path(get, path = "/integrations/{id}", tag = "integrations", params(("id" = String, Path)),
     responses((status = 200, body = Integration), (status = 404, body = ErrorBody)))]
 async fn get_integration(State(state): State<AppState>, principal: Principal, ApiPath(id): ApiPath<String>) -> ApiResult<ApiJson<Integration>> {
-    Ok(ApiJson(store::visible_integration(&state.pool, &principal, &id).await?))
+    Ok(ApiJson(state.ops.get_integration(&principal, &id).await?))
 }
 
 /// Change an integration; a new trigger keeps the script.
@@ -64,15 +55,13 @@ async fn update_integration(
     ApiPath(id): ApiPath<String>,
     ApiJson(patch): ApiJson<IntegrationPatch>,
 ) -> ApiResult<ApiJson<Integration>> {
-    store::visible_integration(&state.pool, &principal, &id).await?;
-    Ok(ApiJson(store::update_integration(&state.pool, Some(&principal.actor()), &id, &patch).await?))
+    Ok(ApiJson(state.ops.update_integration(&principal, &id, &patch).await?))
 }
 
 /// Delete an integration; its runs stay in Activity.
 #[utoipa::path(delete, path = "/integrations/{id}", tag = "integrations", params(("id" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 async fn delete_integration(State(state): State<AppState>, principal: Principal, ApiPath(id): ApiPath<String>) -> ApiResult<StatusCode> {
-    store::visible_integration(&state.pool, &principal, &id).await?;
-    store::delete_integration(&state.pool, Some(&principal.actor()), &id).await?;
+    state.ops.delete_integration(&principal, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,7 +3,6 @@
 //! once, at creation.
 
 use axum::{extract::State, http::StatusCode};
-use outflow_core::store;
 use outflow_model::access::{ApiKey, CreatedApiKey, NewApiKey, NewPassword};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -26,21 +25,21 @@ async fn create_key(
     ApiPath(target_name): ApiPath<String>,
     ApiJson(input): ApiJson<NewApiKey>,
 ) -> ApiResult<(StatusCode, ApiJson<CreatedApiKey>)> {
-    Ok((StatusCode::CREATED, ApiJson(store::create_api_key(&state.pool, &principal.actor(), &target_name, &input.name).await?)))
+    Ok((StatusCode::CREATED, ApiJson(state.ops.create_api_key(&principal, &target_name, &input.name).await?)))
 }
 
 /// List a user's API keys with when each was last used; never their values.
 #[utoipa::path(get, path = "/users/{targetName}/api-keys", tag = "access", params(("targetName" = String, Path)),
     responses((status = 200, body = Vec<ApiKey>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn list_keys(State(state): State<AppState>, _principal: Principal, ApiPath(target_name): ApiPath<String>) -> ApiResult<ApiJson<Vec<ApiKey>>> {
-    Ok(ApiJson(store::list_api_keys(&state.pool, &target_name).await?))
+async fn list_keys(State(state): State<AppState>, principal: Principal, ApiPath(target_name): ApiPath<String>) -> ApiResult<ApiJson<Vec<ApiKey>>> {
+    Ok(ApiJson(state.ops.list_api_keys(&principal, &target_name).await?))
 }
 
 /// Revoke an API key: from now on it authenticates nothing.
 #[utoipa::path(delete, path = "/users/{targetName}/api-keys/{keyId}", tag = "access", params(("targetName" = String, Path), ("keyId" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn revoke_key(State(state): State<AppState>, principal: Principal, ApiPath((target_name, key_id)): ApiPath<(String, String)>) -> ApiResult<StatusCode> {
-    store::revoke_api_key(&state.pool, &principal.actor(), &target_name, &key_id).await?;
+    state.ops.revoke_api_key(&principal, &target_name, &key_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -49,10 +48,10 @@ async fn revoke_key(State(state): State<AppState>, principal: Principal, ApiPath
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn set_password(
     State(state): State<AppState>,
-    _principal: Principal,
+    principal: Principal,
     ApiPath(target_name): ApiPath<String>,
     ApiJson(input): ApiJson<NewPassword>,
 ) -> ApiResult<StatusCode> {
-    store::set_password(&state.pool, &target_name, &input.password).await?;
+    state.ops.set_password(&principal, &target_name, &input.password).await?;
     Ok(StatusCode::NO_CONTENT)
 }

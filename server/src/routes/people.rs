@@ -4,7 +4,6 @@ use axum::{
     extract::State,
     http::StatusCode,
 };
-use outflow_core::store;
 use outflow_model::people::{Device, DevicePatch, Group, GroupPatch, NewDevice, NewGroup, NewUser, User, UserPatch};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -28,20 +27,20 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(post, path = "/users", tag = "people", request_body = NewUser,
     responses((status = 201, body = User), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_user(State(state): State<AppState>, principal: Principal, ApiJson(input): ApiJson<NewUser>) -> ApiResult<(StatusCode, ApiJson<User>)> {
-    Ok((StatusCode::CREATED, ApiJson(store::create_user(&state.pool, Some(&principal.actor()), &input).await?)))
+    Ok((StatusCode::CREATED, ApiJson(state.ops.create_user(&principal, &input).await?)))
 }
 
 /// List users with their devices.
 #[utoipa::path(get, path = "/users", tag = "people", responses((status = 200, body = Vec<User>)))]
-async fn list_users(State(state): State<AppState>, _principal: Principal) -> ApiResult<ApiJson<Vec<User>>> {
-    Ok(ApiJson(store::list_users(&state.pool).await?))
+async fn list_users(State(state): State<AppState>, principal: Principal) -> ApiResult<ApiJson<Vec<User>>> {
+    Ok(ApiJson(state.ops.list_users(&principal).await?))
 }
 
 /// Read one user with devices.
 #[utoipa::path(get, path = "/users/{targetName}", tag = "people", params(("targetName" = String, Path)),
     responses((status = 200, body = User), (status = 404, body = ErrorBody)))]
-async fn get_user(State(state): State<AppState>, _principal: Principal, ApiPath(target_name): ApiPath<String>) -> ApiResult<ApiJson<User>> {
-    Ok(ApiJson(store::get_user(&state.pool, &target_name).await?))
+async fn get_user(State(state): State<AppState>, principal: Principal, ApiPath(target_name): ApiPath<String>) -> ApiResult<ApiJson<User>> {
+    Ok(ApiJson(state.ops.get_user(&principal, &target_name).await?))
 }
 
 /// Change a user's names, roles or active flag (deactivate with `{"active": false}`).
@@ -53,7 +52,7 @@ async fn update_user(
     ApiPath(target_name): ApiPath<String>,
     ApiJson(patch): ApiJson<UserPatch>,
 ) -> ApiResult<ApiJson<User>> {
-    Ok(ApiJson(store::update_user(&state.pool, Some(&principal.actor()), &target_name, &patch).await?))
+    Ok(ApiJson(state.ops.update_user(&principal, &target_name, &patch).await?))
 }
 
 /// Add a device to a user.
@@ -65,7 +64,7 @@ async fn add_device(
     ApiPath(target_name): ApiPath<String>,
     ApiJson(input): ApiJson<NewDevice>,
 ) -> ApiResult<(StatusCode, ApiJson<Device>)> {
-    Ok((StatusCode::CREATED, ApiJson(store::add_device(&state.pool, Some(&principal.actor()), &target_name, &input).await?)))
+    Ok((StatusCode::CREATED, ApiJson(state.ops.add_device(&principal, &target_name, &input).await?)))
 }
 
 /// Change a device (name, address, delay, active flag, test outcome).
@@ -78,7 +77,7 @@ async fn update_device(
     ApiPath((target_name, device_id)): ApiPath<(String, String)>,
     ApiJson(patch): ApiJson<DevicePatch>,
 ) -> ApiResult<ApiJson<Device>> {
-    Ok(ApiJson(store::update_device(&state.pool, Some(&principal.actor()), &target_name, &device_id, &patch).await?))
+    Ok(ApiJson(state.ops.update_device(&principal, &target_name, &device_id, &patch).await?))
 }
 
 /// Remove a device; its past notifications keep its name.
@@ -90,7 +89,7 @@ async fn delete_device(
     principal: Principal,
     ApiPath((target_name, device_id)): ApiPath<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    store::delete_device(&state.pool, Some(&principal.actor()), &target_name, &device_id).await?;
+    state.ops.delete_device(&principal, &target_name, &device_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -98,20 +97,20 @@ async fn delete_device(
 #[utoipa::path(post, path = "/groups", tag = "people", request_body = NewGroup,
     responses((status = 201, body = Group), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_group(State(state): State<AppState>, principal: Principal, ApiJson(input): ApiJson<NewGroup>) -> ApiResult<(StatusCode, ApiJson<Group>)> {
-    Ok((StatusCode::CREATED, ApiJson(store::create_group(&state.pool, Some(&principal.actor()), &input).await?)))
+    Ok((StatusCode::CREATED, ApiJson(state.ops.create_group(&principal, &input).await?)))
 }
 
 /// List groups.
 #[utoipa::path(get, path = "/groups", tag = "people", responses((status = 200, body = Vec<Group>)))]
-async fn list_groups(State(state): State<AppState>, _principal: Principal) -> ApiResult<ApiJson<Vec<Group>>> {
-    Ok(ApiJson(store::list_groups(&state.pool).await?))
+async fn list_groups(State(state): State<AppState>, principal: Principal) -> ApiResult<ApiJson<Vec<Group>>> {
+    Ok(ApiJson(state.ops.list_groups(&principal).await?))
 }
 
 /// Read one group.
 #[utoipa::path(get, path = "/groups/{targetName}", tag = "people", params(("targetName" = String, Path)),
     responses((status = 200, body = Group), (status = 404, body = ErrorBody)))]
-async fn get_group(State(state): State<AppState>, _principal: Principal, ApiPath(target_name): ApiPath<String>) -> ApiResult<ApiJson<Group>> {
-    Ok(ApiJson(store::get_group(&state.pool, &target_name).await?))
+async fn get_group(State(state): State<AppState>, principal: Principal, ApiPath(target_name): ApiPath<String>) -> ApiResult<ApiJson<Group>> {
+    Ok(ApiJson(state.ops.get_group(&principal, &target_name).await?))
 }
 
 /// Change a group's members, escalation delay or active flag.
@@ -123,5 +122,5 @@ async fn update_group(
     ApiPath(target_name): ApiPath<String>,
     ApiJson(patch): ApiJson<GroupPatch>,
 ) -> ApiResult<ApiJson<Group>> {
-    Ok(ApiJson(store::update_group(&state.pool, Some(&principal.actor()), &target_name, &patch).await?))
+    Ok(ApiJson(state.ops.update_group(&principal, &target_name, &patch).await?))
 }

@@ -2,7 +2,6 @@
 //! step, and re-sending or re-running one.
 
 use axum::{extract::State, http::StatusCode};
-use outflow_core::store;
 use outflow_model::runs::{Run, RunPage, RunQuery};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -19,16 +18,15 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// List integration and flow runs, newest first, filtered by integration, flow, kind,
 /// status, alert and time.
 #[utoipa::path(get, path = "/runs", tag = "runs", params(RunQuery), responses((status = 200, body = outflow_model::Page<outflow_model::runs::RunSummary>), (status = 422, body = ErrorBody)))]
-async fn list_runs(State(state): State<AppState>, _principal: Principal, ApiQuery(query): ApiQuery<RunQuery>) -> ApiResult<ApiJson<RunPage>> {
-    Ok(ApiJson(store::list_runs(&state.pool, &query).await?))
+async fn list_runs(State(state): State<AppState>, principal: Principal, ApiQuery(query): ApiQuery<RunQuery>) -> ApiResult<ApiJson<RunPage>> {
+    Ok(ApiJson(state.ops.list_runs(&principal, &query).await?))
 }
 
 /// Read a run: an integration run with its payload, attempts and logs; a flow run also with
 /// `flow`: the graph it ran and a record per block (resolved inputs, outputs, logs, timings).
 #[utoipa::path(get, path = "/runs/{id}", tag = "runs", params(("id" = String, Path)), responses((status = 200, body = Run), (status = 404, body = ErrorBody)))]
 async fn get_run(State(state): State<AppState>, principal: Principal, ApiPath(id): ApiPath<String>) -> ApiResult<ApiJson<Run>> {
-    store::ensure_run_visible(&state.pool, &principal, &id).await?;
-    Ok(ApiJson(store::get_run(&state.pool, &id).await?))
+    Ok(ApiJson(state.ops.get_run(&principal, &id).await?))
 }
 
 /// Re-send a finished integration run with the same payload and `webhook-id`, as a new run;
@@ -37,8 +35,5 @@ async fn get_run(State(state): State<AppState>, principal: Principal, ApiPath(id
 #[utoipa::path(post, path = "/runs/{id}/rerun", tag = "runs", params(("id" = String, Path)),
     responses((status = 201, body = Run), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn rerun(State(state): State<AppState>, principal: Principal, ApiPath(id): ApiPath<String>) -> ApiResult<(StatusCode, ApiJson<Run>)> {
-    store::ensure_run_visible(&state.pool, &principal, &id).await?;
-    let run = store::rerun(&state.pool, &id, Some(&principal.actor())).await?;
-    state.wakeups.runs.notify_one();
-    Ok((StatusCode::CREATED, ApiJson(run)))
+    Ok((StatusCode::CREATED, ApiJson(state.ops.rerun(&principal, &id).await?)))
 }

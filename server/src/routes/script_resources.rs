@@ -3,12 +3,12 @@
 //! shared functions below do the rest.
 
 use axum::{extract::State, http::StatusCode};
-use outflow_core::store::{self, NamedRow, Resource};
+use outflow_core::store::{NamedRow, Resource};
 use outflow_model::workflows::{Constant, Library, NamedText};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    auth::{Principal, visible},
+    auth::Principal,
     error::{ApiJson, ApiPath, ApiResult, ErrorBody},
     state::AppState,
 };
@@ -21,29 +21,22 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(update_library, delete_library))
 }
 
-async fn member_of(state: &AppState, principal: &Principal, workflow_id: &str) -> ApiResult<()> {
-    visible(state, principal, workflow_id, || format!("No workflow with id {workflow_id}.")).await
-}
 
 async fn create<T: From<NamedRow>>(state: &AppState, principal: &Principal, resource: Resource, workflow_id: &str, input: &NamedText) -> ApiResult<(StatusCode, ApiJson<T>)> {
-    member_of(state, principal, workflow_id).await?;
-    let created = store::create_named(&state.pool, Some(&principal.actor()), resource, workflow_id, input).await?;
+    let created = state.ops.create_named(principal, resource, workflow_id, input).await?;
     Ok((StatusCode::CREATED, ApiJson(created.into())))
 }
 
 async fn list<T: From<NamedRow>>(state: &AppState, principal: &Principal, resource: Resource, workflow_id: &str) -> ApiResult<ApiJson<Vec<T>>> {
-    member_of(state, principal, workflow_id).await?;
-    Ok(ApiJson(store::list_named(&state.pool, resource, workflow_id).await?.into_iter().map(T::from).collect()))
+    Ok(ApiJson(state.ops.list_named(principal, resource, workflow_id).await?.into_iter().map(T::from).collect()))
 }
 
 async fn update<T: From<NamedRow>>(state: &AppState, principal: &Principal, resource: Resource, (workflow_id, id): (String, String), input: &NamedText) -> ApiResult<ApiJson<T>> {
-    member_of(state, principal, &workflow_id).await?;
-    Ok(ApiJson(store::update_named(&state.pool, Some(&principal.actor()), resource, &workflow_id, &id, input).await?.into()))
+    Ok(ApiJson(state.ops.update_named(principal, resource, &workflow_id, &id, input).await?.into()))
 }
 
 async fn delete(state: &AppState, principal: &Principal, resource: Resource, (workflow_id, id): (String, String)) -> ApiResult<StatusCode> {
-    member_of(state, principal, &workflow_id).await?;
-    store::delete_named(&state.pool, Some(&principal.actor()), resource, &workflow_id, &id).await?;
+    state.ops.delete_named(principal, resource, &workflow_id, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

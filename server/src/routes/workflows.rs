@@ -4,12 +4,11 @@ use axum::{
     extract::State,
     http::StatusCode,
 };
-use outflow_core::store;
 use outflow_model::{access::Members, workflows::{NewWorkflow, Workflow}};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    auth::{Principal, visible},
+    auth::Principal,
     error::{ApiJson, ApiPath, ApiResult, ErrorBody},
     state::AppState,
 };
@@ -29,31 +28,27 @@ async fn create_workflow(
     principal: Principal,
     ApiJson(input): ApiJson<NewWorkflow>,
 ) -> ApiResult<(StatusCode, ApiJson<Workflow>)> {
-    let workflow = store::create_workflow(&state.pool, Some(&principal.actor()), &input.name).await?;
-    Ok((StatusCode::CREATED, ApiJson(workflow)))
+    Ok((StatusCode::CREATED, ApiJson(state.ops.create_workflow(&principal, &input.name).await?)))
 }
 
-/// List every workflow, by name.
+/// List the workflows the caller may see, by name.
 #[utoipa::path(get, path = "/workflows", tag = "workflows", responses((status = 200, body = Vec<Workflow>)))]
 async fn list_workflows(State(state): State<AppState>, principal: Principal) -> ApiResult<ApiJson<Vec<Workflow>>> {
-    Ok(ApiJson(store::list_workflows(&state.pool, &principal).await?))
+    Ok(ApiJson(state.ops.list_workflows(&principal).await?))
 }
 
 /// Read one workflow.
 #[utoipa::path(get, path = "/workflows/{id}", tag = "workflows", params(("id" = String, Path)),
     responses((status = 200, body = Workflow), (status = 404, body = ErrorBody)))]
 async fn get_workflow(State(state): State<AppState>, principal: Principal, ApiPath(id): ApiPath<String>) -> ApiResult<ApiJson<Workflow>> {
-    let workflow = store::get_workflow(&state.pool, &id).await?;
-    visible(&state, &principal, &id, || format!("No workflow with id {id}.")).await?;
-    Ok(ApiJson(workflow))
+    Ok(ApiJson(state.ops.get_workflow(&principal, &id).await?))
 }
 
 /// The users who may work on the workflow besides admins.
 #[utoipa::path(get, path = "/workflows/{id}/members", tag = "workflows", params(("id" = String, Path)),
     responses((status = 200, body = Members), (status = 404, body = ErrorBody)))]
 async fn list_members(State(state): State<AppState>, principal: Principal, ApiPath(id): ApiPath<String>) -> ApiResult<ApiJson<Members>> {
-    visible(&state, &principal, &id, || format!("No workflow with id {id}.")).await?;
-    Ok(ApiJson(store::list_members(&state.pool, &id).await?))
+    Ok(ApiJson(state.ops.list_members(&principal, &id).await?))
 }
 
 /// Replace the workflow's members (by `targetName`).
@@ -65,6 +60,5 @@ async fn set_members(
     ApiPath(id): ApiPath<String>,
     ApiJson(members): ApiJson<Members>,
 ) -> ApiResult<ApiJson<Members>> {
-    visible(&state, &principal, &id, || format!("No workflow with id {id}.")).await?;
-    Ok(ApiJson(store::set_members(&state.pool, Some(&principal.actor()), &id, &members).await?))
+    Ok(ApiJson(state.ops.set_members(&principal, &id, &members).await?))
 }

@@ -1,21 +1,18 @@
-//! Add Comment: comments on an alert as the acting user (responder role, and membership
-//! of the alert's workflow), from the REST API source.
+//! Add Comment: comments on an alert as the acting user, from the REST API source, through
+//! the operations layer (so the REST route's rules apply).
 
-use outflow_core::{access::Need, store};
 use outflow_model::alerts::{CommentSource, NewComment};
 use serde_json::{Map, Value};
 
-use super::{Done, StepCall, ensure_alert_visible, line};
+use super::{Done, StepCall, line};
 use crate::engine::Engine;
 
 pub async fn act(engine: &Engine, call: &StepCall) -> Result<Done, String> {
-    let principal = call.acting(Need::Responder)?;
+    let principal = call.acting()?;
     let alert_id = call.alert_id("eventIdentifier")?;
-    ensure_alert_visible(engine, principal, alert_id).await?;
     let text = call.input_text("comment");
     let input = NewComment { author: principal.target_name.clone(), comment: text.clone(), source: CommentSource::RestApi };
-    store::add_comment(&engine.context().pool, alert_id, &input).await.map_err(|error| error.to_string())?;
-    engine.wakeups().alert_changed();
+    engine.ops().add_comment(principal, alert_id, &input).await.map_err(|error| error.to_string())?;
     let mut outputs = Map::new();
     outputs.insert("comment".into(), Value::String(text));
     Ok((outputs, vec![line(format!("Commented on alert #{alert_id} as {}", principal.target_name))]))

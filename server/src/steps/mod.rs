@@ -3,9 +3,10 @@
 //! bookkeeping: the executor resolves placeholders, applies the per-step timeout, and
 //! records what the step answers before anything after it starts.
 //!
-//! Outflow steps (Create Alert, Add Comment, Change Alert Status, Get Alerts) act with the
-//! rights of the run's acting user (see README, "Flow runs"): the roles the REST route
-//! doing the same needs, and the workflow membership of the alert or form they touch.
+//! Outflow steps (Create Alert, Add Comment, Change Alert Status, Get Alerts) are adapters
+//! over the operations layer (`outflow_core::ops`), acting for the run's acting user with
+//! the rights a flow may borrow (see README, "What a script or flow may do"): the same rules,
+//! and the same answers, as the REST routes doing the same.
 
 mod add_comment;
 mod change_alert_status;
@@ -21,7 +22,7 @@ mod webhook;
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
-use outflow_core::{access::Need, clock, store::{self, Principal}};
+use outflow_core::{clock, store::Principal};
 use outflow_model::flows::Block;
 use serde_json::{Map, Value};
 
@@ -43,7 +44,8 @@ pub struct StepCall {
     /// The run's trigger payload, as JSON.
     pub payload_json: Arc<str>,
     pub workflow_id: String,
-    /// Whose rights Outflow steps act with; `None` when the run acts for nobody.
+    /// Whose rights Outflow steps act with (already bounded as a flow's); `None` when the
+    /// run acts for nobody.
     pub acting: Option<Principal>,
     pub started_at: i64,
 }
@@ -59,12 +61,12 @@ impl StepCall {
         self.inputs.get(key).map(|value| as_text(value).into_owned()).unwrap_or_default()
     }
 
-    /// The acting user, if they hold at least `need`; else why the step cannot act.
-    pub fn acting(&self, need: Need) -> Result<&Principal, String> {
-        let principal = self.acting.as_ref().ok_or_else(|| {
+    /// The acting user; else why the step cannot act. What they may do is the operations
+    /// layer's to decide.
+    pub fn acting(&self) -> Result<&Principal, String> {
+        self.acting.as_ref().ok_or_else(|| {
             "This step acts as the run's user, and this run acts for nobody (its alert has no active initiating user).".to_string()
-        })?;
-        if principal.has(need) { Ok(principal) } else { Err(principal.lacking(need)) }
+        })
     }
 
     /// The alert named by an input (a number, or text holding one).
@@ -150,16 +152,6 @@ pub fn step_for(key: &str) -> Option<&'static dyn Step> {
 /// A log line stamped now.
 pub fn line(text: impl Into<String>) -> (i64, String) {
     (clock::now_millis(), text.into())
-}
-
-/// Refuses an alert of a workflow the acting user may not see, as if it did not exist (the
-/// REST API's rule for other workflows' objects).
-pub async fn ensure_alert_visible(engine: &Engine, principal: &Principal, alert_id: i64) -> Result<(), String> {
-    let pool = &engine.context().pool;
-    let missing = || format!("No alert with eventIdentifier {alert_id}.");
-    let alert = store::get_alert(pool, alert_id).await.map_err(|error| error.to_string())?;
-    let form = store::get_form(pool, &alert.summary.form_id).await.map_err(|error| error.to_string())?;
-    store::ensure_workflow_access(pool, principal, &form.workflow_id, missing).await.map_err(|error| error.to_string())
 }
 
 /// A JSON object given as an object or as text holding one.

@@ -14,27 +14,7 @@ use tokio::{sync::{Notify, watch}, task::JoinSet};
 
 use crate::{delivery::devices::Providers, engine::Engine};
 
-/// Nudges for sleeping workers.
-#[derive(Default)]
-pub struct Wakeups {
-    pub notifications: Notify,
-    pub escalations: Notify,
-    /// New trigger events to dispatch.
-    pub events: Notify,
-    /// New runs to send.
-    pub runs: Notify,
-    /// New queued work for Integration Agents; every waiting lease wakes (`notify_waiters`).
-    pub agent_work: Notify,
-}
-
-impl Wakeups {
-    /// After any change that may have created notifications, escalation timers or events.
-    pub fn alert_changed(&self) {
-        self.notifications.notify_one();
-        self.escalations.notify_one();
-        self.events.notify_one();
-    }
-}
+pub use outflow_core::ops::Wakeups;
 
 /// Starts every worker; they stop once `shutdown` turns true.
 pub fn spawn(providers: Providers, runs: runs::RunContext, engine: Engine, wakeups: Arc<Wakeups>, shutdown: watch::Receiver<bool>) -> JoinSet<()> {

@@ -128,7 +128,7 @@ async fn execute(context: &RunContext, endpoints: &Endpoints, job: &RunJob) -> E
             Some(Err(error)) => (None, Vec::new(), RunOutcome::Failed(format!("The endpoint cannot be used: {error}"))),
             None => (None, Vec::new(), RunOutcome::Failed("The endpoint was not looked up; the run will not be sent.".into())),
         },
-        IntegrationAction::Script { script } => run_script(context, job, &integration.workflow_id, script).await,
+        IntegrationAction::Script { script } => run_script(context, job, &integration.id, &integration.workflow_id, script).await,
         // Agent work is queued for agents at dispatch and never claimed here; only a re-sent
         // run of one that was discarded ends up in the cloud.
         IntegrationAction::Agent { service, .. } => {
@@ -159,8 +159,15 @@ async fn send_webhook(context: &RunContext, job: &RunJob, endpoint: &EndpointSec
     (Some(attempt), Vec::new(), outcome)
 }
 
-async fn run_script(context: &RunContext, job: &RunJob, workflow_id: &str, source: &str) -> Executed {
-    let initiator = match store::initiator_of_alert(&context.pool, job.alert_id).await {
+/// Runs an integration's script acting for the alert's initiator, with rights bounded by
+/// whoever last saved the integration (`Principal::acting_through`).
+async fn run_script(context: &RunContext, job: &RunJob, integration_id: &str, workflow_id: &str, source: &str) -> Executed {
+    let acting = async {
+        let Some((initiator, depth)) = store::initiator_of_alert(&context.pool, job.alert_id).await? else { return Ok(None) };
+        let saver = store::saved_by(&context.pool, store::Saved::Integration(integration_id)).await?;
+        Ok::<_, store::StoreError>(Some(initiator.acting_through(workflow_id, saver.as_ref(), depth)))
+    };
+    let initiator = match acting.await {
         Ok(initiator) => initiator,
         Err(error) => return (None, Vec::new(), RunOutcome::Failed(format!("The alert's initiating user cannot be read: {error}"))),
     };
