@@ -11,13 +11,13 @@ use {
 };
 
 /// Every registered agent with its online state, version, services and queue depth.
-#[server(prefix = "/ui", input = Json)]
+#[server(prefix = "/ui", endpoint = "/list_agents", input = Json)]
 pub async fn list_agents() -> Result<Vec<Agent>, UiError> {
     Ok(ops()?.list_agents(&caller()?).await?)
 }
 
 /// Registers an agent (admins); the answer carries its token, shown this once.
-#[server(prefix = "/ui", input = Json)]
+#[server(prefix = "/ui", endpoint = "/register_agent", input = Json)]
 pub async fn register_agent(input: NewAgent) -> Result<CreatedAgent, UiError> {
     Ok(ops()?.create_agent(&caller()?, &input).await?)
 }

@@ -13,7 +13,7 @@ use {
 
 /// What the trigger block `trigger` of the saved flow last sent (`payload: None` when it
 /// never fired), as `GET /api/v1/flows/{id}/sample` answers.
-#[server(prefix = "/ui", input = Json)]
+#[server(prefix = "/ui", endpoint = "/flow_sample", input = Json)]
 pub async fn flow_sample(flow_id: String, trigger: String) -> Result<SamplePayload, UiError> {
     Ok(ops()?.flow_sample(&caller()?, &flow_id, &trigger).await?)
 }
@@ -21,7 +21,7 @@ pub async fn flow_sample(flow_id: String, trigger: String) -> Result<SamplePaylo
 /// Starts a test run of the flow (of `test.blocks`/`test.edges` when given: the unsaved
 /// canvas) acting as the signed-in user, as `POST /api/v1/flows/{id}/test` does; answers
 /// the run's id.
-#[server(prefix = "/ui", input = Json)]
+#[server(prefix = "/ui", endpoint = "/test_flow", input = Json)]
 pub async fn test_flow(flow_id: String, test: TestFlowRun) -> Result<String, UiError> {
     Ok(ops()?.test_flow(&caller()?, &flow_id, &test).await?)
 }

@@ -49,7 +49,7 @@ pub struct Named {
     pub name: String,
 }
 
-#[server(prefix = "/ui", input = Json)]
+#[server(prefix = "/ui", endpoint = "/flows_catalog", input = Json)]
 pub async fn flows_catalog() -> Result<Vec<WorkflowFlows>, UiError> {
     let (ops, principal) = (ops()?, caller()?);
     let mut listing = Vec::new();
@@ -61,12 +61,12 @@ pub async fn flows_catalog() -> Result<Vec<WorkflowFlows>, UiError> {
     Ok(listing)
 }
 
-#[server(prefix = "/ui", input = Json)]
+#[server(prefix = "/ui", endpoint = "/create_flow", input = Json)]
 pub async fn create_flow(input: NewFlow) -> Result<Flow, UiError> {
     Ok(ops()?.create_flow(&caller()?, &input).await?)
 }
 
-#[server(prefix = "/ui", input = Json)]
+#[server(prefix = "/ui", endpoint = "/load_designer", input = Json)]
 pub async fn load_designer(id: String) -> Result<DesignerData, UiError> {
     let (ops, principal) = (ops()?, caller()?);
     let flow = ops.get_flow(&principal, &id).await?;
@@ -89,37 +89,37 @@ pub async fn load_designer(id: String) -> Result<DesignerData, UiError> {
 }
 
 /// Saves the graph as a new version; refused when someone saved since `baseVersion`.
-#[server(prefix = "/ui", input = Json)]
+#[server(prefix = "/ui", endpoint = "/save_flow", input = Json)]
 pub async fn save_flow(id: String, save: FlowSave) -> Result<Flow, UiError> {
     Ok(ops()?.save_flow(&caller()?, &id, &save).await?)
 }
 
-#[server(prefix = "/ui", input = Json)]
+#[server(prefix = "/ui", endpoint = "/delete_flow", input = Json)]
 pub async fn delete_flow(id: String) -> Result<(), UiError> {
     Ok(ops()?.delete_flow(&caller()?, &id).await?)
 }
 
 /// Creates a flow from a SPEC §6 export document; a graph with errors is refused whole, with
 /// a message naming the blocks.
-#[server(prefix = "/ui", input = Json)]
+#[server(prefix = "/ui", endpoint = "/import_flow", input = Json)]
 pub async fn import_flow(document: FlowDocument) -> Result<Flow, UiError> {
     Ok(ops()?.import_flow(&caller()?, &document).await?)
 }
 
 /// The flow's saved versions, newest first.
-#[server(prefix = "/ui", input = Json)]
+#[server(prefix = "/ui", endpoint = "/flow_versions", input = Json)]
 pub async fn flow_versions(id: String) -> Result<Vec<FlowVersion>, UiError> {
     Ok(ops()?.list_flow_versions(&caller()?, &id).await?)
 }
 
 /// One saved version with its graph.
-#[server(prefix = "/ui", input = Json)]
+#[server(prefix = "/ui", endpoint = "/load_flow_version", input = Json)]
 pub async fn load_flow_version(id: String, version: i64) -> Result<FlowVersionDetail, UiError> {
     Ok(ops()?.get_flow_version(&caller()?, &id, version).await?)
 }
 
 /// Makes an old version the newest again, saved as a new version (nothing is lost).
-#[server(prefix = "/ui", input = Json)]
+#[server(prefix = "/ui", endpoint = "/restore_flow_version", input = Json)]
 pub async fn restore_flow_version(id: String, version: i64) -> Result<Flow, UiError> {
     Ok(ops()?.restore_flow_version(&caller()?, &id, version).await?)
 }

@@ -36,7 +36,7 @@ impl WorkflowOutbound {
 
 /// Every workflow the signed-in user may see, with its forms, endpoints (secrets masked)
 /// and integrations.
-#[server(prefix = "/ui", input = Json)]
+#[server(prefix = "/ui", endpoint = "/outbound_catalog", input = Json)]
 pub async fn outbound_catalog() -> Result<Vec<WorkflowOutbound>, UiError> {
     let (ops, principal) = (ops()?, caller()?);
     let mut integrations = ops.list_integrations(&principal, None).await?;
@@ -52,7 +52,7 @@ pub async fn outbound_catalog() -> Result<Vec<WorkflowOutbound>, UiError> {
 }
 
 /// The script a new script integration starts from, per trigger that integrations offer.
-#[server(prefix = "/ui", input = Json)]
+#[server(prefix = "/ui", endpoint = "/default_scripts", input = Json)]
 pub async fn default_scripts() -> Result<Vec<(Trigger, String)>, UiError> {
     caller()?;
     Ok(Trigger::ALL
@@ -62,19 +62,19 @@ pub async fn default_scripts() -> Result<Vec<(Trigger, String)>, UiError> {
         .collect())
 }
 
-#[server(prefix = "/ui", input = Json)]
+#[server(prefix = "/ui", endpoint = "/create_integration", input = Json)]
 pub async fn create_integration(input: NewIntegration) -> Result<Integration, UiError> {
     Ok(ops()?.create_integration(&caller()?, &input).await?)
 }
 
 /// Changes name, trigger, action or enabled flag; a new trigger keeps the script.
-#[server(prefix = "/ui", input = Json)]
+#[server(prefix = "/ui", endpoint = "/update_integration", input = Json)]
 pub async fn update_integration(id: String, patch: IntegrationPatch) -> Result<Integration, UiError> {
     Ok(ops()?.update_integration(&caller()?, &id, &patch).await?)
 }
 
 /// Deletes an integration; its past runs stay in the Activity view.
-#[server(prefix = "/ui", input = Json)]
+#[server(prefix = "/ui", endpoint = "/delete_integration", input = Json)]
 pub async fn delete_integration(id: String) -> Result<(), UiError> {
     Ok(ops()?.delete_integration(&caller()?, &id).await?)
 }

@@ -1,5 +1,5 @@
 //! The UI's server functions and what they share. Every `#[server]` function here is a
-//! public URL under `/ui` (the REST API stays under `/api/v1`) and fails with a [`UiError`]
+//! public URL, `/ui/<function name>` (the REST API stays under `/api/v1`), and fails with a [`UiError`]
 //! whose message the page shows as it is. Each is a thin adapter over the operations layer
 //! (`outflow_core::ops`): the signed-in user ([`ssr::caller`]) and one call that decides
 //! role, membership and validity exactly as the REST route doing the same does.

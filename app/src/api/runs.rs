@@ -12,19 +12,19 @@ use {
 };
 
 /// Runs, newest first, filtered and paged as the query says.
-#[server(prefix = "/ui", input = Json)]
+#[server(prefix = "/ui", endpoint = "/list_runs", input = Json)]
 pub async fn list_runs(query: RunQuery) -> Result<RunPage, UiError> {
     Ok(ops()?.list_runs(&caller()?, &query).await?)
 }
 
-#[server(prefix = "/ui", input = Json)]
+#[server(prefix = "/ui", endpoint = "/fetch_run", input = Json)]
 pub async fn fetch_run(id: String) -> Result<Run, UiError> {
     Ok(ops()?.get_run(&caller()?, &id).await?)
 }
 
 /// Sends a finished run again with the same payload and `webhook-id`, as a new run (a flow
 /// run runs again with the same payload, acting as the signed-in user).
-#[server(prefix = "/ui", input = Json)]
+#[server(prefix = "/ui", endpoint = "/rerun", input = Json)]
 pub async fn rerun(id: String) -> Result<Run, UiError> {
     Ok(ops()?.rerun(&caller()?, &id).await?)
 }

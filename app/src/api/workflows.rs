@@ -38,7 +38,7 @@ pub enum FormSlot {
     Existing { form_id: String },
 }
 
-#[server(prefix = "/ui", input = Json)]
+#[server(prefix = "/ui", endpoint = "/workflow_catalog", input = Json)]
 pub async fn workflow_catalog() -> Result<Catalog, UiError> {
     let (ops, principal) = (ops()?, caller()?);
     let mut workflows = Vec::new();
@@ -53,12 +53,12 @@ pub async fn workflow_catalog() -> Result<Catalog, UiError> {
 }
 
 /// Creates a workflow owned by the signed-in user.
-#[server(prefix = "/ui", input = Json)]
+#[server(prefix = "/ui", endpoint = "/create_workflow", input = Json)]
 pub async fn create_workflow(name: String) -> Result<Workflow, UiError> {
     Ok(ops()?.create_workflow(&caller()?, &name).await?)
 }
 
-#[server(prefix = "/ui", input = Json)]
+#[server(prefix = "/ui", endpoint = "/save_form", input = Json)]
 pub async fn save_form(slot: FormSlot, form: NewForm) -> Result<Form, UiError> {
     let (ops, principal) = (ops()?, caller()?);
     Ok(match slot {
@@ -68,13 +68,13 @@ pub async fn save_form(slot: FormSlot, form: NewForm) -> Result<Form, UiError> {
 }
 
 /// Replaces the workflow's members (developers and admins who are members may).
-#[server(prefix = "/ui", input = Json)]
+#[server(prefix = "/ui", endpoint = "/set_workflow_members", input = Json)]
 pub async fn set_workflow_members(workflow_id: String, members: Vec<String>) -> Result<Members, UiError> {
     Ok(ops()?.set_members(&caller()?, &workflow_id, &Members { members }).await?)
 }
 
 /// Installs the example workflow, its form, two users with devices and a group.
-#[server(prefix = "/ui", input = Json)]
+#[server(prefix = "/ui", endpoint = "/install_example_workflow", input = Json)]
 pub async fn install_example_workflow() -> Result<Workflow, UiError> {
     Ok(ops()?.install_example(&caller()?).await?)
 }

@@ -57,7 +57,7 @@ impl Ops {
     /// sees every workflow, anyone else those they are a member of; a script or flow only its
     /// own workflow, and only while the user it acts for may see it.
     async fn member(&self, principal: &Principal, workflow_id: &str, what: impl FnOnce() -> String) -> StoreResult<()> {
-        let sees = principal.reaches(workflow_id) && (principal.is_admin() || store::is_member(&self.pool, principal.user_id, workflow_id).await?);
+        let sees = principal.reaches(workflow_id) && (principal.sees_every_workflow() || store::is_member(&self.pool, principal.user_id, workflow_id).await?);
         if sees { Ok(()) } else { Err(StoreError::NotFound(what())) }
     }
 
@@ -73,7 +73,7 @@ impl Ops {
                 };
                 Ok(Some(if sees { vec![delegation.workflow_id.clone()] } else { Vec::new() }))
             }
-            None if principal.is_admin() => Ok(None),
+            None if principal.sees_every_workflow() => Ok(None),
             None => Ok(Some(store::workflows_of_member(&self.pool, principal.user_id).await?)),
         }
     }

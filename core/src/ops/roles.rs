@@ -61,11 +61,22 @@ impl Principal {
     /// The highest role this principal may use: the user's own, capped by a delegation's.
     /// `None` for a user without any role.
     pub fn level(&self) -> Option<Need> {
-        let own = self.roles.iter().filter_map(|role| Need::of_role(role)).max();
+        let own = self.own_level();
         match &self.delegation {
             None => own,
             Some(delegation) => own.min(delegation.cap),
         }
+    }
+
+    /// The user's own role, whatever a script or flow acting for them may borrow of it.
+    fn own_level(&self) -> Option<Need> {
+        self.roles.iter().filter_map(|role| Need::of_role(role)).max()
+    }
+
+    /// Whether the user sees every workflow (an admin; a script or flow acting for one still
+    /// reaches only its own workflow, see [`Principal::reaches`]).
+    pub fn sees_every_workflow(&self) -> bool {
+        self.own_level() == Some(Need::Admin)
     }
 
     /// This user's rights as lent to a script or flow of `workflow_id` last saved by someone
