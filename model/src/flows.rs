@@ -1033,7 +1033,7 @@ fn reference_problem(reference: &Placeholder, by_id: &HashMap<&str, &Block>) -> 
     if reference.output.is_empty() {
         return Some("name an output after the block id.".to_string());
     }
-    if block.outputs().iter().any(|output| *output == reference.output) {
+    if block.outputs().contains(&reference.output) {
         None
     } else {
         Some(format!("\"{}\" has no output \"{}\".", block.title(), reference.output))

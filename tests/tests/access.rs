@@ -276,7 +276,8 @@ async fn the_audit_log_records_changes_with_diffs_and_never_secrets() {
         )
         .await;
     let id = endpoint["id"].as_str().unwrap();
-    assert_eq!(admin.patch(&format!("/api/v1/endpoints/{id}"), json!({"baseUrl": "http://127.0.0.1:10"})).await.0, 200);
+    let moved = json!({"baseUrl": "http://127.0.0.1:10", "auth": {"type": "bearer", "token": secret}});
+    assert_eq!(admin.patch(&format!("/api/v1/endpoints/{id}"), moved).await.0, 200);
     assert_eq!(admin.delete(&format!("/api/v1/endpoints/{id}")).await.0, 204);
 
     let (status, audit) = admin.get("/api/v1/audit").await;

@@ -193,7 +193,9 @@ async fn comments_come_from_every_source_and_carry_their_author() {
     assert_eq!(comments.len(), 5);
     assert_eq!(
         comments[0]["fields"],
-        json!({"author": {"targetName": "alice", "firstName": "Alice", "lastName": "Ng"}, "comment": "from MOBILE_APP", "source": "MOBILE_APP"})
+        json!({"author": {"targetName": "alice", "firstName": "Alice", "lastName": "Ng"}, "comment": "from MOBILE_APP", "source": "MOBILE_APP",
+               "postedBy": "admin"}),
+        "the admin posted it on alice's behalf, which the event says"
     );
     let (status, answer) = api.post(&path, json!({"author": "mallory", "comment": "hi"})).await;
     assert_eq!(status, 422, "{answer}");
@@ -225,7 +227,7 @@ async fn responses_are_validated_recorded_and_apply_their_action() {
 
     let accepted = api.post_ok(&path, json!({"recipient": "alice", "device": "Pager hook", "response": "Accept", "annotation": ""}), 201).await;
     assert_eq!(accepted["assignee"], "alice");
-    let expected = json!({"recipient": "alice", "device": "Pager hook", "response": "Accept", "annotation": null});
+    let expected = json!({"recipient": "alice", "device": "Pager hook", "response": "Accept", "annotation": null, "postedBy": "admin"});
     assert_eq!(api.events(alert, "response").await[0]["fields"], expected);
     assert_eq!(api.events(alert, "responses").await[0]["fields"], expected);
 

@@ -79,7 +79,7 @@ impl From<NamedRow> for Library {
     }
 }
 
-fn checked<'a>(resource: Resource, input: &'a NamedText) -> StoreResult<&'a str> {
+fn checked(resource: Resource, input: &NamedText) -> StoreResult<&str> {
     let name = checked_name(&format!("A {} name", resource.noun()), &input.name)?;
     if input.text.len() > resource.max_bytes() {
         return Err(StoreError::invalid(format!("A {} holds at most {} bytes.", resource.noun(), resource.max_bytes())));

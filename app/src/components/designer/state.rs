@@ -133,10 +133,10 @@ impl Editor {
         let id = self.fresh_id(spec.key);
         let mut settings = serde_json::Map::new();
         for setting in spec.settings {
-            if let flows::SettingKind::Choice(options) = setting.kind {
-                if setting.required {
-                    settings.insert(setting.key.to_string(), Value::String(options[0].to_string()));
-                }
+            if let flows::SettingKind::Choice(options) = setting.kind
+                && setting.required
+            {
+                settings.insert(setting.key.to_string(), Value::String(options[0].to_string()));
             }
         }
         let (kind, trigger, step) =
