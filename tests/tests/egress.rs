@@ -1,0 +1,141 @@
+//! The outbound side's trust boundaries (issue 16): the egress policy sees through every
+//! spelling of a loopback address.
+//!
+//! Only loopback receivers are ever called; link-local and metadata spellings are proven by
+//! the unit tests over the classification function (`server/src/delivery/egress.rs`).
+
+use std::time::Duration;
+
+use outflow_tests::{
+    TestServer,
+    api::{Api, eventually},
+    receiver::Receiver,
+};
+use serde_json::{Value, json};
+
+const DENY_PRIVATE: &[(&str, &str)] = &[("OUTFLOW_EGRESS_DENY_PRIVATE", "true"), ("OUTFLOW_RETRY_SCHEDULE", "200ms,200ms")];
+
+struct Setup {
+    workflow: String,
+    form: String,
+}
+
+/// Workflow "Ops" with form "Incident" and user `bob` to notify.
+async fn setup(api: &Api<'_>) -> Setup {
+    let workflow = api.workflow("Ops").await;
+    let form = api.form(&workflow, json!({"name": "Incident", "properties": [{"name": "number", "type": "text", "includeInOutbound": true}]})).await;
+    api.user_with_email("bob", "Bob", "Ray").await;
+    Setup { workflow, form }
+}
+
+async fn endpoint(api: &Api<'_>, setup: &Setup, name: &str, base_url: &str) -> String {
+    let endpoint = api.post_ok("/api/v1/endpoints", json!({"workflowId": setup.workflow, "name": name, "baseUrl": base_url}), 201).await;
+    endpoint["id"].as_str().unwrap().to_string()
+}
+
+fn trigger(id: &str, key: &str) -> Value {
+    json!({"id": id, "kind": "trigger", "trigger": key, "position": {"x": 0, "y": 0}})
+}
+
+fn step(id: &str, step: &str, settings: Value, inputs: Value) -> Value {
+    json!({"id": id, "kind": "step", "step": step, "label": id, "settings": settings, "inputs": inputs, "position": {"x": 0, "y": 0}})
+}
+
+fn edge(from: &str, to: &str) -> Value {
+    json!({"from": from, "fromPort": "out", "to": to, "toPort": "in"})
+}
+
+/// Imports a flow of the setup's form; answers its id.
+async fn flow(api: &Api<'_>, setup: &Setup, name: &str, blocks: Vec<Value>, edges: Vec<Value>) -> String {
+    let flow = api.post_ok("/api/v1/flows/import", json!({"name": name, "formId": setup.form, "blocks": blocks, "edges": edges}), 201).await;
+    flow["id"].as_str().unwrap().to_string()
+}
+
+/// Starts a run by id and waits for it; answers the finished run.
+async fn run_and_wait(api: &Api<'_>, flow: &str) -> Value {
+    let (status, run) = api.post(&format!("/api/v1/flows/{flow}/runs?wait=true"), json!({"payload": {}})).await;
+    assert_eq!(status, 200, "the run ends within the wait: {run}");
+    run
+}
+
+/// The record of one block of a flow run.
+fn record<'a>(run: &'a Value, block: &str) -> &'a Value {
+    run["flow"]["steps"].as_array().unwrap().iter().find(|step| step["blockId"] == block).unwrap_or_else(|| panic!("no record of {block} in {run}"))
+}
+
+/// Waits until a run of the integration is in one of `statuses`; answers it in full.
+async fn integration_run(api: &Api<'_>, integration: &str, statuses: &[&str]) -> Value {
+    let id = eventually(Duration::from_secs(15), || async {
+        let (_, page) = api.get(&format!("/api/v1/runs?integrationId={integration}")).await;
+        let run = page["items"].as_array()?.iter().find(|run| statuses.contains(&run["status"].as_str().unwrap_or("")))?.clone();
+        Some(run["id"].as_str()?.to_string())
+    })
+    .await
+    .unwrap_or_else(|| panic!("a run of {integration} reaching {statuses:?}"));
+    api.get(&format!("/api/v1/runs/{id}")).await.1
+}
+
+async fn start_alert(api: &Api<'_>, setup: &Setup) -> i64 {
+    let alert = api.post_ok("/api/v1/alerts", json!({"formId": setup.form, "properties": {"number": "INC7"}, "recipients": ["bob"]}), 201).await;
+    alert["eventIdentifier"].as_i64().unwrap()
+}
+
+/// `http://127.0.0.1:PORT` of the receiver, spelled another way.
+fn respelled(receiver: &Receiver, host: &str) -> String {
+    let port = receiver.base_url.rsplit(':').next().unwrap();
+    format!("http://{host}:{port}")
+}
+
+#[tokio::test]
+async fn loopback_spelled_as_mapped_ipv6_or_unspecified_is_refused_under_deny_private() {
+    let server = TestServer::start_with(DENY_PRIVATE);
+    let api = Api::new(&server);
+    let receiver = Receiver::start().await;
+    let setup = setup(&api).await;
+    let spellings = ["[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "0.0.0.0", "[::]"];
+    let mut blocks = vec![trigger("t1", "status")];
+    let mut edges = Vec::new();
+    for (n, host) in spellings.iter().enumerate() {
+        let id = endpoint(&api, &setup, &format!("Spelling {n}"), &respelled(&receiver, host)).await;
+        blocks.push(step(&format!("w{n}"), "webhook", json!({"endpointId": id, "method": "POST", "path": "/flow"}), json!({"body": "hello"})));
+        edges.push(edge("t1", &format!("w{n}")));
+    }
+    let id = flow(&api, &setup, "Loopback in disguise", blocks, edges).await;
+    let run = run_and_wait(&api, &id).await;
+    assert_eq!(run["status"], "failed", "{run}");
+    for (n, host) in spellings.iter().enumerate() {
+        let step = record(&run, &format!("w{n}"));
+        let error = step["error"].as_str().unwrap_or_default();
+        assert!(error.contains("Egress refused") && error.contains("private address"), "{host}: {step}");
+    }
+
+    // An integration webhook goes through the same check.
+    let mapped = endpoint(&api, &setup, "Mapped", &respelled(&receiver, "[::ffff:127.0.0.1]")).await;
+    let integration = api
+        .post_ok(
+            "/api/v1/integrations",
+            json!({"formId": setup.form, "name": "To mapped loopback", "trigger": "status", "action": {"type": "webhook", "endpointId": mapped, "path": "/integration"}}),
+            201,
+        )
+        .await;
+    start_alert(&api, &setup).await;
+    let run = integration_run(&api, integration["id"].as_str().unwrap(), &["failed"]).await;
+    let errors: Vec<&str> = run["attempts"].as_array().unwrap().iter().filter_map(|attempt| attempt["error"].as_str()).collect();
+    assert!(!errors.is_empty() && errors.iter().all(|error| error.contains("Egress refused: ::ffff:127.0.0.1 (that is 127.0.0.1)")), "{run}");
+    assert!(receiver.received().is_empty(), "nothing reached the receiver: {:?}", receiver.received());
+}
+
+#[tokio::test]
+async fn the_same_spellings_reach_loopback_when_private_addresses_are_allowed() {
+    // The control for the test above: these spellings do reach the receiver, so only the
+    // policy stands between them and it.
+    let server = TestServer::start();
+    let api = Api::new(&server);
+    let receiver = Receiver::start().await;
+    let setup = setup(&api).await;
+    let id = endpoint(&api, &setup, "Mapped", &respelled(&receiver, "[::ffff:7f00:1]")).await;
+    let flow = flow(&api, &setup, "Mapped", vec![trigger("t1", "status"), step("w1", "webhook", json!({"endpointId": id, "path": "/flow"}), json!({"body": "hi"}))], vec![edge("t1", "w1")]).await;
+    let run = run_and_wait(&api, &flow).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    assert_eq!(receiver.received().len(), 1);
+}
