@@ -1,5 +1,5 @@
 //! The outbound side's trust boundaries (issue 16): the egress policy sees through every
-//! spelling of a loopback address.
+//! spelling of a loopback address, and scripts' calls to Outflow reach only its API.
 //!
 //! Only loopback receivers are ever called; link-local and metadata spellings are proven by
 //! the unit tests over the classification function (`server/src/delivery/egress.rs`).
@@ -138,4 +138,46 @@ async fn the_same_spellings_reach_loopback_when_private_addresses_are_allowed() 
     let run = run_and_wait(&api, &flow).await;
     assert_eq!(run["status"], "succeeded", "{run}");
     assert_eq!(receiver.received().len(), 1);
+}
+
+/// Adds a script integration on the status trigger, starts an alert, and answers the
+/// finished (succeeded or failed) run.
+async fn script_run(api: &Api<'_>, setup: &Setup, name: &str, script: &str) -> Value {
+    let integration = api
+        .post_ok("/api/v1/integrations", json!({"formId": setup.form, "name": name, "trigger": "status", "action": {"type": "script", "script": script}}), 201)
+        .await;
+    start_alert(api, setup).await;
+    integration_run(api, integration["id"].as_str().unwrap(), &["succeeded", "failed"]).await
+}
+
+fn log_lines(run: &Value) -> Vec<String> {
+    run["logs"].as_array().unwrap().iter().map(|line| line["line"].as_str().unwrap().to_string()).collect()
+}
+
+#[tokio::test]
+async fn scripts_reach_only_plain_api_paths_on_outflow() {
+    let server = TestServer::start();
+    let api = Api::new(&server);
+    let setup = setup(&api).await;
+    let script = r#"
+['/api/v1/%2e%2e/healthz', '/api/v1/.%2E/auth/setup', '/api/v1/..\\auth/setup', '/api/v1//workflows', '/auth/setup', '/api/v1/auth/setup'].forEach(function (path) {
+  try { http.request({endpoint: 'Outflow', method: 'GET', path: path}).write(''); console.log('reached ' + path); }
+  catch (error) { console.log('refused ' + path); }
+});
+console.log('a plain path answers ' + http.request({endpoint: 'Outflow', method: 'GET', path: '/api/v1/workflows'}).write('').statusCode);
+http.request({endpoint: 'Outflow', method: 'POST', path: '/api/v1/../auth/setup'}).write('{}');
+"#;
+    let run = script_run(&api, &setup, "Escape the API", script).await;
+    assert_eq!(run["status"], "failed", "{run}");
+    let reason = run["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains(r#"The Outflow endpoint reaches only Outflow's API (plain paths under /api/v1/), not "/api/v1/../auth/setup": it has a . or .. segment."#),
+        "{run}"
+    );
+    let logs = log_lines(&run);
+    for path in ["/api/v1/%2e%2e/healthz", "/api/v1/.%2E/auth/setup", "/api/v1/..\\auth/setup", "/api/v1//workflows", "/auth/setup", "/api/v1/auth/setup"] {
+        assert!(logs.contains(&format!("refused {path}")), "{path} is refused: {logs:?}");
+    }
+    assert!(logs.contains(&"a plain path answers 200".to_string()), "{logs:?}");
+    assert!(logs.iter().any(|line| line.starts_with("http.request GET Outflow /api/v1/%2e%2e/healthz failed: The Outflow endpoint reaches only")), "{logs:?}");
 }

@@ -1,8 +1,9 @@
 //! The egress policy every outbound request obeys (webhooks, script calls, OAuth2 token
-//! fetches, device deliveries). Link-local and cloud-metadata addresses (169.254.0.0/16,
-//! fe80::/10, fd00:ec2::254) are always refused; private ranges are refused only when the
-//! operator asks for it. Hosts are checked after DNS resolution (a resolver that filters
-//! what it returns), IP literals before sending, and every redirect target again.
+//! fetches, device deliveries, scripts' calls to Outflow's own API). Link-local and
+//! cloud-metadata addresses (169.254.0.0/16, fe80::/10, fd00:ec2::254) are always refused;
+//! private ranges are refused only when the operator asks for it. Hosts are checked after
+//! DNS resolution (a resolver that filters what it returns), IP literals before sending,
+//! and every redirect target again.
 //!
 //! Every address is judged by what it reaches, not how it is spelled: IPv4 written as IPv6
 //! (IPv4-mapped `::ffff:a.b.c.d`, IPv4-compatible `::a.b.c.d`, NAT64 `64:ff9b::a.b.c.d`) is
