@@ -1,5 +1,6 @@
 //! The outbound side's trust boundaries (issue 16): the egress policy sees through every
-//! spelling of a loopback address, and scripts' calls to Outflow reach only its API.
+//! spelling of a loopback address, scripts' calls to Outflow reach only its API, and
+//! answers are read up to 1 MiB.
 //!
 //! Only loopback receivers are ever called; link-local and metadata spellings are proven by
 //! the unit tests over the classification function (`server/src/delivery/egress.rs`).
@@ -180,4 +181,65 @@ http.request({endpoint: 'Outflow', method: 'POST', path: '/api/v1/../auth/setup'
     }
     assert!(logs.contains(&"a plain path answers 200".to_string()), "{logs:?}");
     assert!(logs.iter().any(|line| line.starts_with("http.request GET Outflow /api/v1/%2e%2e/healthz failed: The Outflow endpoint reaches only")), "{logs:?}");
+}
+
+const MIB: usize = 1024 * 1024;
+
+#[tokio::test]
+async fn answers_are_read_up_to_one_mib() {
+    let server = TestServer::start_with(&[("OUTFLOW_RETRY_SCHEDULE", "200ms,200ms")]);
+    let api = Api::new(&server);
+    let receiver = Receiver::start().await;
+    receiver.answer_body(vec![b'a'; 3 * MIB]);
+    let setup = setup(&api).await;
+    let desk = endpoint(&api, &setup, "Desk", &receiver.url("")).await;
+    let oauth = api
+        .post_ok(
+            "/api/v1/endpoints",
+            json!({"workflowId": setup.workflow, "name": "Huge token", "baseUrl": receiver.url(""),
+                   "auth": {"type": "oauth2", "tokenUrl": receiver.url("/huge-token"), "clientId": "outflow", "clientSecret": "s3cret"}}),
+            201,
+        )
+        .await;
+    let script = "var reply = http.request({endpoint: 'Desk', method: 'GET', path: '/big'}).write('');\noutput.length = reply.body.length; output.truncated = reply.bodyTruncated;";
+    let id = flow(
+        &api,
+        &setup,
+        "Big answers",
+        vec![
+            trigger("t1", "status"),
+            step("x1", "script", json!({"outputs": "length\ntruncated", "script": script}), json!({})),
+            step("w1", "webhook", json!({"endpointId": desk, "path": "/big"}), json!({"body": "hi"})),
+            step("w2", "webhook", json!({"endpointId": oauth["id"], "path": "/secured"}), json!({"body": "hi"})),
+        ],
+        vec![edge("t1", "x1"), edge("t1", "w1"), edge("t1", "w2")],
+    )
+    .await;
+    let run = run_and_wait(&api, &id).await;
+    let script_step = record(&run, "x1");
+    assert_eq!(script_step["outputs"], json!({"length": MIB, "truncated": true}), "a script gets the first 1 MiB: {script_step}");
+    let cut = "http.request GET Desk /big answered 200 (response body larger than 1 MiB, cut to its first 1 MiB)";
+    assert!(script_step["logs"].to_string().contains(cut), "{script_step}");
+    let webhook_step = record(&run, "w1");
+    assert_eq!(
+        webhook_step["error"].as_str().unwrap_or_default(),
+        format!("POST {} answered 200 with a response body larger than 1 MiB, more than a step's outputs hold.", receiver.url("/big")),
+        "{webhook_step}"
+    );
+    let token_step = record(&run, "w2");
+    assert!(token_step["error"].as_str().unwrap_or_default().contains("OAuth2 token answer from") && token_step["error"].to_string().contains("larger than 1 MiB"), "{token_step}");
+
+    // An integration's webhook is judged by its status; the attempt keeps its usual excerpt.
+    let integration = api
+        .post_ok(
+            "/api/v1/integrations",
+            json!({"formId": setup.form, "name": "Big answer", "trigger": "status", "action": {"type": "webhook", "endpointId": desk, "path": "/events"}}),
+            201,
+        )
+        .await;
+    start_alert(&api, &setup).await;
+    let run = integration_run(&api, integration["id"].as_str().unwrap(), &["succeeded", "failed"]).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    assert_eq!(run["attempts"][0]["statusCode"], 200);
+    assert_eq!(run["attempts"][0]["responseExcerpt"].as_str().map(str::len), Some(500), "{}", run["attempts"][0]);
 }

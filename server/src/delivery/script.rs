@@ -72,7 +72,11 @@ impl HttpCall {
 pub struct HttpReply {
     pub status_code: u16,
     pub headers: std::collections::BTreeMap<String, String>,
+    /// The body, up to 1 MiB (see [`super::MAX_BODY_BYTES`]).
     pub body: String,
+    /// The body was cut at 1 MiB: `bodyTruncated: true` for the script, and a log line.
+    #[serde(rename = "bodyTruncated", skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
 }
 
 /// Performs the script's HTTP calls on its behalf (endpoint lookup, auth, egress policy).
@@ -375,6 +379,7 @@ fn install<'js>(ctx: &Ctx<'js>, shared: &Shared, io: Rc<Io>) -> rquickjs::Result
                         None => Err("http.request is only available while the script runs.".to_string()),
                     };
                     let outcome = match &reply {
+                        Ok(reply) if reply.truncated => format!("answered {} ({})", reply.status_code, super::CappedBody::TRUNCATED),
                         Ok(reply) => format!("answered {}", reply.status_code),
                         Err(error) => format!("failed: {error}"),
                     };
@@ -441,7 +446,12 @@ mod tests {
             if call.endpoint == "missing" {
                 return Err("This workflow has no endpoint named \"missing\".".into());
             }
-            Ok(HttpReply { status_code: 201, headers: Default::default(), body: format!("{} {}{} {body}", call.method, call.endpoint, call.path) })
+            Ok(HttpReply {
+                status_code: 201,
+                headers: Default::default(),
+                body: format!("{} {}{} {body}", call.method, call.endpoint, call.path),
+                truncated: false,
+            })
         }
     }
 

@@ -120,7 +120,8 @@ impl SelfApi {
         let response = request.send().await.map_err(|error| format!("Outflow's API did not answer: {error}"))?;
         let status = response.status().as_u16();
         let headers = super::webhooks::header_strings(response.headers());
-        let body = response.text().await.unwrap_or_default();
+        let body = super::read_capped(response).await.unwrap_or_default();
+        let (body, truncated) = (body.text, body.truncated);
         if matches!(status, 401 | 403) {
             let reason = serde_json::from_str::<serde_json::Value>(&body)
                 .ok()
@@ -128,7 +129,7 @@ impl SelfApi {
                 .unwrap_or_else(|| format!("status {status}"));
             return Err(format!("Outflow refused {method} {path} acting as {acting_as}: {reason}"));
         }
-        Ok(HttpReply { status_code: status, headers, body })
+        Ok(HttpReply { status_code: status, headers, body, truncated })
     }
 }
 
