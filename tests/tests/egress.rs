@@ -1,6 +1,6 @@
 //! The outbound side's trust boundaries (issue 16): the egress policy sees through every
 //! spelling of a loopback address, scripts' calls to Outflow reach only its API, and
-//! answers are read up to 1 MiB.
+//! answers and script logs are capped.
 //!
 //! Only loopback receivers are ever called; link-local and metadata spellings are proven by
 //! the unit tests over the classification function (`server/src/delivery/egress.rs`).
@@ -181,6 +181,19 @@ http.request({endpoint: 'Outflow', method: 'POST', path: '/api/v1/../auth/setup'
     }
     assert!(logs.contains(&"a plain path answers 200".to_string()), "{logs:?}");
     assert!(logs.iter().any(|line| line.starts_with("http.request GET Outflow /api/v1/%2e%2e/healthz failed: The Outflow endpoint reaches only")), "{logs:?}");
+}
+
+#[tokio::test]
+async fn a_scripts_log_keeps_a_thousand_lines_then_says_it_was_truncated() {
+    let server = TestServer::start();
+    let api = Api::new(&server);
+    let setup = setup(&api).await;
+    let run = script_run(&api, &setup, "Chatty", "for (var i = 0; i < 100000; i++) { console.log('line ' + i); }").await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    let logs = log_lines(&run);
+    assert_eq!(logs.len(), 1001, "1000 lines and the note");
+    assert_eq!(logs[999], "line 999");
+    assert_eq!(logs[1000], "Log truncated: a script run keeps at most 1000 lines; later lines were dropped.");
 }
 
 const MIB: usize = 1024 * 1024;
