@@ -1,6 +1,6 @@
 //! The outbound side's trust boundaries (issue 16): the egress policy sees through every
-//! spelling of a loopback address, scripts' calls to Outflow reach only its API, and
-//! answers and script logs are capped.
+//! spelling of a loopback address, scripts' calls to Outflow reach only its API, answers and
+//! logs are capped, and a flow's sync reply sets only allowlisted headers.
 //!
 //! Only loopback receivers are ever called; link-local and metadata spellings are proven by
 //! the unit tests over the classification function (`server/src/delivery/egress.rs`).
@@ -255,4 +255,41 @@ async fn answers_are_read_up_to_one_mib() {
     assert_eq!(run["status"], "succeeded", "{run}");
     assert_eq!(run["attempts"][0]["statusCode"], 200);
     assert_eq!(run["attempts"][0]["responseExcerpt"].as_str().map(str::len), Some(500), "{}", run["attempts"][0]);
+}
+
+#[tokio::test]
+async fn a_sync_reply_sets_only_allowlisted_headers() {
+    let server = TestServer::start();
+    let api = Api::new(&server);
+    let setup = setup(&api).await;
+    let script = r#"output.statusCode = 201; output.body = 'ok';
+output.headers = {'Set-Cookie': 'session=taken; Path=/', 'Content-Security-Policy': "default-src *", 'X-Frame-Options': 'ALLOWALL',
+  'Access-Control-Allow-Origin': '*', 'Strict-Transport-Security': 'max-age=0', 'X-Ticket': '1', 'Cache-Control': 'no-store'};"#;
+    let id = flow(
+        &api,
+        &setup,
+        "Reply headers",
+        vec![
+            json!({"id": "h1", "kind": "trigger", "trigger": "http", "settings": {"auth": "apiKey", "mode": "sync"}, "position": {"x": 0, "y": 0}}),
+            step("x1", "script", json!({"outputs": "statusCode\nheaders\nbody", "script": script}), json!({})),
+        ],
+        vec![edge("h1", "x1")],
+    )
+    .await;
+    let answer = reqwest::Client::new()
+        .post(server.url(&format!("/api/v1/flows/{id}/http")))
+        .bearer_auth(outflow_tests::ADMIN_KEY)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 201);
+    let headers = answer.headers().clone();
+    assert_eq!(headers.get("x-ticket").map(|value| value.to_str().unwrap()), Some("1"));
+    assert_eq!(headers.get("cache-control").map(|value| value.to_str().unwrap()), Some("no-store"));
+    assert!(headers.get("set-cookie").is_none(), "{headers:?}");
+    assert!(headers.get("access-control-allow-origin").is_none() && headers.get("strict-transport-security").is_none(), "{headers:?}");
+    assert_eq!(headers["content-security-policy"], "default-src 'none'; frame-ancestors 'none'", "the server's own policy stands");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert_eq!(answer.text().await.unwrap(), "ok");
 }
