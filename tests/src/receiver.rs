@@ -24,7 +24,7 @@ pub struct Received {
 
 /// Records the request and picks its answer (an OAuth2 token answer is `Err`), with the
 /// lock released before any delay.
-fn answer_for(inner: &Mutex<Inner>, method: Method, uri: &Uri, headers: HeaderMap, body: &Bytes) -> Result<(Reply, std::time::Duration), Response> {
+fn answer_for(inner: &Mutex<Inner>, method: Method, uri: &Uri, headers: HeaderMap, body: &Bytes) -> Result<(Reply, std::time::Duration, Bytes), Response> {
     let raw = String::from_utf8_lossy(body).to_string();
     let body = serde_json::from_slice(body).unwrap_or(Value::Null);
     let mut inner = inner.lock().expect("not poisoned");
@@ -35,7 +35,7 @@ fn answer_for(inner: &Mutex<Inner>, method: Method, uri: &Uri, headers: HeaderMa
         return Err(axum::Json(token).into_response());
     }
     let reply = inner.script.pop_front().unwrap_or(Reply { status: inner.status, retry_after: None, redirect_to: None });
-    Ok((reply, inner.delay))
+    Ok((reply, inner.delay, inner.body.clone()))
 }
 
 /// Requests to this path get an OAuth2 token answer (`token-1`, `token-2`, …).
@@ -58,6 +58,8 @@ struct Inner {
     script: std::collections::VecDeque<Reply>,
     /// How long each answer waits (after the request is recorded).
     delay: std::time::Duration,
+    /// The body of every answer (OAuth2 token answers aside).
+    body: Bytes,
 }
 
 /// Records requests; answers 200 until told otherwise.
@@ -69,7 +71,7 @@ pub struct Receiver {
 
 impl Receiver {
     pub async fn start() -> Receiver {
-        let inner = Arc::new(Mutex::new(Inner { status: 200, ..Inner::default() }));
+        let inner = Arc::new(Mutex::new(Inner { status: 200, body: Bytes::from_static(b"scripted answer"), ..Inner::default() }));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port is free");
         let base_url = format!("http://{}", listener.local_addr().expect("bound"));
         let app = Router::new().fallback(record).with_state(inner.clone());
@@ -98,13 +100,18 @@ impl Receiver {
         self.inner.lock().expect("not poisoned").delay = delay;
     }
 
+    /// Every later answer has this body instead of "scripted answer" (e.g. a huge one).
+    pub fn answer_body(&self, body: impl Into<Bytes>) {
+        self.inner.lock().expect("not poisoned").body = body.into();
+    }
+
     pub fn received(&self) -> Vec<Received> {
         self.inner.lock().expect("not poisoned").received.clone()
     }
 }
 
 async fn record(State(inner): State<Arc<Mutex<Inner>>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    let (reply, delay) = match answer_for(&inner, method, &uri, headers, &body) {
+    let (reply, delay, answer) = match answer_for(&inner, method, &uri, headers, &body) {
         Ok(answer) => answer,
         Err(token) => return token,
     };
@@ -112,7 +119,8 @@ async fn record(State(inner): State<Arc<Mutex<Inner>>>, method: Method, uri: Uri
         tokio::time::sleep(delay).await;
     }
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = (status, "scripted answer").into_response();
+    let mut response = (status, answer).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("text/plain; charset=utf-8"));
     if let Some(seconds) = reply.retry_after
         && let Ok(value) = seconds.to_string().parse()
     {

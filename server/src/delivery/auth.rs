@@ -81,7 +81,12 @@ impl TokenCache {
         if !answer.status().is_success() {
             return Err(format!("OAuth2 token request to {token_url} answered HTTP {}", answer.status().as_u16()));
         }
-        let answer: TokenAnswer = answer.json().await.map_err(|error| format!("OAuth2 token answer from {token_url} is unreadable: {error}"))?;
+        let body = super::read_capped(answer).await.map_err(|error| format!("OAuth2 token answer from {token_url} broke off: {error}"))?;
+        if body.truncated {
+            return Err(format!("OAuth2 token answer from {token_url} is unreadable: it is larger than 1 MiB"));
+        }
+        let answer: TokenAnswer =
+            serde_json::from_str(&body.text).map_err(|error| format!("OAuth2 token answer from {token_url} is unreadable: {error}"))?;
         let lifetime = Duration::from_secs(answer.expires_in.unwrap_or(3600));
         tokens.insert(endpoint_id.to_string(), (answer.access_token.clone(), Instant::now() + lifetime));
         Ok(answer.access_token)

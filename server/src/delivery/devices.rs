@@ -72,8 +72,8 @@ impl DeviceProvider for WebhookDevice {
                 }
                 Ok(response) => {
                     let status = response.status().as_u16();
-                    let body = response.text().await.unwrap_or_default();
-                    let excerpt: String = body.chars().take(EXCERPT_CHARS).collect();
+                    let body = super::read_capped(response).await.unwrap_or_default();
+                    let excerpt: String = body.text.chars().take(EXCERPT_CHARS).collect();
                     DeliveryResult::Failed(format!("HTTP {status} from {}: {excerpt}", job.address))
                 }
                 Err(error) if error.is_timeout() => {

@@ -38,6 +38,54 @@ impl HttpClients {
     }
 }
 
+/// The most of an answer's body Outflow reads from any endpoint, device, token URL or its
+/// own API; the rest is never downloaded.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// An answer's body, read up to [`MAX_BODY_BYTES`].
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct CappedBody {
+    /// The body as text (invalid UTF-8 replaced), cut at the cap on a character boundary.
+    pub text: String,
+    /// The answer had more than [`MAX_BODY_BYTES`]; `text` is its beginning.
+    pub truncated: bool,
+}
+
+impl CappedBody {
+    /// The note a log or error gives about a cut body.
+    pub const TRUNCATED: &str = "response body larger than 1 MiB, cut to its first 1 MiB";
+}
+
+/// Reads an answer's body chunk by chunk and stops at [`MAX_BODY_BYTES`], for every outbound
+/// call: webhooks (integration runs, the flow Webhook step, scripts' calls), device
+/// webhooks, OAuth2 token fetches and scripts' calls to Outflow's own API. `Err` when the
+/// body broke off (timeout, connection reset) before the cap.
+pub async fn read_capped(mut response: reqwest::Response) -> Result<CappedBody, reqwest::Error> {
+    let mut bytes: Vec<u8> = Vec::new();
+    let mut truncated = false;
+    while let Some(chunk) = response.chunk().await? {
+        let room = MAX_BODY_BYTES - bytes.len();
+        if chunk.len() > room {
+            bytes.extend_from_slice(&chunk[..room]);
+            truncated = true;
+            break;
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(CappedBody { text: text_of(bytes, truncated), truncated })
+}
+
+/// Bytes as text; a cut body loses the partial character at its end.
+fn text_of(mut bytes: Vec<u8>, truncated: bool) -> String {
+    if truncated && let Err(error) = std::str::from_utf8(&bytes) && error.error_len().is_none() {
+        bytes.truncate(error.valid_up_to());
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => String::from_utf8_lossy(error.as_bytes()).into_owned(),
+    }
+}
+
 /// The innermost cause of an error (e.g. "Connection refused" under reqwest's wrappers).
 pub fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
     let mut cause = error;
@@ -45,4 +93,18 @@ pub fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
         cause = source;
     }
     cause.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cut_body_ends_on_a_character_boundary() {
+        let mut bytes = "é".repeat(4).into_bytes();
+        bytes.pop();
+        assert_eq!(text_of(bytes.clone(), true), "ééé", "the half character at the cut is dropped");
+        assert_eq!(text_of(bytes, false), "ééé\u{fffd}", "an uncut body keeps it, replaced");
+        assert_eq!(text_of(b"ok \xff".to_vec(), true), "ok \u{fffd}", "invalid bytes inside are replaced");
+    }
 }

@@ -72,7 +72,11 @@ impl HttpCall {
 pub struct HttpReply {
     pub status_code: u16,
     pub headers: std::collections::BTreeMap<String, String>,
+    /// The body, up to 1 MiB (see [`super::MAX_BODY_BYTES`]).
     pub body: String,
+    /// The body was cut at 1 MiB: `bodyTruncated: true` for the script, and a log line.
+    #[serde(rename = "bodyTruncated", skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
 }
 
 /// Performs the script's HTTP calls on its behalf (endpoint lookup, auth, egress policy).
@@ -227,8 +231,57 @@ struct Kept {
 /// What the host functions of a context reach during the run in progress.
 #[derive(Default)]
 struct Io {
-    logs: RefCell<Vec<(i64, String)>>,
+    logs: RefCell<RunLog>,
     bridge: RefCell<Option<Box<dyn HttpBridge>>>,
+}
+
+/// Most log lines one script run keeps (`console.log` and `http.request` lines alike).
+pub const MAX_LOG_LINES: usize = 1_000;
+/// Most bytes of log text one script run keeps.
+pub const MAX_LOG_BYTES: usize = 256 * 1024;
+
+/// One run's log, capped at [`MAX_LOG_LINES`] lines and [`MAX_LOG_BYTES`] bytes: the line
+/// that would pass a limit is kept only as far as it fits, then one "Log truncated" line
+/// says which limit was hit, and later lines are dropped without cost.
+#[derive(Default)]
+struct RunLog {
+    lines: Vec<(i64, String)>,
+    bytes: usize,
+    truncated: bool,
+}
+
+impl RunLog {
+    fn push(&mut self, line: String) {
+        if self.truncated {
+            return;
+        }
+        if self.lines.len() >= MAX_LOG_LINES {
+            return self.truncate(format!("Log truncated: a script run keeps at most {MAX_LOG_LINES} lines; later lines were dropped."));
+        }
+        let room = MAX_LOG_BYTES - self.bytes;
+        if line.len() > room {
+            let mut end = room;
+            while !line.is_char_boundary(end) {
+                end -= 1;
+            }
+            if end > 0 {
+                self.lines.push((clock::now_millis(), line[..end].to_string()));
+            }
+            return self.truncate(format!("Log truncated: a script run keeps at most {} KiB of log; the rest was dropped.", MAX_LOG_BYTES / 1024));
+        }
+        self.bytes += line.len();
+        self.lines.push((clock::now_millis(), line));
+    }
+
+    fn truncate(&mut self, why: String) {
+        self.truncated = true;
+        self.lines.push((clock::now_millis(), why));
+    }
+
+    /// The lines so far; the log starts empty again for the next run.
+    fn take(&mut self) -> Vec<(i64, String)> {
+        std::mem::take(self).lines
+    }
 }
 
 /// What a script's source is wrapped in: its globals become locals of one call, and a step's
@@ -278,7 +331,7 @@ impl Engine {
                 });
                 // Dropping the bridge revokes the run's credential for Outflow's API.
                 kept.io.bridge.borrow_mut().take();
-                let logs = kept.io.logs.take();
+                let logs = kept.io.logs.borrow_mut().take();
                 (result.and_then(|returned| step_output(scope, returned)), logs, Some(kept))
             }
             Err(error) => (Err(error), Vec::new(), None),
@@ -360,7 +413,7 @@ fn install<'js>(ctx: &Ctx<'js>, shared: &Shared, io: Rc<Io>) -> rquickjs::Result
     globals.set(
         "__outflow_log",
         Function::new(ctx.clone(), move |line: String| {
-            log.logs.borrow_mut().push((clock::now_millis(), line));
+            log.logs.borrow_mut().push(line);
         })?,
     )?;
     globals.set(
@@ -375,10 +428,11 @@ fn install<'js>(ctx: &Ctx<'js>, shared: &Shared, io: Rc<Io>) -> rquickjs::Result
                         None => Err("http.request is only available while the script runs.".to_string()),
                     };
                     let outcome = match &reply {
+                        Ok(reply) if reply.truncated => format!("answered {} ({})", reply.status_code, super::CappedBody::TRUNCATED),
                         Ok(reply) => format!("answered {}", reply.status_code),
                         Err(error) => format!("failed: {error}"),
                     };
-                    io.logs.borrow_mut().push((clock::now_millis(), format!("{label} {outcome}")));
+                    io.logs.borrow_mut().push(format!("{label} {outcome}"));
                     reply
                 }
                 Err(error) => Err(format!("http.request options are not valid: {error}")),
@@ -441,7 +495,12 @@ mod tests {
             if call.endpoint == "missing" {
                 return Err("This workflow has no endpoint named \"missing\".".into());
             }
-            Ok(HttpReply { status_code: 201, headers: Default::default(), body: format!("{} {}{} {body}", call.method, call.endpoint, call.path) })
+            Ok(HttpReply {
+                status_code: 201,
+                headers: Default::default(),
+                body: format!("{} {}{} {body}", call.method, call.endpoint, call.path),
+                truncated: false,
+            })
         }
     }
 
@@ -513,5 +572,26 @@ mod tests {
         assert_eq!(rerun.result, Ok(Some(serde_json::json!({"ticket id": 8}))), "a kept script gets this run's input and a fresh output");
         let returned = run("let total = input['ticket data'].id * 2; return {total};", again, &Shared::default(), Box::new(Echo), quick());
         assert_eq!(returned.result, Ok(Some(serde_json::json!({"total": 16}))), "a script may return its outputs");
+    }
+
+    #[test]
+    fn a_runs_log_stops_at_its_line_and_byte_limits_with_one_note() {
+        let chatty = "for (var i = 0; i < 5000; i++) { console.log('line ' + i); }";
+        for _ in 0..2 {
+            let ran = run(chatty, EMPTY, &Shared::default(), Box::new(Echo), quick());
+            assert_eq!(ran.result, Ok(None));
+            assert_eq!(ran.logs.len(), MAX_LOG_LINES + 1, "every run of a kept script starts a fresh log");
+            assert_eq!(ran.logs[MAX_LOG_LINES - 1].1, "line 999");
+            assert_eq!(ran.logs[MAX_LOG_LINES].1, "Log truncated: a script run keeps at most 1000 lines; later lines were dropped.");
+        }
+        let wordy = "var kb = 'é'.repeat(500); for (var i = 0; i < 1000; i++) { console.log(kb); } console.log('never');";
+        let ran = run(wordy, EMPTY, &Shared::default(), Box::new(Echo), quick());
+        let (marker, kept) = ran.logs.split_last().unwrap();
+        assert_eq!(marker.1, "Log truncated: a script run keeps at most 256 KiB of log; the rest was dropped.");
+        assert_eq!(kept.len(), 263, "262 whole lines of 1000 bytes, then the part of one that fits");
+        assert_eq!(kept.iter().map(|(_, line)| line.len()).sum::<usize>(), MAX_LOG_BYTES);
+        let calls = "for (var i = 0; i < 1500; i++) { http.request({endpoint: 'Desk'}).write(''); }";
+        let ran = run(calls, EMPTY, &Shared::default(), Box::new(Echo), quick());
+        assert_eq!(ran.logs.len(), MAX_LOG_LINES + 1, "http.request lines count too");
     }
 }

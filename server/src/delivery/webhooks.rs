@@ -47,7 +47,10 @@ pub struct OutgoingRequest<'a> {
 pub struct Answer {
     pub status: u16,
     pub headers: HeaderMap,
+    /// The body, up to [`super::MAX_BODY_BYTES`].
     pub body: String,
+    /// The body was longer than the cap; `body` is its beginning.
+    pub truncated: bool,
 }
 
 /// How an attempt ended, for the retry decision.
@@ -72,7 +75,7 @@ impl Sender {
         };
         let (_, answer) = self.send(request).await;
         let answer = answer?;
-        Ok(HttpReply { status_code: answer.status, headers: header_strings(&answer.headers), body: answer.body })
+        Ok(HttpReply { status_code: answer.status, headers: header_strings(&answer.headers), body: answer.body, truncated: answer.truncated })
     }
 
     /// Sends the request and records the attempt; errors become the attempt's `error`.
@@ -123,8 +126,9 @@ impl Sender {
         let response = builder.body(request.body).send().await.map_err(|error| describe(&error, self.timeout))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = response.text().await.unwrap_or_default();
-        Ok(Answer { status, headers, body })
+        // A body that breaks off is read as empty, as the status is what decides the attempt.
+        let body = super::read_capped(response).await.unwrap_or_default();
+        Ok(Answer { status, headers, body: body.text, truncated: body.truncated })
     }
 }
 

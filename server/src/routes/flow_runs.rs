@@ -219,12 +219,47 @@ fn query_fields(query: Option<&str>) -> Value {
     Value::Object(fields.collect())
 }
 
-/// Headers a step's output may not set on the reply: the server's own framing.
-const FRAMING: [HeaderName; 6] =
-    [header::CONTENT_LENGTH, header::TRANSFER_ENCODING, header::CONNECTION, header::DATE, header::SERVER, header::CONTENT_ENCODING];
+/// Headers a step's output may set on the sync reply, besides `x-…` ones (see
+/// [`reply_header_allowed`]): what describes the content, its caching, and where to go next.
+const REPLY_HEADERS: [HeaderName; 10] = [
+    header::CONTENT_TYPE,
+    header::CONTENT_LANGUAGE,
+    header::CONTENT_DISPOSITION,
+    header::CACHE_CONTROL,
+    header::EXPIRES,
+    header::ETAG,
+    header::LAST_MODIFIED,
+    header::LOCATION,
+    header::RETRY_AFTER,
+    header::LINK,
+];
 
-/// The sync answer from the last step's output: its `statusCode` (else 200), its `headers`,
-/// and its `body` (text as it is, anything else as JSON; the whole output when it has none).
+/// `x-…` headers that are browser security settings or instructions to a reverse proxy
+/// (nginx's `X-Accel-Redirect` serves internal files), not data.
+const REFUSED_X_PREFIXES: [&str; 9] = [
+    "x-frame-",
+    "x-content-type-",
+    "x-xss-",
+    "x-permitted-cross-domain-",
+    "x-dns-prefetch-",
+    "x-download-options",
+    "x-accel-",
+    "x-sendfile",
+    "x-lighttpd-",
+];
+
+/// Whether the sync reply carries a header of the last step's output: the content and
+/// caching headers of [`REPLY_HEADERS`] and `x-…` data headers. Never cookies, security
+/// policies (CSP, HSTS, framing), CORS, or the server's own framing (length, encoding).
+fn reply_header_allowed(name: &HeaderName) -> bool {
+    let name = name.as_str();
+    REPLY_HEADERS.iter().any(|allowed| allowed == name)
+        || (name.starts_with("x-") && !REFUSED_X_PREFIXES.iter().any(|refused| name.starts_with(refused)))
+}
+
+/// The sync answer from the last step's output: its `statusCode` (else 200), its `headers`
+/// that [`reply_header_allowed`] lets through (others are dropped), and its `body` (text as
+/// it is, anything else as JSON; the whole output when it has none).
 fn reply(output: Option<&Value>) -> Response {
     let empty = Value::Object(Map::new());
     let output = output.unwrap_or(&empty);
@@ -245,10 +280,31 @@ fn reply(output: Option<&Value>) -> Response {
     if let Some(Value::Object(headers)) = output.get("headers") {
         for (name, value) in headers {
             let (Ok(name), Ok(value)) = (HeaderName::try_from(name.as_str()), HeaderValue::try_from(as_text(value).as_ref())) else { continue };
-            if !FRAMING.contains(&name) {
+            if reply_header_allowed(&name) {
                 response.headers_mut().insert(name, value);
             }
         }
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sync_reply_takes_only_allowlisted_headers() {
+        let output = json!({"statusCode": 201, "body": "ok", "headers": {
+            "Set-Cookie": "session=stolen", "Content-Security-Policy": "default-src *", "Content-Security-Policy-Report-Only": "x",
+            "X-Frame-Options": "ALLOW", "Strict-Transport-Security": "max-age=0", "Access-Control-Allow-Origin": "*",
+            "X-Content-Type-Options": "sniff", "X-Accel-Redirect": "/internal", "Content-Length": "1", "Transfer-Encoding": "chunked",
+            "X-Ticket": "1", "Cache-Control": "no-store", "Location": "/next", "ETag": "\"v1\"", "Content-Language": "de", "Retry-After": 5}});
+        let response = reply(Some(&output));
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let mut names: Vec<&str> = response.headers().keys().map(HeaderName::as_str).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["cache-control", "content-language", "content-type", "etag", "location", "retry-after", "x-ticket"]);
+        assert_eq!(response.headers()["x-ticket"], "1");
+        assert_eq!(response.headers()["retry-after"], "5");
+    }
 }

@@ -3,7 +3,8 @@
 //! run and block, egress policy). Connection errors, timeouts, 5xx and 429 are retried as
 //! often as the step's `retries` setting says, waiting as the server's retry schedule (or
 //! `Retry-After`) says. Any HTTP answer is a result (`statusCode`, `headers`, `body`) that
-//! later steps can branch on; no answer at all fails the step.
+//! later steps can branch on; no answer at all fails the step, and so does an answer whose
+//! body is larger than 1 MiB (only that much is read, more than a step's outputs hold).
 
 use std::time::Duration;
 
@@ -73,6 +74,13 @@ impl Step for Webhook {
                             .unwrap_or(FALLBACK_WAIT);
                         logs.push(line(format!("retry {attempt} of {retries} in {} ms", wait.as_millis())));
                         tokio::time::sleep(wait).await;
+                    }
+                    (_, Ok(answer)) if answer.truncated => {
+                        let error = format!(
+                            "{method_name} {url} answered {} with a response body larger than 1 MiB, more than a step's outputs hold.",
+                            answer.status
+                        );
+                        return StepOutcome::Failed { error, logs };
                     }
                     (_, Ok(answer)) => {
                         let headers: Map<String, Value> = header_strings(&answer.headers).into_iter().map(|(name, value)| (name, json!(value))).collect();
