@@ -111,7 +111,7 @@ impl SelfApi {
         if !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("content-type")) {
             request = request.header(header::CONTENT_TYPE, "application/json");
         }
-        for (name, value) in headers.into_iter().filter(|(name, _)| !name.eq_ignore_ascii_case("authorization")) {
+        for (name, value) in headers.into_iter().filter(|(name, _)| passed_on(name)) {
             request = request.header(name, value);
         }
         if let Some(credential) = credential {
@@ -178,9 +178,25 @@ pub fn api_path(path: &str) -> Result<&str, &'static str> {
     Ok(path)
 }
 
+/// Whether a script's request header goes to Outflow's API: never its own credentials nor
+/// what a proxy would say about the client (the server keys sign-in throttling and rate
+/// limits on the client, and a script is not one).
+fn passed_on(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    !(name == "authorization" || name == "cookie" || name == "forwarded" || name.starts_with("x-forwarded-") || name == "x-real-ip")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::api_path;
+    use super::{api_path, passed_on};
+
+    #[test]
+    fn a_script_cannot_pass_on_credentials_or_a_client_address() {
+        for name in ["Authorization", "cookie", "X-Forwarded-For", "x-forwarded-proto", "Forwarded", "X-Real-IP"] {
+            assert!(!passed_on(name), "{name}");
+        }
+        assert!(passed_on("X-Ticket") && passed_on("content-type"));
+    }
 
     #[test]
     fn only_plain_paths_under_the_api_pass() {
