@@ -166,9 +166,26 @@ async fn setup(State(state): State<AppState>, headers: HeaderMap, Form(form): Fo
     }
 }
 
-/// Only paths of this site: never `//other.host` or `https://…` (no open redirect).
+/// Where to go after signing in: only a path of this site, else `/` (no open redirect).
+///
+/// A path starts with exactly one `/` that is followed by neither `/` nor `\` (which
+/// browsers read as the start of another host, `//evil.example`). Every character is
+/// visible ASCII: no space and no control character anywhere, since browsers drop tabs and
+/// line breaks from addresses (`/\t/evil.example/` would leave the site), and a `Location`
+/// header holds nothing else. Percent-encoded control characters are refused anywhere, and
+/// an encoded `/` or `\` right after the first slash (`/%2f…`, `/%5c…`), which some proxies
+/// and frameworks decode before the browser sees it.
 fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") { next } else { "/" }
+    let bytes = next.as_bytes();
+    let one_leading_slash = bytes.first() == Some(&b'/') && !matches!(bytes.get(1), Some(b'/' | b'\\'));
+    let visible_ascii = bytes.iter().all(|byte| matches!(byte, 0x21..=0x7e));
+    let encoded = |at: usize| {
+        let digits = bytes.get(at + 1..at + 3).filter(|digits| digits.iter().all(u8::is_ascii_hexdigit))?;
+        std::str::from_utf8(digits).ok().and_then(|digits| u8::from_str_radix(digits, 16).ok())
+    };
+    let encoded_control = (0..bytes.len()).any(|at| bytes[at] == b'%' && encoded(at).is_some_and(|byte| byte < 0x20 || byte == 0x7f));
+    let encoded_slash_first = bytes.get(1) == Some(&b'%') && matches!(encoded(1), Some(b'/' | b'\\'));
+    if one_leading_slash && visible_ascii && !encoded_control && !encoded_slash_first { next } else { "/" }
 }
 
 fn urlencode(text: &str) -> String {
@@ -184,6 +201,37 @@ mod tests {
         assert_eq!(safe_next("/alerts?x=1"), "/alerts?x=1");
         assert_eq!(safe_next("//evil.example/"), "/");
         assert_eq!(safe_next("https://evil.example/"), "/");
+        assert_eq!(safe_next("/"), "/");
+        assert_eq!(safe_next("/flows/flow_1?tab=runs&page=2#top"), "/flows/flow_1?tab=runs&page=2#top");
+        assert_eq!(safe_next("/people/a%20b"), "/people/a%20b", "encoded text other than controls stays");
+        assert_eq!(safe_next("/alerts/%2f"), "/alerts/%2f", "an encoded slash later in the path is harmless");
+        for hostile in [
+            "",
+            "alerts",
+            "\\\\evil.example/",
+            "/\\evil.example/",
+            "/\t/evil.example/",
+            "\t//evil.example/",
+            "/\r\n/evil.example/",
+            "/\n/evil.example/",
+            "/ /evil.example/",
+            "/alerts\u{7f}",
+            "/alerts\u{85}",
+            "/\u{e9}",
+            "/%2fevil.example/",
+            "/%2Fevil.example/",
+            "/%5cevil.example/",
+            "/%5Cevil.example/",
+            "/%09/evil.example/",
+            "/%0a/evil.example/",
+            "/%0D%0A/evil.example/",
+            "/alerts?x=%00",
+            "/alerts%7F",
+            "javascript:alert(1)",
+            "http://evil.example/",
+        ] {
+            assert_eq!(safe_next(hostile), "/", "{hostile:?}");
+        }
     }
 
     #[test]

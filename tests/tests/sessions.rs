@@ -115,6 +115,22 @@ async fn cross_site_posts_are_refused_and_change_nothing() {
 }
 
 #[tokio::test]
+async fn after_sign_in_only_paths_of_this_site_are_followed() {
+    let server = server_with_admin_password(&[]).await;
+    // Browsers drop tabs and line breaks from an address: `/\t/evil.example/` is `//evil.example/`.
+    for next in ["/\t/evil.example/", "/\\evil.example/", "//evil.example/", "/%2fevil.example/", "/%09/evil.example/", "https://evil.example/"] {
+        let response = post_login(&server, "admin", ADMIN_PASSWORD, next).await;
+        assert_eq!(response.status(), 303, "{next:?}");
+        assert_eq!(location(&response), "/", "{next:?}");
+        assert!(response.headers().get(header::SET_COOKIE).is_some(), "signed in all the same");
+    }
+    let wrong = post_login(&server, "admin", "wrong password!", "/\t/evil.example/").await;
+    assert_eq!(location(&wrong), "/login?failed=1&next=%2F", "the sign-in page is not handed the hostile address either");
+    let local = post_login(&server, "admin", ADMIN_PASSWORD, "/alerts?page=2").await;
+    assert_eq!(location(&local), "/alerts?page=2");
+}
+
+#[tokio::test]
 async fn a_session_expires_after_its_idle_lifetime() {
     let server = server_with_admin_password(&[("OUTFLOW_SESSION_TTL_SECS", "1")]).await;
     let cookie = sign_in(&server, "admin", ADMIN_PASSWORD).await;
