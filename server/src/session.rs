@@ -17,7 +17,7 @@ use axum::{
 use outflow_core::store;
 use serde::Deserialize;
 
-use crate::{assets, state::AppState};
+use crate::{access, assets, peer::ClientAddr, state::AppState};
 
 pub const COOKIE: &str = "outflow_session";
 
@@ -154,7 +154,12 @@ struct SetupForm {
     confirm: String,
 }
 
-async fn setup(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<SetupForm>) -> Response {
+/// Uses the one-time password link. Per client address, at most 10 tries and then one every
+/// 6 seconds (429 past that); a wrong token is refused before any password hashing.
+async fn setup(State(state): State<AppState>, client: ClientAddr, headers: HeaderMap, Form(form): Form<SetupForm>) -> Response {
+    if let Some(wait) = state.setup_limit.wait(&client.throttle_key()) {
+        return access::retry_later(wait, "Too many tries of the password link from this address");
+    }
     let outcome = if form.password == form.confirm {
         store::use_password_link(&state.pool, &form.token, &form.password).await.map_err(|error| error.to_string())
     } else {

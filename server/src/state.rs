@@ -20,6 +20,10 @@ pub struct AppState {
     pub rate_limit: Arc<RateLimit>,
     /// Sign-in attempts per user name.
     pub sign_in_limit: Arc<RateLimit>,
+    /// Uses of the first-admin password link (`/auth/setup`) per client address.
+    pub setup_limit: Arc<RateLimit>,
+    /// Take the client address from `X-Forwarded-For` (`--trust-forwarded-for`).
+    pub trust_forwarded_for: bool,
     /// Credentials of running scripts acting as their alert's initiator.
     pub delegations: Arc<Delegations>,
     /// Idle lifetime of a browser session, in milliseconds.

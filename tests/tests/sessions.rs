@@ -17,13 +17,24 @@ fn browser() -> Client {
     Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
+/// A browser on another machine: the server listens on 127.0.0.1, and a client bound to
+/// another loopback address (`127.0.0.2`) is a different client address to it.
+fn browser_at(local: &str) -> Client {
+    let local: std::net::IpAddr = local.parse().unwrap();
+    Client::builder().redirect(reqwest::redirect::Policy::none()).local_address(local).build().unwrap()
+}
+
 fn location(response: &Response) -> &str {
     response.headers().get(header::LOCATION).and_then(|value| value.to_str().ok()).unwrap_or_default()
 }
 
 /// Posts a browser form from one of the server's own pages (`Origin` set as a browser does).
 async fn post_form(server: &TestServer, path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Response {
-    let mut request = browser().post(server.url(path)).header(header::ORIGIN, &server.base_url).form(form);
+    post_form_with(&browser(), server, path, form, cookie).await
+}
+
+async fn post_form_with(client: &Client, server: &TestServer, path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Response {
+    let mut request = client.post(server.url(path)).header(header::ORIGIN, &server.base_url).form(form);
     if let Some(cookie) = cookie {
         request = request.header(header::COOKIE, cookie);
     }
@@ -157,6 +168,43 @@ async fn the_first_start_prints_a_one_time_link_to_set_the_admin_password() {
     let again = post_form(&server, "/auth/setup", &[("token", &token), ("password", "another password!"), ("confirm", "another password!")], None).await;
     assert!(location(&again).contains("already+used"), "the link works once: {}", location(&again));
     sign_in(&server, "admin", ADMIN_PASSWORD).await;
+}
+
+#[tokio::test]
+async fn the_password_link_refuses_wrong_tokens_before_hashing_and_throttles_each_address() {
+    let server = TestServer::start_with(&[("OUTFLOW_BOOTSTRAP_API_KEY", "")]);
+    let printed = eventually(Duration::from_secs(5), || async { server.printed().into_iter().find(|line| line.contains("/setup?token=")) });
+    let line = printed.await.expect("a set-password link is printed");
+    let token = line.split("token=").nth(1).unwrap().split_whitespace().next().unwrap().to_string();
+
+    let mut refused = 0;
+    let mut throttled = None;
+    for attempt in 0..20 {
+        // The password is too short: that a wrong token is named instead shows the token is
+        // checked first, before the password is looked at (let alone hashed).
+        let guess = format!("{attempt:064x}");
+        let wrong = post_form(&server, "/auth/setup", &[("token", &guess), ("password", "short"), ("confirm", "short")], None).await;
+        if wrong.status() == 429 {
+            throttled = Some(wrong);
+            break;
+        }
+        assert_eq!(wrong.status(), 303);
+        assert!(location(&wrong).contains("error=This+link+is+unknown"), "{}", location(&wrong));
+        assert!(wrong.headers().get(header::SET_COOKIE).is_none());
+        refused += 1;
+    }
+    assert_eq!(refused, 10, "ten tries per address, then a wait");
+    let throttled = throttled.expect("past ten tries the address waits");
+    let retry_after: u64 = throttled.headers()[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    assert!((1..=6).contains(&retry_after), "Retry-After: {retry_after}");
+    let body: Value = throttled.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited");
+    let right = [("token", token.as_str()), ("password", ADMIN_PASSWORD), ("confirm", ADMIN_PASSWORD)];
+    assert_eq!(post_form(&server, "/auth/setup", &right, None).await.status(), 429, "the throttled address waits even with the right token");
+
+    let set = post_form_with(&browser_at("127.0.0.2"), &server, "/auth/setup", &right, None).await;
+    assert_eq!(location(&set), "/", "another address is not throttled");
+    assert!(set.headers().get(header::SET_COOKIE).is_some());
 }
 
 #[tokio::test]
