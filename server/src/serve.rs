@@ -116,7 +116,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         metrics,
         leptos_options,
         rate_limit: RateLimit::per_second(config.rate_limit),
-        sign_in_limit: RateLimit::attempts(10, Duration::from_secs(6)),
+        sign_in_limit: session::SignInThrottle::new(),
         setup_limit: RateLimit::attempts(10, Duration::from_secs(6)),
         trust_forwarded_for: config.trust_forwarded_for,
         delegations,
