@@ -163,6 +163,8 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
 pub fn app(state: AppState) -> Router {
     let ui = web::router(&state)
         .merge(session::router())
+        // Inside the gate: only a signed-in caller's body is read.
+        .layer(middleware::from_fn(web::limit_server_fn_body))
         .layer(middleware::from_fn_with_state(state.clone(), session::gate));
     Router::new()
         .merge(routes::router(&state))
