@@ -119,6 +119,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         sign_in_limit: session::SignInThrottle::new(),
         setup_limit: RateLimit::attempts(10, Duration::from_secs(6)),
         trust_forwarded_for: config.trust_forwarded_for,
+        metrics_token: config.metrics_token.as_deref().map(Arc::from),
         delegations,
         session_ttl_ms: i64::try_from(config.session_ttl.as_millis()).unwrap_or(i64::MAX / 2),
         agent_lease_ms: i64::try_from(config.agent_lease.as_millis()).unwrap_or(i64::MAX / 2),

@@ -26,6 +26,8 @@ pub struct AppState {
     pub setup_limit: Arc<RateLimit>,
     /// Take the client address from `X-Forwarded-For` (`--trust-forwarded-for`).
     pub trust_forwarded_for: bool,
+    /// The Bearer token `/metrics` asks for (`--metrics-token`); without one, loopback only.
+    pub metrics_token: Option<Arc<str>>,
     /// Credentials of running scripts acting as their alert's initiator.
     pub delegations: Arc<Delegations>,
     /// Idle lifetime of a browser session, in milliseconds.
