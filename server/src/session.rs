@@ -205,10 +205,10 @@ async fn signed_in(state: &AppState, headers: &HeaderMap, user_id: i64, next: &s
 }
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(token) = session_token(&headers) {
-        if let Err(error) = store::end_session(&state.pool, &token).await {
-            return crate::error::ApiError::from(error).into_response();
-        }
+    if let Some(token) = session_token(&headers)
+        && let Err(error) = store::end_session(&state.pool, &token).await
+    {
+        return crate::error::ApiError::from(error).into_response();
     }
     let mut response = Redirect::to("/login").into_response();
     response.headers_mut().insert(header::SET_COOKIE, session_cookie(&headers, "", 0));
