@@ -93,10 +93,10 @@ impl RateLimit {
         Arc::new(RateLimit { limiter })
     }
 
-    /// Sign-in attempts per user name: a burst of 10, then one every 6 seconds, so a
-    /// password cannot be guessed online faster than argon2 already allows.
-    pub fn sign_in_attempts() -> Arc<RateLimit> {
-        let quota = Quota::with_period(Duration::from_secs(6)).map(|quota| quota.allow_burst(NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN)));
+    /// A burst of `burst` attempts per key, then one every `every`: the wait past the burst
+    /// never exceeds `every` (a bounded back-off).
+    pub fn attempts(burst: u32, every: Duration) -> Arc<RateLimit> {
+        let quota = Quota::with_period(every).map(|quota| quota.allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN)));
         Arc::new(RateLimit { limiter: quota.map(RateLimiter::keyed) })
     }
 
@@ -218,13 +218,14 @@ pub fn unauthorized(message: &str) -> ApiError {
 }
 
 fn too_many_requests(wait: Duration) -> Response {
+    retry_later(wait, "Too many requests with this API key")
+}
+
+/// 429 `rate_limited` with `Retry-After`; `what` says what was too many.
+pub fn retry_later(wait: Duration, what: &str) -> Response {
     let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
-    let mut response = ApiError::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        "rate_limited",
-        format!("Too many requests with this API key; try again in {seconds} s."),
-    )
-    .into_response();
+    let mut response =
+        ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", format!("{what}; try again in {seconds} s.")).into_response();
     response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     response
 }

@@ -81,6 +81,16 @@ pub struct ServeArgs {
     #[arg(long, env = "OUTFLOW_RATE_LIMIT", default_value_t = 100)]
     pub rate_limit: u32,
 
+    /// Bearer token a Prometheus scrape of `/metrics` must send; without one, `/metrics`
+    /// answers only clients on this host.
+    #[arg(long, env = "OUTFLOW_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
+    /// Take the client address (for sign-in throttling and `/metrics`) from the last entry of
+    /// `X-Forwarded-For`; set only when a reverse proxy you run appends it to every request.
+    #[arg(long, env = "OUTFLOW_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
+
     /// How long a browser session lasts without use, in seconds.
     #[arg(long, env = "OUTFLOW_SESSION_TTL_SECS", default_value_t = 12 * 3600)]
     pub session_ttl_secs: u64,
@@ -113,6 +123,8 @@ impl ServeArgs {
             rate_limit: self.rate_limit,
             session_ttl: Duration::from_secs(self.session_ttl_secs.max(1)),
             deny_private_egress: self.egress_deny_private,
+            trust_forwarded_for: self.trust_forwarded_for,
+            metrics_token: self.metrics_token.map(|token| token.trim().to_string()).filter(|token| !token.is_empty()),
             agent_lease: Duration::from_millis(self.agent_lease_ms.max(100)),
             flow_settings: EngineSettings {
                 step_timeout: Duration::from_millis(self.flow_step_timeout_ms.max(1)),

@@ -23,6 +23,10 @@ pub struct Config {
     pub rate_limit: u32,
     /// Idle lifetime of a browser session.
     pub session_ttl: Duration,
+    /// The Bearer token `/metrics` asks for; without one it answers loopback clients only.
+    pub metrics_token: Option<String>,
+    /// Take the client address from `X-Forwarded-For` (set by a reverse proxy in front).
+    pub trust_forwarded_for: bool,
     /// Refuse outbound calls to private ranges too (link-local is always refused).
     pub deny_private_egress: bool,
     /// How long an Integration Agent holds a leased run before it returns to the queue.

@@ -67,6 +67,16 @@ impl ApiError {
         Self::new(StatusCode::CONFLICT, "conflict", message)
     }
 
+    /// A request body past its route's limit: REST (JSON rejections) and UI server
+    /// functions answer with this one.
+    pub fn payload_too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("The request body is too large (most requests may carry at most {} MiB).", crate::serve::MAX_BODY_BYTES >> 20),
+        )
+    }
+
     pub fn unavailable(message: impl Into<String>) -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
     }
@@ -90,7 +100,7 @@ impl IntoResponse for ApiError {
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         let code = match rejection.status() {
-            StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+            StatusCode::PAYLOAD_TOO_LARGE => return Self::payload_too_large(),
             StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
             StatusCode::UNPROCESSABLE_ENTITY => "validation_failed",
             _ => "malformed_json",

@@ -13,6 +13,7 @@ pub mod delivery;
 pub mod engine;
 pub mod error;
 pub mod metrics;
+pub mod peer;
 pub mod routes;
 pub mod serve;
 pub mod session;

@@ -118,7 +118,10 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         metrics,
         leptos_options,
         rate_limit: RateLimit::per_second(config.rate_limit),
-        sign_in_limit: RateLimit::sign_in_attempts(),
+        sign_in_limit: session::SignInThrottle::new(),
+        setup_limit: RateLimit::attempts(10, Duration::from_secs(6)),
+        trust_forwarded_for: config.trust_forwarded_for,
+        metrics_token: config.metrics_token.as_deref().map(Arc::from),
         delegations,
         session_ttl_ms: i64::try_from(config.session_ttl.as_millis()).unwrap_or(i64::MAX / 2),
         agent_lease_ms: i64::try_from(config.agent_lease.as_millis()).unwrap_or(i64::MAX / 2),
@@ -140,9 +143,11 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         println!("No one can sign in yet. Open http://{local_addr}/setup?token={token} within 24 hours to choose the password of \"{admin}\".");
     }
     tracing::info!(%local_addr, database = %config.database_url, "serving");
-    // `into_make_service` builds the route table once; serving the Router itself rebuilds
-    // (clones) it for every connection, which cost ~2 MiB per open connection.
-    axum::serve(listener, app.into_make_service()).with_graceful_shutdown(shutdown).await?;
+    // `into_make_service…` builds the route table once; serving the Router itself rebuilds
+    // (clones) it for every connection, which cost ~2 MiB per open connection. The peer
+    // address is the client of sign-in throttling and of `/metrics`' loopback rule.
+    let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service).with_graceful_shutdown(shutdown).await?;
     // Workers finish what they hold; anything unfinished is still in the database.
     let _ = stop_workers.send(true);
     let drained = tokio::time::timeout(WORKER_DRAIN, async {
@@ -161,6 +166,8 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
 pub fn app(state: AppState) -> Router {
     let ui = web::router(&state)
         .merge(session::router())
+        // Inside the gate: only a signed-in caller's body is read.
+        .layer(middleware::from_fn(web::limit_server_fn_body))
         .layer(middleware::from_fn_with_state(state.clone(), session::gate));
     Router::new()
         .merge(routes::router(&state))

@@ -8,7 +8,9 @@ use leptos::config::LeptosOptions;
 use outflow_core::{ops::Ops, secrets::SecretBox};
 use sqlx::SqlitePool;
 
-use crate::{access::RateLimit, delivery::self_calls::Delegations, engine::Engine, metrics::Metrics, workers::Wakeups};
+use crate::{
+    access::RateLimit, delivery::self_calls::Delegations, engine::Engine, metrics::Metrics, session::SignInThrottle, workers::Wakeups,
+};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -20,8 +22,14 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub leptos_options: LeptosOptions,
     pub rate_limit: Arc<RateLimit>,
-    /// Sign-in attempts per user name.
-    pub sign_in_limit: Arc<RateLimit>,
+    /// Sign-in attempts per user name and client address.
+    pub sign_in_limit: Arc<SignInThrottle>,
+    /// Uses of the first-admin password link (`/auth/setup`) per client address.
+    pub setup_limit: Arc<RateLimit>,
+    /// Take the client address from `X-Forwarded-For` (`--trust-forwarded-for`).
+    pub trust_forwarded_for: bool,
+    /// The Bearer token `/metrics` asks for (`--metrics-token`); without one, loopback only.
+    pub metrics_token: Option<Arc<str>>,
     /// Credentials of running scripts acting as their alert's initiator.
     pub delegations: Arc<Delegations>,
     /// Idle lifetime of a browser session, in milliseconds.

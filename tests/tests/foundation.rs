@@ -181,3 +181,36 @@ async fn the_api_refuses_missing_or_unknown_keys() {
         .unwrap();
     assert_eq!(wrong.status(), 401);
 }
+
+/// A client at another loopback address than the server's 127.0.0.1.
+fn client_at(local: &str) -> reqwest::Client {
+    reqwest::Client::builder().local_address(local.parse::<std::net::IpAddr>().unwrap()).build().unwrap()
+}
+
+#[tokio::test]
+async fn metrics_ask_for_their_token_when_one_is_set() {
+    let server = TestServer::start_with(&[("OUTFLOW_METRICS_TOKEN", "scrape-token-0123456789")]);
+    let scraper = client_at("127.0.0.2");
+    let anonymous = scraper.get(server.url("/metrics")).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    assert_eq!(anonymous.headers()["www-authenticate"], "Bearer");
+    let wrong = scraper.get(server.url("/metrics")).bearer_auth("scrape-token-0123456788").send().await.unwrap();
+    assert_eq!(wrong.status(), 401);
+    let local = reqwest::get(server.url("/metrics")).await.unwrap();
+    assert_eq!(local.status(), 401, "with a token set, loopback needs it too");
+
+    let scraped = scraper.get(server.url("/metrics")).bearer_auth("scrape-token-0123456789").send().await.unwrap();
+    assert_eq!(scraped.status(), 200);
+    let text = scraped.text().await.unwrap();
+    for line in ["outflow_queue_depth 0", "outflow_attempts_total{outcome=\"2xx\"} 0", "outflow_flow_runs_open{status=\"running\"} 0"] {
+        assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
+    }
+}
+
+#[tokio::test]
+async fn without_a_token_metrics_are_for_this_host_only() {
+    let server = TestServer::start();
+    assert_eq!(reqwest::get(server.url("/metrics")).await.unwrap().status(), 200);
+    let proxied = reqwest::Client::new().get(server.url("/metrics")).header("x-forwarded-for", "203.0.113.9").send().await.unwrap();
+    assert_eq!(proxied.status(), 403, "relayed by a proxy on this host: not this host's own client");
+}

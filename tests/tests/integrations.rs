@@ -123,7 +123,7 @@ async fn a_trigger_sends_a_signed_webhook_with_the_exact_payload() {
 
     let metrics = reqwest::get(server.url("/metrics")).await.unwrap().text().await.unwrap();
     for line in [
-        "outflow_runs{status=\"succeeded\"} 1",
+        "outflow_runs_finished_total{status=\"succeeded\"} 1",
         "outflow_attempts_total{outcome=\"2xx\"} 1",
         "outflow_trigger_events_total{trigger=\"status\"} 1",
         "outflow_delivery_latency_seconds_count 1",

@@ -17,13 +17,24 @@ fn browser() -> Client {
     Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
+/// A browser on another machine: the server listens on 127.0.0.1, and a client bound to
+/// another loopback address (`127.0.0.2`) is a different client address to it.
+fn browser_at(local: &str) -> Client {
+    let local: std::net::IpAddr = local.parse().unwrap();
+    Client::builder().redirect(reqwest::redirect::Policy::none()).local_address(local).build().unwrap()
+}
+
 fn location(response: &Response) -> &str {
     response.headers().get(header::LOCATION).and_then(|value| value.to_str().ok()).unwrap_or_default()
 }
 
 /// Posts a browser form from one of the server's own pages (`Origin` set as a browser does).
 async fn post_form(server: &TestServer, path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Response {
-    let mut request = browser().post(server.url(path)).header(header::ORIGIN, &server.base_url).form(form);
+    post_form_with(&browser(), server, path, form, cookie).await
+}
+
+async fn post_form_with(client: &Client, server: &TestServer, path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Response {
+    let mut request = client.post(server.url(path)).header(header::ORIGIN, &server.base_url).form(form);
     if let Some(cookie) = cookie {
         request = request.header(header::COOKIE, cookie);
     }
@@ -115,6 +126,54 @@ async fn cross_site_posts_are_refused_and_change_nothing() {
 }
 
 #[tokio::test]
+async fn after_sign_in_only_paths_of_this_site_are_followed() {
+    let server = server_with_admin_password(&[]).await;
+    // Browsers drop tabs and line breaks from an address: `/\t/evil.example/` is `//evil.example/`.
+    for next in ["/\t/evil.example/", "/\\evil.example/", "//evil.example/", "/%2fevil.example/", "/%09/evil.example/", "https://evil.example/"] {
+        let response = post_login(&server, "admin", ADMIN_PASSWORD, next).await;
+        assert_eq!(response.status(), 303, "{next:?}");
+        assert_eq!(location(&response), "/", "{next:?}");
+        assert!(response.headers().get(header::SET_COOKIE).is_some(), "signed in all the same");
+    }
+    let wrong = post_login(&server, "admin", "wrong password!", "/\t/evil.example/").await;
+    assert_eq!(location(&wrong), "/login?failed=1&next=%2F", "the sign-in page is not handed the hostile address either");
+    let local = post_login(&server, "admin", ADMIN_PASSWORD, "/alerts?page=2").await;
+    assert_eq!(location(&local), "/alerts?page=2");
+}
+
+/// The address of a UI server function of `app/src/api/{module}.rs`: Leptos appends a hash
+/// of the app crate's folder and the function's module to `/ui/{name}`.
+fn server_fn_path(module: &str, name: &str) -> String {
+    let app_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().join("app");
+    let key = format!("{}:app::api::{module}", app_dir.display());
+    format!("/ui/{name}{}", xxhash_rust::const_xxh64::xxh64(key.as_bytes(), 0))
+}
+
+#[tokio::test]
+async fn ui_server_functions_refuse_bodies_past_the_api_limit_with_the_api_error() {
+    let server = server_with_admin_password(&[]).await;
+    let cookie = sign_in(&server, "admin", ADMIN_PASSWORD).await;
+    let create_workflow = |name: String| {
+        browser()
+            .post(server.url(&server_fn_path("workflows", "create_workflow")))
+            .header(header::COOKIE, &cookie)
+            .header(header::ORIGIN, &server.base_url)
+            .json(&json!({"name": name}))
+            .send()
+    };
+    assert_eq!(create_workflow("Small".into()).await.unwrap().status(), 200, "the server function's address is right");
+    let response = create_workflow("x".repeat(8 * 1024 * 1024)).await.unwrap();
+    assert_eq!(response.status(), 413);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "payload_too_large", "{body}");
+    let rest = Api::new(&server).post("/api/v1/workflows", json!({"name": "x".repeat(3 * 1024 * 1024)})).await;
+    assert_eq!(rest.0, 413);
+    assert_eq!(rest.1, body, "the same answer as the REST API's");
+    let (_, workflows) = Api::new(&server).get("/api/v1/workflows").await;
+    assert_eq!(workflows.as_array().unwrap().len(), 1, "only the small one was created: {workflows}");
+}
+
+#[tokio::test]
 async fn a_session_expires_after_its_idle_lifetime() {
     let server = server_with_admin_password(&[("OUTFLOW_SESSION_TTL_SECS", "1")]).await;
     let cookie = sign_in(&server, "admin", ADMIN_PASSWORD).await;
@@ -144,6 +203,43 @@ async fn the_first_start_prints_a_one_time_link_to_set_the_admin_password() {
 }
 
 #[tokio::test]
+async fn the_password_link_refuses_wrong_tokens_before_hashing_and_throttles_each_address() {
+    let server = TestServer::start_with(&[("OUTFLOW_BOOTSTRAP_API_KEY", "")]);
+    let printed = eventually(Duration::from_secs(5), || async { server.printed().into_iter().find(|line| line.contains("/setup?token=")) });
+    let line = printed.await.expect("a set-password link is printed");
+    let token = line.split("token=").nth(1).unwrap().split_whitespace().next().unwrap().to_string();
+
+    let mut refused = 0;
+    let mut throttled = None;
+    for attempt in 0..20 {
+        // The password is too short: that a wrong token is named instead shows the token is
+        // checked first, before the password is looked at (let alone hashed).
+        let guess = format!("{attempt:064x}");
+        let wrong = post_form(&server, "/auth/setup", &[("token", &guess), ("password", "short"), ("confirm", "short")], None).await;
+        if wrong.status() == 429 {
+            throttled = Some(wrong);
+            break;
+        }
+        assert_eq!(wrong.status(), 303);
+        assert!(location(&wrong).contains("error=This+link+is+unknown"), "{}", location(&wrong));
+        assert!(wrong.headers().get(header::SET_COOKIE).is_none());
+        refused += 1;
+    }
+    assert_eq!(refused, 10, "ten tries per address, then a wait");
+    let throttled = throttled.expect("past ten tries the address waits");
+    let retry_after: u64 = throttled.headers()[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    assert!((1..=6).contains(&retry_after), "Retry-After: {retry_after}");
+    let body: Value = throttled.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited");
+    let right = [("token", token.as_str()), ("password", ADMIN_PASSWORD), ("confirm", ADMIN_PASSWORD)];
+    assert_eq!(post_form(&server, "/auth/setup", &right, None).await.status(), 429, "the throttled address waits even with the right token");
+
+    let set = post_form_with(&browser_at("127.0.0.2"), &server, "/auth/setup", &right, None).await;
+    assert_eq!(location(&set), "/", "another address is not throttled");
+    assert!(set.headers().get(header::SET_COOKIE).is_some());
+}
+
+#[tokio::test]
 async fn pages_carry_security_headers_and_a_nonce_for_their_scripts() {
     let server = TestServer::start();
     let login = page(&server, "/login", None).await;
@@ -163,20 +259,27 @@ async fn pages_carry_security_headers_and_a_nonce_for_their_scripts() {
 }
 
 #[tokio::test]
-async fn guessing_a_password_online_is_throttled_per_user() {
+async fn guessing_a_password_online_is_throttled_per_user_and_address_without_locking_the_user_out() {
     let server = server_with_admin_password(&[]).await;
     let mut throttled = None;
-    for _ in 0..14 {
+    for _ in 0..15 {
         let response = post_login(&server, "admin", "a wrong guess!", "/").await;
         if location(&response).contains("wait=") {
             throttled = Some(location(&response).to_string());
-            break;
         }
     }
     let throttled = throttled.expect("after 10 quick attempts the next ones wait");
     assert!(throttled.starts_with("/login?wait="), "{throttled}");
     let refused = post_login(&server, "admin", ADMIN_PASSWORD, "/").await;
-    assert!(refused.headers().get(header::SET_COOKIE).is_none(), "even the right password waits its turn");
+    assert!(refused.headers().get(header::SET_COOKIE).is_none(), "from the guessing address even the right password waits its turn");
     let other_user = post_login(&server, "someone", "whatever guess", "/").await;
     assert!(location(&other_user).contains("failed=1"), "other names are not throttled");
+
+    // The real admin, at another address, signs in while the guesser's address waits.
+    let form = [("targetName", "admin"), ("password", ADMIN_PASSWORD), ("next", "/people")];
+    let real = post_form_with(&browser_at("127.0.0.2"), &server, "/auth/login", &form, None).await;
+    assert_eq!(location(&real), "/people");
+    assert!(real.headers().get(header::SET_COOKIE).is_some(), "the real user is not locked out");
+    let still = post_login(&server, "admin", ADMIN_PASSWORD, "/").await;
+    assert!(location(&still).starts_with("/login?wait="), "the guessing address still waits: {}", location(&still));
 }

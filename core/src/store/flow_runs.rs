@@ -751,11 +751,6 @@ pub async fn next_flow_wake(pool: &SqlitePool) -> StoreResult<Option<i64>> {
     Ok(sqlx::query_scalar("SELECT MIN(wake_at) FROM flow_runs WHERE status IN ('pending', 'running') AND wake_at IS NOT NULL").fetch_one(pool).await?)
 }
 
-/// Flow runs per status, for the metrics endpoint.
-pub async fn flow_run_counts(pool: &SqlitePool) -> StoreResult<Vec<(String, i64)>> {
-    Ok(sqlx::query_as("SELECT status, COUNT(*) FROM flow_runs GROUP BY status ORDER BY status").fetch_all(pool).await?)
-}
-
 #[derive(sqlx::FromRow)]
 pub(crate) struct FlowRunRow {
     id: String,

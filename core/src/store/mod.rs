@@ -19,6 +19,7 @@ mod interactions;
 mod members;
 mod people;
 mod principals;
+mod queues;
 mod runs;
 mod script_resources;
 mod sessions;
@@ -46,8 +47,9 @@ pub use delivery::{DeliveryJob, DeliveryResult, claim_due_notifications, record_
 pub use endpoints::{EndpointSecrets, create_endpoint, delete_endpoint, endpoint_secrets, endpoint_secrets_by_name, get_endpoint, list_endpoints, update_endpoint};
 pub use escalation::{escalate_manually, fire_due_escalations, next_escalation_due};
 pub use flow_runs::{
-    FLOW_RUN_LEASE_MS, FlowGraph, chained_runs_since, FlowRunJob, NewFlowRun, RunEnd, RunnableFlow, StepWrite, StoredStep, UnwrittenRun, claim_flow_runs, create_flow_run,
-    flow_run_counts, flow_runs_created, get_flow_run, next_flow_wake, park_flow_run, prepare_flow_run, record_flow_steps, runnable_flow, sample_payload, start_test_run,
+    FLOW_RUN_LEASE_MS, FlowGraph, FlowRunJob, NewFlowRun, RunEnd, RunnableFlow, StepWrite, StoredStep, UnwrittenRun, chained_runs_since, claim_flow_runs,
+    create_flow_run, flow_runs_created, get_flow_run, next_flow_wake, park_flow_run, prepare_flow_run, record_flow_steps, runnable_flow, sample_payload,
+    start_test_run,
 };
 pub use flows::{create_flow, delete_flow, get_flow, get_flow_version, import_flow, list_flow_versions, list_flows, restore_flow_version, save_flow};
 pub use forms::{create_form, get_form, list_forms, update_form};
@@ -60,7 +62,11 @@ pub use people::{
 pub use principals::{
     Actor, BootstrapOutcome, Principal, Saved, admin_without_access, bootstrap_admin, hash_api_key, initiator_of_alert, principal_by_id, principal_for_api_key, saved_by,
 };
-pub use runs::{AttemptRecord, AttemptResult, attempt_counts, RunIntegration, RunJob, RunOutcome, claim_due_runs, Dispatched, dispatch_events, event_counts, get_run, list_runs, record_attempts, rerun, run_counts, run_workflow};
+pub use queues::{QueueDepths, queue_depths};
+pub use runs::{
+    AttemptRecord, AttemptResult, Dispatched, RunIntegration, RunJob, RunOutcome, claim_due_runs, dispatch_events, get_run, list_runs, record_attempts, rerun,
+    run_workflow,
+};
 pub use script_resources::{NamedRow, Resource, create_named, delete_named, get_named, list_named, script_resources, update_named};
 pub use workflows::{create_workflow, get_workflow, list_workflows};
 

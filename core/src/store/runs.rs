@@ -57,6 +57,8 @@ pub struct Dispatched {
     pub queued: usize,
     /// Flow runs started.
     pub flows: usize,
+    /// Trigger events read, by trigger (in the order of `Trigger::ALL`).
+    pub events: [u64; Trigger::ALL.len()],
 }
 
 /// Turns up to `limit` new trigger events into runs of the matching enabled integrations
@@ -109,6 +111,9 @@ fn dispatch(conn: &Connection, limit: i64) -> StoreResult<Dispatched> {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )?;
     for event in &events {
+        if let Some(at) = Trigger::ALL.iter().position(|trigger| trigger.key() == event.trigger) {
+            dispatched.events[at] += 1;
+        }
         let key = (event.form_id.clone(), event.trigger.clone());
         if !matching.contains_key(&key) {
             let rows: Vec<(String, String, String, String)> = integrations_of
@@ -592,24 +597,4 @@ pub async fn rerun(pool: &SqlitePool, id: &str, actor: Option<&Actor>) -> StoreR
     .execute(pool)
     .await?;
     get_run(pool, &new_id).await
-}
-
-/// Runs per status, for the metrics endpoint.
-pub async fn run_counts(pool: &SqlitePool) -> StoreResult<Vec<(String, i64)>> {
-    Ok(sqlx::query_as("SELECT status, COUNT(*) FROM runs GROUP BY status ORDER BY status").fetch_all(pool).await?)
-}
-
-/// Trigger events per trigger, for the metrics endpoint.
-pub async fn event_counts(pool: &SqlitePool) -> StoreResult<Vec<(String, i64)>> {
-    Ok(sqlx::query_as("SELECT trigger, COUNT(*) FROM events GROUP BY trigger ORDER BY trigger").fetch_all(pool).await?)
-}
-
-/// Attempts by outcome class (`2xx`, `4xx`, `5xx`, `error`), for the metrics endpoint.
-pub async fn attempt_counts(pool: &SqlitePool) -> StoreResult<Vec<(String, i64)>> {
-    Ok(sqlx::query_as(
-        "SELECT CASE WHEN status_code IS NULL THEN 'error' ELSE (status_code / 100) || 'xx' END AS outcome, COUNT(*)
-         FROM run_attempts GROUP BY outcome ORDER BY outcome",
-    )
-    .fetch_all(pool)
-    .await?)
 }

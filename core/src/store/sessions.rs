@@ -162,8 +162,13 @@ pub async fn create_password_link(pool: &SqlitePool, target_name: &str) -> Store
 }
 
 /// Uses a one-time link: sets the password and answers whose it was. An unknown, used or
-/// expired link changes nothing.
+/// expired link changes nothing, and is refused before the password is hashed (so a wrong
+/// token costs no argon2 time or memory).
 pub async fn use_password_link(pool: &SqlitePool, token: &str, password: &str) -> StoreResult<i64> {
+    let unknown = || StoreError::invalid("This link is unknown, already used or expired.");
+    if pending_link_user(pool, token).await?.is_none() {
+        return Err(unknown());
+    }
     let hash = hash_password(checked_password(password)?.to_string()).await?;
     let now = now_millis();
     let mut tx = super::write_tx(pool).await?;
@@ -175,9 +180,29 @@ pub async fn use_password_link(pool: &SqlitePool, token: &str, password: &str) -
     .bind(now)
     .fetch_optional(&mut *tx)
     .await?;
-    let user_id = user_id.ok_or_else(|| StoreError::invalid("This link is unknown, already used or expired."))?;
+    // Used meanwhile by another request: the link still works once.
+    let user_id = user_id.ok_or_else(unknown)?;
     sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?").bind(hash).bind(user_id).execute(&mut *tx).await?;
     sqlx::query("DELETE FROM sessions WHERE user_id = ?").bind(user_id).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(user_id)
+}
+
+/// The user an unused, unexpired link is for. The token's digest is compared with every
+/// pending link's in constant time (there are a handful: one per start while no admin can
+/// sign in), so the answer's timing says nothing about how close a guess came.
+async fn pending_link_user(pool: &SqlitePool, token: &str) -> StoreResult<Option<i64>> {
+    use subtle::ConstantTimeEq;
+    let wanted = digest(token);
+    let pending: Vec<(String, i64)> = sqlx::query_as("SELECT token_hash, user_id FROM password_links WHERE used_at IS NULL AND expires_at > ?")
+        .bind(now_millis())
+        .fetch_all(pool)
+        .await?;
+    let mut found = None;
+    for (token_hash, user_id) in pending {
+        if bool::from(token_hash.as_bytes().ct_eq(wanted.as_bytes())) {
+            found = Some(user_id);
+        }
+    }
+    Ok(found)
 }

@@ -234,6 +234,9 @@ impl Engine {
             let run_id = job.run_id.clone();
             let ending = executor::execute(&engine, job, unwritten).await;
             engine.active().remove(&run_id);
+            if let Ending::Finished { status, .. } = &ending {
+                engine.context().metrics.flow_run_ended(*status);
+            }
             if let Ending::Interrupted(reason) = &ending {
                 tracing::error!(run_id, reason, "a flow run stopped; it will be taken up again after its lease");
             }

@@ -7,16 +7,18 @@ use outflow_core::{Pool, store};
 use tokio::sync::watch;
 
 use super::{Wakeups, pause};
+use crate::metrics::Metrics;
 
 /// Events read per transaction.
 const BATCH: i64 = 500;
 /// Longest sleep when nobody wakes the dispatcher.
 const IDLE_POLL: Duration = Duration::from_millis(200);
 
-pub async fn run(pool: Pool, wakeups: Arc<Wakeups>, mut shutdown: watch::Receiver<bool>) {
+pub async fn run(pool: Pool, metrics: Arc<Metrics>, wakeups: Arc<Wakeups>, mut shutdown: watch::Receiver<bool>) {
     loop {
         match store::dispatch_events(&pool, BATCH).await {
             Ok(dispatched) => {
+                metrics.dispatched(&dispatched);
                 if dispatched.pending > 0 {
                     wakeups.runs.notify_one();
                 }

@@ -22,7 +22,7 @@ pub fn spawn(providers: Providers, runs: runs::RunContext, engine: Engine, wakeu
     let mut workers = JoinSet::new();
     workers.spawn(notifications::run(pool.clone(), providers, wakeups.clone(), shutdown.clone()));
     workers.spawn(escalations::run(pool.clone(), wakeups.clone(), shutdown.clone()));
-    workers.spawn(dispatch::run(pool, wakeups.clone(), shutdown.clone()));
+    workers.spawn(dispatch::run(pool, runs.metrics.clone(), wakeups.clone(), shutdown.clone()));
     workers.spawn(runs::run(runs, wakeups, shutdown.clone()));
     workers.spawn(crate::engine::worker::run(engine, shutdown));
     workers

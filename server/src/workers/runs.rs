@@ -59,6 +59,7 @@ pub async fn run(context: RunContext, wakeups: Arc<Wakeups>, mut shutdown: watch
         if !claimed.is_empty() {
             let endpoints = endpoints_of(&context, &claimed).await;
             let results = join_all(claimed.iter().map(|job| execute_traced(&context, &endpoints, job))).await;
+            context.metrics.attempted(&results);
             let record = store::record_attempts(&context.pool, &results);
             finish(recording.take()).await;
             recording = Some(tokio::spawn(report(results.len(), record)));
