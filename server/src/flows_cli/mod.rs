@@ -116,7 +116,8 @@ async fn export(args: ExportArgs) -> Result<(), String> {
             println!("removed {name} (the workflow has no such flow)");
         }
     }
-    println!("Exported {} flows of workflow \"{}\" to {}.", flows.len(), workflow.name, args.out.display());
+    let count = if flows.len() == 1 { "1 flow".to_string() } else { format!("{} flows", flows.len()) };
+    println!("Exported {count} of workflow \"{}\" to {}.", workflow.name, args.out.display());
     Ok(())
 }
 
