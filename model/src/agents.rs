@@ -114,12 +114,21 @@ pub enum AgentJob {
     /// Run the script in the agent's sandbox with the workflow's shared resources.
     Script {
         script: String,
+        #[cfg_attr(feature = "openapi", schema(value_type = TextMap))]
         constants: BTreeMap<String, String>,
+        #[cfg_attr(feature = "openapi", schema(value_type = TextMap))]
         libraries: BTreeMap<String, String>,
         /// The workflow's endpoints, for `http.request({endpoint: name, …})`.
         endpoints: Vec<AgentEndpoint>,
     },
 }
+
+/// Names to texts (a workflow's constants or its libraries' code), documented as one named
+/// schema: generated clients (openapi-python-client) fail on a map written inline inside one
+/// variant of a tagged union.
+#[cfg(feature = "openapi")]
+#[derive(utoipa::ToSchema)]
+pub struct TextMap(#[allow(dead_code)] BTreeMap<String, String>);
 
 /// An endpoint with what calling it needs: auth secrets and the signing key travel to the
 /// agent only inside a lease, over the agent's authenticated connection.

@@ -282,7 +282,7 @@ pub struct TimelineEvent {
 
 /// Filters and paging for the alert listing.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 #[serde(rename_all = "camelCase")]
 pub struct AlertQuery {
     pub status: Option<AlertStatus>,

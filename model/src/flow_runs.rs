@@ -194,7 +194,7 @@ pub struct SamplePayload {
 
 /// Which trigger block a sample payload is for.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 #[serde(rename_all = "camelCase")]
 pub struct SampleQuery {
     /// The trigger block's id.
@@ -212,7 +212,7 @@ pub struct StartedFlowRun {
 
 /// `?wait=true`: wait for the run to end (up to 25 s) and answer with it.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 #[serde(rename_all = "camelCase")]
 pub struct WaitQuery {
     #[serde(default)]

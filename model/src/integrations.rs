@@ -88,7 +88,6 @@ pub enum IntegrationAction {
 
 /// Where an integration runs: `"cloud"` or `{"agents": [id, …]}`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum Location {
     #[default]
@@ -98,6 +97,24 @@ pub enum Location {
         agents: Vec<String>,
     },
 }
+
+/// Written by hand: the derive would document `Cloud` as `null`, not as the text `"cloud"`
+/// that `mod cloud` reads and writes.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Location {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Type};
+        let cloud = ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["cloud"]));
+        let agents = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property("agents", ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::String)).description(Some("Agent ids.")))
+            .required("agents");
+        OneOfBuilder::new().item(cloud).item(agents).description(Some("Where an integration runs: `\"cloud\"` or `{\"agents\": [id, …]}`.")).into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Location {}
 
 mod cloud {
     use serde::{Deserialize, Deserializer, Serializer, de::Error};

@@ -165,7 +165,7 @@ pub struct LogLine {
 
 /// Filters and paging for the run listing.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 #[serde(rename_all = "camelCase")]
 pub struct RunQuery {
     pub integration_id: Option<String>,

@@ -27,6 +27,11 @@ pub enum Command {
     Serve(ServeArgs),
     /// Run an Integration Agent: connects out to a server, takes its work, runs it here.
     Agent(crate::agent::AgentArgs),
+    /// Flows as code: export a workflow's flows to files, and apply files to a workflow.
+    #[command(subcommand)]
+    Flows(crate::flows_cli::FlowsCommand),
+    /// Print the OpenAPI document of this build's REST API (what `/api/v1/openapi.json` serves).
+    Openapi,
 }
 
 #[derive(Debug, Args)]

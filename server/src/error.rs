@@ -35,7 +35,7 @@ pub struct ErrorContent {
     /// What went wrong, for people.
     pub message: String,
     /// Extra structured context (which field, which record); `null` when there is none.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub details: Value,
 }
 

@@ -12,6 +12,7 @@ pub mod config;
 pub mod delivery;
 pub mod engine;
 pub mod error;
+pub mod flows_cli;
 pub mod metrics;
 pub mod peer;
 pub mod routes;

@@ -15,6 +15,11 @@ async fn main() -> std::process::ExitCode {
     let outcome = match cli.command {
         Command::Serve(args) => outflow_server::serve::run(args.into_config()).await.map_err(|error| error.to_string()),
         Command::Agent(args) => outflow_server::agent::run(args).await.map_err(|error| error.to_string()),
+        Command::Flows(command) => outflow_server::flows_cli::run(command).await,
+        Command::Openapi => {
+            println!("{:#}", outflow_server::routes::document());
+            Ok(())
+        }
     };
     match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -57,6 +57,7 @@ async fn heartbeat(State(state): State<AppState>, Extension(agent): Extension<Ag
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 struct LeaseWait {
     /// How long to wait for work, in milliseconds (at most 25 000, the default).

@@ -61,7 +61,8 @@ fn refuse_disabled(flow: &RunnableFlow) -> ApiResult<()> {
 /// Answers 202 with the run id at once, or with `?wait=true` 200 with the finished run (202
 /// when it takes longer than 25 s). A disabled flow answers 409. The run's Outflow steps act
 /// as the caller.
-#[utoipa::path(post, path = "/flows/{id}/runs", tag = "flows", params(("id" = String, Path), WaitQuery), request_body = StartFlowRun,
+#[utoipa::path(post, path = "/flows/{id}/runs", tag = "flows", params(("id" = String, Path), WaitQuery),
+    request_body(content = StartFlowRun, example = json!({"trigger": "t1", "payload": {"ticket": "INC-4711", "severity": "high"}})),
     responses((status = 202, body = StartedFlowRun), (status = 200, body = Run), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 async fn start_run(
@@ -100,8 +101,9 @@ async fn start_run(
 /// than the trigger's `timeoutSeconds`; the run goes on either way). A JSON content type
 /// with a body that is not JSON answers 400.
 #[utoipa::path(post, path = "/flows/{id}/http", tag = "flows", params(("id" = String, Path)),
-    request_body(content = String, description = "Any body; JSON is parsed when it is JSON."),
-    responses((status = 202, body = StartedFlowRun), (status = 200, description = "sync mode: the last step's output"),
+    request_body(content = serde_json::Value, description = "Any JSON (the trigger's `body` output); a body of another type is taken as text.",
+        example = json!({"ticket": "INC-4711", "severity": "high", "summary": "Database latency above 2 s"})),
+    responses((status = 202, body = StartedFlowRun), (status = 200, body = serde_json::Value, description = "sync mode: the last step's output `body`"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 502, body = ErrorBody), (status = 504, body = ErrorBody)))]
 async fn http_trigger(
@@ -160,7 +162,8 @@ async fn http_trigger(
 /// Test the flow on a sample payload: the saved graph, or the `blocks` and `edges` given
 /// (the designer's unsaved ones; a graph with errors answers 422). Runs on disabled flows
 /// too, acting as the caller. Answers 202 with the run id; read it at `/runs/{runId}`.
-#[utoipa::path(post, path = "/flows/{id}/test", tag = "flows", params(("id" = String, Path)), request_body = TestFlowRun,
+#[utoipa::path(post, path = "/flows/{id}/test", tag = "flows", params(("id" = String, Path)),
+    request_body(content = TestFlowRun, example = json!({"trigger": "t1", "payload": {"eventIdentifier": 42, "status": "TERMINATED"}})),
     responses((status = 202, body = StartedFlowRun), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn test_run(
     State(state): State<AppState>,

@@ -29,58 +29,47 @@ use crate::{access, error::ApiError, state::AppState};
 #[openapi(
     info(title = "Outflow API", description = "Incident-alert activity turned into automation."),
     components(schemas(crate::error::ErrorBody)),
-    modifiers(&BearerKeys),
     security(("apiKey" = []))
 )]
 struct ApiDoc;
 
-/// Documents `Authorization: Bearer <api key>`, which every `/api/v1` route takes, and the
-/// agent token the `/api/v1/agent/…` protocol routes take instead.
-struct BearerKeys;
-
-impl utoipa::Modify for BearerKeys {
-    fn modify(&self, document: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-        let components = document.components.get_or_insert_with(Default::default);
-        let scheme = HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("An API key (`ofk_…`); see POST /users/{targetName}/api-keys")).build();
-        components.add_security_scheme("apiKey", SecurityScheme::Http(scheme));
-        let agent = HttpBuilder::new()
-            .scheme(HttpAuthScheme::Bearer)
-            .description(Some("An Integration Agent's token (`ofa_…`), answered once by POST /agents; only /agent/… routes take it"))
-            .build();
-        components.add_security_scheme("agentToken", SecurityScheme::Http(agent));
-    }
-}
-
 /// Every documented route plus the OpenAPI document that describes them. Every `/api/v1`
 /// route runs behind [`access::authorize`].
 pub fn router(state: &AppState) -> Router<AppState> {
-    let (routes, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(health::router())
-        .nest(
-            "/api/v1",
-            OpenApiRouter::new()
-                .merge(workflows::router())
-                .merge(forms::router())
-                .merge(people::router())
-                .merge(alerts::router())
-                .merge(endpoints::router())
-                .merge(integrations::router())
-                .merge(flows::router())
-                .merge(flow_runs::router())
-                .merge(runs::router())
-                .merge(script_resources::router())
-                .merge(keys::router())
-                .merge(audit::router())
-                .merge(agents::router())
-                .merge(agent_protocol::router())
-                .route_layer(middleware::from_fn_with_state(state.clone(), access::authorize)),
-        )
-        .split_for_parts();
+    let (routes, document) = documented(api_routes().route_layer(middleware::from_fn_with_state(state.clone(), access::authorize))).split_for_parts();
     routes
-        .merge(openapi::router(document))
+        .merge(openapi::router(openapi::finish(document)))
         .route("/api", any(api_route_not_found))
         .route("/api/{*rest}", any(api_route_not_found))
+}
+
+/// The OpenAPI document `/api/v1/openapi.json` serves, built without a server (for tests
+/// and `outflow openapi`).
+pub fn document() -> serde_json::Value {
+    openapi::finish(documented(api_routes()).split_for_parts().1)
+}
+
+fn documented(api: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(health::router()).nest("/api/v1", api)
+}
+
+/// The `/api/v1` routes, before access control is layered on.
+fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(workflows::router())
+        .merge(forms::router())
+        .merge(people::router())
+        .merge(alerts::router())
+        .merge(endpoints::router())
+        .merge(integrations::router())
+        .merge(flows::router())
+        .merge(flow_runs::router())
+        .merge(runs::router())
+        .merge(script_resources::router())
+        .merge(keys::router())
+        .merge(audit::router())
+        .merge(agents::router())
+        .merge(agent_protocol::router())
 }
 
 async fn api_route_not_found(uri: axum::http::Uri) -> ApiError {
