@@ -70,14 +70,8 @@ pub async fn install_example(pool: &SqlitePool, actor: Option<&Actor>) -> StoreR
         store::create_user(pool, actor, &user).await?;
         let devices = [("Work Email", DeviceKind::Email, person.email, 0), ("Mobile Phone", DeviceKind::Sms, person.phone, 60)];
         for (name, kind, address, delay_seconds) in devices {
-            let device = NewDevice {
-                name: name.into(),
-                kind,
-                address: address.into(),
-                delay_seconds,
-                active: true,
-                test_outcome: TestOutcome::Delivered,
-            };
+            let device =
+                NewDevice { name: name.into(), kind, address: address.into(), delay_seconds, active: true, test_outcome: TestOutcome::Delivered };
             store::add_device(pool, actor, person.target_name, &device).await?;
         }
     }

@@ -22,10 +22,7 @@ fn definitions() -> Vec<PropertyDef> {
 }
 
 fn values() -> Map<String, Value> {
-    json!({"number": "INC001", "severity": "high", "internal notes": "do not send", "customer count": 42})
-        .as_object()
-        .cloned()
-        .unwrap()
+    json!({"number": "INC001", "severity": "high", "internal notes": "do not send", "customer count": 42}).as_object().cloned().unwrap()
 }
 
 fn golden(name: &str) -> Value {

@@ -164,10 +164,15 @@ pub struct AgentReport {
 #[serde(tag = "status", rename_all = "camelCase")]
 pub enum AgentOutcome {
     Succeeded,
-    Failed { reason: String },
+    Failed {
+        reason: String,
+    },
     /// Put the job back in the queue, due after this many milliseconds.
     #[serde(rename_all = "camelCase")]
-    Retry { reason: String, after_ms: u64 },
+    Retry {
+        reason: String,
+        after_ms: u64,
+    },
 }
 
 /// One attempt as the agent saw it (times in Unix milliseconds).

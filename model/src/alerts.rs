@@ -26,9 +26,7 @@ impl AlertStatus {
     }
 
     pub fn from_key(key: &str) -> Option<AlertStatus> {
-        [AlertStatus::Active, AlertStatus::Suspended, AlertStatus::Terminated]
-            .into_iter()
-            .find(|status| status.key().eq_ignore_ascii_case(key))
+        [AlertStatus::Active, AlertStatus::Suspended, AlertStatus::Terminated].into_iter().find(|status| status.key().eq_ignore_ascii_case(key))
     }
 
     /// The spelling used in webhook payloads (SPEC §3): lower case.

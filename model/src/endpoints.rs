@@ -57,11 +57,19 @@ pub enum EndpointAuth {
     #[default]
     None,
     /// Sent pre-emptively on every request.
-    Basic { username: String, password: String },
-    Bearer { token: String },
+    Basic {
+        username: String,
+        password: String,
+    },
+    Bearer {
+        token: String,
+    },
     /// A key sent in the named header.
     #[serde(rename_all = "camelCase")]
-    ApiKey { header: String, key: String },
+    ApiKey {
+        header: String,
+        key: String,
+    },
     /// Client credentials: a token is fetched from `tokenUrl` and cached until it expires.
     #[serde(rename_all = "camelCase")]
     Oauth2 {
@@ -82,12 +90,9 @@ impl EndpointAuth {
             EndpointAuth::Basic { username, .. } => EndpointAuth::Basic { username: username.clone(), password: mask() },
             EndpointAuth::Bearer { .. } => EndpointAuth::Bearer { token: mask() },
             EndpointAuth::ApiKey { header, .. } => EndpointAuth::ApiKey { header: header.clone(), key: mask() },
-            EndpointAuth::Oauth2 { token_url, client_id, scope, .. } => EndpointAuth::Oauth2 {
-                token_url: token_url.clone(),
-                client_id: client_id.clone(),
-                client_secret: mask(),
-                scope: scope.clone(),
-            },
+            EndpointAuth::Oauth2 { token_url, client_id, scope, .. } => {
+                EndpointAuth::Oauth2 { token_url: token_url.clone(), client_id: client_id.clone(), client_secret: mask(), scope: scope.clone() }
+            }
         }
     }
 
@@ -99,9 +104,7 @@ impl EndpointAuth {
                 EndpointAuth::Basic { username, password: keep(password, old) }
             }
             (EndpointAuth::Bearer { token }, EndpointAuth::Bearer { token: old }) => EndpointAuth::Bearer { token: keep(token, old) },
-            (EndpointAuth::ApiKey { header, key }, EndpointAuth::ApiKey { key: old, .. }) => {
-                EndpointAuth::ApiKey { header, key: keep(key, old) }
-            }
+            (EndpointAuth::ApiKey { header, key }, EndpointAuth::ApiKey { key: old, .. }) => EndpointAuth::ApiKey { header, key: keep(key, old) },
             (EndpointAuth::Oauth2 { token_url, client_id, client_secret, scope }, EndpointAuth::Oauth2 { client_secret: old, .. }) => {
                 EndpointAuth::Oauth2 { token_url, client_id, client_secret: keep(client_secret, old), scope }
             }

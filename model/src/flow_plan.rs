@@ -244,7 +244,16 @@ mod tests {
             BlockKind::Trigger => (Some("status".to_string()), None),
             BlockKind::Step => (None, Some("merge".to_string())),
         };
-        Block { id: id.into(), kind, trigger, step, label: String::new(), settings: Map::new(), inputs: BTreeMap::new(), position: Position::default() }
+        Block {
+            id: id.into(),
+            kind,
+            trigger,
+            step,
+            label: String::new(),
+            settings: Map::new(),
+            inputs: BTreeMap::new(),
+            position: Position::default(),
+        }
     }
 
     fn graph(triggers: &[&str], steps: &[&str], edges: &[(&str, &str, &str)]) -> (Vec<Block>, Vec<Edge>) {
@@ -266,7 +275,11 @@ mod tests {
 
     #[test]
     fn independent_paths_start_together_and_a_merge_waits_for_both() {
-        let (blocks, edges) = graph(&["t1"], &["a", "b", "m", "after"], &[("t1", "out", "a"), ("t1", "out", "b"), ("a", "out", "m"), ("b", "out", "m"), ("m", "out", "after")]);
+        let (blocks, edges) = graph(
+            &["t1"],
+            &["a", "b", "m", "after"],
+            &[("t1", "out", "a"), ("t1", "out", "b"), ("a", "out", "m"), ("b", "out", "m"), ("m", "out", "after")],
+        );
         let mut plan = Plan::new(&blocks, &edges);
         plan.start("t1", vec!["out".into()]);
         assert_eq!(ids(plan.advance()), ["a", "b"]);
@@ -288,7 +301,14 @@ mod tests {
         let (blocks, edges) = graph(
             &["t1"],
             &["switch", "high", "low", "after_low", "m"],
-            &[("t1", "out", "switch"), ("switch", "high", "high"), ("switch", "default", "low"), ("low", "out", "after_low"), ("high", "out", "m"), ("after_low", "out", "m")],
+            &[
+                ("t1", "out", "switch"),
+                ("switch", "high", "high"),
+                ("switch", "default", "low"),
+                ("low", "out", "after_low"),
+                ("high", "out", "m"),
+                ("after_low", "out", "m"),
+            ],
         );
         let mut plan = Plan::new(&blocks, &edges);
         plan.start("t1", vec!["out".into()]);
@@ -303,7 +323,11 @@ mod tests {
 
     #[test]
     fn a_failure_stops_its_path_but_not_independent_ones() {
-        let (blocks, edges) = graph(&["t1"], &["a", "a2", "b", "b2", "m"], &[("t1", "out", "a"), ("a", "out", "a2"), ("t1", "out", "b"), ("b", "out", "b2"), ("a2", "out", "m"), ("b2", "out", "m")]);
+        let (blocks, edges) = graph(
+            &["t1"],
+            &["a", "a2", "b", "b2", "m"],
+            &[("t1", "out", "a"), ("a", "out", "a2"), ("t1", "out", "b"), ("b", "out", "b2"), ("a2", "out", "m"), ("b2", "out", "m")],
+        );
         let mut plan = Plan::new(&blocks, &edges);
         plan.start("t1", vec!["out".into()]);
         assert_eq!(ids(plan.advance()), ["a", "b"]);
@@ -321,7 +345,11 @@ mod tests {
 
     #[test]
     fn other_triggers_and_unconnected_steps_are_skipped_and_responses_choose_one_port() {
-        let (blocks, edges) = graph(&["t1", "r1"], &["accept", "decline", "loose"], &[("r1", "Accept", "accept"), ("r1", "Decline", "decline"), ("t1", "out", "accept")]);
+        let (blocks, edges) = graph(
+            &["t1", "r1"],
+            &["accept", "decline", "loose"],
+            &[("r1", "Accept", "accept"), ("r1", "Decline", "decline"), ("t1", "out", "accept")],
+        );
         let mut plan = Plan::new(&blocks, &edges);
         plan.start("r1", vec!["Decline".into()]);
         assert_eq!(ids(plan.advance()), ["decline"]);
@@ -332,7 +360,8 @@ mod tests {
 
     #[test]
     fn a_waiting_delay_holds_its_dependants_and_cycles_cannot_hang_a_run() {
-        let (blocks, edges) = graph(&["t1"], &["d", "after", "x", "y"], &[("t1", "out", "d"), ("d", "out", "after"), ("x", "out", "y"), ("y", "out", "x")]);
+        let (blocks, edges) =
+            graph(&["t1"], &["d", "after", "x", "y"], &[("t1", "out", "d"), ("d", "out", "after"), ("x", "out", "y"), ("y", "out", "x")]);
         let mut plan = Plan::new(&blocks, &edges);
         plan.start("t1", vec!["out".into()]);
         assert_eq!(ids(plan.advance()), ["d"]);

@@ -351,7 +351,13 @@ pub const STEPS: &[StepSpec] = &[
         starts_flow: false,
         settings: &[
             setting("match", "Match", SettingKind::Choice(&["all", "any"]), true, "all = AND, any = OR."),
-            setting("conditions", "Comparisons", SettingKind::Conditions, true, "One per line, e.g. ${t1.status} == terminated or ${w1.statusCode} >= 400."),
+            setting(
+                "conditions",
+                "Comparisons",
+                SettingKind::Conditions,
+                true,
+                "One per line, e.g. ${t1.status} == terminated or ${w1.statusCode} >= 400.",
+            ),
         ],
         inputs: &[],
         out_ports: OutPorts::Fixed(&["true", "false"]),
@@ -450,7 +456,13 @@ pub const STEPS: &[StepSpec] = &[
                 false,
                 "async (default): 202 with the run id at once; sync: the last step's output once the run ends.",
             ),
-            setting("timeoutSeconds", "Sync timeout (s)", SettingKind::Number, false, "How long a sync call waits for the run, 1 to 25 (default 10); then 504."),
+            setting(
+                "timeoutSeconds",
+                "Sync timeout (s)",
+                SettingKind::Number,
+                false,
+                "How long a sync call waits for the run, 1 to 25 (default 10); then 504.",
+            ),
         ],
         inputs: &[],
         out_ports: OutPorts::Fixed(&["out"]),
@@ -469,12 +481,31 @@ pub fn trigger_outputs(trigger: Trigger) -> &'static [&'static str] {
         Trigger::Status => &["eventIdentifier", "date", "properties", "eventProperties", "trigger", "status", "username"],
         Trigger::Comment => &["eventIdentifier", "date", "properties", "eventProperties", "trigger", "author", "comment", "source"],
         Trigger::Escalation => &[
-            "eventIdentifier", "date", "properties", "eventProperties", "trigger", "group", "shift", "reason", "escalatedBy",
-            "escalationType", "from", "to",
+            "eventIdentifier",
+            "date",
+            "properties",
+            "eventProperties",
+            "trigger",
+            "group",
+            "shift",
+            "reason",
+            "escalatedBy",
+            "escalationType",
+            "from",
+            "to",
         ],
         Trigger::Delivery => &[
-            "eventIdentifier", "date", "properties", "eventProperties", "trigger", "recipient", "device", "deviceId",
-            "deliveryStatus", "eventType", "message",
+            "eventIdentifier",
+            "date",
+            "properties",
+            "eventProperties",
+            "trigger",
+            "recipient",
+            "device",
+            "deviceId",
+            "deliveryStatus",
+            "eventType",
+            "message",
         ],
         Trigger::Response | Trigger::Responses => {
             &["eventIdentifier", "date", "properties", "eventProperties", "trigger", "recipient", "device", "response", "annotation"]
@@ -593,7 +624,9 @@ impl Block {
         match self.settings.get(key) {
             None | Some(Value::Null) => String::new(),
             Some(Value::String(text)) => text.clone(),
-            Some(Value::Array(items)) => items.iter().map(|item| item.as_str().map(str::to_string).unwrap_or_else(|| item.to_string())).collect::<Vec<_>>().join("\n"),
+            Some(Value::Array(items)) => {
+                items.iter().map(|item| item.as_str().map(str::to_string).unwrap_or_else(|| item.to_string())).collect::<Vec<_>>().join("\n")
+            }
             Some(other) => other.to_string(),
         }
     }
@@ -727,10 +760,7 @@ pub fn parse_comparison(line: &str) -> Result<Comparison<'_>, String> {
             return Ok(Comparison { left, operator: *operator, right });
         }
     }
-    Err(format!(
-        "\"{}\" has no operator; use ==, !=, >, >=, <, <=, contains, not contains, starts with or ends with.",
-        line.trim()
-    ))
+    Err(format!("\"{}\" has no operator; use ==, !=, >, >=, <, <=, contains, not contains, starts with or ends with.", line.trim()))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -857,7 +887,11 @@ fn check_block_shape(block: &Block, result: &mut Validation) {
         || block.inputs.values().any(|text| text.chars().count() > MAX_TEXT_CHARS)
         || block.settings.values().any(|value| value.to_string().len() > MAX_TEXT_CHARS * 2);
     if too_long {
-        result.errors.push(issue(IssueCode::BadBlock, vec![block.id.clone()], format!("Block \"{}\" has a label, setting or input that is too long.", block.id)));
+        result.errors.push(issue(
+            IssueCode::BadBlock,
+            vec![block.id.clone()],
+            format!("Block \"{}\" has a label, setting or input that is too long.", block.id),
+        ));
     }
     if !block.position.x.is_finite() || !block.position.y.is_finite() {
         result.errors.push(issue(IssueCode::BadBlock, vec![block.id.clone()], format!("Block \"{}\" has no valid position.", block.id)));
@@ -885,7 +919,10 @@ fn check_edges<'a>(edges: &'a [Edge], by_id: &HashMap<&str, &Block>, choices: &[
             result.errors.push(issue(
                 IssueCode::DanglingEdge,
                 vec![edge.from.clone(), edge.to.clone()],
-                format!("The edge \"{}\" → \"{}\" leaves from port \"{}\", which \"{}\" does not have.", edge.from, edge.to, edge.from_port, edge.from),
+                format!(
+                    "The edge \"{}\" → \"{}\" leaves from port \"{}\", which \"{}\" does not have.",
+                    edge.from, edge.to, edge.from_port, edge.from
+                ),
             ));
             continue;
         }
@@ -977,7 +1014,11 @@ fn warnings(blocks: &[Block], edges: &[Edge], by_id: &HashMap<&str, &Block>) -> 
         for text in texts {
             for reference in placeholders(text) {
                 if let Some(problem) = reference_problem(&reference, by_id) {
-                    found.push(issue(IssueCode::UnknownReference, vec![block.id.clone()], format!("\"{name}\" uses ${{{}}}: {problem}", reference.raw)));
+                    found.push(issue(
+                        IssueCode::UnknownReference,
+                        vec![block.id.clone()],
+                        format!("\"{name}\" uses ${{{}}}: {problem}", reference.raw),
+                    ));
                 }
             }
         }
@@ -1033,11 +1074,7 @@ fn reference_problem(reference: &Placeholder, by_id: &HashMap<&str, &Block>) -> 
     if reference.output.is_empty() {
         return Some("name an output after the block id.".to_string());
     }
-    if block.outputs().contains(&reference.output) {
-        None
-    } else {
-        Some(format!("\"{}\" has no output \"{}\".", block.title(), reference.output))
-    }
+    if block.outputs().contains(&reference.output) { None } else { Some(format!("\"{}\" has no output \"{}\".", block.title(), reference.output)) }
 }
 
 /// The ids of every block upstream of `block` (whose outputs it may use), nearest first.
@@ -1213,7 +1250,8 @@ mod tests {
         assert_eq!(about("t1"), [], "a trigger without steps is fine");
         assert_eq!(about("w1"), [IssueCode::MissingSetting, IssueCode::MissingSetting, IssueCode::UnknownReference, IssueCode::UnknownReference]);
         assert_eq!(about("d1"), [IssueCode::Unconnected, IssueCode::MissingSetting]);
-        let unknown: Vec<&str> = check.warnings.iter().filter(|issue| issue.code == IssueCode::UnknownReference).map(|issue| issue.message.as_str()).collect();
+        let unknown: Vec<&str> =
+            check.warnings.iter().filter(|issue| issue.code == IssueCode::UnknownReference).map(|issue| issue.message.as_str()).collect();
         assert!(unknown[0].contains("no output \"nope\""), "{unknown:?}");
         assert!(unknown[1].contains("no block \"ghost\""), "{unknown:?}");
     }
@@ -1302,7 +1340,9 @@ mod tests {
     fn every_catalogue_entry_is_well_formed() {
         let keys: HashSet<&str> = STEPS.iter().map(|spec| spec.key).collect();
         assert_eq!(keys.len(), STEPS.len(), "keys are unique");
-        for required in ["webhook", "script", "switch", "condition", "merge", "create_alert", "add_comment", "change_alert_status", "get_alerts", "delay", "http"] {
+        for required in
+            ["webhook", "script", "switch", "condition", "merge", "create_alert", "add_comment", "change_alert_status", "get_alerts", "delay", "http"]
+        {
             assert!(keys.contains(required), "{required} is in the catalogue");
         }
     }

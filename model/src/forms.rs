@@ -102,8 +102,7 @@ pub enum ResponseAction {
 }
 
 impl ResponseAction {
-    pub const ALL: [ResponseAction; 4] =
-        [ResponseAction::None, ResponseAction::AssignToUser, ResponseAction::Escalate, ResponseAction::EndAlert];
+    pub const ALL: [ResponseAction; 4] = [ResponseAction::None, ResponseAction::AssignToUser, ResponseAction::Escalate, ResponseAction::EndAlert];
 
     pub fn key(self) -> &'static str {
         match self {

@@ -131,9 +131,7 @@ impl DeviceKind {
                 (6..=16).contains(&digits) && address.chars().all(|c| c.is_ascii_digit() || "+-() ".contains(c))
             }
             DeviceKind::Push => !address.is_empty(),
-            DeviceKind::Webhook => {
-                (address.starts_with("http://") || address.starts_with("https://")) && address.len() > "https://".len()
-            }
+            DeviceKind::Webhook => (address.starts_with("http://") || address.starts_with("https://")) && address.len() > "https://".len(),
         };
         if ok {
             Ok(())

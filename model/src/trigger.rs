@@ -17,15 +17,8 @@ pub enum Trigger {
 }
 
 impl Trigger {
-    pub const ALL: [Trigger; 7] = [
-        Trigger::Status,
-        Trigger::Comment,
-        Trigger::Escalation,
-        Trigger::Delivery,
-        Trigger::Response,
-        Trigger::Responses,
-        Trigger::RecipientFailure,
-    ];
+    pub const ALL: [Trigger; 7] =
+        [Trigger::Status, Trigger::Comment, Trigger::Escalation, Trigger::Delivery, Trigger::Response, Trigger::Responses, Trigger::RecipientFailure];
 
     /// The key used in payloads and the API.
     pub fn key(self) -> &'static str {

@@ -50,17 +50,32 @@ pub fn rule_for(method: &Method, path: &str) -> Option<Rule> {
     let path = path.strip_prefix("/api/v1")?;
     let read = *method == Method::GET;
     let rule = match path {
-        "/workflows" | "/workflows/{id}" | "/workflows/{id}/forms" | "/forms/{id}" | "/endpoints" | "/endpoints/{id}"
-        | "/integrations" | "/integrations/{id}" | "/workflows/{id}/constants" | "/workflows/{id}/constants/{constantId}"
-        | "/workflows/{id}/libraries" | "/workflows/{id}/libraries/{libraryId}" | "/workflows/{id}/members" | "/flows"
-        | "/flows/{id}" | "/flows/{id}/export" | "/flows/import" | "/flows/{id}/versions" | "/flows/{id}/versions/{version}"
-        | "/flows/{id}/versions/{version}/restore" => {
-            Rule::Role(if read { Viewer } else { Developer })
-        }
-        "/alerts" | "/alerts/{eventIdentifier}" | "/alerts/{eventIdentifier}/status" | "/alerts/{eventIdentifier}/comments"
-        | "/alerts/{eventIdentifier}/responses" | "/alerts/{eventIdentifier}/escalations" => {
-            Rule::Role(if read { Viewer } else { Responder })
-        }
+        "/workflows"
+        | "/workflows/{id}"
+        | "/workflows/{id}/forms"
+        | "/forms/{id}"
+        | "/endpoints"
+        | "/endpoints/{id}"
+        | "/integrations"
+        | "/integrations/{id}"
+        | "/workflows/{id}/constants"
+        | "/workflows/{id}/constants/{constantId}"
+        | "/workflows/{id}/libraries"
+        | "/workflows/{id}/libraries/{libraryId}"
+        | "/workflows/{id}/members"
+        | "/flows"
+        | "/flows/{id}"
+        | "/flows/{id}/export"
+        | "/flows/import"
+        | "/flows/{id}/versions"
+        | "/flows/{id}/versions/{version}"
+        | "/flows/{id}/versions/{version}/restore" => Rule::Role(if read { Viewer } else { Developer }),
+        "/alerts"
+        | "/alerts/{eventIdentifier}"
+        | "/alerts/{eventIdentifier}/status"
+        | "/alerts/{eventIdentifier}/comments"
+        | "/alerts/{eventIdentifier}/responses"
+        | "/alerts/{eventIdentifier}/escalations" => Rule::Role(if read { Viewer } else { Responder }),
         "/flows/{id}/runs" => Rule::Role(Responder),
         "/flows/{id}/test" => Rule::Role(Developer),
         "/flows/{id}/sample" => Rule::Role(Viewer),
@@ -68,8 +83,11 @@ pub fn rule_for(method: &Method, path: &str) -> Option<Rule> {
         "/runs" | "/runs/{id}" => Rule::Role(Viewer),
         "/runs/{id}/rerun" => Rule::Role(Developer),
         "/users" | "/users/{targetName}" | "/groups" | "/groups/{targetName}" => Rule::Role(if read { Viewer } else { Admin }),
-        "/users/{targetName}/devices" | "/users/{targetName}/devices/{deviceId}" | "/users/{targetName}/api-keys"
-        | "/users/{targetName}/api-keys/{keyId}" | "/users/{targetName}/password" => Rule::SelfOrAdmin,
+        "/users/{targetName}/devices"
+        | "/users/{targetName}/devices/{deviceId}"
+        | "/users/{targetName}/api-keys"
+        | "/users/{targetName}/api-keys/{keyId}"
+        | "/users/{targetName}/password" => Rule::SelfOrAdmin,
         "/audit" => Rule::Role(Admin),
         "/agents" | "/agents/{id}" | "/agents/{id}/users" => Rule::Role(if read { Viewer } else { Admin }),
         "/agent/heartbeat" | "/agent/lease" | "/agent/runs/{id}/report" => Rule::Agent,
@@ -183,10 +201,8 @@ async fn admit(state: &AppState, route: Option<&str>, request: &mut Request) -> 
 
 /// The API key a request carries, how, and (for basic auth) the user name it names.
 fn credentials(request: &Request, basic_allowed: bool) -> Result<(String, Credential, Option<String>), ApiError> {
-    let header = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .ok_or_else(|| unauthorized("This API needs an `Authorization: Bearer <api key>` header."))?;
+    let header =
+        request.headers().get(header::AUTHORIZATION).ok_or_else(|| unauthorized("This API needs an `Authorization: Bearer <api key>` header."))?;
     let value = header.to_str().unwrap_or_default();
     if basic_allowed && let Some(encoded) = value.strip_prefix("Basic ") {
         use base64::Engine as _;
@@ -224,8 +240,7 @@ fn too_many_requests(wait: Duration) -> Response {
 /// 429 `rate_limited` with `Retry-After`; `what` says what was too many.
 pub fn retry_later(wait: Duration, what: &str) -> Response {
     let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
-    let mut response =
-        ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", format!("{what}; try again in {seconds} s.")).into_response();
+    let mut response = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", format!("{what}; try again in {seconds} s.")).into_response();
     response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     response
 }

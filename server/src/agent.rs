@@ -375,7 +375,14 @@ impl Runner {
         self.send_webhook(lease, &target, url.clone(), headers, None).await
     }
 
-    async fn send_webhook(&self, lease: &Lease, endpoint: &EndpointSecrets, url: String, headers: Vec<(String, String)>, webhook_id: Option<&str>) -> Executed {
+    async fn send_webhook(
+        &self,
+        lease: &Lease,
+        endpoint: &EndpointSecrets,
+        url: String,
+        headers: Vec<(String, String)>,
+        webhook_id: Option<&str>,
+    ) -> Executed {
         let request = OutgoingRequest { endpoint, method: Method::POST, url, headers, body: lease.payload.clone(), webhook_id };
         let (attempt, answer) = self.sender.send(request).await;
         let outcome = match next_step(&answer, attempt.error.as_deref(), lease.attempt, &self.schedule) {
@@ -398,7 +405,10 @@ impl Runner {
         let (source, payload, limits) = (source.to_string(), lease.payload.clone(), self.script_limits);
         let started_at = clock::now_millis();
         let started = std::time::Instant::now();
-        let finished = tokio::task::spawn_blocking(move || script::run(&source, script::Scope::Integration { payload_json: &payload }, &shared, Box::new(bridge), limits)).await;
+        let finished = tokio::task::spawn_blocking(move || {
+            script::run(&source, script::Scope::Integration { payload_json: &payload }, &shared, Box::new(bridge), limits)
+        })
+        .await;
         let (logs, result) = match finished {
             Ok(run) => (run.logs, run.result),
             Err(error) => (Vec::new(), Err(format!("The script engine stopped unexpectedly: {error}"))),

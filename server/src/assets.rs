@@ -27,10 +27,7 @@ pub fn serve(path: &str, request_headers: &HeaderMap) -> Option<Response> {
         Some(encoding) => format!("\"{digest}-{encoding}\""),
         None => format!("\"{digest}\""),
     };
-    let unchanged = request_headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value == etag);
+    let unchanged = request_headers.get(header::IF_NONE_MATCH).and_then(|value| value.to_str().ok()).is_some_and(|value| value == etag);
     let mut response = if unchanged {
         StatusCode::NOT_MODIFIED.into_response()
     } else {

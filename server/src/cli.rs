@@ -116,9 +116,7 @@ pub struct ServeArgs {
 
 impl ServeArgs {
     pub fn into_config(self) -> Config {
-        let database_url = self.database_url.unwrap_or_else(|| {
-            format!("sqlite://{}", self.data_dir.join("outflow.db").display())
-        });
+        let database_url = self.database_url.unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("outflow.db").display()));
         Config {
             addr: self.addr,
             data_dir: self.data_dir,

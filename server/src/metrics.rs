@@ -204,7 +204,12 @@ async fn render(state: &AppState) -> ApiResult<String> {
     metrics.trigger_events.render(&mut out, "outflow_trigger_events_total", "Trigger events dispatched by this server, by trigger.", "trigger");
     metrics.attempts.render(&mut out, "outflow_attempts_total", "Integration run attempts by this server, by outcome.", "outcome");
     metrics.runs_finished.render(&mut out, "outflow_runs_finished_total", "Integration runs this server finished, by status.", "status");
-    metrics.flow_runs_finished.render(&mut out, "outflow_flow_runs_finished_total", "Flow runs this server executed to their end, by status.", "status");
+    metrics.flow_runs_finished.render(
+        &mut out,
+        "outflow_flow_runs_finished_total",
+        "Flow runs this server executed to their end, by status.",
+        "status",
+    );
     gauge(&mut out, "outflow_queue_depth", "Integration runs waiting to be sent.", queues.pending_runs);
     gauge(&mut out, "outflow_agent_queue_depth", "Integration runs waiting for an Integration Agent.", queues.queued_runs);
     let _ = writeln!(

@@ -17,7 +17,6 @@ use outflow_core::{secrets::SecretBox, store};
 use crate::{
     access::RateLimit,
     config::Config,
-    metrics::Metrics,
     delivery::{
         HttpClients,
         auth::TokenCache,
@@ -28,6 +27,7 @@ use crate::{
         webhooks::Sender,
     },
     engine::Engine,
+    metrics::Metrics,
     routes, session,
     state::AppState,
     web,
@@ -58,8 +58,7 @@ pub enum ServeError {
 }
 
 pub async fn run(config: Config) -> Result<(), ServeError> {
-    std::fs::create_dir_all(&config.data_dir)
-        .map_err(|source| ServeError::DataDir { path: config.data_dir.display().to_string(), source })?;
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| ServeError::DataDir { path: config.data_dir.display().to_string(), source })?;
     let secrets = SecretBox::load(config.secret_key.as_deref(), &config.data_dir)?;
     let pool = store::connect(&config.database_url).await?;
     store::migrate(&pool).await?;
@@ -85,9 +84,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         tracing::warn!("this binary was built without the browser bundles: pages render but stay static; build with ./x");
     }
 
-    let listener = TcpListener::bind(config.addr)
-        .await
-        .map_err(|source| ServeError::Bind { addr: config.addr, source })?;
+    let listener = TcpListener::bind(config.addr).await.map_err(|source| ServeError::Bind { addr: config.addr, source })?;
     let local_addr = listener.local_addr()?;
     let leptos_options = web::leptos_options(local_addr);
     let wakeups = Arc::new(Wakeups::default());
@@ -194,9 +191,8 @@ pub(crate) fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     let listeners = {
         use tokio::signal::unix::{SignalKind, signal};
-        [SignalKind::terminate(), SignalKind::interrupt()].map(|kind| {
-            signal(kind).map_err(|error| tracing::warn!(%error, "cannot listen for a shutdown signal")).ok()
-        })
+        [SignalKind::terminate(), SignalKind::interrupt()]
+            .map(|kind| signal(kind).map_err(|error| tracing::warn!(%error, "cannot listen for a shutdown signal")).ok())
     };
     async move {
         #[cfg(unix)]

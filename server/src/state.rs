@@ -8,9 +8,7 @@ use leptos::config::LeptosOptions;
 use outflow_core::{ops::Ops, secrets::SecretBox};
 use sqlx::SqlitePool;
 
-use crate::{
-    access::RateLimit, delivery::self_calls::Delegations, engine::Engine, metrics::Metrics, session::SignInThrottle, workers::Wakeups,
-};
+use crate::{access::RateLimit, delivery::self_calls::Delegations, engine::Engine, metrics::Metrics, session::SignInThrottle, workers::Wakeups};
 
 #[derive(Clone)]
 pub struct AppState {

@@ -17,12 +17,7 @@ use crate::{assets, error::ApiError, serve::MAX_BODY_BYTES, state::AppState};
 
 /// The rendering options; the bundle names match what `./x` asks wasm-bindgen to write.
 pub fn leptos_options(addr: std::net::SocketAddr) -> LeptosOptions {
-    LeptosOptions::builder()
-        .output_name("outflow")
-        .site_pkg_dir("pkg")
-        .site_root("target/site")
-        .site_addr(addr)
-        .build()
+    LeptosOptions::builder().output_name("outflow").site_pkg_dir("pkg").site_root("target/site").site_addr(addr).build()
 }
 
 pub fn router(state: &AppState) -> Router<AppState> {
@@ -93,9 +88,7 @@ mod tests {
     use super::*;
 
     fn echo() -> Router {
-        Router::new()
-            .route("/ui/echo", post(|body: Bytes| async move { body.len().to_string() }))
-            .layer(middleware::from_fn(limit_server_fn_body))
+        Router::new().route("/ui/echo", post(|body: Bytes| async move { body.len().to_string() })).layer(middleware::from_fn(limit_server_fn_body))
     }
 
     async fn refused_as_too_large(response: Response) {

@@ -24,7 +24,13 @@ pub struct Received {
 
 /// Records the request and picks its answer (an OAuth2 token answer is `Err`), with the
 /// lock released before any delay.
-fn answer_for(inner: &Mutex<Inner>, method: Method, uri: &Uri, headers: HeaderMap, body: &Bytes) -> Result<(Reply, std::time::Duration, Bytes), Response> {
+fn answer_for(
+    inner: &Mutex<Inner>,
+    method: Method,
+    uri: &Uri,
+    headers: HeaderMap,
+    body: &Bytes,
+) -> Result<(Reply, std::time::Duration, Bytes), Response> {
     let raw = String::from_utf8_lossy(body).to_string();
     let body = serde_json::from_slice(body).unwrap_or(Value::Null);
     let mut inner = inner.lock().expect("not poisoned");

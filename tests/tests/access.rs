@@ -302,7 +302,8 @@ async fn secrets_never_appear_in_any_answer() {
     let wf = workflow["id"].as_str().unwrap();
     let (token, password) = ("bearer-SECRET-abcdef", "basic-SECRET-ghijkl");
     let bearer = json!({"workflowId": wf, "name": "A", "baseUrl": "http://127.0.0.1:9", "auth": {"type": "bearer", "token": token}});
-    let basic = json!({"workflowId": wf, "name": "B", "baseUrl": "http://127.0.0.1:9", "auth": {"type": "basic", "username": "u", "password": password}});
+    let basic =
+        json!({"workflowId": wf, "name": "B", "baseUrl": "http://127.0.0.1:9", "auth": {"type": "basic", "username": "u", "password": password}});
     let a = admin.post_ok("/api/v1/endpoints", bearer, 201).await;
     admin.post_ok("/api/v1/endpoints", basic, 201).await;
     assert_eq!(admin.put("/api/v1/users/admin/password", json!({"password": "a long enough password"})).await.0, 204);
@@ -358,7 +359,10 @@ async fn oversized_scripts_and_alert_values_are_refused_with_a_clear_message() {
         .await;
     let script = "// x\n".repeat(60_000);
     let (status, refusal) = admin
-        .post("/api/v1/integrations", json!({"formId": form["id"], "name": "Huge", "trigger": "status", "action": {"type": "script", "script": script}}))
+        .post(
+            "/api/v1/integrations",
+            json!({"formId": form["id"], "name": "Huge", "trigger": "status", "action": {"type": "script", "script": script}}),
+        )
         .await;
     assert_eq!((status, refusal["error"]["message"].clone()), (422, json!("A script is at most 256 KiB.")));
     admin.post_ok("/api/v1/users", json!({"targetName": "lim", "roles": ["viewer"]}), 201).await;

@@ -38,7 +38,11 @@ async fn register(api: &Api<'_>, name: &str, services: &[&str]) -> (String, Stri
 
 async fn integration(api: &Api<'_>, form: &str, action: Value, location: Value) -> String {
     let created = api
-        .post_ok("/api/v1/integrations", json!({"formId": form, "name": "To the agent", "trigger": "status", "action": action, "location": location}), 201)
+        .post_ok(
+            "/api/v1/integrations",
+            json!({"formId": form, "name": "To the agent", "trigger": "status", "action": action, "location": location}),
+            201,
+        )
         .await;
     created["id"].as_str().unwrap().to_string()
 }
@@ -68,9 +72,14 @@ async fn work_for_a_named_agent_waits_until_it_connects_and_is_delivered_signed(
     let (workflow, form) = form(&api).await;
     let (agent, token) = register(&api, "dc-east", &[]).await;
     let endpoint = api
-        .post_ok("/api/v1/endpoints", json!({"workflowId": workflow, "name": "Desk", "baseUrl": receiver.url("/api"), "auth": {"type": "bearer", "token": "desk-token"}}), 201)
+        .post_ok(
+            "/api/v1/endpoints",
+            json!({"workflowId": workflow, "name": "Desk", "baseUrl": receiver.url("/api"), "auth": {"type": "bearer", "token": "desk-token"}}),
+            201,
+        )
         .await;
-    let integration = integration(&api, &form, json!({"type": "webhook", "endpointId": endpoint["id"], "path": "/events"}), json!({"agents": [agent]})).await;
+    let integration =
+        integration(&api, &form, json!({"type": "webhook", "endpointId": endpoint["id"], "path": "/events"}), json!({"agents": [agent]})).await;
     start_alert(&api, &form, "INC1").await;
 
     let queued = runs_in(&api, &integration, 1, &["queued"], Duration::from_secs(10)).await;
@@ -217,11 +226,20 @@ async fn only_users_registered_to_an_agent_may_pick_it() {
     assert_eq!(created["location"], json!({"agents": [agent]}));
 
     let (status, unknown) = admin
-        .post("/api/v1/integrations", json!({"formId": form, "name": "Nowhere", "trigger": "status", "action": {"type": "script"}, "location": {"agents": ["ag_missing"]}}))
+        .post(
+            "/api/v1/integrations",
+            json!({"formId": form, "name": "Nowhere", "trigger": "status", "action": {"type": "script"}, "location": {"agents": ["ag_missing"]}}),
+        )
         .await;
     assert_eq!(status, 422, "{unknown}");
     let (_, audit) = admin.get("/api/v1/audit").await;
-    let kinds: Vec<&str> = audit["items"].as_array().unwrap().iter().filter(|entry| entry["objectId"] == agent.as_str()).map(|entry| entry["action"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| entry["objectId"] == agent.as_str())
+        .map(|entry| entry["action"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds, ["update", "create"], "agent changes are audited");
 }
 

@@ -4,7 +4,11 @@
 
 use std::time::Duration;
 
-use outflow_tests::{TestServer, api::{Api, eventually}, receiver::Receiver};
+use outflow_tests::{
+    TestServer,
+    api::{Api, eventually},
+    receiver::Receiver,
+};
 use serde_json::{Value, json};
 
 /// A workflow with one form ("Incident"), users `alice` (webhook device to the receiver)
@@ -32,7 +36,12 @@ async fn incident_setup(api: &Api<'_>, receiver: &Receiver) -> String {
         )
         .await;
     api.post_ok("/api/v1/users", json!({"targetName": "alice", "firstName": "Alice", "lastName": "Ng", "roles": ["responder"]}), 201).await;
-    api.post_ok("/api/v1/users/alice/devices", json!({"name": "Pager hook", "kind": "webhook", "address": receiver.url("/page"), "delaySeconds": 0}), 201).await;
+    api.post_ok(
+        "/api/v1/users/alice/devices",
+        json!({"name": "Pager hook", "kind": "webhook", "address": receiver.url("/page"), "delaySeconds": 0}),
+        201,
+    )
+    .await;
     api.post_ok("/api/v1/users", json!({"targetName": "bob", "firstName": "Bob", "lastName": "Ray", "roles": ["responder"]}), 201).await;
     api.post_ok("/api/v1/users/bob/devices", json!({"name": "Work Email", "kind": "email", "address": "bob@example.com"}), 201).await;
     form["id"].as_str().unwrap().to_string()
@@ -40,7 +49,11 @@ async fn incident_setup(api: &Api<'_>, receiver: &Receiver) -> String {
 
 async fn start(api: &Api<'_>, form: &str, recipients: Value) -> i64 {
     let alert = api
-        .post_ok("/api/v1/alerts", json!({"formId": form, "properties": {"number": "INC001", "severity": "high"}, "recipients": recipients, "priority": "HIGH"}), 201)
+        .post_ok(
+            "/api/v1/alerts",
+            json!({"formId": form, "properties": {"number": "INC001", "severity": "high"}, "recipients": recipients, "priority": "HIGH"}),
+            201,
+        )
         .await;
     assert_eq!(alert["status"], "ACTIVE");
     alert["eventIdentifier"].as_i64().unwrap()

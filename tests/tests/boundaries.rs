@@ -22,7 +22,9 @@ struct Teams<'a> {
 
 async fn user(admin: &Api<'_>, name: &str, role: &str) -> String {
     admin.post_ok("/api/v1/users", json!({"targetName": name, "roles": [role]}), 201).await;
-    admin.post_ok(&format!("/api/v1/users/{name}/devices"), json!({"name": "Mail", "kind": "email", "address": format!("{name}@example.com")}), 201).await;
+    admin
+        .post_ok(&format!("/api/v1/users/{name}/devices"), json!({"name": "Mail", "kind": "email", "address": format!("{name}@example.com")}), 201)
+        .await;
     admin.post_ok(&format!("/api/v1/users/{name}/api-keys"), json!({"name": "k"}), 201).await["key"].as_str().unwrap().to_string()
 }
 
@@ -37,7 +39,8 @@ async fn teams(server: &TestServer) -> Teams<'_> {
     user(&admin, "ann", "responder").await;
     assert_eq!(admin.put(&format!("/api/v1/workflows/{a}/members"), json!({"members": ["ann"]})).await.0, 200);
     assert_eq!(admin.put(&format!("/api/v1/workflows/{b}/members"), json!({"members": ["vera", "rob"]})).await.0, 200);
-    let alert_a = admin.post_ok("/api/v1/alerts", json!({"formId": form_a, "recipients": ["ann", "rob"]}), 201).await["eventIdentifier"].as_i64().unwrap();
+    let alert_a =
+        admin.post_ok("/api/v1/alerts", json!({"formId": form_a, "recipients": ["ann", "rob"]}), 201).await["eventIdentifier"].as_i64().unwrap();
     Teams { viewer_b: Api::with_key(server, &viewer), responder_b: Api::with_key(server, &responder), admin, form_a, alert_a }
 }
 
@@ -59,7 +62,8 @@ async fn another_workflows_alerts_and_runs_are_not_found_nor_listed() {
     let (_, workflows) = admin.get("/api/v1/workflows").await;
     let a = workflows.as_array().unwrap().iter().find(|workflow| workflow["name"] == "A").unwrap()["id"].clone();
     let endpoint = admin.post_ok("/api/v1/endpoints", json!({"workflowId": a, "name": "Sink", "baseUrl": receiver.url("")}), 201).await;
-    let integration = json!({"formId": teams.form_a, "name": "Comments", "trigger": "comment", "action": {"type": "webhook", "endpointId": endpoint["id"]}});
+    let integration =
+        json!({"formId": teams.form_a, "name": "Comments", "trigger": "comment", "action": {"type": "webhook", "endpointId": endpoint["id"]}});
     admin.post_ok("/api/v1/integrations", integration, 201).await;
     admin.post_ok(&format!("/api/v1/alerts/{alert}/comments"), json!({"author": "admin", "comment": "hi"}), 201).await;
     let run = eventually(Duration::from_secs(15), || async { admin.get("/api/v1/runs").await.1["items"][0]["id"].as_str().map(str::to_string) })
@@ -137,7 +141,8 @@ async fn an_endpoint_moved_to_another_host_needs_its_secrets_again() {
     let (_, unchanged) = admin.get(&format!("/api/v1/endpoints/{id}")).await;
     assert_eq!(unchanged["baseUrl"], receiver.url("/api"), "nothing changed");
 
-    let (status, renamed) = admin.patch(&format!("/api/v1/endpoints/{id}"), json!({"name": "Help desk", "auth": {"type": "bearer", "token": "********"}})).await;
+    let (status, renamed) =
+        admin.patch(&format!("/api/v1/endpoints/{id}"), json!({"name": "Help desk", "auth": {"type": "bearer", "token": "********"}})).await;
     assert_eq!(status, 200, "staying put keeps the masked secret: {renamed}");
     let moved = json!({"baseUrl": elsewhere, "auth": {"type": "bearer", "token": "new-secret"}});
     let (status, moved) = admin.patch(&format!("/api/v1/endpoints/{id}"), moved).await;

@@ -135,7 +135,14 @@ async fn the_same_spellings_reach_loopback_when_private_addresses_are_allowed() 
     let receiver = Receiver::start().await;
     let setup = setup(&api).await;
     let id = endpoint(&api, &setup, "Mapped", &respelled(&receiver, "[::ffff:7f00:1]")).await;
-    let flow = flow(&api, &setup, "Mapped", vec![trigger("t1", "status"), step("w1", "webhook", json!({"endpointId": id, "path": "/flow"}), json!({"body": "hi"}))], vec![edge("t1", "w1")]).await;
+    let flow = flow(
+        &api,
+        &setup,
+        "Mapped",
+        vec![trigger("t1", "status"), step("w1", "webhook", json!({"endpointId": id, "path": "/flow"}), json!({"body": "hi"}))],
+        vec![edge("t1", "w1")],
+    )
+    .await;
     let run = run_and_wait(&api, &flow).await;
     assert_eq!(run["status"], "succeeded", "{run}");
     assert_eq!(receiver.received().len(), 1);
@@ -145,7 +152,11 @@ async fn the_same_spellings_reach_loopback_when_private_addresses_are_allowed() 
 /// finished (succeeded or failed) run.
 async fn script_run(api: &Api<'_>, setup: &Setup, name: &str, script: &str) -> Value {
     let integration = api
-        .post_ok("/api/v1/integrations", json!({"formId": setup.form, "name": name, "trigger": "status", "action": {"type": "script", "script": script}}), 201)
+        .post_ok(
+            "/api/v1/integrations",
+            json!({"formId": setup.form, "name": name, "trigger": "status", "action": {"type": "script", "script": script}}),
+            201,
+        )
         .await;
     start_alert(api, setup).await;
     integration_run(api, integration["id"].as_str().unwrap(), &["succeeded", "failed"]).await
@@ -172,15 +183,22 @@ http.request({endpoint: 'Outflow', method: 'POST', path: '/api/v1/../auth/setup'
     assert_eq!(run["status"], "failed", "{run}");
     let reason = run["reason"].as_str().unwrap_or_default();
     assert!(
-        reason.contains(r#"The Outflow endpoint reaches only Outflow's API (plain paths under /api/v1/), not "/api/v1/../auth/setup": it has a . or .. segment."#),
+        reason.contains(
+            r#"The Outflow endpoint reaches only Outflow's API (plain paths under /api/v1/), not "/api/v1/../auth/setup": it has a . or .. segment."#
+        ),
         "{run}"
     );
     let logs = log_lines(&run);
-    for path in ["/api/v1/%2e%2e/healthz", "/api/v1/.%2E/auth/setup", "/api/v1/..\\auth/setup", "/api/v1//workflows", "/auth/setup", "/api/v1/auth/setup"] {
+    for path in
+        ["/api/v1/%2e%2e/healthz", "/api/v1/.%2E/auth/setup", "/api/v1/..\\auth/setup", "/api/v1//workflows", "/auth/setup", "/api/v1/auth/setup"]
+    {
         assert!(logs.contains(&format!("refused {path}")), "{path} is refused: {logs:?}");
     }
     assert!(logs.contains(&"a plain path answers 200".to_string()), "{logs:?}");
-    assert!(logs.iter().any(|line| line.starts_with("http.request GET Outflow /api/v1/%2e%2e/healthz failed: The Outflow endpoint reaches only")), "{logs:?}");
+    assert!(
+        logs.iter().any(|line| line.starts_with("http.request GET Outflow /api/v1/%2e%2e/healthz failed: The Outflow endpoint reaches only")),
+        "{logs:?}"
+    );
 }
 
 #[tokio::test]
@@ -240,7 +258,11 @@ async fn answers_are_read_up_to_one_mib() {
         "{webhook_step}"
     );
     let token_step = record(&run, "w2");
-    assert!(token_step["error"].as_str().unwrap_or_default().contains("OAuth2 token answer from") && token_step["error"].to_string().contains("larger than 1 MiB"), "{token_step}");
+    assert!(
+        token_step["error"].as_str().unwrap_or_default().contains("OAuth2 token answer from")
+            && token_step["error"].to_string().contains("larger than 1 MiB"),
+        "{token_step}"
+    );
 
     // An integration's webhook is judged by its status; the attempt keeps its usual excerpt.
     let integration = api

@@ -4,7 +4,10 @@
 
 use std::time::Duration;
 
-use outflow_tests::{TestServer, api::{Api, eventually}};
+use outflow_tests::{
+    TestServer,
+    api::{Api, eventually},
+};
 use serde_json::{Value, json};
 
 /// A form, three on-call users with email devices, and group `dba` of them in order.
@@ -19,7 +22,12 @@ async fn on_call_setup(api: &Api<'_>, escalation_seconds: u32) -> String {
         .await;
     for name in ["ann", "ben", "cat"] {
         api.post_ok("/api/v1/users", json!({"targetName": name, "firstName": name}), 201).await;
-        api.post_ok(&format!("/api/v1/users/{name}/devices"), json!({"name": "Work Email", "kind": "email", "address": format!("{name}@example.com")}), 201).await;
+        api.post_ok(
+            &format!("/api/v1/users/{name}/devices"),
+            json!({"name": "Work Email", "kind": "email", "address": format!("{name}@example.com")}),
+            201,
+        )
+        .await;
     }
     api.post_ok("/api/v1/groups", json!({"targetName": "dba", "members": ["ann", "ben", "cat"], "escalationSeconds": escalation_seconds}), 201).await;
     form["id"].as_str().unwrap().to_string()

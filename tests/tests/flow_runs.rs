@@ -72,7 +72,12 @@ fn record<'a>(run: &'a Value, block: &str) -> &'a Value {
 }
 
 fn statuses(run: &Value) -> Vec<(String, String)> {
-    run["flow"]["steps"].as_array().unwrap().iter().map(|step| (step["blockId"].as_str().unwrap().into(), step["status"].as_str().unwrap().into())).collect()
+    run["flow"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|step| (step["blockId"].as_str().unwrap().into(), step["status"].as_str().unwrap().into()))
+        .collect()
 }
 
 /// Waits until run `id` has `status`; answers it in full.
@@ -121,7 +126,12 @@ async fn a_status_event_runs_script_then_webhook_and_records_every_step() {
         "Open ticket",
         vec![
             trigger("t1", "status"),
-            step("x1", "script", json!({"inputs": "number\nstatus", "outputs": "ticket body", "script": script}), json!({"number": "${t1.properties.number}", "status": "${t1.status}"})),
+            step(
+                "x1",
+                "script",
+                json!({"inputs": "number\nstatus", "outputs": "ticket body", "script": script}),
+                json!({"number": "${t1.properties.number}", "status": "${t1.status}"}),
+            ),
             webhook(&setup, "w1", "/tickets", "${x1.ticket body}"),
         ],
         vec![edge("t1", "out", "x1"), edge("x1", "out", "w1")],
@@ -235,7 +245,11 @@ async fn the_responses_trigger_runs_only_the_chosen_choices_branch() {
         &api,
         &setup,
         "On response",
-        vec![trigger("r1", "responses"), webhook(&setup, "accept", "/accept", "${r1.recipient} accepted"), webhook(&setup, "decline", "/decline", "${r1.response}")],
+        vec![
+            trigger("r1", "responses"),
+            webhook(&setup, "accept", "/accept", "${r1.recipient} accepted"),
+            webhook(&setup, "decline", "/decline", "${r1.response}"),
+        ],
         vec![edge("r1", "Accept", "accept"), edge("r1", "Decline", "decline")],
     )
     .await;
@@ -268,8 +282,18 @@ async fn outflow_steps_act_with_the_acting_users_rights() {
         "Alert from outside",
         vec![
             trigger("h1", "http"),
-            step("new", "create_alert", json!({"formId": setup.form, "priority": "HIGH"}), json!({"properties": "{\"number\": \"${h1.body.number}\"}", "recipients": "bob"})),
-            step("note", "add_comment", json!({}), json!({"eventIdentifier": "${new.eventIdentifier}", "comment": "Opened by a flow for ${h1.body.number}"})),
+            step(
+                "new",
+                "create_alert",
+                json!({"formId": setup.form, "priority": "HIGH"}),
+                json!({"properties": "{\"number\": \"${h1.body.number}\"}", "recipients": "bob"}),
+            ),
+            step(
+                "note",
+                "add_comment",
+                json!({}),
+                json!({"eventIdentifier": "${new.eventIdentifier}", "comment": "Opened by a flow for ${h1.body.number}"}),
+            ),
             step("end", "change_alert_status", json!({"status": "TERMINATED"}), json!({"eventIdentifier": "${new.eventIdentifier}"})),
             step("find", "get_alerts", json!({"formId": setup.form, "status": "TERMINATED"}), json!({"property": "number=${h1.body.number}"})),
         ],
@@ -282,7 +306,10 @@ async fn outflow_steps_act_with_the_acting_users_rights() {
     let (_, created) = api.get(&format!("/api/v1/alerts/{alert}")).await;
     assert_eq!((created["status"].clone(), created["priority"].clone()), (json!("TERMINATED"), json!("HIGH")));
     assert_eq!(created["properties"], json!({"number": "EXT-1"}));
-    assert_eq!((created["comments"][0]["author"].clone(), created["comments"][0]["comment"].clone()), (json!("admin"), json!("Opened by a flow for EXT-1")));
+    assert_eq!(
+        (created["comments"][0]["author"].clone(), created["comments"][0]["comment"].clone()),
+        (json!("admin"), json!("Opened by a flow for EXT-1"))
+    );
     assert_eq!(created["initiator"], "admin", "API runs act as the caller");
     assert_eq!(record(&run, "find")["outputs"]["count"], 1);
     assert_eq!(record(&run, "find")["outputs"]["alerts"][0]["eventIdentifier"], alert);
@@ -378,7 +405,12 @@ async fn the_http_trigger_answers_sync_and_async_and_refuses_bad_calls() {
     assert_eq!(record(&run, "h1")["outputs"]["headers"]["authorization"], Value::Null, "credentials are not recorded");
     assert_eq!(record(&run, "w1")["inputs"]["path"], "/orders?src=app", "text settings are resolved and recorded");
 
-    let (status, _) = api.put(&format!("/api/v1/flows/{asynchronous}"), json!({"baseVersion": 1, "name": "HTTP async basic", "blocks": run["flow"]["blocks"], "edges": run["flow"]["edges"], "enabled": false})).await;
+    let (status, _) = api
+        .put(
+            &format!("/api/v1/flows/{asynchronous}"),
+            json!({"baseVersion": 1, "name": "HTTP async basic", "blocks": run["flow"]["blocks"], "edges": run["flow"]["edges"], "enabled": false}),
+        )
+        .await;
     assert_eq!(status, 200);
     let off = client.post(&url).basic_auth("admin", Some(ADMIN_KEY)).json(&order).send().await.unwrap();
     assert_eq!(off.status(), 409, "a disabled flow's trigger is refused");
@@ -416,7 +448,10 @@ async fn unresolved_placeholders_and_failing_scripts_fail_the_run_with_the_reaso
         &api,
         &setup,
         "Broken script",
-        vec![trigger("t1", "status"), step("x1", "script", json!({"outputs": "a", "script": "var a = 1;\nthrow new Error('no ticket system');"}), json!({}))],
+        vec![
+            trigger("t1", "status"),
+            step("x1", "script", json!({"outputs": "a", "script": "var a = 1;\nthrow new Error('no ticket system');"}), json!({})),
+        ],
         vec![edge("t1", "out", "x1")],
     )
     .await;
@@ -430,7 +465,14 @@ async fn unresolved_placeholders_and_failing_scripts_fail_the_run_with_the_reaso
 async fn runs_re_run_with_the_same_payload_and_flows_can_be_turned_off() {
     let (server, receiver, setup) = start(&[]).await;
     let api = Api::new(&server);
-    let id = flow(&api, &setup, "Echo", vec![trigger("t1", "status"), webhook(&setup, "w1", "/echo", "${t1.properties.number}")], vec![edge("t1", "out", "w1")]).await;
+    let id = flow(
+        &api,
+        &setup,
+        "Echo",
+        vec![trigger("t1", "status"), webhook(&setup, "w1", "/echo", "${t1.properties.number}")],
+        vec![edge("t1", "out", "w1")],
+    )
+    .await;
     let first = run_and_wait(&api, &id, json!({"payload": {"properties": {"number": "N-1"}}})).await;
     let (status, again) = api.post(&format!("/api/v1/runs/{}/rerun", first["id"].as_str().unwrap()), json!({})).await;
     assert_eq!(status, 201, "{again}");
@@ -465,7 +507,12 @@ async fn step_limits_and_timeouts_end_runs_with_a_clear_reason() {
         &api,
         &setup,
         "Three steps",
-        vec![trigger("t1", "status"), step("a", "merge", json!({}), json!({})), step("b", "merge", json!({}), json!({})), step("c", "merge", json!({}), json!({}))],
+        vec![
+            trigger("t1", "status"),
+            step("a", "merge", json!({}), json!({})),
+            step("b", "merge", json!({}), json!({})),
+            step("c", "merge", json!({}), json!({})),
+        ],
         vec![edge("t1", "out", "a"), edge("a", "out", "b"), edge("b", "out", "c")],
     )
     .await;
@@ -487,7 +534,12 @@ async fn a_run_killed_during_a_delay_resumes_after_restart_without_repeating_ste
         &api,
         &setup,
         "Wait then close",
-        vec![trigger("t1", "status"), webhook(&setup, "before", "/before", "b"), step("d1", "delay", json!({"seconds": 3}), json!({})), webhook(&setup, "after", "/after", "a")],
+        vec![
+            trigger("t1", "status"),
+            webhook(&setup, "before", "/before", "b"),
+            step("d1", "delay", json!({"seconds": 3}), json!({})),
+            webhook(&setup, "after", "/after", "a"),
+        ],
         vec![edge("t1", "out", "before"), edge("before", "out", "d1"), edge("d1", "out", "after")],
     )
     .await;
@@ -540,7 +592,12 @@ async fn a_run_killed_during_a_slow_step_runs_only_that_step_again() {
     let api = Api::new(&server);
     run_reaching(&api, &run_id, "succeeded").await;
     assert_eq!((hits(&receiver, "/first"), hits(&receiver, "/slow"), hits(&receiver, "/last")), (1, 2, 1), "only the interrupted step ran again");
-    let ids: Vec<String> = receiver.received().into_iter().filter(|request| request.path == "/slow").map(|request| request.headers["webhook-id"].to_str().unwrap().to_string()).collect();
+    let ids: Vec<String> = receiver
+        .received()
+        .into_iter()
+        .filter(|request| request.path == "/slow")
+        .map(|request| request.headers["webhook-id"].to_str().unwrap().to_string())
+        .collect();
     assert_eq!(ids[0], ids[1], "the repeat carries the same webhook-id");
 }
 
@@ -552,14 +609,19 @@ async fn designer_tests_run_on_the_last_real_payload_and_unsaved_graphs() {
         &api,
         &setup,
         "Draft",
-        vec![trigger("t1", "status"), json!({"id": "h1", "kind": "trigger", "trigger": "http", "settings": {"auth": "apiKey"}, "position": {"x": 0, "y": 0}}), webhook(&setup, "w1", "/saved", "${t1.eventIdentifier}")],
+        vec![
+            trigger("t1", "status"),
+            json!({"id": "h1", "kind": "trigger", "trigger": "http", "settings": {"auth": "apiKey"}, "position": {"x": 0, "y": 0}}),
+            webhook(&setup, "w1", "/saved", "${t1.eventIdentifier}"),
+        ],
         vec![edge("t1", "out", "w1")],
     )
     .await;
     let (_, none) = api.get(&format!("/api/v1/flows/{id}/sample?trigger=t1")).await;
     assert_eq!(none, json!({"trigger": "t1", "payload": null}), "no event yet");
     let (_, flow_now) = api.get(&format!("/api/v1/flows/{id}")).await;
-    let off = json!({"baseVersion": flow_now["version"], "name": "Draft", "blocks": flow_now["blocks"], "edges": flow_now["edges"], "enabled": false});
+    let off =
+        json!({"baseVersion": flow_now["version"], "name": "Draft", "blocks": flow_now["blocks"], "edges": flow_now["edges"], "enabled": false});
     assert_eq!(api.put(&format!("/api/v1/flows/{id}"), off).await.0, 200);
     let alert = api.post_ok("/api/v1/alerts", json!({"formId": setup.form, "properties": {"number": "S-1"}, "recipients": ["bob"]}), 201).await;
     let alert = alert["eventIdentifier"].as_i64().unwrap();
@@ -592,7 +654,10 @@ async fn a_flow_that_triggers_itself_stops_at_the_per_alert_limit() {
         &api,
         &setup,
         "Echo comments",
-        vec![trigger("t1", "comment"), step("c1", "add_comment", json!({}), json!({"eventIdentifier": "${t1.eventIdentifier}", "comment": "seen: ${t1.comment}"}))],
+        vec![
+            trigger("t1", "comment"),
+            step("c1", "add_comment", json!({}), json!({"eventIdentifier": "${t1.eventIdentifier}", "comment": "seen: ${t1.comment}"})),
+        ],
         vec![edge("t1", "out", "c1")],
     )
     .await;

@@ -24,7 +24,11 @@ async fn setup(api: &Api<'_>) -> Setup {
         .await;
     let form = form["id"].as_str().unwrap().to_string();
     let endpoint = api
-        .post_ok("/api/v1/endpoints", json!({"workflowId": workflow, "name": "Help desk", "baseUrl": "http://127.0.0.1:9/api", "auth": {"type": "none"}}), 201)
+        .post_ok(
+            "/api/v1/endpoints",
+            json!({"workflowId": workflow, "name": "Help desk", "baseUrl": "http://127.0.0.1:9/api", "auth": {"type": "none"}}),
+            201,
+        )
         .await;
     let endpoint = endpoint["id"].as_str().unwrap().to_string();
     api.post_ok(
@@ -143,9 +147,8 @@ async fn huge_graphs_are_refused_with_a_message() {
     let server = TestServer::start();
     let api = Api::new(&server);
     let setup = setup(&api).await;
-    let blocks: Vec<Value> = (0..2_001)
-        .map(|i| json!({"id": format!("m{i}"), "kind": "step", "step": "merge", "position": {"x": 0, "y": 0}}))
-        .collect();
+    let blocks: Vec<Value> =
+        (0..2_001).map(|i| json!({"id": format!("m{i}"), "kind": "step", "step": "merge", "position": {"x": 0, "y": 0}})).collect();
     let (status, body) = api.post("/api/v1/flows/import", json!({"name": "Big", "formId": setup.form, "blocks": blocks})).await;
     assert_eq!(status, 422);
     assert!(message(&body).contains("at most 2000 blocks"), "{body}");
@@ -153,7 +156,10 @@ async fn huge_graphs_are_refused_with_a_message() {
     // Past the request size limit the body is not even read.
     let huge_label = "x".repeat(3 * 1024 * 1024);
     let (status, body) = api
-        .post("/api/v1/flows/import", json!({"name": "Huge", "formId": setup.form, "blocks": [{"id": "a", "kind": "step", "step": "merge", "label": huge_label}]}))
+        .post(
+            "/api/v1/flows/import",
+            json!({"name": "Huge", "formId": setup.form, "blocks": [{"id": "a", "kind": "step", "step": "merge", "label": huge_label}]}),
+        )
         .await;
     assert_eq!(status, 413, "{body}");
 }
@@ -187,12 +193,14 @@ async fn saves_are_versions_stale_saves_conflict_and_old_versions_restore() {
         )
         .await;
     assert_eq!(status, 422, "{cyclic}");
-    let (status, third) = api.put(&format!("/api/v1/flows/{id}"), json!({"baseVersion": 2, "name": "Route 3", "blocks": blocks, "edges": edges})).await;
+    let (status, third) =
+        api.put(&format!("/api/v1/flows/{id}"), json!({"baseVersion": 2, "name": "Route 3", "blocks": blocks, "edges": edges})).await;
     assert_eq!(status, 200, "{third}");
     assert_eq!(third["version"], 3);
 
     let (_, versions) = api.get(&format!("/api/v1/flows/{id}/versions")).await;
-    let listed: Vec<(i64, &str)> = versions.as_array().unwrap().iter().map(|v| (v["version"].as_i64().unwrap(), v["note"].as_str().unwrap())).collect();
+    let listed: Vec<(i64, &str)> =
+        versions.as_array().unwrap().iter().map(|v| (v["version"].as_i64().unwrap(), v["note"].as_str().unwrap())).collect();
     assert_eq!(listed, [(3, "saved"), (2, "saved"), (1, "created")]);
     assert_eq!(versions[0]["savedBy"], "admin");
 
@@ -219,9 +227,15 @@ async fn the_flow_routes_are_in_the_openapi_document() {
     let server = TestServer::start();
     let api = Api::new(&server);
     let (_, document) = api.get("/api/v1/openapi.json").await;
-    for path in ["/api/v1/flows", "/api/v1/flows/{id}", "/api/v1/flows/{id}/export", "/api/v1/flows/import", "/api/v1/flows/{id}/versions",
-        "/api/v1/flows/{id}/versions/{version}", "/api/v1/flows/{id}/versions/{version}/restore"]
-    {
+    for path in [
+        "/api/v1/flows",
+        "/api/v1/flows/{id}",
+        "/api/v1/flows/{id}/export",
+        "/api/v1/flows/import",
+        "/api/v1/flows/{id}/versions",
+        "/api/v1/flows/{id}/versions/{version}",
+        "/api/v1/flows/{id}/versions/{version}/restore",
+    ] {
         assert!(document["paths"].get(path).is_some(), "{path} is documented");
     }
 }

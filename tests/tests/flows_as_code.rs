@@ -25,7 +25,13 @@ async fn setup(api: &Api<'_>, token: &str) -> Setup {
     let form = |name: &str| json!({"name": name, "properties": [{"name": "number", "type": "text", "includeInOutbound": true}], "responses": [{"choice": "Acknowledge"}]});
     let incident = api.form(&workflow, form("Incident")).await;
     let change = api.form(&workflow, form("Change")).await;
-    let endpoint = api.post_ok("/api/v1/endpoints", json!({"workflowId": workflow, "name": "Desk", "baseUrl": "https://desk.example.com/api", "auth": {"type": "bearer", "token": token}}), 201).await;
+    let endpoint = api
+        .post_ok(
+            "/api/v1/endpoints",
+            json!({"workflowId": workflow, "name": "Desk", "baseUrl": "https://desk.example.com/api", "auth": {"type": "bearer", "token": token}}),
+            201,
+        )
+        .await;
     Setup { incident, change, endpoint: endpoint["id"].as_str().expect("an endpoint id").to_string() }
 }
 

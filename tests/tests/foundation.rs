@@ -62,7 +62,9 @@ async fn the_bundle_is_sent_compressed_at_build_time_when_the_browser_accepts_it
     let plain_etag = plain.headers()["etag"].clone();
     assert!(plain.bytes().await.unwrap().starts_with(b"\0asm"), "the wasm itself");
 
-    for (accept, encoding, copy) in [("gzip, deflate, br, zstd", "br", "/pkg/outflow_bg.wasm.br"), ("br;q=0, gzip", "gzip", "/pkg/outflow_bg.wasm.gz")] {
+    for (accept, encoding, copy) in
+        [("gzip, deflate, br, zstd", "br", "/pkg/outflow_bg.wasm.br"), ("br;q=0, gzip", "gzip", "/pkg/outflow_bg.wasm.gz")]
+    {
         let compressed = fetch(accept, "/pkg/outflow_bg.wasm").await.unwrap();
         assert_eq!(compressed.status(), 200);
         assert_eq!(compressed.headers()["content-encoding"], encoding, "{accept}");
@@ -130,13 +132,7 @@ async fn sigterm_stops_cleanly_and_the_database_survives_a_restart() {
 async fn malformed_json_answers_a_json_4xx_and_writes_nothing() {
     let server = TestServer::start();
     let client = admin_client();
-    let response = client
-        .post(server.url("/api/v1/workflows"))
-        .header("content-type", "application/json")
-        .body("{\"name\": ")
-        .send()
-        .await
-        .unwrap();
+    let response = client.post(server.url("/api/v1/workflows")).header("content-type", "application/json").body("{\"name\": ").send().await.unwrap();
     assert_eq!(response.status(), 400);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], "malformed_json");
@@ -155,12 +151,7 @@ async fn malformed_json_answers_a_json_4xx_and_writes_nothing() {
 async fn oversized_bodies_are_refused_with_413() {
     let server = TestServer::start();
     let huge_name = "x".repeat(3 * 1024 * 1024);
-    let response = admin_client()
-        .post(server.url("/api/v1/workflows"))
-        .json(&serde_json::json!({ "name": huge_name }))
-        .send()
-        .await
-        .unwrap();
+    let response = admin_client().post(server.url("/api/v1/workflows")).json(&serde_json::json!({ "name": huge_name })).send().await.unwrap();
     assert_eq!(response.status(), 413);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], "payload_too_large");
@@ -173,12 +164,7 @@ async fn the_api_refuses_missing_or_unknown_keys() {
     assert_eq!(anonymous.status(), 401);
     let body: Value = anonymous.json().await.unwrap();
     assert_eq!(body["error"]["code"], "unauthorized");
-    let wrong = reqwest::Client::new()
-        .get(server.url("/api/v1/workflows"))
-        .bearer_auth("not-a-key")
-        .send()
-        .await
-        .unwrap();
+    let wrong = reqwest::Client::new().get(server.url("/api/v1/workflows")).bearer_auth("not-a-key").send().await.unwrap();
     assert_eq!(wrong.status(), 401);
 }
 

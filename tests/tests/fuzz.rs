@@ -109,12 +109,24 @@ async fn generated_bodies_never_get_a_5xx_and_refused_ones_change_nothing() {
 
     let routes: Vec<(&str, String, Value)> = vec![
         ("post", "/api/v1/workflows".into(), json!({"name": "W"})),
-        ("post", format!("/api/v1/workflows/{wf}/forms"), json!({"name": "G", "enabled": true, "properties": [], "responses": [{"choice": "Ack", "action": "none"}]})),
+        (
+            "post",
+            format!("/api/v1/workflows/{wf}/forms"),
+            json!({"name": "G", "enabled": true, "properties": [], "responses": [{"choice": "Ack", "action": "none"}]}),
+        ),
         ("post", "/api/v1/users".into(), json!({"targetName": "u", "firstName": "U", "lastName": "V", "roles": ["viewer"]})),
         ("post", "/api/v1/groups".into(), json!({"targetName": "g", "members": ["fuzzy"], "escalationSeconds": 60})),
-        ("post", "/api/v1/endpoints".into(), json!({"workflowId": wf, "name": "N", "baseUrl": "http://127.0.0.1:1", "auth": {"type": "bearer", "token": "t"}, "trustSelfSigned": false})),
+        (
+            "post",
+            "/api/v1/endpoints".into(),
+            json!({"workflowId": wf, "name": "N", "baseUrl": "http://127.0.0.1:1", "auth": {"type": "bearer", "token": "t"}, "trustSelfSigned": false}),
+        ),
         ("patch", format!("/api/v1/endpoints/{endpoint_id}"), json!({"name": "E2", "baseUrl": "http://127.0.0.1:2"})),
-        ("post", "/api/v1/integrations".into(), json!({"formId": form_id, "name": "I", "trigger": "status", "action": {"type": "webhook", "endpointId": endpoint_id, "path": "/x"}, "location": "cloud"})),
+        (
+            "post",
+            "/api/v1/integrations".into(),
+            json!({"formId": form_id, "name": "I", "trigger": "status", "action": {"type": "webhook", "endpointId": endpoint_id, "path": "/x"}, "location": "cloud"}),
+        ),
         ("post", "/api/v1/alerts".into(), json!({"formId": form_id, "properties": {"p": "v"}, "recipients": ["fuzzy"], "priority": "HIGH"})),
     ];
     let mut rng = StdRng::seed_from_u64(SEED);
@@ -134,5 +146,9 @@ async fn generated_bodies_never_get_a_5xx_and_refused_ones_change_nothing() {
             assert_eq!(state(&api, &wf).await, before, "{method} {path} refused {body} but changed something");
         }
     }
-    println!("fuzz: {inputs} generated bodies over {} routes, {accepted} accepted, {} refused, none answered 5xx or changed state when refused", routes.len(), inputs - accepted);
+    println!(
+        "fuzz: {inputs} generated bodies over {} routes, {accepted} accepted, {} refused, none answered 5xx or changed state when refused",
+        routes.len(),
+        inputs - accepted
+    );
 }

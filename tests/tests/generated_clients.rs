@@ -20,7 +20,9 @@ fn repo() -> PathBuf {
 
 fn python_tools() -> PathBuf {
     let tools = std::env::var_os("OUTFLOW_PY_TOOLS").map(PathBuf::from).unwrap_or_else(|| {
-        let cache = std::env::var_os("OUTFLOW_CACHE").map(PathBuf::from).unwrap_or_else(|| Path::new(&std::env::var("HOME").unwrap_or_default()).join(".cache/outflow"));
+        let cache = std::env::var_os("OUTFLOW_CACHE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| Path::new(&std::env::var("HOME").unwrap_or_default()).join(".cache/outflow"));
         cache.join("tools/py")
     });
     assert!(tools.join("bin/openapi-python-client").exists(), "no Python tools at {}: run `./x setup`", tools.display());

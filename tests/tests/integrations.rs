@@ -148,7 +148,9 @@ async fn endpoint_secrets_are_write_only_and_encrypted_at_rest() {
     assert!(!listing.to_string().contains("pa55-word-in-clear"));
 
     // Sending the mask back keeps the password; renaming the user changes only the user.
-    let (status, changed) = api.patch(&format!("/api/v1/endpoints/{}", setup.endpoint), json!({"auth": {"type": "basic", "username": "svc", "password": "********"}})).await;
+    let (status, changed) = api
+        .patch(&format!("/api/v1/endpoints/{}", setup.endpoint), json!({"auth": {"type": "basic", "username": "svc", "password": "********"}}))
+        .await;
     assert_eq!(status, 200, "{changed}");
     assert_eq!(changed["auth"]["password"], "********");
 
@@ -222,17 +224,18 @@ async fn a_second_integration_for_the_same_form_and_trigger_is_refused() {
     let receiver = Receiver::start().await;
     let setup = setup(&api, &receiver).await;
     webhook_integration(&api, &setup, "comment").await;
-    let (status, answer) = api
-        .post("/api/v1/integrations", json!({"formId": setup.form, "name": "Twin", "trigger": "comment", "action": {"type": "script"}}))
-        .await;
+    let (status, answer) =
+        api.post("/api/v1/integrations", json!({"formId": setup.form, "name": "Twin", "trigger": "comment", "action": {"type": "script"}})).await;
     assert_eq!(status, 409);
     assert!(answer["error"]["message"].as_str().unwrap().contains("comment to help desk"), "{answer}");
-    let (status, _) = api
-        .post("/api/v1/integrations", json!({"formId": setup.form, "name": "R", "trigger": "responses", "action": {"type": "script"}}))
-        .await;
+    let (status, _) =
+        api.post("/api/v1/integrations", json!({"formId": setup.form, "name": "R", "trigger": "responses", "action": {"type": "script"}})).await;
     assert_eq!(status, 422, "the Responses trigger is for flows only");
     let (status, _) = api
-        .post("/api/v1/integrations", json!({"formId": setup.form, "name": "E", "trigger": "status", "action": {"type": "webhook", "endpointId": "ep_nope"}}))
+        .post(
+            "/api/v1/integrations",
+            json!({"formId": setup.form, "name": "E", "trigger": "status", "action": {"type": "webhook", "endpointId": "ep_nope"}}),
+        )
         .await;
     assert_eq!(status, 422);
     let (_, listing) = api.get("/api/v1/integrations").await;
@@ -395,7 +398,8 @@ async fn failing_scripts_are_run_data_with_the_line_and_the_server_stays_healthy
     assert!(reason.contains("line 2") && reason.contains("undefinedFunction"), "{reason}");
     assert_eq!(run["logs"][0]["line"], "before");
 
-    for (script, expected) in [("while (true) {}", "ran longer than"), ("var a = []; while (true) { a.push(new Array(100000).fill(1)); }", "memory")] {
+    for (script, expected) in [("while (true) {}", "ran longer than"), ("var a = []; while (true) { a.push(new Array(100000).fill(1)); }", "memory")]
+    {
         api.patch(&format!("/api/v1/integrations/{id}"), json!({"action": {"type": "script", "script": script}})).await;
         let before = api.get(&format!("/api/v1/runs?integrationId={id}&status=failed")).await.1["total"].as_i64().unwrap();
         comment(&api, alert).await;
@@ -461,7 +465,12 @@ async fn scripts_use_the_workflows_constants_and_libraries() {
     let libraries = format!("/api/v1/workflows/{}/libraries", setup.workflow);
     let constant = api.post_ok(&constants, json!({"name": "Queue", "text": "L2-Database"}), 201).await;
     assert_eq!(constant["value"], "L2-Database");
-    api.post_ok(&libraries, json!({"name": "tickets", "text": "module.exports.title = function (p) { return p.properties.number + ': ' + p.comment; };"}), 201).await;
+    api.post_ok(
+        &libraries,
+        json!({"name": "tickets", "text": "module.exports.title = function (p) { return p.properties.number + ': ' + p.comment; };"}),
+        201,
+    )
+    .await;
     let (status, _) = api.post(&constants, json!({"name": "Queue", "text": "again"})).await;
     assert_eq!(status, 409);
     let (status, _) = api.post(&libraries, json!({"name": " ", "text": "x"})).await;

@@ -144,7 +144,8 @@ async fn world(admin: &Api<'_>, receiver: &Receiver) -> World {
         .await;
     let endpoint = admin.post_ok("/api/v1/endpoints", json!({"workflowId": workflow, "name": "Sink", "baseUrl": receiver.url("")}), 201).await;
     let endpoint = endpoint["id"].as_str().unwrap().to_string();
-    let integration = json!({"formId": form, "name": "Notify", "trigger": "status", "action": {"type": "webhook", "endpointId": endpoint, "path": "/hook"}});
+    let integration =
+        json!({"formId": form, "name": "Notify", "trigger": "status", "action": {"type": "webhook", "endpointId": endpoint, "path": "/hook"}});
     admin.post_ok("/api/v1/integrations", integration, 201).await;
     let alert = admin.post_ok("/api/v1/alerts", json!({"formId": form, "recipients": ["admin"]}), 201).await["eventIdentifier"].as_i64().unwrap();
     let run = eventually(Duration::from_secs(15), || async {
@@ -166,7 +167,9 @@ async fn world(admin: &Api<'_>, receiver: &Receiver) -> World {
             {"id": "s1", "kind": "step", "step": step, "label": "s1", "settings": settings, "inputs": inputs, "position": {"x": 200, "y": 0}},
         ]);
         let edges = json!([{"from": "h1", "fromPort": "out", "to": "s1", "toPort": "in"}]);
-        let flow = admin.post_ok("/api/v1/flows/import", json!({"name": format!("{operation:?}"), "formId": form, "blocks": blocks, "edges": edges}), 201).await;
+        let flow = admin
+            .post_ok("/api/v1/flows/import", json!({"name": format!("{operation:?}"), "formId": form, "blocks": blocks, "edges": edges}), 201)
+            .await;
         flows.push((operation, flow["id"].as_str().unwrap().to_string()));
     }
     World { workflow, form, endpoint, run, run_alert: alert, flows, members: Vec::new() }
@@ -191,7 +194,14 @@ async fn ui(browser: &reqwest::Client, server: &TestServer, function: &str, args
 
 /// The answers of the REST API, the UI (where it offers the operation) and a flow step
 /// (where one does it) for one caller.
-async fn answers(server: &TestServer, admin: &Api<'_>, world: &World, operation: Operation, caller: &Caller<'_>, case: usize) -> Vec<(&'static str, Answer)> {
+async fn answers(
+    server: &TestServer,
+    admin: &Api<'_>,
+    world: &World,
+    operation: Operation,
+    caller: &Caller<'_>,
+    case: usize,
+) -> Vec<(&'static str, Answer)> {
     let (api, name) = (&caller.api, caller.name.as_str());
     let ui_call = |function: &'static str, args: Value| ui(&caller.browser, server, function, args);
     let mut seen = Vec::new();
@@ -349,7 +359,11 @@ async fn answers(server: &TestServer, admin: &Api<'_>, world: &World, operation:
             for path in ["rest", "ui"] {
                 let form = fresh_form(admin, world, &format!("integrate {name} {case} {path}")).await;
                 let body = json!({"formId": form, "name": "Mine", "trigger": "comment", "action": {"type": "webhook", "endpointId": world.endpoint}});
-                let (status, answer) = if path == "rest" { api.post("/api/v1/integrations", body).await } else { ui_call("create_integration", json!({"input": body})).await };
+                let (status, answer) = if path == "rest" {
+                    api.post("/api/v1/integrations", body).await
+                } else {
+                    ui_call("create_integration", json!({"input": body})).await
+                };
                 seen.push((path, classify(status, &answer)));
             }
         }
@@ -522,7 +536,13 @@ async fn every_operation_gives_every_role_and_membership_the_same_answer_on_ever
         for membership in MEMBERSHIPS {
             let name = format!("{role_name}-{membership:?}").to_lowercase();
             admin.post_ok("/api/v1/users", json!({"targetName": name, "roles": [role_name]}), 201).await;
-            admin.post_ok(&format!("/api/v1/users/{name}/devices"), json!({"name": "Mail", "kind": "email", "address": format!("{name}@example.com")}), 201).await;
+            admin
+                .post_ok(
+                    &format!("/api/v1/users/{name}/devices"),
+                    json!({"name": "Mail", "kind": "email", "address": format!("{name}@example.com")}),
+                    201,
+                )
+                .await;
             let group = json!({"targetName": format!("{name}-group"), "members": [name, "spare"], "escalationSeconds": 600});
             if callers.is_empty() {
                 admin.post_ok("/api/v1/users", json!({"targetName": "spare", "roles": ["viewer"]}), 201).await;

@@ -8,10 +8,16 @@ use serde_json::json;
 async fn users_devices_and_groups_are_managed() {
     let server = TestServer::start();
     let api = Api::new(&server);
-    let user = api.post_ok("/api/v1/users", json!({"targetName": "mmcbride", "firstName": "Mary", "lastName": "McBride", "roles": ["responder"]}), 201).await;
+    let user = api
+        .post_ok("/api/v1/users", json!({"targetName": "mmcbride", "firstName": "Mary", "lastName": "McBride", "roles": ["responder"]}), 201)
+        .await;
     assert_eq!(user["active"], true);
     let device = api
-        .post_ok("/api/v1/users/mmcbride/devices", json!({"name": "Work Email", "kind": "email", "address": "mary@example.com", "delaySeconds": 30}), 201)
+        .post_ok(
+            "/api/v1/users/mmcbride/devices",
+            json!({"name": "Work Email", "kind": "email", "address": "mary@example.com", "delaySeconds": 30}),
+            201,
+        )
         .await;
     assert_eq!(device["delaySeconds"], 30);
     let id = device["id"].as_str().unwrap();

@@ -98,7 +98,8 @@ async fn a_developers_script_on_an_admins_alert_cannot_take_the_admins_rights() 
     let alert = admin.post_ok("/api/v1/alerts", json!({"formId": form, "recipients": ["admin"]}), 201).await["eventIdentifier"].as_i64().unwrap();
     let run = finished_run(&admin, alert).await;
     let logs: Vec<String> = run["logs"].as_array().unwrap().iter().map(|line| line["line"].as_str().unwrap().to_string()).collect();
-    let said = |what: &str| logs.iter().find(|line| line.starts_with(&format!("{what}: "))).cloned().unwrap_or_else(|| panic!("no {what} line in {logs:?}"));
+    let said =
+        |what: &str| logs.iter().find(|line| line.starts_with(&format!("{what}: "))).cloned().unwrap_or_else(|| panic!("no {what} line in {logs:?}"));
     // Refused either for the admin role the developer who saved it lacks, or because no
     // script may touch people, keys, passwords, members or the audit log at all.
     for what in ["key", "password", "audit", "members", "user"] {

@@ -12,7 +12,6 @@ use outflow_tests::{
 use reqwest::{Client, Response, header};
 use serde_json::{Value, json};
 
-
 fn browser() -> Client {
     Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
@@ -197,7 +196,8 @@ async fn the_first_start_prints_a_one_time_link_to_set_the_admin_password() {
     let set = post_form(&server, "/auth/setup", &[("token", &token), ("password", ADMIN_PASSWORD), ("confirm", ADMIN_PASSWORD)], None).await;
     assert_eq!(location(&set), "/");
     assert!(set.headers().get(header::SET_COOKIE).is_some(), "setting the password signs in");
-    let again = post_form(&server, "/auth/setup", &[("token", &token), ("password", "another password!"), ("confirm", "another password!")], None).await;
+    let again =
+        post_form(&server, "/auth/setup", &[("token", &token), ("password", "another password!"), ("confirm", "another password!")], None).await;
     assert!(location(&again).contains("already+used"), "the link works once: {}", location(&again));
     sign_in(&server, "admin", ADMIN_PASSWORD).await;
 }

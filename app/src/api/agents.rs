@@ -4,11 +4,9 @@
 use leptos::{prelude::*, server_fn::codec::Json};
 
 use super::UiError;
-use crate::model::agents::{Agent, CreatedAgent, NewAgent};
 #[cfg(feature = "ssr")]
-use {
-    super::ssr::{caller, ops},
-};
+use super::ssr::{caller, ops};
+use crate::model::agents::{Agent, CreatedAgent, NewAgent};
 
 /// Every registered agent with its online state, version, services and queue depth.
 #[server(prefix = "/ui", endpoint = "/list_agents", input = Json)]

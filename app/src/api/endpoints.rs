@@ -5,11 +5,9 @@
 use leptos::{prelude::*, server_fn::codec::Json};
 
 use super::UiError;
-use crate::model::endpoints::{Endpoint, EndpointPatch, NewEndpoint};
 #[cfg(feature = "ssr")]
-use {
-    super::ssr::{caller, ops},
-};
+use super::ssr::{caller, ops};
+use crate::model::endpoints::{Endpoint, EndpointPatch, NewEndpoint};
 
 /// Creates an endpoint; the answer is the only one that shows its signing secret.
 #[server(prefix = "/ui", endpoint = "/create_endpoint", input = Json)]

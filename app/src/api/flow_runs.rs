@@ -5,11 +5,9 @@
 use leptos::{prelude::*, server_fn::codec::Json};
 
 use super::UiError;
-use crate::model::flow_runs::{SamplePayload, TestFlowRun};
 #[cfg(feature = "ssr")]
-use {
-    super::ssr::{caller, ops},
-};
+use super::ssr::{caller, ops};
+use crate::model::flow_runs::{SamplePayload, TestFlowRun};
 
 /// What the trigger block `trigger` of the saved flow last sent (`payload: None` when it
 /// never fired), as `GET /api/v1/flows/{id}/sample` answers.

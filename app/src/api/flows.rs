@@ -8,15 +8,13 @@ use leptos::{prelude::*, server_fn::codec::Json};
 use serde::{Deserialize, Serialize};
 
 use super::UiError;
+#[cfg(feature = "ssr")]
+use super::ssr::{caller, ops};
 use crate::model::{
     flows::{Flow, FlowDocument, FlowSave, FlowSummary, FlowVersion, FlowVersionDetail, NewFlow},
     forms::Form,
     trigger::Trigger,
     workflows::Workflow,
-};
-#[cfg(feature = "ssr")]
-use {
-    super::ssr::{caller, ops},
 };
 
 /// A workflow with its forms and their flows, as the Flows page lists them.
@@ -72,12 +70,8 @@ pub async fn load_designer(id: String) -> Result<DesignerData, UiError> {
     let flow = ops.get_flow(&principal, &id).await?;
     let choices = ops.get_form(&principal, &flow.form_id).await?.responses.into_iter().map(|option| option.choice).collect();
     let forms = ops.list_forms(&principal, &flow.workflow_id).await?.into_iter().map(|form| Named { id: form.id, name: form.name }).collect();
-    let endpoints = ops
-        .list_endpoints(&principal, &flow.workflow_id)
-        .await?
-        .into_iter()
-        .map(|endpoint| Named { id: endpoint.id, name: endpoint.name })
-        .collect();
+    let endpoints =
+        ops.list_endpoints(&principal, &flow.workflow_id).await?.into_iter().map(|endpoint| Named { id: endpoint.id, name: endpoint.name }).collect();
     let triggers = ops
         .list_integrations(&principal, Some(&flow.workflow_id))
         .await?

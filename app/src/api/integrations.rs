@@ -6,16 +6,14 @@ use leptos::{prelude::*, server_fn::codec::Json};
 use serde::{Deserialize, Serialize};
 
 use super::UiError;
+#[cfg(feature = "ssr")]
+use super::ssr::{caller, ops};
 use crate::model::{
     endpoints::Endpoint,
     forms::Form,
     integrations::{Integration, IntegrationPatch, NewIntegration},
     trigger::Trigger,
     workflows::Workflow,
-};
-#[cfg(feature = "ssr")]
-use {
-    super::ssr::{caller, ops},
 };
 
 /// One workflow with what its outbound integrations are made of.

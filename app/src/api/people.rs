@@ -4,11 +4,9 @@ use leptos::{prelude::*, server_fn::codec::Json};
 use serde::{Deserialize, Serialize};
 
 use super::UiError;
-use crate::model::people::{Device, DevicePatch, Group, GroupPatch, NewDevice, NewGroup, NewUser, User, UserPatch};
 #[cfg(feature = "ssr")]
-use {
-    super::ssr::{caller, ops},
-};
+use super::ssr::{caller, ops};
+use crate::model::people::{Device, DevicePatch, Group, GroupPatch, NewDevice, NewGroup, NewUser, User, UserPatch};
 
 /// Everyone an alert can target.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

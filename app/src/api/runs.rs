@@ -5,11 +5,9 @@
 use leptos::{prelude::*, server_fn::codec::Json};
 
 use super::UiError;
-use crate::model::runs::{Run, RunPage, RunQuery};
 #[cfg(feature = "ssr")]
-use {
-    super::ssr::{caller, ops},
-};
+use super::ssr::{caller, ops};
+use crate::model::runs::{Run, RunPage, RunQuery};
 
 /// Runs, newest first, filtered and paged as the query says.
 #[server(prefix = "/ui", endpoint = "/list_runs", input = Json)]

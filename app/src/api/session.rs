@@ -5,13 +5,11 @@
 use leptos::{prelude::*, server_fn::codec::Json};
 
 use super::UiError;
+#[cfg(feature = "ssr")]
+use super::ssr::{caller, ops, signed_in};
 use crate::model::{
     Page,
     access::{ApiKey, AuditEntry, CreatedApiKey, CurrentUser},
-};
-#[cfg(feature = "ssr")]
-use {
-    super::ssr::{caller, ops, signed_in},
 };
 
 /// Who is signed in, for the page header; `None` on the sign-in pages.

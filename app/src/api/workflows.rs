@@ -5,14 +5,12 @@ use leptos::{prelude::*, server_fn::codec::Json};
 use serde::{Deserialize, Serialize};
 
 use super::UiError;
+#[cfg(feature = "ssr")]
+use super::ssr::{caller, ops};
 use crate::model::{
     access::Members,
     forms::{Form, NewForm},
     workflows::Workflow,
-};
-#[cfg(feature = "ssr")]
-use {
-    super::ssr::{caller, ops},
 };
 
 /// A workflow and its forms, as the Workflows and Alerts pages list them.
@@ -47,8 +45,7 @@ pub async fn workflow_catalog() -> Result<Catalog, UiError> {
         let members = ops.list_members(&principal, &workflow.id).await?.members;
         workflows.push(WorkflowForms { workflow, forms, members });
     }
-    let example_installed =
-        workflows.iter().any(|listing| listing.workflow.name == outflow_core::example::EXAMPLE_WORKFLOW);
+    let example_installed = workflows.iter().any(|listing| listing.workflow.name == outflow_core::example::EXAMPLE_WORKFLOW);
     Ok(Catalog { workflows, example_installed })
 }
 

@@ -58,21 +58,16 @@ pub fn RespondForm(
     let choice = RwSignal::new(String::new());
     let annotation = RwSignal::new(String::new());
     on_success(action.into(), move |_| annotation.set(String::new()));
-    let devices_of = move |name: &str| {
-        notified.with(|notified| notified.iter().find(|(recipient, _)| recipient == name).map(|(_, devices)| devices.clone()))
-    };
+    let devices_of =
+        move |name: &str| notified.with(|notified| notified.iter().find(|(recipient, _)| recipient == name).map(|(_, devices)| devices.clone()));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let who = recipient.get_untracked();
         // A device picked for someone else before the recipient changed does not apply.
         let from = device.get_untracked().filter(|name| untrack(|| devices_of(&who)).is_some_and(|devices| devices.contains(name)));
         let note = annotation.get_untracked();
-        let input = NewResponse {
-            recipient: who,
-            device: from,
-            response: choice.get_untracked(),
-            annotation: (!note.trim().is_empty()).then_some(note),
-        };
+        let input =
+            NewResponse { recipient: who, device: from, response: choice.get_untracked(), annotation: (!note.trim().is_empty()).then_some(note) };
         action.dispatch(RespondToAlert { id, input });
     };
     let recipient_choice = move || {

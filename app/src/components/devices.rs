@@ -19,7 +19,6 @@ fn outcomes() -> Vec<(TestOutcome, String)> {
     vec![(TestOutcome::Delivered, "Delivered".to_string()), (TestOutcome::Failed, "Failed".to_string())]
 }
 
-
 /// The test provider answers for every kind but webhooks, which really POST.
 fn outcome_text(device: &Device) -> String {
     match (device.kind, device.test_outcome) {
@@ -37,10 +36,7 @@ pub fn DeviceTable(target_name: String, devices: Vec<Device>, revision: RwSignal
     reload_after(remove.into(), revision);
     let problem = first_failure(vec![failure(update.into()), failure(remove.into())]);
     let owner = StoredValue::new(target_name);
-    let rows = devices
-        .into_iter()
-        .map(|device| view! { <DeviceRow owner device update remove /> })
-        .collect_view();
+    let rows = devices.into_iter().map(|device| view! { <DeviceRow owner device update remove /> }).collect_view();
     view! {
         <DataTable label=format!("Devices of {}", owner.get_value()) headers=&["Device", "Address", "Delay", "Test outcome", ""] compact=true>
             {rows}
@@ -50,12 +46,7 @@ pub fn DeviceTable(target_name: String, devices: Vec<Device>, revision: RwSignal
 }
 
 #[component]
-fn DeviceRow(
-    owner: StoredValue<String>,
-    device: Device,
-    update: ServerAction<UpdateDevice>,
-    remove: ServerAction<RemoveDevice>,
-) -> impl IntoView {
+fn DeviceRow(owner: StoredValue<String>, device: Device, update: ServerAction<UpdateDevice>, remove: ServerAction<RemoveDevice>) -> impl IntoView {
     let editing = RwSignal::new(false);
     let name = RwSignal::new(device.name.clone());
     let address = RwSignal::new(device.address.clone());

@@ -67,9 +67,7 @@ impl EditorRow for PropertyRow {
     fn item(self) -> PropertyDef {
         let kind = self.kind.get_untracked();
         let values = if kind == PropertyKind::List {
-            self.values.with_untracked(|values| {
-                values.split(',').map(str::trim).filter(|value| !value.is_empty()).map(str::to_string).collect()
-            })
+            self.values.with_untracked(|values| values.split(',').map(str::trim).filter(|value| !value.is_empty()).map(str::to_string).collect())
         } else {
             Vec::new()
         };
@@ -212,19 +210,12 @@ pub fn FormEditor(
     let responses = Rows::<ResponseRow>::new(form.as_ref().map_or(&[][..], |form| &form.responses));
     let saved_here = {
         let form_id = form.as_ref().map(|form| form.id.clone());
-        move || {
-            !action.pending().get()
-                && action.value().with(|value| matches!(value, Some(Ok(saved)) if Some(&saved.id) == form_id.as_ref()))
-        }
+        move || !action.pending().get() && action.value().with(|value| matches!(value, Some(Ok(saved)) if Some(&saved.id) == form_id.as_ref()))
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let form = NewForm {
-            name: name.get_untracked(),
-            enabled: enabled.get_untracked(),
-            properties: properties.items(),
-            responses: responses.items(),
-        };
+        let form =
+            NewForm { name: name.get_untracked(), enabled: enabled.get_untracked(), properties: properties.items(), responses: responses.items() };
         action.dispatch(SaveForm { slot: slot.clone(), form });
     };
     view! {

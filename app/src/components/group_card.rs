@@ -28,11 +28,7 @@ pub fn GroupCard(group: Group, users: Vec<String>, revision: RwSignal<usize>) ->
     };
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        send(GroupPatch {
-            members: Some(members.get_untracked()),
-            escalation_seconds: Some(seconds(&escalation.get_untracked())),
-            active: None,
-        });
+        send(GroupPatch { members: Some(members.get_untracked()), escalation_seconds: Some(seconds(&escalation.get_untracked())), active: None });
     };
     let users = StoredValue::new(users);
     let listed = group.members.iter().map(|member| view! { <li>{member.clone()}</li> }).collect_view();

@@ -53,10 +53,8 @@ pub fn IntegrationForm(
     /// For a new integration: the workflow whose first form it starts on.
     workflow: Option<String>,
 ) -> impl IntoView {
-    let forms: Vec<NamedForm> = catalog
-        .iter()
-        .flat_map(|listing| listing.forms.iter().map(|form| (form.clone(), form_label(&listing.workflow.name, form))))
-        .collect();
+    let forms: Vec<NamedForm> =
+        catalog.iter().flat_map(|listing| listing.forms.iter().map(|form| (form.clone(), form_label(&listing.workflow.name, form)))).collect();
     let Some(start) = starting_form(&forms, integration.as_ref(), workflow.as_deref()) else {
         return view! { <NoFormYet text="An integration belongs to a form, and there is none yet." /> }.into_any();
     };

@@ -23,7 +23,8 @@ fn fires_when(trigger: Trigger) -> &'static str {
 /// chosen action runs.
 #[component]
 pub fn IntegrationHelp(trigger: RwSignal<Trigger>, kind: RwSignal<ActionKind>, id: Option<String>) -> impl IntoView {
-    let how = move || match kind.get() {
+    let how = move || {
+        match kind.get() {
         ActionKind::Webhook => view! {
             <h3>"What a webhook carries"</h3>
             <p class="hint">
@@ -47,6 +48,7 @@ pub fn IntegrationHelp(trigger: RwSignal<Trigger>, kind: RwSignal<ActionKind>, i
             </p>
         }
         .into_any(),
+    }
     };
     view! {
         <section class="panel help">

@@ -4,11 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::{
-    api::agents::list_agents,
-    components::feedback::loaded,
-    model::integrations::Location,
-};
+use crate::{api::agents::list_agents, components::feedback::loaded, model::integrations::Location};
 
 /// `location` with agent `id` added (`on`) or removed; no agents left means the cloud.
 fn toggled(location: &Location, id: &str, on: bool) -> Location {

@@ -152,9 +152,8 @@ pub fn RunCanvas(
             let (from, to) = (positions.get(edge.from.as_str())?, positions.get(edge.to.as_str())?);
             let start = Position { x: from.position.x + BLOCK_W, y: from.position.y + out_port_offset(from, &edge.from_port, &choices) };
             let end = Position { x: to.position.x, y: to.position.y + HEAD_H / 2.0 };
-            let taken = records
-                .get(&edge.from)
-                .is_some_and(|record| record.status == StepStatus::Succeeded && record.ports.contains(&edge.from_port));
+            let taken =
+                records.get(&edge.from).is_some_and(|record| record.status == StepStatus::Succeeded && record.ports.contains(&edge.from_port));
             Some(view! { <path class="rc-edge" class:taken=taken d=edge_path(start, end) /> })
         })
         .collect_view();
@@ -227,7 +226,13 @@ pub fn RunCanvas(
 }
 
 #[component]
-fn RunBlock(block: Block, record: Option<StepRecord>, choices: Vec<String>, selected: Signal<Option<String>>, on_select: Callback<String>) -> impl IntoView {
+fn RunBlock(
+    block: Block,
+    record: Option<StepRecord>,
+    choices: Vec<String>,
+    selected: Signal<Option<String>>,
+    on_select: Callback<String>,
+) -> impl IntoView {
     let status = record.as_ref().map_or(StepStatus::Pending, |record| record.status);
     let ports = block.out_ports(&choices);
     let taken = record.as_ref().map(|record| record.ports.clone()).unwrap_or_default();

@@ -131,9 +131,6 @@ pub fn RunLog(lines: Vec<LogLine>) -> impl IntoView {
     if lines.is_empty() {
         return view! { <p class="hint">"No log lines."</p> }.into_any();
     }
-    let lines = lines
-        .into_iter()
-        .map(|line| view! { <li><time>{time_of_day(&line.at)}</time><span>{line.line}</span></li> })
-        .collect_view();
+    let lines = lines.into_iter().map(|line| view! { <li><time>{time_of_day(&line.at)}</time><span>{line.line}</span></li> }).collect_view();
     view! { <ol class="log" aria-label="Log">{lines}</ol> }.into_any()
 }

@@ -148,7 +148,11 @@ mod tests {
 
     #[test]
     fn the_first_step_shown_is_a_failure_else_one_going_else_the_last_finished() {
-        let done = [step("t1", StepStatus::Succeeded, None), step("s1", StepStatus::Succeeded, Some("2026-01-01T00:00:02Z")), step("w1", StepStatus::Succeeded, Some("2026-01-01T00:00:03Z"))];
+        let done = [
+            step("t1", StepStatus::Succeeded, None),
+            step("s1", StepStatus::Succeeded, Some("2026-01-01T00:00:02Z")),
+            step("w1", StepStatus::Succeeded, Some("2026-01-01T00:00:03Z")),
+        ];
         assert_eq!(first_step(&done).as_deref(), Some("w1"));
         let mut failing = done.to_vec();
         failing[1].status = StepStatus::Failed;

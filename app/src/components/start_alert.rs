@@ -71,9 +71,8 @@ fn property_input(definition: PropertyDef, entry: Entry) -> impl IntoView {
         }
         .into_any(),
         Entry::Pick(pick) => {
-            let options = std::iter::once((None, "—".to_string()))
-                .chain(definition.values.into_iter().map(|value| (Some(value.clone()), value)))
-                .collect();
+            let options =
+                std::iter::once((None, "—".to_string())).chain(definition.values.into_iter().map(|value| (Some(value.clone()), value))).collect();
             view! {
                 <Field label=name>
                     <Choice value=pick options />
@@ -86,10 +85,8 @@ fn property_input(definition: PropertyDef, entry: Entry) -> impl IntoView {
 
 #[component]
 pub fn StartAlertForm(workflows: Vec<WorkflowForms>, people: People, action: ServerAction<StartAlert>) -> impl IntoView {
-    let forms: Vec<(Form, String)> = workflows
-        .iter()
-        .flat_map(|listing| listing.forms.iter().map(|form| (form.clone(), form_label(&listing.workflow.name, form))))
-        .collect();
+    let forms: Vec<(Form, String)> =
+        workflows.iter().flat_map(|listing| listing.forms.iter().map(|form| (form.clone(), form_label(&listing.workflow.name, form)))).collect();
     let Some(first) = forms.iter().find(|(form, _)| form.enabled).or(forms.first()).map(|(form, _)| form.id.clone()) else {
         return view! { <NoFormYet text="No form to start an alert from yet." /> }.into_any();
     };
@@ -111,17 +108,10 @@ pub fn StartAlertForm(workflows: Vec<WorkflowForms>, people: People, action: Ser
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let properties: Map<String, Value> = entries
-            .get_untracked()
-            .into_iter()
-            .filter_map(|(definition, entry)| entry.value().map(|value| (definition.name, value)))
-            .collect();
-        let input = NewAlert {
-            form_id: form_id.get_untracked(),
-            properties,
-            recipients: recipients.get_untracked(),
-            priority: priority.get_untracked(),
-        };
+        let properties: Map<String, Value> =
+            entries.get_untracked().into_iter().filter_map(|(definition, entry)| entry.value().map(|value| (definition.name, value))).collect();
+        let input =
+            NewAlert { form_id: form_id.get_untracked(), properties, recipients: recipients.get_untracked(), priority: priority.get_untracked() };
         action.dispatch(StartAlert { input });
     };
     let started = move || {
@@ -138,10 +128,8 @@ pub fn StartAlertForm(workflows: Vec<WorkflowForms>, people: People, action: Ser
         })
     };
     let form_options = forms.with_value(|forms| forms.iter().map(|(form, label)| (form.id.clone(), label.clone())).collect());
-    let priorities = [Priority::Low, Priority::Medium, Priority::High]
-        .into_iter()
-        .map(|priority| (priority, priority.key().to_lowercase()))
-        .collect();
+    let priorities =
+        [Priority::Low, Priority::Medium, Priority::High].into_iter().map(|priority| (priority, priority.key().to_lowercase())).collect();
     view! {
         <form class="stack" on:submit=submit>
             <Field label="Form">

@@ -22,7 +22,8 @@ use crate::{
 
 #[component]
 pub fn StepPanel(record: StepRecord) -> impl IntoView {
-    let StepRecord { block_id, step, label, status, inputs, outputs, ports, logs, error, started_at, finished_at, duration_ms: took, due_at } = record;
+    let StepRecord { block_id, step, label, status, inputs, outputs, ports, logs, error, started_at, finished_at, duration_ms: took, due_at } =
+        record;
     let problem = error.map(|error| {
         let class = if status == StepStatus::Failed { "step-error" } else { "step-note" };
         view! { <p class=class>{error}</p> }

@@ -152,11 +152,8 @@ mod tests {
     fn each_trigger_reads_as_a_sentence() {
         let status = describe(&event(1, Trigger::Status, json!({ "status": "active", "username": null })));
         assert_eq!(status.text, "Status set to active by the system");
-        let comment = describe(&event(
-            2,
-            Trigger::Comment,
-            json!({ "author": { "targetName": "mmcbride" }, "comment": "On it", "source": "REST_API" }),
-        ));
+        let comment =
+            describe(&event(2, Trigger::Comment, json!({ "author": { "targetName": "mmcbride" }, "comment": "On it", "source": "REST_API" })));
         assert_eq!((comment.text.as_str(), comment.quote.as_deref()), ("Comment by mmcbride (REST API)", Some("On it")));
         let for_someone = describe(&event(
             6,
@@ -178,11 +175,8 @@ mod tests {
             json!({ "group": { "targetName": "DB" }, "from": ["a"], "to": ["b"], "reason": "No response", "escalationType": "TIMEOUT" }),
         ));
         assert_eq!(escalation.text, "DB escalated from a to b");
-        let failure = describe(&event(
-            5,
-            Trigger::RecipientFailure,
-            json!({ "failureType": "NO_DEVICES", "recipients": ["admin"], "totalRecipients": 1 }),
-        ));
+        let failure =
+            describe(&event(5, Trigger::RecipientFailure, json!({ "failureType": "NO_DEVICES", "recipients": ["admin"], "totalRecipients": 1 })));
         assert_eq!(failure.text, "Nobody could be notified: no recipient has an active device");
     }
 

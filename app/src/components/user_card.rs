@@ -15,8 +15,7 @@ use crate::{
     model::people::{Role, User, UserPatch},
 };
 
-const ROLES: [(Role, &str); 4] =
-    [(Role::Admin, "admin"), (Role::Developer, "developer"), (Role::Responder, "responder"), (Role::Viewer, "viewer")];
+const ROLES: [(Role, &str); 4] = [(Role::Admin, "admin"), (Role::Developer, "developer"), (Role::Responder, "responder"), (Role::Viewer, "viewer")];
 
 fn role_name(role: Role) -> &'static str {
     ROLES.iter().find(|(known, _)| *known == role).map_or("?", |(_, name)| name)

@@ -108,7 +108,9 @@ fn PasswordForm() -> impl IntoView {
         ev.prevent_default();
         change.dispatch(ChangeMyPassword { current: current.get_untracked(), new: new.get_untracked() });
     };
-    let saved = move || matches!(change.value().get(), Some(Ok(()))).then(|| view! { <p role="status">"Password changed. Other sessions were signed out."</p> });
+    let saved = move || {
+        matches!(change.value().get(), Some(Ok(()))).then(|| view! { <p role="status">"Password changed. Other sessions were signed out."</p> })
+    };
     view! {
         <form class="panel stack" on:submit=submit>
             <h2>"Password"</h2>

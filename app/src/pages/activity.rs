@@ -53,7 +53,8 @@ pub fn ActivityPage() -> impl IntoView {
         },
     );
     refresh_every(LIVE_REFRESH, move || runs.refetch());
-    let filtered = move || integration.with(Option::is_some) || flow.with(Option::is_some) || kind.with(Option::is_some) || status.with(Option::is_some);
+    let filtered =
+        move || integration.with(Option::is_some) || flow.with(Option::is_some) || kind.with(Option::is_some) || status.with(Option::is_some);
     let listing = move || Suspend::new(async move { loaded(runs.await.map(|page| view! { <RunList page offset filtered=filtered() /> })) });
     view! {
         <PageHeader
@@ -76,7 +77,11 @@ fn RunFilters(
 ) -> impl IntoView {
     let catalog = Resource::new(|| (), |_| outbound_catalog());
     let flow_catalog = Resource::new(|| (), |_| flows_catalog());
-    let kinds = vec![(None, "All runs".to_string()), (Some(RunKind::Integration), "Integration runs".to_string()), (Some(RunKind::Flow), "Flow runs".to_string())];
+    let kinds = vec![
+        (None, "All runs".to_string()),
+        (Some(RunKind::Integration), "Integration runs".to_string()),
+        (Some(RunKind::Flow), "Flow runs".to_string()),
+    ];
     let statuses = std::iter::once((None, "Any status".to_string()))
         .chain(RunStatus::ALL.into_iter().map(|status| (Some(status), status.key().to_string())))
         .collect();
@@ -85,9 +90,10 @@ fn RunFilters(
             loaded(catalog.await.map(|catalog| {
                 let options = std::iter::once((None, "All integrations".to_string()))
                     .chain(catalog.into_iter().flat_map(|listing| {
-                        listing.integrations.into_iter().map(|integration| {
-                            (Some(integration.id), format!("{} ({})", integration.name, integration.form_name))
-                        })
+                        listing
+                            .integrations
+                            .into_iter()
+                            .map(|integration| (Some(integration.id), format!("{} ({})", integration.name, integration.form_name)))
                     }))
                     .collect();
                 view! { <Choice value=integration options /> }
@@ -98,9 +104,11 @@ fn RunFilters(
         Suspend::new(async move {
             loaded(flow_catalog.await.map(|catalog| {
                 let options = std::iter::once((None, "All flows".to_string()))
-                    .chain(catalog.into_iter().flat_map(|listing| {
-                        listing.flows.into_iter().map(|flow| (Some(flow.id), format!("{} ({})", flow.name, flow.form_name)))
-                    }))
+                    .chain(
+                        catalog
+                            .into_iter()
+                            .flat_map(|listing| listing.flows.into_iter().map(|flow| (Some(flow.id), format!("{} ({})", flow.name, flow.form_name)))),
+                    )
                     .collect();
                 view! { <Choice value=flow options /> }
             }))

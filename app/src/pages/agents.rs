@@ -57,7 +57,8 @@ fn AgentList(agents: Vec<Agent>) -> impl IntoView {
         .into_any();
     }
     let rows = agents.into_iter().map(|agent| view! { <AgentRow agent /> }).collect_view();
-    view! { <DataTable label="Agents" headers=&["Agent", "State", "Last heartbeat", "Version", "Services", "Queue", "Users"]>{rows}</DataTable> }.into_any()
+    view! { <DataTable label="Agents" headers=&["Agent", "State", "Last heartbeat", "Version", "Services", "Queue", "Users"]>{rows}</DataTable> }
+        .into_any()
 }
 
 #[component]

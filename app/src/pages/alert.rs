@@ -37,12 +37,7 @@ struct Actions {
 
 impl Actions {
     fn new() -> Self {
-        Actions {
-            status: ServerAction::new(),
-            escalate: ServerAction::new(),
-            comment: ServerAction::new(),
-            respond: ServerAction::new(),
-        }
+        Actions { status: ServerAction::new(), escalate: ServerAction::new(), comment: ServerAction::new(), respond: ServerAction::new() }
     }
 
     /// Grows with every completed action.
@@ -248,11 +243,8 @@ fn AlertToolbar(id: i64, status: Memo<Option<AlertStatus>>, groups: Memo<Vec<Str
 fn AlertProperties(summary: Memo<Option<AlertSummary>>) -> impl IntoView {
     move || {
         summary.get().map(|alert| {
-            let properties = alert
-                .properties
-                .iter()
-                .map(|(name, value)| view! { <dt>{name.clone()}</dt><dd>{value_text(value)}</dd> })
-                .collect_view();
+            let properties =
+                alert.properties.iter().map(|(name, value)| view! { <dt>{name.clone()}</dt><dd>{value_text(value)}</dd> }).collect_view();
             let recipients = alert.recipients.into_iter().map(|name| view! { <li class="chip">{name}</li> }).collect_view();
             view! {
                 <dl class="facts">{properties}</dl>

@@ -53,9 +53,7 @@ pub fn EndpointsPage() -> impl IntoView {
             }))
         })
     };
-    let editor = move || {
-        editing.get().map(|Editing { workflow_id, endpoint }| view! { <EndpointEditor workflow_id endpoint callbacks /> })
-    };
+    let editor = move || editing.get().map(|Editing { workflow_id, endpoint }| view! { <EndpointEditor workflow_id endpoint callbacks /> });
     view! {
         <PageHeader title="Endpoints" summary="Where webhooks and scripts send requests: base URLs with their authentication and signing secret." />
         <div class="master-detail wide-list">

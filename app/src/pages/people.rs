@@ -37,11 +37,7 @@ fn PeopleColumns(people: People, revision: RwSignal<usize>) -> impl IntoView {
     let users = people.users.into_iter().map(|user| view! { <UserCard user revision /> }).collect_view();
     let groups = {
         let user_names = user_names.clone();
-        people
-            .groups
-            .into_iter()
-            .map(|group| view! { <GroupCard group users=user_names.clone() revision /> })
-            .collect_view()
+        people.groups.into_iter().map(|group| view! { <GroupCard group users=user_names.clone() revision /> }).collect_view()
     };
     view! {
         <div class="split people">

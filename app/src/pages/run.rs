@@ -13,10 +13,10 @@ use crate::{
     api::runs::{Rerun, fetch_run},
     components::{
         feedback::{loaded, on_success},
-        polling::{LIVE_REFRESH, refresh_every},
         json_view::JsonView,
-        run_details::{AttemptTable, RunFacts, RunHeader, RunLog},
+        polling::{LIVE_REFRESH, refresh_every},
         run_canvas::KeptView,
+        run_details::{AttemptTable, RunFacts, RunHeader, RunLog},
         run_flow::FlowRunView,
     },
     format::utc_time,

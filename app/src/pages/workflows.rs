@@ -24,10 +24,7 @@ pub fn WorkflowsPage() -> impl IntoView {
     let install = ServerAction::<InstallExampleWorkflow>::new();
     let create = ServerAction::<CreateWorkflow>::new();
     let save = ServerAction::<SaveForm>::new();
-    let catalog = Resource::new(
-        move || (install.version().get(), create.version().get(), save.version().get()),
-        |_| workflow_catalog(),
-    );
+    let catalog = Resource::new(move || (install.version().get(), create.version().get(), save.version().get()), |_| workflow_catalog());
     let editing = RwSignal::new(None::<Editing>);
     // A new workflow opens straight into its first form; a saved form stays open, now as itself.
     on_success(create.into(), move |workflow| editing.set(Some(Editing { workflow: workflow.clone(), form: None })));
@@ -54,9 +51,8 @@ pub fn WorkflowsPage() -> impl IntoView {
             }))
         })
     };
-    let editor = move || {
-        editing.get().map(|opened| view! { <FormEditor editing=opened action=save on_close=Callback::new(move |_| editing.set(None)) /> })
-    };
+    let editor =
+        move || editing.get().map(|opened| view! { <FormEditor editing=opened action=save on_close=Callback::new(move |_| editing.set(None)) /> });
     view! {
         <PageHeader title="Workflows" summary="Workflows hold the forms alerts start from: their properties and response options." />
         <div class="master-detail">
@@ -168,7 +164,15 @@ fn WorkflowMembers(workflow_id: String, members: Vec<String>) -> impl IntoView {
                         };
                         let toggle = {
                             let name = name.clone();
-                            move |_| chosen.update(|chosen| if let Some(at) = chosen.iter().position(|n| *n == name) { chosen.remove(at); } else { chosen.push(name.clone()); })
+                            move |_| {
+                                chosen.update(|chosen| {
+                                    if let Some(at) = chosen.iter().position(|n| *n == name) {
+                                        chosen.remove(at);
+                                    } else {
+                                        chosen.push(name.clone());
+                                    }
+                                })
+                            }
                         };
                         view! {
                             <label class="check">

@@ -109,7 +109,12 @@ mod tests {
 
     #[test]
     fn a_changed_token_url_needs_the_client_secret_again() {
-        let oauth = |url: &str, secret: &str| EndpointAuth::Oauth2 { token_url: url.into(), client_id: "c".into(), client_secret: secret.into(), scope: None };
+        let oauth = |url: &str, secret: &str| EndpointAuth::Oauth2 {
+            token_url: url.into(),
+            client_id: "c".into(),
+            client_secret: secret.into(),
+            scope: None,
+        };
         let stored = oauth("https://id.example/token", "s");
         let here = "https://api.example";
         assert!(secrets_to_resend(here, &stored, &patch(None, Some(oauth("https://id.example/token", MASK)))).is_empty());

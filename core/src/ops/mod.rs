@@ -10,12 +10,12 @@
 mod agents;
 mod alerts;
 pub mod chains;
-pub mod roles;
 mod endpoints;
 mod flow_runs;
 mod flows;
 mod integrations;
 mod people;
+pub mod roles;
 mod rules;
 mod runs;
 mod script_resources;
@@ -57,7 +57,8 @@ impl Ops {
     /// sees every workflow, anyone else those they are a member of; a script or flow only its
     /// own workflow, and only while the user it acts for may see it.
     async fn member(&self, principal: &Principal, workflow_id: &str, what: impl FnOnce() -> String) -> StoreResult<()> {
-        let sees = principal.reaches(workflow_id) && (principal.sees_every_workflow() || store::is_member(&self.pool, principal.user_id, workflow_id).await?);
+        let sees = principal.reaches(workflow_id)
+            && (principal.sees_every_workflow() || store::is_member(&self.pool, principal.user_id, workflow_id).await?);
         if sees { Ok(()) } else { Err(StoreError::NotFound(what())) }
     }
 

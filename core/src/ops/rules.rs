@@ -133,9 +133,22 @@ impl Operation {
         let (need, scope) = match self {
             ListAlerts | ReadAlert | ListRuns | ReadRun | ListEndpoints | ReadEndpoint | ListWorkflows | ReadWorkflow | ListMembers | ListForms
             | ReadForm | ListIntegrations | ReadIntegration | ListScriptResources | ListFlows | ReadFlow => (Viewer, Workflow),
-            StartAlert | ChangeAlertStatus | CommentOnAlert | RespondToAlert | EscalateAlert | StartFlowRun | CallHttpTrigger => (Responder, Workflow),
-            Rerun | CreateEndpoint | UpdateEndpoint | DeleteEndpoint | CreateForm | UpdateForm | CreateIntegration | UpdateIntegration
-            | DeleteIntegration | ChangeScriptResources | CreateFlow | ChangeFlow | TestFlow => (Developer, Workflow),
+            StartAlert | ChangeAlertStatus | CommentOnAlert | RespondToAlert | EscalateAlert | StartFlowRun | CallHttpTrigger => {
+                (Responder, Workflow)
+            }
+            Rerun
+            | CreateEndpoint
+            | UpdateEndpoint
+            | DeleteEndpoint
+            | CreateForm
+            | UpdateForm
+            | CreateIntegration
+            | UpdateIntegration
+            | DeleteIntegration
+            | ChangeScriptResources
+            | CreateFlow
+            | ChangeFlow
+            | TestFlow => (Developer, Workflow),
             CreateWorkflow | SetMembers => (Developer, Administration),
             ReadPeople | ManageOwnAccount | ReadAgents => (Viewer, Administration),
             ManagePeople | ManageAgents | ReadAudit | InstallExample => (Admin, Administration),

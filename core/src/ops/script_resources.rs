@@ -18,7 +18,14 @@ impl Ops {
         store::list_named(&self.pool, resource, workflow_id).await
     }
 
-    pub async fn update_named(&self, principal: &Principal, resource: Resource, workflow_id: &str, id: &str, input: &NamedText) -> StoreResult<NamedRow> {
+    pub async fn update_named(
+        &self,
+        principal: &Principal,
+        resource: Resource,
+        workflow_id: &str,
+        id: &str,
+        input: &NamedText,
+    ) -> StoreResult<NamedRow> {
         self.admit(principal, Operation::ChangeScriptResources)?;
         self.workflow_member(principal, workflow_id).await?;
         store::update_named(&self.pool, Some(&principal.actor()), resource, workflow_id, id, input).await

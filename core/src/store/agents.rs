@@ -241,8 +241,11 @@ pub async fn agent_for_token(pool: &SqlitePool, token: &str) -> StoreResult<Opti
 pub async fn record_heartbeat(pool: &SqlitePool, agent_id: &str, version: Option<String>) -> StoreResult<()> {
     let agent_id = agent_id.to_string();
     super::writer::write(pool, move |conn| {
-        conn.prepare_cached("UPDATE agents SET last_heartbeat_at = ?, version = COALESCE(?, version) WHERE id = ?")?
-            .execute(params![clock::now_millis(), version, agent_id])?;
+        conn.prepare_cached("UPDATE agents SET last_heartbeat_at = ?, version = COALESCE(?, version) WHERE id = ?")?.execute(params![
+            clock::now_millis(),
+            version,
+            agent_id
+        ])?;
         Ok(())
     })
     .await

@@ -186,9 +186,12 @@ impl Fanout {
         };
         self.notify_user(conn, user_id, &target_name, Some(group_id))?;
         let has_next = next_reachable_member(conn, group_id, Some(position))?.is_some();
-        conn.prepare_cached("INSERT INTO alert_groups (alert_id, group_id, position, escalate_at) VALUES (?, ?, ?, ?)")?.execute(
-            params![self.alert_id, group_id, position, has_next.then_some(self.now + escalation_seconds * 1000)],
-        )?;
+        conn.prepare_cached("INSERT INTO alert_groups (alert_id, group_id, position, escalate_at) VALUES (?, ?, ?, ?)")?.execute(params![
+            self.alert_id,
+            group_id,
+            position,
+            has_next.then_some(self.now + escalation_seconds * 1000)
+        ])?;
         Ok(())
     }
 }
@@ -204,8 +207,7 @@ fn next_reachable_member(conn: &Connection, group_id: i64, after: Option<i64>) -
 
 /// Records a trigger event (the writer-thread twin of `events::record`).
 fn record_event(conn: &Connection, alert_id: i64, trigger: Trigger, fields: Value, now: i64) -> StoreResult<TimelineEvent> {
-    let id = conn
-        .prepare_cached(super::events::INSERT_EVENT)?
-        .query_row(params![alert_id, trigger.key(), fields.to_string(), now], |row| row.get(0))?;
+    let id =
+        conn.prepare_cached(super::events::INSERT_EVENT)?.query_row(params![alert_id, trigger.key(), fields.to_string(), now], |row| row.get(0))?;
     Ok(TimelineEvent { id, trigger, fields, created_at: clock::rfc3339(now) })
 }

@@ -7,8 +7,8 @@ use std::collections::HashSet;
 
 use outflow_model::{
     alerts::{
-        Alert, AlertPage, AlertQuery, AlertResponse, AlertStatus, AlertSummary, Comment, CommentSource, DeliveryStatus,
-        NewAlert, Notification, Priority,
+        Alert, AlertPage, AlertQuery, AlertResponse, AlertStatus, AlertSummary, Comment, CommentSource, DeliveryStatus, NewAlert, Notification,
+        Priority,
     },
     forms::{Form, PropertyDef, PropertyKind},
     limits,
@@ -17,7 +17,11 @@ use outflow_model::{
 use serde_json::{Map, Value, json};
 use sqlx::{SqliteConnection, SqlitePool};
 
-use super::{Actor, StoreError, StoreResult, alert_start::{self, Start}, events, from_json};
+use super::{
+    Actor, StoreError, StoreResult,
+    alert_start::{self, Start},
+    events, from_json,
+};
 use crate::{clock, ids::new_id};
 
 /// How many targeted names a `recipient_failure` payload lists (SPEC §3).
@@ -31,8 +35,7 @@ pub async fn create_alert(pool: &SqlitePool, actor: Option<&Actor>, input: &NewA
     let (form_id, values, names, priority, actor) =
         (input.form_id.clone(), input.properties.clone(), input.recipients.clone(), input.priority, actor.cloned());
     super::writer::write(pool, move |conn| {
-        let form = super::forms::form_on(conn, &form_id)?
-            .ok_or_else(|| StoreError::invalid(format!("There is no form with id \"{form_id}\".")))?;
+        let form = super::forms::form_on(conn, &form_id)?.ok_or_else(|| StoreError::invalid(format!("There is no form with id \"{form_id}\".")))?;
         let properties = checked_properties(&form, &values)?;
         let recipients = checked_recipients(&names)?;
         alert_start::start(conn, Start { form, properties, recipients, priority, actor, chain_depth })
@@ -44,11 +47,9 @@ pub async fn create_alert(pool: &SqlitePool, actor: Option<&Actor>, input: &NewA
 fn checked_properties(form: &Form, values: &Map<String, Value>) -> StoreResult<Map<String, Value>> {
     let mut checked = Map::new();
     for (name, value) in values {
-        let definition = form.properties.iter().find(|property| &property.name == name).ok_or_else(|| {
-            StoreError::Invalid {
-                message: format!("The form \"{}\" has no property \"{name}\".", form.name),
-                details: json!({ "property": name }),
-            }
+        let definition = form.properties.iter().find(|property| &property.name == name).ok_or_else(|| StoreError::Invalid {
+            message: format!("The form \"{}\" has no property \"{name}\".", form.name),
+            details: json!({ "property": name }),
         })?;
         if value.is_null() {
             continue;
@@ -91,8 +92,7 @@ fn expectation(definition: &PropertyDef) -> String {
 
 fn checked_recipients(recipients: &[String]) -> StoreResult<Vec<String>> {
     let mut seen = HashSet::new();
-    let unique: Vec<String> =
-        recipients.iter().map(|name| name.trim().to_string()).filter(|name| seen.insert(name.clone())).collect();
+    let unique: Vec<String> = recipients.iter().map(|name| name.trim().to_string()).filter(|name| seen.insert(name.clone())).collect();
     if unique.is_empty() || unique.iter().any(String::is_empty) {
         return Err(StoreError::invalid("An alert needs at least one recipient (a user's or group's targetName)."));
     }
@@ -113,7 +113,8 @@ pub(crate) enum Unreachable {
 /// A user's active devices, in the order they were added: (id, name, delay in seconds).
 pub(crate) const DEVICES_TO_NOTIFY: &str = "SELECT id, name, delay_seconds FROM devices WHERE user_id = ? AND active = 1 ORDER BY rowid";
 
-pub(crate) const INSERT_NOTIFICATION: &str = "INSERT INTO notifications (id, alert_id, user_id, device_id, device_name, group_id, status, due_at, created_at)
+pub(crate) const INSERT_NOTIFICATION: &str =
+    "INSERT INTO notifications (id, alert_id, user_id, device_id, device_name, group_id, status, due_at, created_at)
      VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)";
 
 /// Notifies every active device of a group member an escalation moved to (the member was
@@ -163,16 +164,8 @@ pub(crate) const NEXT_REACHABLE_MEMBER: &str = "SELECT m.position, u.id, u.targe
      ORDER BY m.position LIMIT 1";
 
 /// The first member after `after` (or from the start) who is active and has an active device.
-pub(crate) async fn next_reachable_member(
-    conn: &mut SqliteConnection,
-    group_id: i64,
-    after: Option<i64>,
-) -> StoreResult<Option<Member>> {
-    let row: Option<(i64, i64, String)> = sqlx::query_as(NEXT_REACHABLE_MEMBER)
-    .bind(group_id)
-    .bind(after.unwrap_or(-1))
-    .fetch_optional(conn)
-    .await?;
+pub(crate) async fn next_reachable_member(conn: &mut SqliteConnection, group_id: i64, after: Option<i64>) -> StoreResult<Option<Member>> {
+    let row: Option<(i64, i64, String)> = sqlx::query_as(NEXT_REACHABLE_MEMBER).bind(group_id).bind(after.unwrap_or(-1)).fetch_optional(conn).await?;
     Ok(row.map(|(position, user_id, target_name)| Member { position, user_id, target_name }))
 }
 
@@ -188,11 +181,7 @@ pub async fn change_status(pool: &SqlitePool, actor: Option<&Actor>, alert_id: i
 pub(crate) async fn set_status(conn: &mut SqliteConnection, actor: Option<&Actor>, alert_id: i64, next: AlertStatus) -> StoreResult<()> {
     let current = status_of(conn, alert_id).await?;
     if !current.can_become(next) {
-        return Err(StoreError::Conflict(format!(
-            "Alert {alert_id} is {} and cannot become {}.",
-            current.key(),
-            next.key()
-        )));
+        return Err(StoreError::Conflict(format!("Alert {alert_id} is {} and cannot become {}.", current.key(), next.key())));
     }
     let now = clock::now_millis();
     sqlx::query("UPDATE alerts SET status = ?, updated_at = ? WHERE event_identifier = ?")
@@ -264,8 +253,7 @@ impl TryFrom<SummaryRow> for AlertSummary {
 pub async fn get_alert(pool: &SqlitePool, alert_id: i64) -> StoreResult<Alert> {
     let row: Option<SummaryRow> =
         sqlx::query_as(&format!("{SELECT_SUMMARY} WHERE a.event_identifier = ?")).bind(alert_id).fetch_optional(pool).await?;
-    let summary: AlertSummary =
-        row.ok_or_else(|| StoreError::NotFound(format!("No alert with eventIdentifier {alert_id}.")))?.try_into()?;
+    let summary: AlertSummary = row.ok_or_else(|| StoreError::NotFound(format!("No alert with eventIdentifier {alert_id}.")))?.try_into()?;
     Ok(Alert {
         summary,
         notifications: notifications_of(pool, alert_id).await?,
@@ -410,6 +398,8 @@ pub async fn list_alerts(pool: &SqlitePool, query: &AlertQuery, workflows: Optio
 pub(crate) fn parse_time(name: &str, value: &Option<String>) -> StoreResult<Option<i64>> {
     value
         .as_deref()
-        .map(|text| clock::parse_rfc3339(text).ok_or_else(|| StoreError::invalid(format!("{name} must be an RFC 3339 time, e.g. 2026-11-28T09:00:00Z."))))
+        .map(|text| {
+            clock::parse_rfc3339(text).ok_or_else(|| StoreError::invalid(format!("{name} must be an RFC 3339 time, e.g. 2026-11-28T09:00:00Z.")))
+        })
         .transpose()
 }

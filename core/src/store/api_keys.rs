@@ -4,7 +4,13 @@
 use outflow_model::access::{ApiKey, CreatedApiKey};
 use sqlx::SqlitePool;
 
-use super::{Actor, StoreError, StoreResult, audit::{self, Change}, checked_name, principals::hash_api_key, sessions::new_token};
+use super::{
+    Actor, StoreError, StoreResult,
+    audit::{self, Change},
+    checked_name,
+    principals::hash_api_key,
+    sessions::new_token,
+};
 use crate::clock::{now_millis, rfc3339};
 use outflow_model::access::AuditAction;
 
@@ -33,7 +39,8 @@ pub async fn create_api_key(pool: &SqlitePool, actor: &Actor, target_name: &str,
         .await?;
     let id = id.to_string();
     let listed = serde_json::json!({"user": target_name, "name": name});
-    audit::record(&mut tx, Some(actor), Change { action: AuditAction::Create, kind: "api key", id: &id, name, before: None, after: Some(listed) }).await?;
+    audit::record(&mut tx, Some(actor), Change { action: AuditAction::Create, kind: "api key", id: &id, name, before: None, after: Some(listed) })
+        .await?;
     tx.commit().await?;
     Ok(CreatedApiKey { id, key })
 }
@@ -49,12 +56,10 @@ struct KeyRow {
 
 pub async fn list_api_keys(pool: &SqlitePool, target_name: &str) -> StoreResult<Vec<ApiKey>> {
     let owner = user_id(pool, target_name).await?;
-    let rows: Vec<KeyRow> = sqlx::query_as(
-        "SELECT id, name, created_at, last_used_at, revoked_at FROM api_keys WHERE user_id = ? ORDER BY id",
-    )
-    .bind(owner)
-    .fetch_all(pool)
-    .await?;
+    let rows: Vec<KeyRow> = sqlx::query_as("SELECT id, name, created_at, last_used_at, revoked_at FROM api_keys WHERE user_id = ? ORDER BY id")
+        .bind(owner)
+        .fetch_all(pool)
+        .await?;
     Ok(rows
         .into_iter()
         .map(|row| ApiKey {
@@ -73,17 +78,21 @@ pub async fn revoke_api_key(pool: &SqlitePool, actor: &Actor, target_name: &str,
     let missing = || StoreError::NotFound(format!("{target_name} has no API key {key_id}."));
     let id: i64 = key_id.parse().map_err(|_| missing())?;
     let mut tx = super::write_tx(pool).await?;
-    let name: Option<String> = sqlx::query_scalar(
-        "UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? AND user_id = ? RETURNING name",
-    )
-    .bind(now_millis())
-    .bind(id)
-    .bind(owner)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let name: Option<String> =
+        sqlx::query_scalar("UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? AND user_id = ? RETURNING name")
+            .bind(now_millis())
+            .bind(id)
+            .bind(owner)
+            .fetch_optional(&mut *tx)
+            .await?;
     let name = name.ok_or_else(missing)?;
     let listed = serde_json::json!({"user": target_name, "name": name});
-    audit::record(&mut tx, Some(actor), Change { action: AuditAction::Delete, kind: "api key", id: key_id, name: &name, before: Some(listed), after: None }).await?;
+    audit::record(
+        &mut tx,
+        Some(actor),
+        Change { action: AuditAction::Delete, kind: "api key", id: key_id, name: &name, before: Some(listed), after: None },
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

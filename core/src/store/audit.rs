@@ -4,7 +4,10 @@
 //! right after its write commits ([`record_change`]). A crash between those two commits
 //! is the one way an entry can be missing.
 
-use outflow_model::{Page, access::{AuditAction, AuditEntry}};
+use outflow_model::{
+    Page,
+    access::{AuditAction, AuditEntry},
+};
 use serde_json::{Map, Value};
 use sqlx::{SqliteConnection, SqlitePool};
 

@@ -3,8 +3,8 @@
 //! its `delivery` event in one transaction.
 
 use outflow_model::{people::DeviceKind, trigger::Trigger};
-use serde_json::{Value, json};
 use rusqlite::{Connection, params};
+use serde_json::{Value, json};
 use sqlx::SqlitePool;
 
 use super::{StoreResult, events, from_json};
@@ -156,15 +156,14 @@ pub async fn record_delivery(pool: &SqlitePool, job: &DeliveryJob, result: &Deli
     };
     let now = clock::now_millis();
     let mut tx = super::write_tx(pool).await?;
-    let updated = sqlx::query(
-        "UPDATE notifications SET status = ?, message = ?, completed_at = ?, lease_until = NULL WHERE id = ? AND status = 'pending'",
-    )
-    .bind(status)
-    .bind(message)
-    .bind(now)
-    .bind(&job.notification_id)
-    .execute(&mut *tx)
-    .await?;
+    let updated =
+        sqlx::query("UPDATE notifications SET status = ?, message = ?, completed_at = ?, lease_until = NULL WHERE id = ? AND status = 'pending'")
+            .bind(status)
+            .bind(message)
+            .bind(now)
+            .bind(&job.notification_id)
+            .execute(&mut *tx)
+            .await?;
     if updated.rows_affected() == 0 {
         return Ok(false);
     }

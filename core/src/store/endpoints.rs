@@ -7,7 +7,11 @@ use outflow_model::endpoints::{Endpoint, EndpointAuth, EndpointPatch, MASK, NewE
 use rand::RngCore;
 use sqlx::SqlitePool;
 
-use super::{Actor, StoreError, StoreResult, audit::{self, Change}, checked_name, conflict_on_unique, from_json, to_json};
+use super::{
+    Actor, StoreError, StoreResult,
+    audit::{self, Change},
+    checked_name, conflict_on_unique, from_json, to_json,
+};
 use crate::{clock, ids::new_id, secrets::SecretBox};
 
 const SIGNING_PREFIX: &str = "whsec_";
@@ -37,7 +41,8 @@ struct EndpointRow {
     created_at: i64,
 }
 
-const SELECT_ENDPOINT: &str = "SELECT id, workflow_id, name, base_url, auth_masked, auth_sealed, signing_secret, trust_self_signed, created_at FROM endpoints";
+const SELECT_ENDPOINT: &str =
+    "SELECT id, workflow_id, name, base_url, auth_masked, auth_sealed, signing_secret, trust_self_signed, created_at FROM endpoints";
 
 fn masked(row: EndpointRow) -> StoreResult<Endpoint> {
     Ok(Endpoint {
@@ -63,7 +68,11 @@ fn check_url(what: &str, url: &str) -> StoreResult<()> {
 
 fn check_auth(auth: &EndpointAuth) -> StoreResult<()> {
     let required = |what: &str, value: &str| {
-        if value.trim().is_empty() || value == MASK { Err(StoreError::invalid(format!("{what} is required for this authentication."))) } else { Ok(()) }
+        if value.trim().is_empty() || value == MASK {
+            Err(StoreError::invalid(format!("{what} is required for this authentication.")))
+        } else {
+            Ok(())
+        }
     };
     match auth {
         EndpointAuth::None => Ok(()),
@@ -178,7 +187,13 @@ pub async fn endpoint_secrets_by_name(pool: &SqlitePool, secrets: &SecretBox, wo
 }
 
 /// Changes an endpoint; secrets sent back masked keep their stored values.
-pub async fn update_endpoint(pool: &SqlitePool, actor: Option<&Actor>, secrets: &SecretBox, id: &str, patch: &EndpointPatch) -> StoreResult<Endpoint> {
+pub async fn update_endpoint(
+    pool: &SqlitePool,
+    actor: Option<&Actor>,
+    secrets: &SecretBox,
+    id: &str,
+    patch: &EndpointPatch,
+) -> StoreResult<Endpoint> {
     let before = get_endpoint(pool, id).await?;
     let current = opened(secrets, endpoint_row(pool, id).await?)?;
     let name = checked_name("An endpoint name", patch.name.as_deref().unwrap_or(&current.name))?.to_string();
@@ -219,11 +234,10 @@ pub async fn update_endpoint(pool: &SqlitePool, actor: Option<&Actor>, secrets: 
 /// Deletes an endpoint no integration uses; otherwise 409 naming the integrations.
 pub async fn delete_endpoint(pool: &SqlitePool, actor: Option<&Actor>, id: &str) -> StoreResult<()> {
     let before = get_endpoint(pool, id).await?;
-    let users: Vec<String> =
-        sqlx::query_scalar("SELECT name FROM integrations WHERE json_extract(action, '$.endpointId') = ? ORDER BY name")
-            .bind(id)
-            .fetch_all(pool)
-            .await?;
+    let users: Vec<String> = sqlx::query_scalar("SELECT name FROM integrations WHERE json_extract(action, '$.endpointId') = ? ORDER BY name")
+        .bind(id)
+        .fetch_all(pool)
+        .await?;
     if !users.is_empty() {
         return Err(StoreError::Conflict(format!("The endpoint is used by: {}.", users.join(", "))));
     }

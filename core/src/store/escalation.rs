@@ -80,9 +80,10 @@ pub async fn escalate_manually(pool: &SqlitePool, actor: Option<&Actor>, alert_i
     .fetch_all(&mut *tx)
     .await?;
     let chosen = match group {
-        Some(name) => steps.iter().find(|step| step.3 == name).ok_or_else(|| {
-            StoreError::invalid(format!("Alert {alert_id} does not target a group named \"{name}\"."))
-        })?,
+        Some(name) => steps
+            .iter()
+            .find(|step| step.3 == name)
+            .ok_or_else(|| StoreError::invalid(format!("Alert {alert_id} does not target a group named \"{name}\".")))?,
         None if steps.len() == 1 => &steps[0],
         None if steps.is_empty() => return Err(StoreError::Conflict(format!("Alert {alert_id} targets no group to escalate."))),
         None => return Err(StoreError::invalid(format!("Alert {alert_id} targets several groups; name the one to escalate."))),
@@ -141,13 +142,12 @@ async fn advance(conn: &mut SqliteConnection, step: &Step, kind: Kind, actor: Op
     if moved.rows_affected() == 0 {
         return Ok(false);
     }
-    let from: Vec<String> = sqlx::query_scalar(
-        "SELECT u.target_name FROM group_members m JOIN users u ON u.id = m.user_id WHERE m.group_id = ? AND m.position = ?",
-    )
-    .bind(step.group_id)
-    .bind(step.position)
-    .fetch_all(&mut *conn)
-    .await?;
+    let from: Vec<String> =
+        sqlx::query_scalar("SELECT u.target_name FROM group_members m JOIN users u ON u.id = m.user_id WHERE m.group_id = ? AND m.position = ?")
+            .bind(step.group_id)
+            .bind(step.position)
+            .fetch_all(&mut *conn)
+            .await?;
     notify_member(conn, step.alert_id, next.user_id, step.group_id, now).await?;
     let (escalation_type, reason) = match kind {
         Kind::Timeout => ("TIMEOUT", format!("No response within {escalation_seconds} seconds")),

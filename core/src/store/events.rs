@@ -10,20 +10,8 @@ use crate::clock;
 
 pub(crate) const INSERT_EVENT: &str = "INSERT INTO events (alert_id, trigger, fields, created_at) VALUES (?, ?, ?, ?) RETURNING id";
 
-pub(crate) async fn record(
-    conn: &mut SqliteConnection,
-    alert_id: i64,
-    trigger: Trigger,
-    fields: Value,
-    now: i64,
-) -> StoreResult<i64> {
-    let id = sqlx::query_scalar(INSERT_EVENT)
-        .bind(alert_id)
-        .bind(trigger.key())
-        .bind(fields.to_string())
-        .bind(now)
-        .fetch_one(conn)
-        .await?;
+pub(crate) async fn record(conn: &mut SqliteConnection, alert_id: i64, trigger: Trigger, fields: Value, now: i64) -> StoreResult<i64> {
+    let id = sqlx::query_scalar(INSERT_EVENT).bind(alert_id).bind(trigger.key()).bind(fields.to_string()).bind(now).fetch_one(conn).await?;
     Ok(id)
 }
 
@@ -37,14 +25,10 @@ struct EventRow {
 
 pub(crate) async fn timeline(pool: &SqlitePool, alert_id: i64) -> StoreResult<Vec<TimelineEvent>> {
     let rows: Vec<EventRow> =
-        sqlx::query_as("SELECT id, trigger, fields, created_at FROM events WHERE alert_id = ? ORDER BY id")
-            .bind(alert_id)
-            .fetch_all(pool)
-            .await?;
+        sqlx::query_as("SELECT id, trigger, fields, created_at FROM events WHERE alert_id = ? ORDER BY id").bind(alert_id).fetch_all(pool).await?;
     rows.into_iter()
         .map(|row| {
-            let trigger = Trigger::from_key(&row.trigger)
-                .ok_or_else(|| super::StoreError::Corrupt(format!("unknown trigger {}", row.trigger)))?;
+            let trigger = Trigger::from_key(&row.trigger).ok_or_else(|| super::StoreError::Corrupt(format!("unknown trigger {}", row.trigger)))?;
             Ok(TimelineEvent { id: row.id, trigger, fields: from_json("events.fields", &row.fields)?, created_at: clock::rfc3339(row.created_at) })
         })
         .collect()

@@ -63,7 +63,16 @@ pub struct RunnableFlow {
 
 impl RunnableFlow {
     #[allow(clippy::too_many_arguments)]
-    fn new(id: String, name: String, version: i64, workflow_id: String, form_id: String, enabled: bool, graph_json: String, responses: &str) -> StoreResult<RunnableFlow> {
+    fn new(
+        id: String,
+        name: String,
+        version: i64,
+        workflow_id: String,
+        form_id: String,
+        enabled: bool,
+        graph_json: String,
+        responses: &str,
+    ) -> StoreResult<RunnableFlow> {
         let graph: FlowGraph = from_json("flows.graph", &graph_json)?;
         let responses: Vec<outflow_model::forms::ResponseOption> = from_json("forms.responses", responses)?;
         Ok(RunnableFlow {
@@ -134,7 +143,8 @@ const SELECT_RUNNABLE: &str = "SELECT fl.id, fl.name, fl.version, f.workflow_id,
 pub async fn runnable_flow(pool: &SqlitePool, id: &str) -> StoreResult<RunnableFlow> {
     let row: Option<(String, String, i64, String, String, bool, String, String)> =
         sqlx::query_as(&format!("{SELECT_RUNNABLE} WHERE fl.id = ?")).bind(id).fetch_optional(pool).await?;
-    let (id, name, version, workflow_id, form_id, enabled, graph, responses) = row.ok_or_else(|| StoreError::NotFound(format!("No flow with id {id}.")))?;
+    let (id, name, version, workflow_id, form_id, enabled, graph, responses) =
+        row.ok_or_else(|| StoreError::NotFound(format!("No flow with id {id}.")))?;
     RunnableFlow::new(id, name, version, workflow_id, form_id, enabled, graph, &responses)
 }
 
@@ -748,7 +758,9 @@ pub async fn park_flow_run(pool: &SqlitePool, run_id: &str, wake_at: i64) -> Sto
 
 /// When the earliest parked run is due, if any is.
 pub async fn next_flow_wake(pool: &SqlitePool) -> StoreResult<Option<i64>> {
-    Ok(sqlx::query_scalar("SELECT MIN(wake_at) FROM flow_runs WHERE status IN ('pending', 'running') AND wake_at IS NOT NULL").fetch_one(pool).await?)
+    Ok(sqlx::query_scalar("SELECT MIN(wake_at) FROM flow_runs WHERE status IN ('pending', 'running') AND wake_at IS NOT NULL")
+        .fetch_one(pool)
+        .await?)
 }
 
 #[derive(sqlx::FromRow)]
@@ -941,13 +953,24 @@ pub(crate) async fn rerun_flow_run(pool: &SqlitePool, id: &str, actor: Option<&A
     let flow = match &row.flow_id {
         Some(flow_id) => runnable_flow(pool, flow_id).await?,
         None => {
-            let graph_text: String = sqlx::query_scalar("SELECT graph FROM flow_snapshots WHERE hash = ?").bind(&row.snapshot).fetch_one(pool).await?;
-            RunnableFlow::new(String::new(), row.flow_name.clone(), row.flow_version, row.workflow_id.clone(), String::new(), false, graph_text, "[]")?
+            let graph_text: String =
+                sqlx::query_scalar("SELECT graph FROM flow_snapshots WHERE hash = ?").bind(&row.snapshot).fetch_one(pool).await?;
+            RunnableFlow::new(
+                String::new(),
+                row.flow_name.clone(),
+                row.flow_version,
+                row.workflow_id.clone(),
+                String::new(),
+                false,
+                graph_text,
+                "[]",
+            )?
         }
     };
-    let trigger_block = flow.graph.blocks.iter().find(|block| block.id == row.trigger_block).cloned().ok_or_else(|| {
-        StoreError::Conflict(format!("The flow no longer has the trigger block \"{}\" this run started from.", row.trigger_block))
-    })?;
+    let trigger_block =
+        flow.graph.blocks.iter().find(|block| block.id == row.trigger_block).cloned().ok_or_else(|| {
+            StoreError::Conflict(format!("The flow no longer has the trigger block \"{}\" this run started from.", row.trigger_block))
+        })?;
     let payload: Value = from_json("flow_runs.payload", &row.payload)?;
     let new = NewFlowRun {
         flow,

@@ -3,14 +3,20 @@
 //! and appends a version in the same transaction, so the history never misses a save.
 
 use outflow_model::{
-    flows::{Block, BlockKind, Edge, Flow, FlowDocument, FlowSave, FlowSummary, FlowVersion, FlowVersionDetail, NewFlow, Position, trigger_label, validate},
+    flows::{
+        Block, BlockKind, Edge, Flow, FlowDocument, FlowSave, FlowSummary, FlowVersion, FlowVersionDetail, NewFlow, Position, trigger_label, validate,
+    },
     forms::Form,
     trigger::Trigger,
 };
 use serde::{Deserialize, Serialize};
 use sqlx::SqlitePool;
 
-use super::{Actor, StoreError, StoreResult, audit::{self, Change}, checked_name, conflict_on_unique, from_json, to_json, write_tx};
+use super::{
+    Actor, StoreError, StoreResult,
+    audit::{self, Change},
+    checked_name, conflict_on_unique, from_json, to_json, write_tx,
+};
 use crate::{clock, ids::new_id};
 
 /// The graph column: what a version holds besides its name.

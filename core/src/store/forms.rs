@@ -9,7 +9,11 @@ use outflow_model::{
 };
 use sqlx::SqlitePool;
 
-use super::{Actor, StoreError, StoreResult, audit::{self, Change}, checked_name, conflict_on_unique, from_json, to_json};
+use super::{
+    Actor, StoreError, StoreResult,
+    audit::{self, Change},
+    checked_name, conflict_on_unique, from_json, to_json,
+};
 use crate::{clock, ids::new_id};
 
 #[derive(sqlx::FromRow)]
@@ -99,18 +103,16 @@ pub async fn create_form(pool: &SqlitePool, actor: Option<&Actor>, workflow_id: 
 pub async fn update_form(pool: &SqlitePool, actor: Option<&Actor>, id: &str, input: &NewForm) -> StoreResult<Form> {
     let form = checked_form(input)?;
     let before = get_form(pool, id).await?;
-    let updated = sqlx::query(
-        "UPDATE forms SET name = ?, enabled = ?, properties = ?, responses = ?, updated_at = ? WHERE id = ?",
-    )
-    .bind(&form.name)
-    .bind(form.enabled)
-    .bind(to_json(&form.properties))
-    .bind(to_json(&form.responses))
-    .bind(clock::now_millis())
-    .bind(id)
-    .execute(pool)
-    .await
-    .map_err(conflict_on_unique(|| format!("This workflow already has a form named \"{}\".", form.name)))?;
+    let updated = sqlx::query("UPDATE forms SET name = ?, enabled = ?, properties = ?, responses = ?, updated_at = ? WHERE id = ?")
+        .bind(&form.name)
+        .bind(form.enabled)
+        .bind(to_json(&form.properties))
+        .bind(to_json(&form.responses))
+        .bind(clock::now_millis())
+        .bind(id)
+        .execute(pool)
+        .await
+        .map_err(conflict_on_unique(|| format!("This workflow already has a form named \"{}\".", form.name)))?;
     if updated.rows_affected() == 0 {
         return Err(StoreError::NotFound(format!("No form with id {id}.")));
     }
@@ -126,8 +128,7 @@ pub async fn get_form(pool: &SqlitePool, id: &str) -> StoreResult<Form> {
 
 pub async fn list_forms(pool: &SqlitePool, workflow_id: &str) -> StoreResult<Vec<Form>> {
     super::get_workflow(pool, workflow_id).await?;
-    let rows: Vec<FormRow> =
-        sqlx::query_as(&format!("{SELECT_FORM} WHERE workflow_id = ? ORDER BY name")).bind(workflow_id).fetch_all(pool).await?;
+    let rows: Vec<FormRow> = sqlx::query_as(&format!("{SELECT_FORM} WHERE workflow_id = ? ORDER BY name")).bind(workflow_id).fetch_all(pool).await?;
     rows.into_iter().map(Form::try_from).collect()
 }
 

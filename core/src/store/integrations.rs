@@ -8,7 +8,11 @@ use outflow_model::{
 };
 use sqlx::SqlitePool;
 
-use super::{Actor, StoreError, StoreResult, agents, audit::{self, Change}, checked_name, conflict_on_unique, from_json, to_json};
+use super::{
+    Actor, StoreError, StoreResult, agents,
+    audit::{self, Change},
+    checked_name, conflict_on_unique, from_json, to_json,
+};
 use crate::{clock, default_scripts::default_script, ids::new_id};
 
 /// Largest script an integration may hold.
@@ -161,8 +165,7 @@ pub async fn create_integration(pool: &SqlitePool, actor: Option<&Actor>, input:
 }
 
 pub async fn get_integration(pool: &SqlitePool, id: &str) -> StoreResult<Integration> {
-    let row: Option<IntegrationRow> =
-        sqlx::query_as(&format!("{SELECT_INTEGRATION} WHERE i.id = ?")).bind(id).fetch_optional(pool).await?;
+    let row: Option<IntegrationRow> = sqlx::query_as(&format!("{SELECT_INTEGRATION} WHERE i.id = ?")).bind(id).fetch_optional(pool).await?;
     row.ok_or_else(|| StoreError::NotFound(format!("No integration with id {id}.")))?.try_into()
 }
 
@@ -197,17 +200,17 @@ pub async fn update_integration(pool: &SqlitePool, actor: Option<&Actor>, id: &s
         "UPDATE integrations SET name = ?, trigger = ?, action = ?, location = ?, enabled = ?, updated_at = ?,
                 saved_by_user_id = COALESCE(?, saved_by_user_id) WHERE id = ?",
     )
-        .bind(&name)
-        .bind(trigger.key())
-        .bind(to_json(&action))
-        .bind(to_json(&location))
-        .bind(patch.enabled.unwrap_or(current.enabled))
-        .bind(clock::now_millis())
-        .bind(actor.map(|actor| actor.user_id))
-        .bind(id)
-        .execute(pool)
-        .await
-        .map_err(conflict_on_unique(|| format!("This form already has an integration for {}.", trigger.display_name())))?;
+    .bind(&name)
+    .bind(trigger.key())
+    .bind(to_json(&action))
+    .bind(to_json(&location))
+    .bind(patch.enabled.unwrap_or(current.enabled))
+    .bind(clock::now_millis())
+    .bind(actor.map(|actor| actor.user_id))
+    .bind(id)
+    .execute(pool)
+    .await
+    .map_err(conflict_on_unique(|| format!("This form already has an integration for {}.", trigger.display_name())))?;
     let after = get_integration(pool, id).await?;
     audit::record_change(pool, actor, Change::updated("integration", id, &after.name, &current, &after)).await?;
     Ok(after)

@@ -87,11 +87,12 @@ pub async fn add_response(pool: &SqlitePool, alert_id: i64, input: &NewResponse,
     }
     let recipient = user_named(&mut tx, &input.recipient, "recipient").await?;
     let posted_by = posted_by.filter(|poster| poster.user_id != recipient.id);
-    let devices: Vec<String> = sqlx::query_scalar("SELECT device_name FROM notifications WHERE alert_id = ? AND user_id = ? AND status <> 'cancelled'")
-        .bind(alert_id)
-        .bind(recipient.id)
-        .fetch_all(&mut *tx)
-        .await?;
+    let devices: Vec<String> =
+        sqlx::query_scalar("SELECT device_name FROM notifications WHERE alert_id = ? AND user_id = ? AND status <> 'cancelled'")
+            .bind(alert_id)
+            .bind(recipient.id)
+            .fetch_all(&mut *tx)
+            .await?;
     if devices.is_empty() {
         return Err(StoreError::invalid(format!("{} was not notified of alert {alert_id}, so cannot respond to it.", recipient.target_name)));
     }
@@ -104,31 +105,27 @@ pub async fn add_response(pool: &SqlitePool, alert_id: i64, input: &NewResponse,
     };
     let form_id: String = sqlx::query_scalar("SELECT form_id FROM alerts WHERE event_identifier = ?").bind(alert_id).fetch_one(&mut *tx).await?;
     let form = super::get_form(pool, &form_id).await?;
-    let option = form
-        .responses
-        .iter()
-        .find(|option| option.choice.eq_ignore_ascii_case(input.response.trim()))
-        .ok_or_else(|| {
-            let choices: Vec<&str> = form.responses.iter().map(|option| option.choice.as_str()).collect();
-            StoreError::Invalid {
-                message: format!("\"{}\" is not a response of the form \"{}\"; it offers: {}.", input.response, form.name, choices.join(", ")),
-                details: json!({ "choices": choices }),
-            }
-        })?;
+    let option = form.responses.iter().find(|option| option.choice.eq_ignore_ascii_case(input.response.trim())).ok_or_else(|| {
+        let choices: Vec<&str> = form.responses.iter().map(|option| option.choice.as_str()).collect();
+        StoreError::Invalid {
+            message: format!("\"{}\" is not a response of the form \"{}\"; it offers: {}.", input.response, form.name, choices.join(", ")),
+            details: json!({ "choices": choices }),
+        }
+    })?;
 
     let now = clock::now_millis();
     sqlx::query(
         "INSERT INTO responses (alert_id, user_id, device_name, choice, annotation, created_at, posted_by_user_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
     )
-        .bind(alert_id)
-        .bind(recipient.id)
-        .bind(&device)
-        .bind(&option.choice)
-        .bind(annotation)
-        .bind(now)
-        .bind(posted_by.map(|actor| actor.user_id))
-        .execute(&mut *tx)
-        .await?;
+    .bind(alert_id)
+    .bind(recipient.id)
+    .bind(&device)
+    .bind(&option.choice)
+    .bind(annotation)
+    .bind(now)
+    .bind(posted_by.map(|actor| actor.user_id))
+    .execute(&mut *tx)
+    .await?;
     let mut fields = json!({
         "recipient": recipient.target_name,
         "device": device,

@@ -4,7 +4,10 @@
 use outflow_model::access::{AuditAction, Members};
 use sqlx::SqlitePool;
 
-use super::{Actor, StoreError, StoreResult, audit::{self, Change}};
+use super::{
+    Actor, StoreError, StoreResult,
+    audit::{self, Change},
+};
 
 /// Whether the user is a member of the workflow.
 pub async fn is_member(pool: &SqlitePool, user_id: i64, workflow_id: &str) -> StoreResult<bool> {

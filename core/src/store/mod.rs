@@ -38,36 +38,40 @@ pub use agents::{
     AgentRunJob, agent_for_token, create_agent, delete_agent, get_agent, has_agent_work, lease_agent_run, list_agents, record_agent_report,
     record_heartbeat, set_agent_users,
 };
+pub use alerts::{alert_workflow, change_status, create_alert, get_alert, list_alerts};
 pub use api_keys::{create_api_key, list_api_keys, revoke_api_key};
 pub use audit::{changes, list_audit, snapshot};
-pub use members::{is_member, list_members, set_members, workflows_of_member};
-pub use sessions::{MIN_PASSWORD_CHARS, new_token, check_login, create_password_link, create_session, end_session, session_principal, set_password, use_password_link};
-pub use alerts::{alert_workflow, change_status, create_alert, get_alert, list_alerts};
 pub use delivery::{DeliveryJob, DeliveryResult, claim_due_notifications, record_delivery};
-pub use endpoints::{EndpointSecrets, create_endpoint, delete_endpoint, endpoint_secrets, endpoint_secrets_by_name, get_endpoint, list_endpoints, update_endpoint};
+pub use endpoints::{
+    EndpointSecrets, create_endpoint, delete_endpoint, endpoint_secrets, endpoint_secrets_by_name, get_endpoint, list_endpoints, update_endpoint,
+};
 pub use escalation::{escalate_manually, fire_due_escalations, next_escalation_due};
 pub use flow_runs::{
-    FLOW_RUN_LEASE_MS, FlowGraph, FlowRunJob, NewFlowRun, RunEnd, RunnableFlow, StepWrite, StoredStep, UnwrittenRun, chained_runs_since, claim_flow_runs,
-    create_flow_run, flow_runs_created, get_flow_run, next_flow_wake, park_flow_run, prepare_flow_run, record_flow_steps, runnable_flow, sample_payload,
-    start_test_run,
+    FLOW_RUN_LEASE_MS, FlowGraph, FlowRunJob, NewFlowRun, RunEnd, RunnableFlow, StepWrite, StoredStep, UnwrittenRun, chained_runs_since,
+    claim_flow_runs, create_flow_run, flow_runs_created, get_flow_run, next_flow_wake, park_flow_run, prepare_flow_run, record_flow_steps,
+    runnable_flow, sample_payload, start_test_run,
 };
 pub use flows::{create_flow, delete_flow, get_flow, get_flow_version, import_flow, list_flow_versions, list_flows, restore_flow_version, save_flow};
 pub use forms::{create_form, get_form, list_forms, update_form};
 pub use integrations::{MAX_SCRIPT_BYTES, create_integration, delete_integration, get_integration, list_integrations, update_integration};
 pub use interactions::{add_comment, add_response};
+pub use members::{is_member, list_members, set_members, workflows_of_member};
 pub use people::{
-    add_device, create_group, create_user, delete_device, get_group, get_user, list_groups, list_users, update_device,
-    update_group, update_user,
+    add_device, create_group, create_user, delete_device, get_group, get_user, list_groups, list_users, update_device, update_group, update_user,
 };
 pub use principals::{
-    Actor, BootstrapOutcome, Principal, Saved, admin_without_access, bootstrap_admin, hash_api_key, initiator_of_alert, principal_by_id, principal_for_api_key, saved_by,
+    Actor, BootstrapOutcome, Principal, Saved, admin_without_access, bootstrap_admin, hash_api_key, initiator_of_alert, principal_by_id,
+    principal_for_api_key, saved_by,
 };
 pub use queues::{QueueDepths, queue_depths};
 pub use runs::{
-    AttemptRecord, AttemptResult, Dispatched, RunIntegration, RunJob, RunOutcome, claim_due_runs, dispatch_events, get_run, list_runs, record_attempts, rerun,
-    run_workflow,
+    AttemptRecord, AttemptResult, Dispatched, RunIntegration, RunJob, RunOutcome, claim_due_runs, dispatch_events, get_run, list_runs,
+    record_attempts, rerun, run_workflow,
 };
 pub use script_resources::{NamedRow, Resource, create_named, delete_named, get_named, list_named, script_resources, update_named};
+pub use sessions::{
+    MIN_PASSWORD_CHARS, check_login, create_password_link, create_session, end_session, new_token, session_principal, set_password, use_password_link,
+};
 pub use workflows::{create_workflow, get_workflow, list_workflows};
 
 #[derive(Debug, thiserror::Error)]
@@ -115,11 +119,7 @@ pub async fn connect(database_url: &str) -> StoreResult<SqlitePool> {
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(Duration::from_secs(5))
         .foreign_keys(true);
-    let pool = SqlitePoolOptions::new()
-        .max_connections(8)
-        .acquire_timeout(Duration::from_secs(10))
-        .connect_with(options)
-        .await?;
+    let pool = SqlitePoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(10)).connect_with(options).await?;
     Ok(pool)
 }
 
@@ -224,9 +224,8 @@ pub(crate) async fn write_tx(pool: &SqlitePool) -> StoreResult<WriteTx> {
 /// one server process per database, so any lease found at start is a dead one.
 pub async fn release_leases(pool: &SqlitePool) -> StoreResult<u64> {
     let mut tx = write_tx(pool).await?;
-    let notifications = sqlx::query("UPDATE notifications SET lease_until = NULL WHERE status = 'pending' AND lease_until IS NOT NULL")
-        .execute(&mut *tx)
-        .await?;
+    let notifications =
+        sqlx::query("UPDATE notifications SET lease_until = NULL WHERE status = 'pending' AND lease_until IS NOT NULL").execute(&mut *tx).await?;
     let runs = sqlx::query("UPDATE runs SET lease_until = NULL WHERE status = 'pending' AND lease_until IS NOT NULL").execute(&mut *tx).await?;
     let flow_runs = sqlx::query("UPDATE flow_runs SET lease_until = NULL WHERE status IN ('pending', 'running') AND lease_until IS NOT NULL")
         .execute(&mut *tx)

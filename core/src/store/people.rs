@@ -7,7 +7,11 @@ use outflow_model::{
 };
 use sqlx::{SqliteConnection, SqlitePool, types::Json};
 
-use super::{Actor, StoreError, StoreResult, audit::{self, Change}, checked_name, conflict_on_unique};
+use super::{
+    Actor, StoreError, StoreResult,
+    audit::{self, Change},
+    checked_name, conflict_on_unique,
+};
 use crate::{clock, ids::new_id};
 
 #[derive(sqlx::FromRow)]
@@ -56,12 +60,11 @@ fn outcome_key(outcome: TestOutcome) -> &'static str {
 
 /// Refuses a targetName already used by a user or a group.
 async fn ensure_target_name_free(conn: &mut SqliteConnection, target_name: &str) -> StoreResult<()> {
-    let taken: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM users WHERE target_name = ?1) OR EXISTS (SELECT 1 FROM groups WHERE target_name = ?1)",
-    )
-    .bind(target_name)
-    .fetch_one(conn)
-    .await?;
+    let taken: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE target_name = ?1) OR EXISTS (SELECT 1 FROM groups WHERE target_name = ?1)")
+            .bind(target_name)
+            .fetch_one(conn)
+            .await?;
     if taken {
         return Err(StoreError::Conflict(format!("The targetName \"{target_name}\" is already taken by a user or group.")));
     }
@@ -80,17 +83,15 @@ pub async fn create_user(pool: &SqlitePool, actor: Option<&Actor>, input: &NewUs
     let target_name = checked_target_name(&input.target_name)?;
     let mut tx = super::write_tx(pool).await?;
     ensure_target_name_free(&mut tx, target_name).await?;
-    sqlx::query(
-        "INSERT INTO users (target_name, first_name, last_name, roles, active, created_at) VALUES (?, ?, ?, ?, 1, ?)",
-    )
-    .bind(target_name)
-    .bind(input.first_name.trim())
-    .bind(input.last_name.trim())
-    .bind(Json(&input.roles))
-    .bind(clock::now_millis())
-    .execute(&mut *tx)
-    .await
-    .map_err(conflict_on_unique(|| format!("The targetName \"{target_name}\" is already taken.")))?;
+    sqlx::query("INSERT INTO users (target_name, first_name, last_name, roles, active, created_at) VALUES (?, ?, ?, ?, 1, ?)")
+        .bind(target_name)
+        .bind(input.first_name.trim())
+        .bind(input.last_name.trim())
+        .bind(Json(&input.roles))
+        .bind(clock::now_millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(conflict_on_unique(|| format!("The targetName \"{target_name}\" is already taken.")))?;
     tx.commit().await?;
     let user = get_user(pool, target_name).await?;
     audit::record_change(pool, actor, Change::created("user", target_name, target_name, &user)).await?;
@@ -122,24 +123,16 @@ async fn user_row(pool: &SqlitePool, target_name: &str) -> StoreResult<UserRow> 
 }
 
 async fn devices_of(pool: &SqlitePool, user_id: i64) -> StoreResult<Vec<Device>> {
-    let rows: Vec<DeviceRow> = sqlx::query_as(
-        "SELECT id, name, kind, address, delay_seconds, active, test_outcome FROM devices WHERE user_id = ? ORDER BY rowid",
-    )
-    .bind(user_id)
-    .fetch_all(pool)
-    .await?;
+    let rows: Vec<DeviceRow> =
+        sqlx::query_as("SELECT id, name, kind, address, delay_seconds, active, test_outcome FROM devices WHERE user_id = ? ORDER BY rowid")
+            .bind(user_id)
+            .fetch_all(pool)
+            .await?;
     rows.into_iter().map(Device::try_from).collect()
 }
 
 fn user_from(row: UserRow, devices: Vec<Device>) -> User {
-    User {
-        target_name: row.target_name,
-        first_name: row.first_name,
-        last_name: row.last_name,
-        roles: row.roles.0,
-        active: row.active,
-        devices,
-    }
+    User { target_name: row.target_name, first_name: row.first_name, last_name: row.last_name, roles: row.roles.0, active: row.active, devices }
 }
 
 pub async fn get_user(pool: &SqlitePool, target_name: &str) -> StoreResult<User> {
@@ -150,9 +143,7 @@ pub async fn get_user(pool: &SqlitePool, target_name: &str) -> StoreResult<User>
 
 pub async fn list_users(pool: &SqlitePool) -> StoreResult<Vec<User>> {
     let rows: Vec<UserRow> =
-        sqlx::query_as("SELECT id, target_name, first_name, last_name, roles, active FROM users ORDER BY target_name")
-            .fetch_all(pool)
-            .await?;
+        sqlx::query_as("SELECT id, target_name, first_name, last_name, roles, active FROM users ORDER BY target_name").fetch_all(pool).await?;
     let mut users = Vec::with_capacity(rows.len());
     for row in rows {
         let devices = devices_of(pool, row.id).await?;
@@ -248,8 +239,7 @@ async fn member_ids(conn: &mut SqliteConnection, members: &[String]) -> StoreRes
     let mut ids = Vec::with_capacity(members.len());
     let mut unknown = Vec::new();
     for member in members {
-        let id: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM users WHERE target_name = ?").bind(member.trim()).fetch_optional(&mut *conn).await?;
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE target_name = ?").bind(member.trim()).fetch_optional(&mut *conn).await?;
         match id {
             Some(id) if ids.contains(&id) => {
                 return Err(StoreError::invalid(format!("\"{member}\" is listed twice among the members.")));
@@ -285,15 +275,14 @@ pub async fn create_group(pool: &SqlitePool, actor: Option<&Actor>, input: &NewG
     let mut tx = super::write_tx(pool).await?;
     ensure_target_name_free(&mut tx, target_name).await?;
     let ids = member_ids(&mut tx, &input.members).await?;
-    let group_id: i64 = sqlx::query_scalar(
-        "INSERT INTO groups (target_name, escalation_seconds, active, created_at) VALUES (?, ?, 1, ?) RETURNING id",
-    )
-    .bind(target_name)
-    .bind(i64::from(input.escalation_seconds))
-    .bind(clock::now_millis())
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(conflict_on_unique(|| format!("The targetName \"{target_name}\" is already taken.")))?;
+    let group_id: i64 =
+        sqlx::query_scalar("INSERT INTO groups (target_name, escalation_seconds, active, created_at) VALUES (?, ?, 1, ?) RETURNING id")
+            .bind(target_name)
+            .bind(i64::from(input.escalation_seconds))
+            .bind(clock::now_millis())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(conflict_on_unique(|| format!("The targetName \"{target_name}\" is already taken.")))?;
     replace_members(&mut tx, group_id, &ids).await?;
     tx.commit().await?;
     let group = get_group(pool, target_name).await?;
@@ -330,12 +319,11 @@ struct GroupRow {
 }
 
 async fn group_from(pool: &SqlitePool, row: GroupRow) -> StoreResult<Group> {
-    let members: Vec<String> = sqlx::query_scalar(
-        "SELECT u.target_name FROM group_members m JOIN users u ON u.id = m.user_id WHERE m.group_id = ? ORDER BY m.position",
-    )
-    .bind(row.id)
-    .fetch_all(pool)
-    .await?;
+    let members: Vec<String> =
+        sqlx::query_scalar("SELECT u.target_name FROM group_members m JOIN users u ON u.id = m.user_id WHERE m.group_id = ? ORDER BY m.position")
+            .bind(row.id)
+            .fetch_all(pool)
+            .await?;
     Ok(Group {
         target_name: row.target_name,
         members,

@@ -29,11 +29,9 @@ pub fn hash_api_key(key: &str) -> String {
 /// Runs in one transaction so two servers starting on one file cannot both create one.
 pub async fn bootstrap_admin(pool: &SqlitePool, api_key: &str) -> StoreResult<BootstrapOutcome> {
     let mut tx = super::write_tx(pool).await?;
-    let admins: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM users WHERE EXISTS (SELECT 1 FROM json_each(users.roles) WHERE value = 'admin')",
-    )
-    .fetch_one(&mut *tx)
-    .await?;
+    let admins: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE EXISTS (SELECT 1 FROM json_each(users.roles) WHERE value = 'admin')")
+        .fetch_one(&mut *tx)
+        .await?;
     if admins > 0 {
         return Ok(BootstrapOutcome::AdminAlreadyExists);
     }
@@ -149,7 +147,9 @@ pub enum Saved<'a> {
 /// deactivated (a script or flow then acts with no role at all).
 pub async fn saved_by(pool: &SqlitePool, saved: Saved<'_>) -> StoreResult<Option<Principal>> {
     let (query, id) = match saved {
-        Saved::Integration(id) => ("SELECT u.id, u.target_name, u.roles FROM integrations i JOIN users u ON u.id = i.saved_by_user_id WHERE i.id = ? AND u.active = 1", id),
+        Saved::Integration(id) => {
+            ("SELECT u.id, u.target_name, u.roles FROM integrations i JOIN users u ON u.id = i.saved_by_user_id WHERE i.id = ? AND u.active = 1", id)
+        }
         Saved::Flow(id) => (
             "SELECT u.id, u.target_name, u.roles FROM flow_versions v JOIN users u ON u.id = v.saved_by
              WHERE v.flow_id = ?1 AND v.version = (SELECT MAX(version) FROM flow_versions WHERE flow_id = ?1) AND u.active = 1",

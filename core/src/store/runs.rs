@@ -6,14 +6,14 @@
 use std::collections::HashMap;
 
 use outflow_model::{
+    flow_runs::StartedBy,
     forms::PropertyDef,
     integrations::{IntegrationAction, Location},
-    flow_runs::StartedBy,
     runs::{Attempt, LogLine, Run, RunKind, RunPage, RunQuery, RunStatus, RunSummary},
     trigger::Trigger,
 };
-use serde_json::{Map, Value};
 use rusqlite::{Connection, params};
+use serde_json::{Map, Value};
 use sqlx::SqlitePool;
 
 use super::{
@@ -104,7 +104,8 @@ fn dispatch(conn: &Connection, limit: i64) -> StoreResult<Dispatched> {
     let mut matching: HashMap<(String, String), Vec<MatchingIntegration>> = HashMap::new();
     let mut definitions_of: HashMap<String, Vec<PropertyDef>> = HashMap::new();
     let mut flows_of: HashMap<String, Vec<RunnableFlow>> = HashMap::new();
-    let mut integrations_of = conn.prepare_cached("SELECT id, name, action, location FROM integrations WHERE form_id = ? AND trigger = ? AND enabled = 1")?;
+    let mut integrations_of =
+        conn.prepare_cached("SELECT id, name, action, location FROM integrations WHERE form_id = ? AND trigger = ? AND enabled = 1")?;
     let mut insert = conn.prepare_cached(
         "INSERT INTO runs (id, integration_id, integration_name, alert_id, event_id, trigger, payload, webhook_id, status, reason,
                            next_attempt_at, agent_service, agent_targets, created_at, updated_at)
@@ -179,7 +180,8 @@ fn dispatch(conn: &Connection, limit: i64) -> StoreResult<Dispatched> {
                     Route::Discard(reason) => (RunStatus::Discarded, Some(reason)),
                 }
             };
-            let (agent_service, agent_targets) = agent_work.map_or((None, None), |work| (work.service, work.targets.map(|targets| to_json(&targets))));
+            let (agent_service, agent_targets) =
+                agent_work.map_or((None, None), |work| (work.service, work.targets.map(|targets| to_json(&targets))));
             insert.execute(params![
                 new_id("run"),
                 integration.id,
@@ -259,14 +261,11 @@ pub(crate) fn read_jobs(conn: &Connection, claimed: &[String]) -> StoreResult<Ve
     let mut rows = read.query([serde_json::to_string(claimed).unwrap_or_default()])?;
     let mut jobs = Vec::with_capacity(claimed.len());
     while let Some(row) = rows.next()? {
-        let integration = match (row.get::<_, Option<String>>(7)?, row.get::<_, Option<String>>(9)?, row.get::<_, Option<String>>(10)?, row.get(11)?) {
-            (Some(id), Some(workflow_id), Some(action), Some(enabled)) => Some(RunIntegration {
-                id,
-                name: row.get(8)?,
-                workflow_id,
-                action: from_json("integrations.action", &action)?,
-                enabled,
-            }),
+        let integration = match (row.get::<_, Option<String>>(7)?, row.get::<_, Option<String>>(9)?, row.get::<_, Option<String>>(10)?, row.get(11)?)
+        {
+            (Some(id), Some(workflow_id), Some(action), Some(enabled)) => {
+                Some(RunIntegration { id, name: row.get(8)?, workflow_id, action: from_json("integrations.action", &action)?, enabled })
+            }
             _ => None,
         };
         jobs.push(RunJob {
@@ -472,10 +471,8 @@ impl TryFrom<SummaryRow> for RunSummary {
 /// The workflow a run belongs to: a flow run's flow's, an integration run's alert's form's;
 /// `Ok(None)` when the run has no workflow left, `NotFound` when there is no such run.
 pub async fn run_workflow(pool: &SqlitePool, id: &str) -> StoreResult<Option<String>> {
-    let found: Option<Option<String>> = sqlx::query_scalar(&format!("SELECT workflow_id FROM ({}) WHERE id = ?", all_runs()))
-        .bind(id)
-        .fetch_optional(pool)
-        .await?;
+    let found: Option<Option<String>> =
+        sqlx::query_scalar(&format!("SELECT workflow_id FROM ({}) WHERE id = ?", all_runs())).bind(id).fetch_optional(pool).await?;
     found.ok_or_else(|| StoreError::NotFound(format!("No run with id {id}.")))
 }
 

@@ -10,7 +10,11 @@ use outflow_model::{
 };
 use sqlx::SqlitePool;
 
-use super::{Actor, StoreError, StoreResult, audit::{self, Change}, checked_name, conflict_on_unique};
+use super::{
+    Actor, StoreError, StoreResult,
+    audit::{self, Change},
+    checked_name, conflict_on_unique,
+};
 use crate::{clock, ids::new_id};
 
 /// Which of the two tables.
@@ -87,7 +91,13 @@ fn checked(resource: Resource, input: &NamedText) -> StoreResult<&str> {
     Ok(name)
 }
 
-pub async fn create_named(pool: &SqlitePool, actor: Option<&Actor>, resource: Resource, workflow_id: &str, input: &NamedText) -> StoreResult<NamedRow> {
+pub async fn create_named(
+    pool: &SqlitePool,
+    actor: Option<&Actor>,
+    resource: Resource,
+    workflow_id: &str,
+    input: &NamedText,
+) -> StoreResult<NamedRow> {
     let name = checked(resource, input)?;
     super::get_workflow(pool, workflow_id).await?;
     let id = new_id(resource.prefix());
@@ -138,7 +148,14 @@ pub async fn list_named(pool: &SqlitePool, resource: Resource, workflow_id: &str
     .await?)
 }
 
-pub async fn update_named(pool: &SqlitePool, actor: Option<&Actor>, resource: Resource, workflow_id: &str, id: &str, input: &NamedText) -> StoreResult<NamedRow> {
+pub async fn update_named(
+    pool: &SqlitePool,
+    actor: Option<&Actor>,
+    resource: Resource,
+    workflow_id: &str,
+    id: &str,
+    input: &NamedText,
+) -> StoreResult<NamedRow> {
     let name = checked(resource, input)?;
     let before = get_named(pool, resource, workflow_id, id).await?;
     let mut tx = super::write_tx(pool).await?;

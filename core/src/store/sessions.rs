@@ -30,9 +30,7 @@ pub fn new_token() -> String {
 fn checked_password(password: &str) -> StoreResult<&str> {
     let chars = password.chars().count();
     if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars) {
-        return Err(StoreError::invalid(format!(
-            "A password needs {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters."
-        )));
+        return Err(StoreError::invalid(format!("A password needs {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters.")));
     }
     Ok(password)
 }
@@ -75,10 +73,7 @@ pub async fn set_password(pool: &SqlitePool, target_name: &str, password: &str) 
 /// which part was wrong.
 pub async fn check_login(pool: &SqlitePool, target_name: &str, password: &str) -> StoreResult<Option<i64>> {
     let row: Option<(i64, Option<String>)> =
-        sqlx::query_as("SELECT id, password_hash FROM users WHERE target_name = ? AND active = 1")
-            .bind(target_name)
-            .fetch_optional(pool)
-            .await?;
+        sqlx::query_as("SELECT id, password_hash FROM users WHERE target_name = ? AND active = 1").bind(target_name).fetch_optional(pool).await?;
     let Some((user_id, Some(stored))) = row else { return Ok(None) };
     Ok(password_matches(password.to_string(), stored).await.then_some(user_id))
 }
@@ -146,14 +141,12 @@ pub async fn end_session(pool: &SqlitePool, token: &str) -> StoreResult<()> {
 pub async fn create_password_link(pool: &SqlitePool, target_name: &str) -> StoreResult<String> {
     let token = new_token();
     let mut tx = super::write_tx(pool).await?;
-    let inserted = sqlx::query(
-        "INSERT INTO password_links (token_hash, user_id, expires_at) SELECT ?, id, ? FROM users WHERE target_name = ?",
-    )
-    .bind(digest(&token))
-    .bind(now_millis() + LINK_TTL_MS)
-    .bind(target_name)
-    .execute(&mut *tx)
-    .await?;
+    let inserted = sqlx::query("INSERT INTO password_links (token_hash, user_id, expires_at) SELECT ?, id, ? FROM users WHERE target_name = ?")
+        .bind(digest(&token))
+        .bind(now_millis() + LINK_TTL_MS)
+        .bind(target_name)
+        .execute(&mut *tx)
+        .await?;
     if inserted.rows_affected() == 0 {
         return Err(StoreError::NotFound(format!("No user named {target_name}.")));
     }
@@ -172,14 +165,13 @@ pub async fn use_password_link(pool: &SqlitePool, token: &str, password: &str) -
     let hash = hash_password(checked_password(password)?.to_string()).await?;
     let now = now_millis();
     let mut tx = super::write_tx(pool).await?;
-    let user_id: Option<i64> = sqlx::query_scalar(
-        "UPDATE password_links SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING user_id",
-    )
-    .bind(now)
-    .bind(digest(token))
-    .bind(now)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let user_id: Option<i64> =
+        sqlx::query_scalar("UPDATE password_links SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING user_id")
+            .bind(now)
+            .bind(digest(token))
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
     // Used meanwhile by another request: the link still works once.
     let user_id = user_id.ok_or_else(unknown)?;
     sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?").bind(hash).bind(user_id).execute(&mut *tx).await?;

@@ -3,7 +3,11 @@
 use outflow_model::workflows::Workflow;
 use sqlx::SqlitePool;
 
-use super::{Actor, StoreError, StoreResult, audit::{self, Change}, checked_name, conflict_on_unique};
+use super::{
+    Actor, StoreError, StoreResult,
+    audit::{self, Change},
+    checked_name, conflict_on_unique,
+};
 use crate::{clock, ids::new_id};
 
 #[derive(sqlx::FromRow)]
@@ -46,17 +50,15 @@ pub async fn create_workflow(pool: &SqlitePool, actor: Option<&Actor>, name: &st
 /// The workflows `principal` may see, by name.
 /// Workflows by name; only those of `workflows` when given (`None`: every one).
 pub async fn list_workflows(pool: &SqlitePool, workflows: Option<&[String]>) -> StoreResult<Vec<Workflow>> {
-    let rows: Vec<WorkflowRow> = sqlx::query_as(
-        "SELECT id, name, created_at FROM workflows WHERE ?1 IS NULL OR id IN (SELECT value FROM json_each(?1)) ORDER BY name",
-    )
-    .bind(workflows.map(super::to_json))
-    .fetch_all(pool)
-    .await?;
+    let rows: Vec<WorkflowRow> =
+        sqlx::query_as("SELECT id, name, created_at FROM workflows WHERE ?1 IS NULL OR id IN (SELECT value FROM json_each(?1)) ORDER BY name")
+            .bind(workflows.map(super::to_json))
+            .fetch_all(pool)
+            .await?;
     Ok(rows.into_iter().map(Workflow::from).collect())
 }
 
 pub async fn get_workflow(pool: &SqlitePool, id: &str) -> StoreResult<Workflow> {
-    let row: Option<WorkflowRow> =
-        sqlx::query_as("SELECT id, name, created_at FROM workflows WHERE id = ?").bind(id).fetch_optional(pool).await?;
+    let row: Option<WorkflowRow> = sqlx::query_as("SELECT id, name, created_at FROM workflows WHERE id = ?").bind(id).fetch_optional(pool).await?;
     row.map(Workflow::from).ok_or_else(|| StoreError::NotFound(format!("No workflow with id {id}.")))
 }

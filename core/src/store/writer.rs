@@ -90,9 +90,7 @@ where
 {
     let queue = queue_for(pool)?;
     let (reply, answer) = oneshot::channel();
-    queue
-        .send(Box::new(Pending { work: Some(work), result: None, reply }))
-        .map_err(|_| StoreError::Writer("the database writer stopped".into()))?;
+    queue.send(Box::new(Pending { work: Some(work), result: None, reply })).map_err(|_| StoreError::Writer("the database writer stopped".into()))?;
     answer.await.map_err(|_| StoreError::Writer("the database writer stopped".into()))?
 }
 

@@ -31,10 +31,8 @@ impl Providers {
     pub fn standard(clients: &super::HttpClients) -> Providers {
         let webhook: Arc<dyn DeviceProvider> = Arc::new(WebhookDevice { client: clients.verified.clone(), egress: clients.egress });
         let test: Arc<dyn DeviceProvider> = Arc::new(TestProvider);
-        let by_kind = DeviceKind::ALL
-            .into_iter()
-            .map(|kind| (kind, if kind == DeviceKind::Webhook { webhook.clone() } else { test.clone() }))
-            .collect();
+        let by_kind =
+            DeviceKind::ALL.into_iter().map(|kind| (kind, if kind == DeviceKind::Webhook { webhook.clone() } else { test.clone() })).collect();
         Providers { by_kind }
     }
 

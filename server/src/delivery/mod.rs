@@ -77,7 +77,10 @@ pub async fn read_capped(mut response: reqwest::Response) -> Result<CappedBody, 
 
 /// Bytes as text; a cut body loses the partial character at its end.
 fn text_of(mut bytes: Vec<u8>, truncated: bool) -> String {
-    if truncated && let Err(error) = std::str::from_utf8(&bytes) && error.error_len().is_none() {
+    if truncated
+        && let Err(error) = std::str::from_utf8(&bytes)
+        && error.error_len().is_none()
+    {
         bytes.truncate(error.valid_up_to());
     }
     match String::from_utf8(bytes) {

@@ -528,7 +528,9 @@ mod tests {
     fn scripts_read_constants_and_require_libraries() {
         let mut shared = Shared::default();
         shared.constants.insert("Desk URL".into(), "https://desk.example.com".into());
-        shared.libraries.insert("format".into(), "var calls = 0; module.exports.ticket = function (n) { calls++; return 'T-' + n + '/' + calls; };".into());
+        shared
+            .libraries
+            .insert("format".into(), "var calls = 0; module.exports.ticket = function (n) { calls++; return 'T-' + n + '/' + calls; };".into());
         let script = "var f = require('format'); console.log(f.ticket(1), require('format').ticket(2), constants['Desk URL']); require('nope');";
         let run = run(script, EMPTY, &shared, Box::new(Echo), quick());
         assert_eq!(run.logs[0].1, "T-1/1 T-2/2 https://desk.example.com", "a library loads once and keeps its state");

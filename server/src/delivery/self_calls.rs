@@ -98,8 +98,9 @@ impl SelfApi {
         headers: impl IntoIterator<Item = (String, String)>,
         body: String,
     ) -> Result<HttpReply, String> {
-        let path = api_path(path)
-            .map_err(|why| format!("The {OUTFLOW_ENDPOINT} endpoint reaches only Outflow's API (plain paths under /api/v1/), not \"{path}\": {why}."))?;
+        let path = api_path(path).map_err(|why| {
+            format!("The {OUTFLOW_ENDPOINT} endpoint reaches only Outflow's API (plain paths under /api/v1/), not \"{path}\": {why}.")
+        })?;
         let url = reqwest::Url::parse(&format!("{}{path}", self.base_url)).map_err(|error| format!("\"{path}\" does not make a URL: {error}"))?;
         // What the URL parser made of it is checked again, in case it normalised anything.
         if !url.path().starts_with(API_PREFIX) || under_auth(url.path()) {

@@ -3,7 +3,10 @@
 
 use std::time::{Duration, Instant};
 
-use outflow_core::{clock, store::{AttemptRecord, EndpointSecrets}};
+use outflow_core::{
+    clock,
+    store::{AttemptRecord, EndpointSecrets},
+};
 use reqwest::{Method, header::HeaderMap};
 
 use outflow_model::endpoints::join_url;

@@ -111,7 +111,9 @@ mod tests {
     fn resolver() -> Resolver {
         let mut resolver = Resolver::default();
         resolver.outputs.insert("t1".into(), Arc::new(json!({"eventIdentifier": 42, "properties": {"number": "INC-7"}, "status": "active"})));
-        resolver.outputs.insert("w1".into(), Arc::new(json!({"statusCode": 201, "body": "{\"ticket\": {\"id\": \"T-9\", \"tags\": [\"a\", \"b\"]}}"})));
+        resolver
+            .outputs
+            .insert("w1".into(), Arc::new(json!({"statusCode": 201, "body": "{\"ticket\": {\"id\": \"T-9\", \"tags\": [\"a\", \"b\"]}}"})));
         resolver.outputs.insert("x1".into(), Arc::new(json!({"ticket id": 7})));
         for (id, title) in [("t1", "Status Updates"), ("w1", "Open ticket"), ("x1", "Reshape"), ("s1", "Is it high?")] {
             resolver.upstream.insert(id.into(), title.into());
@@ -124,7 +126,10 @@ mod tests {
         let resolver = resolver();
         assert_eq!(resolver.resolve("${t1.eventIdentifier}").unwrap(), json!(42));
         assert_eq!(resolver.resolve("${t1.properties}").unwrap(), json!({"number": "INC-7"}));
-        assert_eq!(resolver.resolve("{\"alert\": ${t1.eventIdentifier}, \"n\": \"${t1.properties.number}\"}").unwrap(), json!("{\"alert\": 42, \"n\": \"INC-7\"}"));
+        assert_eq!(
+            resolver.resolve("{\"alert\": ${t1.eventIdentifier}, \"n\": \"${t1.properties.number}\"}").unwrap(),
+            json!("{\"alert\": 42, \"n\": \"INC-7\"}")
+        );
         assert_eq!(resolver.resolve("no placeholders").unwrap(), json!("no placeholders"));
         assert_eq!(resolver.resolve("${x1.ticket id}").unwrap(), json!(7), "output names may contain spaces");
     }
@@ -140,7 +145,10 @@ mod tests {
     fn unresolved_placeholders_say_what_is_missing() {
         let resolver = resolver();
         let message = |text: &str| resolver.resolve(text).unwrap_err();
-        assert_eq!(message("${w1.body.ticket.idx}"), "${w1.body.ticket.idx} cannot be resolved: \"Open ticket\" output \"body.ticket\" has no \"idx\".");
+        assert_eq!(
+            message("${w1.body.ticket.idx}"),
+            "${w1.body.ticket.idx} cannot be resolved: \"Open ticket\" output \"body.ticket\" has no \"idx\"."
+        );
         assert_eq!(message("${w1.bodyy}"), "${w1.bodyy} cannot be resolved: \"Open ticket\" has no output \"bodyy\".");
         assert_eq!(message("a ${ghost.x} b"), "${ghost.x} cannot be resolved: there is no block \"ghost\" upstream of this step.");
         assert_eq!(message("${s1.value}"), "${s1.value} cannot be resolved: \"Is it high?\" did not run in this run.");

@@ -63,7 +63,8 @@ impl Api {
     /// The workflow with this name (or id).
     pub async fn workflow(&self, name_or_id: &str) -> Result<Workflow, ApiFailure> {
         let workflows: Vec<Workflow> = self.get("/workflows").await?;
-        let found = workflows.iter().find(|workflow| workflow.name == name_or_id).or_else(|| workflows.iter().find(|workflow| workflow.id == name_or_id));
+        let found =
+            workflows.iter().find(|workflow| workflow.name == name_or_id).or_else(|| workflows.iter().find(|workflow| workflow.id == name_or_id));
         found.cloned().ok_or_else(|| ApiFailure(format!("There is no workflow named \"{name_or_id}\" that this API key may see.")))
     }
 

@@ -110,7 +110,11 @@ pub fn to_document(file: &FlowFile, directory: &Directory) -> Result<FlowDocumen
     let form_id = match directory.form_by_name(&file.form) {
         Some(form) => form.id.clone(),
         None => {
-            issues.push(Issue { code: IssueCode::BadSetting, blocks: Vec::new(), message: format!("There is no form named \"{}\" in the workflow.", file.form) });
+            issues.push(Issue {
+                code: IssueCode::BadSetting,
+                blocks: Vec::new(),
+                message: format!("There is no form named \"{}\" in the workflow.", file.form),
+            });
             String::new()
         }
     };

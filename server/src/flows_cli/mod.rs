@@ -177,7 +177,9 @@ async fn apply(args: ApplyArgs) -> Result<(), String> {
                 wanted.file.blocks.len(),
                 wanted.file.edges.len()
             ),
-            Change::Update { wanted, summary, .. } => format!("~ update \"{}\" (form \"{}\") from {}: {summary}", wanted.file.name, wanted.file.form, wanted.file_name),
+            Change::Update { wanted, summary, .. } => {
+                format!("~ update \"{}\" (form \"{}\") from {}: {summary}", wanted.file.name, wanted.file.form, wanted.file_name)
+            }
             Change::Delete(flow) => format!("- delete \"{}\" (form \"{}\"): no file", flow.name, flow.form_name),
             Change::Unchanged | Change::Keep(_) => String::new(),
         };
@@ -198,7 +200,14 @@ async fn apply(args: ApplyArgs) -> Result<(), String> {
         return Ok(());
     }
     let mut summary = String::new();
-    let _ = write!(summary, "{} to create, {} to update, {} to delete, {} unchanged", count("create"), count("update"), count("delete"), count("unchanged"));
+    let _ = write!(
+        summary,
+        "{} to create, {} to update, {} to delete, {} unchanged",
+        count("create"),
+        count("update"),
+        count("delete"),
+        count("unchanged")
+    );
     if args.dry_run {
         println!("Dry run: {summary}; nothing was changed.");
         return Ok(());

@@ -20,7 +20,8 @@ use outflow_core::{
 };
 use outflow_model::{
     agents::{
-        AgentEndpoint, AgentIdentity, AgentJob, AgentOutcome, AgentReport, Heartbeat, Lease, MAX_LOG_LINE_CHARS, MAX_REPORT_BYTES, MAX_REPORT_LOG_LINES,
+        AgentEndpoint, AgentIdentity, AgentJob, AgentOutcome, AgentReport, Heartbeat, Lease, MAX_LOG_LINE_CHARS, MAX_REPORT_BYTES,
+        MAX_REPORT_LOG_LINES,
     },
     endpoints::join_url,
     integrations::IntegrationAction,
@@ -40,17 +41,17 @@ pub const MAX_WAIT: Duration = Duration::from_secs(25);
 const RECHECK: Duration = Duration::from_millis(500);
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(heartbeat))
-        .routes(routes!(lease))
-        .routes(routes!(report))
-        .layer(DefaultBodyLimit::max(MAX_REPORT_BYTES))
+    OpenApiRouter::new().routes(routes!(heartbeat)).routes(routes!(lease)).routes(routes!(report)).layer(DefaultBodyLimit::max(MAX_REPORT_BYTES))
 }
 
 /// Agent heartbeat: marks the agent online and records its version; answers who it is.
 #[utoipa::path(post, path = "/agent/heartbeat", tag = "agent protocol", request_body = Heartbeat, security(("agentToken" = [])),
     responses((status = 200, body = AgentIdentity), (status = 401, body = ErrorBody)))]
-async fn heartbeat(State(state): State<AppState>, Extension(agent): Extension<AgentIdentity>, ApiJson(beat): ApiJson<Heartbeat>) -> ApiResult<ApiJson<AgentIdentity>> {
+async fn heartbeat(
+    State(state): State<AppState>,
+    Extension(agent): Extension<AgentIdentity>,
+    ApiJson(beat): ApiJson<Heartbeat>,
+) -> ApiResult<ApiJson<AgentIdentity>> {
     let version = beat.version.map(|version| version.chars().take(64).collect());
     store::record_heartbeat(&state.pool, &agent.id, version).await?;
     Ok(ApiJson(agent))
@@ -68,7 +69,11 @@ struct LeaseWait {
 /// (204 when none came). Report before `leaseMs` pass, or the run returns to the queue.
 #[utoipa::path(post, path = "/agent/lease", tag = "agent protocol", params(LeaseWait), security(("agentToken" = [])),
     responses((status = 200, body = Lease), (status = 204, description = "No work arrived while waiting"), (status = 401, body = ErrorBody)))]
-async fn lease(State(state): State<AppState>, Extension(agent): Extension<AgentIdentity>, ApiQuery(wait): ApiQuery<LeaseWait>) -> ApiResult<Response> {
+async fn lease(
+    State(state): State<AppState>,
+    Extension(agent): Extension<AgentIdentity>,
+    ApiQuery(wait): ApiQuery<LeaseWait>,
+) -> ApiResult<Response> {
     let wait = wait.wait_ms.map_or(MAX_WAIT, Duration::from_millis).min(MAX_WAIT);
     let deadline = tokio::time::Instant::now() + wait;
     let mut stopping = state.stopping.clone();
@@ -85,7 +90,8 @@ async fn lease(State(state): State<AppState>, Extension(agent): Extension<AgentI
                 Ok(lease) => return Ok(ApiJson(lease).into_response()),
                 // Work that cannot be described to an agent fails here, as the cloud worker would.
                 Err(reason) => {
-                    let report = AgentReport { attempt: leased.job.attempt, outcome: AgentOutcome::Failed { reason }, record: None, logs: Vec::new() };
+                    let report =
+                        AgentReport { attempt: leased.job.attempt, outcome: AgentOutcome::Failed { reason }, record: None, logs: Vec::new() };
                     store::record_agent_report(&state.pool, &agent.id, &leased.job.run_id, report).await?;
                     continue;
                 }

@@ -13,16 +13,17 @@ use crate::{
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(create_agent, list_agents))
-        .routes(routes!(get_agent, delete_agent))
-        .routes(routes!(set_agent_users))
+    OpenApiRouter::new().routes(routes!(create_agent, list_agents)).routes(routes!(get_agent, delete_agent)).routes(routes!(set_agent_users))
 }
 
 /// Register an agent; the answer is the only time its token is shown.
 #[utoipa::path(post, path = "/agents", tag = "agents", request_body = NewAgent,
     responses((status = 201, body = CreatedAgent), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_agent(State(state): State<AppState>, principal: Principal, ApiJson(input): ApiJson<NewAgent>) -> ApiResult<(StatusCode, ApiJson<CreatedAgent>)> {
+async fn create_agent(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiJson(input): ApiJson<NewAgent>,
+) -> ApiResult<(StatusCode, ApiJson<CreatedAgent>)> {
     Ok((StatusCode::CREATED, ApiJson(state.ops.create_agent(&principal, &input).await?)))
 }
 

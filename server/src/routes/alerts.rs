@@ -1,10 +1,7 @@
 //! `/api/v1/alerts`: start, list and read alerts, and everything people do to them
 //! (status changes, comments, responses, manual escalations).
 
-use axum::{
-    extract::State,
-    http::StatusCode,
-};
+use axum::{extract::State, http::StatusCode};
 use outflow_model::alerts::{Alert, AlertPage, AlertQuery, ManualEscalation, NewAlert, NewComment, NewResponse, StatusChange};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -27,18 +24,18 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Start an alert: validates it against its form and notifies its recipients.
 #[utoipa::path(post, path = "/alerts", tag = "alerts", request_body = NewAlert,
     responses((status = 201, body = Alert), (status = 422, body = ErrorBody)))]
-async fn start_alert(State(state): State<AppState>, principal: Principal, ApiJson(input): ApiJson<NewAlert>) -> ApiResult<(StatusCode, ApiJson<Alert>)> {
+async fn start_alert(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiJson(input): ApiJson<NewAlert>,
+) -> ApiResult<(StatusCode, ApiJson<Alert>)> {
     Ok((StatusCode::CREATED, ApiJson(state.ops.start_alert(&principal, &input).await?)))
 }
 
 /// List alerts, newest first, filtered by status, form, a property value and time.
 #[utoipa::path(get, path = "/alerts", tag = "alerts", params(AlertQuery),
     responses((status = 200, body = outflow_model::Page<outflow_model::alerts::AlertSummary>), (status = 422, body = ErrorBody)))]
-async fn list_alerts(
-    State(state): State<AppState>,
-    principal: Principal,
-    ApiQuery(query): ApiQuery<AlertQuery>,
-) -> ApiResult<ApiJson<AlertPage>> {
+async fn list_alerts(State(state): State<AppState>, principal: Principal, ApiQuery(query): ApiQuery<AlertQuery>) -> ApiResult<ApiJson<AlertPage>> {
     Ok(ApiJson(state.ops.list_alerts(&principal, &query).await?))
 }
 

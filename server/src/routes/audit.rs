@@ -2,7 +2,11 @@
 //! `/api/v1/me` (who the key belongs to).
 
 use axum::extract::State;
-use outflow_model::{Page, access::{AuditEntry, CurrentUser}, limits::paging};
+use outflow_model::{
+    Page,
+    access::{AuditEntry, CurrentUser},
+    limits::paging,
+};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -28,7 +32,11 @@ struct AuditQuery {
 /// The audit log, newest first.
 #[utoipa::path(get, path = "/audit", tag = "access", params(AuditQuery),
     responses((status = 200, body = Page<AuditEntry>), (status = 403, body = ErrorBody)))]
-async fn list_audit(State(state): State<AppState>, principal: Principal, ApiQuery(query): ApiQuery<AuditQuery>) -> ApiResult<ApiJson<Page<AuditEntry>>> {
+async fn list_audit(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiQuery(query): ApiQuery<AuditQuery>,
+) -> ApiResult<ApiJson<Page<AuditEntry>>> {
     let (limit, offset) = paging(query.limit, query.offset).map_err(ApiError::validation)?;
     Ok(ApiJson(state.ops.list_audit(&principal, limit, offset).await?))
 }

@@ -27,14 +27,22 @@ struct WorkflowFilter {
 /// Create an endpoint; the answer shows the signing secret this once.
 #[utoipa::path(post, path = "/endpoints", tag = "endpoints", request_body = NewEndpoint,
     responses((status = 201, body = Endpoint), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_endpoint(State(state): State<AppState>, principal: Principal, ApiJson(input): ApiJson<NewEndpoint>) -> ApiResult<(StatusCode, ApiJson<Endpoint>)> {
+async fn create_endpoint(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiJson(input): ApiJson<NewEndpoint>,
+) -> ApiResult<(StatusCode, ApiJson<Endpoint>)> {
     Ok((StatusCode::CREATED, ApiJson(state.ops.create_endpoint(&principal, &input).await?)))
 }
 
 /// List a workflow's endpoints, secrets masked.
 #[utoipa::path(get, path = "/endpoints", tag = "endpoints", params(WorkflowFilter),
     responses((status = 200, body = Vec<Endpoint>), (status = 404, body = ErrorBody)))]
-async fn list_endpoints(State(state): State<AppState>, principal: Principal, ApiQuery(filter): ApiQuery<WorkflowFilter>) -> ApiResult<ApiJson<Vec<Endpoint>>> {
+async fn list_endpoints(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiQuery(filter): ApiQuery<WorkflowFilter>,
+) -> ApiResult<ApiJson<Vec<Endpoint>>> {
     Ok(ApiJson(state.ops.list_endpoints(&principal, &filter.workflow_id).await?))
 }
 
@@ -66,4 +74,3 @@ async fn delete_endpoint(State(state): State<AppState>, principal: Principal, Ap
     state.ops.delete_endpoint(&principal, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
-

@@ -124,7 +124,11 @@ async fn http_trigger(
         .ok_or_else(|| ApiError::not_found(format!("The flow \"{}\" has no HTTP trigger.", flow.name)))?;
     let wants_basic = trigger.setting_text("auth") == "basic";
     if wants_basic != (credential == Credential::Basic) {
-        let how = if wants_basic { "basic authentication (a user name, and one of that user's API keys as the password)" } else { "an API key: `Authorization: Bearer <key>`" };
+        let how = if wants_basic {
+            "basic authentication (a user name, and one of that user's API keys as the password)"
+        } else {
+            "an API key: `Authorization: Bearer <key>`"
+        };
         return Err(unauthorized(&format!("This flow's HTTP trigger takes {how}.")));
     }
     refuse_disabled(&flow)?;
@@ -148,8 +152,10 @@ async fn http_trigger(
     let (run_id, ending) = state.engine.start_unacknowledged(new);
     match tokio::time::timeout(timeout, ending).await {
         Ok(Ok(Ending::Finished { status: RunStatus::Succeeded, output, .. })) => Ok(reply(output.as_ref())),
-        Ok(Ok(Ending::Finished { reason, .. })) => Err(ApiError::new(StatusCode::BAD_GATEWAY, "flow_failed", reason.unwrap_or_else(|| "The flow run failed.".into()))
-            .with_details(json!({ "runId": run_id }))),
+        Ok(Ok(Ending::Finished { reason, .. })) => {
+            Err(ApiError::new(StatusCode::BAD_GATEWAY, "flow_failed", reason.unwrap_or_else(|| "The flow run failed.".into()))
+                .with_details(json!({ "runId": run_id })))
+        }
         _ => Err(ApiError::new(
             StatusCode::GATEWAY_TIMEOUT,
             "flow_timeout",
@@ -200,9 +206,8 @@ fn request_body(headers: &HeaderMap, body: &Bytes) -> ApiResult<Value> {
     }
     let declared_json = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()).is_some_and(|kind| kind.contains("json"));
     if declared_json {
-        return serde_json::from_slice(body).map_err(|error| {
-            ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("The body is declared as JSON but is not: {error}"))
-        });
+        return serde_json::from_slice(body)
+            .map_err(|error| ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("The body is declared as JSON but is not: {error}")));
     }
     let text = std::str::from_utf8(body).map_err(|_| ApiError::bad_request("The body must be UTF-8 text or JSON."))?;
     Ok(serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string())))
@@ -218,7 +223,8 @@ fn request_headers(headers: &HeaderMap) -> Value {
 }
 
 fn query_fields(query: Option<&str>) -> Value {
-    let fields = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()).map(|(name, value)| (name.into_owned(), Value::String(value.into_owned())));
+    let fields =
+        url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()).map(|(name, value)| (name.into_owned(), Value::String(value.into_owned())));
     Value::Object(fields.collect())
 }
 

@@ -36,14 +36,22 @@ struct FlowFilter {
 
 /// List flows, by form then name.
 #[utoipa::path(get, path = "/flows", tag = "flows", params(FlowFilter), responses((status = 200, body = Vec<FlowSummary>)))]
-async fn list_flows(State(state): State<AppState>, principal: Principal, ApiQuery(filter): ApiQuery<FlowFilter>) -> ApiResult<ApiJson<Vec<FlowSummary>>> {
+async fn list_flows(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiQuery(filter): ApiQuery<FlowFilter>,
+) -> ApiResult<ApiJson<Vec<FlowSummary>>> {
     Ok(ApiJson(state.ops.list_flows(&principal, filter.form_id.as_deref(), filter.workflow_id.as_deref()).await?))
 }
 
 /// Create a flow of a form; it starts with the form's trigger nodes.
 #[utoipa::path(post, path = "/flows", tag = "flows", request_body = NewFlow,
     responses((status = 201, body = Flow), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_flow(State(state): State<AppState>, principal: Principal, ApiJson(input): ApiJson<NewFlow>) -> ApiResult<(StatusCode, ApiJson<Flow>)> {
+async fn create_flow(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiJson(input): ApiJson<NewFlow>,
+) -> ApiResult<(StatusCode, ApiJson<Flow>)> {
     Ok((StatusCode::CREATED, ApiJson(state.ops.create_flow(&principal, &input).await?)))
 }
 
@@ -88,7 +96,11 @@ async fn export_flow(State(state): State<AppState>, principal: Principal, ApiPat
 #[utoipa::path(post, path = "/flows/import", tag = "flows", request_body = FlowDocument,
     responses((status = 201, body = Flow), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
-async fn import_flow(State(state): State<AppState>, principal: Principal, ApiJson(document): ApiJson<FlowDocument>) -> ApiResult<(StatusCode, ApiJson<Flow>)> {
+async fn import_flow(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiJson(document): ApiJson<FlowDocument>,
+) -> ApiResult<(StatusCode, ApiJson<Flow>)> {
     Ok((StatusCode::CREATED, ApiJson(state.ops.import_flow(&principal, &document).await?)))
 }
 
@@ -102,7 +114,11 @@ async fn list_versions(State(state): State<AppState>, principal: Principal, ApiP
 /// One version with its graph.
 #[utoipa::path(get, path = "/flows/{id}/versions/{version}", tag = "flows", params(("id" = String, Path), ("version" = i64, Path)),
     responses((status = 200, body = FlowVersionDetail), (status = 404, body = ErrorBody)))]
-async fn get_version(State(state): State<AppState>, principal: Principal, ApiPath((id, version)): ApiPath<(String, i64)>) -> ApiResult<ApiJson<FlowVersionDetail>> {
+async fn get_version(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath((id, version)): ApiPath<(String, i64)>,
+) -> ApiResult<ApiJson<FlowVersionDetail>> {
     Ok(ApiJson(state.ops.get_flow_version(&principal, &id, version).await?))
 }
 

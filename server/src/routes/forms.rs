@@ -1,9 +1,6 @@
 //! Forms of a workflow: `/api/v1/workflows/{id}/forms` and `/api/v1/forms/{id}`.
 
-use axum::{
-    extract::State,
-    http::StatusCode,
-};
+use axum::{extract::State, http::StatusCode};
 use outflow_model::forms::{Form, NewForm};
 use utoipa_axum::{router::OpenApiRouter, routes};
 

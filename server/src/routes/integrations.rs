@@ -13,9 +13,11 @@ use crate::{
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(create_integration, list_integrations))
-        .routes(routes!(get_integration, update_integration, delete_integration))
+    OpenApiRouter::new().routes(routes!(create_integration, list_integrations)).routes(routes!(
+        get_integration,
+        update_integration,
+        delete_integration
+    ))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -29,14 +31,22 @@ struct IntegrationFilter {
 /// Create an outbound integration; a second one for the same form and trigger is a 409.
 #[utoipa::path(post, path = "/integrations", tag = "integrations", request_body = NewIntegration,
     responses((status = 201, body = Integration), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_integration(State(state): State<AppState>, principal: Principal, ApiJson(input): ApiJson<NewIntegration>) -> ApiResult<(StatusCode, ApiJson<Integration>)> {
+async fn create_integration(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiJson(input): ApiJson<NewIntegration>,
+) -> ApiResult<(StatusCode, ApiJson<Integration>)> {
     Ok((StatusCode::CREATED, ApiJson(state.ops.create_integration(&principal, &input).await?)))
 }
 
 /// The listing: integrations with form, trigger, action, location, enabled and last run.
 #[utoipa::path(get, path = "/integrations", tag = "integrations", params(IntegrationFilter),
     responses((status = 200, body = Vec<Integration>)))]
-async fn list_integrations(State(state): State<AppState>, principal: Principal, ApiQuery(filter): ApiQuery<IntegrationFilter>) -> ApiResult<ApiJson<Vec<Integration>>> {
+async fn list_integrations(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiQuery(filter): ApiQuery<IntegrationFilter>,
+) -> ApiResult<ApiJson<Vec<Integration>>> {
     Ok(ApiJson(state.ops.list_integrations(&principal, filter.workflow_id.as_deref()).await?))
 }
 

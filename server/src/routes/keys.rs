@@ -38,7 +38,11 @@ async fn list_keys(State(state): State<AppState>, principal: Principal, ApiPath(
 /// Revoke an API key: from now on it authenticates nothing.
 #[utoipa::path(delete, path = "/users/{targetName}/api-keys/{keyId}", tag = "access", params(("targetName" = String, Path), ("keyId" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn revoke_key(State(state): State<AppState>, principal: Principal, ApiPath((target_name, key_id)): ApiPath<(String, String)>) -> ApiResult<StatusCode> {
+async fn revoke_key(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath((target_name, key_id)): ApiPath<(String, String)>,
+) -> ApiResult<StatusCode> {
     state.ops.revoke_api_key(&principal, &target_name, &key_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -37,10 +37,7 @@ struct ApiDoc;
 /// route runs behind [`access::authorize`].
 pub fn router(state: &AppState) -> Router<AppState> {
     let (routes, document) = documented(api_routes().route_layer(middleware::from_fn_with_state(state.clone(), access::authorize))).split_for_parts();
-    routes
-        .merge(openapi::router(openapi::finish(document)))
-        .route("/api", any(api_route_not_found))
-        .route("/api/{*rest}", any(api_route_not_found))
+    routes.merge(openapi::router(openapi::finish(document))).route("/api", any(api_route_not_found)).route("/api/{*rest}", any(api_route_not_found))
 }
 
 /// The OpenAPI document `/api/v1/openapi.json` serves, built without a server (for tests

@@ -50,7 +50,8 @@ pub fn finish(mut document: OpenApi) -> Value {
     document.info.version = env!("CARGO_PKG_VERSION").to_string();
     let components = document.components.get_or_insert_with(Default::default);
     let bearer = |description: &str| SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some(description)).build());
-    components.add_security_scheme(API_KEY, bearer("An API key (`ofk_…`): `Authorization: Bearer <key>`. See POST /api/v1/users/{targetName}/api-keys."));
+    components
+        .add_security_scheme(API_KEY, bearer("An API key (`ofk_…`): `Authorization: Bearer <key>`. See POST /api/v1/users/{targetName}/api-keys."));
     components.add_security_scheme(
         AGENT_TOKEN,
         bearer("An Integration Agent's token (`ofa_…`), answered once by POST /api/v1/agents; only /api/v1/agent/… routes take it."),
@@ -186,8 +187,11 @@ mod tests {
         let mut wrong = Vec::new();
         for (method, path, operation) in operations(&document) {
             let parameters = operation["parameters"].as_array().cloned().unwrap_or_default();
-            let in_path: BTreeSet<String> =
-                parameters.iter().filter(|parameter| parameter["in"] == "path").map(|parameter| parameter["name"].as_str().unwrap_or_default().to_string()).collect();
+            let in_path: BTreeSet<String> = parameters
+                .iter()
+                .filter(|parameter| parameter["in"] == "path")
+                .map(|parameter| parameter["name"].as_str().unwrap_or_default().to_string())
+                .collect();
             if in_path != template_names(&path) {
                 wrong.push(format!("{method} {path}: path parameters {in_path:?}"));
             }
@@ -344,7 +348,11 @@ mod tests {
     #[test]
     fn the_flow_execution_api_shows_example_bodies() {
         let document = document();
-        for (path, media) in [("/api/v1/flows/{id}/runs", "application/json"), ("/api/v1/flows/{id}/http", "application/json"), ("/api/v1/flows/{id}/test", "application/json")] {
+        for (path, media) in [
+            ("/api/v1/flows/{id}/runs", "application/json"),
+            ("/api/v1/flows/{id}/http", "application/json"),
+            ("/api/v1/flows/{id}/test", "application/json"),
+        ] {
             let content = &document["paths"][path]["post"]["requestBody"]["content"][media];
             assert!(content.get("example").is_some() || content.get("examples").is_some(), "POST {path} has no example body: {content}");
         }

@@ -1,9 +1,6 @@
 //! People: `/api/v1/users` (with their devices and API keys) and `/api/v1/groups`.
 
-use axum::{
-    extract::State,
-    http::StatusCode,
-};
+use axum::{extract::State, http::StatusCode};
 use outflow_model::people::{Device, DevicePatch, Group, GroupPatch, NewDevice, NewGroup, NewUser, User, UserPatch};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -26,7 +23,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Create a user; the targetName must be free among users and groups.
 #[utoipa::path(post, path = "/users", tag = "people", request_body = NewUser,
     responses((status = 201, body = User), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_user(State(state): State<AppState>, principal: Principal, ApiJson(input): ApiJson<NewUser>) -> ApiResult<(StatusCode, ApiJson<User>)> {
+async fn create_user(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiJson(input): ApiJson<NewUser>,
+) -> ApiResult<(StatusCode, ApiJson<User>)> {
     Ok((StatusCode::CREATED, ApiJson(state.ops.create_user(&principal, &input).await?)))
 }
 
@@ -96,7 +97,11 @@ async fn delete_device(
 /// Create a group with ordered members and an escalation delay.
 #[utoipa::path(post, path = "/groups", tag = "people", request_body = NewGroup,
     responses((status = 201, body = Group), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_group(State(state): State<AppState>, principal: Principal, ApiJson(input): ApiJson<NewGroup>) -> ApiResult<(StatusCode, ApiJson<Group>)> {
+async fn create_group(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiJson(input): ApiJson<NewGroup>,
+) -> ApiResult<(StatusCode, ApiJson<Group>)> {
     Ok((StatusCode::CREATED, ApiJson(state.ops.create_group(&principal, &input).await?)))
 }
 

@@ -21,8 +21,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(update_library, delete_library))
 }
 
-
-async fn create<T: From<NamedRow>>(state: &AppState, principal: &Principal, resource: Resource, workflow_id: &str, input: &NamedText) -> ApiResult<(StatusCode, ApiJson<T>)> {
+async fn create<T: From<NamedRow>>(
+    state: &AppState,
+    principal: &Principal,
+    resource: Resource,
+    workflow_id: &str,
+    input: &NamedText,
+) -> ApiResult<(StatusCode, ApiJson<T>)> {
     let created = state.ops.create_named(principal, resource, workflow_id, input).await?;
     Ok((StatusCode::CREATED, ApiJson(created.into())))
 }
@@ -31,7 +36,13 @@ async fn list<T: From<NamedRow>>(state: &AppState, principal: &Principal, resour
     Ok(ApiJson(state.ops.list_named(principal, resource, workflow_id).await?.into_iter().map(T::from).collect()))
 }
 
-async fn update<T: From<NamedRow>>(state: &AppState, principal: &Principal, resource: Resource, (workflow_id, id): (String, String), input: &NamedText) -> ApiResult<ApiJson<T>> {
+async fn update<T: From<NamedRow>>(
+    state: &AppState,
+    principal: &Principal,
+    resource: Resource,
+    (workflow_id, id): (String, String),
+    input: &NamedText,
+) -> ApiResult<ApiJson<T>> {
     Ok(ApiJson(state.ops.update_named(principal, resource, &workflow_id, &id, input).await?.into()))
 }
 
@@ -43,7 +54,12 @@ async fn delete(state: &AppState, principal: &Principal, resource: Resource, (wo
 /// Add a constant (`text` is its value).
 #[utoipa::path(post, path = "/workflows/{id}/constants", tag = "scripts", params(("id" = String, Path)), request_body = NamedText,
     responses((status = 201, body = Constant), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_constant(State(state): State<AppState>, principal: Principal, ApiPath(id): ApiPath<String>, ApiJson(input): ApiJson<NamedText>) -> ApiResult<(StatusCode, ApiJson<Constant>)> {
+async fn create_constant(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(input): ApiJson<NamedText>,
+) -> ApiResult<(StatusCode, ApiJson<Constant>)> {
     create(&state, &principal, Resource::Constant, &id, &input).await
 }
 
@@ -57,7 +73,12 @@ async fn list_constants(State(state): State<AppState>, principal: Principal, Api
 /// Rename a constant or change its value.
 #[utoipa::path(put, path = "/workflows/{id}/constants/{constantId}", tag = "scripts", params(("id" = String, Path), ("constantId" = String, Path)),
     request_body = NamedText, responses((status = 200, body = Constant), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn update_constant(State(state): State<AppState>, principal: Principal, ApiPath(ids): ApiPath<(String, String)>, ApiJson(input): ApiJson<NamedText>) -> ApiResult<ApiJson<Constant>> {
+async fn update_constant(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(ids): ApiPath<(String, String)>,
+    ApiJson(input): ApiJson<NamedText>,
+) -> ApiResult<ApiJson<Constant>> {
     update(&state, &principal, Resource::Constant, ids, &input).await
 }
 
@@ -71,7 +92,12 @@ async fn delete_constant(State(state): State<AppState>, principal: Principal, Ap
 /// Add a shared library (`text` is its script; it exports through `module.exports`).
 #[utoipa::path(post, path = "/workflows/{id}/libraries", tag = "scripts", params(("id" = String, Path)), request_body = NamedText,
     responses((status = 201, body = Library), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_library(State(state): State<AppState>, principal: Principal, ApiPath(id): ApiPath<String>, ApiJson(input): ApiJson<NamedText>) -> ApiResult<(StatusCode, ApiJson<Library>)> {
+async fn create_library(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(input): ApiJson<NamedText>,
+) -> ApiResult<(StatusCode, ApiJson<Library>)> {
     create(&state, &principal, Resource::Library, &id, &input).await
 }
 
@@ -85,7 +111,12 @@ async fn list_libraries(State(state): State<AppState>, principal: Principal, Api
 /// Rename a library or change its script.
 #[utoipa::path(put, path = "/workflows/{id}/libraries/{libraryId}", tag = "scripts", params(("id" = String, Path), ("libraryId" = String, Path)),
     request_body = NamedText, responses((status = 200, body = Library), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn update_library(State(state): State<AppState>, principal: Principal, ApiPath(ids): ApiPath<(String, String)>, ApiJson(input): ApiJson<NamedText>) -> ApiResult<ApiJson<Library>> {
+async fn update_library(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(ids): ApiPath<(String, String)>,
+    ApiJson(input): ApiJson<NamedText>,
+) -> ApiResult<ApiJson<Library>> {
     update(&state, &principal, Resource::Library, ids, &input).await
 }
 

@@ -1,10 +1,10 @@
 //! `/api/v1/workflows`: create, list and read workflows.
 
-use axum::{
-    extract::State,
-    http::StatusCode,
+use axum::{extract::State, http::StatusCode};
+use outflow_model::{
+    access::Members,
+    workflows::{NewWorkflow, Workflow},
 };
-use outflow_model::{access::Members, workflows::{NewWorkflow, Workflow}};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
@@ -14,10 +14,7 @@ use crate::{
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(create_workflow, list_workflows))
-        .routes(routes!(get_workflow))
-        .routes(routes!(list_members, set_members))
+    OpenApiRouter::new().routes(routes!(create_workflow, list_workflows)).routes(routes!(get_workflow)).routes(routes!(list_members, set_members))
 }
 
 /// Create a workflow; names are unique.

@@ -11,7 +11,8 @@ pub async fn act(engine: &Engine, call: &StepCall) -> Result<Done, String> {
     let principal = call.acting()?;
     let alert_id = call.alert_id("eventIdentifier")?;
     let wanted = call.setting("status");
-    let status = AlertStatus::from_key(&wanted).ok_or_else(|| format!("\"{wanted}\" is not an alert status; use ACTIVE, SUSPENDED or TERMINATED."))?;
+    let status =
+        AlertStatus::from_key(&wanted).ok_or_else(|| format!("\"{wanted}\" is not an alert status; use ACTIVE, SUSPENDED or TERMINATED."))?;
     let alert = engine.ops().set_alert_status(principal, alert_id, status).await.map_err(|error| error.to_string())?;
     let mut outputs = Map::new();
     outputs.insert("status".into(), json!(alert.summary.status.key()));

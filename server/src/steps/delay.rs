@@ -19,7 +19,10 @@ impl Step for Delay {
                 Some(seconds) if seconds <= DELAY_MAX_SECONDS => {
                     StepOutcome::Wait { until: call.started_at + i64::try_from(seconds * 1000).unwrap_or(i64::MAX / 2) }
                 }
-                _ => StepOutcome::failed(format!("A delay needs seconds from 0 to {DELAY_MAX_SECONDS}, not \"{}\".", call.block.setting_text("seconds"))),
+                _ => StepOutcome::failed(format!(
+                    "A delay needs seconds from 0 to {DELAY_MAX_SECONDS}, not \"{}\".",
+                    call.block.setting_text("seconds")
+                )),
             }
         })
     }

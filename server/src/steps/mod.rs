@@ -26,7 +26,10 @@ use outflow_core::{clock, store::Principal};
 use outflow_model::flows::Block;
 use serde_json::{Map, Value};
 
-use crate::engine::{Engine, resolve::{Resolver, as_text}};
+use crate::engine::{
+    Engine,
+    resolve::{Resolver, as_text},
+};
 
 /// Log lines of a step: when, and what.
 pub type Logs = Vec<(i64, String)>;
@@ -64,9 +67,9 @@ impl StepCall {
     /// The acting user; else why the step cannot act. What they may do is the operations
     /// layer's to decide.
     pub fn acting(&self) -> Result<&Principal, String> {
-        self.acting.as_ref().ok_or_else(|| {
-            "This step acts as the run's user, and this run acts for nobody (its alert has no active initiating user).".to_string()
-        })
+        self.acting
+            .as_ref()
+            .ok_or_else(|| "This step acts as the run's user, and this run acts for nobody (its alert has no active initiating user).".to_string())
     }
 
     /// The alert named by an input (a number, or text holding one).

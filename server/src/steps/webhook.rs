@@ -69,9 +69,8 @@ impl Step for Webhook {
                 logs.push(line(format!("{method_name} {url} {outcome} ({} ms)", record.duration_ms)));
                 match (verdict(&answer), answer) {
                     (Verdict::Retryable { retry_after }, _) if attempt <= retries => {
-                        let wait = retry_after
-                            .or_else(|| context.schedule.delay_after(u32::try_from(attempt).unwrap_or(u32::MAX)))
-                            .unwrap_or(FALLBACK_WAIT);
+                        let wait =
+                            retry_after.or_else(|| context.schedule.delay_after(u32::try_from(attempt).unwrap_or(u32::MAX))).unwrap_or(FALLBACK_WAIT);
                         logs.push(line(format!("retry {attempt} of {retries} in {} ms", wait.as_millis())));
                         tokio::time::sleep(wait).await;
                     }
@@ -83,7 +82,8 @@ impl Step for Webhook {
                         return StepOutcome::Failed { error, logs };
                     }
                     (_, Ok(answer)) => {
-                        let headers: Map<String, Value> = header_strings(&answer.headers).into_iter().map(|(name, value)| (name, json!(value))).collect();
+                        let headers: Map<String, Value> =
+                            header_strings(&answer.headers).into_iter().map(|(name, value)| (name, json!(value))).collect();
                         let mut outputs = Map::new();
                         outputs.insert("statusCode".into(), json!(answer.status));
                         outputs.insert("headers".into(), Value::Object(headers));

@@ -10,7 +10,10 @@ pub mod runs;
 
 use std::sync::Arc;
 
-use tokio::{sync::{Notify, watch}, task::JoinSet};
+use tokio::{
+    sync::{Notify, watch},
+    task::JoinSet,
+};
 
 use crate::{delivery::devices::Providers, engine::Engine};
 

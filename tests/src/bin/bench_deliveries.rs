@@ -78,7 +78,8 @@ async fn main() {
     let mut latencies: Vec<Duration> =
         sent.iter().filter_map(|(id, begin)| arrivals.get(id).map(|arrived| arrived.saturating_duration_since(*begin))).collect();
     latencies.sort();
-    let percentile = |p: f64| latencies.get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1))).copied().unwrap_or_default();
+    let percentile =
+        |p: f64| latencies.get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1))).copied().unwrap_or_default();
     let peak_rss_kib = peak_rss_kib(server.pid());
     // A delivery is recorded just after the receiver answers it: give the last batch a moment.
     let recorded_by = Instant::now() + Duration::from_secs(10);
@@ -149,7 +150,10 @@ async fn setup(client: &reqwest::Client, server: &TestServer, receiver: &str) ->
     let form = form["id"].as_str().expect("form id").to_string();
     post_json(client, server, "/api/v1/users", json!({"targetName": "bench"})).await;
     let endpoint = post_json(client, server, "/api/v1/endpoints", json!({"workflowId": workflow, "name": "Receiver", "baseUrl": receiver})).await;
-    post_json(client, server, "/api/v1/integrations",
+    post_json(
+        client,
+        server,
+        "/api/v1/integrations",
         json!({"formId": form, "name": "Status to receiver", "trigger": "status",
                "action": {"type": "webhook", "endpointId": endpoint["id"], "path": "/hook"}}),
     )

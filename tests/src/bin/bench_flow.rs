@@ -88,7 +88,14 @@ async fn main() {
     let (all, succeeded) = (count("").await, count("&status=succeeded").await);
     println!("requests answered by wrk: {requests}; webhooks received: {}", received.load(Ordering::Relaxed));
     println!("flow runs recorded: {all} ({succeeded} succeeded)");
-    let failed: Value = client.get(server.url(&format!("/api/v1/runs?flowId={flow}&status=failed&limit=1"))).send().await.expect("runs answer").json().await.expect("JSON");
+    let failed: Value = client
+        .get(server.url(&format!("/api/v1/runs?flowId={flow}&status=failed&limit=1")))
+        .send()
+        .await
+        .expect("runs answer")
+        .json()
+        .await
+        .expect("JSON");
     if let Some(run) = failed["items"].get(0) {
         println!("failed runs: {}, e.g. {}: {}", failed["total"], run["id"], run["reason"]);
     }

@@ -332,9 +332,7 @@ pub(super) fn Canvas(designer: Designer) -> impl IntoView {
         let view = designer.view.get();
         format!("translate({}px, {}px) scale({})", view.x, view.y, view.zoom)
     };
-    let preview = move || {
-        ui.preview.get().map(|(from, to)| view! { <path class="fd-edge-preview" d=edge_path(from, to) /> })
-    };
+    let preview = move || ui.preview.get().map(|(from, to)| view! { <path class="fd-edge-preview" d=edge_path(from, to) /> });
     let rubber = move || {
         ui.rubber.get().map(|(a, b)| {
             let style = format!(

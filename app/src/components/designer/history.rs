@@ -22,9 +22,9 @@ pub(super) fn History(designer: Designer) -> impl IntoView {
     let viewing = RwSignal::new(None::<i64>);
     let listing = move || {
         Suspend::new(async move {
-            loaded(versions.await.map(|versions| {
-                versions.into_iter().map(|version| view! { <VersionRow designer version viewing /> }).collect_view()
-            }))
+            loaded(
+                versions.await.map(|versions| versions.into_iter().map(|version| view! { <VersionRow designer version viewing /> }).collect_view()),
+            )
         })
     };
     view! {
@@ -48,7 +48,8 @@ fn VersionRow(designer: Designer, version: FlowVersion, viewing: RwSignal<Option
     let open = move || viewing.get() == Some(number);
     let who = version.saved_by.clone().map(|name| format!(" by {name}")).unwrap_or_default();
     let when = format!("{} {}", date_of(&version.created_at), time_of_day(&version.created_at));
-    let summary = format!("{} block{}, {} connection{}", version.blocks, plural(version.blocks as usize), version.edges, plural(version.edges as usize));
+    let summary =
+        format!("{} block{}, {} connection{}", version.blocks, plural(version.blocks as usize), version.edges, plural(version.edges as usize));
     view! {
         <li class="fd-version" class:open=open>
             <button
@@ -81,7 +82,9 @@ fn VersionDetail(designer: Designer, number: i64) -> impl IntoView {
                 Ok(flow) => {
                     let saved = flow.version;
                     designer.load_saved(flow);
-                    designer.notice.set(Some(Notice::Info(format!("Restored version {number} as version {saved}. Undo brings back the canvas as it was."))));
+                    designer
+                        .notice
+                        .set(Some(Notice::Info(format!("Restored version {number} as version {saved}. Undo brings back the canvas as it was."))));
                 }
                 Err(error) => designer.refuse(format!("Version {number} was not restored: {}", error.message)),
             }

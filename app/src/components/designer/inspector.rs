@@ -5,7 +5,7 @@ use leptos::{ev, prelude::*};
 use serde_json::Value;
 
 use super::{Cell, Designer};
-use crate::model::flows::{self, Block, BlockKind, SettingKind, SettingSpec, StepSpec, BlockType};
+use crate::model::flows::{self, Block, BlockKind, BlockType, SettingKind, SettingSpec, StepSpec};
 
 #[component]
 pub(super) fn Inspector(designer: Designer) -> impl IntoView {
@@ -51,9 +51,7 @@ fn BlockInspector(designer: Designer, id: String, cell: Cell) -> impl IntoView {
     let id = StoredValue::new(id);
     // The input field last focused: where a clicked chip goes.
     let last_input = StoredValue::new(None::<String>);
-    let issues = move || {
-        cell.issues.with(|issues| issues.iter().map(|issue| view! { <li>{issue.clone()}</li> }).collect_view())
-    };
+    let issues = move || cell.issues.with(|issues| issues.iter().map(|issue| view! { <li>{issue.clone()}</li> }).collect_view());
     let set_label = move |ev: ev::Event| {
         let label = event_target_value(&ev);
         id.with_value(|id| designer.edit(true, |editor| editor.set_label(id, &label)));
@@ -131,7 +129,9 @@ fn setting_field(designer: Designer, id: StoredValue<String>, block: &Block, set
             view! { <textarea rows="3" prop:value=current on:input=text on:change=names></textarea> }.into_any()
         }
         SettingKind::Code => view! { <textarea class="code" rows="8" spellcheck="false" prop:value=current on:input=text></textarea> }.into_any(),
-        SettingKind::Conditions => view! { <textarea class="code" rows="3" spellcheck="false" prop:value=current on:input=text></textarea> }.into_any(),
+        SettingKind::Conditions => {
+            view! { <textarea class="code" rows="3" spellcheck="false" prop:value=current on:input=text></textarea> }.into_any()
+        }
     };
     view! {
         <label class="field">
@@ -203,9 +203,18 @@ fn input_field(
         let mut last = 0;
         for placeholder in flows::placeholders(&text) {
             parts.push(text[last..placeholder.span.0].to_string().into_any());
-            let known = designer.cell(&placeholder.block).is_some_and(|cell| cell.block.with_untracked(|block| block.outputs().contains(&placeholder.output)));
-            let tip = if known { format!("Output \"{}\" of {}", placeholder.output, placeholder.block) } else { "No upstream block has this output".to_string() };
-            parts.push(view! { <span class="fd-ov-chip" class:bad=!known title=tip>{text[placeholder.span.0..placeholder.span.1].to_string()}</span> }.into_any());
+            let known = designer
+                .cell(&placeholder.block)
+                .is_some_and(|cell| cell.block.with_untracked(|block| block.outputs().contains(&placeholder.output)));
+            let tip = if known {
+                format!("Output \"{}\" of {}", placeholder.output, placeholder.block)
+            } else {
+                "No upstream block has this output".to_string()
+            };
+            parts.push(
+                view! { <span class="fd-ov-chip" class:bad=!known title=tip>{text[placeholder.span.0..placeholder.span.1].to_string()}</span> }
+                    .into_any(),
+            );
             last = placeholder.span.1;
         }
         // A last empty line still takes its height in the field.
@@ -300,7 +309,9 @@ fn UpstreamOutputs(designer: Designer, id: String, last_input: StoredValue<Optio
 
 fn append_to_input(designer: Designer, id: StoredValue<String>, last_input: StoredValue<Option<String>>, text: &str) {
     let id = id.get_value();
-    let Some(key) = last_input.get_value().or_else(|| designer.editor.with_value(|editor| editor.block(&id)?.input_specs().first().map(|spec| spec.0.clone()))) else {
+    let Some(key) =
+        last_input.get_value().or_else(|| designer.editor.with_value(|editor| editor.block(&id)?.input_specs().first().map(|spec| spec.0.clone())))
+    else {
         return;
     };
     let current = designer.editor.with_value(|editor| editor.block(&id).and_then(|block| block.inputs.get(&key).cloned()).unwrap_or_default());

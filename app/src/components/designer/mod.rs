@@ -125,9 +125,8 @@ impl Designer {
 
     /// Brings every signal in line with the document, touching only what changed.
     fn sync(self, from_inspector: bool) {
-        let (doc, dirty, can_undo, can_redo, validation) = self.editor.with_value(|editor| {
-            (editor.doc.clone(), editor.is_dirty(), editor.can_undo(), editor.can_redo(), editor.validation())
-        });
+        let (doc, dirty, can_undo, can_redo, validation) =
+            self.editor.with_value(|editor| (editor.doc.clone(), editor.is_dirty(), editor.can_undo(), editor.can_redo(), editor.validation()));
         let mut issues: HashMap<&str, Vec<String>> = HashMap::new();
         for issue in validation.warnings.iter().chain(validation.errors.iter()) {
             for block in &issue.blocks {
@@ -591,10 +590,7 @@ const SHORTCUTS: &[(&str, &str)] = &[
 
 #[component]
 fn HelpOverlay(designer: Designer) -> impl IntoView {
-    let rows = SHORTCUTS
-        .iter()
-        .map(|(keys, what)| view! { <tr><th scope="row"><kbd>{*keys}</kbd></th><td>{*what}</td></tr> })
-        .collect_view();
+    let rows = SHORTCUTS.iter().map(|(keys, what)| view! { <tr><th scope="row"><kbd>{*keys}</kbd></th><td>{*what}</td></tr> }).collect_view();
     view! {
         <div class="fd-help-backdrop" on:click=move |_| designer.help.set(false)>
             <div class="fd-help panel" role="dialog" aria-modal="true" aria-label="Keyboard shortcuts" on:click=|ev| ev.stop_propagation()>

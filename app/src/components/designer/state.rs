@@ -141,7 +141,16 @@ impl Editor {
         }
         let (kind, trigger, step) =
             if spec.starts_flow { (BlockKind::Trigger, Some(key.to_string()), None) } else { (BlockKind::Step, None, Some(key.to_string())) };
-        self.doc.blocks.push(Block { id: id.clone(), kind, trigger, step, label: spec.name.to_string(), settings, inputs: Default::default(), position });
+        self.doc.blocks.push(Block {
+            id: id.clone(),
+            kind,
+            trigger,
+            step,
+            label: spec.name.to_string(),
+            settings,
+            inputs: Default::default(),
+            position,
+        });
         Some(id)
     }
 
@@ -198,7 +207,12 @@ impl Editor {
         edges.push(&edge);
         if let Some(cycle) = flows::find_cycle(&self.doc.blocks, &edges) {
             let names: Vec<String> = cycle.iter().filter_map(|id| self.block(id)).map(|block| format!("\"{}\"", block.title())).collect();
-            return Err(format!("Refused: connecting \"{}\" to \"{}\" would make a loop ({}). Flows cannot loop.", from.title(), to.title(), names.join(" → ")));
+            return Err(format!(
+                "Refused: connecting \"{}\" to \"{}\" would make a loop ({}). Flows cannot loop.",
+                from.title(),
+                to.title(),
+                names.join(" → ")
+            ));
         }
         self.record(None);
         self.doc.edges.push(edge);
@@ -338,11 +352,7 @@ impl Editor {
         Differences {
             only_there: other.iter().filter(|block| !here.contains_key(block.id.as_str())).map(title).collect(),
             only_here: self.doc.blocks.iter().filter(|block| !there.contains_key(block.id.as_str())).map(title).collect(),
-            changed: other
-                .iter()
-                .filter(|block| here.get(block.id.as_str()).is_some_and(|mine| *mine != *block))
-                .map(title)
-                .collect(),
+            changed: other.iter().filter(|block| here.get(block.id.as_str()).is_some_and(|mine| *mine != *block)).map(title).collect(),
             edges_there: other_edges.iter().filter(|edge| !self.doc.edges.contains(edge)).count(),
             edges_here: self.doc.edges.iter().filter(|edge| !other_edges.contains(edge)).count(),
         }

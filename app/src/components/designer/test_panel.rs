@@ -123,14 +123,19 @@ impl Tester {
     fn load_sample(self, id: String) {
         let Some(block) = self.triggers().into_iter().find(|block| block.id == id) else { return };
         let choices = self.designer.choices();
-        let name = if block.trigger.as_deref() == Some(HTTP_TRIGGER) { "call of this flow's HTTP trigger".to_string() } else { format!("{} event of this form", block.type_name()) };
+        let name = if block.trigger.as_deref() == Some(HTTP_TRIGGER) {
+            "call of this flow's HTTP trigger".to_string()
+        } else {
+            format!("{} event of this form", block.type_name())
+        };
         self.source.set(format!("Loading the last {name}…"));
         let flow_id = self.designer.flow_id.get_value();
         spawn_local(async move {
             let (payload, source) = match flow_sample(flow_id, id.clone()).await {
                 Ok(sample) => match sample.payload {
                     Some(payload) => {
-                        let alert = payload.get("eventIdentifier").and_then(Value::as_i64).map(|alert| format!(" (alert #{alert})")).unwrap_or_default();
+                        let alert =
+                            payload.get("eventIdentifier").and_then(Value::as_i64).map(|alert| format!(" (alert #{alert})")).unwrap_or_default();
                         (payload, format!("The last {name}{alert}. Edit it as you like."))
                     }
                     None => (example_payload(&block, &choices), format!("No {name} yet: an example to edit.")),
@@ -179,7 +184,8 @@ impl Tester {
     /// Reads the run again while it is going (one read at a time).
     fn read(self) {
         let Some(run_id) = self.run_id.get_untracked() else { return };
-        let going = self.run.with_untracked(|run| run.as_ref().is_none_or(|run| matches!(run.summary.status, RunStatus::Pending | RunStatus::Running)));
+        let going =
+            self.run.with_untracked(|run| run.as_ref().is_none_or(|run| matches!(run.summary.status, RunStatus::Pending | RunStatus::Running)));
         if !going || self.reading.get_value() {
             return;
         }
@@ -270,7 +276,8 @@ fn PayloadSide(tester: Tester) -> impl IntoView {
             })
             .collect_view()
     };
-    let problem = move || tester.error.get().or_else(|| tester.payload.with(|text| (!text.trim().is_empty()).then(|| parse_payload(text).err()).flatten()));
+    let problem =
+        move || tester.error.get().or_else(|| tester.payload.with(|text| (!text.trim().is_empty()).then(|| parse_payload(text).err()).flatten()));
     view! {
         <div class="fd-test-input">
             <header class="fd-test-head">
@@ -323,7 +330,11 @@ fn ResultSide(tester: Tester) -> impl IntoView {
     let content = move || {
         let Some(run) = tester.run.get() else {
             let waiting = tester.run_id.with(Option::is_some);
-            let text = if waiting { "Starting the test run…" } else { "Run the test to see each block's status on the canvas, and here what each step was given, produced and logged." };
+            let text = if waiting {
+                "Starting the test run…"
+            } else {
+                "Run the test to see each block's status on the canvas, and here what each step was given, produced and logged."
+            };
             return view! { <p class="hint fd-test-empty">{text}</p> }.into_any();
         };
         let Some(flow) = run.flow else { return ().into_any() };
@@ -361,7 +372,9 @@ fn ResultSide(tester: Tester) -> impl IntoView {
         });
         let detail = move || {
             let id = chosen.get();
-            steps.with_value(|steps| steps.iter().find(|step| Some(&step.block_id) == id.as_ref()).cloned()).map(|record| view! { <StepPanel record /> })
+            steps
+                .with_value(|steps| steps.iter().find(|step| Some(&step.block_id) == id.as_ref()).cloned())
+                .map(|record| view! { <StepPanel record /> })
         };
         let summary = run.summary;
         view! {
