@@ -30,7 +30,7 @@ fn answer_for(
     uri: &Uri,
     headers: HeaderMap,
     body: &Bytes,
-) -> Result<(Reply, std::time::Duration, Bytes), Response> {
+) -> Result<(Reply, std::time::Duration, Bytes), Box<Response>> {
     let raw = String::from_utf8_lossy(body).to_string();
     let body = serde_json::from_slice(body).unwrap_or(Value::Null);
     let mut inner = inner.lock().expect("not poisoned");
@@ -38,7 +38,7 @@ fn answer_for(
     if uri.path() == TOKEN_PATH {
         let issued = inner.received.iter().filter(|request| request.path == TOKEN_PATH).count();
         let token = serde_json::json!({"access_token": format!("token-{issued}"), "token_type": "Bearer", "expires_in": 3600});
-        return Err(axum::Json(token).into_response());
+        return Err(Box::new(axum::Json(token).into_response()));
     }
     let reply = inner.script.pop_front().unwrap_or(Reply { status: inner.status, retry_after: None, redirect_to: None });
     Ok((reply, inner.delay, inner.body.clone()))
@@ -119,7 +119,7 @@ impl Receiver {
 async fn record(State(inner): State<Arc<Mutex<Inner>>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     let (reply, delay, answer) = match answer_for(&inner, method, &uri, headers, &body) {
         Ok(answer) => answer,
-        Err(token) => return token,
+        Err(token) => return *token,
     };
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;

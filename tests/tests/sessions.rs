@@ -140,21 +140,13 @@ async fn after_sign_in_only_paths_of_this_site_are_followed() {
     assert_eq!(location(&local), "/alerts?page=2");
 }
 
-/// The address of a UI server function of `app/src/api/{module}.rs`: Leptos appends a hash
-/// of the app crate's folder and the function's module to `/ui/{name}`.
-fn server_fn_path(module: &str, name: &str) -> String {
-    let app_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().join("app");
-    let key = format!("{}:app::api::{module}", app_dir.display());
-    format!("/ui/{name}{}", xxhash_rust::const_xxh64::xxh64(key.as_bytes(), 0))
-}
-
 #[tokio::test]
 async fn ui_server_functions_refuse_bodies_past_the_api_limit_with_the_api_error() {
     let server = server_with_admin_password(&[]).await;
     let cookie = sign_in(&server, "admin", ADMIN_PASSWORD).await;
     let create_workflow = |name: String| {
         browser()
-            .post(server.url(&server_fn_path("workflows", "create_workflow")))
+            .post(server.url("/ui/create_workflow"))
             .header(header::COOKIE, &cookie)
             .header(header::ORIGIN, &server.base_url)
             .json(&json!({"name": name}))
