@@ -70,6 +70,18 @@ impl<'a> Api<'a> {
         self.post_ok(&format!("/api/v1/users/{name}/devices"), device, 201).await;
     }
 
+    /// Waits until the integration has a run in one of `statuses`; answers it in full.
+    pub async fn integration_run(&self, integration: &str, statuses: &[&str]) -> Value {
+        let id = eventually(Duration::from_secs(15), || async {
+            let (_, page) = self.get(&format!("/api/v1/runs?integrationId={integration}")).await;
+            let run = page["items"].as_array()?.iter().find(|run| statuses.contains(&run["status"].as_str().unwrap_or("")))?.clone();
+            Some(run["id"].as_str()?.to_string())
+        })
+        .await
+        .unwrap_or_else(|| panic!("a run of {integration} reaching {statuses:?}"));
+        self.get(&format!("/api/v1/runs/{id}")).await.1
+    }
+
     /// The alert's timeline events of one trigger, oldest first.
     pub async fn events(&self, alert: i64, trigger: &str) -> Vec<Value> {
         let (_, alert) = self.get(&format!("/api/v1/alerts/{alert}")).await;

@@ -5,13 +5,7 @@
 //! Only loopback receivers are ever called; link-local and metadata spellings are proven by
 //! the unit tests over the classification function (`server/src/delivery/egress.rs`).
 
-use std::time::Duration;
-
-use outflow_tests::{
-    TestServer,
-    api::{Api, eventually},
-    receiver::Receiver,
-};
+use outflow_tests::{TestServer, api::Api, receiver::Receiver};
 use serde_json::{Value, json};
 
 const DENY_PRIVATE: &[(&str, &str)] = &[("OUTFLOW_EGRESS_DENY_PRIVATE", "true"), ("OUTFLOW_RETRY_SCHEDULE", "200ms,200ms")];
@@ -64,18 +58,6 @@ fn record<'a>(run: &'a Value, block: &str) -> &'a Value {
     run["flow"]["steps"].as_array().unwrap().iter().find(|step| step["blockId"] == block).unwrap_or_else(|| panic!("no record of {block} in {run}"))
 }
 
-/// Waits until a run of the integration is in one of `statuses`; answers it in full.
-async fn integration_run(api: &Api<'_>, integration: &str, statuses: &[&str]) -> Value {
-    let id = eventually(Duration::from_secs(15), || async {
-        let (_, page) = api.get(&format!("/api/v1/runs?integrationId={integration}")).await;
-        let run = page["items"].as_array()?.iter().find(|run| statuses.contains(&run["status"].as_str().unwrap_or("")))?.clone();
-        Some(run["id"].as_str()?.to_string())
-    })
-    .await
-    .unwrap_or_else(|| panic!("a run of {integration} reaching {statuses:?}"));
-    api.get(&format!("/api/v1/runs/{id}")).await.1
-}
-
 async fn start_alert(api: &Api<'_>, setup: &Setup) -> i64 {
     let alert = api.post_ok("/api/v1/alerts", json!({"formId": setup.form, "properties": {"number": "INC7"}, "recipients": ["bob"]}), 201).await;
     alert["eventIdentifier"].as_i64().unwrap()
@@ -120,7 +102,7 @@ async fn loopback_spelled_as_mapped_ipv6_or_unspecified_is_refused_under_deny_pr
         )
         .await;
     start_alert(&api, &setup).await;
-    let run = integration_run(&api, integration["id"].as_str().unwrap(), &["failed"]).await;
+    let run = api.integration_run(integration["id"].as_str().unwrap(), &["failed"]).await;
     let errors: Vec<&str> = run["attempts"].as_array().unwrap().iter().filter_map(|attempt| attempt["error"].as_str()).collect();
     assert!(!errors.is_empty() && errors.iter().all(|error| error.contains("Egress refused: ::ffff:127.0.0.1 (that is 127.0.0.1)")), "{run}");
     assert!(receiver.received().is_empty(), "nothing reached the receiver: {:?}", receiver.received());
@@ -159,7 +141,7 @@ async fn script_run(api: &Api<'_>, setup: &Setup, name: &str, script: &str) -> V
         )
         .await;
     start_alert(api, setup).await;
-    integration_run(api, integration["id"].as_str().unwrap(), &["succeeded", "failed"]).await
+    api.integration_run(integration["id"].as_str().unwrap(), &["succeeded", "failed"]).await
 }
 
 fn log_lines(run: &Value) -> Vec<String> {
@@ -273,7 +255,7 @@ async fn answers_are_read_up_to_one_mib() {
         )
         .await;
     start_alert(&api, &setup).await;
-    let run = integration_run(&api, integration["id"].as_str().unwrap(), &["succeeded", "failed"]).await;
+    let run = api.integration_run(integration["id"].as_str().unwrap(), &["succeeded", "failed"]).await;
     assert_eq!(run["status"], "succeeded", "{run}");
     assert_eq!(run["attempts"][0]["statusCode"], 200);
     assert_eq!(run["attempts"][0]["responseExcerpt"].as_str().map(str::len), Some(500), "{}", run["attempts"][0]);

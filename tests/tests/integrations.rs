@@ -71,18 +71,6 @@ async fn start_alert(api: &Api<'_>, setup: &Setup) -> i64 {
     alert["eventIdentifier"].as_i64().unwrap()
 }
 
-/// Waits until the integration has a run in one of `statuses`, and returns it in full.
-async fn finished_run(api: &Api<'_>, integration: &str, statuses: &[&str]) -> Value {
-    let id = eventually(Duration::from_secs(15), || async {
-        let (_, page) = api.get(&format!("/api/v1/runs?integrationId={integration}")).await;
-        let run = page["items"].as_array()?.iter().find(|run| statuses.contains(&run["status"].as_str().unwrap_or("")))?.clone();
-        Some(run["id"].as_str()?.to_string())
-    })
-    .await
-    .unwrap_or_else(|| panic!("a run of {integration} reaching {statuses:?}"));
-    api.get(&format!("/api/v1/runs/{id}")).await.1
-}
-
 #[tokio::test]
 async fn a_trigger_sends_a_signed_webhook_with_the_exact_payload() {
     let server = TestServer::start();
@@ -92,7 +80,7 @@ async fn a_trigger_sends_a_signed_webhook_with_the_exact_payload() {
     let integration = webhook_integration(&api, &setup, "status").await;
     let alert = start_alert(&api, &setup).await;
 
-    let run = finished_run(&api, &integration, &["succeeded"]).await;
+    let run = api.integration_run(&integration, &["succeeded"]).await;
     assert_eq!(run["attempts"].as_array().unwrap().len(), 1);
     assert_eq!(run["attempts"][0]["statusCode"], 200);
     let posts: Vec<_> = receiver.received().into_iter().filter(|post| post.path == "/api/v2/events").collect();
@@ -164,7 +152,7 @@ async fn endpoint_secrets_are_write_only_and_encrypted_at_rest() {
 
     let integration = webhook_integration(&api, &setup, "status").await;
     start_alert(&api, &setup).await;
-    finished_run(&api, &integration, &["succeeded"]).await;
+    api.integration_run(&integration, &["succeeded"]).await;
     let post = receiver.received().into_iter().find(|post| post.path == "/api/v2/events").unwrap();
     let expected = format!("Basic {}", STANDARD.encode("svc:pa55-word-in-clear"));
     assert_eq!(post.headers["authorization"].to_str().unwrap(), expected, "the kept password is used");
@@ -252,7 +240,7 @@ async fn failures_retry_until_success_with_a_stable_webhook_id() {
     receiver.answer_next(&[Reply { status: 503, retry_after: None, redirect_to: None }]);
     start_alert(&api, &setup).await;
 
-    let run = finished_run(&api, &integration, &["succeeded"]).await;
+    let run = api.integration_run(&integration, &["succeeded"]).await;
     let attempts = run["attempts"].as_array().unwrap();
     assert_eq!(attempts.len(), 2);
     assert_eq!(attempts[0]["statusCode"], 503);
@@ -272,7 +260,7 @@ async fn client_errors_are_not_retried_and_the_run_can_be_re_sent() {
     receiver.answer_next(&[Reply { status: 400, retry_after: None, redirect_to: None }]);
     start_alert(&api, &setup).await;
 
-    let failed = finished_run(&api, &integration, &["failed"]).await;
+    let failed = api.integration_run(&integration, &["failed"]).await;
     assert_eq!(failed["attempts"].as_array().unwrap().len(), 1);
     assert!(failed["reason"].as_str().unwrap().contains("not retried"), "{failed}");
     tokio::time::sleep(Duration::from_millis(800)).await;
@@ -302,7 +290,7 @@ async fn retry_after_is_honoured_and_attempts_run_out() {
     receiver.answer_next(&[Reply { status: 429, retry_after: Some(1), redirect_to: None }]);
     let started = Instant::now();
     start_alert(&api, &setup).await;
-    let run = finished_run(&api, &integration, &["succeeded"]).await;
+    let run = api.integration_run(&integration, &["succeeded"]).await;
     let waited = started.elapsed();
     assert!(waited >= Duration::from_millis(900) && waited < Duration::from_secs(10), "waited {waited:?}, not the 30 s schedule");
     assert_eq!(run["attempts"][0]["statusCode"], 429);
@@ -313,7 +301,7 @@ async fn retry_after_is_honoured_and_attempts_run_out() {
     let integration = webhook_integration(&api, &setup, "status").await;
     receiver.answer_with(500);
     start_alert(&api, &setup).await;
-    let run = finished_run(&api, &integration, &["failed"]).await;
+    let run = api.integration_run(&integration, &["failed"]).await;
     assert_eq!(run["attempts"].as_array().unwrap().len(), 3, "the first attempt and two retries");
     assert!(run["reason"].as_str().unwrap().contains("Gave up after 3 attempts"));
 }
@@ -331,7 +319,7 @@ async fn a_disabled_form_sends_nothing_and_says_why() {
     api.put(&format!("/api/v1/forms/{}", setup.form), disabled).await;
     start_alert(&api, &setup).await;
 
-    let run = finished_run(&api, &integration, &["skipped"]).await;
+    let run = api.integration_run(&integration, &["skipped"]).await;
     assert!(run["reason"].as_str().unwrap().contains("disabled"), "{run}");
     assert!(receiver.received().iter().all(|post| post.path != "/api/v2/events"));
 }
@@ -372,7 +360,7 @@ async fn scripts_transform_and_send_through_endpoints() {
     let alert = start_alert(&api, &setup).await;
     comment(&api, alert).await;
 
-    let run = finished_run(&api, id, &["succeeded"]).await;
+    let run = api.integration_run(id, &["succeeded"]).await;
     let lines: Vec<&str> = run["logs"].as_array().unwrap().iter().map(|line| line["line"].as_str().unwrap()).collect();
     assert_eq!(lines, ["sending INC7", "http.request POST Help desk /notes answered 200", "help desk said 200"]);
     let note = receiver.received().into_iter().find(|post| post.path == "/api/notes").expect("the script's request arrived");
@@ -393,7 +381,7 @@ async fn failing_scripts_are_run_data_with_the_line_and_the_server_stays_healthy
     let id = integration["id"].as_str().unwrap().to_string();
     let alert = start_alert(&api, &setup).await;
     comment(&api, alert).await;
-    let run = finished_run(&api, &id, &["failed"]).await;
+    let run = api.integration_run(&id, &["failed"]).await;
     let reason = run["reason"].as_str().unwrap();
     assert!(reason.contains("line 2") && reason.contains("undefinedFunction"), "{reason}");
     assert_eq!(run["logs"][0]["line"], "before");
@@ -482,7 +470,7 @@ async fn scripts_use_the_workflows_constants_and_libraries() {
     let integration = script_integration(&api, &setup, script).await;
     let alert = start_alert(&api, &setup).await;
     comment(&api, alert).await;
-    let run = finished_run(&api, integration["id"].as_str().unwrap(), &["succeeded"]).await;
+    let run = api.integration_run(integration["id"].as_str().unwrap(), &["succeeded"]).await;
     assert_eq!(run["logs"][0]["line"], "INC7: on it to L2-Database");
 
     let id = constant["id"].as_str().unwrap();
@@ -514,7 +502,7 @@ async fn metadata_addresses_are_refused_directly_and_after_a_redirect() {
     comment(&api, alert).await;
 
     for integration in [direct["id"].as_str().unwrap(), redirected.as_str()] {
-        let run = finished_run(&api, integration, &["failed"]).await;
+        let run = api.integration_run(integration, &["failed"]).await;
         let errors: Vec<&str> = run["attempts"].as_array().unwrap().iter().filter_map(|attempt| attempt["error"].as_str()).collect();
         assert!(!errors.is_empty() && errors.iter().all(|error| error.contains("Egress refused")), "{run}");
     }
