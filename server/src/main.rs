@@ -8,8 +8,22 @@ use outflow_server::cli::{Cli, Command};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+/// Stack of each runtime thread. Tokio's 2 MiB overflowed in debug builds when a UI server
+/// function ran under the session gate, the body limit and request tracing (its future is
+/// large and polled in place); the memory is reserved, not used, until needed.
+const THREAD_STACK_BYTES: usize = 8 << 20;
+
+fn main() -> std::process::ExitCode {
+    match tokio::runtime::Builder::new_multi_thread().enable_all().thread_stack_size(THREAD_STACK_BYTES).build() {
+        Ok(runtime) => runtime.block_on(run()),
+        Err(error) => {
+            eprintln!("outflow: cannot start its runtime: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> std::process::ExitCode {
     let cli = Cli::parse();
     outflow_server::telemetry::init();
     let outcome = match cli.command {

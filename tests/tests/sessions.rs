@@ -275,3 +275,23 @@ async fn guessing_a_password_online_is_throttled_per_user_and_address_without_lo
     let still = post_login(&server, "admin", ADMIN_PASSWORD, "/").await;
     assert!(location(&still).starts_with("/login?wait="), "the guessing address still waits: {}", location(&still));
 }
+
+#[tokio::test]
+async fn ui_server_functions_answer_with_request_logging_on() {
+    // Debug builds overflowed a runtime thread's stack here once requests were traced.
+    let server = TestServer::start_with(&[("RUST_LOG", "info")]);
+    let api = Api::new(&server);
+    let workflow = api.workflow("Logged").await;
+    let form = api
+        .form(&workflow, json!({"name": "Incident", "enabled": true, "properties": [], "responses": [{"choice": "Acknowledge", "action": "none"}]}))
+        .await;
+    let alert = api.post_ok("/api/v1/alerts", json!({"formId": form, "recipients": ["admin"]}), 201).await["eventIdentifier"].clone();
+    let browser = outflow_tests::admin_browser(&server).await;
+    let page = browser.get(server.url(&format!("/alerts/{alert}"))).send().await.expect("the server answers");
+    assert_eq!(page.status(), 200);
+    let answer = browser.post(server.url("/ui/fetch_alert")).json(&json!({"id": alert})).send().await.expect("the server answers");
+    assert_eq!(answer.status(), 200);
+    let detail: Value = answer.json().await.unwrap();
+    assert_eq!(detail["alert"]["eventIdentifier"], alert);
+    assert_eq!(api.get("/healthz").await.0, 200, "and it is still up");
+}
