@@ -46,9 +46,12 @@ async fn hash_password(password: String) -> StoreResult<String> {
     .map_err(|error| StoreError::Corrupt(format!("password hashing failed: {error}")))
 }
 
-async fn password_matches(password: String, stored: String) -> bool {
+/// Whether `password` matches the stored hash; without one it is checked against the decoy
+/// (and so never matches) in the same time.
+async fn password_matches(password: String, stored: Option<String>) -> bool {
     tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&stored).is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+        let stored = stored.as_deref().unwrap_or(&DECOY_HASH);
+        PasswordHash::new(stored).is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
     })
     .await
     .unwrap_or(false)
@@ -74,9 +77,19 @@ pub async fn set_password(pool: &SqlitePool, target_name: &str, password: &str) 
 pub async fn check_login(pool: &SqlitePool, target_name: &str, password: &str) -> StoreResult<Option<i64>> {
     let row: Option<(i64, Option<String>)> =
         sqlx::query_as("SELECT id, password_hash FROM users WHERE target_name = ? AND active = 1").bind(target_name).fetch_optional(pool).await?;
-    let Some((user_id, Some(stored))) = row else { return Ok(None) };
-    Ok(password_matches(password.to_string(), stored).await.then_some(user_id))
+    let (user_id, stored) = row.unzip();
+    let matches = password_matches(password.to_string(), stored.flatten()).await;
+    // The decoy never matches a real password: a missing user or password is simply refused.
+    Ok(user_id.filter(|_| matches))
 }
+
+/// What an unknown name (or a user without a password) is checked against, so that a sign-in
+/// takes as long whether or not the name exists and its timing does not tell which do.
+/// Hashed once, with a random password nobody knows.
+static DECOY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default().hash_password(new_token().as_bytes(), &salt).map(|hash| hash.to_string()).unwrap_or_default()
+});
 
 /// Opens a session for a user; the returned token goes into the cookie.
 pub async fn create_session(pool: &SqlitePool, user_id: i64, ttl_ms: i64) -> StoreResult<String> {
@@ -197,4 +210,16 @@ async fn pending_link_user(pool: &SqlitePool, token: &str) -> StoreResult<Option
         }
     }
     Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_name_costs_a_real_verification_and_never_matches() {
+        let decoy = PasswordHash::new(&DECOY_HASH).expect("the decoy is a real argon2 hash, so checking it takes the usual time");
+        assert_eq!(decoy.algorithm.as_str(), "argon2id");
+        assert!(Argon2::default().verify_password(b"", &decoy).is_err());
+    }
 }
