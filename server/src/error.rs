@@ -4,7 +4,7 @@
 
 use axum::{
     Json,
-    extract::rejection::{JsonRejection, PathRejection, QueryRejection},
+    extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection},
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -104,6 +104,16 @@ impl From<JsonRejection> for ApiError {
             _ => "malformed_json",
         };
         Self::new(rejection.status(), code, rejection.body_text())
+    }
+}
+
+/// A raw body that could not be read (the flow HTTP trigger's): past the limit the API's 413.
+impl From<BytesRejection> for ApiError {
+    fn from(rejection: BytesRejection) -> Self {
+        match rejection.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => Self::payload_too_large(),
+            status => Self::new(status, "unreadable_body", rejection.body_text()),
+        }
     }
 }
 

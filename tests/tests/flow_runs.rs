@@ -372,6 +372,9 @@ async fn the_http_trigger_answers_sync_and_async_and_refuses_bad_calls() {
     let malformed = client.post(&url).bearer_auth(ADMIN_KEY).header("content-type", "application/json").body("{\"id\": ").send().await.unwrap();
     assert_eq!(malformed.status(), 400);
     assert_eq!(malformed.json::<Value>().await.unwrap()["error"]["code"], "malformed_json");
+    let huge = reqwest::Client::new().post(&url).bearer_auth(ADMIN_KEY).json(&json!({"note": "x".repeat(3 << 20)})).send().await.unwrap();
+    assert_eq!(huge.status(), 413);
+    assert_eq!(huge.json::<Value>().await.unwrap()["error"]["code"], "payload_too_large", "the API's error, not plain text");
     let not_an_order = client.post(&url).bearer_auth(ADMIN_KEY).json(&json!({"id": 1})).send().await.unwrap();
     assert_eq!(not_an_order.status(), 502, "a failed run answers 502");
     let failure: Value = not_an_order.json().await.unwrap();

@@ -9,7 +9,7 @@ use std::time::Duration;
 use axum::{
     Extension,
     body::Bytes,
-    extract::{RawQuery, State},
+    extract::{RawQuery, State, rejection::BytesRejection},
     http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -113,9 +113,10 @@ async fn http_trigger(
     ApiPath(id): ApiPath<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
     let flow = runnable(&state, &principal, &id, true).await?;
+    let body = body?;
     let trigger = flow
         .graph
         .blocks
