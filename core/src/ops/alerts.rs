@@ -9,12 +9,7 @@ use crate::store::{self, Actor, Principal, StoreError, StoreResult};
 impl Ops {
     pub async fn start_alert(&self, principal: &Principal, input: &NewAlert) -> StoreResult<Alert> {
         self.admit(principal, Operation::StartAlert)?;
-        // A form that does not exist at all is bad input, which the store names.
-        match store::get_form(&self.pool, &input.form_id).await {
-            Ok(form) => self.member(principal, &form.workflow_id, || format!("There is no form with id \"{}\".", input.form_id)).await?,
-            Err(StoreError::NotFound(_)) => {}
-            Err(error) => return Err(error),
-        }
+        self.form_usable(principal, &input.form_id).await?;
         let alert = store::create_alert(&self.pool, Some(&principal.actor()), input, principal.chain_depth()).await?;
         self.wakeups.alert_changed();
         Ok(alert)

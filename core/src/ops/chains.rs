@@ -9,6 +9,8 @@
 pub const MAX_CHAIN_DEPTH: i64 = 8;
 /// Most chained runs (depth above 0) one flow may start in a minute.
 pub const CHAINED_RUNS_PER_MINUTE: i64 = 120;
+/// The window [`CHAINED_RUNS_PER_MINUTE`] counts over.
+pub const CHAIN_WINDOW_MS: i64 = 60_000;
 
 /// The chain depth of what a principal's action starts: one deeper than the script or flow
 /// acting, 0 for a person.

@@ -29,7 +29,7 @@ impl Ops {
         if depth == 0 {
             return Ok(());
         }
-        let recent = store::chained_runs_since(&self.pool, flow_id, crate::clock::now_millis() - 60_000).await?;
+        let recent = store::chained_runs_since(&self.pool, flow_id, crate::clock::now_millis() - super::chains::CHAIN_WINDOW_MS).await?;
         match super::chains::refusal(depth, recent) {
             Some(reason) => Err(StoreError::Conflict(reason)),
             None => Ok(()),

@@ -293,13 +293,13 @@ pub(crate) struct TriggerEvent<'a> {
     pub payload_json: &'a str,
 }
 
+/// Chained runs (`ops::chains`) of a flow created after a time; the dispatcher (on the writer
+/// thread) and [`chained_runs_since`] both count with it.
+const CHAINED_SINCE: &str = "SELECT COUNT(*) FROM flow_runs WHERE flow_id = ? AND chain_depth > 0 AND created_at > ?";
+
 /// How many chained runs (`ops::chains`) the flow started since `since` (ms).
 pub async fn chained_runs_since(pool: &SqlitePool, flow_id: &str, since: i64) -> StoreResult<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM flow_runs WHERE flow_id = ? AND chain_depth > 0 AND created_at > ?")
-        .bind(flow_id)
-        .bind(since)
-        .fetch_one(pool)
-        .await?)
+    Ok(sqlx::query_scalar(CHAINED_SINCE).bind(flow_id).bind(since).fetch_one(pool).await?)
 }
 
 /// Most runs one flow starts from the events of one alert. A flow whose steps cause the
@@ -330,8 +330,7 @@ pub(crate) fn start_runs_for_event(conn: &Connection, flows: &[RunnableFlow], ev
             continue;
         }
         let recent_chained: i64 = if event.chain_depth > 0 {
-            conn.prepare_cached("SELECT COUNT(*) FROM flow_runs WHERE flow_id = ? AND chain_depth > 0 AND created_at > ?")?
-                .query_row(params![flow.id, now - 60_000], |row| row.get(0))?
+            conn.prepare_cached(CHAINED_SINCE)?.query_row(params![flow.id, now - crate::ops::chains::CHAIN_WINDOW_MS], |row| row.get(0))?
         } else {
             0
         };
