@@ -6,6 +6,7 @@ pub mod access;
 pub mod agents;
 pub mod alerts;
 pub mod endpoints;
+pub mod flow_exec;
 pub mod flow_plan;
 pub mod flow_runs;
 pub mod flows;

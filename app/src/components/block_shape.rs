@@ -1,7 +1,7 @@
 //! How a flow's blocks and edges are drawn, shared by the designer's canvas and the read-only
 //! run view: the curve of an edge and a block's icon. Pure functions, no DOM.
 
-use crate::model::flows::{Block, BlockKind, Position};
+use crate::model::flows::{Block, BlockType, Position, TRIGGER_ICON, UNKNOWN_ICON};
 
 /// A smooth cubic curve from an output port to an input port, bending more the farther apart.
 pub(crate) fn edge_path(from: Position, to: Position) -> String {
@@ -9,21 +9,11 @@ pub(crate) fn edge_path(from: Position, to: Position) -> String {
     format!("M {} {} C {} {}, {} {}, {} {}", from.x, from.y, from.x + bend, from.y, to.x - bend, to.y, to.x, to.y)
 }
 
-/// A block's icon by what it is (glyphs every system font has).
+/// A block's icon: its catalogue entry's (see `flows::StepSpec::icon`).
 pub(crate) fn icon(block: &Block) -> &'static str {
-    match (block.kind, block.step.as_deref(), block.trigger.as_deref()) {
-        (BlockKind::Trigger, _, Some("http")) => "⇥",
-        (BlockKind::Trigger, _, _) => "⚡",
-        (_, Some("webhook"), _) => "↗",
-        (_, Some("script"), _) => "{}",
-        (_, Some("switch"), _) => "⇉",
-        (_, Some("condition"), _) => "?",
-        (_, Some("merge"), _) => "⇶",
-        (_, Some("delay"), _) => "◷",
-        (_, Some("create_alert"), _) => "+",
-        (_, Some("add_comment"), _) => "✎",
-        (_, Some("change_alert_status"), _) => "⇅",
-        (_, Some("get_alerts"), _) => "≡",
-        _ => "◆",
+    match block.block_type() {
+        Some(BlockType::Step(spec)) => spec.icon,
+        Some(BlockType::Trigger(_)) => TRIGGER_ICON,
+        None => UNKNOWN_ICON,
     }
 }

@@ -6,6 +6,7 @@
 
 use std::{collections::HashMap, sync::Arc};
 
+pub use outflow_model::flow_exec::{RunEnd, StepWrite, StoredStep};
 use outflow_model::{
     flow_plan::{Plan, State, starts_anything, trigger_ports},
     flow_runs::{FlowRunDetail, StartedBy, StepLogLine, StepRecord, StepStatus, TestFlowRun},
@@ -202,20 +203,6 @@ impl FlowRunJob {
     pub fn trigger_ports(&self) -> Vec<String> {
         self.graph.blocks.iter().find(|block| block.id == self.trigger_block).map(|block| trigger_ports(block, &self.payload)).unwrap_or_default()
     }
-}
-
-/// A step record as stored.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredStep {
-    pub block_id: String,
-    /// Waiting, Succeeded or Failed.
-    pub status: StepStatus,
-    pub outputs: Option<Value>,
-    pub ports: Vec<String>,
-    pub error: Option<String>,
-    pub started_at: i64,
-    pub finished_at: Option<i64>,
-    pub due_at: Option<i64>,
 }
 
 struct RunRow<'a> {
@@ -630,31 +617,6 @@ fn read_job(conn: &Connection, id: &str, graphs: &mut HashMap<String, Arc<FlowGr
         created_at,
         chain_depth,
     })
-}
-
-/// A step record to store: a finished step, or a Delay that waits.
-#[derive(Debug, Clone)]
-pub struct StepWrite {
-    pub block_id: String,
-    /// Waiting, Succeeded or Failed.
-    pub status: StepStatus,
-    pub inputs: Option<Value>,
-    pub outputs: Option<Value>,
-    pub ports: Vec<String>,
-    pub logs: Vec<(i64, String)>,
-    pub error: Option<String>,
-    pub started_at: i64,
-    pub finished_at: Option<i64>,
-    pub due_at: Option<i64>,
-}
-
-/// How a run ended.
-#[derive(Debug, Clone)]
-pub struct RunEnd {
-    /// Succeeded or Failed.
-    pub status: RunStatus,
-    pub reason: Option<String>,
-    pub output: Option<Value>,
 }
 
 /// A step record, serialised off the writer thread.

@@ -9,7 +9,6 @@
 //! store's configuration generation moves, i.e. until any configuration change commits.
 
 pub mod executor;
-pub mod resolve;
 pub mod worker;
 
 use std::{

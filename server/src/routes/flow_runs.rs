@@ -16,7 +16,10 @@ use axum::{
 use outflow_core::store::{NewFlowRun, RunnableFlow};
 use outflow_model::{
     flow_runs::{SamplePayload, SampleQuery, StartFlowRun, StartedBy, StartedFlowRun, TestFlowRun, WaitQuery},
-    flows::{Block, HTTP_TRIGGER, SYNC_TIMEOUT_DEFAULT_SECONDS, SYNC_TIMEOUT_MAX_SECONDS},
+    flows::{
+        HTTP_TRIGGER, SYNC_TIMEOUT_MAX_SECONDS, as_text,
+        settings::{HttpAuth, HttpMode, HttpTriggerSettings},
+    },
     runs::{Run, RunStatus},
 };
 use serde_json::{Map, Value, json};
@@ -25,7 +28,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     access::{Credential, unauthorized},
     auth::Principal,
-    engine::{Ending, resolve::as_text},
+    engine::Ending,
     error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody},
     state::AppState,
 };
@@ -123,7 +126,8 @@ async fn http_trigger(
         .iter()
         .find(|block| block.trigger.as_deref() == Some(HTTP_TRIGGER))
         .ok_or_else(|| ApiError::not_found(format!("The flow \"{}\" has no HTTP trigger.", flow.name)))?;
-    let wants_basic = trigger.setting_text("auth") == "basic";
+    let settings = HttpTriggerSettings::of(&trigger.settings);
+    let wants_basic = settings.auth == HttpAuth::Basic;
     if wants_basic != (credential == Credential::Basic) {
         let how = if wants_basic {
             "basic authentication (a user name, and one of that user's API keys as the password)"
@@ -134,8 +138,8 @@ async fn http_trigger(
     }
     refuse_disabled(&flow)?;
     let payload = json!({ "body": request_body(&headers, &body)?, "headers": request_headers(&headers), "query": query_fields(query.as_deref()) });
-    let sync = trigger.setting_text("mode") == "sync";
-    let timeout = sync_timeout(trigger);
+    let sync = settings.mode == HttpMode::Sync;
+    let timeout = Duration::from_secs(settings.timeout_seconds);
     let new = NewFlowRun {
         flow: (*flow).clone(),
         started_by: StartedBy::Http,
@@ -193,11 +197,6 @@ async fn sample_payload(
     ApiQuery(query): ApiQuery<SampleQuery>,
 ) -> ApiResult<ApiJson<SamplePayload>> {
     Ok(ApiJson(state.ops.flow_sample(&principal, &id, &query.trigger).await?))
-}
-
-fn sync_timeout(trigger: &Block) -> Duration {
-    let seconds = trigger.number_setting("timeoutSeconds").unwrap_or(SYNC_TIMEOUT_DEFAULT_SECONDS).clamp(1, SYNC_TIMEOUT_MAX_SECONDS);
-    Duration::from_secs(seconds)
 }
 
 /// The request body as the trigger's `body` output: JSON when it is JSON, else the text.

@@ -1,7 +1,7 @@
 //! Change Alert Status: suspends, resumes or terminates an alert as the acting user, through
 //! the operations layer; illegal transitions fail the step with the reason.
 
-use outflow_model::alerts::AlertStatus;
+use outflow_model::flows::StepSettings;
 use serde_json::{Map, json};
 
 use super::{Done, StepCall, line};
@@ -10,9 +10,7 @@ use crate::engine::Engine;
 pub async fn act(engine: &Engine, call: &StepCall) -> Result<Done, String> {
     let principal = call.acting()?;
     let alert_id = call.alert_id("eventIdentifier")?;
-    let wanted = call.setting("status");
-    let status =
-        AlertStatus::from_key(&wanted).ok_or_else(|| format!("\"{wanted}\" is not an alert status; use ACTIVE, SUSPENDED or TERMINATED."))?;
+    let StepSettings::ChangeAlertStatus { status } = call.settings else { return Err("A Change Alert Status step needs its settings.".into()) };
     let alert = engine.ops().set_alert_status(principal, alert_id, status).await.map_err(|error| error.to_string())?;
     let mut outputs = Map::new();
     outputs.insert("status".into(), json!(alert.summary.status.key()));

@@ -3,16 +3,19 @@
 //! `properties` is a JSON object; `recipients` a JSON array or names separated by commas or
 //! lines.
 
-use outflow_model::alerts::{NewAlert, Priority};
+use outflow_model::{
+    alerts::NewAlert,
+    flows::{StepSettings, as_text},
+};
 use serde_json::{Map, Value, json};
 
 use super::{Done, StepCall, line, object_input};
-use crate::engine::{Engine, resolve::as_text};
+use crate::engine::Engine;
 
 pub async fn act(engine: &Engine, call: &StepCall) -> Result<Done, String> {
     let principal = call.acting()?;
-    let form_id = call.setting("formId");
-    let priority = Priority::from_key(&call.setting("priority")).unwrap_or_default();
+    let StepSettings::CreateAlert { form_id, priority } = &call.settings else { return Err("A Create Alert step needs its settings.".into()) };
+    let (form_id, priority) = (form_id.clone(), *priority);
     let properties = object_input(call.inputs.get("properties"), "Properties")?;
     let recipients: Vec<String> = match call.inputs.get("recipients") {
         Some(Value::Array(names)) => names.iter().map(|name| as_text(name).trim().to_string()).collect(),

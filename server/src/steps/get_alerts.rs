@@ -2,10 +2,7 @@
 //! acting user through the operations layer (only alerts of the flow's workflow that they may
 //! see). Answers at most one page (200) of the newest, and how many that is.
 
-use outflow_model::{
-    alerts::{AlertQuery, AlertStatus},
-    limits::PAGE_MAX,
-};
+use outflow_model::{alerts::AlertQuery, flows::StepSettings, limits::PAGE_MAX};
 use serde_json::{Map, json};
 
 use super::{Done, StepCall, line};
@@ -13,9 +10,8 @@ use crate::engine::Engine;
 
 pub async fn act(engine: &Engine, call: &StepCall) -> Result<Done, String> {
     let principal = call.acting()?;
-    let form_id = Some(call.setting("formId")).filter(|id| !id.is_empty());
-    let status = Some(call.setting("status")).filter(|status| !status.is_empty());
-    let status = status.map(|wanted| AlertStatus::from_key(&wanted).ok_or_else(|| format!("\"{wanted}\" is not an alert status."))).transpose()?;
+    let StepSettings::GetAlerts { form_id, status } = &call.settings else { return Err("A Get Alerts step needs its settings.".into()) };
+    let (form_id, status) = (form_id.clone(), *status);
     let property = Some(call.input_text("property")).filter(|filter| !filter.trim().is_empty());
     let query = AlertQuery { form_id, status, property, limit: Some(PAGE_MAX), ..AlertQuery::default() };
     let page = engine.ops().list_alerts(principal, &query).await.map_err(|error| error.to_string())?;

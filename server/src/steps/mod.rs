@@ -1,7 +1,9 @@
-//! The step types of flows, one file each, behind one trait: a [`Step`] gets its block with
-//! resolved inputs and settings ([`StepCall`]) and answers a [`StepOutcome`]. Steps do no
-//! bookkeeping: the executor resolves placeholders, applies the per-step timeout, and
-//! records what the step answers before anything after it starts.
+//! The step types of flows that do IO, one file each, behind one trait: a [`Step`] gets its
+//! block with resolved inputs and parsed settings ([`StepCall`]) and answers an [`Outcome`].
+//! Steps do no bookkeeping: the state machine (`outflow_model::flow_exec`) resolves
+//! placeholders, parses settings and runs the pure steps (Switch, Condition, Merge, Delay);
+//! the executor applies the per-step timeout and records what the step answers before
+//! anything after it starts.
 //!
 //! Outflow steps (Create Alert, Add Comment, Change Alert Status, Get Alerts) are adapters
 //! over the operations layer (`outflow_core::ops`), acting for the run's acting user with
@@ -10,39 +12,32 @@
 
 mod add_comment;
 mod change_alert_status;
-mod condition;
 mod create_alert;
-mod delay;
 mod get_alerts;
-mod merge;
 mod script;
-mod switch;
 mod webhook;
 
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use outflow_core::{clock, store::Principal};
-use outflow_model::flows::Block;
+use outflow_model::{
+    flow_exec::{Logs, Outcome},
+    flows::{Block, Resolver, StepKind, StepSettings, as_text},
+};
 use serde_json::{Map, Value};
 
-use crate::engine::{
-    Engine,
-    resolve::{Resolver, as_text},
-};
+use crate::engine::Engine;
 
-/// Log lines of a step: when, and what.
-pub type Logs = Vec<(i64, String)>;
-
-/// One step to run: its block, resolved inputs and settings, and whom it acts for.
+/// One step to run: its block, resolved inputs and parsed settings, and whom it acts for.
 pub struct StepCall {
     pub run_id: String,
     pub block: Block,
     /// The block's inputs with placeholders resolved.
     pub inputs: Map<String, Value>,
-    /// Its text settings with placeholders resolved; the other settings as saved.
-    pub settings: Map<String, Value>,
-    /// For steps that resolve more themselves (a Condition's comparisons).
+    /// Its settings, parsed with placeholders resolved.
+    pub settings: StepSettings,
+    /// What its placeholders could use.
     pub resolver: Resolver,
     /// The run's trigger payload, as JSON.
     pub payload_json: Arc<str>,
@@ -54,11 +49,6 @@ pub struct StepCall {
 }
 
 impl StepCall {
-    /// A resolved setting as text.
-    pub fn setting(&self, key: &str) -> String {
-        self.settings.get(key).map(|value| as_text(value).trim().to_string()).unwrap_or_default()
-    }
-
     /// A resolved input as text (`""` when absent).
     pub fn input_text(&self, key: &str) -> String {
         self.inputs.get(key).map(|value| as_text(value).into_owned()).unwrap_or_default()
@@ -79,41 +69,20 @@ impl StepCall {
     }
 }
 
-/// How a step ended.
-pub enum StepOutcome {
-    /// Succeeded with its outputs; `ports` are the output ports it activates (`None`: all).
-    Done { outputs: Map<String, Value>, ports: Option<Vec<String>>, logs: Logs },
-    /// A Delay: continue at this time (ms).
-    Wait { until: i64 },
-    /// Failed; the failure stops its path and fails the run.
-    Failed { error: String, logs: Logs },
-}
-
 /// What an Outflow step produced: its outputs and log lines.
 pub type Done = (Map<String, Value>, Logs);
 
-impl From<Result<Done, String>> for StepOutcome {
-    fn from(result: Result<Done, String>) -> StepOutcome {
-        match result {
-            Ok((outputs, logs)) => StepOutcome::done(outputs, logs),
-            Err(error) => StepOutcome::failed(error),
-        }
-    }
-}
-
-impl StepOutcome {
-    pub fn done(outputs: Map<String, Value>, logs: Logs) -> StepOutcome {
-        StepOutcome::Done { outputs, ports: None, logs }
-    }
-
-    pub fn failed(error: impl Into<String>) -> StepOutcome {
-        StepOutcome::Failed { error: error.into(), logs: Vec::new() }
+/// An Outflow step's answer as an outcome.
+fn outcome(result: Result<Done, String>) -> Outcome {
+    match result {
+        Ok((outputs, logs)) => Outcome::done(outputs, logs),
+        Err(error) => Outcome::failed(error),
     }
 }
 
 /// A step type.
 pub trait Step: Sync {
-    fn run<'a>(&'a self, engine: &'a Engine, call: &'a StepCall) -> BoxFuture<'a, StepOutcome>;
+    fn run<'a>(&'a self, engine: &'a Engine, call: &'a StepCall) -> BoxFuture<'a, Outcome>;
 }
 
 /// A step type whose work is one `act` function answering outputs and log, or why not
@@ -123,8 +92,8 @@ macro_rules! acting_step {
         struct $name;
 
         impl Step for $name {
-            fn run<'a>(&'a self, engine: &'a Engine, call: &'a StepCall) -> BoxFuture<'a, StepOutcome> {
-                Box::pin(async move { $module::act(engine, call).await.into() })
+            fn run<'a>(&'a self, engine: &'a Engine, call: &'a StepCall) -> BoxFuture<'a, Outcome> {
+                Box::pin(async move { outcome($module::act(engine, call).await) })
             }
         }
     };
@@ -135,20 +104,19 @@ acting_step!(AddComment, add_comment);
 acting_step!(ChangeAlertStatus, change_alert_status);
 acting_step!(GetAlerts, get_alerts);
 
-/// The implementation of a step type of the catalogue.
-pub fn step_for(key: &str) -> Option<&'static dyn Step> {
-    Some(match key {
-        "webhook" => &webhook::Webhook,
-        "script" => &script::Script,
-        "switch" => &switch::Switch,
-        "condition" => &condition::Condition,
-        "merge" => &merge::Merge,
-        "delay" => &delay::Delay,
-        "create_alert" => &CreateAlert,
-        "add_comment" => &AddComment,
-        "change_alert_status" => &ChangeAlertStatus,
-        "get_alerts" => &GetAlerts,
-        _ => return None,
+/// The implementation of a step type that does IO; the pure ones run in the state machine.
+pub fn step_for(kind: &StepKind) -> Result<&'static dyn Step, String> {
+    Ok(match kind {
+        StepKind::Webhook => &webhook::Webhook,
+        StepKind::Script => &script::Script,
+        StepKind::CreateAlert => &CreateAlert,
+        StepKind::AddComment => &AddComment,
+        StepKind::ChangeAlertStatus => &ChangeAlertStatus,
+        StepKind::GetAlerts => &GetAlerts,
+        StepKind::Switch | StepKind::Condition | StepKind::Merge | StepKind::Delay | StepKind::HttpTrigger => {
+            return Err(format!("\"{}\" is not a step that runs on its own.", kind.key()));
+        }
+        StepKind::Unknown(key) => return Err(format!("\"{key}\" is not a step type this server knows.")),
     })
 }
 

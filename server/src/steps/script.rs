@@ -7,19 +7,21 @@
 use futures::future::BoxFuture;
 use serde_json::{Map, Value};
 
-use super::{Step, StepCall, StepOutcome, line};
+use outflow_model::{flow_exec::Outcome, flows::StepSettings};
+
+use super::{Step, StepCall, line};
 use crate::{engine::Engine, workers::runs::ScriptTask};
 
 pub struct Script;
 
 impl Step for Script {
-    fn run<'a>(&'a self, engine: &'a Engine, call: &'a StepCall) -> BoxFuture<'a, StepOutcome> {
+    fn run<'a>(&'a self, engine: &'a Engine, call: &'a StepCall) -> BoxFuture<'a, Outcome> {
         Box::pin(async move {
-            let declared_inputs = call.block.names_setting("inputs");
+            let StepSettings::Script(settings) = &call.settings else { return Outcome::failed("A script step needs a script's settings.") };
             let input: Map<String, Value> =
-                declared_inputs.iter().map(|name| (name.clone(), call.inputs.get(name).cloned().unwrap_or(Value::Null))).collect();
+                settings.inputs.iter().map(|name| (name.clone(), call.inputs.get(name).cloned().unwrap_or(Value::Null))).collect();
             let task = ScriptTask {
-                source: call.block.setting_text("script"),
+                source: settings.source.clone(),
                 payload_json: call.payload_json.to_string(),
                 input_json: Some(Value::Object(input).to_string()),
             };
@@ -32,7 +34,7 @@ impl Step for Script {
             };
             let run = match ran {
                 Ok(run) => run,
-                Err(error) => return StepOutcome::failed(error),
+                Err(error) => return Outcome::failed(error),
             };
             let mut logs = run.logs;
             match run.result {
@@ -41,15 +43,15 @@ impl Step for Script {
                         Some(Value::Object(map)) => map,
                         _ => Map::new(),
                     };
-                    let declared = call.block.names_setting("outputs");
+                    let declared = &settings.outputs;
                     let undeclared: Vec<String> = set.keys().filter(|name| !declared.contains(name)).cloned().collect();
                     if !undeclared.is_empty() {
                         logs.push(line(format!("Not kept (not declared as outputs): {}", undeclared.join(", "))));
                     }
                     set.retain(|name, _| declared.contains(name));
-                    StepOutcome::done(set, logs)
+                    Outcome::done(set, logs)
                 }
-                Err(error) => StepOutcome::Failed { error, logs },
+                Err(error) => Outcome::Failed { error, logs },
             }
         })
     }

@@ -9,14 +9,18 @@
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use outflow_model::{endpoints::join_url, flows::WEBHOOK_MAX_RETRIES};
+use outflow_model::{
+    endpoints::join_url,
+    flow_exec::Outcome,
+    flows::{StepSettings, as_text},
+};
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
-use super::{Step, StepCall, StepOutcome, line, object_input};
+use super::{Step, StepCall, line, object_input};
 use crate::{
     delivery::webhooks::{OutgoingRequest, Verdict, header_strings, verdict},
-    engine::{Engine, resolve::as_text},
+    engine::Engine,
 };
 
 pub struct Webhook;
@@ -25,27 +29,24 @@ pub struct Webhook;
 const FALLBACK_WAIT: Duration = Duration::from_secs(5);
 
 impl Step for Webhook {
-    fn run<'a>(&'a self, engine: &'a Engine, call: &'a StepCall) -> BoxFuture<'a, StepOutcome> {
+    fn run<'a>(&'a self, engine: &'a Engine, call: &'a StepCall) -> BoxFuture<'a, Outcome> {
         Box::pin(async move {
-            let endpoint_id = call.setting("endpointId");
-            let owned = match engine.endpoint(&endpoint_id, &call.workflow_id).await {
+            let StepSettings::Webhook(settings) = &call.settings else { return Outcome::failed("A webhook step needs a webhook's settings.") };
+            let owned = match engine.endpoint(&settings.endpoint_id, &call.workflow_id).await {
                 Ok(owned) => owned,
-                Err(error) => return StepOutcome::failed(error),
+                Err(error) => return Outcome::failed(error),
             };
             let endpoint = &owned.secrets;
-            let method_name = match call.setting("method") {
-                method if method.is_empty() => "POST".to_string(),
-                method => method.to_uppercase(),
-            };
+            let method_name = &settings.method;
             let Ok(method) = Method::from_bytes(method_name.as_bytes()) else {
-                return StepOutcome::failed(format!("\"{method_name}\" is not an HTTP method."));
+                return Outcome::failed(format!("\"{method_name}\" is not an HTTP method."));
             };
             let headers: Vec<(String, String)> = match object_input(call.inputs.get("headers"), "Headers") {
                 Ok(map) => map.iter().map(|(name, value)| (name.clone(), as_text(value).into_owned())).collect(),
-                Err(error) => return StepOutcome::failed(error),
+                Err(error) => return Outcome::failed(error),
             };
-            let retries = call.block.number_setting("retries").unwrap_or(0).min(WEBHOOK_MAX_RETRIES);
-            let url = join_url(&endpoint.base_url, &call.setting("path"));
+            let retries = settings.retries;
+            let url = join_url(&endpoint.base_url, &settings.path);
             let body = call.input_text("body");
             let webhook_id = format!("{}_{}", call.run_id, call.block.id);
             let context = engine.context();
@@ -79,7 +80,7 @@ impl Step for Webhook {
                             "{method_name} {url} answered {} with a response body larger than 1 MiB, more than a step's outputs hold.",
                             answer.status
                         );
-                        return StepOutcome::Failed { error, logs };
+                        return Outcome::Failed { error, logs };
                     }
                     (_, Ok(answer)) => {
                         let headers: Map<String, Value> =
@@ -88,9 +89,9 @@ impl Step for Webhook {
                         outputs.insert("statusCode".into(), json!(answer.status));
                         outputs.insert("headers".into(), Value::Object(headers));
                         outputs.insert("body".into(), Value::String(answer.body));
-                        return StepOutcome::done(outputs, logs);
+                        return Outcome::done(outputs, logs);
                     }
-                    (_, Err(error)) => return StepOutcome::Failed { error, logs },
+                    (_, Err(error)) => return Outcome::Failed { error, logs },
                 }
             }
         })

@@ -39,7 +39,7 @@ fn entries(designer: Designer) -> Vec<Entry> {
         })
         .collect();
     entries.extend(STEPS.iter().map(|spec| Entry {
-        payload: format!("step:{}", spec.key),
+        payload: format!("step:{}", spec.key()),
         name: spec.name.to_string(),
         category: spec.category,
         description: spec.description.to_string(),

@@ -130,7 +130,7 @@ impl Editor {
     pub fn add_step(&mut self, key: &str, position: Position) -> Option<String> {
         let spec = flows::step_spec(key)?;
         self.record(None);
-        let id = self.fresh_id(spec.key);
+        let id = self.fresh_id(spec.key());
         let mut settings = serde_json::Map::new();
         for setting in spec.settings {
             if let flows::SettingKind::Choice(options) = setting.kind

@@ -1,6 +1,6 @@
 //! Placeholder resolution: `${blockId.output.path}` in a step's inputs and text settings
 //! becomes the value of that output of an upstream block. Pure: the executor hands in the
-//! outputs of the blocks upstream of the step.
+//! outputs of the blocks upstream of the step (see [`super::placeholders::upstream`]).
 //!
 //! A text that is exactly one placeholder resolves to the value itself (an object stays an
 //! object, a number a number); placeholders inside longer text are replaced by their value
@@ -11,7 +11,7 @@
 
 use std::{borrow::Cow, collections::HashMap, sync::Arc};
 
-use outflow_model::flows::{Placeholder, placeholders};
+use super::placeholders::{Placeholder, placeholders};
 use serde_json::Value;
 
 /// What a step's placeholders may refer to.
