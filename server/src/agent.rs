@@ -10,10 +10,7 @@ use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use base64::{Engine, engine::general_purpose::STANDARD};
 use clap::Args;
-use outflow_core::{
-    clock,
-    store::{AttemptRecord, EndpointSecrets},
-};
+use outflow_core::{clock, store::EndpointSecrets};
 use outflow_model::{
     agents::{
         AgentAttempt, AgentEndpoint, AgentIdentity, AgentJob, AgentLogLine, AgentOutcome, AgentReport, Heartbeat, Lease, MAX_LOG_LINE_CHARS,
@@ -24,13 +21,16 @@ use outflow_model::{
 use reqwest::{Method, StatusCode};
 use tokio::{sync::watch, task::JoinSet};
 
-use crate::delivery::{
-    HttpClients,
-    auth::TokenCache,
-    egress::EgressPolicy,
-    retry::RetrySchedule,
-    script::{self, HttpBridge, HttpCall, HttpReply, Limits, Shared},
-    webhooks::{NextStep, OutgoingRequest, Sender, next_step},
+use crate::{
+    delivery::{
+        HttpClients,
+        auth::TokenCache,
+        egress::EgressPolicy,
+        retry::RetrySchedule,
+        script::{HttpBridge, HttpCall, HttpReply, Limits, ScriptThreads, Shared},
+        webhooks::{OutgoingRequest, Sender},
+    },
+    runtime::{Attempt, Next, ScriptTask, scripts, webhooks},
 };
 
 /// Between heartbeats; the server shows an agent offline after 30 s without one.
@@ -104,6 +104,8 @@ pub enum AgentError {
     Client(#[from] reqwest::Error),
     #[error("\"{0}\" is not a server URL")]
     ServerUrl(String),
+    #[error("cannot start the script threads: {0}")]
+    Threads(std::io::Error),
 }
 
 /// Talks to the server's agent protocol.
@@ -164,6 +166,7 @@ struct Runner {
     sender: Sender,
     schedule: RetrySchedule,
     script_limits: Limits,
+    scripts: ScriptThreads,
     services: BTreeMap<String, String>,
 }
 
@@ -187,6 +190,7 @@ pub async fn run(args: AgentArgs) -> Result<(), AgentError> {
             memory_bytes: args.script_memory_mb.max(1) * 1024 * 1024,
         },
         services: args.services.into_iter().collect(),
+        scripts: ScriptThreads::start(ScriptThreads::suggested_count()).map_err(AgentError::Threads)?,
     });
     let (stop, stopping) = watch::channel(false);
     let signal = crate::serve::shutdown_signal();
@@ -328,15 +332,24 @@ async fn deliver_report(link: &Link, lease: &Lease, report: &AgentReport) {
 
 impl Runner {
     async fn execute(&self, lease: &Lease) -> AgentReport {
-        let (record, logs, outcome) = match &lease.job {
+        let attempt = match &lease.job {
             AgentJob::Service { service } => self.send_to_service(lease, service).await,
             AgentJob::Webhook { url, endpoint } => match endpoint_secrets(endpoint) {
                 Ok(endpoint) => self.send_webhook(lease, &endpoint, url.clone(), Vec::new(), Some(&lease.webhook_id)).await,
-                Err(reason) => (None, Vec::new(), AgentOutcome::Failed { reason }),
+                Err(reason) => Attempt::refused(reason),
             },
             AgentJob::Script { script, constants, libraries, endpoints } => {
                 self.run_script(lease, script, Shared { constants: constants.clone(), libraries: libraries.clone() }, endpoints).await
             }
+        };
+        let Attempt { record, logs, next } = attempt;
+        let outcome = match next {
+            Next::Succeeded => AgentOutcome::Succeeded,
+            Next::RetryIn(wait) => AgentOutcome::Retry {
+                reason: record.as_ref().and_then(|record| record.error.clone()).unwrap_or_default(),
+                after_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+            },
+            Next::Failed(reason) => AgentOutcome::Failed { reason },
         };
         AgentReport {
             attempt: lease.attempt,
@@ -354,10 +367,9 @@ impl Runner {
     }
 
     /// "Send to Integration Agent": the payload goes to the service's local target.
-    async fn send_to_service(&self, lease: &Lease, service: &str) -> Executed {
+    async fn send_to_service(&self, lease: &Lease, service: &str) -> Attempt {
         let Some(url) = self.services.get(service) else {
-            let reason = format!("This agent has no local target for the service \"{service}\"; start it with --service {service}=URL.");
-            return (None, Vec::new(), AgentOutcome::Failed { reason });
+            return Attempt::refused(format!("This agent has no local target for the service \"{service}\"; start it with --service {service}=URL."));
         };
         let target = EndpointSecrets {
             id: format!("service:{service}"),
@@ -382,53 +394,21 @@ impl Runner {
         url: String,
         headers: Vec<(String, String)>,
         webhook_id: Option<&str>,
-    ) -> Executed {
+    ) -> Attempt {
         let request = OutgoingRequest { endpoint, method: Method::POST, url, headers, body: lease.payload.clone(), webhook_id };
-        let (attempt, answer) = self.sender.send(request).await;
-        let outcome = match next_step(&answer, attempt.error.as_deref(), lease.attempt, &self.schedule) {
-            NextStep::Delivered => AgentOutcome::Succeeded,
-            NextStep::RetryIn(wait) => AgentOutcome::Retry {
-                reason: attempt.error.clone().unwrap_or_default(),
-                after_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-            },
-            NextStep::GiveUp(reason) => AgentOutcome::Failed { reason },
-        };
-        (Some(attempt), Vec::new(), outcome)
+        webhooks::send_once(&self.sender, &self.schedule, request, lease.attempt).await
     }
 
-    async fn run_script(&self, lease: &Lease, source: &str, shared: Shared, endpoints: &[AgentEndpoint]) -> Executed {
+    async fn run_script(&self, lease: &Lease, source: &str, shared: Shared, endpoints: &[AgentEndpoint]) -> Attempt {
         let bridge = LocalBridge {
             runtime: tokio::runtime::Handle::current(),
             sender: self.sender.clone(),
             endpoints: endpoints.iter().map(|endpoint| (endpoint.name.clone(), endpoint.clone())).collect(),
         };
-        let (source, payload, limits) = (source.to_string(), lease.payload.clone(), self.script_limits);
-        let started_at = clock::now_millis();
-        let started = std::time::Instant::now();
-        let finished = tokio::task::spawn_blocking(move || {
-            script::run(&source, script::Scope::Integration { payload_json: &payload }, &shared, Box::new(bridge), limits)
-        })
-        .await;
-        let (logs, result) = match finished {
-            Ok(run) => (run.logs, run.result),
-            Err(error) => (Vec::new(), Err(format!("The script engine stopped unexpectedly: {error}"))),
-        };
-        let attempt = AttemptRecord {
-            started_at,
-            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-            error: result.as_ref().err().cloned(),
-            ..AttemptRecord::default()
-        };
-        // A failing script is run data, not a delivery problem: it is not retried.
-        let outcome = match result {
-            Ok(_) => AgentOutcome::Succeeded,
-            Err(reason) => AgentOutcome::Failed { reason },
-        };
-        (Some(attempt), logs, outcome)
+        let task = ScriptTask { source: source.to_string(), payload_json: lease.payload.clone(), input_json: None };
+        scripts::run_timed(&self.scripts, task, Arc::new(shared), Box::new(bridge), self.script_limits).await.attempt()
     }
 }
-
-type Executed = (Option<AttemptRecord>, Vec<(i64, String)>, AgentOutcome);
 
 /// The log lines as a report carries them: long lines and logs cut to the protocol's limits,
 /// saying so, so that a chatty script cannot make its report too big to be accepted.

@@ -16,6 +16,7 @@ pub mod flows_cli;
 pub mod metrics;
 pub mod peer;
 pub mod routes;
+pub mod runtime;
 pub mod serve;
 pub mod session;
 pub mod state;

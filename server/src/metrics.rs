@@ -1,12 +1,7 @@
-//! `GET /metrics` in Prometheus text format. Totals are counted in memory by this server's
-//! workers as they go (trigger events dispatched, delivery attempts by outcome, integration
-//! and flow runs finished by status), so they start at zero with each process, as Prometheus
-//! counters do; latency histograms likewise. The database is asked only for queue depths,
-//! each through a partial index of just that queue (`store::queue_depths`): a scrape never
-//! scans a whole table.
-//!
-//! Who may scrape: with `--metrics-token`, whoever sends `Authorization: Bearer <token>`;
-//! without one, only clients on this host (loopback, not relayed by a proxy).
+//! Counters and latency histograms of this process, counted in memory by the workers as
+//! they go (trigger events dispatched, delivery attempts by outcome, integration and flow
+//! runs finished by status), so they start at zero with each process, as Prometheus counters
+//! do. `routes::metrics` serves them with the queue depths.
 
 use std::{
     fmt::Write,
@@ -14,23 +9,8 @@ use std::{
     time::Duration,
 };
 
-use axum::{
-    Router,
-    extract::State,
-    http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{IntoResponse, Response},
-    routing::get,
-};
-use outflow_core::store::{self, AttemptResult, Dispatched, RunOutcome};
+use outflow_core::store::{AttemptResult, Dispatched, RunOutcome};
 use outflow_model::{runs::RunStatus, trigger::Trigger};
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
-
-use crate::{
-    error::{ApiError, ApiResult},
-    peer::ClientAddr,
-    state::AppState,
-};
 
 /// Upper bounds of the histogram buckets, in seconds.
 const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
@@ -53,7 +33,7 @@ impl Histogram {
         self.sum_micros.fetch_add(u64::try_from(duration.as_micros()).unwrap_or(u64::MAX), Ordering::Relaxed);
     }
 
-    fn render(&self, out: &mut String, name: &str, help: &str) {
+    pub fn render(&self, out: &mut String, name: &str, help: &str) {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
         let mut cumulative = 0;
         for (bound, count) in BUCKETS.iter().zip(&self.counts) {
@@ -86,7 +66,7 @@ impl Counters {
         }
     }
 
-    fn render(&self, out: &mut String, name: &str, help: &str, label: &str) {
+    pub fn render(&self, out: &mut String, name: &str, help: &str, label: &str) {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
         for (value, count) in self.labels.iter().zip(&self.counts) {
             let _ = writeln!(out, "{name}{{{label}=\"{value}\"}} {}", count.load(Ordering::Relaxed));
@@ -161,106 +141,6 @@ impl Metrics {
             if let Some(status) = finished {
                 self.runs_finished.add(status.key(), 1);
             }
-        }
-    }
-}
-
-pub fn router() -> Router<AppState> {
-    Router::new().route("/metrics", get(metrics))
-}
-
-async fn metrics(State(state): State<AppState>, client: ClientAddr, headers: HeaderMap) -> Response {
-    if let Some(refusal) = refusal(state.metrics_token.as_deref(), &client, &headers) {
-        return refusal;
-    }
-    match render(&state).await {
-        Ok(text) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response(),
-        Err(error) => error.into_response(),
-    }
-}
-
-/// Why a scrape is refused, if it is: with a token configured, only a request that carries
-/// it may scrape; without one, only this host.
-fn refusal(token: Option<&str>, client: &ClientAddr, headers: &HeaderMap) -> Option<Response> {
-    let Some(token) = token else {
-        let message = "Metrics are served only to this host unless the server is started with --metrics-token.";
-        return (!client.is_local()).then(|| ApiError::new(StatusCode::FORBIDDEN, "forbidden", message).into_response());
-    };
-    let presented = headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok()).and_then(|value| value.strip_prefix("Bearer "));
-    // Digests have one length, so the comparison takes the same time whatever was sent.
-    let matches = presented.is_some_and(|presented| bool::from(Sha256::digest(presented.trim()).as_slice().ct_eq(Sha256::digest(token).as_slice())));
-    if matches {
-        return None;
-    }
-    let mut refusal = crate::access::unauthorized("Metrics need `Authorization: Bearer <metrics token>`.").into_response();
-    refusal.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-    Some(refusal)
-}
-
-async fn render(state: &AppState) -> ApiResult<String> {
-    let queues = store::queue_depths(&state.pool).await?;
-    let metrics = &state.metrics;
-    let mut out = String::new();
-    metrics.trigger_events.render(&mut out, "outflow_trigger_events_total", "Trigger events dispatched by this server, by trigger.", "trigger");
-    metrics.attempts.render(&mut out, "outflow_attempts_total", "Integration run attempts by this server, by outcome.", "outcome");
-    metrics.runs_finished.render(&mut out, "outflow_runs_finished_total", "Integration runs this server finished, by status.", "status");
-    metrics.flow_runs_finished.render(
-        &mut out,
-        "outflow_flow_runs_finished_total",
-        "Flow runs this server executed to their end, by status.",
-        "status",
-    );
-    gauge(&mut out, "outflow_queue_depth", "Integration runs waiting to be sent.", queues.pending_runs);
-    gauge(&mut out, "outflow_agent_queue_depth", "Integration runs waiting for an Integration Agent.", queues.queued_runs);
-    let _ = writeln!(
-        out,
-        "# HELP outflow_flow_runs_open Flow runs not finished, by status.\n# TYPE outflow_flow_runs_open gauge\n\
-         outflow_flow_runs_open{{status=\"pending\"}} {}\noutflow_flow_runs_open{{status=\"running\"}} {}",
-        queues.pending_flow_runs, queues.running_flow_runs
-    );
-    metrics.delivery_latency.render(&mut out, "outflow_delivery_latency_seconds", "From trigger event to successful delivery.");
-    metrics.script_duration.render(&mut out, "outflow_script_duration_seconds", "Wall time of script runs.");
-    Ok(out)
-}
-
-fn gauge(out: &mut String, name: &str, help: &str, value: i64) {
-    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
-}
-
-#[cfg(test)]
-mod tests {
-    use axum::http::HeaderValue;
-
-    use super::*;
-
-    fn client(ip: &str, forwarded: bool) -> ClientAddr {
-        ClientAddr { ip: ip.parse().unwrap(), forwarded }
-    }
-
-    fn bearer(token: &str) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        headers.insert(header::AUTHORIZATION, HeaderValue::from_str(&format!("Bearer {token}")).unwrap());
-        headers
-    }
-
-    #[test]
-    fn without_a_token_only_this_host_may_scrape() {
-        let none = HeaderMap::new();
-        assert!(refusal(None, &client("127.0.0.1", false), &none).is_none());
-        assert!(refusal(None, &client("::1", false), &none).is_none());
-        let refused = refusal(None, &client("192.0.2.10", false), &none).unwrap();
-        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-        assert!(refusal(None, &client("127.0.0.1", true), &none).is_some(), "relayed by a proxy on this host");
-    }
-
-    #[test]
-    fn with_a_token_everyone_needs_it() {
-        let token = Some("s3cret-scrape-token");
-        assert!(refusal(token, &client("192.0.2.10", false), &bearer("s3cret-scrape-token")).is_none());
-        for headers in [HeaderMap::new(), bearer("s3cret-scrape-tokem"), bearer("")] {
-            let refused = refusal(token, &client("127.0.0.1", false), &headers).unwrap();
-            assert_eq!(refused.status(), StatusCode::UNAUTHORIZED, "loopback too");
-            assert_eq!(refused.headers()[header::WWW_AUTHENTICATE], "Bearer");
         }
     }
 }

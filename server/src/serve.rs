@@ -28,10 +28,12 @@ use crate::{
     },
     engine::Engine,
     metrics::Metrics,
-    routes, session,
+    routes,
+    runtime::Runtime,
+    session,
     state::AppState,
     web,
-    workers::{self, Wakeups, runs::RunContext},
+    workers::{self, Wakeups},
 };
 
 /// Largest request body any route accepts; routes with bigger needs set their own.
@@ -93,7 +95,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     let clients = HttpClients::new(EgressPolicy { deny_private: config.deny_private_egress })?;
     let metrics = Arc::new(Metrics::default());
     let delegations = Arc::new(Delegations::default());
-    let run_context = RunContext {
+    let runtime = Runtime {
         pool: pool.clone(),
         secrets: secrets.clone(),
         sender: Sender { clients: clients.clone(), tokens: TokenCache::default(), timeout: config.webhook_timeout },
@@ -104,8 +106,8 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         scripts: ScriptThreads::start(ScriptThreads::suggested_count())?,
     };
     let ops = outflow_core::ops::Ops::new(pool.clone(), secrets.clone(), wakeups.clone());
-    let engine = Engine::new(run_context.clone(), ops.clone(), config.flow_settings);
-    let mut workers = workers::spawn(Providers::standard(&clients), run_context, engine.clone(), wakeups.clone(), shutdown);
+    let engine = Engine::new(runtime.clone(), ops.clone(), config.flow_settings);
+    let mut workers = workers::spawn(Providers::standard(&clients), runtime, engine.clone(), wakeups.clone(), shutdown);
     let flows = engine.clone();
     let state = AppState {
         ops,
@@ -168,7 +170,7 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), session::gate));
     Router::new()
         .merge(routes::router(&state))
-        .merge(crate::metrics::router())
+        .merge(crate::routes::metrics::router())
         .merge(ui)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))

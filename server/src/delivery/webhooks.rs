@@ -36,6 +36,7 @@ pub struct Sender {
 }
 
 /// An outgoing request to an endpoint.
+#[derive(Clone)]
 pub struct OutgoingRequest<'a> {
     pub endpoint: &'a EndpointSecrets,
     pub method: Method,
@@ -142,28 +143,6 @@ pub fn verdict(answer: &Result<Answer, String>) -> Verdict {
         Ok(answer) if retry::retryable_status(answer.status) => Verdict::Retryable { retry_after: retry::retry_after(&answer.headers) },
         Ok(_) => Verdict::Final,
         Err(_) => Verdict::Retryable { retry_after: None },
-    }
-}
-
-/// What follows an attempt: it was delivered, another attempt comes after a wait, or
-/// delivery gives up with the reason. Shared by the cloud worker and the Integration Agent.
-pub enum NextStep {
-    Delivered,
-    RetryIn(Duration),
-    GiveUp(String),
-}
-
-/// Decides the next step after attempt number `attempt` answered `answer` (`error` is the
-/// attempt's recorded error), following `Retry-After` or else the schedule.
-pub fn next_step(answer: &Result<Answer, String>, error: Option<&str>, attempt: u32, schedule: &retry::RetrySchedule) -> NextStep {
-    let error = error.unwrap_or_default();
-    match verdict(answer) {
-        Verdict::Delivered => NextStep::Delivered,
-        Verdict::Final => NextStep::GiveUp(format!("{error} (not retried: the endpoint refused the request)")),
-        Verdict::Retryable { retry_after } => match retry_after.or_else(|| schedule.delay_after(attempt)) {
-            Some(wait) if attempt < schedule.max_attempts() => NextStep::RetryIn(wait),
-            _ => NextStep::GiveUp(format!("Gave up after {attempt} attempts; the last one: {error}")),
-        },
     }
 }
 

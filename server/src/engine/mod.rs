@@ -17,15 +17,17 @@ use std::{
     time::Duration,
 };
 
-use outflow_core::ops::Ops;
-use outflow_core::store::{self, EndpointSecrets, FlowRunJob, NewFlowRun, Principal, RunnableFlow, StoreResult, UnwrittenRun};
+use futures::future::BoxFuture;
+use outflow_core::ops::{Ops, Wakeups};
+use outflow_core::store::{self, FlowRunJob, NewFlowRun, Principal, RunnableFlow, StoreResult, UnwrittenRun};
 use outflow_model::runs::RunStatus;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
 use crate::{
     delivery::script::Shared,
-    workers::{Wakeups, runs::RunContext},
+    runtime::Runtime,
+    steps::{OwnedEndpoint, StepEnv},
 };
 
 /// Limits every run obeys.
@@ -53,7 +55,7 @@ pub enum Ending {
 pub struct Engine(Arc<Inner>);
 
 struct Inner {
-    context: RunContext,
+    runtime: Runtime,
     /// What Outflow steps do, with the same rules as the REST API.
     ops: Ops,
     settings: EngineSettings,
@@ -67,16 +69,10 @@ struct Inner {
     shared: Cache<Shared>,
 }
 
-/// An endpoint with its secrets, and the workflow it belongs to.
-pub struct OwnedEndpoint {
-    pub workflow_id: String,
-    pub secrets: EndpointSecrets,
-}
-
 impl Engine {
-    pub fn new(context: RunContext, ops: Ops, settings: EngineSettings) -> Engine {
+    pub fn new(runtime: Runtime, ops: Ops, settings: EngineSettings) -> Engine {
         Engine(Arc::new(Inner {
-            context,
+            runtime,
             ops,
             settings,
             active: Mutex::default(),
@@ -87,8 +83,8 @@ impl Engine {
         }))
     }
 
-    pub fn context(&self) -> &RunContext {
-        &self.0.context
+    pub fn runtime(&self) -> &Runtime {
+        &self.0.runtime
     }
 
     pub fn wakeups(&self) -> &Wakeups {
@@ -109,7 +105,7 @@ impl Engine {
         if let Some(flow) = self.0.flows.get(id, generation) {
             return Ok(flow);
         }
-        let flow = Arc::new(store::runnable_flow(&self.context().pool, id).await?);
+        let flow = Arc::new(store::runnable_flow(&self.runtime().pool, id).await?);
         self.0.flows.put(id, generation, flow.clone());
         Ok(flow)
     }
@@ -134,7 +130,7 @@ impl Engine {
         if let Some(saver) = self.0.principals.get(&key, generation) {
             return Ok(Some(saver));
         }
-        let saver = store::saved_by(&self.context().pool, store::Saved::Flow(flow_id)).await?.map(Arc::new);
+        let saver = store::saved_by(&self.runtime().pool, store::Saved::Flow(flow_id)).await?.map(Arc::new);
         if let Some(saver) = &saver {
             self.0.principals.put(&key, generation, saver.clone());
         }
@@ -147,7 +143,7 @@ impl Engine {
         if let Some(principal) = self.0.principals.get(&key, generation) {
             return Ok(Some((*principal).clone()));
         }
-        let principal = store::principal_by_id(&self.context().pool, user_id).await?;
+        let principal = store::principal_by_id(&self.runtime().pool, user_id).await?;
         if let Some(principal) = &principal {
             self.0.principals.put(&key, generation, Arc::new(principal.clone()));
         }
@@ -160,7 +156,7 @@ impl Engine {
         if let Some(shared) = self.0.shared.get(workflow_id, generation) {
             return Ok(shared);
         }
-        let shared = Arc::new(self.context().shared(workflow_id).await?);
+        let shared = Arc::new(self.runtime().shared(workflow_id).await?);
         self.0.shared.put(workflow_id, generation, shared.clone());
         Ok(shared)
     }
@@ -171,10 +167,10 @@ impl Engine {
         let endpoint = match self.0.endpoints.get(id, generation) {
             Some(endpoint) => endpoint,
             None => {
-                let context = self.context();
+                let runtime = self.runtime();
                 let missing = |error: store::StoreError| format!("The endpoint cannot be used: {error}");
-                let workflow_id = store::get_endpoint(&context.pool, id).await.map_err(missing)?.workflow_id;
-                let secrets = store::endpoint_secrets(&context.pool, &context.secrets, id).await.map_err(missing)?;
+                let workflow_id = store::get_endpoint(&runtime.pool, id).await.map_err(missing)?.workflow_id;
+                let secrets = store::endpoint_secrets(&runtime.pool, &runtime.secrets, id).await.map_err(missing)?;
                 let endpoint = Arc::new(OwnedEndpoint { workflow_id, secrets });
                 self.0.endpoints.put(id, generation, endpoint.clone());
                 endpoint
@@ -189,7 +185,7 @@ impl Engine {
     /// Creates a run (written before this answers) and executes it in this process at once.
     /// Answers its id, and what becomes of the execution, for a caller that waits.
     pub async fn start(&self, new: NewFlowRun) -> StoreResult<(String, oneshot::Receiver<Ending>)> {
-        let job = store::create_flow_run(&self.context().pool, new, true).await?;
+        let job = store::create_flow_run(&self.runtime().pool, new, true).await?;
         Ok(self.begin(job, None))
     }
 
@@ -234,7 +230,7 @@ impl Engine {
             let ending = executor::execute(&engine, job, unwritten).await;
             engine.active().remove(&run_id);
             if let Ending::Finished { status, .. } = &ending {
-                engine.context().metrics.flow_run_ended(*status);
+                engine.runtime().metrics.flow_run_ended(*status);
             }
             if let Ending::Interrupted(reason) = &ending {
                 tracing::error!(run_id, reason, "a flow run stopped; it will be taken up again after its lease");
@@ -248,6 +244,28 @@ impl Engine {
     fn active(&self) -> MutexGuard<'_, HashSet<String>> {
         // Every change is one insert or remove, so a poisoned set is still consistent.
         self.0.active.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl StepEnv for Engine {
+    fn runtime(&self) -> &Runtime {
+        Engine::runtime(self)
+    }
+
+    fn ops(&self) -> &Ops {
+        Engine::ops(self)
+    }
+
+    fn step_timeout(&self) -> Duration {
+        self.0.settings.step_timeout
+    }
+
+    fn endpoint<'a>(&'a self, id: &'a str, workflow_id: &'a str) -> BoxFuture<'a, Result<Arc<OwnedEndpoint>, String>> {
+        Box::pin(Engine::endpoint(self, id, workflow_id))
+    }
+
+    fn shared<'a>(&'a self, workflow_id: &'a str) -> BoxFuture<'a, Result<Arc<Shared>, String>> {
+        Box::pin(Engine::shared(self, workflow_id))
     }
 }
 

@@ -18,7 +18,7 @@ const IDLE_POLL: Duration = Duration::from_secs(1);
 const MIN_SLEEP: Duration = Duration::from_millis(5);
 
 pub async fn run(engine: Engine, mut shutdown: watch::Receiver<bool>) {
-    let pool = engine.context().pool.clone();
+    let pool = engine.runtime().pool.clone();
     loop {
         let claimed = match store::claim_flow_runs(&pool, clock::now_millis(), BATCH).await {
             Ok(jobs) => jobs,

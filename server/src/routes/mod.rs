@@ -13,6 +13,7 @@ mod forms;
 mod health;
 mod integrations;
 mod keys;
+pub mod metrics;
 mod openapi;
 mod people;
 mod runs;

@@ -9,10 +9,9 @@ use outflow_model::{
 };
 use serde_json::{Map, Value, json};
 
-use super::{Done, StepCall, line, object_input};
-use crate::engine::Engine;
+use super::{Done, StepCall, StepEnv, line, object_input};
 
-pub async fn act(engine: &Engine, call: &StepCall) -> Result<Done, String> {
+pub async fn act(env: &dyn StepEnv, call: &StepCall) -> Result<Done, String> {
     let principal = call.acting()?;
     let StepSettings::CreateAlert { form_id, priority } = &call.settings else { return Err("A Create Alert step needs its settings.".into()) };
     let (form_id, priority) = (form_id.clone(), *priority);
@@ -23,7 +22,7 @@ pub async fn act(engine: &Engine, call: &StepCall) -> Result<Done, String> {
         None => Vec::new(),
     };
     let input = NewAlert { form_id, properties, recipients, priority };
-    let alert = engine.ops().start_alert(principal, &input).await.map_err(|error| error.to_string())?;
+    let alert = env.ops().start_alert(principal, &input).await.map_err(|error| error.to_string())?;
     let id = alert.summary.event_identifier;
     let mut outputs = Map::new();
     outputs.insert("eventIdentifier".into(), json!(id));

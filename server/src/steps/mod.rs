@@ -19,15 +19,21 @@ mod webhook;
 
 use std::sync::Arc;
 
+use std::time::Duration;
+
 use futures::future::BoxFuture;
-use outflow_core::{clock, store::Principal};
+use outflow_core::{
+    clock,
+    ops::Ops,
+    store::{EndpointSecrets, Principal},
+};
 use outflow_model::{
     flow_exec::{Logs, Outcome},
     flows::{Block, Resolver, StepKind, StepSettings, as_text},
 };
 use serde_json::{Map, Value};
 
-use crate::engine::Engine;
+use crate::{delivery::script::Shared, runtime::Runtime};
 
 /// One step to run: its block, resolved inputs and parsed settings, and whom it acts for.
 pub struct StepCall {
@@ -80,9 +86,28 @@ fn outcome(result: Result<Done, String>) -> Outcome {
     }
 }
 
+/// What steps may use of the engine: the runtime, the operations layer, and its caches.
+/// Narrow, so that steps do not depend on the engine that runs them.
+pub trait StepEnv: Sync {
+    fn runtime(&self) -> &Runtime;
+    fn ops(&self) -> &Ops;
+    /// Longest one step may take.
+    fn step_timeout(&self) -> Duration;
+    /// An endpoint of `workflow_id` with its secrets opened, or why it cannot be used.
+    fn endpoint<'a>(&'a self, id: &'a str, workflow_id: &'a str) -> BoxFuture<'a, Result<Arc<OwnedEndpoint>, String>>;
+    /// A workflow's constants and libraries for its scripts.
+    fn shared<'a>(&'a self, workflow_id: &'a str) -> BoxFuture<'a, Result<Arc<Shared>, String>>;
+}
+
+/// An endpoint with its secrets, and the workflow it belongs to.
+pub struct OwnedEndpoint {
+    pub workflow_id: String,
+    pub secrets: EndpointSecrets,
+}
+
 /// A step type.
 pub trait Step: Sync {
-    fn run<'a>(&'a self, engine: &'a Engine, call: &'a StepCall) -> BoxFuture<'a, Outcome>;
+    fn run<'a>(&'a self, env: &'a dyn StepEnv, call: &'a StepCall) -> BoxFuture<'a, Outcome>;
 }
 
 /// A step type whose work is one `act` function answering outputs and log, or why not
@@ -92,8 +117,8 @@ macro_rules! acting_step {
         struct $name;
 
         impl Step for $name {
-            fn run<'a>(&'a self, engine: &'a Engine, call: &'a StepCall) -> BoxFuture<'a, Outcome> {
-                Box::pin(async move { outcome($module::act(engine, call).await) })
+            fn run<'a>(&'a self, env: &'a dyn StepEnv, call: &'a StepCall) -> BoxFuture<'a, Outcome> {
+                Box::pin(async move { outcome($module::act(env, call).await) })
             }
         }
     };

@@ -9,13 +9,13 @@ use serde_json::{Map, Value};
 
 use outflow_model::{flow_exec::Outcome, flows::StepSettings};
 
-use super::{Step, StepCall, line};
-use crate::{engine::Engine, workers::runs::ScriptTask};
+use super::{Step, StepCall, StepEnv, line};
+use crate::runtime::ScriptTask;
 
 pub struct Script;
 
 impl Step for Script {
-    fn run<'a>(&'a self, engine: &'a Engine, call: &'a StepCall) -> BoxFuture<'a, Outcome> {
+    fn run<'a>(&'a self, env: &'a dyn StepEnv, call: &'a StepCall) -> BoxFuture<'a, Outcome> {
         Box::pin(async move {
             let StepSettings::Script(settings) = &call.settings else { return Outcome::failed("A script step needs a script's settings.") };
             let input: Map<String, Value> =
@@ -25,11 +25,11 @@ impl Step for Script {
                 payload_json: call.payload_json.to_string(),
                 input_json: Some(Value::Object(input).to_string()),
             };
-            let context = engine.context();
-            let mut limits = context.script_limits;
-            limits.wall_time = limits.wall_time.min(engine.settings().step_timeout);
-            let ran = match engine.shared(&call.workflow_id).await {
-                Ok(shared) => context.run_sandboxed(&call.workflow_id, call.acting.clone(), shared, task, limits).await,
+            let runtime = env.runtime();
+            let mut limits = runtime.script_limits;
+            limits.wall_time = limits.wall_time.min(env.step_timeout());
+            let ran = match env.shared(&call.workflow_id).await {
+                Ok(shared) => runtime.run_script(&call.workflow_id, call.acting.clone(), shared, task, limits).await.ran,
                 Err(error) => Err(error),
             };
             let run = match ran {

@@ -6,7 +6,7 @@
 mod dispatch;
 mod escalations;
 mod notifications;
-pub mod runs;
+mod runs;
 
 use std::sync::Arc;
 
@@ -15,12 +15,12 @@ use tokio::{
     task::JoinSet,
 };
 
-use crate::{delivery::devices::Providers, engine::Engine};
+use crate::{delivery::devices::Providers, engine::Engine, runtime::Runtime};
 
 pub use outflow_core::ops::Wakeups;
 
 /// Starts every worker; they stop once `shutdown` turns true.
-pub fn spawn(providers: Providers, runs: runs::RunContext, engine: Engine, wakeups: Arc<Wakeups>, shutdown: watch::Receiver<bool>) -> JoinSet<()> {
+pub fn spawn(providers: Providers, runs: Runtime, engine: Engine, wakeups: Arc<Wakeups>, shutdown: watch::Receiver<bool>) -> JoinSet<()> {
     let pool = runs.pool.clone();
     let mut workers = JoinSet::new();
     workers.spawn(notifications::run(pool.clone(), providers, wakeups.clone(), shutdown.clone()));

@@ -1,0 +1,113 @@
+//! Running scripts in the sandbox: a workflow's script with its constants, libraries and
+//! endpoints, acting for a user on Outflow's own API ([`Runtime::run_script`]), on the one
+//! path every runner uses ([`run_timed`]).
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use outflow_core::{
+    clock,
+    store::{self, Principal},
+};
+
+use super::{Attempt, Runtime};
+use crate::delivery::{
+    script::{self, HttpBridge, HttpCall, HttpReply, Limits, Scope, ScriptRun, ScriptThreads, Shared},
+    self_calls::{Delegation, OUTFLOW_ENDPOINT},
+};
+
+/// A script to run in the sandbox: an integration's (no `input_json`) or a flow step's.
+pub struct ScriptTask {
+    pub source: String,
+    pub payload_json: String,
+    /// The step's resolved inputs, for a flow's Script step.
+    pub input_json: Option<String>,
+}
+
+impl Runtime {
+    /// The workflow's constants and libraries, as its scripts see them.
+    pub async fn shared(&self, workflow_id: &str) -> Result<Shared, String> {
+        let (constants, libraries) = store::script_resources(&self.pool, workflow_id)
+            .await
+            .map_err(|error| format!("The workflow's constants and libraries cannot be read: {error}"))?;
+        Ok(Shared { constants, libraries })
+    }
+
+    /// Runs a script of `workflow_id` on a script thread with the workflow's constants and
+    /// libraries (`shared`), its endpoints, and Outflow's API acting as `acting` (refused
+    /// without one). `Err` when the script could not be started; the script's own failure is
+    /// in the run.
+    pub async fn run_script(&self, workflow_id: &str, acting: Option<Principal>, shared: Arc<Shared>, task: ScriptTask, limits: Limits) -> Timed {
+        let acting_as = acting.as_ref().map_or_else(|| "nobody (the run acts for no user)".to_string(), |user| user.target_name.clone());
+        let credential_ttl = limits.wall_time + Duration::from_secs(10);
+        let bridge = EndpointBridge {
+            runtime: tokio::runtime::Handle::current(),
+            context: self.clone(),
+            workflow_id: workflow_id.to_string(),
+            credential: acting.map(|user| self.self_api.delegations.issue(user, credential_ttl)),
+            acting_as,
+        };
+        let timed = run_timed(&self.scripts, task, shared, Box::new(bridge), limits).await;
+        self.metrics.script_duration.observe(timed.took);
+        timed
+    }
+}
+
+/// A script run, when it started (ms) and how long it took; `Err` when it could not start.
+pub struct Timed {
+    pub started_at: i64,
+    pub took: Duration,
+    pub ran: Result<ScriptRun, String>,
+}
+
+impl Timed {
+    /// As an attempt of a queued job (an integration's or an agent's run).
+    pub fn attempt(self) -> Attempt {
+        Attempt::of_script(self.started_at, self.took, self.ran)
+    }
+}
+
+/// Runs `task` on one of `threads` with `bridge` performing its `http.request` calls. The
+/// one way any runner (the server, `outflow agent`) runs a script.
+pub async fn run_timed(threads: &ScriptThreads, task: ScriptTask, shared: Arc<Shared>, bridge: Box<dyn HttpBridge + Send>, limits: Limits) -> Timed {
+    let started_at = clock::now_millis();
+    let started = Instant::now();
+    let ran = threads
+        .run(move || {
+            let scope = match &task.input_json {
+                Some(input_json) => Scope::Step { input_json, payload_json: &task.payload_json },
+                None => Scope::Integration { payload_json: &task.payload_json },
+            };
+            script::run(&task.source, scope, &shared, bridge, limits)
+        })
+        .await;
+    Timed { started_at, took: started.elapsed(), ran }
+}
+
+/// Performs a script's `http.request` calls against the workflow's endpoints.
+struct EndpointBridge {
+    runtime: tokio::runtime::Handle,
+    context: Runtime,
+    workflow_id: String,
+    /// Acts as the alert's initiator on Outflow's own API; revoked when the script ends.
+    credential: Option<Delegation>,
+    acting_as: String,
+}
+
+impl HttpBridge for EndpointBridge {
+    fn call(&mut self, call: HttpCall, body: String) -> Result<HttpReply, String> {
+        let context = &self.context;
+        if call.endpoint == OUTFLOW_ENDPOINT {
+            let (api, method) = (&context.self_api, call.method()?);
+            return self.runtime.block_on(api.call(self.credential.as_ref(), &self.acting_as, method, &call.path, call.headers, body));
+        }
+        self.runtime.block_on(async {
+            let endpoint = store::endpoint_secrets_by_name(&context.pool, &context.secrets, &self.workflow_id, &call.endpoint)
+                .await
+                .map_err(|error| error.to_string())?;
+            context.sender.script_call(&endpoint, call, body).await
+        })
+    }
+}
