@@ -1,11 +1,14 @@
-//! Flow benchmark: starts `outflow serve` (pass the release binary) pinned to CPU 0 on a
-//! fresh database with the flow *HTTP trigger (sync) → Script (reshape the JSON) → Webhook
-//! (POST to a loopback receiver) → reply with the receiver's answer*, loads its HTTP trigger
-//! with `wrk` at 1, 10, 50 and 100 connections, and prints req/s, p50/p99 latency and the
-//! server's peak RSS per round, then how many runs were recorded. Run this process on the
-//! other CPUs (`./x bench-flow` does), so wrk and the receiver do not share the server's.
+//! Flow benchmark, Outflow and Node-RED side by side in one run: starts `outflow serve` (pass
+//! the release binary) pinned to CPU 0 on a fresh database with the flow *HTTP trigger
+//! (sync) → Script (reshape the JSON) → Webhook (POST to a loopback receiver) → reply with
+//! the receiver's answer*, loads its HTTP trigger with `wrk` at 1, 10, 50 and 100
+//! connections, and prints req/s, p50/p99 latency and the server's peak RSS per round, then
+//! how many runs were recorded. Then the same flow on Node-RED (http in → function → http
+//! request → http response), on the same pinned CPU, with the same receiver, payload and
+//! rounds; and the ratios. Run this process on the other CPUs (`./x bench-flow` does), so
+//! wrk and the receiver do not share the servers'.
 //!
-//! `bench_flow <outflow binary> [seconds per round]` (see `./x bench-flow`).
+//! `bench_flow <outflow binary> <node-red's red.js, or -> [seconds per round]`.
 
 use std::{
     process::Command,
@@ -34,7 +37,8 @@ const SCRIPT: &str = "var o = input.order;\n\
 #[tokio::main]
 async fn main() {
     let mut args = std::env::args().skip(1);
-    let binary = args.next().expect("usage: bench_flow <outflow binary> [seconds per round]");
+    let binary = args.next().expect("usage: bench_flow <outflow binary> <node-red red.js or -> [seconds per round]");
+    let node_red = args.next().filter(|path| path != "-");
     let seconds: u64 = args.next().map_or(20, |seconds| seconds.parse().expect("seconds is a number"));
     let scratch = tempfile::tempdir().expect("a temporary folder");
     // The server runs on CPU 0 only; `exec` keeps the PID, so RSS is read from the server.
@@ -64,22 +68,9 @@ async fn main() {
     )
     .expect("the wrk script is written");
 
-    println!("warming up (3 s at 10 connections)");
-    wrk(&lua, &url, 10, 3);
-    println!("{:>11} {:>10} {:>10} {:>10} {:>10} {:>12}", "connections", "req/s", "p50", "p99", "non-2xx", "peak RSS");
-    let mut requests = 0;
-    for connections in CONNECTIONS {
-        let round = wrk(&lua, &url, connections, seconds);
-        requests += round.requests;
-        println!(
-            "{connections:>11} {:>10.0} {:>8.2}ms {:>8.2}ms {:>10} {:>9.1}MiB",
-            round.per_second,
-            round.p50_ms,
-            round.p99_ms,
-            round.non_2xx,
-            peak_rss_kib(server.pid()) as f64 / 1024.0
-        );
-    }
+    println!("Outflow");
+    let outflow = rounds(&lua, &url, seconds, server.pid());
+    let requests: u64 = outflow.iter().map(|round| round.requests).sum();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let count = |query: &str| {
         let (client, url) = (client.clone(), server.url(&format!("/api/v1/runs?flowId={flow}&limit=1{query}")));
@@ -99,6 +90,112 @@ async fn main() {
     if let Some(run) = failed["items"].get(0) {
         println!("failed runs: {}, e.g. {}: {}", failed["total"], run["id"], run["reason"]);
     }
+    drop(server);
+    let Some(red_js) = node_red else { return };
+    let before = received.load(Ordering::Relaxed);
+    let red = NodeRed::start(&red_js, scratch.path(), &receiver);
+    let check = client.post(&red.url).header("content-type", "application/json").body(ORDER).send().await.expect("Node-RED answers");
+    println!("\nNode-RED {}: flow answer: {} {}", red.version, check.status(), check.text().await.unwrap_or_default());
+    let node_red = rounds(&lua, &red.url, seconds, red.pid());
+    let requests: u64 = node_red.iter().map(|round| round.requests).sum();
+    println!("requests answered by wrk: {requests}; webhooks received: {}", received.load(Ordering::Relaxed) - before);
+    println!("\nOutflow ÷ Node-RED (same run, same CPU): req/s ×, p99 ÷ (lower is better), peak RSS ÷");
+    for ((connections, ours), theirs) in CONNECTIONS.iter().zip(&outflow).zip(&node_red) {
+        println!(
+            "{connections:>11} {:>9.2}× {:>9.2} {:>9.2}",
+            ours.per_second / theirs.per_second.max(f64::MIN_POSITIVE),
+            ours.p99_ms / theirs.p99_ms.max(f64::MIN_POSITIVE),
+            ours.peak_rss_kib as f64 / (theirs.peak_rss_kib as f64).max(1.0)
+        );
+    }
+}
+
+/// A warm-up, then one round per connection count against `url`, printed as they end.
+fn rounds(lua: &std::path::Path, url: &str, seconds: u64, pid: u32) -> Vec<Round> {
+    println!("warming up (3 s at 10 connections)");
+    wrk(lua, url, 10, 3);
+    println!("{:>11} {:>10} {:>10} {:>10} {:>10} {:>12}", "connections", "req/s", "p50", "p99", "non-2xx", "peak RSS");
+    CONNECTIONS
+        .iter()
+        .map(|&connections| {
+            let mut round = wrk(lua, url, connections, seconds);
+            round.peak_rss_kib = peak_rss_kib(pid);
+            println!(
+                "{connections:>11} {:>10.0} {:>8.2}ms {:>8.2}ms {:>10} {:>9.1}MiB",
+                round.per_second,
+                round.p50_ms,
+                round.p99_ms,
+                round.non_2xx,
+                round.peak_rss_kib as f64 / 1024.0
+            );
+            round
+        })
+        .collect()
+}
+
+/// Node-RED serving the same flow: http in → function (the same reshape) → http request
+/// (POST to the receiver, answer parsed) → function (the reply's content type) → http
+/// response. Pinned to CPU 0; no editor, warnings only. Stopped when dropped.
+struct NodeRed {
+    child: std::process::Child,
+    url: String,
+    version: String,
+}
+
+impl NodeRed {
+    fn start(red_js: &str, scratch: &std::path::Path, receiver: &str) -> NodeRed {
+        let dir = scratch.join("node-red");
+        std::fs::create_dir_all(&dir).expect("Node-RED's folder");
+        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|listener| listener.local_addr()).expect("a free port").port();
+        let settings = format!(
+            "module.exports = {{ uiHost: '127.0.0.1', uiPort: {port}, httpAdminRoot: false, flowFile: 'flows.json', \
+             logging: {{ console: {{ level: 'warn', metrics: false, audit: false }} }} }};\n"
+        );
+        std::fs::write(dir.join("settings.js"), settings).expect("settings.js");
+        let reshape = format!("var input = {{ order: msg.payload.order }}; var output = {{}};\n{SCRIPT}\nmsg.payload = output.body;\nmsg.headers = {{ 'content-type': 'application/json' }};\nreturn msg;");
+        let flows = json!([
+            {"id": "tab", "type": "tab", "label": "bench"},
+            {"id": "in", "type": "http in", "z": "tab", "url": "/order", "method": "post", "wires": [["reshape"]]},
+            {"id": "reshape", "type": "function", "z": "tab", "func": reshape, "outputs": 1, "wires": [["send"]]},
+            {"id": "send", "type": "http request", "z": "tab", "method": "POST", "ret": "obj", "url": format!("{receiver}/orders"), "wires": [["reply"]]},
+            {"id": "reply", "type": "function", "z": "tab", "func": "msg.headers = { 'content-type': 'application/json' };\nreturn msg;", "outputs": 1, "wires": [["out"]]},
+            {"id": "out", "type": "http response", "z": "tab", "wires": []}
+        ]);
+        std::fs::write(dir.join("flows.json"), flows.to_string()).expect("flows.json");
+        let package = std::path::Path::new(red_js).parent().map(|folder| folder.join("package.json")).expect("red.js is in node-red's package");
+        let version = std::fs::read_to_string(package)
+            .ok()
+            .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+            .and_then(|package| package["version"].as_str().map(str::to_string))
+            .unwrap_or_default();
+        let child = Command::new("taskset")
+            .args(["-c", "0", "node", red_js, "--userDir"])
+            .arg(&dir)
+            .args(["--port", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("node runs Node-RED");
+        let url = format!("http://127.0.0.1:{port}/order");
+        let started = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < Duration::from_secs(60), "Node-RED listens within a minute");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        // The port opens before the flows are started.
+        std::thread::sleep(Duration::from_secs(2));
+        NodeRed { child, url, version }
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for NodeRed {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 struct Round {
@@ -107,6 +204,8 @@ struct Round {
     p50_ms: f64,
     p99_ms: f64,
     non_2xx: u64,
+    /// The server's peak RSS after the round.
+    peak_rss_kib: u64,
 }
 
 /// Runs wrk and reads its summary.
@@ -128,6 +227,7 @@ fn wrk(lua: &std::path::Path, url: &str, connections: u32, seconds: u64) -> Roun
         p50_ms: field("50%").map(|value| millis(&value)).unwrap_or_default(),
         p99_ms: field("99%").map(|value| millis(&value)).unwrap_or_default(),
         non_2xx: number("Non-2xx or 3xx responses:") as u64,
+        peak_rss_kib: 0,
     }
 }
 
