@@ -5,35 +5,19 @@ use std::{collections::BTreeMap, sync::Arc};
 use serde_json::{Map, Value, json};
 
 use super::*;
-use crate::flows::{BlockKind, Position};
+use crate::flows::tests::{edge, step, trigger};
 
 const NOW: i64 = 1_000_000;
 const LIMITS: Limits = Limits { step_limit: 100 };
 
-fn block(id: &str, step: &str, settings: Value, inputs: &[(&str, &str)]) -> Block {
+fn block(id: &str, kind: &str, settings: Value, inputs: &[(&str, &str)]) -> Block {
     let Value::Object(settings) = settings else { panic!("settings are an object") };
-    Block {
-        id: id.into(),
-        kind: BlockKind::Step,
-        trigger: None,
-        step: Some(step.into()),
-        label: String::new(),
-        settings,
-        inputs: inputs.iter().map(|(key, text)| (key.to_string(), text.to_string())).collect::<BTreeMap<_, _>>(),
-        position: Position::default(),
-    }
-}
-
-fn trigger(id: &str, key: &str) -> Block {
-    Block { kind: BlockKind::Trigger, trigger: Some(key.into()), step: None, ..block(id, "", json!({}), &[]) }
+    let inputs = inputs.iter().map(|(key, text)| (key.to_string(), text.to_string())).collect::<BTreeMap<_, _>>();
+    Block { settings, inputs, ..step(id, kind) }
 }
 
 fn webhook(id: &str, body: &str) -> Block {
     block(id, "webhook", json!({"endpointId": "ep_1", "method": "POST"}), &[("body", body)])
-}
-
-fn edge(from: &str, port: &str, to: &str) -> Edge {
-    Edge { from: from.into(), from_port: port.into(), to: to.into(), to_port: "in".into() }
 }
 
 fn payload() -> Arc<Value> {

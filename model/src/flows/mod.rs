@@ -26,7 +26,7 @@ pub mod settings;
 pub mod validate;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use block::BlockType;
 pub use catalogue::*;

@@ -4,7 +4,8 @@ use serde_json::{Map, json};
 
 use super::*;
 
-fn step(id: &str, step: &str) -> Block {
+/// A step block without settings or inputs (the flow state machine's tests use these too).
+pub(crate) fn step(id: &str, step: &str) -> Block {
     Block {
         id: id.into(),
         kind: BlockKind::Step,
@@ -17,11 +18,11 @@ fn step(id: &str, step: &str) -> Block {
     }
 }
 
-fn trigger(id: &str, key: &str) -> Block {
+pub(crate) fn trigger(id: &str, key: &str) -> Block {
     Block { kind: BlockKind::Trigger, trigger: Some(key.into()), step: None, ..step(id, "") }
 }
 
-fn edge(from: &str, from_port: &str, to: &str) -> Edge {
+pub(crate) fn edge(from: &str, from_port: &str, to: &str) -> Edge {
     Edge { from: from.into(), from_port: from_port.into(), to: to.into(), to_port: "in".into() }
 }
 

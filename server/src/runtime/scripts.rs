@@ -40,14 +40,13 @@ impl Runtime {
     /// without one). `Err` when the script could not be started; the script's own failure is
     /// in the run.
     pub async fn run_script(&self, workflow_id: &str, acting: Option<Principal>, shared: Arc<Shared>, task: ScriptTask, limits: Limits) -> Timed {
-        let acting_as = acting.as_ref().map_or_else(|| "nobody (the run acts for no user)".to_string(), |user| user.target_name.clone());
-        let credential_ttl = limits.wall_time + Duration::from_secs(10);
         let bridge = EndpointBridge {
             runtime: tokio::runtime::Handle::current(),
             context: self.clone(),
             workflow_id: workflow_id.to_string(),
-            credential: acting.map(|user| self.self_api.delegations.issue(user, credential_ttl)),
-            acting_as,
+            acting,
+            credential_ttl: limits.wall_time + Duration::from_secs(10),
+            credential: None,
         };
         let timed = run_timed(&self.scripts, task, shared, Box::new(bridge), limits).await;
         self.metrics.script_duration.observe(timed.took);
@@ -91,9 +90,12 @@ struct EndpointBridge {
     runtime: tokio::runtime::Handle,
     context: Runtime,
     workflow_id: String,
-    /// Acts as the alert's initiator on Outflow's own API; revoked when the script ends.
+    /// Whom the script's calls to Outflow's own API act for.
+    acting: Option<Principal>,
+    credential_ttl: Duration,
+    /// The credential acting for them, issued at the script's first call to Outflow's API
+    /// (most scripts make none) and revoked when the script ends (the bridge is dropped).
     credential: Option<Delegation>,
-    acting_as: String,
 }
 
 impl HttpBridge for EndpointBridge {
@@ -101,7 +103,13 @@ impl HttpBridge for EndpointBridge {
         let context = &self.context;
         if call.endpoint == OUTFLOW_ENDPOINT {
             let (api, method) = (&context.self_api, call.method()?);
-            return self.runtime.block_on(api.call(self.credential.as_ref(), &self.acting_as, method, &call.path, call.headers, body));
+            if self.credential.is_none()
+                && let Some(user) = &self.acting
+            {
+                self.credential = Some(api.delegations.issue(user.clone(), self.credential_ttl));
+            }
+            let acting_as = self.acting.as_ref().map_or("nobody (the run acts for no user)", |user| user.target_name.as_str());
+            return self.runtime.block_on(api.call(self.credential.as_ref(), acting_as, method, &call.path, call.headers, body));
         }
         self.runtime.block_on(async {
             let endpoint = store::endpoint_secrets_by_name(&context.pool, &context.secrets, &self.workflow_id, &call.endpoint)

@@ -152,7 +152,9 @@ impl NodeRed {
              logging: {{ console: {{ level: 'warn', metrics: false, audit: false }} }} }};\n"
         );
         std::fs::write(dir.join("settings.js"), settings).expect("settings.js");
-        let reshape = format!("var input = {{ order: msg.payload.order }}; var output = {{}};\n{SCRIPT}\nmsg.payload = output.body;\nmsg.headers = {{ 'content-type': 'application/json' }};\nreturn msg;");
+        let reshape = format!(
+            "var input = {{ order: msg.payload.order }}; var output = {{}};\n{SCRIPT}\nmsg.payload = output.body;\nmsg.headers = {{ 'content-type': 'application/json' }};\nreturn msg;"
+        );
         let flows = json!([
             {"id": "tab", "type": "tab", "label": "bench"},
             {"id": "in", "type": "http in", "z": "tab", "url": "/order", "method": "post", "wires": [["reshape"]]},
