@@ -5,7 +5,9 @@
 //! It has no file, process or network access except through `http.request`, which the host
 //! performs. A wall-time limit (interrupt handler) and a memory limit end runaway scripts
 //! with a clear error. Runs are blocking: call [`run`] from a blocking thread, never on an
-//! async worker.
+//! async worker. [`run_inline`] is the exception: it gives a script a short budget on the
+//! calling thread and gives up (nothing having left the sandbox) when the script needs more
+//! time or calls `http.request`, so most scripts cost no hand-off to a script thread.
 //!
 //! A script's code runs as the body of one function call per run, with the scope's values
 //! as arguments. Each thread keeps its QuickJS runtime and, per script (and the workflow's
@@ -16,8 +18,10 @@
 //! A runtime that hit a limit or left jobs queued is dropped with its contexts.
 
 use std::{
-    cell::RefCell,
+    cell::{Cell, RefCell},
+    collections::HashSet,
     rc::Rc,
+    sync::{LazyLock, Mutex, PoisonError},
     time::{Duration, Instant},
 };
 
@@ -202,6 +206,46 @@ pub fn run(script: &str, scope: Scope<'_>, shared: &Shared, bridge: Box<dyn Http
         ENGINE.with(|kept| *kept.borrow_mut() = Some(engine));
     }
     ScriptRun { logs, result }
+}
+
+/// Scripts (by [`fingerprint`]) that needed more than their inline budget or called
+/// `http.request`: they go to a script thread at once. Cleared when it grows past
+/// [`NOT_INLINE_MAX`] (each script then gets one more try).
+static NOT_INLINE: LazyLock<Mutex<HashSet<u64>>> = LazyLock::new(Mutex::default);
+const NOT_INLINE_MAX: usize = 10_000;
+
+/// Runs `script` on this thread if it finishes within `budget` without calling
+/// `http.request`; `None` when it cannot. Then nothing it did left the sandbox (its log and
+/// result are dropped), and the caller runs it on a script thread with [`run`].
+pub fn run_inline(script: &str, scope: Scope<'_>, shared: &Shared, limits: Limits, budget: Duration) -> Option<ScriptRun> {
+    let key = fingerprint(script, shared);
+    let not_inline = || NOT_INLINE.lock().unwrap_or_else(PoisonError::into_inner);
+    if not_inline().contains(&key) {
+        return None;
+    }
+    let called = Rc::new(Cell::new(false));
+    let started = Instant::now();
+    let cut_short = budget < limits.wall_time;
+    let run = run(script, scope, shared, Box::new(Refusing(called.clone())), Limits { wall_time: budget.min(limits.wall_time), ..limits });
+    if called.get() || (cut_short && started.elapsed() >= budget) {
+        let mut not_inline = not_inline();
+        if not_inline.len() >= NOT_INLINE_MAX {
+            not_inline.clear();
+        }
+        not_inline.insert(key);
+        return None;
+    }
+    Some(run)
+}
+
+/// The bridge of an inline run: it performs nothing and notes that the script wanted it.
+struct Refusing(Rc<Cell<bool>>);
+
+impl HttpBridge for Refusing {
+    fn call(&mut self, _call: HttpCall, _body: String) -> Result<HttpReply, String> {
+        self.0.set(true);
+        Err("http.request is performed on a script thread; this run is discarded and runs there.".into())
+    }
 }
 
 /// Contexts one thread keeps, the most recently used first.
@@ -544,6 +588,28 @@ mod tests {
         assert!(error.contains("line 3") && error.contains("nope"), "{error}");
         let failed_call = super::run("http.request({endpoint: 'missing'}).write('')", EMPTY, &Shared::default(), Box::new(Echo), quick());
         assert!(failed_call.result.unwrap_err().contains("no endpoint named"));
+    }
+
+    #[test]
+    fn quick_scripts_run_inline_and_others_go_to_a_script_thread() {
+        let budget = Duration::from_millis(50);
+        let shaped = Scope::Step { input_json: r#"{"n": 20}"#, payload_json: "{}" };
+        let inline = run_inline("output.doubled = input.n * 2; console.log('here');", shaped, &Shared::default(), quick(), budget);
+        let inline = inline.expect("a quick script runs inline");
+        assert_eq!(inline.result, Ok(Some(serde_json::json!({"doubled": 40}))));
+        assert_eq!(inline.logs[0].1, "here");
+
+        let calling = "try { http.request({endpoint: 'Desk'}).write('x'); } catch (e) {} output.sent = true;";
+        assert!(run_inline(calling, shaped, &Shared::default(), quick(), budget).is_none(), "a call (even one caught) sends it to a thread");
+        assert!(NOT_INLINE.lock().unwrap().contains(&fingerprint(calling, &Shared::default())), "and it goes there directly next time");
+
+        let slow = "var until = Date.now() + 200; while (Date.now() < until) {} output.done = true;";
+        let started = Instant::now();
+        assert!(run_inline(slow, shaped, &Shared::default(), quick(), budget).is_none(), "a slow script gives up its inline try");
+        assert!(started.elapsed() < Duration::from_millis(150), "after its budget, not its whole run");
+        assert!(run_inline(slow, shaped, &Shared::default(), quick(), budget).is_none());
+        let on_a_thread = run(slow, shaped, &Shared::default(), Box::new(Echo), quick());
+        assert_eq!(on_a_thread.result, Ok(Some(serde_json::json!({"done": true}))), "it runs whole on a script thread");
     }
 
     #[test]

@@ -68,21 +68,31 @@ impl Timed {
     }
 }
 
-/// Runs `task` on one of `threads` with `bridge` performing its `http.request` calls. The
-/// one way any runner (the server, `outflow agent`) runs a script.
+/// How long a script may run on the calling async worker before it goes to a script thread
+/// instead (see `script::run_inline`): most reshaping scripts take far less, and skip two
+/// thread hand-offs; a longer one blocks a worker at most this long, once.
+const INLINE_BUDGET: Duration = Duration::from_millis(2);
+
+/// Runs `task` with `bridge` performing its `http.request` calls: inline when it is quick
+/// and makes no calls, else on one of `threads`. The one way any runner (the server,
+/// `outflow agent`) runs a script.
 pub async fn run_timed(threads: &ScriptThreads, task: ScriptTask, shared: Arc<Shared>, bridge: Box<dyn HttpBridge + Send>, limits: Limits) -> Timed {
     let started_at = clock::now_millis();
     let started = Instant::now();
-    let ran = threads
-        .run(move || {
-            let scope = match &task.input_json {
-                Some(input_json) => Scope::Step { input_json, payload_json: &task.payload_json },
-                None => Scope::Integration { payload_json: &task.payload_json },
-            };
-            script::run(&task.source, scope, &shared, bridge, limits)
-        })
-        .await;
+    if let Some(run) = script::run_inline(&task.source, task.scope(), &shared, limits, INLINE_BUDGET) {
+        return Timed { started_at, took: started.elapsed(), ran: Ok(run) };
+    }
+    let ran = threads.run(move || script::run(&task.source, task.scope(), &shared, bridge, limits)).await;
     Timed { started_at, took: started.elapsed(), ran }
+}
+
+impl ScriptTask {
+    fn scope(&self) -> Scope<'_> {
+        match &self.input_json {
+            Some(input_json) => Scope::Step { input_json, payload_json: &self.payload_json },
+            None => Scope::Integration { payload_json: &self.payload_json },
+        }
+    }
 }
 
 /// Performs a script's `http.request` calls against the workflow's endpoints.
