@@ -3,7 +3,7 @@
 //! (sync) → Script (reshape the JSON) → Webhook (POST to a loopback receiver) → reply with
 //! the receiver's answer*, loads its HTTP trigger with `wrk` at 1, 10, 50 and 100
 //! connections, and prints req/s, p50/p99 latency and the server's peak RSS per round, then
-//! how many runs were recorded. Then the same flow on Node-RED (http in → function → http
+//! how many runs were recorded, and the server's CPU time per request. Then the same flow on Node-RED (http in → function → http
 //! request → http response), on the same pinned CPU, with the same receiver, payload and
 //! rounds; and the ratios. Run this process on the other CPUs (`./x bench-flow` does), so
 //! wrk and the receiver do not share the servers'.
@@ -114,23 +114,37 @@ async fn main() {
 fn rounds(lua: &std::path::Path, url: &str, seconds: u64, pid: u32) -> Vec<Round> {
     println!("warming up (3 s at 10 connections)");
     wrk(lua, url, 10, 3);
-    println!("{:>11} {:>10} {:>10} {:>10} {:>10} {:>12}", "connections", "req/s", "p50", "p99", "non-2xx", "peak RSS");
+    println!("{:>11} {:>10} {:>10} {:>10} {:>10} {:>12} {:>12}", "connections", "req/s", "p50", "p99", "non-2xx", "peak RSS", "CPU/request");
     CONNECTIONS
         .iter()
         .map(|&connections| {
+            let cpu_before = cpu_micros(pid);
             let mut round = wrk(lua, url, connections, seconds);
             round.peak_rss_kib = peak_rss_kib(pid);
+            let cpu_per_request = (cpu_micros(pid) - cpu_before) as f64 / round.requests.max(1) as f64;
             println!(
-                "{connections:>11} {:>10.0} {:>8.2}ms {:>8.2}ms {:>10} {:>9.1}MiB",
+                "{connections:>11} {:>10.0} {:>8.2}ms {:>8.2}ms {:>10} {:>9.1}MiB {:>10.0}µs",
                 round.per_second,
                 round.p50_ms,
                 round.p99_ms,
                 round.non_2xx,
-                round.peak_rss_kib as f64 / 1024.0
+                round.peak_rss_kib as f64 / 1024.0,
+                cpu_per_request
             );
             round
         })
         .collect()
+}
+
+/// The CPU time (user and system) a process has used, in microseconds.
+fn cpu_micros(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command (which may hold spaces) in parentheses; utime and stime are 14 and 15.
+    let fields: Vec<&str> = stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
+    let ticks: u64 = fields.get(11..13).map(|pair| pair.iter().filter_map(|field| field.parse::<u64>().ok()).sum()).unwrap_or_default();
+    // SAFETY: sysconf only reads a constant of the system.
+    let per_second = u64::try_from(unsafe { libc::sysconf(libc::_SC_CLK_TCK) }).unwrap_or(100).max(1);
+    ticks * 1_000_000 / per_second
 }
 
 /// Node-RED serving the same flow: http in → function (the same reshape) → http request
