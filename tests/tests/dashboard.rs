@@ -124,7 +124,7 @@ async fn the_dashboard_counts_a_workflows_deliveries_for_its_members_only() {
     assert_eq!((bad_health["attempts"].as_u64(), bad_health["succeeded"].as_u64()), (Some(BAD), Some(0)));
     assert_eq!(bad_health["failing"], true);
     let failure = &bad_health["lastFailure"];
-    assert_eq!(failure["error"], "Answered HTTP 422: nope, not this payload");
+    assert_eq!(failure["error"], "HTTP 422: nope, not this payload");
     assert_eq!(failure["runStatus"], "failed");
     let failed_run = failure["runId"].as_str().unwrap().to_string();
     assert_eq!(admin.get(&format!("/api/v1/runs/{failed_run}")).await.1["integrationName"], "Bad");
@@ -158,7 +158,7 @@ async fn the_dashboard_counts_a_workflows_deliveries_for_its_members_only() {
         "6 runs: 4 succeeded, 2 failed",
         "Failing endpoints",
         "Bad desk",
-        "Answered HTTP 422: nope, not this payload",
+        "HTTP 422: nope, not this payload",
         &format!("href=\"/activity/{failed_run}\""),
         "Agents online",
     ] {
