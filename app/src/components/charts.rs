@@ -76,34 +76,29 @@ pub fn stacked_bars(slots: &[RunSlot], top_count: u64, (left, top, right, bottom
         .collect()
 }
 
-/// An SVG path through `points` spread evenly across `width`, with 0 at the bottom of
-/// `height` and the largest point at the top; a missing point leaves a gap, and a point
-/// alone is a dot (a zero-length stroke with round caps).
-pub fn sparkline_path(points: &[Option<f64>], width: f64, height: f64) -> String {
+/// Where each of `points` sits when spread evenly across `width`, with 0 at the bottom of
+/// `height` and the largest point at the top.
+pub fn spark_positions(points: &[Option<f64>], width: f64, height: f64) -> Vec<Option<(f64, f64)>> {
     let top = points.iter().flatten().copied().fold(0.0_f64, f64::max);
     let step = if points.len() > 1 { width / (points.len() - 1) as f64 } else { 0.0 };
-    let mut path = Vec::new();
-    let mut drawing = false;
-    for (index, point) in points.iter().enumerate() {
-        match point {
-            Some(value) => {
-                let y = if top > 0.0 { height - value / top * height } else { height };
-                path.push(format!("{}{:.1},{:.1}", if drawing { "L" } else { "M" }, index as f64 * step, y));
-                drawing = true;
-            }
-            None => drawing = false,
+    let y = |value: f64| if top > 0.0 { height - value / top * height } else { height };
+    points.iter().enumerate().map(|(index, point)| point.map(|value| (index as f64 * step, y(value)))).collect()
+}
+
+/// An SVG path through `positions`; a missing one leaves a gap, and a point alone is a dot
+/// (a tiny stroke with round caps).
+pub fn sparkline_path(positions: &[Option<(f64, f64)>]) -> String {
+    let mut path = String::new();
+    for (index, position) in positions.iter().enumerate() {
+        let Some((x, y)) = position else { continue };
+        let joined = index > 0 && positions[index - 1].is_some();
+        path.push_str(&format!("{}{x:.1},{y:.1}", if joined { "L" } else { "M" }));
+        let continues = positions.get(index + 1).is_some_and(Option::is_some);
+        if !joined && !continues {
+            path.push_str("h0.01");
         }
     }
-    // Give lone points a length, so that their round caps draw them.
-    let mut joined = String::new();
-    for (index, part) in path.iter().enumerate() {
-        joined.push_str(part);
-        let next_continues = path.get(index + 1).is_some_and(|next| next.starts_with('L'));
-        if part.starts_with('M') && !next_continues {
-            joined.push_str("h0.01");
-        }
-    }
-    joined
+    path
 }
 
 /// The outcome's CSS class and name in a legend.
@@ -117,18 +112,22 @@ fn outcome_name(outcome: RunStatus) -> &'static str {
     }
 }
 
-/// `12 runs: 10 succeeded, 2 failed`; outcomes that did not happen are left out.
-pub fn outcome_summary(runs: &OutcomeCounts) -> String {
-    let total = runs.total();
-    if total == 0 {
-        return "No runs".to_string();
-    }
+/// `10 succeeded, 2 failed`: the outcomes that happened; `No runs` when none did.
+pub fn outcome_parts(runs: &OutcomeCounts) -> String {
     let parts: Vec<String> = OutcomeCounts::OUTCOMES
         .into_iter()
         .filter(|outcome| runs.of(*outcome) > 0)
         .map(|outcome| format!("{} {}", count(runs.of(outcome)), outcome_name(outcome)))
         .collect();
-    format!("{} {}: {}", count(total), if total == 1 { "run" } else { "runs" }, parts.join(", "))
+    if parts.is_empty() { "No runs".to_string() } else { parts.join(", ") }
+}
+
+/// `12 runs: 10 succeeded, 2 failed`; outcomes that did not happen are left out.
+pub fn outcome_summary(runs: &OutcomeCounts) -> String {
+    match runs.total() {
+        0 => "No runs".to_string(),
+        total => format!("{} {}: {}", count(total), if total == 1 { "run" } else { "runs" }, outcome_parts(runs)),
+    }
 }
 
 /// `14:05` of an RFC 3339 time.
@@ -148,7 +147,8 @@ pub fn RunsChart(
     let top_count = nice_ceiling(period.slots.iter().map(|slot| slot.runs.total()).max().unwrap_or_default());
     let (right, bottom) = (WIDTH - 4.0, HEIGHT - BOTTOM);
     let summary = format!("{}.", outcome_summary(&period.runs));
-    let slot_name = if period.slot_minutes == 1 { "minute".to_string() } else { format!("{} minutes", period.slot_minutes) };
+    let (slot_name, empty_slots) =
+        if period.slot_minutes == 1 { ("minute".to_string(), "minutes") } else { (format!("{} minutes", period.slot_minutes), "slots") };
     let bars = stacked_bars(&period.slots, top_count, (LEFT, TOP, right, bottom))
         .into_iter()
         .zip(&period.slots)
@@ -212,6 +212,7 @@ pub fn RunsChart(
     let labelled_by = format!("{title_id} {desc_id}");
     view! {
         <figure class="chart" id=id>
+            <h3 class="chart-title">{title}</h3>
             <svg
                 class="runs-chart"
                 viewBox=format!("0 0 {WIDTH} {HEIGHT}")
@@ -226,7 +227,7 @@ pub fn RunsChart(
                 <text class="chart-label" x=LEFT - 6.0 y=TOP + 4.0 text-anchor="end">{count(top_count)}</text>
                 <text class="chart-label" x=LEFT - 6.0 y=(TOP + bottom) / 2.0 + 4.0 text-anchor="end">{count(top_count / 2)}</text>
                 <text class="chart-label" x=LEFT - 6.0 y=bottom + 4.0 text-anchor="end">"0"</text>
-                <text class="chart-label" x=LEFT y=HEIGHT - 6.0>{first}</text>
+                <text class="chart-label" x=LEFT y=HEIGHT - 6.0>{format!("{first} UTC")}</text>
                 <text class="chart-label" x=middle_x y=HEIGHT - 6.0 text-anchor="middle">{middle}</text>
                 <text class="chart-label" x=right y=HEIGHT - 6.0 text-anchor="end">"now"</text>
                 {bars}
@@ -235,24 +236,31 @@ pub fn RunsChart(
                 <ul class="legend" aria-hidden="true">{legend}</ul>
                 <p class="chart-summary">{summary}</p>
             </figcaption>
-            <table class="visually-hidden">
-                <caption>{format!("{title}: runs per {slot_name} by outcome (UTC); {slot_name}s without runs are left out.")}</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"From"</th>
-                        <th scope="col">"Succeeded"</th>
-                        <th scope="col">"Failed"</th>
-                        <th scope="col">"Skipped"</th>
-                        <th scope="col">"Discarded"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
+            <div class="visually-hidden">
+                <table>
+                    <caption>{format!("{title}: runs per {slot_name} by outcome (UTC); {empty_slots} without runs are left out.")}</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">"From"</th>
+                            <th scope="col">"Succeeded"</th>
+                            <th scope="col">"Failed"</th>
+                            <th scope="col">"Skipped"</th>
+                            <th scope="col">"Discarded"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
         </figure>
     }
 }
 
-/// A small line of `points` (e.g. a latency per hour), `None` where there is nothing to draw.
+/// A sparkline's drawing area, in its own units.
+const SPARK_WIDTH: f64 = 116.0;
+const SPARK_HEIGHT: f64 = 24.0;
+
+/// A small line of `points` (e.g. a latency per hour), `None` where there is nothing to
+/// draw, with a dot on the latest point.
 #[component]
 pub fn Sparkline(
     /// What the line shows, for assistive technology and as its tooltip.
@@ -260,13 +268,15 @@ pub fn Sparkline(
     label: String,
     points: Vec<Option<f64>>,
 ) -> impl IntoView {
-    let path = sparkline_path(&points, 116.0, 24.0);
+    let positions = spark_positions(&points, SPARK_WIDTH, SPARK_HEIGHT);
+    let latest = positions.iter().rev().flatten().next().map(|(x, y)| view! { <circle class="sparkline-dot" cx=format!("{x:.1}") cy=format!("{y:.1}") r="2.5" /> });
     let tooltip = label.clone();
     view! {
-        <svg class="sparkline" viewBox="-2 -2 120 28" role="img" aria-label=label>
+        <svg class="sparkline" viewBox=format!("-3 -3 {} {}", SPARK_WIDTH + 6.0, SPARK_HEIGHT + 6.0) role="img" aria-label=label>
             <title>{tooltip}</title>
-            <line class="chart-axis" x1="0" y1="24" x2="116" y2="24" />
-            <path class="sparkline-line" d=path />
+            <line class="chart-axis" x1="0" y1=SPARK_HEIGHT x2=SPARK_WIDTH y2=SPARK_HEIGHT />
+            <path class="sparkline-line" d=sparkline_path(&positions) />
+            {latest}
         </svg>
     }
 }
@@ -301,10 +311,12 @@ mod tests {
 
     #[test]
     fn sparklines_scale_to_their_largest_point_and_leave_gaps() {
-        assert_eq!(sparkline_path(&[Some(0.0), Some(50.0), Some(100.0)], 100.0, 20.0), "M0.0,20.0L50.0,10.0L100.0,0.0");
-        assert_eq!(sparkline_path(&[Some(10.0), None, Some(5.0), Some(10.0)], 30.0, 10.0), "M0.0,0.0h0.01M20.0,5.0L30.0,0.0");
-        assert_eq!(sparkline_path(&[None, None], 30.0, 10.0), "");
-        assert_eq!(sparkline_path(&[Some(0.0)], 30.0, 10.0), "M0.0,10.0h0.01");
+        let line = |points: &[Option<f64>], width, height| sparkline_path(&spark_positions(points, width, height));
+        assert_eq!(line(&[Some(0.0), Some(50.0), Some(100.0)], 100.0, 20.0), "M0.0,20.0L50.0,10.0L100.0,0.0");
+        assert_eq!(line(&[Some(10.0), None, Some(5.0), Some(10.0)], 30.0, 10.0), "M0.0,0.0h0.01M20.0,5.0L30.0,0.0");
+        assert_eq!(line(&[None, None], 30.0, 10.0), "");
+        assert_eq!(line(&[Some(0.0)], 30.0, 10.0), "M0.0,10.0h0.01");
+        assert_eq!(spark_positions(&[None, Some(4.0), None], 30.0, 10.0), [None, Some((15.0, 0.0)), None]);
     }
 
     #[test]
@@ -313,5 +325,7 @@ mod tests {
         assert_eq!(outcome_summary(&slot(1, 0).runs), "1 run: 1 succeeded");
         let mixed = OutcomeCounts { succeeded: 1_200, failed: 3, skipped: 0, discarded: 2 };
         assert_eq!(outcome_summary(&mixed), "1,205 runs: 1,200 succeeded, 3 failed, 2 discarded");
+        assert_eq!(outcome_parts(&mixed), "1,200 succeeded, 3 failed, 2 discarded");
+        assert_eq!(outcome_parts(&OutcomeCounts::default()), "No runs");
     }
 }

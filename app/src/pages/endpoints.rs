@@ -144,15 +144,11 @@ fn WorkflowEndpoints(listing: WorkflowOutbound, health: Vec<EndpointHealth>, edi
 #[component]
 fn DeliveryHealth(health: EndpointHealth) -> impl IntoView {
     if health.attempts == 0 {
-        return view! { <div class="sub delivery-health">"No deliveries in the last 24 hours"</div> }.into_any();
+        return view! { <div class="sub">"No deliveries in the last 24 hours"</div> }.into_any();
     }
     let rate = health.success_rate.map(percent).unwrap_or_default();
-    let summary = format!(
-        "{rate} of {} deliveries succeeded in 24 h · p50 {} · p99 {}",
-        count(health.attempts),
-        millis(health.latency.p50_ms),
-        millis(health.latency.p99_ms)
-    );
+    let succeeded = format!("{rate} of {} deliveries succeeded in 24 h", count(health.attempts));
+    let latency = format!("p50 {} · p99 {}", millis(health.latency.p50_ms), millis(health.latency.p99_ms));
     let points: Vec<Option<f64>> = health.hours.iter().map(|hour| hour.p50_ms.map(f64::from)).collect();
     let label = format!("Median latency per hour over the last 24 hours, for {}", health.name);
     let failing = health.failing.then(|| {
@@ -168,7 +164,8 @@ fn DeliveryHealth(health: EndpointHealth) -> impl IntoView {
     view! {
         <div class="sub delivery-health">
             <Sparkline label points />
-            <span>{summary}</span>
+            <span>{succeeded}</span>
+            <span>{latency}</span>
         </div>
         {failing}
     }

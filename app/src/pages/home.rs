@@ -12,7 +12,7 @@ use leptos_router::components::A;
 use crate::{
     api::dashboard::fetch_dashboard,
     components::{
-        charts::{RunsChart, outcome_summary},
+        charts::{RunsChart, outcome_parts},
         feedback::loaded,
         polling::refresh_every,
         table::DataTable,
@@ -55,20 +55,26 @@ fn DashboardView(figures: Dashboard) -> impl IntoView {
     );
     view! {
         <div class="stats">
-            <Stat label="Runs, last hour" value=count(last_hour.runs.total()) detail=outcome_summary(&last_hour.runs) />
-            <Stat label="Runs, last 24 hours" value=count(last_day.runs.total()) detail=outcome_summary(&last_day.runs) />
-            <Stat label="Delivery latency, last hour" value=latency(&last_hour.latency) detail=latency_detail(&last_day.latency) />
+            <Stat label="Runs, last hour" value=count(last_hour.runs.total()) detail=outcome_parts(&last_hour.runs) />
+            <Stat label="Runs, last 24 hours" value=count(last_day.runs.total()) detail=outcome_parts(&last_day.runs) />
+            <Stat label="Latency p50 · p99, last hour" value=latency(&last_hour.latency) detail=latency_detail(&last_day.latency) />
             <Stat label="Queue depth" value=count(queues.total().unsigned_abs()) detail=queue_detail />
             {agents.map(|agents| {
                 let value = format!("{} of {}", agents.online, agents.registered);
-                view! { <Stat label="Agents online" value detail="Integration Agents with a heartbeat in the last 30 s".to_string() /> }
+                let detail = if agents.registered == 0 {
+                    "No Integration Agent is registered"
+                } else {
+                    "Registered Integration Agents with a heartbeat in the last 30 s"
+                };
+                view! { <Stat label="Agents online" value detail=detail.to_string() /> }
             })}
         </div>
         <section class="panel" aria-labelledby="failing-heading">
             <h2 id="failing-heading">"Failing endpoints"</h2>
             <FailingEndpoints failing />
         </section>
-        <section class="panel charts" aria-label="Runs by outcome">
+        <section class="panel charts" aria-labelledby="charts-heading">
+            <h2 id="charts-heading">"Runs by outcome"</h2>
             <RunsChart id="runs-hour" title="Runs per minute, last hour" period=last_hour />
             <RunsChart id="runs-day" title="Runs per 15 minutes, last 24 hours" period=last_day />
         </section>
@@ -77,19 +83,19 @@ fn DashboardView(figures: Dashboard) -> impl IntoView {
     }
 }
 
-/// `p50 45 ms · p99 310 ms`.
+/// `45 ms · 310 ms` (p50 · p99).
 fn latency(percentiles: &Percentiles) -> String {
     if percentiles.samples == 0 {
         return "No deliveries".to_string();
     }
-    format!("p50 {} · p99 {}", millis(percentiles.p50_ms), millis(percentiles.p99_ms))
+    format!("{} · {}", millis(percentiles.p50_ms), millis(percentiles.p99_ms))
 }
 
 fn latency_detail(day: &Percentiles) -> String {
     if day.samples == 0 {
         return "No webhook deliveries in the last 24 hours".to_string();
     }
-    format!("24 h: {} over {} attempts", latency(day), count(day.samples))
+    format!("24 h: {} over {} deliveries", latency(day), count(day.samples))
 }
 
 #[component]
