@@ -83,11 +83,11 @@ test('the home page shows the workflows at a glance, charts with text equivalent
     await openHydrated(page, '/endpoints');
     const region = page.getByRole('region', { name: `Dashboard ${stamp}` });
     const deskItem = region.getByRole('listitem').filter({ hasText: `Desk ${stamp}` });
-    await expect(deskItem).toContainText('100.0 % of 4 deliveries succeeded in 24 h');
+    await expect(deskItem).toContainText('100.0 % of 4 deliveries succeeded');
     await expect(deskItem).toContainText(/p50 \d+ ms · p99 \d+ ms/);
     await expect(region.getByRole('img', { name: `Median latency per hour over the last 24 hours, for Desk ${stamp}` })).toBeVisible();
     const brokenItem = region.getByRole('listitem').filter({ hasText: `Broken ${stamp}` });
-    await expect(brokenItem).toContainText('0.0 % of 2 deliveries succeeded in 24 h');
+    await expect(brokenItem).toContainText('0.0 % of 2 deliveries succeeded');
     await expect(brokenItem).toContainText('Failing');
     await region.screenshot({ path: testInfo.outputPath('endpoints-health.png') });
 

@@ -167,8 +167,8 @@ async fn the_dashboard_counts_a_workflows_deliveries_for_its_members_only() {
     let home_of_bob = page(&bob_browser, &server, "/").await;
     assert!(home_of_bob.contains("1 run: 1 succeeded") && !home_of_bob.contains("Bad desk"), "Bob's home page shows only Beta");
     let endpoints_page = page(&alice_browser, &server, "/endpoints").await;
-    assert!(endpoints_page.contains("100.0 % of 3 deliveries succeeded in 24 h"), "the Endpoints page shows each endpoint's success rate");
-    assert!(endpoints_page.contains("0.0 % of 2 deliveries succeeded in 24 h"));
+    assert!(endpoints_page.contains("100.0 % of 3 deliveries succeeded"), "the Endpoints page shows each endpoint's success rate");
+    assert!(endpoints_page.contains("0.0 % of 2 deliveries succeeded"));
     assert!(endpoints_page.contains("Median latency per hour over the last 24 hours, for Good desk"), "and its sparkline, labelled");
 
     // Re-sending the failed run is one more failed delivery, counted where it belongs.

@@ -147,8 +147,8 @@ fn DeliveryHealth(health: EndpointHealth) -> impl IntoView {
         return view! { <div class="sub">"No deliveries in the last 24 hours"</div> }.into_any();
     }
     let rate = health.success_rate.map(percent).unwrap_or_default();
-    let succeeded = format!("{rate} of {} deliveries succeeded in 24 h", count(health.attempts));
-    let latency = format!("p50 {} · p99 {}", millis(health.latency.p50_ms), millis(health.latency.p99_ms));
+    let succeeded = format!("{rate} of {} deliveries succeeded", count(health.attempts));
+    let latency = format!("p50 {} · p99 {} · last 24 h", millis(health.latency.p50_ms), millis(health.latency.p99_ms));
     let points: Vec<Option<f64>> = health.hours.iter().map(|hour| hour.p50_ms.map(f64::from)).collect();
     let label = format!("Median latency per hour over the last 24 hours, for {}", health.name);
     let failing = health.failing.then(|| {
