@@ -90,7 +90,8 @@ async fn the_dashboard_counts_a_workflows_deliveries_for_its_members_only() {
     ]);
     let edges = json!([{"from": "h1", "fromPort": "out", "to": "s1", "toPort": "in"}]);
     let flow = admin.post_ok("/api/v1/flows/import", json!({"name": "Look", "formId": good_form, "blocks": blocks, "edges": edges}), 201).await;
-    let run = admin.post_ok(&format!("/api/v1/flows/{}/runs?wait=true", flow["id"].as_str().unwrap()), json!({"trigger": "h1", "payload": {}}), 200).await;
+    let run =
+        admin.post_ok(&format!("/api/v1/flows/{}/runs?wait=true", flow["id"].as_str().unwrap()), json!({"trigger": "h1", "payload": {}}), 200).await;
     assert_eq!(run["status"], "succeeded", "{run}");
 
     let dashboard = eventually(Duration::from_secs(20), || async {

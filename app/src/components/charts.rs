@@ -269,7 +269,12 @@ pub fn Sparkline(
     points: Vec<Option<f64>>,
 ) -> impl IntoView {
     let positions = spark_positions(&points, SPARK_WIDTH, SPARK_HEIGHT);
-    let latest = positions.iter().rev().flatten().next().map(|(x, y)| view! { <circle class="sparkline-dot" cx=format!("{x:.1}") cy=format!("{y:.1}") r="2.5" /> });
+    let latest = positions
+        .iter()
+        .rev()
+        .flatten()
+        .next()
+        .map(|(x, y)| view! { <circle class="sparkline-dot" cx=format!("{x:.1}") cy=format!("{y:.1}") r="2.5" /> });
     let tooltip = label.clone();
     view! {
         <svg class="sparkline" viewBox=format!("-3 -3 {} {}", SPARK_WIDTH + 6.0, SPARK_HEIGHT + 6.0) role="img" aria-label=label>

@@ -16,7 +16,9 @@
 
 use outflow_model::{
     agents::ONLINE_WINDOW_MS,
-    dashboard::{AgentsOnline, EndpointHealth, EndpointHour, LastFailure, LatencyHistogram, OutcomeCounts, Percentiles, PeriodShape, RunSlot, latency_bucket},
+    dashboard::{
+        AgentsOnline, EndpointHealth, EndpointHour, LastFailure, LatencyHistogram, OutcomeCounts, Percentiles, PeriodShape, RunSlot, latency_bucket,
+    },
     runs::RunStatus,
 };
 use rusqlite::{Connection, params};
@@ -139,7 +141,8 @@ pub async fn run_activity(pool: &SqlitePool, workflows: Option<&[String]>, now: 
 }
 
 /// Endpoints of `?1` with their workflows and latest failures.
-const ENDPOINTS: &str = "SELECT e.id, e.name, e.workflow_id, w.name AS workflow_name, s.last_ok, s.failed_at, s.last_error, s.failed_run_id, r.status AS run_status
+const ENDPOINTS: &str =
+    "SELECT e.id, e.name, e.workflow_id, w.name AS workflow_name, s.last_ok, s.failed_at, s.last_error, s.failed_run_id, r.status AS run_status
     FROM endpoints e JOIN workflows w ON w.id = e.workflow_id
     LEFT JOIN endpoint_status s ON s.endpoint_id = e.id LEFT JOIN runs r ON r.id = s.failed_run_id
     WHERE ?1 IS NULL OR e.workflow_id IN (SELECT value FROM json_each(?1))
@@ -242,10 +245,8 @@ pub fn latency_of(figures: &[EndpointFigures]) -> (Percentiles, Percentiles) {
 
 /// Registered Integration Agents and how many sent a heartbeat lately.
 pub async fn agents_online(pool: &SqlitePool, now: i64) -> StoreResult<AgentsOnline> {
-    let (online, registered): (i64, i64) = sqlx::query_as("SELECT COALESCE(SUM(last_heartbeat_at >= ?), 0), COUNT(*) FROM agents")
-        .bind(now - ONLINE_WINDOW_MS)
-        .fetch_one(pool)
-        .await?;
+    let (online, registered): (i64, i64) =
+        sqlx::query_as("SELECT COALESCE(SUM(last_heartbeat_at >= ?), 0), COUNT(*) FROM agents").bind(now - ONLINE_WINDOW_MS).fetch_one(pool).await?;
     Ok(AgentsOnline { online: u32::try_from(online).unwrap_or_default(), registered: u32::try_from(registered).unwrap_or_default() })
 }
 

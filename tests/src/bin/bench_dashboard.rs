@@ -234,7 +234,11 @@ fn seed(database: &std::path::Path, templates: &[Template], runs: u64) {
                 .expect("a run");
             insert_attempt.execute(params![run_id, created, duration, "http://127.0.0.1/hook", code, error]).expect("an attempt");
             let counts = minutes.entry((desk, created / 60_000, latency_bucket(duration as u64))).or_default();
-            if failed { counts.1 += 1 } else { counts.0 += 1 }
+            if failed {
+                counts.1 += 1
+            } else {
+                counts.0 += 1
+            }
             if last[desk].as_ref().is_none_or(|(at, ..)| *at < created) {
                 last[desk] = Some((created, failed, run_id));
             }
