@@ -45,6 +45,9 @@ test('the home page shows the workflows at a glance, charts with text equivalent
       }, { timeout: 20_000 })
       .toEqual([`Broken ${stamp}: 2 true`, `Desk ${stamp}: 4 false`]);
 
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
     await page.emulateMedia({ colorScheme: 'light' });
     await openHydrated(page, '/');
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Health at a glance');
@@ -72,6 +75,7 @@ test('the home page shows the workflows at a glance, charts with text equivalent
     await expect(failing).toContainText('2 of 2');
     await expect(page.getByRole('table', { name: 'Failing endpoints' })).not.toContainText(`Desk ${stamp}`);
     await page.screenshot({ path: testInfo.outputPath('dashboard-light.png'), fullPage: true });
+    expect(errors, 'the dashboard hydrates without errors').toEqual([]);
 
     await page.getByRole('button', { name: /Light|Dark/ }).click();
     await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');

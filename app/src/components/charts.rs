@@ -299,19 +299,30 @@ mod tests {
         assert_eq!([0, 1, 2, 3, 7, 10, 12, 250, 999, 1_001].map(nice_ceiling), [1, 1, 2, 5, 10, 10, 20, 500, 1_000, 2_000]);
     }
 
+    /// A bar as drawn: its x and width, and each segment's outcome, y and height, to 0.01.
+    fn drawn(bar: &Bar) -> (String, String, Vec<(RunStatus, String, String)>) {
+        let at = |value: f64| format!("{value:.2}");
+        (at(bar.x), at(bar.width), bar.segments.iter().map(|segment| (segment.outcome, at(segment.y), at(segment.height))).collect())
+    }
+
     #[test]
     fn bars_stack_outcomes_from_the_bottom_scaled_to_the_top() {
         let bars = stacked_bars(&[slot(3, 1), slot(0, 0), slot(10, 0)], 10, (0.0, 0.0, 300.0, 100.0));
-        assert_eq!(bars.len(), 3);
-        assert_eq!(bars[0].x, 10.0);
-        assert_eq!(bars[0].width, 80.0);
+        let bars: Vec<_> = bars.iter().map(drawn).collect();
+        let text = |value: &str| value.to_string();
         assert_eq!(
-            bars[0].segments,
-            [Segment { outcome: RunStatus::Succeeded, y: 70.0, height: 30.0 }, Segment { outcome: RunStatus::Failed, y: 60.0, height: 10.0 }]
+            bars,
+            [
+                (
+                    text("10.00"),
+                    text("80.00"),
+                    vec![(RunStatus::Succeeded, text("70.00"), text("30.00")), (RunStatus::Failed, text("60.00"), text("10.00"))]
+                ),
+                // An empty slot draws nothing.
+                (text("110.00"), text("80.00"), vec![]),
+                (text("210.00"), text("80.00"), vec![(RunStatus::Succeeded, text("0.00"), text("100.00"))]),
+            ]
         );
-        assert!(bars[1].segments.is_empty(), "an empty slot draws nothing");
-        assert_eq!(bars[2].segments, [Segment { outcome: RunStatus::Succeeded, y: 0.0, height: 100.0 }]);
-        assert_eq!(bars[2].x, 210.0);
     }
 
     #[test]
