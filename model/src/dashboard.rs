@@ -235,17 +235,17 @@ pub struct EndpointHealth {
 #[serde(rename_all = "camelCase")]
 pub struct QueueDepth {
     /// Notifications of alerts waiting to be delivered to a device.
-    pub notifications: i64,
+    pub notifications: u64,
     /// Integration runs waiting for their (next) attempt in the cloud.
-    pub runs: i64,
+    pub runs: u64,
     /// Integration runs waiting for an Integration Agent.
-    pub agent_runs: i64,
+    pub agent_runs: u64,
     /// Flow runs not finished: waiting to start, under way or on a Delay.
-    pub flow_runs: i64,
+    pub flow_runs: u64,
 }
 
 impl QueueDepth {
-    pub fn total(&self) -> i64 {
+    pub fn total(&self) -> u64 {
         self.notifications + self.runs + self.agent_runs + self.flow_runs
     }
 }

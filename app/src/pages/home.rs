@@ -48,17 +48,17 @@ fn DashboardView(figures: Dashboard) -> impl IntoView {
     let failing: Vec<EndpointHealth> = endpoints.into_iter().filter(|endpoint| endpoint.failing).collect();
     let queue_detail = format!(
         "{} notifications · {} runs · {} for agents · {} flow runs",
-        count(queues.notifications.unsigned_abs()),
-        count(queues.runs.unsigned_abs()),
-        count(queues.agent_runs.unsigned_abs()),
-        count(queues.flow_runs.unsigned_abs())
+        count(queues.notifications),
+        count(queues.runs),
+        count(queues.agent_runs),
+        count(queues.flow_runs)
     );
     view! {
         <div class="stats">
             <Stat label="Runs, last hour" value=count(last_hour.runs.total()) detail=outcome_parts(&last_hour.runs) />
             <Stat label="Runs, last 24 hours" value=count(last_day.runs.total()) detail=outcome_parts(&last_day.runs) />
             <Stat label="Latency p50 · p99, last hour" value=latency(&last_hour.latency) detail=latency_detail(&last_day.latency) />
-            <Stat label="Queue depth" value=count(queues.total().unsigned_abs()) detail=queue_detail />
+            <Stat label="Queue depth" value=count(queues.total()) detail=queue_detail />
             {agents.map(|agents| {
                 let value = format!("{} of {}", agents.online, agents.registered);
                 let detail = if agents.registered == 0 {

@@ -36,10 +36,10 @@ impl Ops {
             last_day: period(PeriodShape::DAY, day_latency),
             endpoints: endpoints.into_iter().map(|endpoint| endpoint.health).collect(),
             queues: QueueDepth {
-                notifications: queues.pending_notifications,
-                runs: queues.pending_runs,
-                agent_runs: queues.queued_runs,
-                flow_runs: queues.pending_flow_runs + queues.running_flow_runs,
+                notifications: count(queues.pending_notifications),
+                runs: count(queues.pending_runs),
+                agent_runs: count(queues.queued_runs),
+                flow_runs: count(queues.pending_flow_runs + queues.running_flow_runs),
             },
             agents,
         })
@@ -52,4 +52,9 @@ impl Ops {
         let endpoints = store::endpoint_figures(&self.pool, workflows.as_deref(), clock::now_millis()).await?;
         Ok(endpoints.into_iter().map(|endpoint| endpoint.health).collect())
     }
+}
+
+/// A row count as SQLite answers it (never negative).
+fn count(rows: i64) -> u64 {
+    u64::try_from(rows).unwrap_or_default()
 }

@@ -14,6 +14,8 @@
 //! hold the query plans to that. Nothing is pruned: the aggregates grow by at most a few
 //! rows per minute and endpoint.
 
+use std::collections::HashMap;
+
 use outflow_model::{
     agents::ONLINE_WINDOW_MS,
     dashboard::{
@@ -176,23 +178,31 @@ pub struct EndpointFigures {
     pub hours: Vec<LatencyHistogram>,
 }
 
+/// An endpoint's attempts hour by hour (oldest first), and how many failed in each hour.
+type Hours = (Vec<LatencyHistogram>, [u64; HOURS]);
+
+fn no_hours() -> Hours {
+    (vec![LatencyHistogram::default(); HOURS], [0; HOURS])
+}
+
 /// Every endpoint of `workflows` (`None`: of every workflow) with its last day of deliveries.
 pub async fn endpoint_figures(pool: &SqlitePool, workflows: Option<&[String]>, now: i64) -> StoreResult<Vec<EndpointFigures>> {
     let now_minute = now / MINUTE_MS;
     let workflows = workflows.map(to_json);
     let endpoints: Vec<EndpointRow> = sqlx::query_as(ENDPOINTS).bind(&workflows).fetch_all(pool).await?;
     let counts: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(DELIVERY_HOURS).bind(now_minute).bind(&workflows).fetch_all(pool).await?;
+    let mut hours_of: HashMap<String, Hours> = HashMap::new();
+    for (endpoint, back, bucket, ok, bad) in counts {
+        let Some(hour) = usize::try_from(back).ok().filter(|back| *back < HOURS).map(|back| HOURS - 1 - back) else { continue };
+        let (ok, bad) = (u64::try_from(ok).unwrap_or_default(), u64::try_from(bad).unwrap_or_default());
+        let (hours, failed) = hours_of.entry(endpoint).or_insert_with(no_hours);
+        hours[hour].add(usize::try_from(bucket).unwrap_or(usize::MAX), ok + bad);
+        failed[hour] += bad;
+    }
     Ok(endpoints
         .into_iter()
         .map(|row| {
-            let mut hours = vec![LatencyHistogram::default(); HOURS];
-            let mut failed = [0_u64; HOURS];
-            for (_, back, bucket, ok, bad) in counts.iter().filter(|(endpoint, ..)| *endpoint == row.id) {
-                let Some(hour) = usize::try_from(*back).ok().filter(|back| *back < HOURS).map(|back| HOURS - 1 - back) else { continue };
-                let (ok, bad) = (u64::try_from(*ok).unwrap_or_default(), u64::try_from(*bad).unwrap_or_default());
-                hours[hour].add(usize::try_from(*bucket).unwrap_or(usize::MAX), ok + bad);
-                failed[hour] += bad;
-            }
+            let (hours, failed) = hours_of.remove(&row.id).unwrap_or_else(no_hours);
             EndpointFigures { health: health_of(row, &hours, &failed), hours }
         })
         .collect())
