@@ -4,7 +4,8 @@
 
 -- Runs (integration and flow runs alike) that reached an outcome, per minute, workflow and
 -- outcome. The triggers below keep it: whichever code path records an outcome, the
--- database counts it in the same transaction.
+-- database counts it in the same transaction. (SQLite has no trigger for INSERT OR UPDATE,
+-- so each table has one of each, with the same body.)
 CREATE TABLE run_minutes (
     -- The minute the outcome was recorded: milliseconds since the epoch / 60000.
     minute      INTEGER NOT NULL,
