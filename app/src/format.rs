@@ -34,6 +34,34 @@ pub fn duration(seconds: u32) -> String {
     }
 }
 
+/// A count with thousands separated: `1,234,567`.
+pub fn count(number: u64) -> String {
+    let digits = number.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// A latency: `45 ms` below a second, `1.2 s` above; `—` when there is none.
+pub fn millis(ms: Option<u32>) -> String {
+    match ms {
+        None => "—".to_string(),
+        Some(ms) if ms < 1_000 => format!("{ms} ms"),
+        Some(ms) => format!("{:.1} s", f64::from(ms) / 1_000.0),
+    }
+}
+
+/// A share as a percentage with one decimal, `99.5 %`, never rounded up to 100 when it is less.
+pub fn percent(share: f64) -> String {
+    let tenths = (share * 1_000.0).floor() / 10.0;
+    format!("{tenths:.1} %")
+}
+
 /// A property value without JSON quoting: `INC001`, `42`, `yes`.
 pub fn value_text(value: &Value) -> String {
     match value {
@@ -70,6 +98,20 @@ mod tests {
         assert_eq!(duration(90), "1 min 30 s");
         assert_eq!(duration(5400), "1 h 30 min");
         assert_eq!(duration(7200), "2 h");
+    }
+
+    #[test]
+    fn figures_read_as_people_write_them() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1_000), "1,000");
+        assert_eq!(count(1_234_567), "1,234,567");
+        assert_eq!(millis(None), "—");
+        assert_eq!(millis(Some(45)), "45 ms");
+        assert_eq!(millis(Some(1_260)), "1.3 s");
+        assert_eq!(percent(1.0), "100.0 %");
+        assert_eq!(percent(0.9999), "99.9 %");
+        assert_eq!(percent(0.0), "0.0 %");
     }
 
     #[test]

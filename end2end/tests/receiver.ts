@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 
 export type Received = { method: string; url: string; headers: http.IncomingHttpHeaders; body: string };
 
-/** A loopback HTTP server on a free port that answers 200 and records every request. */
-export async function startReceiver(): Promise<{ url: string; received: Received[]; close: () => Promise<void> }> {
+/** A loopback HTTP server on a free port that answers `status` (200 unless told) and records every request. */
+export async function startReceiver(status = 200): Promise<{ url: string; received: Received[]; close: () => Promise<void> }> {
   const received: Received[] = [];
   const server = http.createServer((request, response) => {
     let body = '';
@@ -13,8 +13,8 @@ export async function startReceiver(): Promise<{ url: string; received: Received
     request.on('data', (chunk: string) => (body += chunk));
     request.on('end', () => {
       received.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers, body });
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end('{"received":true}');
+      response.writeHead(status, { 'content-type': 'application/json' });
+      response.end(status < 300 ? '{"received":true}' : '{"error":"refused by the test receiver"}');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

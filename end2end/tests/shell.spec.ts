@@ -15,7 +15,7 @@ const sections = [
 
 test('the navigation reaches every section client-side', async ({ page }) => {
   await openHydrated(page, '/');
-  await expect(page.getByRole('heading', { level: 1 })).toContainText('Alert activity');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Health at a glance');
   // A marker on window survives client-side navigation but not a reload.
   await page.evaluate(() => ((window as any).__noReload = true));
   const nav = page.getByRole('navigation', { name: 'Main' });

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod agents;
 pub mod alerts;
+pub mod dashboard;
 pub mod endpoints;
 pub mod flow_exec;
 pub mod flow_plan;

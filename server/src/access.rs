@@ -80,7 +80,7 @@ pub fn rule_for(method: &Method, path: &str) -> Option<Rule> {
         "/flows/{id}/test" => Rule::Role(Developer),
         "/flows/{id}/sample" => Rule::Role(Viewer),
         "/flows/{id}/http" => Rule::Hook(Responder),
-        "/runs" | "/runs/{id}" => Rule::Role(Viewer),
+        "/runs" | "/runs/{id}" | "/dashboard" => Rule::Role(Viewer),
         "/runs/{id}/rerun" => Rule::Role(Developer),
         "/users" | "/users/{targetName}" | "/groups" | "/groups/{targetName}" => Rule::Role(if read { Viewer } else { Admin }),
         "/users/{targetName}/devices"

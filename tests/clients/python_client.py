@@ -18,6 +18,7 @@ from openapi_schema_validator import OAS31Validator
 
 from outflow_client import AuthenticatedClient
 from outflow_client.api.alerts import list_alerts, start_alert
+from outflow_client.api.dashboard import get_dashboard
 from outflow_client.api.endpoints import create_endpoint
 from outflow_client.api.flows import get_flow, http_trigger, import_flow, start_run
 from outflow_client.api.forms import create_form
@@ -26,6 +27,7 @@ from outflow_client.api.runs import get_run, list_runs
 from outflow_client.api.workflows import create_workflow
 from outflow_client.models import (
     Alert,
+    Dashboard,
     Endpoint,
     Form,
     Integration,
@@ -211,6 +213,19 @@ hooked = answer(http_trigger.sync_detailed(id=flow.id, client=client, body={"num
 run = run_reaching_an_end(hooked.run_id)
 assert run.status == RunStatus.SUCCEEDED and run.flow.output.to_dict() == {"ticket": "T-INC-8"}, (run.status, run.reason)
 print("HTTP trigger started run", run.id, run.status, run.flow.output.to_dict())
+
+# The dashboard counts the integration's deliveries to the endpoint and the flow runs.
+deadline = time.time() + 20
+while True:
+    dashboard = answer(get_dashboard.sync_detailed(client=client), "get", "/api/v1/dashboard", 200, Dashboard)
+    health = next(item for item in dashboard.endpoints if item.endpoint_id == endpoint.id)
+    if health.attempts >= len(started) or time.time() > deadline:
+        break
+    time.sleep(0.2)
+assert health.attempts == len(started) and len(health.hours) == 24, health
+ended = dashboard.last_hour.runs.succeeded + dashboard.last_hour.runs.failed
+assert ended >= len(started) + 2, dashboard.last_hour.runs
+print("dashboard:", ended, "runs ended in the last hour;", health.attempts, "deliveries to the endpoint, p50", health.latency.p_50_ms, "ms")
 
 missing = answer(get_flow.sync_detailed(id="flw_missing", client=client), "get", "/api/v1/flows/{id}", 404, ErrorBody)
 assert missing.error.code == "not_found", missing

@@ -46,7 +46,7 @@ fn expected_rule(method: &str, path: &str) -> Option<Expect> {
     let read = method == "get";
     Some(match path {
         "/healthz" => Public,
-        "/api/v1/me" | "/api/v1/runs" | "/api/v1/runs/{id}" => AtLeast(Viewer),
+        "/api/v1/me" | "/api/v1/runs" | "/api/v1/runs/{id}" | "/api/v1/dashboard" => AtLeast(Viewer),
         "/api/v1/runs/{id}/rerun" => AtLeast(Developer),
         "/api/v1/flows/{id}/runs" | "/api/v1/flows/{id}/http" => AtLeast(Responder),
         "/api/v1/flows/{id}/test" => AtLeast(Developer),

@@ -481,6 +481,16 @@ async fn answers(
             let (status, answer) = ui_call("audit_log", json!({"offset": 0})).await;
             seen.push(("ui", classify(status, &answer)));
         }
+        Operation::ReadDashboard => {
+            // Workflow A's endpoint delivered its run: only those who may see A see its figures.
+            let shows = |endpoints: &Value| contains(endpoints, "", "endpointId", &world.endpoint);
+            let (status, answer) = api.get("/api/v1/dashboard").await;
+            seen.push(("rest", classify_listing(status, &answer, |dashboard| shows(&dashboard["endpoints"]))));
+            let (status, answer) = ui_call("fetch_dashboard", json!({})).await;
+            seen.push(("ui", classify_listing(status, &answer, |dashboard| shows(&dashboard["endpoints"]))));
+            let (status, answer) = ui_call("fetch_endpoint_health", json!({})).await;
+            seen.push(("ui endpoints", classify_listing(status, &answer, shows)));
+        }
         Operation::DeleteEndpoint => {
             let endpoint = fresh_endpoint(admin, world, &format!("delete {name} {case} rest")).await;
             let (status, answer) = api.delete(&format!("/api/v1/endpoints/{endpoint}")).await;

@@ -8,6 +8,7 @@
 
 pub mod agents;
 pub mod alerts;
+pub mod dashboard;
 pub mod endpoints;
 pub mod flow_runs;
 pub mod flows;

@@ -1,12 +1,14 @@
 //! Reusable building blocks of the UI: the page layout and navigation, form controls,
 //! badges, feedback, empty states, and the larger pieces pages share (recipient picker,
-//! alert starter, timeline, form editor, endpoint and integration editors, script editor).
+//! alert starter, timeline, form editor, endpoint and integration editors, script editor,
+//! server-drawn charts).
 
 pub mod action_fields;
 pub mod alert_forms;
 pub mod auth_fields;
 pub mod badge;
 pub mod block_shape;
+pub mod charts;
 pub mod confirm;
 pub mod designer;
 pub mod devices;

@@ -1,23 +1,27 @@
 //! The Endpoints page: each workflow's endpoints (base URL, authentication, which
-//! integrations use them), with the endpoint editor beside the list. On an empty database
-//! it offers the example workflow.
+//! integrations use them, and their last 24 hours of deliveries: success rate, latency and
+//! a latency sparkline), with the endpoint editor beside the list. On an empty database it
+//! offers the example workflow.
 
 use leptos::prelude::*;
 
 use crate::{
     api::{
+        dashboard::fetch_endpoint_health,
         integrations::{WorkflowOutbound, outbound_catalog},
         workflows::InstallExampleWorkflow,
     },
     components::{
         auth_fields::AuthKind,
         badge::{Badge, Tone},
+        charts::Sparkline,
         endpoint_editor::{EndpointCallbacks, EndpointEditor},
         example_offer::ExampleOffer,
         feedback::loaded,
         page::PageHeader,
     },
-    model::{endpoints::Endpoint, integrations::IntegrationAction},
+    format::{count, millis, percent},
+    model::{dashboard::EndpointHealth, endpoints::Endpoint, integrations::IntegrationAction},
 };
 
 /// What the editor is open on: a new endpoint of a workflow, or one of its endpoints.
@@ -33,6 +37,7 @@ pub fn EndpointsPage() -> impl IntoView {
     // Grows with every saved or deleted endpoint; the list reloads when it does.
     let revision = RwSignal::new(0_usize);
     let catalog = Resource::new(move || (install.version().get(), revision.get()), |_| outbound_catalog());
+    let health = Resource::new(move || revision.get(), |_| fetch_endpoint_health());
     let editing = RwSignal::new(None::<Editing>);
     let reload = move || revision.update(|count| *count += 1);
     let callbacks = EndpointCallbacks {
@@ -45,11 +50,20 @@ pub fn EndpointsPage() -> impl IntoView {
     };
     let listing = move || {
         Suspend::new(async move {
+            // Without its figures (they failed to load) the list still shows every endpoint.
+            let health = health.await.unwrap_or_default();
             loaded(catalog.await.map(|catalog| {
                 if catalog.is_empty() {
                     return view! { <ExampleOffer action=install /> }.into_any();
                 }
-                catalog.into_iter().map(|listing| view! { <WorkflowEndpoints listing editing /> }).collect_view().into_any()
+                catalog
+                    .into_iter()
+                    .map(|listing| {
+                        let health = health.iter().filter(|endpoint| endpoint.workflow_id == listing.workflow.id).cloned().collect();
+                        view! { <WorkflowEndpoints listing health editing /> }
+                    })
+                    .collect_view()
+                    .into_any()
             }))
         })
     };
@@ -81,13 +95,14 @@ fn users_of(listing: &WorkflowOutbound, endpoint_id: &str) -> Vec<String> {
 }
 
 #[component]
-fn WorkflowEndpoints(listing: WorkflowOutbound, editing: RwSignal<Option<Editing>>) -> impl IntoView {
+fn WorkflowEndpoints(listing: WorkflowOutbound, health: Vec<EndpointHealth>, editing: RwSignal<Option<Editing>>) -> impl IntoView {
     let workflow_id = listing.workflow.id.clone();
     let items = listing
         .endpoints
         .iter()
         .map(|endpoint| {
             let users = users_of(&listing, &endpoint.id);
+            let figures = health.iter().find(|figures| figures.endpoint_id == endpoint.id).cloned();
             let open = Editing { workflow_id: workflow_id.clone(), endpoint: Some(endpoint.clone()) };
             let is_open = {
                 let id = endpoint.id.clone();
@@ -105,6 +120,7 @@ fn WorkflowEndpoints(listing: WorkflowOutbound, editing: RwSignal<Option<Editing
                     <div class="sub">
                         {if users.is_empty() { "Not used by any integration".to_string() } else { format!("Used by: {}", users.join(", ")) }}
                     </div>
+                    {figures.map(|health| view! { <DeliveryHealth health /> })}
                 </li>
             }
         })
@@ -121,4 +137,37 @@ fn WorkflowEndpoints(listing: WorkflowOutbound, editing: RwSignal<Option<Editing
             {empty.then(|| view! { <p class="hint">"No endpoints yet. An endpoint is where webhooks go: a base URL and its authentication."</p> })}
         </section>
     }
+}
+
+/// An endpoint's last 24 hours of deliveries in a line, with its median latency per hour
+/// as a sparkline (the line says the same in words).
+#[component]
+fn DeliveryHealth(health: EndpointHealth) -> impl IntoView {
+    if health.attempts == 0 {
+        return view! { <div class="sub">"No deliveries in the last 24 hours"</div> }.into_any();
+    }
+    let rate = health.success_rate.map(percent).unwrap_or_default();
+    let succeeded = format!("{rate} of {} deliveries succeeded", count(health.attempts));
+    let latency = format!("p50 {} · p99 {} · last 24 h", millis(health.latency.p50_ms), millis(health.latency.p99_ms));
+    let points: Vec<Option<f64>> = health.hours.iter().map(|hour| hour.p50_ms.map(f64::from)).collect();
+    let label = format!("Median latency per hour over the last 24 hours, for {}", health.name);
+    let failing = health.failing.then(|| {
+        let error = health.last_failure.map(|failure| failure.error).unwrap_or_default();
+        view! {
+            <div class="sub error-text">
+                <Badge tone=Tone::Danger text="Failing" />
+                " "
+                {error}
+            </div>
+        }
+    });
+    view! {
+        <div class="sub delivery-health">
+            <Sparkline label points />
+            <span>{succeeded}</span>
+            <span>{latency}</span>
+        </div>
+        {failing}
+    }
+    .into_any()
 }

@@ -10,6 +10,7 @@
 mod agents;
 mod alerts;
 pub mod chains;
+mod dashboard;
 mod endpoints;
 mod flow_runs;
 mod flows;

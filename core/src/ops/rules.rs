@@ -75,10 +75,12 @@ pub enum Operation {
     ReadAgents,
     ManageAgents,
     ReadAudit,
+    /// Health at a glance: the dashboard and endpoints' health, of the caller's workflows.
+    ReadDashboard,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 45] = [
+    pub const ALL: [Operation; 46] = [
         Operation::StartAlert,
         Operation::ListAlerts,
         Operation::ReadAlert,
@@ -124,6 +126,7 @@ impl Operation {
         Operation::ReadAgents,
         Operation::ManageAgents,
         Operation::ReadAudit,
+        Operation::ReadDashboard,
     ];
 
     pub fn rule(self) -> Rule {
@@ -132,7 +135,7 @@ impl Operation {
         use Scope::*;
         let (need, scope) = match self {
             ListAlerts | ReadAlert | ListRuns | ReadRun | ListEndpoints | ReadEndpoint | ListWorkflows | ReadWorkflow | ListMembers | ListForms
-            | ReadForm | ListIntegrations | ReadIntegration | ListScriptResources | ListFlows | ReadFlow => (Viewer, Workflow),
+            | ReadForm | ListIntegrations | ReadIntegration | ListScriptResources | ListFlows | ReadFlow | ReadDashboard => (Viewer, Workflow),
             StartAlert | ChangeAlertStatus | CommentOnAlert | RespondToAlert | EscalateAlert | StartFlowRun | CallHttpTrigger => {
                 (Responder, Workflow)
             }

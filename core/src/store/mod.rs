@@ -14,6 +14,7 @@ mod events;
 mod flow_runs;
 mod flows;
 mod forms;
+mod health;
 mod integrations;
 mod interactions;
 mod members;
@@ -53,6 +54,7 @@ pub use flow_runs::{
 };
 pub use flows::{create_flow, delete_flow, get_flow, get_flow_version, import_flow, list_flow_versions, list_flows, restore_flow_version, save_flow};
 pub use forms::{create_form, get_form, list_forms, update_form};
+pub use health::{EndpointFigures, RunActivity, agents_online, endpoint_figures, latency_of, run_activity};
 pub use integrations::{MAX_SCRIPT_BYTES, create_integration, delete_integration, get_integration, list_integrations, update_integration};
 pub use interactions::{add_comment, add_response};
 pub use members::{is_member, list_members, set_members, workflows_of_member};

@@ -381,8 +381,9 @@ fn record_one(conn: &Connection, result: &Recorded) -> StoreResult<bool> {
     Ok(true)
 }
 
-/// Writes what one attempt of a run left: its record (if it got as far as one) and its log
-/// lines. Cloud workers and Integration Agents report through here alike.
+/// Writes what one attempt of a run left: its record (if it got as far as one, counted for
+/// its endpoint's health too) and its log lines. Cloud workers and Integration Agents
+/// report through here alike.
 pub(crate) fn insert_attempt_and_logs<'a>(
     conn: &Connection,
     run_id: &str,
@@ -391,6 +392,7 @@ pub(crate) fn insert_attempt_and_logs<'a>(
     logs: impl IntoIterator<Item = (i64, &'a str)>,
 ) -> StoreResult<()> {
     if let Some(attempt) = attempt {
+        super::health::count_delivery_attempt(conn, run_id, attempt)?;
         conn.prepare_cached(
             "INSERT INTO run_attempts (run_id, number, started_at, duration_ms, url, status_code, response_excerpt, error)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

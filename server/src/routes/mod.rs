@@ -6,6 +6,7 @@ mod agent_protocol;
 mod agents;
 mod alerts;
 mod audit;
+mod dashboard;
 mod endpoints;
 mod flow_runs;
 mod flows;
@@ -63,6 +64,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(flows::router())
         .merge(flow_runs::router())
         .merge(runs::router())
+        .merge(dashboard::router())
         .merge(script_resources::router())
         .merge(keys::router())
         .merge(audit::router())

@@ -244,6 +244,7 @@ mod tests {
         "export_flow",
         "get_agent",
         "get_alert",
+        "get_dashboard",
         "get_endpoint",
         "get_flow",
         "get_form",
