@@ -94,15 +94,8 @@ async fn loopback_spelled_as_mapped_ipv6_or_unspecified_is_refused_under_deny_pr
 
     // An integration webhook goes through the same check.
     let mapped = endpoint(&api, &setup, "Mapped", &respelled(&receiver, "[::ffff:127.0.0.1]")).await;
-    let integration = api
-        .post_ok(
-            "/api/v1/integrations",
-            json!({"formId": setup.form, "name": "To mapped loopback", "trigger": "status", "action": {"type": "webhook", "endpointId": mapped, "path": "/integration"}}),
-            201,
-        )
-        .await;
-    start_alert(&api, &setup).await;
-    let run = api.integration_run(integration["id"].as_str().unwrap(), &["failed"]).await;
+    let action = json!({"type": "webhook", "endpointId": mapped, "path": "/integration"});
+    let run = integration_run(&api, &setup, "To mapped loopback", action, &["failed"]).await;
     let errors: Vec<&str> = run["attempts"].as_array().unwrap().iter().filter_map(|attempt| attempt["error"].as_str()).collect();
     assert!(!errors.is_empty() && errors.iter().all(|error| error.contains("Egress refused: ::ffff:127.0.0.1 (that is 127.0.0.1)")), "{run}");
     assert!(receiver.received().is_empty(), "nothing reached the receiver: {:?}", receiver.received());
@@ -130,18 +123,18 @@ async fn the_same_spellings_reach_loopback_when_private_addresses_are_allowed() 
     assert_eq!(receiver.received().len(), 1);
 }
 
-/// Adds a script integration on the status trigger, starts an alert, and answers the
-/// finished (succeeded or failed) run.
-async fn script_run(api: &Api<'_>, setup: &Setup, name: &str, script: &str) -> Value {
-    let integration = api
-        .post_ok(
-            "/api/v1/integrations",
-            json!({"formId": setup.form, "name": name, "trigger": "status", "action": {"type": "script", "script": script}}),
-            201,
-        )
-        .await;
+/// Adds an integration doing `action` on the status trigger, starts an alert, and answers
+/// its run once it is in one of `statuses`.
+async fn integration_run(api: &Api<'_>, setup: &Setup, name: &str, action: Value, statuses: &[&str]) -> Value {
+    let integration =
+        api.post_ok("/api/v1/integrations", json!({"formId": setup.form, "name": name, "trigger": "status", "action": action}), 201).await;
     start_alert(api, setup).await;
-    api.integration_run(integration["id"].as_str().unwrap(), &["succeeded", "failed"]).await
+    api.integration_run(integration["id"].as_str().unwrap(), statuses).await
+}
+
+/// A script integration's finished (succeeded or failed) run.
+async fn script_run(api: &Api<'_>, setup: &Setup, name: &str, script: &str) -> Value {
+    integration_run(api, setup, name, json!({"type": "script", "script": script}), &["succeeded", "failed"]).await
 }
 
 fn log_lines(run: &Value) -> Vec<String> {
@@ -247,15 +240,8 @@ async fn answers_are_read_up_to_one_mib() {
     );
 
     // An integration's webhook is judged by its status; the attempt keeps its usual excerpt.
-    let integration = api
-        .post_ok(
-            "/api/v1/integrations",
-            json!({"formId": setup.form, "name": "Big answer", "trigger": "status", "action": {"type": "webhook", "endpointId": desk, "path": "/events"}}),
-            201,
-        )
-        .await;
-    start_alert(&api, &setup).await;
-    let run = api.integration_run(integration["id"].as_str().unwrap(), &["succeeded", "failed"]).await;
+    let action = json!({"type": "webhook", "endpointId": desk, "path": "/events"});
+    let run = integration_run(&api, &setup, "Big answer", action, &["succeeded", "failed"]).await;
     assert_eq!(run["status"], "succeeded", "{run}");
     assert_eq!(run["attempts"][0]["statusCode"], 200);
     assert_eq!(run["attempts"][0]["responseExcerpt"].as_str().map(str::len), Some(500), "{}", run["attempts"][0]);

@@ -193,6 +193,11 @@ impl ScriptThreads {
 
 /// Runs `script` in `scope`.
 pub fn run(script: &str, scope: Scope<'_>, shared: &Shared, bridge: Box<dyn HttpBridge>, limits: Limits) -> ScriptRun {
+    run_keyed(fingerprint(script, shared), script, scope, shared, bridge, limits)
+}
+
+/// [`run`] for a script whose [`fingerprint`] is `key`.
+fn run_keyed(key: u64, script: &str, scope: Scope<'_>, shared: &Shared, bridge: Box<dyn HttpBridge>, limits: Limits) -> ScriptRun {
     let engine = match ENGINE.with(|kept| kept.borrow_mut().take()) {
         Some(engine) => Ok(engine),
         None => Engine::new(),
@@ -201,7 +206,7 @@ pub fn run(script: &str, scope: Scope<'_>, shared: &Shared, bridge: Box<dyn Http
         Ok(engine) => engine,
         Err(error) => return ScriptRun { logs: Vec::new(), result: Err(error) },
     };
-    let (result, logs, reusable) = engine.run(script, scope, shared, bridge, limits);
+    let (result, logs, reusable) = engine.run(key, script, scope, shared, bridge, limits);
     if reusable {
         ENGINE.with(|kept| *kept.borrow_mut() = Some(engine));
     }
@@ -226,7 +231,8 @@ pub fn run_inline(script: &str, scope: Scope<'_>, shared: &Shared, limits: Limit
     let called = Rc::new(Cell::new(false));
     let started = Instant::now();
     let cut_short = budget < limits.wall_time;
-    let run = run(script, scope, shared, Box::new(Refusing(called.clone())), Limits { wall_time: budget.min(limits.wall_time), ..limits });
+    let inline_limits = Limits { wall_time: budget.min(limits.wall_time), ..limits };
+    let run = run_keyed(key, script, scope, shared, Box::new(Refusing(called.clone())), inline_limits);
     if called.get() || (cut_short && started.elapsed() >= budget) {
         let mut not_inline = not_inline();
         if not_inline.len() >= NOT_INLINE_MAX {
@@ -341,9 +347,11 @@ impl Engine {
         Ok(Engine { kept: Vec::new(), runtime, runs_since_measure: 0 })
     }
 
-    /// Runs a script; answers its result, its log, and whether this engine may be reused.
+    /// Runs a script (whose [`fingerprint`] is `key`); answers its result, its log, and
+    /// whether this engine may be reused.
     fn run(
         &mut self,
+        key: u64,
         script: &str,
         scope: Scope<'_>,
         shared: &Shared,
@@ -361,7 +369,6 @@ impl Engine {
         self.runtime.set_memory_limit(limits.memory_bytes);
         let deadline = Instant::now() + limits.wall_time;
         self.runtime.set_interrupt_handler(Some(Box::new(move || Instant::now() > deadline)));
-        let key = fingerprint(script, shared);
         let kept = match self.kept.iter().position(|kept| kept.key == key) {
             Some(at) => Ok(self.kept.remove(at)),
             None => self.compile(key, script, shared, limits, deadline),
