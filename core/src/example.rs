@@ -6,9 +6,8 @@ use outflow_model::{
     people::{DeviceKind, NewDevice, NewGroup, NewUser, Role, TestOutcome},
     workflows::Workflow,
 };
-use sqlx::SqlitePool;
 
-use crate::store::{self, Actor, StoreError, StoreResult};
+use crate::store::{self, Actor, Store, StoreError, StoreResult};
 
 pub const EXAMPLE_WORKFLOW: &str = "Example: Service desk";
 
@@ -35,8 +34,8 @@ fn response(choice: &str, action: ResponseAction) -> ResponseOption {
 
 /// Installs the example; refuses (409) when it is installed already. People that exist
 /// already are kept as they are.
-pub async fn install_example(pool: &SqlitePool, actor: Option<&Actor>) -> StoreResult<Workflow> {
-    let workflow = store::create_workflow(pool, actor, EXAMPLE_WORKFLOW).await.map_err(|error| match error {
+pub async fn install_example(store: &Store, actor: Option<&Actor>) -> StoreResult<Workflow> {
+    let workflow = store::create_workflow(store, actor, EXAMPLE_WORKFLOW).await.map_err(|error| match error {
         StoreError::Conflict(_) => StoreError::Conflict("The example workflow is installed already.".into()),
         other => other,
     })?;
@@ -56,9 +55,9 @@ pub async fn install_example(pool: &SqlitePool, actor: Option<&Actor>) -> StoreR
             response("Resolve", ResponseAction::EndAlert),
         ],
     };
-    store::create_form(pool, actor, &workflow.id, &form).await?;
+    store::create_form(store, actor, &workflow.id, &form).await?;
     for person in &PEOPLE {
-        if store::get_user(pool, person.target_name).await.is_ok() {
+        if store::get_user(store, person.target_name).await.is_ok() {
             continue;
         }
         let user = NewUser {
@@ -67,21 +66,21 @@ pub async fn install_example(pool: &SqlitePool, actor: Option<&Actor>) -> StoreR
             last_name: person.last_name.into(),
             roles: vec![Role::Responder],
         };
-        store::create_user(pool, actor, &user).await?;
+        store::create_user(store, actor, &user).await?;
         let devices = [("Work Email", DeviceKind::Email, person.email, 0), ("Mobile Phone", DeviceKind::Sms, person.phone, 60)];
         for (name, kind, address, delay_seconds) in devices {
             let device =
                 NewDevice { name: name.into(), kind, address: address.into(), delay_seconds, active: true, test_outcome: TestOutcome::Delivered };
-            store::add_device(pool, actor, person.target_name, &device).await?;
+            store::add_device(store, actor, person.target_name, &device).await?;
         }
     }
-    if store::get_group(pool, "Database-Team").await.is_err() {
+    if store::get_group(store, "Database-Team").await.is_err() {
         let group = NewGroup {
             target_name: "Database-Team".into(),
             members: PEOPLE.iter().map(|person| person.target_name.to_string()).collect(),
             escalation_seconds: 300,
         };
-        store::create_group(pool, actor, &group).await?;
+        store::create_group(store, actor, &group).await?;
     }
     Ok(workflow)
 }

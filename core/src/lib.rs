@@ -15,4 +15,4 @@ pub mod secrets;
 pub mod store;
 
 /// The database handle every store function takes.
-pub use sqlx::SqlitePool as Pool;
+pub use store::Store;

@@ -161,7 +161,7 @@ async fn admit(state: &AppState, route: Option<&str>, request: &mut Request) -> 
     let (key, credential, user) = credentials(request, matches!(rule, Rule::Hook(_))).map_err(IntoResponse::into_response)?;
     request.extensions_mut().insert(credential);
     if rule == Rule::Agent {
-        let agent = store::agent_for_token(&state.pool, &key).await.map_err(|error| ApiError::from(error).into_response())?;
+        let agent = store::agent_for_token(&state.store, &key).await.map_err(|error| ApiError::from(error).into_response())?;
         return agent.map(Caller::Agent).ok_or_else(|| unauthorized("This agent token is unknown or its agent was deleted.").into_response());
     }
     let delegated = key.starts_with(DELEGATION_PREFIX);
@@ -171,7 +171,7 @@ async fn admit(state: &AppState, route: Option<&str>, request: &mut Request) -> 
     let principal = if delegated {
         state.delegations.principal(&key)
     } else {
-        store::principal_for_api_key(&state.pool, &key).await.map_err(|error| ApiError::from(error).into_response())?
+        store::principal_for_api_key(&state.store, &key).await.map_err(|error| ApiError::from(error).into_response())?
     };
     let principal = principal
         .filter(|principal| user.as_ref().is_none_or(|name| *name == principal.target_name))

@@ -12,7 +12,7 @@ use axum::{
 use tokio::{net::TcpListener, sync::watch};
 use tower_http::{compression::CompressionLayer, set_header::SetResponseHeaderLayer, timeout::TimeoutLayer, trace::TraceLayer};
 
-use outflow_core::{secrets::SecretBox, store};
+use outflow_core::{Store, secrets::SecretBox, store};
 
 use crate::{
     access::RateLimit,
@@ -62,21 +62,21 @@ pub enum ServeError {
 pub async fn run(config: Config) -> Result<(), ServeError> {
     std::fs::create_dir_all(&config.data_dir).map_err(|source| ServeError::DataDir { path: config.data_dir.display().to_string(), source })?;
     let secrets = SecretBox::load(config.secret_key.as_deref(), &config.data_dir)?;
-    let pool = store::connect(&config.database_url).await?;
-    store::migrate(&pool).await?;
-    let released = store::release_leases(&pool).await?;
+    let store = Store::open(&config.database_url).await?;
+    store.migrate().await?;
+    let released = store::release_leases(&store).await?;
     if released > 0 {
         tracing::info!(released, "resuming deliveries and flow runs a previous run left unfinished");
     }
     if let Some(key) = &config.bootstrap_api_key {
-        match store::bootstrap_admin(&pool, key).await? {
+        match store::bootstrap_admin(&store, key).await? {
             store::BootstrapOutcome::Created => tracing::info!("created the first admin from OUTFLOW_BOOTSTRAP_API_KEY"),
             store::BootstrapOutcome::AdminAlreadyExists => tracing::debug!("an admin exists; bootstrap key ignored"),
         }
     }
-    let admin_needs_link = if config.bootstrap_api_key.is_some() { None } else { store::admin_without_access(&pool).await? };
+    let admin_needs_link = if config.bootstrap_api_key.is_some() { None } else { store::admin_without_access(&store).await? };
     if config.install_example {
-        match outflow_core::example::install_example(&pool, None).await {
+        match outflow_core::example::install_example(&store, None).await {
             Ok(workflow) => tracing::info!(workflow = %workflow.name, "installed the example workflow"),
             Err(store::StoreError::Conflict(message)) => tracing::info!("{message}"),
             Err(error) => return Err(error.into()),
@@ -96,7 +96,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     let metrics = Arc::new(Metrics::default());
     let delegations = Arc::new(Delegations::default());
     let runtime = Runtime {
-        pool: pool.clone(),
+        store: store.clone(),
         secrets: secrets.clone(),
         sender: Sender { clients: clients.clone(), tokens: TokenCache::default(), timeout: config.webhook_timeout },
         schedule: config.retry_schedule.clone(),
@@ -105,13 +105,13 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         self_api: SelfApi::new(format!("http://{local_addr}"), delegations.clone()),
         scripts: ScriptThreads::start(ScriptThreads::suggested_count())?,
     };
-    let ops = outflow_core::ops::Ops::new(pool.clone(), secrets.clone(), wakeups.clone());
+    let ops = outflow_core::ops::Ops::new(store.clone(), secrets.clone(), wakeups.clone());
     let engine = Engine::new(runtime.clone(), ops.clone(), config.flow_settings);
     let mut workers = workers::spawn(Providers::standard(&clients), runtime, engine.clone(), wakeups.clone(), shutdown);
     let flows = engine.clone();
     let state = AppState {
         ops,
-        pool: pool.clone(),
+        store: store.clone(),
         wakeups,
         secrets,
         metrics,
@@ -138,7 +138,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     // Tests and scripts read this line to learn the port chosen for `--addr …:0`.
     println!("Outflow is listening on http://{local_addr}");
     if let Some(admin) = admin_needs_link {
-        let token = store::create_password_link(&pool, &admin).await?;
+        let token = store::create_password_link(&store, &admin).await?;
         println!("No one can sign in yet. Open http://{local_addr}/setup?token={token} within 24 hours to choose the password of \"{admin}\".");
     }
     tracing::info!(%local_addr, database = %config.database_url, "serving");
@@ -156,7 +156,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     if !matches!(drained.await, Ok(true)) {
         tracing::warn!("workers and flow runs did not finish within {} s; they will be taken up again after restart", WORKER_DRAIN.as_secs());
     }
-    pool.close().await;
+    store.close().await;
     tracing::info!("stopped");
     Ok(())
 }

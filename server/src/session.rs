@@ -49,7 +49,7 @@ pub async fn gate(State(state): State<AppState>, mut request: Request, next: Nex
         return refusal(StatusCode::FORBIDDEN, "This request did not come from an Outflow page (cross-site request refused).");
     }
     let principal = match session_token(request.headers()) {
-        Some(token) => match store::session_principal(&state.pool, &token, state.session_ttl_ms).await {
+        Some(token) => match store::session_principal(&state.store, &token, state.session_ttl_ms).await {
             Ok(principal) => principal,
             Err(error) => return crate::error::ApiError::from(error).into_response(),
         },
@@ -129,7 +129,7 @@ async fn login(State(state): State<AppState>, client: ClientAddr, headers: Heade
         let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
         return Redirect::to(&format!("/login?wait={seconds}&next={}", urlencode(next))).into_response();
     }
-    match store::check_login(&state.pool, target_name, &form.password).await {
+    match store::check_login(&state.store, target_name, &form.password).await {
         Ok(Some(user_id)) => {
             state.sign_in_limit.signed_in(target_name, &client);
             signed_in(&state, &headers, user_id, next).await
@@ -194,7 +194,7 @@ impl SignInThrottle {
 }
 
 async fn signed_in(state: &AppState, headers: &HeaderMap, user_id: i64, next: &str) -> Response {
-    match store::create_session(&state.pool, user_id, state.session_ttl_ms).await {
+    match store::create_session(&state.store, user_id, state.session_ttl_ms).await {
         Ok(token) => {
             let mut response = Redirect::to(next).into_response();
             response.headers_mut().insert(header::SET_COOKIE, session_cookie(headers, &token, state.session_ttl_ms / 1000));
@@ -206,7 +206,7 @@ async fn signed_in(state: &AppState, headers: &HeaderMap, user_id: i64, next: &s
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if let Some(token) = session_token(&headers)
-        && let Err(error) = store::end_session(&state.pool, &token).await
+        && let Err(error) = store::end_session(&state.store, &token).await
     {
         return crate::error::ApiError::from(error).into_response();
     }
@@ -229,7 +229,7 @@ async fn setup(State(state): State<AppState>, client: ClientAddr, headers: Heade
         return access::retry_later(wait, "Too many tries of the password link from this address");
     }
     let outcome = if form.password == form.confirm {
-        store::use_password_link(&state.pool, &form.token, &form.password).await.map_err(|error| error.to_string())
+        store::use_password_link(&state.store, &form.token, &form.password).await.map_err(|error| error.to_string())
     } else {
         Err("The two passwords differ.".to_string())
     };

@@ -1,12 +1,12 @@
-//! What every handler can reach: the database pool, the worker wake-ups and the UI's
+//! What every handler can reach: the store, the worker wake-ups and the UI's
 //! rendering options.
 
 use std::sync::Arc;
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
+use outflow_core::Store;
 use outflow_core::{ops::Ops, secrets::SecretBox};
-use sqlx::SqlitePool;
 
 use crate::{access::RateLimit, delivery::self_calls::Delegations, engine::Engine, metrics::Metrics, session::SignInThrottle, workers::Wakeups};
 
@@ -14,7 +14,7 @@ use crate::{access::RateLimit, delivery::self_calls::Delegations, engine::Engine
 pub struct AppState {
     /// The operations layer: every rule about who may do what.
     pub ops: Ops,
-    pub pool: SqlitePool,
+    pub store: Store,
     pub wakeups: Arc<Wakeups>,
     pub secrets: SecretBox,
     pub metrics: Arc<Metrics>,

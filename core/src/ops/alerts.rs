@@ -10,7 +10,7 @@ impl Ops {
     pub async fn start_alert(&self, principal: &Principal, input: &NewAlert) -> StoreResult<Alert> {
         self.admit(principal, Operation::StartAlert)?;
         self.form_usable(principal, &input.form_id).await?;
-        let alert = store::create_alert(&self.pool, Some(&principal.actor()), input, principal.chain_depth()).await?;
+        let alert = store::create_alert(&self.store, Some(&principal.actor()), input, principal.chain_depth()).await?;
         self.wakeups.alert_changed();
         Ok(alert)
     }
@@ -19,19 +19,19 @@ impl Ops {
     pub async fn list_alerts(&self, principal: &Principal, query: &AlertQuery) -> StoreResult<AlertPage> {
         self.admit(principal, Operation::ListAlerts)?;
         let workflows = self.visible_workflows(principal).await?;
-        store::list_alerts(&self.pool, query, workflows.as_deref()).await
+        store::list_alerts(&self.store, query, workflows.as_deref()).await
     }
 
     pub async fn get_alert(&self, principal: &Principal, id: i64) -> StoreResult<Alert> {
         self.admit(principal, Operation::ReadAlert)?;
         self.alert_member(principal, id).await?;
-        store::get_alert(&self.pool, id).await
+        store::get_alert(&self.store, id).await
     }
 
     pub async fn set_alert_status(&self, principal: &Principal, id: i64, status: AlertStatus) -> StoreResult<Alert> {
         self.admit(principal, Operation::ChangeAlertStatus)?;
         self.alert_member(principal, id).await?;
-        let alert = store::change_status(&self.pool, Some(&principal.actor()), id, status).await?;
+        let alert = store::change_status(&self.store, Some(&principal.actor()), id, status).await?;
         self.wakeups.alert_changed();
         Ok(alert)
     }
@@ -41,7 +41,7 @@ impl Ops {
         self.admit(principal, Operation::CommentOnAlert)?;
         self.alert_member(principal, id).await?;
         let posted_by = on_behalf(principal, &input.author, "comment")?;
-        let alert = store::add_comment(&self.pool, id, input, posted_by.as_ref()).await?;
+        let alert = store::add_comment(&self.store, id, input, posted_by.as_ref()).await?;
         self.wakeups.alert_changed();
         Ok(alert)
     }
@@ -52,7 +52,7 @@ impl Ops {
         self.admit(principal, Operation::RespondToAlert)?;
         self.alert_member(principal, id).await?;
         let posted_by = on_behalf(principal, &input.recipient, "respond")?;
-        let alert = store::add_response(&self.pool, id, input, posted_by.as_ref()).await?;
+        let alert = store::add_response(&self.store, id, input, posted_by.as_ref()).await?;
         self.wakeups.alert_changed();
         Ok(alert)
     }
@@ -61,7 +61,7 @@ impl Ops {
     pub async fn escalate_alert(&self, principal: &Principal, id: i64, group: Option<&str>) -> StoreResult<Alert> {
         self.admit(principal, Operation::EscalateAlert)?;
         self.alert_member(principal, id).await?;
-        let alert = store::escalate_manually(&self.pool, Some(&principal.actor()), id, group).await?;
+        let alert = store::escalate_manually(&self.store, Some(&principal.actor()), id, group).await?;
         self.wakeups.alert_changed();
         Ok(alert)
     }
@@ -69,7 +69,7 @@ impl Ops {
     /// Refuses an alert of a workflow `principal` may not see, as if it did not exist.
     async fn alert_member(&self, principal: &Principal, id: i64) -> StoreResult<()> {
         let missing = || format!("No alert with eventIdentifier {id}.");
-        let workflow_id = store::alert_workflow(&self.pool, id).await?.ok_or_else(|| StoreError::NotFound(missing()))?;
+        let workflow_id = store::alert_workflow(&self.store, id).await?.ok_or_else(|| StoreError::NotFound(missing()))?;
         self.member(principal, &workflow_id, missing).await
     }
 }

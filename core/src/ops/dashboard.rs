@@ -18,16 +18,16 @@ impl Ops {
         let workflows = self.visible_workflows(principal).await?;
         let workflows = workflows.as_deref();
         let now = clock::now_millis();
-        let activity = store::run_activity(&self.pool, workflows, now).await?;
-        let endpoints = store::endpoint_figures(&self.pool, workflows, now).await?;
+        let activity = store::run_activity(&self.store, workflows, now).await?;
+        let endpoints = store::endpoint_figures(&self.store, workflows, now).await?;
         let (hour_latency, day_latency) = store::latency_of(&endpoints);
         let period = |shape: PeriodShape, latency| {
             let (slots, runs) = activity.period(shape);
             Period { slot_minutes: shape.slot_minutes, slots, runs, latency }
         };
-        let queues = store::queue_depths(&self.pool, workflows).await?;
+        let queues = store::queue_depths(&self.store, workflows).await?;
         let agents = match rules::admit(principal, Operation::ReadAgents) {
-            Ok(()) => Some(store::agents_online(&self.pool, now).await?),
+            Ok(()) => Some(store::agents_online(&self.store, now).await?),
             Err(_) => None,
         };
         Ok(Dashboard {
@@ -49,7 +49,7 @@ impl Ops {
     pub async fn endpoint_health(&self, principal: &Principal) -> StoreResult<Vec<EndpointHealth>> {
         self.admit(principal, Operation::ReadDashboard)?;
         let workflows = self.visible_workflows(principal).await?;
-        let endpoints = store::endpoint_figures(&self.pool, workflows.as_deref(), clock::now_millis()).await?;
+        let endpoints = store::endpoint_figures(&self.store, workflows.as_deref(), clock::now_millis()).await?;
         Ok(endpoints.into_iter().map(|endpoint| endpoint.health).collect())
     }
 }

@@ -12,13 +12,13 @@ impl Ops {
     pub async fn create_endpoint(&self, principal: &Principal, input: &NewEndpoint) -> StoreResult<Endpoint> {
         self.admit(principal, Operation::CreateEndpoint)?;
         self.member(principal, &input.workflow_id, || format!("There is no workflow with id \"{}\".", input.workflow_id)).await?;
-        store::create_endpoint(&self.pool, Some(&principal.actor()), &self.secrets, input).await
+        store::create_endpoint(&self.store, Some(&principal.actor()), &self.secrets, input).await
     }
 
     pub async fn list_endpoints(&self, principal: &Principal, workflow_id: &str) -> StoreResult<Vec<Endpoint>> {
         self.admit(principal, Operation::ListEndpoints)?;
         self.member(principal, workflow_id, || format!("No workflow with id {workflow_id}.")).await?;
-        store::list_endpoints(&self.pool, workflow_id).await
+        store::list_endpoints(&self.store, workflow_id).await
     }
 
     /// The endpoint, secrets masked.
@@ -32,7 +32,7 @@ impl Ops {
     pub async fn update_endpoint(&self, principal: &Principal, id: &str, patch: &EndpointPatch) -> StoreResult<Endpoint> {
         self.admit(principal, Operation::UpdateEndpoint)?;
         self.endpoint_of_member(principal, id).await?;
-        let stored = store::endpoint_secrets(&self.pool, &self.secrets, id).await?;
+        let stored = store::endpoint_secrets(&self.store, &self.secrets, id).await?;
         let missing = secrets_to_resend(&stored.base_url, &stored.auth, patch);
         if !missing.is_empty() {
             return Err(StoreError::Invalid {
@@ -43,17 +43,17 @@ impl Ops {
                 details: json!({ "fields": missing }),
             });
         }
-        store::update_endpoint(&self.pool, Some(&principal.actor()), &self.secrets, id, patch).await
+        store::update_endpoint(&self.store, Some(&principal.actor()), &self.secrets, id, patch).await
     }
 
     pub async fn delete_endpoint(&self, principal: &Principal, id: &str) -> StoreResult<()> {
         self.admit(principal, Operation::DeleteEndpoint)?;
         self.endpoint_of_member(principal, id).await?;
-        store::delete_endpoint(&self.pool, Some(&principal.actor()), id).await
+        store::delete_endpoint(&self.store, Some(&principal.actor()), id).await
     }
 
     async fn endpoint_of_member(&self, principal: &Principal, id: &str) -> StoreResult<Endpoint> {
-        let endpoint = store::get_endpoint(&self.pool, id).await?;
+        let endpoint = store::get_endpoint(&self.store, id).await?;
         self.member(principal, &endpoint.workflow_id, || format!("No endpoint with id {id}.")).await?;
         Ok(endpoint)
     }

@@ -29,7 +29,7 @@ impl Ops {
         if depth == 0 {
             return Ok(());
         }
-        let recent = store::chained_runs_since(&self.pool, flow_id, crate::clock::now_millis() - super::chains::CHAIN_WINDOW_MS).await?;
+        let recent = store::chained_runs_since(&self.store, flow_id, crate::clock::now_millis() - super::chains::CHAIN_WINDOW_MS).await?;
         match super::chains::refusal(depth, recent) {
             Some(reason) => Err(StoreError::Conflict(reason)),
             None => Ok(()),
@@ -41,14 +41,14 @@ impl Ops {
     pub async fn test_flow(&self, principal: &Principal, flow_id: &str, test: &TestFlowRun) -> StoreResult<String> {
         self.admit(principal, Operation::TestFlow)?;
         self.flow_of_member(principal, flow_id).await?;
-        store::start_test_run(&self.pool, flow_id, test, Some(&principal.actor())).await
+        store::start_test_run(&self.store, flow_id, test, Some(&principal.actor())).await
     }
 
     /// The newest real payload of one of the flow's trigger blocks.
     pub async fn flow_sample(&self, principal: &Principal, flow_id: &str, trigger: &str) -> StoreResult<SamplePayload> {
         self.admit(principal, Operation::ReadFlow)?;
         self.flow_of_member(principal, flow_id).await?;
-        let payload = store::sample_payload(&self.pool, flow_id, trigger).await?;
+        let payload = store::sample_payload(&self.store, flow_id, trigger).await?;
         Ok(SamplePayload { trigger: trigger.to_string(), payload })
     }
 }

@@ -10,7 +10,7 @@ impl Ops {
     /// Flows of the workflows `principal` may see, by form then name.
     pub async fn list_flows(&self, principal: &Principal, form_id: Option<&str>, workflow_id: Option<&str>) -> StoreResult<Vec<FlowSummary>> {
         self.admit(principal, Operation::ListFlows)?;
-        let mut flows = store::list_flows(&self.pool, form_id, workflow_id).await?;
+        let mut flows = store::list_flows(&self.store, form_id, workflow_id).await?;
         if let Some(visible) = self.visible_workflows(principal).await? {
             flows.retain(|flow| visible.contains(&flow.workflow_id));
         }
@@ -20,14 +20,14 @@ impl Ops {
     pub async fn create_flow(&self, principal: &Principal, input: &NewFlow) -> StoreResult<Flow> {
         self.admit(principal, Operation::CreateFlow)?;
         self.form_usable(principal, &input.form_id).await?;
-        store::create_flow(&self.pool, input, Some(&principal.actor())).await
+        store::create_flow(&self.store, input, Some(&principal.actor())).await
     }
 
     /// Creates a flow from an export (SPEC §6).
     pub async fn import_flow(&self, principal: &Principal, document: &FlowDocument) -> StoreResult<Flow> {
         self.admit(principal, Operation::CreateFlow)?;
         self.form_usable(principal, &document.form_id).await?;
-        store::import_flow(&self.pool, document, Some(&principal.actor())).await
+        store::import_flow(&self.store, document, Some(&principal.actor())).await
     }
 
     pub async fn get_flow(&self, principal: &Principal, id: &str) -> StoreResult<Flow> {
@@ -39,37 +39,37 @@ impl Ops {
     pub async fn save_flow(&self, principal: &Principal, id: &str, save: &FlowSave) -> StoreResult<Flow> {
         self.admit(principal, Operation::ChangeFlow)?;
         self.flow_of_member(principal, id).await?;
-        store::save_flow(&self.pool, id, save, Some(&principal.actor())).await
+        store::save_flow(&self.store, id, save, Some(&principal.actor())).await
     }
 
     pub async fn delete_flow(&self, principal: &Principal, id: &str) -> StoreResult<()> {
         self.admit(principal, Operation::ChangeFlow)?;
         self.flow_of_member(principal, id).await?;
-        store::delete_flow(&self.pool, id, Some(&principal.actor())).await
+        store::delete_flow(&self.store, id, Some(&principal.actor())).await
     }
 
     pub async fn list_flow_versions(&self, principal: &Principal, id: &str) -> StoreResult<Vec<FlowVersion>> {
         self.admit(principal, Operation::ReadFlow)?;
         self.flow_of_member(principal, id).await?;
-        store::list_flow_versions(&self.pool, id).await
+        store::list_flow_versions(&self.store, id).await
     }
 
     pub async fn get_flow_version(&self, principal: &Principal, id: &str, version: i64) -> StoreResult<FlowVersionDetail> {
         self.admit(principal, Operation::ReadFlow)?;
         self.flow_of_member(principal, id).await?;
-        store::get_flow_version(&self.pool, id, version).await
+        store::get_flow_version(&self.store, id, version).await
     }
 
     /// Makes an old version the newest again, saved as a new version.
     pub async fn restore_flow_version(&self, principal: &Principal, id: &str, version: i64) -> StoreResult<Flow> {
         self.admit(principal, Operation::ChangeFlow)?;
         self.flow_of_member(principal, id).await?;
-        store::restore_flow_version(&self.pool, id, version, Some(&principal.actor())).await
+        store::restore_flow_version(&self.store, id, version, Some(&principal.actor())).await
     }
 
     /// The flow, if `principal` may see its workflow; else "not found".
     pub(super) async fn flow_of_member(&self, principal: &Principal, id: &str) -> StoreResult<Flow> {
-        let flow = store::get_flow(&self.pool, id).await?;
+        let flow = store::get_flow(&self.store, id).await?;
         self.member(principal, &flow.workflow_id, || format!("No flow with id {id}.")).await?;
         Ok(flow)
     }

@@ -10,7 +10,7 @@ impl Ops {
     pub async fn create_integration(&self, principal: &Principal, input: &NewIntegration) -> StoreResult<Integration> {
         self.admit(principal, Operation::CreateIntegration)?;
         self.form_usable(principal, &input.form_id).await?;
-        store::create_integration(&self.pool, Some(&principal.actor()), input).await
+        store::create_integration(&self.store, Some(&principal.actor()), input).await
     }
 
     /// The integrations of the workflows `principal` may see (of one, when given).
@@ -19,7 +19,7 @@ impl Ops {
         if let Some(workflow_id) = workflow_id {
             self.workflow_member(principal, workflow_id).await?;
         }
-        let mut integrations = store::list_integrations(&self.pool, workflow_id).await?;
+        let mut integrations = store::list_integrations(&self.store, workflow_id).await?;
         if let Some(visible) = self.visible_workflows(principal).await? {
             integrations.retain(|integration| visible.contains(&integration.workflow_id));
         }
@@ -35,18 +35,18 @@ impl Ops {
     pub async fn update_integration(&self, principal: &Principal, id: &str, patch: &IntegrationPatch) -> StoreResult<Integration> {
         self.admit(principal, Operation::UpdateIntegration)?;
         self.integration_of_member(principal, id).await?;
-        store::update_integration(&self.pool, Some(&principal.actor()), id, patch).await
+        store::update_integration(&self.store, Some(&principal.actor()), id, patch).await
     }
 
     /// Deletes an integration; its runs stay in Activity.
     pub async fn delete_integration(&self, principal: &Principal, id: &str) -> StoreResult<()> {
         self.admit(principal, Operation::DeleteIntegration)?;
         self.integration_of_member(principal, id).await?;
-        store::delete_integration(&self.pool, Some(&principal.actor()), id).await
+        store::delete_integration(&self.store, Some(&principal.actor()), id).await
     }
 
     async fn integration_of_member(&self, principal: &Principal, id: &str) -> StoreResult<Integration> {
-        let integration = store::get_integration(&self.pool, id).await?;
+        let integration = store::get_integration(&self.store, id).await?;
         self.member(principal, &integration.workflow_id, || format!("No integration with id {id}.")).await?;
         Ok(integration)
     }
@@ -54,7 +54,7 @@ impl Ops {
     /// Refuses a form of a workflow `principal` may not see, as if it did not exist; a form
     /// that does not exist at all passes, for the store to refuse as bad input.
     pub(super) async fn form_usable(&self, principal: &Principal, form_id: &str) -> StoreResult<()> {
-        match store::get_form(&self.pool, form_id).await {
+        match store::get_form(&self.store, form_id).await {
             Ok(form) => self.member(principal, &form.workflow_id, || format!("There is no form with id \"{form_id}\".")).await,
             Err(StoreError::NotFound(_)) => Ok(()),
             Err(error) => Err(error),

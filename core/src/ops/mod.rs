@@ -29,7 +29,7 @@ pub use rules::{Operation, Rule, Scope};
 pub use wake::Wakeups;
 
 use crate::{
-    Pool,
+    Store,
     secrets::SecretBox,
     store::{self, Principal, StoreError, StoreResult},
 };
@@ -37,14 +37,14 @@ use crate::{
 /// What every operation needs: the store, the secret box and the workers to wake.
 #[derive(Clone)]
 pub struct Ops {
-    pub pool: Pool,
+    pub store: Store,
     pub secrets: SecretBox,
     pub wakeups: Arc<Wakeups>,
 }
 
 impl Ops {
-    pub fn new(pool: Pool, secrets: SecretBox, wakeups: Arc<Wakeups>) -> Ops {
-        Ops { pool, secrets, wakeups }
+    pub fn new(store: Store, secrets: SecretBox, wakeups: Arc<Wakeups>) -> Ops {
+        Ops { store, secrets, wakeups }
     }
 
     /// Refuses `principal` unless their role (capped, for a script or flow) is enough for
@@ -59,7 +59,7 @@ impl Ops {
     /// own workflow, and only while the user it acts for may see it.
     async fn member(&self, principal: &Principal, workflow_id: &str, what: impl FnOnce() -> String) -> StoreResult<()> {
         let sees = principal.reaches(workflow_id)
-            && (principal.sees_every_workflow() || store::is_member(&self.pool, principal.user_id, workflow_id).await?);
+            && (principal.sees_every_workflow() || store::is_member(&self.store, principal.user_id, workflow_id).await?);
         if sees { Ok(()) } else { Err(StoreError::NotFound(what())) }
     }
 
@@ -76,7 +76,7 @@ impl Ops {
                 Ok(Some(if sees { vec![delegation.workflow_id.clone()] } else { Vec::new() }))
             }
             None if principal.sees_every_workflow() => Ok(None),
-            None => Ok(Some(store::workflows_of_member(&self.pool, principal.user_id).await?)),
+            None => Ok(Some(store::workflows_of_member(&self.store, principal.user_id).await?)),
         }
     }
 }

@@ -11,13 +11,13 @@ impl Ops {
     pub async fn list_runs(&self, principal: &Principal, query: &RunQuery) -> StoreResult<RunPage> {
         self.admit(principal, Operation::ListRuns)?;
         let workflows = self.visible_workflows(principal).await?;
-        store::list_runs(&self.pool, query, workflows.as_deref()).await
+        store::list_runs(&self.store, query, workflows.as_deref()).await
     }
 
     pub async fn get_run(&self, principal: &Principal, id: &str) -> StoreResult<Run> {
         self.admit(principal, Operation::ReadRun)?;
         self.run_member(principal, id).await?;
-        store::get_run(&self.pool, id).await
+        store::get_run(&self.store, id).await
     }
 
     /// Sends a finished integration run again, or runs a finished flow run's flow again with
@@ -25,14 +25,14 @@ impl Ops {
     pub async fn rerun(&self, principal: &Principal, id: &str) -> StoreResult<Run> {
         self.admit(principal, Operation::Rerun)?;
         self.run_member(principal, id).await?;
-        let run = store::rerun(&self.pool, id, Some(&principal.actor())).await?;
+        let run = store::rerun(&self.store, id, Some(&principal.actor())).await?;
         self.wakeups.runs.notify_one();
         Ok(run)
     }
 
     async fn run_member(&self, principal: &Principal, id: &str) -> StoreResult<()> {
         let missing = || format!("No run with id {id}.");
-        match store::run_workflow(&self.pool, id).await? {
+        match store::run_workflow(&self.store, id).await? {
             Some(workflow_id) => self.member(principal, &workflow_id, missing).await,
             None if principal.delegation.is_none() && principal.is_admin() => Ok(()),
             None => Err(StoreError::NotFound(missing())),

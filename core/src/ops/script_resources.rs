@@ -9,13 +9,13 @@ impl Ops {
     pub async fn create_named(&self, principal: &Principal, resource: Resource, workflow_id: &str, input: &NamedText) -> StoreResult<NamedRow> {
         self.admit(principal, Operation::ChangeScriptResources)?;
         self.workflow_member(principal, workflow_id).await?;
-        store::create_named(&self.pool, Some(&principal.actor()), resource, workflow_id, input).await
+        store::create_named(&self.store, Some(&principal.actor()), resource, workflow_id, input).await
     }
 
     pub async fn list_named(&self, principal: &Principal, resource: Resource, workflow_id: &str) -> StoreResult<Vec<NamedRow>> {
         self.admit(principal, Operation::ListScriptResources)?;
         self.workflow_member(principal, workflow_id).await?;
-        store::list_named(&self.pool, resource, workflow_id).await
+        store::list_named(&self.store, resource, workflow_id).await
     }
 
     pub async fn update_named(
@@ -28,12 +28,12 @@ impl Ops {
     ) -> StoreResult<NamedRow> {
         self.admit(principal, Operation::ChangeScriptResources)?;
         self.workflow_member(principal, workflow_id).await?;
-        store::update_named(&self.pool, Some(&principal.actor()), resource, workflow_id, id, input).await
+        store::update_named(&self.store, Some(&principal.actor()), resource, workflow_id, id, input).await
     }
 
     pub async fn delete_named(&self, principal: &Principal, resource: Resource, workflow_id: &str, id: &str) -> StoreResult<()> {
         self.admit(principal, Operation::ChangeScriptResources)?;
         self.workflow_member(principal, workflow_id).await?;
-        store::delete_named(&self.pool, Some(&principal.actor()), resource, workflow_id, id).await
+        store::delete_named(&self.store, Some(&principal.actor()), resource, workflow_id, id).await
     }
 }

@@ -5,12 +5,12 @@
 //! holding the run's current attempt, so a late report of an expired lease cannot overwrite
 //! the attempt another agent made since. This module decides nothing about executing work.
 
+use super::Store;
 use outflow_model::{
     agents::{Agent, AgentIdentity, AgentOutcome, AgentReport, AgentUsers, CreatedAgent, MAX_SERVICES, NewAgent, ONLINE_WINDOW_MS},
     integrations::{IntegrationAction, Location},
 };
 use rusqlite::{Connection, OptionalExtension, params};
-use sqlx::SqlitePool;
 
 use super::{
     Actor, StoreError, StoreResult,
@@ -128,7 +128,7 @@ fn checked_services(services: &[String]) -> StoreResult<Vec<String>> {
 }
 
 /// Registers an agent; the answer carries its token, which is never shown again.
-pub async fn create_agent(pool: &SqlitePool, actor: Option<&Actor>, input: &NewAgent) -> StoreResult<CreatedAgent> {
+pub async fn create_agent(store: &Store, actor: Option<&Actor>, input: &NewAgent) -> StoreResult<CreatedAgent> {
     let name = checked_name("An agent name", &input.name)?.to_string();
     let services = checked_services(&input.services)?;
     let id = new_id("ag");
@@ -139,29 +139,29 @@ pub async fn create_agent(pool: &SqlitePool, actor: Option<&Actor>, input: &NewA
         .bind(to_json(&services))
         .bind(hash_api_key(&token))
         .bind(clock::now_millis())
-        .execute(pool)
+        .execute(store.db())
         .await
         .map_err(conflict_on_unique(|| format!("An agent named \"{name}\" is registered already.")))?;
-    let agent = get_agent(pool, &id).await?;
-    audit::record_change(pool, actor, Change::created("agent", &id, &agent.name, &agent)).await?;
+    let agent = get_agent(store, &id).await?;
+    audit::record_change(store, actor, Change::created("agent", &id, &agent.name, &agent)).await?;
     Ok(CreatedAgent { id, name, token })
 }
 
-pub async fn list_agents(pool: &SqlitePool) -> StoreResult<Vec<Agent>> {
-    let rows: Vec<AgentRow> = sqlx::query_as(&format!("{SELECT_AGENT} ORDER BY a.name")).fetch_all(pool).await?;
+pub async fn list_agents(store: &Store) -> StoreResult<Vec<Agent>> {
+    let rows: Vec<AgentRow> = sqlx::query_as(&format!("{SELECT_AGENT} ORDER BY a.name")).fetch_all(store.db()).await?;
     let now = clock::now_millis();
     rows.into_iter().map(|row| row.into_agent(now)).collect()
 }
 
-pub async fn get_agent(pool: &SqlitePool, id: &str) -> StoreResult<Agent> {
-    let row: Option<AgentRow> = sqlx::query_as(&format!("{SELECT_AGENT} WHERE a.id = ?")).bind(id).fetch_optional(pool).await?;
+pub async fn get_agent(store: &Store, id: &str) -> StoreResult<Agent> {
+    let row: Option<AgentRow> = sqlx::query_as(&format!("{SELECT_AGENT} WHERE a.id = ?")).bind(id).fetch_optional(store.db()).await?;
     row.ok_or_else(|| StoreError::NotFound(format!("No agent with id {id}.")))?.into_agent(clock::now_millis())
 }
 
 /// Deletes an agent: its token stops working, and work only it could take is discarded.
-pub async fn delete_agent(pool: &SqlitePool, actor: Option<&Actor>, id: &str) -> StoreResult<()> {
-    let before = get_agent(pool, id).await?;
-    let mut tx = super::write_tx(pool).await?;
+pub async fn delete_agent(store: &Store, actor: Option<&Actor>, id: &str) -> StoreResult<()> {
+    let before = get_agent(store, id).await?;
+    let mut tx = super::write_tx(store).await?;
     sqlx::query("DELETE FROM agents WHERE id = ?").bind(id).execute(&mut *tx).await?;
     sqlx::query(
         "UPDATE runs SET status = 'discarded', reason = ?, lease_until = NULL, updated_at = ?
@@ -173,16 +173,16 @@ pub async fn delete_agent(pool: &SqlitePool, actor: Option<&Actor>, id: &str) ->
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    audit::record_change(pool, actor, Change::deleted("agent", id, &before.name, &before)).await
+    audit::record_change(store, actor, Change::deleted("agent", id, &before.name, &before)).await
 }
 
 /// Replaces the users registered to an agent; every name must be an existing user.
-pub async fn set_agent_users(pool: &SqlitePool, actor: Option<&Actor>, id: &str, users: &AgentUsers) -> StoreResult<Agent> {
-    let before = get_agent(pool, id).await?;
+pub async fn set_agent_users(store: &Store, actor: Option<&Actor>, id: &str, users: &AgentUsers) -> StoreResult<Agent> {
+    let before = get_agent(store, id).await?;
     let mut names = users.users.clone();
     names.sort();
     names.dedup();
-    let mut tx = super::write_tx(pool).await?;
+    let mut tx = super::write_tx(store).await?;
     sqlx::query("DELETE FROM agent_users WHERE agent_id = ?").bind(id).execute(&mut *tx).await?;
     for name in &names {
         let added = sqlx::query("INSERT INTO agent_users (agent_id, user_id) SELECT ?, id FROM users WHERE target_name = ?")
@@ -195,16 +195,16 @@ pub async fn set_agent_users(pool: &SqlitePool, actor: Option<&Actor>, id: &str,
         }
     }
     tx.commit().await?;
-    let after = get_agent(pool, id).await?;
-    audit::record_change(pool, actor, Change::updated("agent", id, &after.name, &before, &after)).await?;
+    let after = get_agent(store, id).await?;
+    audit::record_change(store, actor, Change::updated("agent", id, &after.name, &before, &after)).await?;
     Ok(after)
 }
 
 /// Checks that the acting user may pick these agents (SPEC §4): each must be registered,
 /// and a non-admin must be registered to it. No actor (the system) may pick any.
-pub(crate) async fn ensure_agents_selectable(pool: &SqlitePool, actor: Option<&Actor>, ids: &[String]) -> StoreResult<()> {
+pub(crate) async fn ensure_agents_selectable(store: &Store, actor: Option<&Actor>, ids: &[String]) -> StoreResult<()> {
     for id in ids {
-        let name: Option<String> = sqlx::query_scalar("SELECT name FROM agents WHERE id = ?").bind(id).fetch_optional(pool).await?;
+        let name: Option<String> = sqlx::query_scalar("SELECT name FROM agents WHERE id = ?").bind(id).fetch_optional(store.db()).await?;
         let Some(name) = name else {
             return Err(StoreError::invalid(format!("No Integration Agent with id \"{id}\" is registered.")));
         };
@@ -215,7 +215,7 @@ pub(crate) async fn ensure_agents_selectable(pool: &SqlitePool, actor: Option<&A
         )
         .bind(actor.user_id)
         .bind(id)
-        .fetch_one(pool)
+        .fetch_one(store.db())
         .await?;
         if !allowed {
             return Err(StoreError::Forbidden(format!(
@@ -228,19 +228,19 @@ pub(crate) async fn ensure_agents_selectable(pool: &SqlitePool, actor: Option<&A
 }
 
 /// The agent a token belongs to, if any.
-pub async fn agent_for_token(pool: &SqlitePool, token: &str) -> StoreResult<Option<AgentIdentity>> {
+pub async fn agent_for_token(store: &Store, token: &str) -> StoreResult<Option<AgentIdentity>> {
     if !token.starts_with(TOKEN_PREFIX) {
         return Ok(None);
     }
     let row: Option<(String, String, String)> =
-        sqlx::query_as("SELECT id, name, services FROM agents WHERE token_hash = ?").bind(hash_api_key(token)).fetch_optional(pool).await?;
+        sqlx::query_as("SELECT id, name, services FROM agents WHERE token_hash = ?").bind(hash_api_key(token)).fetch_optional(store.db()).await?;
     row.map(|(id, name, services)| Ok(AgentIdentity { id, name, services: from_json("agents.services", &services)? })).transpose()
 }
 
 /// Records that the agent is alive, and which version it runs.
-pub async fn record_heartbeat(pool: &SqlitePool, agent_id: &str, version: Option<String>) -> StoreResult<()> {
+pub async fn record_heartbeat(store: &Store, agent_id: &str, version: Option<String>) -> StoreResult<()> {
     let agent_id = agent_id.to_string();
-    super::writer::write(pool, move |conn| {
+    super::writer::write(store, move |conn| {
         conn.prepare_cached("UPDATE agents SET last_heartbeat_at = ?, version = COALESCE(?, version) WHERE id = ?")?.execute(params![
             clock::now_millis(),
             version,
@@ -259,9 +259,9 @@ pub struct AgentRunJob {
 }
 
 /// Whether any queued run is due for this agent (a read, so idle long-polls cost no write).
-pub async fn has_agent_work(pool: &SqlitePool, agent: &AgentIdentity, now: i64) -> StoreResult<bool> {
+pub async fn has_agent_work(store: &Store, agent: &AgentIdentity, now: i64) -> StoreResult<bool> {
     let sql = format!("SELECT EXISTS (SELECT 1 FROM runs r WHERE {ELIGIBLE})");
-    Ok(sqlx::query_scalar(&sql).bind(now).bind(&agent.id).bind(to_json(&agent.services)).fetch_one(pool).await?)
+    Ok(sqlx::query_scalar(&sql).bind(now).bind(&agent.id).bind(to_json(&agent.services)).fetch_one(store.db()).await?)
 }
 
 /// Leases a run takes at most: one that every agent holding it died on (it crashes them,
@@ -270,9 +270,9 @@ pub const MAX_AGENT_LEASES: i64 = 20;
 
 /// Leases the oldest due queued run this agent may take, for `lease_ms`. The claim is one
 /// UPDATE on the writer thread, so two agents never hold the same run.
-pub async fn lease_agent_run(pool: &SqlitePool, agent: &AgentIdentity, now: i64, lease_ms: i64) -> StoreResult<Option<AgentRunJob>> {
+pub async fn lease_agent_run(store: &Store, agent: &AgentIdentity, now: i64, lease_ms: i64) -> StoreResult<Option<AgentRunJob>> {
     let (agent_id, services) = (agent.id.clone(), to_json(&agent.services));
-    super::writer::write(pool, move |conn| {
+    super::writer::write(store, move |conn| {
         conn.prepare_cached(
             "UPDATE runs SET status = 'failed', lease_until = NULL, updated_at = ?1,
                  reason = 'Integration Agents took this run ' || attempt_count || ' times and never reported; it was given up.'
@@ -297,9 +297,9 @@ pub async fn lease_agent_run(pool: &SqlitePool, agent: &AgentIdentity, now: i64,
 
 /// Records an agent's report of the attempt it leased: the attempt, its log lines and the
 /// run's next state. Refused (409) when the run is no longer this agent's attempt.
-pub async fn record_agent_report(pool: &SqlitePool, agent_id: &str, run_id: &str, report: AgentReport) -> StoreResult<()> {
+pub async fn record_agent_report(store: &Store, agent_id: &str, run_id: &str, report: AgentReport) -> StoreResult<()> {
     let (agent_id, run_id) = (agent_id.to_string(), run_id.to_string());
-    super::writer::write(pool, move |conn| {
+    super::writer::write(store, move |conn| {
         let now = clock::now_millis();
         let (status, next_attempt_at, reason) = match &report.outcome {
             AgentOutcome::Succeeded => ("succeeded", None, None),

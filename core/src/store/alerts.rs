@@ -5,6 +5,7 @@
 
 use std::collections::HashSet;
 
+use super::Store;
 use outflow_model::{
     alerts::{
         Alert, AlertPage, AlertQuery, AlertResponse, AlertStatus, AlertSummary, Comment, CommentSource, DeliveryStatus, NewAlert, Notification,
@@ -15,7 +16,7 @@ use outflow_model::{
     trigger::Trigger,
 };
 use serde_json::{Map, Value, json};
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::SqliteConnection;
 
 use super::{
     Actor, StoreError, StoreResult,
@@ -31,10 +32,10 @@ pub(crate) const FAILURE_RECIPIENTS_LISTED: usize = 100;
 /// records the `status` event (and `recipient_failure` when nobody can be reached).
 /// Reading the form, checking and writing run as one job on the writer thread. `chain_depth`
 /// is 0 unless a script or flow starts it (`ops::chains`).
-pub async fn create_alert(pool: &SqlitePool, actor: Option<&Actor>, input: &NewAlert, chain_depth: i64) -> StoreResult<Alert> {
+pub async fn create_alert(store: &Store, actor: Option<&Actor>, input: &NewAlert, chain_depth: i64) -> StoreResult<Alert> {
     let (form_id, values, names, priority, actor) =
         (input.form_id.clone(), input.properties.clone(), input.recipients.clone(), input.priority, actor.cloned());
-    super::writer::write(pool, move |conn| {
+    super::writer::write(store, move |conn| {
         let form = super::forms::form_on(conn, &form_id)?.ok_or_else(|| StoreError::invalid(format!("There is no form with id \"{form_id}\".")))?;
         let properties = checked_properties(&form, &values)?;
         let recipients = checked_recipients(&names)?;
@@ -170,11 +171,11 @@ pub(crate) async fn next_reachable_member(conn: &mut SqliteConnection, group_id:
 }
 
 /// Moves an alert to a new status (SPEC §1 transitions) and records the `status` event.
-pub async fn change_status(pool: &SqlitePool, actor: Option<&Actor>, alert_id: i64, next: AlertStatus) -> StoreResult<Alert> {
-    let mut tx = super::write_tx(pool).await?;
+pub async fn change_status(store: &Store, actor: Option<&Actor>, alert_id: i64, next: AlertStatus) -> StoreResult<Alert> {
+    let mut tx = super::write_tx(store).await?;
     set_status(&mut tx, actor, alert_id, next).await?;
     tx.commit().await?;
-    get_alert(pool, alert_id).await
+    get_alert(store, alert_id).await
 }
 
 /// The transition itself, inside a caller's transaction (responses can end an alert too).
@@ -250,26 +251,26 @@ impl TryFrom<SummaryRow> for AlertSummary {
     }
 }
 
-pub async fn get_alert(pool: &SqlitePool, alert_id: i64) -> StoreResult<Alert> {
+pub async fn get_alert(store: &Store, alert_id: i64) -> StoreResult<Alert> {
     let row: Option<SummaryRow> =
-        sqlx::query_as(&format!("{SELECT_SUMMARY} WHERE a.event_identifier = ?")).bind(alert_id).fetch_optional(pool).await?;
+        sqlx::query_as(&format!("{SELECT_SUMMARY} WHERE a.event_identifier = ?")).bind(alert_id).fetch_optional(store.db()).await?;
     let summary: AlertSummary = row.ok_or_else(|| StoreError::NotFound(format!("No alert with eventIdentifier {alert_id}.")))?.try_into()?;
     Ok(Alert {
         summary,
-        notifications: notifications_of(pool, alert_id).await?,
-        responses: responses_of(pool, alert_id).await?,
-        comments: comments_of(pool, alert_id).await?,
-        timeline: events::timeline(pool, alert_id).await?,
+        notifications: notifications_of(store, alert_id).await?,
+        responses: responses_of(store, alert_id).await?,
+        comments: comments_of(store, alert_id).await?,
+        timeline: events::timeline(store, alert_id).await?,
     })
 }
 
-async fn notifications_of(pool: &SqlitePool, alert_id: i64) -> StoreResult<Vec<Notification>> {
+async fn notifications_of(store: &Store, alert_id: i64) -> StoreResult<Vec<Notification>> {
     let rows: Vec<(String, String, String, String, String, Option<String>, i64, i64, Option<i64>)> = sqlx::query_as(
         "SELECT n.id, u.target_name, n.device_name, n.device_id, n.status, n.message, n.created_at, n.due_at, n.completed_at
          FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.alert_id = ? ORDER BY n.rowid",
     )
     .bind(alert_id)
-    .fetch_all(pool)
+    .fetch_all(store.db())
     .await?;
     Ok(rows
         .into_iter()
@@ -292,14 +293,14 @@ async fn notifications_of(pool: &SqlitePool, alert_id: i64) -> StoreResult<Vec<N
         .collect())
 }
 
-async fn responses_of(pool: &SqlitePool, alert_id: i64) -> StoreResult<Vec<AlertResponse>> {
+async fn responses_of(store: &Store, alert_id: i64) -> StoreResult<Vec<AlertResponse>> {
     let rows: Vec<(String, Option<String>, String, Option<String>, i64, Option<String>)> = sqlx::query_as(
         "SELECT u.target_name, r.device_name, r.choice, r.annotation, r.created_at, p.target_name
          FROM responses r JOIN users u ON u.id = r.user_id LEFT JOIN users p ON p.id = r.posted_by_user_id
          WHERE r.alert_id = ? ORDER BY r.id",
     )
     .bind(alert_id)
-    .fetch_all(pool)
+    .fetch_all(store.db())
     .await?;
     Ok(rows
         .into_iter()
@@ -314,13 +315,13 @@ async fn responses_of(pool: &SqlitePool, alert_id: i64) -> StoreResult<Vec<Alert
         .collect())
 }
 
-async fn comments_of(pool: &SqlitePool, alert_id: i64) -> StoreResult<Vec<Comment>> {
+async fn comments_of(store: &Store, alert_id: i64) -> StoreResult<Vec<Comment>> {
     let rows: Vec<(String, String, String, i64, Option<String>)> = sqlx::query_as(
         "SELECT u.target_name, c.text, c.source, c.created_at, p.target_name FROM comments c JOIN users u ON u.id = c.author_user_id
          LEFT JOIN users p ON p.id = c.posted_by_user_id WHERE c.alert_id = ? ORDER BY c.id",
     )
     .bind(alert_id)
-    .fetch_all(pool)
+    .fetch_all(store.db())
     .await?;
     Ok(rows
         .into_iter()
@@ -335,16 +336,16 @@ async fn comments_of(pool: &SqlitePool, alert_id: i64) -> StoreResult<Vec<Commen
 }
 
 /// The workflow an alert belongs to (its form's); `None` when there is no such alert.
-pub async fn alert_workflow(pool: &SqlitePool, alert_id: i64) -> StoreResult<Option<String>> {
+pub async fn alert_workflow(store: &Store, alert_id: i64) -> StoreResult<Option<String>> {
     Ok(sqlx::query_scalar("SELECT f.workflow_id FROM alerts a JOIN forms f ON f.id = a.form_id WHERE a.event_identifier = ?")
         .bind(alert_id)
-        .fetch_optional(pool)
+        .fetch_optional(store.db())
         .await?)
 }
 
 /// Lists alerts, newest first, with the query's filters and paging; only those of
 /// `workflows` when given (`None`: every workflow).
-pub async fn list_alerts(pool: &SqlitePool, query: &AlertQuery, workflows: Option<&[String]>) -> StoreResult<AlertPage> {
+pub async fn list_alerts(store: &Store, query: &AlertQuery, workflows: Option<&[String]>) -> StoreResult<AlertPage> {
     let (limit, offset) = outflow_model::limits::paging(query.limit, query.offset).map_err(StoreError::invalid)?;
     let since = parse_time("since", &query.since)?;
     let until = parse_time("until", &query.until)?;
@@ -376,7 +377,7 @@ pub async fn list_alerts(pool: &SqlitePool, query: &AlertQuery, workflows: Optio
         .bind(None::<i64>)
         .bind(None::<i64>)
         .bind(&workflows)
-        .fetch_one(pool)
+        .fetch_one(store.db())
         .await?;
     let rows: Vec<SummaryRow> = sqlx::query_as(&format!("{SELECT_SUMMARY} {filter} ORDER BY a.event_identifier DESC LIMIT ?7 OFFSET ?8"))
         .bind(status)
@@ -388,7 +389,7 @@ pub async fn list_alerts(pool: &SqlitePool, query: &AlertQuery, workflows: Optio
         .bind(i64::from(limit))
         .bind(i64::from(offset))
         .bind(&workflows)
-        .fetch_all(pool)
+        .fetch_all(store.db())
         .await?;
     let items = rows.into_iter().map(AlertSummary::try_from).collect::<StoreResult<_>>()?;
     Ok(AlertPage { items, total, limit, offset })

@@ -1,8 +1,8 @@
 //! API keys per user (SPEC §7): made with a random value shown once, stored as a digest,
 //! listed with their last use, revoked (never deleted, so the audit trail keeps them).
 
+use super::Store;
 use outflow_model::access::{ApiKey, CreatedApiKey};
-use sqlx::SqlitePool;
 
 use super::{
     Actor, StoreError, StoreResult,
@@ -17,19 +17,19 @@ use outflow_model::access::AuditAction;
 /// Keys are `ofk_` plus 256 random bits, so a leaked one is recognisable in logs and scans.
 const KEY_PREFIX: &str = "ofk_";
 
-async fn user_id(pool: &SqlitePool, target_name: &str) -> StoreResult<i64> {
+async fn user_id(store: &Store, target_name: &str) -> StoreResult<i64> {
     sqlx::query_scalar("SELECT id FROM users WHERE target_name = ?")
         .bind(target_name)
-        .fetch_optional(pool)
+        .fetch_optional(store.db())
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("No user named {target_name}.")))
 }
 
-pub async fn create_api_key(pool: &SqlitePool, actor: &Actor, target_name: &str, name: &str) -> StoreResult<CreatedApiKey> {
+pub async fn create_api_key(store: &Store, actor: &Actor, target_name: &str, name: &str) -> StoreResult<CreatedApiKey> {
     let name = checked_name("An API key name", name)?;
-    let owner = user_id(pool, target_name).await?;
+    let owner = user_id(store, target_name).await?;
     let key = format!("{KEY_PREFIX}{}", new_token());
-    let mut tx = super::write_tx(pool).await?;
+    let mut tx = super::write_tx(store).await?;
     let id: i64 = sqlx::query_scalar("INSERT INTO api_keys (user_id, name, key_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id")
         .bind(owner)
         .bind(name)
@@ -54,11 +54,11 @@ struct KeyRow {
     revoked_at: Option<i64>,
 }
 
-pub async fn list_api_keys(pool: &SqlitePool, target_name: &str) -> StoreResult<Vec<ApiKey>> {
-    let owner = user_id(pool, target_name).await?;
+pub async fn list_api_keys(store: &Store, target_name: &str) -> StoreResult<Vec<ApiKey>> {
+    let owner = user_id(store, target_name).await?;
     let rows: Vec<KeyRow> = sqlx::query_as("SELECT id, name, created_at, last_used_at, revoked_at FROM api_keys WHERE user_id = ? ORDER BY id")
         .bind(owner)
-        .fetch_all(pool)
+        .fetch_all(store.db())
         .await?;
     Ok(rows
         .into_iter()
@@ -73,11 +73,11 @@ pub async fn list_api_keys(pool: &SqlitePool, target_name: &str) -> StoreResult<
 }
 
 /// Revokes one of a user's keys; from then on it authenticates nothing.
-pub async fn revoke_api_key(pool: &SqlitePool, actor: &Actor, target_name: &str, key_id: &str) -> StoreResult<()> {
-    let owner = user_id(pool, target_name).await?;
+pub async fn revoke_api_key(store: &Store, actor: &Actor, target_name: &str, key_id: &str) -> StoreResult<()> {
+    let owner = user_id(store, target_name).await?;
     let missing = || StoreError::NotFound(format!("{target_name} has no API key {key_id}."));
     let id: i64 = key_id.parse().map_err(|_| missing())?;
-    let mut tx = super::write_tx(pool).await?;
+    let mut tx = super::write_tx(store).await?;
     let name: Option<String> =
         sqlx::query_scalar("UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? AND user_id = ? RETURNING name")
             .bind(now_millis())

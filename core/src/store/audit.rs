@@ -4,12 +4,13 @@
 //! right after its write commits ([`record_change`]). A crash between those two commits
 //! is the one way an entry can be missing.
 
+use super::Store;
 use outflow_model::{
     Page,
     access::{AuditAction, AuditEntry},
 };
 use serde_json::{Map, Value};
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::SqliteConnection;
 
 use super::{Actor, StoreResult, from_json};
 use crate::clock::{now_millis, rfc3339};
@@ -69,8 +70,8 @@ impl<'a> Change<'a> {
 }
 
 /// Records a change that has already committed, in a transaction of its own.
-pub(crate) async fn record_change(pool: &SqlitePool, actor: Option<&Actor>, change: Change<'_>) -> StoreResult<()> {
-    let mut tx = super::write_tx(pool).await?;
+pub(crate) async fn record_change(store: &Store, actor: Option<&Actor>, change: Change<'_>) -> StoreResult<()> {
+    let mut tx = super::write_tx(store).await?;
     record(&mut tx, actor, change).await?;
     tx.commit().await
 }
@@ -107,15 +108,15 @@ struct AuditRow {
 }
 
 /// The newest entries first.
-pub async fn list_audit(pool: &SqlitePool, limit: u32, offset: u32) -> StoreResult<Page<AuditEntry>> {
-    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log").fetch_one(pool).await?;
+pub async fn list_audit(store: &Store, limit: u32, offset: u32) -> StoreResult<Page<AuditEntry>> {
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log").fetch_one(store.db()).await?;
     let rows: Vec<AuditRow> = sqlx::query_as(
         "SELECT id, at, actor_name, action, object_kind, object_id, object_name, changes
          FROM audit_log ORDER BY id DESC LIMIT ? OFFSET ?",
     )
     .bind(limit)
     .bind(offset)
-    .fetch_all(pool)
+    .fetch_all(store.db())
     .await?;
     let items = rows
         .into_iter()

@@ -2,10 +2,10 @@
 //! lease (a crashed worker's claims expire and are retried), then record each result with
 //! its `delivery` event in one transaction.
 
+use super::Store;
 use outflow_model::{people::DeviceKind, trigger::Trigger};
 use rusqlite::{Connection, params};
 use serde_json::{Value, json};
-use sqlx::SqlitePool;
 
 use super::{StoreResult, events, from_json};
 use crate::clock;
@@ -54,8 +54,8 @@ struct JobRow {
 }
 
 /// Claims up to `limit` notifications that are due on active alerts.
-pub async fn claim_due_notifications(pool: &SqlitePool, now: i64, limit: i64) -> StoreResult<Vec<DeliveryJob>> {
-    super::writer::write(pool, move |conn| claim(conn, now, limit)).await
+pub async fn claim_due_notifications(store: &Store, now: i64, limit: i64) -> StoreResult<Vec<DeliveryJob>> {
+    super::writer::write(store, move |conn| claim(conn, now, limit)).await
 }
 
 fn claim(conn: &Connection, now: i64, limit: i64) -> StoreResult<Vec<DeliveryJob>> {
@@ -149,13 +149,13 @@ fn plain(value: &Value) -> String {
 
 /// Stores a delivery result and its `delivery` event; a result for a notification that is
 /// no longer pending (cancelled meanwhile, or recorded by another worker) is dropped.
-pub async fn record_delivery(pool: &SqlitePool, job: &DeliveryJob, result: &DeliveryResult) -> StoreResult<bool> {
+pub async fn record_delivery(store: &Store, job: &DeliveryJob, result: &DeliveryResult) -> StoreResult<bool> {
     let (status, label, message) = match result {
         DeliveryResult::Delivered(message) => ("delivered", "Delivered", message),
         DeliveryResult::Failed(message) => ("failed", "Failed", message),
     };
     let now = clock::now_millis();
-    let mut tx = super::write_tx(pool).await?;
+    let mut tx = super::write_tx(store).await?;
     let updated =
         sqlx::query("UPDATE notifications SET status = ?, message = ?, completed_at = ?, lease_until = NULL WHERE id = ? AND status = 'pending'")
             .bind(status)

@@ -2,10 +2,10 @@
 //! are sealed with the [`SecretBox`] before they reach the database; reads for display get
 //! them masked, and only the delivery path opens them.
 
+use super::Store;
 use base64::{Engine, engine::general_purpose::STANDARD};
 use outflow_model::endpoints::{Endpoint, EndpointAuth, EndpointPatch, MASK, NewEndpoint};
 use rand::RngCore;
-use sqlx::SqlitePool;
 
 use super::{
     Actor, StoreError, StoreResult,
@@ -108,14 +108,14 @@ fn new_signing_secret() -> String {
 }
 
 /// Creates an endpoint; the answer is the only one that shows the signing secret.
-pub async fn create_endpoint(pool: &SqlitePool, actor: Option<&Actor>, secrets: &SecretBox, input: &NewEndpoint) -> StoreResult<Endpoint> {
+pub async fn create_endpoint(store: &Store, actor: Option<&Actor>, secrets: &SecretBox, input: &NewEndpoint) -> StoreResult<Endpoint> {
     let name = checked_name("An endpoint name", &input.name)?;
     let base_url = input.base_url.trim();
     check_url("The base URL", base_url)?;
     check_auth(&input.auth)?;
     let signing_secret = input.signing_secret.clone().unwrap_or_else(new_signing_secret);
     signing_key(&signing_secret)?;
-    super::get_workflow(pool, &input.workflow_id).await.map_err(|error| match error {
+    super::get_workflow(store, &input.workflow_id).await.map_err(|error| match error {
         StoreError::NotFound(message) => StoreError::invalid(message),
         other => other,
     })?;
@@ -135,31 +135,31 @@ pub async fn create_endpoint(pool: &SqlitePool, actor: Option<&Actor>, secrets: 
     .bind(input.trust_self_signed)
     .bind(now)
     .bind(now)
-    .execute(pool)
+    .execute(store.db())
     .await
     .map_err(conflict_on_unique(|| format!("This workflow already has an endpoint named \"{name}\".")))?;
-    let mut endpoint = get_endpoint(pool, &id).await?;
-    audit::record_change(pool, actor, Change::created("endpoint", &id, &endpoint.name, &endpoint)).await?;
+    let mut endpoint = get_endpoint(store, &id).await?;
+    audit::record_change(store, actor, Change::created("endpoint", &id, &endpoint.name, &endpoint)).await?;
     endpoint.signing_secret = signing_secret;
     Ok(endpoint)
 }
 
-async fn endpoint_row(pool: &SqlitePool, id: &str) -> StoreResult<EndpointRow> {
+async fn endpoint_row(store: &Store, id: &str) -> StoreResult<EndpointRow> {
     sqlx::query_as(&format!("{SELECT_ENDPOINT} WHERE id = ?"))
         .bind(id)
-        .fetch_optional(pool)
+        .fetch_optional(store.db())
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("No endpoint with id {id}.")))
 }
 
-pub async fn get_endpoint(pool: &SqlitePool, id: &str) -> StoreResult<Endpoint> {
-    masked(endpoint_row(pool, id).await?)
+pub async fn get_endpoint(store: &Store, id: &str) -> StoreResult<Endpoint> {
+    masked(endpoint_row(store, id).await?)
 }
 
-pub async fn list_endpoints(pool: &SqlitePool, workflow_id: &str) -> StoreResult<Vec<Endpoint>> {
-    super::get_workflow(pool, workflow_id).await?;
+pub async fn list_endpoints(store: &Store, workflow_id: &str) -> StoreResult<Vec<Endpoint>> {
+    super::get_workflow(store, workflow_id).await?;
     let rows: Vec<EndpointRow> =
-        sqlx::query_as(&format!("{SELECT_ENDPOINT} WHERE workflow_id = ? ORDER BY name")).bind(workflow_id).fetch_all(pool).await?;
+        sqlx::query_as(&format!("{SELECT_ENDPOINT} WHERE workflow_id = ? ORDER BY name")).bind(workflow_id).fetch_all(store.db()).await?;
     rows.into_iter().map(masked).collect()
 }
 
@@ -171,31 +171,25 @@ fn opened(secrets: &SecretBox, row: EndpointRow) -> StoreResult<EndpointSecrets>
 }
 
 /// The endpoint with its secrets, for sending.
-pub async fn endpoint_secrets(pool: &SqlitePool, secrets: &SecretBox, id: &str) -> StoreResult<EndpointSecrets> {
-    opened(secrets, endpoint_row(pool, id).await?)
+pub async fn endpoint_secrets(store: &Store, secrets: &SecretBox, id: &str) -> StoreResult<EndpointSecrets> {
+    opened(secrets, endpoint_row(store, id).await?)
 }
 
 /// A workflow's endpoint looked up by name, as scripts name them.
-pub async fn endpoint_secrets_by_name(pool: &SqlitePool, secrets: &SecretBox, workflow_id: &str, name: &str) -> StoreResult<EndpointSecrets> {
+pub async fn endpoint_secrets_by_name(store: &Store, secrets: &SecretBox, workflow_id: &str, name: &str) -> StoreResult<EndpointSecrets> {
     let row: EndpointRow = sqlx::query_as(&format!("{SELECT_ENDPOINT} WHERE workflow_id = ? AND name = ?"))
         .bind(workflow_id)
         .bind(name)
-        .fetch_optional(pool)
+        .fetch_optional(store.db())
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("This workflow has no endpoint named \"{name}\".")))?;
     opened(secrets, row)
 }
 
 /// Changes an endpoint; secrets sent back masked keep their stored values.
-pub async fn update_endpoint(
-    pool: &SqlitePool,
-    actor: Option<&Actor>,
-    secrets: &SecretBox,
-    id: &str,
-    patch: &EndpointPatch,
-) -> StoreResult<Endpoint> {
-    let before = get_endpoint(pool, id).await?;
-    let current = opened(secrets, endpoint_row(pool, id).await?)?;
+pub async fn update_endpoint(store: &Store, actor: Option<&Actor>, secrets: &SecretBox, id: &str, patch: &EndpointPatch) -> StoreResult<Endpoint> {
+    let before = get_endpoint(store, id).await?;
+    let current = opened(secrets, endpoint_row(store, id).await?)?;
     let name = checked_name("An endpoint name", patch.name.as_deref().unwrap_or(&current.name))?.to_string();
     let base_url = patch.base_url.as_deref().unwrap_or(&current.base_url).trim().to_string();
     check_url("The base URL", &base_url)?;
@@ -223,24 +217,24 @@ pub async fn update_endpoint(
     .bind(signing_secret)
     .bind(clock::now_millis())
     .bind(id)
-    .execute(pool)
+    .execute(store.db())
     .await
     .map_err(conflict_on_unique(|| format!("This workflow already has an endpoint named \"{name}\".")))?;
-    let after = get_endpoint(pool, id).await?;
-    audit::record_change(pool, actor, Change::updated("endpoint", id, &after.name, &before, &after)).await?;
+    let after = get_endpoint(store, id).await?;
+    audit::record_change(store, actor, Change::updated("endpoint", id, &after.name, &before, &after)).await?;
     Ok(after)
 }
 
 /// Deletes an endpoint no integration uses; otherwise 409 naming the integrations.
-pub async fn delete_endpoint(pool: &SqlitePool, actor: Option<&Actor>, id: &str) -> StoreResult<()> {
-    let before = get_endpoint(pool, id).await?;
+pub async fn delete_endpoint(store: &Store, actor: Option<&Actor>, id: &str) -> StoreResult<()> {
+    let before = get_endpoint(store, id).await?;
     let users: Vec<String> = sqlx::query_scalar("SELECT name FROM integrations WHERE json_extract(action, '$.endpointId') = ? ORDER BY name")
         .bind(id)
-        .fetch_all(pool)
+        .fetch_all(store.db())
         .await?;
     if !users.is_empty() {
         return Err(StoreError::Conflict(format!("The endpoint is used by: {}.", users.join(", "))));
     }
-    sqlx::query("DELETE FROM endpoints WHERE id = ?").bind(id).execute(pool).await?;
-    audit::record_change(pool, actor, Change::deleted("endpoint", id, &before.name, &before)).await
+    sqlx::query("DELETE FROM endpoints WHERE id = ?").bind(id).execute(store.db()).await?;
+    audit::record_change(store, actor, Change::deleted("endpoint", id, &before.name, &before)).await
 }

@@ -3,12 +3,13 @@
 //! in `alert_groups.escalate_at`, so timers survive restarts; each firing is a
 //! compare-and-set on that column, so no escalation fires twice.
 
+use super::Store;
 use outflow_model::{
     alerts::{Alert, AlertStatus},
     trigger::Trigger,
 };
 use serde_json::json;
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::SqliteConnection;
 
 use super::{
     Actor, StoreError, StoreResult,
@@ -34,7 +35,7 @@ struct Step {
 }
 
 /// Fires every escalation due at `now` on active alerts; returns how many fired.
-pub async fn fire_due_escalations(pool: &SqlitePool, now: i64) -> StoreResult<usize> {
+pub async fn fire_due_escalations(store: &Store, now: i64) -> StoreResult<usize> {
     let due: Vec<(i64, i64, i64, Option<i64>)> = sqlx::query_as(
         "SELECT g.alert_id, g.group_id, g.position, g.escalate_at FROM alert_groups g
          JOIN alerts a ON a.event_identifier = g.alert_id
@@ -42,11 +43,11 @@ pub async fn fire_due_escalations(pool: &SqlitePool, now: i64) -> StoreResult<us
          ORDER BY g.escalate_at LIMIT 100",
     )
     .bind(now)
-    .fetch_all(pool)
+    .fetch_all(store.db())
     .await?;
     let mut fired = 0;
     for (alert_id, group_id, position, escalate_at) in due {
-        let mut tx = super::write_tx(pool).await?;
+        let mut tx = super::write_tx(store).await?;
         let step = Step { alert_id, group_id, position, escalate_at };
         if advance(&mut tx, &step, Kind::Timeout, None, now).await? {
             fired += 1;
@@ -57,18 +58,18 @@ pub async fn fire_due_escalations(pool: &SqlitePool, now: i64) -> StoreResult<us
 }
 
 /// When the next escalation is due on an active alert, so the worker can sleep until then.
-pub async fn next_escalation_due(pool: &SqlitePool) -> StoreResult<Option<i64>> {
+pub async fn next_escalation_due(store: &Store) -> StoreResult<Option<i64>> {
     Ok(sqlx::query_scalar(
         "SELECT MIN(g.escalate_at) FROM alert_groups g JOIN alerts a ON a.event_identifier = g.alert_id
          WHERE g.escalate_at IS NOT NULL AND a.status = 'ACTIVE'",
     )
-    .fetch_one(pool)
+    .fetch_one(store.db())
     .await?)
 }
 
 /// Escalates a group of an alert by hand (API or UI); `MANUAL` with `escalatedBy`.
-pub async fn escalate_manually(pool: &SqlitePool, actor: Option<&Actor>, alert_id: i64, group: Option<&str>) -> StoreResult<Alert> {
-    let mut tx = super::write_tx(pool).await?;
+pub async fn escalate_manually(store: &Store, actor: Option<&Actor>, alert_id: i64, group: Option<&str>) -> StoreResult<Alert> {
+    let mut tx = super::write_tx(store).await?;
     if alerts::status_of(&mut tx, alert_id).await? != AlertStatus::Active {
         return Err(StoreError::Conflict(format!("Alert {alert_id} is not ACTIVE; only active alerts escalate.")));
     }
@@ -93,7 +94,7 @@ pub async fn escalate_manually(pool: &SqlitePool, actor: Option<&Actor>, alert_i
         return Err(StoreError::Conflict(format!("The group \"{}\" has no further reachable member to escalate to.", chosen.3)));
     }
     tx.commit().await?;
-    alerts::get_alert(pool, alert_id).await
+    alerts::get_alert(store, alert_id).await
 }
 
 /// A response with the Escalate action: escalates each group whose current member answered.

@@ -1,9 +1,10 @@
 //! The activity event log: one row per trigger event. Every writer calls `record` inside
 //! the transaction of the change that caused the event, so neither exists without the other.
 
+use super::Store;
 use outflow_model::{alerts::TimelineEvent, trigger::Trigger};
 use serde_json::Value;
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::SqliteConnection;
 
 use super::{StoreResult, from_json};
 use crate::clock;
@@ -23,9 +24,11 @@ struct EventRow {
     created_at: i64,
 }
 
-pub(crate) async fn timeline(pool: &SqlitePool, alert_id: i64) -> StoreResult<Vec<TimelineEvent>> {
-    let rows: Vec<EventRow> =
-        sqlx::query_as("SELECT id, trigger, fields, created_at FROM events WHERE alert_id = ? ORDER BY id").bind(alert_id).fetch_all(pool).await?;
+pub(crate) async fn timeline(store: &Store, alert_id: i64) -> StoreResult<Vec<TimelineEvent>> {
+    let rows: Vec<EventRow> = sqlx::query_as("SELECT id, trigger, fields, created_at FROM events WHERE alert_id = ? ORDER BY id")
+        .bind(alert_id)
+        .fetch_all(store.db())
+        .await?;
     rows.into_iter()
         .map(|row| {
             let trigger = Trigger::from_key(&row.trigger).ok_or_else(|| super::StoreError::Corrupt(format!("unknown trigger {}", row.trigger)))?;

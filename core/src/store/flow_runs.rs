@@ -6,6 +6,7 @@
 
 use std::{collections::HashMap, sync::Arc};
 
+use super::Store;
 pub use outflow_model::flow_exec::{RunEnd, StepWrite, StoredStep};
 use outflow_model::{
     flow_plan::{Plan, State, starts_anything, trigger_ports},
@@ -18,8 +19,6 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
-use tokio::sync::Notify;
 
 use super::{Actor, StoreError, StoreResult, from_json, to_json};
 use crate::{clock, ids::new_sorted_id};
@@ -28,15 +27,6 @@ use crate::{clock, ids::new_sorted_id};
 /// frees every lease at start, so this only bounds how long a run a worker lost track of
 /// waits; the engine also never takes a run it is already executing.
 pub const FLOW_RUN_LEASE_MS: i64 = 600_000;
-
-/// Woken whenever runs are created for the engine's worker to take (not for runs their
-/// creator executes itself).
-static CREATED: Notify = Notify::const_new();
-
-/// What the engine's worker waits on between rounds.
-pub fn flow_runs_created() -> &'static Notify {
-    &CREATED
-}
 
 /// A flow's blocks and edges.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
@@ -141,9 +131,9 @@ const SELECT_RUNNABLE: &str = "SELECT fl.id, fl.name, fl.version, f.workflow_id,
     FROM flows fl JOIN forms f ON f.id = fl.form_id";
 
 /// The flow with its current graph, ready to start runs from.
-pub async fn runnable_flow(pool: &SqlitePool, id: &str) -> StoreResult<RunnableFlow> {
+pub async fn runnable_flow(store: &Store, id: &str) -> StoreResult<RunnableFlow> {
     let row: Option<(String, String, i64, String, String, bool, String, String)> =
-        sqlx::query_as(&format!("{SELECT_RUNNABLE} WHERE fl.id = ?")).bind(id).fetch_optional(pool).await?;
+        sqlx::query_as(&format!("{SELECT_RUNNABLE} WHERE fl.id = ?")).bind(id).fetch_optional(store.db()).await?;
     let (id, name, version, workflow_id, form_id, enabled, graph, responses) =
         row.ok_or_else(|| StoreError::NotFound(format!("No flow with id {id}.")))?;
     RunnableFlow::new(id, name, version, workflow_id, form_id, enabled, graph, &responses)
@@ -285,8 +275,8 @@ pub(crate) struct TriggerEvent<'a> {
 const CHAINED_SINCE: &str = "SELECT COUNT(*) FROM flow_runs WHERE flow_id = ? AND chain_depth > 0 AND created_at > ?";
 
 /// How many chained runs (`ops::chains`) the flow started since `since` (ms).
-pub async fn chained_runs_since(pool: &SqlitePool, flow_id: &str, since: i64) -> StoreResult<i64> {
-    Ok(sqlx::query_scalar(CHAINED_SINCE).bind(flow_id).bind(since).fetch_one(pool).await?)
+pub async fn chained_runs_since(store: &Store, flow_id: &str, since: i64) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar(CHAINED_SINCE).bind(flow_id).bind(since).fetch_one(store.db()).await?)
 }
 
 /// Most runs one flow starts from the events of one alert. A flow whose steps cause the
@@ -435,11 +425,11 @@ fn insert_unwritten(conn: &Connection, run: &UnwrittenRun) -> StoreResult<Option
 
 /// Creates a run. With `claim` its creator executes it at once (it is leased and running);
 /// otherwise it waits for the engine's worker, which is woken.
-pub async fn create_flow_run(pool: &SqlitePool, new: NewFlowRun, claim: bool) -> StoreResult<FlowRunJob> {
+pub async fn create_flow_run(store: &Store, new: NewFlowRun, claim: bool) -> StoreResult<FlowRunJob> {
     let (mut job, unwritten) = prepare_flow_run(new, claim);
-    job.alert_id = super::writer::write(pool, move |conn| insert_unwritten(conn, &unwritten)).await?;
+    job.alert_id = super::writer::write(store, move |conn| insert_unwritten(conn, &unwritten)).await?;
     if !claim {
-        CREATED.notify_one();
+        store.flow_runs_created().notify_one();
     }
     Ok(job)
 }
@@ -448,8 +438,8 @@ pub async fn create_flow_run(pool: &SqlitePool, new: NewFlowRun, claim: bool) ->
 /// once: of the saved graph, or of `test.blocks` and `test.edges` (the designer's unsaved
 /// graph, which must pass validation). Test runs start on disabled flows too. Answers the new run's id;
 /// read it with [`get_flow_run`] (or `get_run`) while it runs.
-pub async fn start_test_run(pool: &SqlitePool, flow_id: &str, test: &TestFlowRun, actor: Option<&Actor>) -> StoreResult<String> {
-    let mut flow = runnable_flow(pool, flow_id).await?;
+pub async fn start_test_run(store: &Store, flow_id: &str, test: &TestFlowRun, actor: Option<&Actor>) -> StoreResult<String> {
+    let mut flow = runnable_flow(store, flow_id).await?;
     if let Some(blocks) = &test.blocks {
         let edges = test.edges.clone().unwrap_or_default();
         let check = validate(blocks, &edges, &flow.choices);
@@ -473,14 +463,14 @@ pub async fn start_test_run(pool: &SqlitePool, flow_id: &str, test: &TestFlowRun
         rerun_of: None,
         chain_depth: 0,
     };
-    Ok(create_flow_run(pool, new, false).await?.run_id)
+    Ok(create_flow_run(store, new, false).await?.run_id)
 }
 
 /// A payload to test a trigger block with: the newest real one. For an alert trigger, the
 /// payload its last event on the flow's form would have sent (SPEC §3); for the HTTP
 /// trigger, the payload of the flow's last HTTP-triggered run. `None` when there was none.
-pub async fn sample_payload(pool: &SqlitePool, flow_id: &str, block_id: &str) -> StoreResult<Option<Value>> {
-    let flow = runnable_flow(pool, flow_id).await?;
+pub async fn sample_payload(store: &Store, flow_id: &str, block_id: &str) -> StoreResult<Option<Value>> {
+    let flow = runnable_flow(store, flow_id).await?;
     let block = flow
         .graph
         .blocks
@@ -493,7 +483,7 @@ pub async fn sample_payload(pool: &SqlitePool, flow_id: &str, block_id: &str) ->
             "SELECT payload FROM flow_runs WHERE flow_id = ? AND trigger = 'http' AND started_by = 'http' ORDER BY created_at DESC LIMIT 1",
         )
         .bind(flow_id)
-        .fetch_optional(pool)
+        .fetch_optional(store.db())
         .await?;
         return payload.map(|text| from_json("flow_runs.payload", &text)).transpose();
     }
@@ -505,7 +495,7 @@ pub async fn sample_payload(pool: &SqlitePool, flow_id: &str, block_id: &str) ->
     )
     .bind(&flow.form_id)
     .bind(trigger.key())
-    .fetch_optional(pool)
+    .fetch_optional(store.db())
     .await?;
     let Some((alert_id, fields, created_at, definitions, values)) = row else { return Ok(None) };
     let definitions: Vec<outflow_model::forms::PropertyDef> = from_json("forms.properties", &definitions)?;
@@ -518,8 +508,8 @@ pub async fn sample_payload(pool: &SqlitePool, flow_id: &str, block_id: &str) ->
 /// held by anyone, with everything executing them needs. It names the open runs' partial
 /// index: for `ORDER BY created_at LIMIT` SQLite would otherwise walk every run ever recorded
 /// in creation order (~20 ms at 200,000 runs, every second, stalling the writer thread).
-pub async fn claim_flow_runs(pool: &SqlitePool, now: i64, limit: i64) -> StoreResult<Vec<FlowRunJob>> {
-    super::writer::write(pool, move |conn| {
+pub async fn claim_flow_runs(store: &Store, now: i64, limit: i64) -> StoreResult<Vec<FlowRunJob>> {
+    super::writer::write(store, move |conn| {
         let claimed: Vec<String> = conn
             .prepare_cached(
                 "UPDATE flow_runs SET lease_until = ?1, status = 'running', started_at = COALESCE(started_at, ?2), wake_at = NULL, updated_at = ?2
@@ -638,7 +628,7 @@ struct StepColumns {
 /// `steps_run` is the run's count of executed steps so far. Answers false when the run was
 /// no longer running (e.g. it ended by another hand), in which case nothing was written.
 pub async fn record_flow_steps(
-    pool: &SqlitePool,
+    store: &Store,
     run_id: &str,
     steps: &[StepWrite],
     steps_run: i64,
@@ -662,7 +652,7 @@ pub async fn record_flow_steps(
         .collect();
     let end = end.map(|end| (end.status.key(), end.reason, end.output.map(|output| output.to_string())));
     let run_id = run_id.to_string();
-    super::writer::write(pool, move |conn| {
+    super::writer::write(store, move |conn| {
         if let Some(run) = &unwritten {
             insert_unwritten(conn, run)?;
         }
@@ -707,9 +697,9 @@ pub async fn record_flow_steps(
 
 /// Lets go of a run whose only open work is a Delay due at `wake_at`: the worker takes it
 /// up again then, here or after a restart.
-pub async fn park_flow_run(pool: &SqlitePool, run_id: &str, wake_at: i64) -> StoreResult<()> {
+pub async fn park_flow_run(store: &Store, run_id: &str, wake_at: i64) -> StoreResult<()> {
     let run_id = run_id.to_string();
-    super::writer::write(pool, move |conn| {
+    super::writer::write(store, move |conn| {
         conn.prepare_cached("UPDATE flow_runs SET lease_until = NULL, wake_at = ?, updated_at = ? WHERE id = ? AND status = 'running'")?
             .execute(params![wake_at, clock::now_millis(), run_id])?;
         Ok(())
@@ -718,9 +708,9 @@ pub async fn park_flow_run(pool: &SqlitePool, run_id: &str, wake_at: i64) -> Sto
 }
 
 /// When the earliest parked run is due, if any is.
-pub async fn next_flow_wake(pool: &SqlitePool) -> StoreResult<Option<i64>> {
+pub async fn next_flow_wake(store: &Store) -> StoreResult<Option<i64>> {
     Ok(sqlx::query_scalar("SELECT MIN(wake_at) FROM flow_runs WHERE status IN ('pending', 'running') AND wake_at IS NOT NULL")
-        .fetch_one(pool)
+        .fetch_one(store.db())
         .await?)
 }
 
@@ -771,16 +761,16 @@ struct StepRow {
 
 /// A flow run with its graph and a record for every block (statuses of blocks without a
 /// stored record come from the planner); `None` when `id` is not a flow run.
-pub async fn get_flow_run(pool: &SqlitePool, id: &str) -> StoreResult<Option<Run>> {
-    let row: Option<FlowRunRow> = sqlx::query_as(&format!("{SELECT_FLOW_RUN} WHERE r.id = ?")).bind(id).fetch_optional(pool).await?;
+pub async fn get_flow_run(store: &Store, id: &str) -> StoreResult<Option<Run>> {
+    let row: Option<FlowRunRow> = sqlx::query_as(&format!("{SELECT_FLOW_RUN} WHERE r.id = ?")).bind(id).fetch_optional(store.db()).await?;
     let Some(row) = row else { return Ok(None) };
-    let graph_text: String = sqlx::query_scalar("SELECT graph FROM flow_snapshots WHERE hash = ?").bind(&row.snapshot).fetch_one(pool).await?;
+    let graph_text: String = sqlx::query_scalar("SELECT graph FROM flow_snapshots WHERE hash = ?").bind(&row.snapshot).fetch_one(store.db()).await?;
     let graph: FlowGraph = from_json("flow_snapshots.graph", &graph_text)?;
     let stored: Vec<StepRow> = sqlx::query_as(
         "SELECT block_id, status, inputs, outputs, ports, logs, error, started_at, finished_at, due_at FROM flow_run_steps WHERE run_id = ?",
     )
     .bind(id)
-    .fetch_all(pool)
+    .fetch_all(store.db())
     .await?;
     let payload: Value = from_json("flow_runs.payload", &row.payload)?;
     let status = RunStatus::from_key(&row.status).ok_or_else(|| StoreError::Corrupt(format!("run status {}", row.status)))?;
@@ -905,17 +895,17 @@ fn step_records(graph: &FlowGraph, trigger_block: &str, payload: &Value, stored:
 
 /// Re-runs a finished flow run with the same payload, as a new run of the flow's current
 /// graph (or the original graph, when the flow was deleted), acting as `actor`.
-pub(crate) async fn rerun_flow_run(pool: &SqlitePool, id: &str, actor: Option<&Actor>) -> StoreResult<String> {
-    let row: Option<FlowRunRow> = sqlx::query_as(&format!("{SELECT_FLOW_RUN} WHERE r.id = ?")).bind(id).fetch_optional(pool).await?;
+pub(crate) async fn rerun_flow_run(store: &Store, id: &str, actor: Option<&Actor>) -> StoreResult<String> {
+    let row: Option<FlowRunRow> = sqlx::query_as(&format!("{SELECT_FLOW_RUN} WHERE r.id = ?")).bind(id).fetch_optional(store.db()).await?;
     let row = row.ok_or_else(|| StoreError::NotFound(format!("No run with id {id}.")))?;
     if matches!(row.status.as_str(), "pending" | "running") {
         return Err(StoreError::Conflict("This run is still going; wait for it to end before running it again.".into()));
     }
     let flow = match &row.flow_id {
-        Some(flow_id) => runnable_flow(pool, flow_id).await?,
+        Some(flow_id) => runnable_flow(store, flow_id).await?,
         None => {
             let graph_text: String =
-                sqlx::query_scalar("SELECT graph FROM flow_snapshots WHERE hash = ?").bind(&row.snapshot).fetch_one(pool).await?;
+                sqlx::query_scalar("SELECT graph FROM flow_snapshots WHERE hash = ?").bind(&row.snapshot).fetch_one(store.db()).await?;
             RunnableFlow::new(
                 String::new(),
                 row.flow_name.clone(),
@@ -942,7 +932,7 @@ pub(crate) async fn rerun_flow_run(pool: &SqlitePool, id: &str, actor: Option<&A
         rerun_of: Some(row.id.clone()),
         chain_depth: 0,
     };
-    Ok(create_flow_run(pool, new, false).await?.run_id)
+    Ok(create_flow_run(store, new, false).await?.run_id)
 }
 
 /// Flow runs' summaries as the run listing reads them (see `runs::list_runs`).

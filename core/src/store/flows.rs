@@ -2,6 +2,7 @@
 //! validation of `outflow_model::flows` (errors refuse it, warnings are kept for the badges)
 //! and appends a version in the same transaction, so the history never misses a save.
 
+use super::Store;
 use outflow_model::{
     flows::{
         Block, BlockKind, Edge, Flow, FlowDocument, FlowSave, FlowSummary, FlowVersion, FlowVersionDetail, NewFlow, Position, trigger_label, validate,
@@ -10,7 +11,6 @@ use outflow_model::{
     trigger::Trigger,
 };
 use serde::{Deserialize, Serialize};
-use sqlx::SqlitePool;
 
 use super::{
     Actor, StoreError, StoreResult,
@@ -58,8 +58,8 @@ fn checked_graph(form: &Form, blocks: &[Block], edges: &[Edge]) -> StoreResult<(
 }
 
 /// The form a flow is for, answered as bad input (not 404) when it does not exist.
-async fn form_of(pool: &SqlitePool, form_id: &str) -> StoreResult<Form> {
-    super::get_form(pool, form_id).await.map_err(|error| match error {
+async fn form_of(store: &Store, form_id: &str) -> StoreResult<Form> {
+    super::get_form(store, form_id).await.map_err(|error| match error {
         StoreError::NotFound(_) => StoreError::invalid(format!("There is no form with id \"{form_id}\".")),
         other => other,
     })
@@ -71,8 +71,8 @@ fn name_taken(name: &str) -> impl FnOnce() -> String + '_ {
 
 /// The trigger nodes a new flow of the form starts with: one per outbound integration
 /// trigger of the form, plus the Responses trigger when the form has response choices.
-async fn starting_triggers(pool: &SqlitePool, form: &Form) -> StoreResult<Vec<Block>> {
-    let mut triggers: Vec<Trigger> = super::list_integrations(pool, Some(&form.workflow_id))
+async fn starting_triggers(store: &Store, form: &Form) -> StoreResult<Vec<Block>> {
+    let mut triggers: Vec<Trigger> = super::list_integrations(store, Some(&form.workflow_id))
         .await?
         .into_iter()
         .filter(|integration| integration.form_id == form.id)
@@ -99,11 +99,11 @@ async fn starting_triggers(pool: &SqlitePool, form: &Form) -> StoreResult<Vec<Bl
 }
 
 /// Inserts a new flow and its first version.
-async fn insert_flow(pool: &SqlitePool, form: &Form, name: &str, graph: &Graph, actor: Option<&Actor>, note: &str) -> StoreResult<Flow> {
+async fn insert_flow(store: &Store, form: &Form, name: &str, graph: &Graph, actor: Option<&Actor>, note: &str) -> StoreResult<Flow> {
     let id = new_id("fl");
     let now = clock::now_millis();
     let graph_json = to_json(graph);
-    let mut tx = write_tx(pool).await?;
+    let mut tx = write_tx(store).await?;
     sqlx::query("INSERT INTO flows (id, form_id, name, version, graph, created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?, ?)")
         .bind(&id)
         .bind(&form.id)
@@ -116,7 +116,7 @@ async fn insert_flow(pool: &SqlitePool, form: &Form, name: &str, graph: &Graph, 
         .map_err(conflict_on_unique(name_taken(name)))?;
     insert_version(&mut tx, &id, 1, name, graph, &graph_json, actor, note, now).await?;
     tx.commit().await?;
-    get_flow(pool, &id).await
+    get_flow(store, &id).await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -149,12 +149,12 @@ async fn insert_version(
 }
 
 /// Creates a flow of a form, starting with the form's trigger nodes.
-pub async fn create_flow(pool: &SqlitePool, input: &NewFlow, actor: Option<&Actor>) -> StoreResult<Flow> {
+pub async fn create_flow(store: &Store, input: &NewFlow, actor: Option<&Actor>) -> StoreResult<Flow> {
     let name = checked_name("A flow name", &input.name)?;
-    let form = form_of(pool, &input.form_id).await?;
-    let graph = Graph { blocks: starting_triggers(pool, &form).await?, edges: Vec::new() };
-    let flow = insert_flow(pool, &form, name, &graph, actor, "created").await?;
-    audit::record_change(pool, actor, Change::created("flow", &flow.id, &flow.name, &audited(&flow))).await?;
+    let form = form_of(store, &input.form_id).await?;
+    let graph = Graph { blocks: starting_triggers(store, &form).await?, edges: Vec::new() };
+    let flow = insert_flow(store, &form, name, &graph, actor, "created").await?;
+    audit::record_change(store, actor, Change::created("flow", &flow.id, &flow.name, &audited(&flow))).await?;
     Ok(flow)
 }
 
@@ -165,13 +165,13 @@ fn audited(flow: &Flow) -> serde_json::Value {
 }
 
 /// Creates a flow from an export (SPEC §6 format); a graph with errors is refused whole.
-pub async fn import_flow(pool: &SqlitePool, document: &FlowDocument, actor: Option<&Actor>) -> StoreResult<Flow> {
+pub async fn import_flow(store: &Store, document: &FlowDocument, actor: Option<&Actor>) -> StoreResult<Flow> {
     let name = checked_name("A flow name", &document.name)?;
-    let form = form_of(pool, &document.form_id).await?;
+    let form = form_of(store, &document.form_id).await?;
     checked_graph(&form, &document.blocks, &document.edges)?;
     let graph = Graph { blocks: document.blocks.clone(), edges: document.edges.clone() };
-    let flow = insert_flow(pool, &form, name, &graph, actor, "imported").await?;
-    audit::record_change(pool, actor, Change::created("flow", &flow.id, &flow.name, &audited(&flow))).await?;
+    let flow = insert_flow(store, &form, name, &graph, actor, "imported").await?;
+    audit::record_change(store, actor, Change::created("flow", &flow.id, &flow.name, &audited(&flow))).await?;
     Ok(flow)
 }
 
@@ -195,15 +195,15 @@ fn flow_from_row(row: FlowRow, form: Option<&Form>) -> StoreResult<Flow> {
 }
 
 /// One flow with its graph and the warnings its blocks carry.
-pub async fn get_flow(pool: &SqlitePool, id: &str) -> StoreResult<Flow> {
-    let row: Option<FlowRow> = sqlx::query_as(&format!("{SELECT_FLOW} WHERE fl.id = ?")).bind(id).fetch_optional(pool).await?;
+pub async fn get_flow(store: &Store, id: &str) -> StoreResult<Flow> {
+    let row: Option<FlowRow> = sqlx::query_as(&format!("{SELECT_FLOW} WHERE fl.id = ?")).bind(id).fetch_optional(store.db()).await?;
     let row = row.ok_or_else(|| StoreError::NotFound(format!("No flow with id {id}.")))?;
-    let form = super::get_form(pool, &row.form_id).await?;
+    let form = super::get_form(store, &row.form_id).await?;
     flow_from_row(row, Some(&form))
 }
 
 /// Flows of one form, of one workflow, or all; by form then name.
-pub async fn list_flows(pool: &SqlitePool, form_id: Option<&str>, workflow_id: Option<&str>) -> StoreResult<Vec<FlowSummary>> {
+pub async fn list_flows(store: &Store, form_id: Option<&str>, workflow_id: Option<&str>) -> StoreResult<Vec<FlowSummary>> {
     let rows: Vec<(String, String, String, String, String, i64, bool, i64, i64)> = sqlx::query_as(
         "SELECT fl.id, f.workflow_id, fl.form_id, f.name, fl.name, fl.version, fl.enabled, json_array_length(fl.graph, '$.blocks'), fl.updated_at
          FROM flows fl JOIN forms f ON f.id = fl.form_id
@@ -212,7 +212,7 @@ pub async fn list_flows(pool: &SqlitePool, form_id: Option<&str>, workflow_id: O
     )
     .bind(form_id)
     .bind(workflow_id)
-    .fetch_all(pool)
+    .fetch_all(store.db())
     .await?;
     Ok(rows
         .into_iter()
@@ -234,7 +234,7 @@ pub async fn list_flows(pool: &SqlitePool, form_id: Option<&str>, workflow_id: O
 /// turns the flow on or off when `enabled` says so.
 #[allow(clippy::too_many_arguments)]
 async fn write_version(
-    pool: &SqlitePool,
+    store: &Store,
     id: &str,
     base_version: i64,
     name: &str,
@@ -245,7 +245,7 @@ async fn write_version(
 ) -> StoreResult<Flow> {
     let now = clock::now_millis();
     let graph_json = to_json(graph);
-    let mut tx = write_tx(pool).await?;
+    let mut tx = write_tx(store).await?;
     let current: Option<i64> = sqlx::query_scalar("SELECT version FROM flows WHERE id = ?").bind(id).fetch_optional(&mut *tx).await?;
     let current = current.ok_or_else(|| StoreError::NotFound(format!("No flow with id {id}.")))?;
     if current != base_version {
@@ -267,33 +267,33 @@ async fn write_version(
         .map_err(conflict_on_unique(name_taken(name)))?;
     insert_version(&mut tx, id, version, name, graph, &graph_json, actor, note, now).await?;
     tx.commit().await?;
-    get_flow(pool, id).await
+    get_flow(store, id).await
 }
 
 /// Saves the whole graph as a new version (and turns the flow on or off when the save says
 /// so). Incomplete flows are kept (with warnings); cycles, dangling edges and unknown step
 /// types are refused.
-pub async fn save_flow(pool: &SqlitePool, id: &str, save: &FlowSave, actor: Option<&Actor>) -> StoreResult<Flow> {
+pub async fn save_flow(store: &Store, id: &str, save: &FlowSave, actor: Option<&Actor>) -> StoreResult<Flow> {
     let name = checked_name("A flow name", &save.name)?;
-    let flow = get_flow(pool, id).await?;
-    let form = super::get_form(pool, &flow.form_id).await?;
+    let flow = get_flow(store, id).await?;
+    let form = super::get_form(store, &flow.form_id).await?;
     checked_graph(&form, &save.blocks, &save.edges)?;
     let graph = Graph { blocks: save.blocks.clone(), edges: save.edges.clone() };
-    let saved = write_version(pool, id, save.base_version, name, &graph, save.enabled, actor, "saved").await?;
-    audit::record_change(pool, actor, Change::updated("flow", id, &saved.name, &audited(&flow), &audited(&saved))).await?;
+    let saved = write_version(store, id, save.base_version, name, &graph, save.enabled, actor, "saved").await?;
+    audit::record_change(store, actor, Change::updated("flow", id, &saved.name, &audited(&flow), &audited(&saved))).await?;
     Ok(saved)
 }
 
 /// Deletes a flow and its history.
-pub async fn delete_flow(pool: &SqlitePool, id: &str, actor: Option<&Actor>) -> StoreResult<()> {
-    let flow = get_flow(pool, id).await?;
-    let mut tx = write_tx(pool).await?;
+pub async fn delete_flow(store: &Store, id: &str, actor: Option<&Actor>) -> StoreResult<()> {
+    let flow = get_flow(store, id).await?;
+    let mut tx = write_tx(store).await?;
     let deleted = sqlx::query("DELETE FROM flows WHERE id = ?").bind(id).execute(&mut *tx).await?;
     tx.commit().await?;
     if deleted.rows_affected() == 0 {
         return Err(StoreError::NotFound(format!("No flow with id {id}.")));
     }
-    audit::record_change(pool, actor, Change::deleted("flow", id, &flow.name, &audited(&flow))).await
+    audit::record_change(store, actor, Change::deleted("flow", id, &flow.name, &audited(&flow))).await
 }
 
 #[derive(sqlx::FromRow)]
@@ -325,32 +325,32 @@ const SELECT_VERSION: &str = "SELECT v.version, v.name, v.blocks, v.edges, v.cre
     FROM flow_versions v LEFT JOIN users u ON u.id = v.saved_by";
 
 /// The history of a flow, newest first.
-pub async fn list_flow_versions(pool: &SqlitePool, id: &str) -> StoreResult<Vec<FlowVersion>> {
-    get_flow(pool, id).await?;
+pub async fn list_flow_versions(store: &Store, id: &str) -> StoreResult<Vec<FlowVersion>> {
+    get_flow(store, id).await?;
     let rows: Vec<VersionRow> =
-        sqlx::query_as(&format!("{SELECT_VERSION} WHERE v.flow_id = ? ORDER BY v.version DESC")).bind(id).fetch_all(pool).await?;
+        sqlx::query_as(&format!("{SELECT_VERSION} WHERE v.flow_id = ? ORDER BY v.version DESC")).bind(id).fetch_all(store.db()).await?;
     Ok(rows.into_iter().map(FlowVersion::from).collect())
 }
 
 /// One version with its graph, as an export document.
-pub async fn get_flow_version(pool: &SqlitePool, id: &str, version: i64) -> StoreResult<FlowVersionDetail> {
-    let flow = get_flow(pool, id).await?;
+pub async fn get_flow_version(store: &Store, id: &str, version: i64) -> StoreResult<FlowVersionDetail> {
+    let flow = get_flow(store, id).await?;
     let row: Option<VersionRow> =
-        sqlx::query_as(&format!("{SELECT_VERSION} WHERE v.flow_id = ? AND v.version = ?")).bind(id).bind(version).fetch_optional(pool).await?;
+        sqlx::query_as(&format!("{SELECT_VERSION} WHERE v.flow_id = ? AND v.version = ?")).bind(id).bind(version).fetch_optional(store.db()).await?;
     let row = row.ok_or_else(|| StoreError::NotFound(format!("Flow {id} has no version {version}.")))?;
     let graph_text: String =
-        sqlx::query_scalar("SELECT graph FROM flow_versions WHERE flow_id = ? AND version = ?").bind(id).bind(version).fetch_one(pool).await?;
+        sqlx::query_scalar("SELECT graph FROM flow_versions WHERE flow_id = ? AND version = ?").bind(id).bind(version).fetch_one(store.db()).await?;
     let graph: Graph = from_json("flow_versions.graph", &graph_text)?;
     let document = FlowDocument { name: row.name.clone(), form_id: flow.form_id, blocks: graph.blocks, edges: graph.edges };
     Ok(FlowVersionDetail { version: row.into(), document })
 }
 
 /// Makes an old version the newest again (as a new version; nothing is lost).
-pub async fn restore_flow_version(pool: &SqlitePool, id: &str, version: i64, actor: Option<&Actor>) -> StoreResult<Flow> {
-    let flow = get_flow(pool, id).await?;
-    let old = get_flow_version(pool, id, version).await?;
+pub async fn restore_flow_version(store: &Store, id: &str, version: i64, actor: Option<&Actor>) -> StoreResult<Flow> {
+    let flow = get_flow(store, id).await?;
+    let old = get_flow_version(store, id, version).await?;
     let graph = Graph { blocks: old.document.blocks, edges: old.document.edges };
-    let restored = write_version(pool, id, flow.version, &old.document.name, &graph, None, actor, &format!("restored from {version}")).await?;
-    audit::record_change(pool, actor, Change::updated("flow", id, &restored.name, &audited(&flow), &audited(&restored))).await?;
+    let restored = write_version(store, id, flow.version, &old.document.name, &graph, None, actor, &format!("restored from {version}")).await?;
+    audit::record_change(store, actor, Change::updated("flow", id, &restored.name, &audited(&flow), &audited(&restored))).await?;
     Ok(restored)
 }

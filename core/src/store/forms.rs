@@ -3,11 +3,11 @@
 
 use std::collections::HashSet;
 
+use super::Store;
 use outflow_model::{
     forms::{Form, NewForm, PropertyKind},
     limits,
 };
-use sqlx::SqlitePool;
 
 use super::{
     Actor, StoreError, StoreResult,
@@ -74,9 +74,9 @@ fn checked_form(input: &NewForm) -> StoreResult<NewForm> {
     Ok(form)
 }
 
-pub async fn create_form(pool: &SqlitePool, actor: Option<&Actor>, workflow_id: &str, input: &NewForm) -> StoreResult<Form> {
+pub async fn create_form(store: &Store, actor: Option<&Actor>, workflow_id: &str, input: &NewForm) -> StoreResult<Form> {
     let form = checked_form(input)?;
-    super::get_workflow(pool, workflow_id).await?;
+    super::get_workflow(store, workflow_id).await?;
     let id = new_id("fm");
     let now = clock::now_millis();
     sqlx::query(
@@ -91,18 +91,18 @@ pub async fn create_form(pool: &SqlitePool, actor: Option<&Actor>, workflow_id: 
     .bind(to_json(&form.responses))
     .bind(now)
     .bind(now)
-    .execute(pool)
+    .execute(store.db())
     .await
     .map_err(conflict_on_unique(|| format!("This workflow already has a form named \"{}\".", form.name)))?;
-    let form = get_form(pool, &id).await?;
-    audit::record_change(pool, actor, Change::created("form", &form.id, &form.name, &form)).await?;
+    let form = get_form(store, &id).await?;
+    audit::record_change(store, actor, Change::created("form", &form.id, &form.name, &form)).await?;
     Ok(form)
 }
 
 /// Replaces a form's name, enabled flag, properties and responses.
-pub async fn update_form(pool: &SqlitePool, actor: Option<&Actor>, id: &str, input: &NewForm) -> StoreResult<Form> {
+pub async fn update_form(store: &Store, actor: Option<&Actor>, id: &str, input: &NewForm) -> StoreResult<Form> {
     let form = checked_form(input)?;
-    let before = get_form(pool, id).await?;
+    let before = get_form(store, id).await?;
     let updated = sqlx::query("UPDATE forms SET name = ?, enabled = ?, properties = ?, responses = ?, updated_at = ? WHERE id = ?")
         .bind(&form.name)
         .bind(form.enabled)
@@ -110,25 +110,26 @@ pub async fn update_form(pool: &SqlitePool, actor: Option<&Actor>, id: &str, inp
         .bind(to_json(&form.responses))
         .bind(clock::now_millis())
         .bind(id)
-        .execute(pool)
+        .execute(store.db())
         .await
         .map_err(conflict_on_unique(|| format!("This workflow already has a form named \"{}\".", form.name)))?;
     if updated.rows_affected() == 0 {
         return Err(StoreError::NotFound(format!("No form with id {id}.")));
     }
-    let after = get_form(pool, id).await?;
-    audit::record_change(pool, actor, Change::updated("form", id, &after.name, &before, &after)).await?;
+    let after = get_form(store, id).await?;
+    audit::record_change(store, actor, Change::updated("form", id, &after.name, &before, &after)).await?;
     Ok(after)
 }
 
-pub async fn get_form(pool: &SqlitePool, id: &str) -> StoreResult<Form> {
-    let row: Option<FormRow> = sqlx::query_as(&format!("{SELECT_FORM} WHERE id = ?")).bind(id).fetch_optional(pool).await?;
+pub async fn get_form(store: &Store, id: &str) -> StoreResult<Form> {
+    let row: Option<FormRow> = sqlx::query_as(&format!("{SELECT_FORM} WHERE id = ?")).bind(id).fetch_optional(store.db()).await?;
     row.ok_or_else(|| StoreError::NotFound(format!("No form with id {id}.")))?.try_into()
 }
 
-pub async fn list_forms(pool: &SqlitePool, workflow_id: &str) -> StoreResult<Vec<Form>> {
-    super::get_workflow(pool, workflow_id).await?;
-    let rows: Vec<FormRow> = sqlx::query_as(&format!("{SELECT_FORM} WHERE workflow_id = ? ORDER BY name")).bind(workflow_id).fetch_all(pool).await?;
+pub async fn list_forms(store: &Store, workflow_id: &str) -> StoreResult<Vec<Form>> {
+    super::get_workflow(store, workflow_id).await?;
+    let rows: Vec<FormRow> =
+        sqlx::query_as(&format!("{SELECT_FORM} WHERE workflow_id = ? ORDER BY name")).bind(workflow_id).fetch_all(store.db()).await?;
     rows.into_iter().map(Form::try_from).collect()
 }
 

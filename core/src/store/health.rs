@@ -16,6 +16,7 @@
 
 use std::collections::HashMap;
 
+use super::Store;
 use outflow_model::{
     agents::ONLINE_WINDOW_MS,
     dashboard::{
@@ -24,7 +25,6 @@ use outflow_model::{
     runs::RunStatus,
 };
 use rusqlite::{Connection, params};
-use sqlx::SqlitePool;
 
 use super::{StoreResult, runs::AttemptRecord, to_json};
 use crate::clock;
@@ -91,8 +91,8 @@ const RUN_MINUTES: &str = "SELECT minute, status, SUM(runs) FROM run_minutes
 
 /// Runs of `workflows` (`None`: every workflow) that reached an outcome in the last day, as
 /// `(minute, outcome, runs)` with minutes since the epoch.
-async fn run_minutes(pool: &SqlitePool, workflows: Option<&[String]>, now_minute: i64) -> StoreResult<Vec<(i64, RunStatus, u64)>> {
-    let rows: Vec<(i64, String, i64)> = sqlx::query_as(RUN_MINUTES).bind(now_minute).bind(workflows.map(to_json)).fetch_all(pool).await?;
+async fn run_minutes(store: &Store, workflows: Option<&[String]>, now_minute: i64) -> StoreResult<Vec<(i64, RunStatus, u64)>> {
+    let rows: Vec<(i64, String, i64)> = sqlx::query_as(RUN_MINUTES).bind(now_minute).bind(workflows.map(to_json)).fetch_all(store.db()).await?;
     Ok(rows
         .into_iter()
         .filter_map(|(minute, status, runs)| Some((minute, RunStatus::from_key(&status)?, u64::try_from(runs).unwrap_or_default())))
@@ -137,9 +137,9 @@ impl RunActivity {
     }
 }
 
-pub async fn run_activity(pool: &SqlitePool, workflows: Option<&[String]>, now: i64) -> StoreResult<RunActivity> {
+pub async fn run_activity(store: &Store, workflows: Option<&[String]>, now: i64) -> StoreResult<RunActivity> {
     let now_minute = now / MINUTE_MS;
-    Ok(RunActivity { now_minute, rows: run_minutes(pool, workflows, now_minute).await? })
+    Ok(RunActivity { now_minute, rows: run_minutes(store, workflows, now_minute).await? })
 }
 
 /// Endpoints of `?1` with their workflows and latest failures.
@@ -186,11 +186,11 @@ fn no_hours() -> Hours {
 }
 
 /// Every endpoint of `workflows` (`None`: of every workflow) with its last day of deliveries.
-pub async fn endpoint_figures(pool: &SqlitePool, workflows: Option<&[String]>, now: i64) -> StoreResult<Vec<EndpointFigures>> {
+pub async fn endpoint_figures(store: &Store, workflows: Option<&[String]>, now: i64) -> StoreResult<Vec<EndpointFigures>> {
     let now_minute = now / MINUTE_MS;
     let workflows = workflows.map(to_json);
-    let endpoints: Vec<EndpointRow> = sqlx::query_as(ENDPOINTS).bind(&workflows).fetch_all(pool).await?;
-    let counts: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(DELIVERY_HOURS).bind(now_minute).bind(&workflows).fetch_all(pool).await?;
+    let endpoints: Vec<EndpointRow> = sqlx::query_as(ENDPOINTS).bind(&workflows).fetch_all(store.db()).await?;
+    let counts: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(DELIVERY_HOURS).bind(now_minute).bind(&workflows).fetch_all(store.db()).await?;
     let mut hours_of: HashMap<String, Hours> = HashMap::new();
     for (endpoint, back, bucket, ok, bad) in counts {
         let Some(hour) = usize::try_from(back).ok().filter(|back| *back < HOURS).map(|back| HOURS - 1 - back) else { continue };
@@ -254,9 +254,11 @@ pub fn latency_of(figures: &[EndpointFigures]) -> (Percentiles, Percentiles) {
 }
 
 /// Registered Integration Agents and how many sent a heartbeat lately.
-pub async fn agents_online(pool: &SqlitePool, now: i64) -> StoreResult<AgentsOnline> {
-    let (online, registered): (i64, i64) =
-        sqlx::query_as("SELECT COALESCE(SUM(last_heartbeat_at >= ?), 0), COUNT(*) FROM agents").bind(now - ONLINE_WINDOW_MS).fetch_one(pool).await?;
+pub async fn agents_online(store: &Store, now: i64) -> StoreResult<AgentsOnline> {
+    let (online, registered): (i64, i64) = sqlx::query_as("SELECT COALESCE(SUM(last_heartbeat_at >= ?), 0), COUNT(*) FROM agents")
+        .bind(now - ONLINE_WINDOW_MS)
+        .fetch_one(store.db())
+        .await?;
     Ok(AgentsOnline { online: u32::try_from(online).unwrap_or_default(), registered: u32::try_from(registered).unwrap_or_default() })
 }
 
@@ -313,27 +315,27 @@ mod tests {
 
     /// What SQLite would visit to answer `sql` (whose `?1` is now's minute when it takes
     /// two parameters, and the last one the workflows): every `SCAN` and `SEARCH` step.
-    async fn plan(pool: &SqlitePool, sql: &str) -> Vec<String> {
+    async fn plan(store: &Store, sql: &str) -> Vec<String> {
         let explain = format!("EXPLAIN QUERY PLAN {sql}");
         let query = sqlx::query_as(&explain);
         let query = if sql.contains("?2") { query.bind(1_i64) } else { query };
-        let rows: Vec<(i64, i64, i64, String)> = query.bind(None::<String>).fetch_all(pool).await.expect("a plan");
+        let rows: Vec<(i64, i64, i64, String)> = query.bind(None::<String>).fetch_all(store.db()).await.expect("a plan");
         rows.into_iter().map(|(.., detail)| detail).filter(|detail| detail.starts_with("SCAN") || detail.starts_with("SEARCH")).collect()
     }
 
     #[tokio::test]
     async fn a_page_view_reads_the_aggregates_by_key_and_never_the_runs() {
         let dir = tempfile::tempdir().expect("a temp dir");
-        let pool = super::super::connect(&format!("sqlite://{}", dir.path().join("health.db").display())).await.expect("the database opens");
-        super::super::migrate(&pool).await.expect("migrations run");
-        let runs = plan(&pool, RUN_MINUTES).await;
+        let store = super::super::Store::open(&format!("sqlite://{}", dir.path().join("health.db").display())).await.expect("the database opens");
+        store.migrate().await.expect("migrations run");
+        let runs = plan(&store, RUN_MINUTES).await;
         assert!(runs.iter().any(|step| step.starts_with("SEARCH run_minutes USING PRIMARY KEY (minute>? AND minute<?)")), "{runs:?}");
-        let deliveries = plan(&pool, DELIVERY_HOURS).await;
+        let deliveries = plan(&store, DELIVERY_HOURS).await;
         assert!(
             deliveries.iter().any(|step| step.starts_with("SEARCH d USING PRIMARY KEY (endpoint_id=? AND minute>? AND minute<?)")),
             "{deliveries:?}"
         );
-        let endpoints = plan(&pool, ENDPOINTS).await;
+        let endpoints = plan(&store, ENDPOINTS).await;
         for steps in [&runs, &deliveries, &endpoints] {
             // Only configuration (endpoints `e`, workflows `w`) is scanned; runs are found by key.
             let scanned: Vec<&String> = steps

@@ -1,12 +1,12 @@
 //! Outbound integrations (SPEC §4): one per trigger per form; a webhook, script or agent
 //! action; where it runs; enabled or not.
 
+use super::Store;
 use outflow_model::{
     integrations::{Integration, IntegrationAction, IntegrationPatch, LastRun, Location, NewIntegration},
     runs::RunStatus,
     trigger::Trigger,
 };
-use sqlx::SqlitePool;
 
 use super::{
     Actor, StoreError, StoreResult, agents,
@@ -65,12 +65,12 @@ impl TryFrom<IntegrationRow> for Integration {
 }
 
 /// Refuses a second integration for the same form and trigger, naming the first.
-async fn ensure_trigger_free(pool: &SqlitePool, form_id: &str, trigger: Trigger, except: Option<&str>) -> StoreResult<()> {
+async fn ensure_trigger_free(store: &Store, form_id: &str, trigger: Trigger, except: Option<&str>) -> StoreResult<()> {
     let existing: Option<String> = sqlx::query_scalar("SELECT name FROM integrations WHERE form_id = ? AND trigger = ? AND id IS NOT ?")
         .bind(form_id)
         .bind(trigger.key())
         .bind(except)
-        .fetch_optional(pool)
+        .fetch_optional(store.db())
         .await?;
     match existing {
         Some(name) => Err(StoreError::Conflict(format!(
@@ -90,7 +90,7 @@ fn check_trigger(trigger: Trigger) -> StoreResult<()> {
 
 /// Checks the action against the form's workflow; fills an empty script with the default.
 async fn checked_action(
-    pool: &SqlitePool,
+    store: &Store,
     actor: Option<&Actor>,
     workflow_id: &str,
     trigger: Trigger,
@@ -99,7 +99,7 @@ async fn checked_action(
     match action {
         IntegrationAction::Webhook { endpoint_id, path } => {
             let owner: Option<String> =
-                sqlx::query_scalar("SELECT workflow_id FROM endpoints WHERE id = ?").bind(endpoint_id).fetch_optional(pool).await?;
+                sqlx::query_scalar("SELECT workflow_id FROM endpoints WHERE id = ?").bind(endpoint_id).fetch_optional(store.db()).await?;
             if owner.as_deref() != Some(workflow_id) {
                 return Err(StoreError::invalid(format!("This workflow has no endpoint with id \"{endpoint_id}\".")));
             }
@@ -114,7 +114,7 @@ async fn checked_action(
             let service = checked_name("An integration service name", service)?.to_string();
             let agent_id = agent_id.as_deref().map(str::trim).filter(|id| !id.is_empty()).map(str::to_string);
             if let Some(agent) = &agent_id {
-                agents::ensure_agents_selectable(pool, actor, std::slice::from_ref(agent)).await?;
+                agents::ensure_agents_selectable(store, actor, std::slice::from_ref(agent)).await?;
             }
             Ok(IntegrationAction::Agent { service, agent_id })
         }
@@ -122,24 +122,24 @@ async fn checked_action(
 }
 
 /// Cloud, or registered agents the acting user may pick (SPEC §4 "Location").
-async fn check_location(pool: &SqlitePool, actor: Option<&Actor>, location: &Location) -> StoreResult<()> {
+async fn check_location(store: &Store, actor: Option<&Actor>, location: &Location) -> StoreResult<()> {
     match location {
         Location::Cloud => Ok(()),
         Location::Agents { agents } if agents.is_empty() => Err(StoreError::invalid("An Agents location names at least one agent.")),
-        Location::Agents { agents } => agents::ensure_agents_selectable(pool, actor, agents).await,
+        Location::Agents { agents } => agents::ensure_agents_selectable(store, actor, agents).await,
     }
 }
 
-pub async fn create_integration(pool: &SqlitePool, actor: Option<&Actor>, input: &NewIntegration) -> StoreResult<Integration> {
+pub async fn create_integration(store: &Store, actor: Option<&Actor>, input: &NewIntegration) -> StoreResult<Integration> {
     let name = checked_name("An integration name", &input.name)?;
     check_trigger(input.trigger)?;
-    check_location(pool, actor, &input.location).await?;
-    let form = super::get_form(pool, &input.form_id).await.map_err(|error| match error {
+    check_location(store, actor, &input.location).await?;
+    let form = super::get_form(store, &input.form_id).await.map_err(|error| match error {
         StoreError::NotFound(_) => StoreError::invalid(format!("There is no form with id \"{}\".", input.form_id)),
         other => other,
     })?;
-    let action = checked_action(pool, actor, &form.workflow_id, input.trigger, &input.action).await?;
-    ensure_trigger_free(pool, &form.id, input.trigger, None).await?;
+    let action = checked_action(store, actor, &form.workflow_id, input.trigger, &input.action).await?;
+    ensure_trigger_free(store, &form.id, input.trigger, None).await?;
     let id = new_id("in");
     let now = clock::now_millis();
     sqlx::query(
@@ -156,45 +156,45 @@ pub async fn create_integration(pool: &SqlitePool, actor: Option<&Actor>, input:
     .bind(now)
     .bind(now)
     .bind(actor.map(|actor| actor.user_id))
-    .execute(pool)
+    .execute(store.db())
     .await
     .map_err(conflict_on_unique(|| format!("This form already has an integration for {}.", input.trigger.display_name())))?;
-    let integration = get_integration(pool, &id).await?;
-    audit::record_change(pool, actor, Change::created("integration", &id, &integration.name, &integration)).await?;
+    let integration = get_integration(store, &id).await?;
+    audit::record_change(store, actor, Change::created("integration", &id, &integration.name, &integration)).await?;
     Ok(integration)
 }
 
-pub async fn get_integration(pool: &SqlitePool, id: &str) -> StoreResult<Integration> {
-    let row: Option<IntegrationRow> = sqlx::query_as(&format!("{SELECT_INTEGRATION} WHERE i.id = ?")).bind(id).fetch_optional(pool).await?;
+pub async fn get_integration(store: &Store, id: &str) -> StoreResult<Integration> {
+    let row: Option<IntegrationRow> = sqlx::query_as(&format!("{SELECT_INTEGRATION} WHERE i.id = ?")).bind(id).fetch_optional(store.db()).await?;
     row.ok_or_else(|| StoreError::NotFound(format!("No integration with id {id}.")))?.try_into()
 }
 
 /// The integrations of a workflow (or of every workflow), by form and trigger.
-pub async fn list_integrations(pool: &SqlitePool, workflow_id: Option<&str>) -> StoreResult<Vec<Integration>> {
+pub async fn list_integrations(store: &Store, workflow_id: Option<&str>) -> StoreResult<Vec<Integration>> {
     let rows: Vec<IntegrationRow> =
         sqlx::query_as(&format!("{SELECT_INTEGRATION} WHERE ?1 IS NULL OR f.workflow_id = ?1 ORDER BY f.name, i.trigger, i.name"))
             .bind(workflow_id)
-            .fetch_all(pool)
+            .fetch_all(store.db())
             .await?;
     rows.into_iter().map(Integration::try_from).collect()
 }
 
 /// Changes an integration. A new trigger keeps the script as it is (SPEC §4).
-pub async fn update_integration(pool: &SqlitePool, actor: Option<&Actor>, id: &str, patch: &IntegrationPatch) -> StoreResult<Integration> {
-    let current = get_integration(pool, id).await?;
+pub async fn update_integration(store: &Store, actor: Option<&Actor>, id: &str, patch: &IntegrationPatch) -> StoreResult<Integration> {
+    let current = get_integration(store, id).await?;
     let name = checked_name("An integration name", patch.name.as_deref().unwrap_or(&current.name))?.to_string();
     let trigger = patch.trigger.unwrap_or(current.trigger);
     check_trigger(trigger)?;
     let location = patch.location.clone().unwrap_or(current.location.clone());
     if patch.location.is_some() {
-        check_location(pool, actor, &location).await?;
+        check_location(store, actor, &location).await?;
     }
     let action = match &patch.action {
-        Some(action) => checked_action(pool, actor, &current.workflow_id, trigger, action).await?,
+        Some(action) => checked_action(store, actor, &current.workflow_id, trigger, action).await?,
         None => current.action.clone(),
     };
     if trigger != current.trigger {
-        ensure_trigger_free(pool, &current.form_id, trigger, Some(id)).await?;
+        ensure_trigger_free(store, &current.form_id, trigger, Some(id)).await?;
     }
     sqlx::query(
         "UPDATE integrations SET name = ?, trigger = ?, action = ?, location = ?, enabled = ?, updated_at = ?,
@@ -208,20 +208,20 @@ pub async fn update_integration(pool: &SqlitePool, actor: Option<&Actor>, id: &s
     .bind(clock::now_millis())
     .bind(actor.map(|actor| actor.user_id))
     .bind(id)
-    .execute(pool)
+    .execute(store.db())
     .await
     .map_err(conflict_on_unique(|| format!("This form already has an integration for {}.", trigger.display_name())))?;
-    let after = get_integration(pool, id).await?;
-    audit::record_change(pool, actor, Change::updated("integration", id, &after.name, &current, &after)).await?;
+    let after = get_integration(store, id).await?;
+    audit::record_change(store, actor, Change::updated("integration", id, &after.name, &current, &after)).await?;
     Ok(after)
 }
 
 /// Deletes an integration; its past runs stay in the Activity view.
-pub async fn delete_integration(pool: &SqlitePool, actor: Option<&Actor>, id: &str) -> StoreResult<()> {
-    let before = get_integration(pool, id).await?;
-    let deleted = sqlx::query("DELETE FROM integrations WHERE id = ?").bind(id).execute(pool).await?;
+pub async fn delete_integration(store: &Store, actor: Option<&Actor>, id: &str) -> StoreResult<()> {
+    let before = get_integration(store, id).await?;
+    let deleted = sqlx::query("DELETE FROM integrations WHERE id = ?").bind(id).execute(store.db()).await?;
     if deleted.rows_affected() == 0 {
         return Err(StoreError::NotFound(format!("No integration with id {id}.")));
     }
-    audit::record_change(pool, actor, Change::deleted("integration", id, &before.name, &before)).await
+    audit::record_change(store, actor, Change::deleted("integration", id, &before.name, &before)).await
 }

@@ -1,6 +1,7 @@
 //! What people do to a running alert: comment on it and respond to its notifications.
 //! A response also applies its choice's action (assign, escalate, end the alert).
 
+use super::Store;
 use outflow_model::{
     alerts::{Alert, AlertStatus, NewComment, NewResponse},
     forms::ResponseAction,
@@ -8,19 +9,19 @@ use outflow_model::{
     trigger::Trigger,
 };
 use serde_json::json;
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::SqliteConnection;
 
 use super::{Actor, StoreError, StoreResult, alerts, escalation, events};
 use crate::clock;
 
 /// Adds a comment from any source and records the `comment` event. `posted_by` is who
 /// posted it on the author's behalf, if not the author (decided in `ops::alerts`).
-pub async fn add_comment(pool: &SqlitePool, alert_id: i64, input: &NewComment, posted_by: Option<&Actor>) -> StoreResult<Alert> {
+pub async fn add_comment(store: &Store, alert_id: i64, input: &NewComment, posted_by: Option<&Actor>) -> StoreResult<Alert> {
     let text = input.comment.trim();
     if text.is_empty() || text.chars().count() > limits::TEXT_CHARS {
         return Err(StoreError::invalid(format!("A comment needs 1 to {} characters.", limits::TEXT_CHARS)));
     }
-    let mut tx = super::write_tx(pool).await?;
+    let mut tx = super::write_tx(store).await?;
     alerts::status_of(&mut tx, alert_id).await?;
     let author = user_named(&mut tx, &input.author, "author").await?;
     let posted_by = posted_by.filter(|poster| poster.user_id != author.id);
@@ -42,7 +43,7 @@ pub async fn add_comment(pool: &SqlitePool, alert_id: i64, input: &NewComment, p
     with_poster(&mut fields, posted_by);
     events::record(&mut tx, alert_id, Trigger::Comment, fields, now).await?;
     tx.commit().await?;
-    alerts::get_alert(pool, alert_id).await
+    alerts::get_alert(store, alert_id).await
 }
 
 /// Adds `postedBy` (who posted on the person's behalf) to an event's fields, and so to its
@@ -75,12 +76,12 @@ async fn user_named(conn: &mut SqliteConnection, target_name: &str, role: &str) 
 /// Records a recipient's response, emits `response` and `responses`, then applies the
 /// choice's action, all in one transaction. `posted_by` is who answered on the recipient's
 /// behalf, if not the recipient (decided in `ops::alerts`).
-pub async fn add_response(pool: &SqlitePool, alert_id: i64, input: &NewResponse, posted_by: Option<&Actor>) -> StoreResult<Alert> {
+pub async fn add_response(store: &Store, alert_id: i64, input: &NewResponse, posted_by: Option<&Actor>) -> StoreResult<Alert> {
     let annotation = input.annotation.as_deref().map(str::trim).filter(|text| !text.is_empty());
     if annotation.is_some_and(|text| text.chars().count() > limits::TEXT_CHARS) {
         return Err(StoreError::invalid(format!("An annotation has at most {} characters.", limits::TEXT_CHARS)));
     }
-    let mut tx = super::write_tx(pool).await?;
+    let mut tx = super::write_tx(store).await?;
     let status = alerts::status_of(&mut tx, alert_id).await?;
     if status == AlertStatus::Terminated {
         return Err(StoreError::Conflict(format!("Alert {alert_id} is TERMINATED and takes no more responses.")));
@@ -104,7 +105,7 @@ pub async fn add_response(pool: &SqlitePool, alert_id: i64, input: &NewResponse,
         None => None,
     };
     let form_id: String = sqlx::query_scalar("SELECT form_id FROM alerts WHERE event_identifier = ?").bind(alert_id).fetch_one(&mut *tx).await?;
-    let form = super::get_form(pool, &form_id).await?;
+    let form = super::get_form(store, &form_id).await?;
     let option = form.responses.iter().find(|option| option.choice.eq_ignore_ascii_case(input.response.trim())).ok_or_else(|| {
         let choices: Vec<&str> = form.responses.iter().map(|option| option.choice.as_str()).collect();
         StoreError::Invalid {
@@ -160,5 +161,5 @@ pub async fn add_response(pool: &SqlitePool, alert_id: i64, input: &NewResponse,
         ResponseAction::Escalate => escalation::escalate_groups_of_member(&mut tx, alert_id, &actor, now).await?,
     }
     tx.commit().await?;
-    alerts::get_alert(pool, alert_id).await
+    alerts::get_alert(store, alert_id).await
 }

@@ -1,6 +1,7 @@
-//! The only place that speaks SQL. Opens the SQLite pool, runs the embedded migrations and
-//! offers typed functions to the rest of Outflow; row structs never leave this module.
-//! Keeping SQL here is what lets a PostgreSQL backend be added without touching routes.
+//! The only place that speaks SQL. [`Store`] opens the database, runs the embedded migrations
+//! and owns what the store keeps in memory; the typed functions here take it and offer the
+//! rest of Outflow its data; row structs never leave this module. Keeping SQL here is what
+//! lets a PostgreSQL backend be added without touching routes.
 
 mod agents;
 mod alert_start;
@@ -14,6 +15,7 @@ mod events;
 mod flow_runs;
 mod flows;
 mod forms;
+mod handle;
 mod health;
 mod integrations;
 mod interactions;
@@ -27,13 +29,7 @@ mod sessions;
 mod workflows;
 mod writer;
 
-use std::{str::FromStr, time::Duration};
-
 use serde_json::Value;
-use sqlx::{
-    SqlitePool,
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
-};
 
 pub use agents::{
     AgentRunJob, agent_for_token, create_agent, delete_agent, get_agent, has_agent_work, lease_agent_run, list_agents, record_agent_report,
@@ -49,11 +45,12 @@ pub use endpoints::{
 pub use escalation::{escalate_manually, fire_due_escalations, next_escalation_due};
 pub use flow_runs::{
     FLOW_RUN_LEASE_MS, FlowGraph, FlowRunJob, NewFlowRun, RunEnd, RunnableFlow, StepWrite, StoredStep, UnwrittenRun, chained_runs_since,
-    claim_flow_runs, create_flow_run, flow_runs_created, get_flow_run, next_flow_wake, park_flow_run, prepare_flow_run, record_flow_steps,
-    runnable_flow, sample_payload, start_test_run,
+    claim_flow_runs, create_flow_run, get_flow_run, next_flow_wake, park_flow_run, prepare_flow_run, record_flow_steps, runnable_flow,
+    sample_payload, start_test_run,
 };
 pub use flows::{create_flow, delete_flow, get_flow, get_flow_version, import_flow, list_flow_versions, list_flows, restore_flow_version, save_flow};
 pub use forms::{create_form, get_form, list_forms, update_form};
+pub use handle::Store;
 pub use health::{EndpointFigures, RunActivity, agents_online, endpoint_figures, latency_of, run_activity};
 pub use integrations::{MAX_SCRIPT_BYTES, create_integration, delete_integration, get_integration, list_integrations, update_integration};
 pub use interactions::{add_comment, add_response};
@@ -110,33 +107,6 @@ impl StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// Opens (creating if needed) the database with the settings every connection shares:
-/// WAL so readers never block the writer, a busy timeout instead of instant lock errors,
-/// and foreign keys enforced. `synchronous = NORMAL` in WAL mode survives process crashes;
-/// only a power loss can drop the last commits.
-pub async fn connect(database_url: &str) -> StoreResult<SqlitePool> {
-    let options = SqliteConnectOptions::from_str(database_url)?
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .busy_timeout(Duration::from_secs(5))
-        .foreign_keys(true);
-    let pool = SqlitePoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(10)).connect_with(options).await?;
-    Ok(pool)
-}
-
-/// Applies the migrations embedded in the binary; already-applied ones are skipped.
-pub async fn migrate(pool: &SqlitePool) -> StoreResult<()> {
-    sqlx::migrate!("./migrations").run(pool).await?;
-    Ok(())
-}
-
-/// Answers whether the database takes a query, for `/healthz`.
-pub async fn ping(pool: &SqlitePool) -> StoreResult<()> {
-    sqlx::query("SELECT 1").execute(pool).await?;
-    Ok(())
-}
-
 /// Whether an insert or update broke a UNIQUE constraint (answered as 409, not 500).
 pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
@@ -168,15 +138,11 @@ pub(crate) fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
 
-/// Whose turn it is to write. SQLite has one writer at a time; queueing writers here, in
-/// memory, is far faster than letting them collide on the database lock, where each loser
-/// sleeps in SQLite's busy handler.
-pub(crate) static WRITE_GATE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-/// A write transaction holding the process's write turn until it commits or drops.
+/// A write transaction holding the store's write turn until it commits or drops.
 pub(crate) struct WriteTx {
     tx: sqlx::Transaction<'static, sqlx::Sqlite>,
-    _turn: tokio::sync::MutexGuard<'static, ()>,
+    store: Store,
+    _turn: tokio::sync::OwnedMutexGuard<()>,
 }
 
 impl std::ops::Deref for WriteTx {
@@ -194,38 +160,29 @@ impl std::ops::DerefMut for WriteTx {
 }
 
 impl WriteTx {
+    /// Commits. Every change to configuration (flows, endpoints, users, keys, members, …)
+    /// goes through a `WriteTx`, so a commit moves the configuration generation; runs,
+    /// alerts started and deliveries go through the writer thread and leave it alone.
     pub(crate) async fn commit(self) -> StoreResult<()> {
         self.tx.commit().await?;
-        CONFIG_GENERATION.fetch_add(1, std::sync::atomic::Ordering::Release);
+        self.store.configuration_changed();
         Ok(())
     }
 }
 
-/// Counts committed writes outside the hot path: every change to configuration (flows,
-/// endpoints, users, keys, members, …) goes through a [`WriteTx`]. Runs, alerts started and
-/// deliveries go through the writer thread and leave it alone.
-static CONFIG_GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-/// Changes whenever configuration may have changed: a cache filled at one generation is
-/// good for as long as the generation stays the same. (Coarse on purpose: a comment or a
-/// status change also moves it, which costs a cache refill, never a stale answer.)
-pub fn config_generation() -> u64 {
-    CONFIG_GENERATION.load(std::sync::atomic::Ordering::Acquire)
-}
-
 /// Starts a transaction that writes. `BEGIN IMMEDIATE` takes the write lock up front, so a
 /// writer from another process makes it wait (busy timeout) instead of failing mid-way.
-pub(crate) async fn write_tx(pool: &SqlitePool) -> StoreResult<WriteTx> {
-    let turn = WRITE_GATE.lock().await;
-    let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    Ok(WriteTx { tx, _turn: turn })
+pub(crate) async fn write_tx(store: &Store) -> StoreResult<WriteTx> {
+    let turn = store.write_turn().await;
+    let tx = store.db().begin_with("BEGIN IMMEDIATE").await?;
+    Ok(WriteTx { tx, store: store.clone(), _turn: turn })
 }
 
 /// Frees the claims a previous process held when it stopped or crashed, so its unfinished
 /// notifications and runs are taken up at once instead of after their lease. Outflow runs
 /// one server process per database, so any lease found at start is a dead one.
-pub async fn release_leases(pool: &SqlitePool) -> StoreResult<u64> {
-    let mut tx = write_tx(pool).await?;
+pub async fn release_leases(store: &Store) -> StoreResult<u64> {
+    let mut tx = write_tx(store).await?;
     let notifications =
         sqlx::query("UPDATE notifications SET lease_until = NULL WHERE status = 'pending' AND lease_until IS NOT NULL").execute(&mut *tx).await?;
     let runs = sqlx::query("UPDATE runs SET lease_until = NULL WHERE status = 'pending' AND lease_until IS NOT NULL").execute(&mut *tx).await?;

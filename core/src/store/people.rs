@@ -1,11 +1,12 @@
 //! Users, their devices, and groups (SPEC §1). A targetName names either one user or one
 //! group, never both, so alert recipients resolve without ambiguity.
 
+use super::Store;
 use outflow_model::{
     limits,
     people::{Device, DeviceKind, DevicePatch, Group, GroupPatch, NewDevice, NewGroup, NewUser, Role, TestOutcome, User, UserPatch},
 };
-use sqlx::{SqliteConnection, SqlitePool, types::Json};
+use sqlx::{SqliteConnection, types::Json};
 
 use super::{
     Actor, StoreError, StoreResult,
@@ -79,9 +80,9 @@ fn checked_target_name(target_name: &str) -> StoreResult<&str> {
     Ok(name)
 }
 
-pub async fn create_user(pool: &SqlitePool, actor: Option<&Actor>, input: &NewUser) -> StoreResult<User> {
+pub async fn create_user(store: &Store, actor: Option<&Actor>, input: &NewUser) -> StoreResult<User> {
     let target_name = checked_target_name(&input.target_name)?;
-    let mut tx = super::write_tx(pool).await?;
+    let mut tx = super::write_tx(store).await?;
     ensure_target_name_free(&mut tx, target_name).await?;
     sqlx::query("INSERT INTO users (target_name, first_name, last_name, roles, active, created_at) VALUES (?, ?, ?, ?, 1, ?)")
         .bind(target_name)
@@ -93,40 +94,40 @@ pub async fn create_user(pool: &SqlitePool, actor: Option<&Actor>, input: &NewUs
         .await
         .map_err(conflict_on_unique(|| format!("The targetName \"{target_name}\" is already taken.")))?;
     tx.commit().await?;
-    let user = get_user(pool, target_name).await?;
-    audit::record_change(pool, actor, Change::created("user", target_name, target_name, &user)).await?;
+    let user = get_user(store, target_name).await?;
+    audit::record_change(store, actor, Change::created("user", target_name, target_name, &user)).await?;
     Ok(user)
 }
 
-pub async fn update_user(pool: &SqlitePool, actor: Option<&Actor>, target_name: &str, patch: &UserPatch) -> StoreResult<User> {
-    let before = get_user(pool, target_name).await?;
-    let row = user_row(pool, target_name).await?;
+pub async fn update_user(store: &Store, actor: Option<&Actor>, target_name: &str, patch: &UserPatch) -> StoreResult<User> {
+    let before = get_user(store, target_name).await?;
+    let row = user_row(store, target_name).await?;
     sqlx::query("UPDATE users SET first_name = ?, last_name = ?, roles = ?, active = ? WHERE id = ?")
         .bind(patch.first_name.as_deref().map(str::trim).unwrap_or(&row.first_name))
         .bind(patch.last_name.as_deref().map(str::trim).unwrap_or(&row.last_name))
         .bind(Json(patch.roles.as_ref().unwrap_or(&row.roles.0)))
         .bind(patch.active.unwrap_or(row.active))
         .bind(row.id)
-        .execute(pool)
+        .execute(store.db())
         .await?;
-    let after = get_user(pool, target_name).await?;
-    audit::record_change(pool, actor, Change::updated("user", target_name, target_name, &before, &after)).await?;
+    let after = get_user(store, target_name).await?;
+    audit::record_change(store, actor, Change::updated("user", target_name, target_name, &before, &after)).await?;
     Ok(after)
 }
 
-async fn user_row(pool: &SqlitePool, target_name: &str) -> StoreResult<UserRow> {
+async fn user_row(store: &Store, target_name: &str) -> StoreResult<UserRow> {
     sqlx::query_as("SELECT id, target_name, first_name, last_name, roles, active FROM users WHERE target_name = ?")
         .bind(target_name)
-        .fetch_optional(pool)
+        .fetch_optional(store.db())
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("No user with targetName \"{target_name}\".")))
 }
 
-async fn devices_of(pool: &SqlitePool, user_id: i64) -> StoreResult<Vec<Device>> {
+async fn devices_of(store: &Store, user_id: i64) -> StoreResult<Vec<Device>> {
     let rows: Vec<DeviceRow> =
         sqlx::query_as("SELECT id, name, kind, address, delay_seconds, active, test_outcome FROM devices WHERE user_id = ? ORDER BY rowid")
             .bind(user_id)
-            .fetch_all(pool)
+            .fetch_all(store.db())
             .await?;
     rows.into_iter().map(Device::try_from).collect()
 }
@@ -135,18 +136,18 @@ fn user_from(row: UserRow, devices: Vec<Device>) -> User {
     User { target_name: row.target_name, first_name: row.first_name, last_name: row.last_name, roles: row.roles.0, active: row.active, devices }
 }
 
-pub async fn get_user(pool: &SqlitePool, target_name: &str) -> StoreResult<User> {
-    let row = user_row(pool, target_name).await?;
-    let devices = devices_of(pool, row.id).await?;
+pub async fn get_user(store: &Store, target_name: &str) -> StoreResult<User> {
+    let row = user_row(store, target_name).await?;
+    let devices = devices_of(store, row.id).await?;
     Ok(user_from(row, devices))
 }
 
-pub async fn list_users(pool: &SqlitePool) -> StoreResult<Vec<User>> {
+pub async fn list_users(store: &Store) -> StoreResult<Vec<User>> {
     let rows: Vec<UserRow> =
-        sqlx::query_as("SELECT id, target_name, first_name, last_name, roles, active FROM users ORDER BY target_name").fetch_all(pool).await?;
+        sqlx::query_as("SELECT id, target_name, first_name, last_name, roles, active FROM users ORDER BY target_name").fetch_all(store.db()).await?;
     let mut users = Vec::with_capacity(rows.len());
     for row in rows {
-        let devices = devices_of(pool, row.id).await?;
+        let devices = devices_of(store, row.id).await?;
         users.push(user_from(row, devices));
     }
     Ok(users)
@@ -164,8 +165,8 @@ fn check_device(kind: DeviceKind, name: &str, address: &str, delay_seconds: u32)
     Ok(())
 }
 
-pub async fn add_device(pool: &SqlitePool, actor: Option<&Actor>, target_name: &str, input: &NewDevice) -> StoreResult<Device> {
-    let user = user_row(pool, target_name).await?;
+pub async fn add_device(store: &Store, actor: Option<&Actor>, target_name: &str, input: &NewDevice) -> StoreResult<Device> {
+    let user = user_row(store, target_name).await?;
     check_device(input.kind, &input.name, &input.address, input.delay_seconds)?;
     let id = new_id("dv");
     let name = input.name.trim();
@@ -182,28 +183,28 @@ pub async fn add_device(pool: &SqlitePool, actor: Option<&Actor>, target_name: &
     .bind(input.active)
     .bind(outcome_key(input.test_outcome))
     .bind(clock::now_millis())
-    .execute(pool)
+    .execute(store.db())
     .await
     .map_err(conflict_on_unique(|| format!("{target_name} already has a device named \"{name}\".")))?;
-    let device = device(pool, target_name, &id).await?;
-    audit::record_change(pool, actor, Change::created("device", &id, &format!("{target_name}: {}", device.name), &device)).await?;
+    let device = device(store, target_name, &id).await?;
+    audit::record_change(store, actor, Change::created("device", &id, &format!("{target_name}: {}", device.name), &device)).await?;
     Ok(device)
 }
 
-async fn device(pool: &SqlitePool, target_name: &str, device_id: &str) -> StoreResult<Device> {
+async fn device(store: &Store, target_name: &str, device_id: &str) -> StoreResult<Device> {
     let row: Option<DeviceRow> = sqlx::query_as(
         "SELECT d.id, d.name, d.kind, d.address, d.delay_seconds, d.active, d.test_outcome
          FROM devices d JOIN users u ON u.id = d.user_id WHERE u.target_name = ? AND d.id = ?",
     )
     .bind(target_name)
     .bind(device_id)
-    .fetch_optional(pool)
+    .fetch_optional(store.db())
     .await?;
     row.ok_or_else(|| StoreError::NotFound(format!("{target_name} has no device {device_id}.")))?.try_into()
 }
 
-pub async fn update_device(pool: &SqlitePool, actor: Option<&Actor>, target_name: &str, device_id: &str, patch: &DevicePatch) -> StoreResult<Device> {
-    let current = device(pool, target_name, device_id).await?;
+pub async fn update_device(store: &Store, actor: Option<&Actor>, target_name: &str, device_id: &str, patch: &DevicePatch) -> StoreResult<Device> {
+    let current = device(store, target_name, device_id).await?;
     let name = patch.name.as_deref().unwrap_or(&current.name).trim().to_string();
     let address = patch.address.as_deref().unwrap_or(&current.address).trim().to_string();
     let delay_seconds = patch.delay_seconds.unwrap_or(current.delay_seconds);
@@ -215,20 +216,20 @@ pub async fn update_device(pool: &SqlitePool, actor: Option<&Actor>, target_name
         .bind(patch.active.unwrap_or(current.active))
         .bind(outcome_key(patch.test_outcome.unwrap_or(current.test_outcome)))
         .bind(device_id)
-        .execute(pool)
+        .execute(store.db())
         .await
         .map_err(conflict_on_unique(|| format!("{target_name} already has a device named \"{name}\".")))?;
-    let after = device(pool, target_name, device_id).await?;
+    let after = device(store, target_name, device_id).await?;
     let label = format!("{target_name}: {}", after.name);
-    audit::record_change(pool, actor, Change::updated("device", device_id, &label, &current, &after)).await?;
+    audit::record_change(store, actor, Change::updated("device", device_id, &label, &current, &after)).await?;
     Ok(after)
 }
 
-pub async fn delete_device(pool: &SqlitePool, actor: Option<&Actor>, target_name: &str, device_id: &str) -> StoreResult<()> {
-    let before = device(pool, target_name, device_id).await?;
-    sqlx::query("DELETE FROM devices WHERE id = ?").bind(device_id).execute(pool).await?;
+pub async fn delete_device(store: &Store, actor: Option<&Actor>, target_name: &str, device_id: &str) -> StoreResult<()> {
+    let before = device(store, target_name, device_id).await?;
+    sqlx::query("DELETE FROM devices WHERE id = ?").bind(device_id).execute(store.db()).await?;
     let label = format!("{target_name}: {}", before.name);
-    audit::record_change(pool, actor, Change::deleted("device", device_id, &label, &before)).await
+    audit::record_change(store, actor, Change::deleted("device", device_id, &label, &before)).await
 }
 
 /// Resolves member targetNames to user ids, naming every unknown one.
@@ -270,9 +271,9 @@ async fn replace_members(conn: &mut SqliteConnection, group_id: i64, member_ids:
     Ok(())
 }
 
-pub async fn create_group(pool: &SqlitePool, actor: Option<&Actor>, input: &NewGroup) -> StoreResult<Group> {
+pub async fn create_group(store: &Store, actor: Option<&Actor>, input: &NewGroup) -> StoreResult<Group> {
     let target_name = checked_target_name(&input.target_name)?;
-    let mut tx = super::write_tx(pool).await?;
+    let mut tx = super::write_tx(store).await?;
     ensure_target_name_free(&mut tx, target_name).await?;
     let ids = member_ids(&mut tx, &input.members).await?;
     let group_id: i64 =
@@ -285,14 +286,14 @@ pub async fn create_group(pool: &SqlitePool, actor: Option<&Actor>, input: &NewG
             .map_err(conflict_on_unique(|| format!("The targetName \"{target_name}\" is already taken.")))?;
     replace_members(&mut tx, group_id, &ids).await?;
     tx.commit().await?;
-    let group = get_group(pool, target_name).await?;
-    audit::record_change(pool, actor, Change::created("group", target_name, target_name, &group)).await?;
+    let group = get_group(store, target_name).await?;
+    audit::record_change(store, actor, Change::created("group", target_name, target_name, &group)).await?;
     Ok(group)
 }
 
-pub async fn update_group(pool: &SqlitePool, actor: Option<&Actor>, target_name: &str, patch: &GroupPatch) -> StoreResult<Group> {
-    let current = get_group(pool, target_name).await?;
-    let mut tx = super::write_tx(pool).await?;
+pub async fn update_group(store: &Store, actor: Option<&Actor>, target_name: &str, patch: &GroupPatch) -> StoreResult<Group> {
+    let current = get_group(store, target_name).await?;
+    let mut tx = super::write_tx(store).await?;
     let group_id: i64 = sqlx::query_scalar("SELECT id FROM groups WHERE target_name = ?").bind(target_name).fetch_one(&mut *tx).await?;
     if let Some(members) = &patch.members {
         let ids = member_ids(&mut tx, members).await?;
@@ -305,8 +306,8 @@ pub async fn update_group(pool: &SqlitePool, actor: Option<&Actor>, target_name:
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    let after = get_group(pool, target_name).await?;
-    audit::record_change(pool, actor, Change::updated("group", target_name, target_name, &current, &after)).await?;
+    let after = get_group(store, target_name).await?;
+    audit::record_change(store, actor, Change::updated("group", target_name, target_name, &current, &after)).await?;
     Ok(after)
 }
 
@@ -318,11 +319,11 @@ struct GroupRow {
     active: bool,
 }
 
-async fn group_from(pool: &SqlitePool, row: GroupRow) -> StoreResult<Group> {
+async fn group_from(store: &Store, row: GroupRow) -> StoreResult<Group> {
     let members: Vec<String> =
         sqlx::query_scalar("SELECT u.target_name FROM group_members m JOIN users u ON u.id = m.user_id WHERE m.group_id = ? ORDER BY m.position")
             .bind(row.id)
-            .fetch_all(pool)
+            .fetch_all(store.db())
             .await?;
     Ok(Group {
         target_name: row.target_name,
@@ -332,21 +333,21 @@ async fn group_from(pool: &SqlitePool, row: GroupRow) -> StoreResult<Group> {
     })
 }
 
-pub async fn get_group(pool: &SqlitePool, target_name: &str) -> StoreResult<Group> {
+pub async fn get_group(store: &Store, target_name: &str) -> StoreResult<Group> {
     let row: GroupRow = sqlx::query_as("SELECT id, target_name, escalation_seconds, active FROM groups WHERE target_name = ?")
         .bind(target_name)
-        .fetch_optional(pool)
+        .fetch_optional(store.db())
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("No group with targetName \"{target_name}\".")))?;
-    group_from(pool, row).await
+    group_from(store, row).await
 }
 
-pub async fn list_groups(pool: &SqlitePool) -> StoreResult<Vec<Group>> {
+pub async fn list_groups(store: &Store) -> StoreResult<Vec<Group>> {
     let rows: Vec<GroupRow> =
-        sqlx::query_as("SELECT id, target_name, escalation_seconds, active FROM groups ORDER BY target_name").fetch_all(pool).await?;
+        sqlx::query_as("SELECT id, target_name, escalation_seconds, active FROM groups ORDER BY target_name").fetch_all(store.db()).await?;
     let mut groups = Vec::with_capacity(rows.len());
     for row in rows {
-        groups.push(group_from(pool, row).await?);
+        groups.push(group_from(store, row).await?);
     }
     Ok(groups)
 }

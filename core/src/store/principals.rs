@@ -1,13 +1,10 @@
 //! Users that act on Outflow and the API keys they act with. Keys are stored as SHA-256
 //! digests: a key is long and random, so a slow password hash would add nothing.
 
-use std::{
-    collections::HashMap,
-    sync::{LazyLock, Mutex, PoisonError},
-};
+use std::collections::HashMap;
 
+use super::Store;
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
 
 use super::StoreResult;
 use crate::clock::now_millis;
@@ -27,8 +24,8 @@ pub fn hash_api_key(key: &str) -> String {
 
 /// Creates the first admin with the given API key, unless an admin exists already.
 /// Runs in one transaction so two servers starting on one file cannot both create one.
-pub async fn bootstrap_admin(pool: &SqlitePool, api_key: &str) -> StoreResult<BootstrapOutcome> {
-    let mut tx = super::write_tx(pool).await?;
+pub async fn bootstrap_admin(store: &Store, api_key: &str) -> StoreResult<BootstrapOutcome> {
+    let mut tx = super::write_tx(store).await?;
     let admins: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE EXISTS (SELECT 1 FROM json_each(users.roles) WHERE value = 'admin')")
         .fetch_one(&mut *tx)
         .await?;
@@ -58,8 +55,8 @@ pub async fn bootstrap_admin(pool: &SqlitePool, api_key: &str) -> StoreResult<Bo
 /// database (no bootstrap key) this creates the admin; an admin without a password and
 /// without a working API key is also returned, so a lost first link can be replaced by
 /// restarting. The caller prints a one-time link for them to choose a password.
-pub async fn admin_without_access(pool: &SqlitePool) -> StoreResult<Option<String>> {
-    let mut tx = super::write_tx(pool).await?;
+pub async fn admin_without_access(store: &Store) -> StoreResult<Option<String>> {
+    let mut tx = super::write_tx(store).await?;
     let admins: Vec<(String, bool)> = sqlx::query_as(
         "SELECT target_name, password_hash IS NOT NULL
               OR EXISTS (SELECT 1 FROM api_keys k WHERE k.user_id = users.id AND k.revoked_at IS NULL)
@@ -117,22 +114,22 @@ pub struct Actor {
 /// The active user who started an alert, whom its scripts act for when they call back into
 /// Outflow, with the alert's chain depth (`ops::chains`). `None` for an alert started by the
 /// system or by a deactivated user.
-pub async fn initiator_of_alert(pool: &SqlitePool, event_identifier: i64) -> StoreResult<Option<(Principal, i64)>> {
+pub async fn initiator_of_alert(store: &Store, event_identifier: i64) -> StoreResult<Option<(Principal, i64)>> {
     let row: Option<(i64, String, sqlx::types::Json<Vec<String>>, i64)> = sqlx::query_as(
         "SELECT u.id, u.target_name, u.roles, a.chain_depth FROM alerts a JOIN users u ON u.id = a.initiator_user_id
          WHERE a.event_identifier = ? AND u.active = 1",
     )
     .bind(event_identifier)
-    .fetch_optional(pool)
+    .fetch_optional(store.db())
     .await?;
     Ok(row.map(|(user_id, target_name, roles, depth)| (Principal::user(user_id, target_name, roles.0), depth)))
 }
 
 /// The active user with this id (whose rights a flow run acts with); `None` once the user
 /// is deactivated or deleted.
-pub async fn principal_by_id(pool: &SqlitePool, user_id: i64) -> StoreResult<Option<Principal>> {
+pub async fn principal_by_id(store: &Store, user_id: i64) -> StoreResult<Option<Principal>> {
     let row: Option<(i64, String, sqlx::types::Json<Vec<String>>)> =
-        sqlx::query_as("SELECT id, target_name, roles FROM users WHERE id = ? AND active = 1").bind(user_id).fetch_optional(pool).await?;
+        sqlx::query_as("SELECT id, target_name, roles FROM users WHERE id = ? AND active = 1").bind(user_id).fetch_optional(store.db()).await?;
     Ok(row.map(|(user_id, target_name, roles)| Principal::user(user_id, target_name, roles.0)))
 }
 
@@ -145,7 +142,7 @@ pub enum Saved<'a> {
 
 /// The active user who last saved an integration or a flow; `None` when unknown, deleted or
 /// deactivated (a script or flow then acts with no role at all).
-pub async fn saved_by(pool: &SqlitePool, saved: Saved<'_>) -> StoreResult<Option<Principal>> {
+pub async fn saved_by(store: &Store, saved: Saved<'_>) -> StoreResult<Option<Principal>> {
     let (query, id) = match saved {
         Saved::Integration(id) => {
             ("SELECT u.id, u.target_name, u.roles FROM integrations i JOIN users u ON u.id = i.saved_by_user_id WHERE i.id = ? AND u.active = 1", id)
@@ -156,7 +153,7 @@ pub async fn saved_by(pool: &SqlitePool, saved: Saved<'_>) -> StoreResult<Option
             id,
         ),
     };
-    let row: Option<(i64, String, sqlx::types::Json<Vec<String>>)> = sqlx::query_as(query).bind(id).fetch_optional(pool).await?;
+    let row: Option<(i64, String, sqlx::types::Json<Vec<String>>)> = sqlx::query_as(query).bind(id).fetch_optional(store.db()).await?;
     Ok(row.map(|(user_id, target_name, roles)| Principal::user(user_id, target_name, roles.0)))
 }
 
@@ -176,39 +173,39 @@ struct PrincipalRow {
 /// Keys looked up recently, by digest: the principal, the configuration generation it was
 /// read at, and when the key's use was last recorded. Every API request (and every call of a
 /// flow's HTTP trigger) looks its key up; a change to users or keys moves the generation
-/// and so empties this in effect.
-static RECENT_KEYS: LazyLock<Mutex<HashMap<String, (u64, i64, Principal)>>> = LazyLock::new(Mutex::default);
+/// and so empties this in effect. Each [`Store`] keeps its own.
+pub(crate) type RecentKeys = HashMap<String, (u64, i64, Principal)>;
 
-/// Digests `RECENT_KEYS` holds before it starts afresh.
+/// Digests [`RecentKeys`] holds before it starts afresh.
 const RECENT_KEYS_HELD: usize = 10_000;
 
-fn recent_key(digest: &str, now: i64) -> Option<Principal> {
-    let recent = RECENT_KEYS.lock().unwrap_or_else(PoisonError::into_inner);
+fn recent_key(store: &Store, digest: &str, now: i64) -> Option<Principal> {
+    let recent = store.recent_keys();
     let (read_at, used_at, principal) = recent.get(digest)?;
-    (*read_at == super::config_generation() && now - used_at <= LAST_USED_PRECISION_MS).then(|| principal.clone())
+    (*read_at == store.config_generation() && now - used_at <= LAST_USED_PRECISION_MS).then(|| principal.clone())
 }
 
 /// The active user owning an unrevoked API key, noting (coarsely) when the key was used.
-pub async fn principal_for_api_key(pool: &SqlitePool, key: &str) -> StoreResult<Option<Principal>> {
+pub async fn principal_for_api_key(store: &Store, key: &str) -> StoreResult<Option<Principal>> {
     let digest = hash_api_key(key);
     let now = now_millis();
-    if let Some(principal) = recent_key(&digest, now) {
+    if let Some(principal) = recent_key(store, &digest, now) {
         return Ok(Some(principal));
     }
-    let generation = super::config_generation();
+    let generation = store.config_generation();
     let row: Option<PrincipalRow> = sqlx::query_as(
         "SELECT k.id AS key_id, k.last_used_at, u.id AS user_id, u.target_name, u.roles
          FROM api_keys k JOIN users u ON u.id = k.user_id
          WHERE k.key_hash = ? AND k.revoked_at IS NULL AND u.active = 1",
     )
     .bind(&digest)
-    .fetch_optional(pool)
+    .fetch_optional(store.db())
     .await?;
     let Some(row) = row else { return Ok(None) };
     let principal = Principal::user(row.user_id, row.target_name, row.roles.0);
     match row.last_used_at {
         Some(used) if now - used <= LAST_USED_PRECISION_MS => {
-            let mut recent = RECENT_KEYS.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut recent = store.recent_keys();
             if recent.len() >= RECENT_KEYS_HELD {
                 recent.clear();
             }
@@ -216,7 +213,7 @@ pub async fn principal_for_api_key(pool: &SqlitePool, key: &str) -> StoreResult<
         }
         // Recording the use commits, which moves the generation: the next lookup reads afresh.
         _ => {
-            let mut tx = super::write_tx(pool).await?;
+            let mut tx = super::write_tx(store).await?;
             sqlx::query("UPDATE api_keys SET last_used_at = ? WHERE id = ?").bind(now).bind(row.key_id).execute(&mut *tx).await?;
             tx.commit().await?;
         }

@@ -3,7 +3,7 @@
 //! the backlog is and never the history. Totals (trigger events, attempts, finished runs)
 //! are counted in memory by the server's own workers.
 
-use sqlx::SqlitePool;
+use super::Store;
 
 use super::{StoreResult, to_json};
 
@@ -46,9 +46,9 @@ fn queue_depths_sql() -> String {
 }
 
 /// Work waiting in `workflows` (`None`: in every workflow).
-pub async fn queue_depths(pool: &SqlitePool, workflows: Option<&[String]>) -> StoreResult<QueueDepths> {
+pub async fn queue_depths(store: &Store, workflows: Option<&[String]>) -> StoreResult<QueueDepths> {
     let (pending_notifications, pending_runs, queued_runs, pending_flow_runs, running_flow_runs) =
-        sqlx::query_as(&queue_depths_sql()).bind(workflows.map(to_json)).fetch_one(pool).await?;
+        sqlx::query_as(&queue_depths_sql()).bind(workflows.map(to_json)).fetch_one(store.db()).await?;
     Ok(QueueDepths { pending_notifications, pending_runs, queued_runs, pending_flow_runs, running_flow_runs })
 }
 
@@ -59,12 +59,12 @@ mod tests {
     #[tokio::test]
     async fn queue_depths_read_only_the_queues_partial_indexes() {
         let dir = tempfile::tempdir().expect("a temp dir");
-        let pool = super::super::connect(&format!("sqlite://{}", dir.path().join("queues.db").display())).await.expect("the database opens");
-        super::super::migrate(&pool).await.expect("migrations run");
-        assert_eq!(queue_depths(&pool, None).await.expect("readable"), QueueDepths::default());
-        assert_eq!(queue_depths(&pool, Some(&["wf_a".to_string()])).await.expect("readable"), QueueDepths::default());
+        let store = super::super::Store::open(&format!("sqlite://{}", dir.path().join("queues.db").display())).await.expect("the database opens");
+        store.migrate().await.expect("migrations run");
+        assert_eq!(queue_depths(&store, None).await.expect("readable"), QueueDepths::default());
+        assert_eq!(queue_depths(&store, Some(&["wf_a".to_string()])).await.expect("readable"), QueueDepths::default());
         let plan: Vec<(i64, i64, i64, String)> =
-            sqlx::query_as(&format!("EXPLAIN QUERY PLAN {}", queue_depths_sql())).bind(None::<String>).fetch_all(&pool).await.expect("a plan");
+            sqlx::query_as(&format!("EXPLAIN QUERY PLAN {}", queue_depths_sql())).bind(None::<String>).fetch_all(store.db()).await.expect("a plan");
         // "SCAN r USING [COVERING] INDEX runs_due": only the index's rows are visited; the
         // alert and form of each are looked up by primary key.
         let scans: Vec<(&str, &str)> = plan

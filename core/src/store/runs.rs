@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use super::Store;
 use outflow_model::{
     flow_runs::StartedBy,
     forms::PropertyDef,
@@ -14,7 +15,6 @@ use outflow_model::{
 };
 use rusqlite::{Connection, params};
 use serde_json::{Map, Value};
-use sqlx::SqlitePool;
 
 use super::{
     Actor, StoreError, StoreResult,
@@ -64,10 +64,10 @@ pub struct Dispatched {
 /// Turns up to `limit` new trigger events into runs of the matching enabled integrations
 /// and flows. Cloud work becomes `pending` runs; agent work `queued` ones (see
 /// `agents::route`); flow runs wait for the engine, which is woken.
-pub async fn dispatch_events(pool: &SqlitePool, limit: i64) -> StoreResult<Dispatched> {
-    let dispatched = super::writer::write(pool, move |conn| dispatch(conn, limit)).await?;
+pub async fn dispatch_events(store: &Store, limit: i64) -> StoreResult<Dispatched> {
+    let dispatched = super::writer::write(store, move |conn| dispatch(conn, limit)).await?;
     if dispatched.flows > 0 {
-        flow_runs::flow_runs_created().notify_one();
+        store.flow_runs_created().notify_one();
     }
     Ok(dispatched)
 }
@@ -230,8 +230,8 @@ pub struct RunIntegration {
 }
 
 /// Claims up to `limit` runs whose next attempt is due.
-pub async fn claim_due_runs(pool: &SqlitePool, now: i64, limit: i64) -> StoreResult<Vec<RunJob>> {
-    super::writer::write(pool, move |conn| claim(conn, now, limit)).await
+pub async fn claim_due_runs(store: &Store, now: i64, limit: i64) -> StoreResult<Vec<RunJob>> {
+    super::writer::write(store, move |conn| claim(conn, now, limit)).await
 }
 
 fn claim(conn: &Connection, now: i64, limit: i64) -> StoreResult<Vec<RunJob>> {
@@ -346,14 +346,14 @@ impl From<&AttemptResult<'_>> for Recorded {
 /// transaction. Returns how many were stored; a run that was no longer pending (another
 /// worker recorded it after a lease expiry) is skipped. The future owns what it writes, so
 /// a worker can record one batch while it sends the next.
-pub fn record_attempts(pool: &SqlitePool, results: &[AttemptResult<'_>]) -> impl Future<Output = StoreResult<usize>> + Send + 'static {
+pub fn record_attempts(store: &Store, results: &[AttemptResult<'_>]) -> impl Future<Output = StoreResult<usize>> + Send + 'static {
     let recorded: Vec<Recorded> = results.iter().map(Recorded::from).collect();
-    let pool = pool.clone();
+    let store = store.clone();
     async move {
         if recorded.is_empty() {
             return Ok(0);
         }
-        super::writer::write(&pool, move |conn| {
+        super::writer::write(&store, move |conn| {
             let mut stored = 0;
             for result in &recorded {
                 if record_one(conn, result)? {
@@ -472,15 +472,15 @@ impl TryFrom<SummaryRow> for RunSummary {
 
 /// The workflow a run belongs to: a flow run's flow's, an integration run's alert's form's;
 /// `Ok(None)` when the run has no workflow left, `NotFound` when there is no such run.
-pub async fn run_workflow(pool: &SqlitePool, id: &str) -> StoreResult<Option<String>> {
+pub async fn run_workflow(store: &Store, id: &str) -> StoreResult<Option<String>> {
     let found: Option<Option<String>> =
-        sqlx::query_scalar(&format!("SELECT workflow_id FROM ({}) WHERE id = ?", all_runs())).bind(id).fetch_optional(pool).await?;
+        sqlx::query_scalar(&format!("SELECT workflow_id FROM ({}) WHERE id = ?", all_runs())).bind(id).fetch_optional(store.db()).await?;
     found.ok_or_else(|| StoreError::NotFound(format!("No run with id {id}.")))
 }
 
 /// Lists integration and flow runs, newest first, with the query's filters and paging; only
 /// those of `workflows` when given (`None`: every run).
-pub async fn list_runs(pool: &SqlitePool, query: &RunQuery, workflows: Option<&[String]>) -> StoreResult<RunPage> {
+pub async fn list_runs(store: &Store, query: &RunQuery, workflows: Option<&[String]>) -> StoreResult<RunPage> {
     let (limit, offset) = outflow_model::limits::paging(query.limit, query.offset).map_err(StoreError::invalid)?;
     let since = super::alerts::parse_time("since", &query.since)?;
     let until = super::alerts::parse_time("until", &query.until)?;
@@ -502,7 +502,7 @@ pub async fn list_runs(pool: &SqlitePool, query: &RunQuery, workflows: Option<&[
         .bind(None::<i64>)
         .bind(None::<i64>)
         .bind(&workflows)
-        .fetch_one(pool)
+        .fetch_one(store.db())
         .await?;
     let rows: Vec<SummaryRow> = sqlx::query_as(&format!("SELECT * FROM ({runs}) {filter} ORDER BY created_at DESC, id DESC LIMIT ?8 OFFSET ?9"))
         .bind(&query.integration_id)
@@ -515,31 +515,32 @@ pub async fn list_runs(pool: &SqlitePool, query: &RunQuery, workflows: Option<&[
         .bind(i64::from(limit))
         .bind(i64::from(offset))
         .bind(&workflows)
-        .fetch_all(pool)
+        .fetch_all(store.db())
         .await?;
     let items = rows.into_iter().map(RunSummary::try_from).collect::<StoreResult<_>>()?;
     Ok(RunPage { items, total, limit, offset })
 }
 
 /// An integration run with its attempts and logs, or a flow run with its step records.
-pub async fn get_run(pool: &SqlitePool, id: &str) -> StoreResult<Run> {
-    if let Some(run) = flow_runs::get_flow_run(pool, id).await? {
+pub async fn get_run(store: &Store, id: &str) -> StoreResult<Run> {
+    if let Some(run) = flow_runs::get_flow_run(store, id).await? {
         return Ok(run);
     }
     let row: SummaryRow = sqlx::query_as(&format!("{INTEGRATION_RUN_LISTING} WHERE id = ?"))
         .bind(id)
-        .fetch_optional(pool)
+        .fetch_optional(store.db())
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("No run with id {id}.")))?;
     let (payload, webhook_id, rerun_of): (String, String, Option<String>) =
-        sqlx::query_as("SELECT payload, webhook_id, rerun_of FROM runs WHERE id = ?").bind(id).fetch_one(pool).await?;
+        sqlx::query_as("SELECT payload, webhook_id, rerun_of FROM runs WHERE id = ?").bind(id).fetch_one(store.db()).await?;
     let attempts: Vec<(i64, i64, i64, Option<String>, Option<i64>, Option<String>, Option<String>)> = sqlx::query_as(
         "SELECT number, started_at, duration_ms, url, status_code, response_excerpt, error FROM run_attempts WHERE run_id = ? ORDER BY number",
     )
     .bind(id)
-    .fetch_all(pool)
+    .fetch_all(store.db())
     .await?;
-    let logs: Vec<(i64, String)> = sqlx::query_as("SELECT at, line FROM run_logs WHERE run_id = ? ORDER BY id").bind(id).fetch_all(pool).await?;
+    let logs: Vec<(i64, String)> =
+        sqlx::query_as("SELECT at, line FROM run_logs WHERE run_id = ? ORDER BY id").bind(id).fetch_all(store.db()).await?;
     Ok(Run {
         summary: row.try_into()?,
         payload: from_json("runs.payload", &payload)?,
@@ -565,11 +566,11 @@ pub async fn get_run(pool: &SqlitePool, id: &str) -> StoreResult<Run> {
 /// Re-sends a finished integration run with the same payload and `webhook-id`, as a new
 /// run; re-runs a finished flow run with the same payload acting as `actor` (see
 /// `flow_runs::rerun_flow_run`).
-pub async fn rerun(pool: &SqlitePool, id: &str, actor: Option<&Actor>) -> StoreResult<Run> {
-    let original = get_run(pool, id).await?;
+pub async fn rerun(store: &Store, id: &str, actor: Option<&Actor>) -> StoreResult<Run> {
+    let original = get_run(store, id).await?;
     if original.flow.is_some() {
-        let new_id = flow_runs::rerun_flow_run(pool, id, actor).await?;
-        return get_run(pool, &new_id).await;
+        let new_id = flow_runs::rerun_flow_run(store, id, actor).await?;
+        return get_run(store, &new_id).await;
     }
     if matches!(original.summary.status, RunStatus::Pending | RunStatus::Queued) {
         return Err(StoreError::Conflict("This run is still being sent; wait for it to finish before re-sending.".into()));
@@ -593,7 +594,7 @@ pub async fn rerun(pool: &SqlitePool, id: &str, actor: Option<&Actor>) -> StoreR
     .bind(now)
     .bind(now)
     .bind(id)
-    .execute(pool)
+    .execute(store.db())
     .await?;
-    get_run(pool, &new_id).await
+    get_run(store, &new_id).await
 }

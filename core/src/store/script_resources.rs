@@ -4,11 +4,11 @@
 
 use std::collections::BTreeMap;
 
+use super::Store;
 use outflow_model::{
     limits,
     workflows::{Constant, Library, NamedText},
 };
-use sqlx::SqlitePool;
 
 use super::{
     Actor, StoreError, StoreResult,
@@ -91,18 +91,12 @@ fn checked(resource: Resource, input: &NamedText) -> StoreResult<&str> {
     Ok(name)
 }
 
-pub async fn create_named(
-    pool: &SqlitePool,
-    actor: Option<&Actor>,
-    resource: Resource,
-    workflow_id: &str,
-    input: &NamedText,
-) -> StoreResult<NamedRow> {
+pub async fn create_named(store: &Store, actor: Option<&Actor>, resource: Resource, workflow_id: &str, input: &NamedText) -> StoreResult<NamedRow> {
     let name = checked(resource, input)?;
-    super::get_workflow(pool, workflow_id).await?;
+    super::get_workflow(store, workflow_id).await?;
     let id = new_id(resource.prefix());
     let now = clock::now_millis();
-    let mut tx = super::write_tx(pool).await?;
+    let mut tx = super::write_tx(store).await?;
     sqlx::query(&format!(
         "INSERT INTO {} (id, workflow_id, name, {}, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
         resource.table(),
@@ -123,7 +117,7 @@ pub async fn create_named(
     Ok(created)
 }
 
-pub async fn get_named(pool: &SqlitePool, resource: Resource, workflow_id: &str, id: &str) -> StoreResult<NamedRow> {
+pub async fn get_named(store: &Store, resource: Resource, workflow_id: &str, id: &str) -> StoreResult<NamedRow> {
     sqlx::query_as(&format!(
         "SELECT id, workflow_id, name, {} AS text FROM {} WHERE workflow_id = ? AND id = ?",
         resource.text_column(),
@@ -131,25 +125,25 @@ pub async fn get_named(pool: &SqlitePool, resource: Resource, workflow_id: &str,
     ))
     .bind(workflow_id)
     .bind(id)
-    .fetch_optional(pool)
+    .fetch_optional(store.db())
     .await?
     .ok_or_else(|| StoreError::NotFound(format!("This workflow has no {} with id {id}.", resource.noun())))
 }
 
-pub async fn list_named(pool: &SqlitePool, resource: Resource, workflow_id: &str) -> StoreResult<Vec<NamedRow>> {
-    super::get_workflow(pool, workflow_id).await?;
+pub async fn list_named(store: &Store, resource: Resource, workflow_id: &str) -> StoreResult<Vec<NamedRow>> {
+    super::get_workflow(store, workflow_id).await?;
     Ok(sqlx::query_as(&format!(
         "SELECT id, workflow_id, name, {} AS text FROM {} WHERE workflow_id = ? ORDER BY name",
         resource.text_column(),
         resource.table()
     ))
     .bind(workflow_id)
-    .fetch_all(pool)
+    .fetch_all(store.db())
     .await?)
 }
 
 pub async fn update_named(
-    pool: &SqlitePool,
+    store: &Store,
     actor: Option<&Actor>,
     resource: Resource,
     workflow_id: &str,
@@ -157,8 +151,8 @@ pub async fn update_named(
     input: &NamedText,
 ) -> StoreResult<NamedRow> {
     let name = checked(resource, input)?;
-    let before = get_named(pool, resource, workflow_id, id).await?;
-    let mut tx = super::write_tx(pool).await?;
+    let before = get_named(store, resource, workflow_id, id).await?;
+    let mut tx = super::write_tx(store).await?;
     sqlx::query(&format!("UPDATE {} SET name = ?, {} = ?, updated_at = ? WHERE id = ?", resource.table(), resource.text_column()))
         .bind(name)
         .bind(&input.text)
@@ -173,9 +167,9 @@ pub async fn update_named(
     Ok(after)
 }
 
-pub async fn delete_named(pool: &SqlitePool, actor: Option<&Actor>, resource: Resource, workflow_id: &str, id: &str) -> StoreResult<()> {
-    let before = get_named(pool, resource, workflow_id, id).await?;
-    let mut tx = super::write_tx(pool).await?;
+pub async fn delete_named(store: &Store, actor: Option<&Actor>, resource: Resource, workflow_id: &str, id: &str) -> StoreResult<()> {
+    let before = get_named(store, resource, workflow_id, id).await?;
+    let mut tx = super::write_tx(store).await?;
     sqlx::query(&format!("DELETE FROM {} WHERE id = ?", resource.table())).bind(id).execute(&mut *tx).await?;
     audit::record(&mut tx, actor, Change::deleted(resource.noun(), id, &before.name, &before)).await?;
     tx.commit().await?;
@@ -183,7 +177,7 @@ pub async fn delete_named(pool: &SqlitePool, actor: Option<&Actor>, resource: Re
 }
 
 /// Everything a script of the workflow can reach: constants and libraries by name.
-pub async fn script_resources(pool: &SqlitePool, workflow_id: &str) -> StoreResult<(BTreeMap<String, String>, BTreeMap<String, String>)> {
+pub async fn script_resources(store: &Store, workflow_id: &str) -> StoreResult<(BTreeMap<String, String>, BTreeMap<String, String>)> {
     let by_name = |rows: Vec<NamedRow>| rows.into_iter().map(|row| (row.name, row.text)).collect();
-    Ok((by_name(list_named(pool, Resource::Constant, workflow_id).await?), by_name(list_named(pool, Resource::Library, workflow_id).await?)))
+    Ok((by_name(list_named(store, Resource::Constant, workflow_id).await?), by_name(list_named(store, Resource::Library, workflow_id).await?)))
 }

@@ -2,12 +2,12 @@
 //! one-time links that let a user choose a password. Session and link tokens are random
 //! and stored only as SHA-256 digests, like API keys.
 
+use super::Store;
 use argon2::{
     Argon2,
     password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng},
 };
 use rand::RngCore;
-use sqlx::SqlitePool;
 
 use super::{Principal, StoreError, StoreResult, principals::hash_api_key as digest};
 use crate::clock::now_millis;
@@ -58,9 +58,9 @@ async fn password_matches(password: String, stored: Option<String>) -> bool {
 }
 
 /// Sets a user's password and ends their other sessions.
-pub async fn set_password(pool: &SqlitePool, target_name: &str, password: &str) -> StoreResult<()> {
+pub async fn set_password(store: &Store, target_name: &str, password: &str) -> StoreResult<()> {
     let hash = hash_password(checked_password(password)?.to_string()).await?;
-    let mut tx = super::write_tx(pool).await?;
+    let mut tx = super::write_tx(store).await?;
     let user_id: Option<i64> = sqlx::query_scalar("UPDATE users SET password_hash = ? WHERE target_name = ? RETURNING id")
         .bind(hash)
         .bind(target_name)
@@ -74,9 +74,11 @@ pub async fn set_password(pool: &SqlitePool, target_name: &str, password: &str) 
 
 /// The active user with this name and password; `None` for any mismatch, without saying
 /// which part was wrong.
-pub async fn check_login(pool: &SqlitePool, target_name: &str, password: &str) -> StoreResult<Option<i64>> {
-    let row: Option<(i64, Option<String>)> =
-        sqlx::query_as("SELECT id, password_hash FROM users WHERE target_name = ? AND active = 1").bind(target_name).fetch_optional(pool).await?;
+pub async fn check_login(store: &Store, target_name: &str, password: &str) -> StoreResult<Option<i64>> {
+    let row: Option<(i64, Option<String>)> = sqlx::query_as("SELECT id, password_hash FROM users WHERE target_name = ? AND active = 1")
+        .bind(target_name)
+        .fetch_optional(store.db())
+        .await?;
     let (user_id, stored) = row.unzip();
     let matches = password_matches(password.to_string(), stored.flatten()).await;
     // The decoy never matches a real password: a missing user or password is simply refused.
@@ -92,10 +94,10 @@ static DECOY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
 });
 
 /// Opens a session for a user; the returned token goes into the cookie.
-pub async fn create_session(pool: &SqlitePool, user_id: i64, ttl_ms: i64) -> StoreResult<String> {
+pub async fn create_session(store: &Store, user_id: i64, ttl_ms: i64) -> StoreResult<String> {
     let token = new_token();
     let now = now_millis();
-    let mut tx = super::write_tx(pool).await?;
+    let mut tx = super::write_tx(store).await?;
     sqlx::query("DELETE FROM sessions WHERE expires_at < ?").bind(now).execute(&mut *tx).await?;
     sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?)")
         .bind(digest(&token))
@@ -118,7 +120,7 @@ struct SessionRow {
 }
 
 /// The active user of an unexpired session, sliding its expiry forward.
-pub async fn session_principal(pool: &SqlitePool, token: &str, ttl_ms: i64) -> StoreResult<Option<Principal>> {
+pub async fn session_principal(store: &Store, token: &str, ttl_ms: i64) -> StoreResult<Option<Principal>> {
     let now = now_millis();
     let row: Option<SessionRow> = sqlx::query_as(
         "SELECT s.last_seen_at, u.id AS user_id, u.target_name, u.roles
@@ -127,11 +129,11 @@ pub async fn session_principal(pool: &SqlitePool, token: &str, ttl_ms: i64) -> S
     )
     .bind(digest(token))
     .bind(now)
-    .fetch_optional(pool)
+    .fetch_optional(store.db())
     .await?;
     let Some(row) = row else { return Ok(None) };
     if now - row.last_seen_at > SLIDE_PRECISION_MS {
-        let mut tx = super::write_tx(pool).await?;
+        let mut tx = super::write_tx(store).await?;
         sqlx::query("UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE token_hash = ?")
             .bind(now)
             .bind(now + ttl_ms)
@@ -143,17 +145,17 @@ pub async fn session_principal(pool: &SqlitePool, token: &str, ttl_ms: i64) -> S
     Ok(Some(Principal::user(row.user_id, row.target_name, row.roles.0)))
 }
 
-pub async fn end_session(pool: &SqlitePool, token: &str) -> StoreResult<()> {
-    let mut tx = super::write_tx(pool).await?;
+pub async fn end_session(store: &Store, token: &str) -> StoreResult<()> {
+    let mut tx = super::write_tx(store).await?;
     sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(digest(token)).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// A one-time link token that lets `target_name` set a password within a day.
-pub async fn create_password_link(pool: &SqlitePool, target_name: &str) -> StoreResult<String> {
+pub async fn create_password_link(store: &Store, target_name: &str) -> StoreResult<String> {
     let token = new_token();
-    let mut tx = super::write_tx(pool).await?;
+    let mut tx = super::write_tx(store).await?;
     let inserted = sqlx::query("INSERT INTO password_links (token_hash, user_id, expires_at) SELECT ?, id, ? FROM users WHERE target_name = ?")
         .bind(digest(&token))
         .bind(now_millis() + LINK_TTL_MS)
@@ -170,14 +172,14 @@ pub async fn create_password_link(pool: &SqlitePool, target_name: &str) -> Store
 /// Uses a one-time link: sets the password and answers whose it was. An unknown, used or
 /// expired link changes nothing, and is refused before the password is hashed (so a wrong
 /// token costs no argon2 time or memory).
-pub async fn use_password_link(pool: &SqlitePool, token: &str, password: &str) -> StoreResult<i64> {
+pub async fn use_password_link(store: &Store, token: &str, password: &str) -> StoreResult<i64> {
     let unknown = || StoreError::invalid("This link is unknown, already used or expired.");
-    if pending_link_user(pool, token).await?.is_none() {
+    if pending_link_user(store, token).await?.is_none() {
         return Err(unknown());
     }
     let hash = hash_password(checked_password(password)?.to_string()).await?;
     let now = now_millis();
-    let mut tx = super::write_tx(pool).await?;
+    let mut tx = super::write_tx(store).await?;
     let user_id: Option<i64> =
         sqlx::query_scalar("UPDATE password_links SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING user_id")
             .bind(now)
@@ -196,12 +198,12 @@ pub async fn use_password_link(pool: &SqlitePool, token: &str, password: &str) -
 /// The user an unused, unexpired link is for. The token's digest is compared with every
 /// pending link's in constant time (there are a handful: one per start while no admin can
 /// sign in), so the answer's timing says nothing about how close a guess came.
-async fn pending_link_user(pool: &SqlitePool, token: &str) -> StoreResult<Option<i64>> {
+async fn pending_link_user(store: &Store, token: &str) -> StoreResult<Option<i64>> {
     use subtle::ConstantTimeEq;
     let wanted = digest(token);
     let pending: Vec<(String, i64)> = sqlx::query_as("SELECT token_hash, user_id FROM password_links WHERE used_at IS NULL AND expires_at > ?")
         .bind(now_millis())
-        .fetch_all(pool)
+        .fetch_all(store.db())
         .await?;
     let mut found = None;
     for (token_hash, user_id) in pending {

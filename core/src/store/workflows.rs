@@ -1,7 +1,7 @@
 //! Workflows (SPEC §1): named containers owned by the user who created them.
 
+use super::Store;
 use outflow_model::workflows::Workflow;
-use sqlx::SqlitePool;
 
 use super::{
     Actor, StoreError, StoreResult,
@@ -24,11 +24,11 @@ impl From<WorkflowRow> for Workflow {
 }
 
 /// Creates a workflow owned by `actor`, who becomes its first member.
-pub async fn create_workflow(pool: &SqlitePool, actor: Option<&Actor>, name: &str) -> StoreResult<Workflow> {
+pub async fn create_workflow(store: &Store, actor: Option<&Actor>, name: &str) -> StoreResult<Workflow> {
     let name = checked_name("A workflow name", name)?;
     let row = WorkflowRow { id: new_id("wf"), name: name.to_string(), created_at: clock::now_millis() };
     let owner = actor.map(|actor| actor.user_id);
-    let mut tx = super::write_tx(pool).await?;
+    let mut tx = super::write_tx(store).await?;
     sqlx::query("INSERT INTO workflows (id, name, owner_user_id, created_at) VALUES (?, ?, ?, ?)")
         .bind(&row.id)
         .bind(&row.name)
@@ -49,16 +49,17 @@ pub async fn create_workflow(pool: &SqlitePool, actor: Option<&Actor>, name: &st
 
 /// The workflows `principal` may see, by name.
 /// Workflows by name; only those of `workflows` when given (`None`: every one).
-pub async fn list_workflows(pool: &SqlitePool, workflows: Option<&[String]>) -> StoreResult<Vec<Workflow>> {
+pub async fn list_workflows(store: &Store, workflows: Option<&[String]>) -> StoreResult<Vec<Workflow>> {
     let rows: Vec<WorkflowRow> =
         sqlx::query_as("SELECT id, name, created_at FROM workflows WHERE ?1 IS NULL OR id IN (SELECT value FROM json_each(?1)) ORDER BY name")
             .bind(workflows.map(super::to_json))
-            .fetch_all(pool)
+            .fetch_all(store.db())
             .await?;
     Ok(rows.into_iter().map(Workflow::from).collect())
 }
 
-pub async fn get_workflow(pool: &SqlitePool, id: &str) -> StoreResult<Workflow> {
-    let row: Option<WorkflowRow> = sqlx::query_as("SELECT id, name, created_at FROM workflows WHERE id = ?").bind(id).fetch_optional(pool).await?;
+pub async fn get_workflow(store: &Store, id: &str) -> StoreResult<Workflow> {
+    let row: Option<WorkflowRow> =
+        sqlx::query_as("SELECT id, name, created_at FROM workflows WHERE id = ?").bind(id).fetch_optional(store.db()).await?;
     row.map(Workflow::from).ok_or_else(|| StoreError::NotFound(format!("No workflow with id {id}.")))
 }

@@ -1,4 +1,4 @@
-//! The hot write path: one dedicated thread owns a rusqlite connection per database file
+//! The hot write path: one dedicated thread per store owns a rusqlite connection
 //! and runs write jobs on it. A job is a closure holding a whole transaction's statements,
 //! so it costs one hand-off between threads instead of one per statement (sqlx runs every
 //! SQLite statement on its own worker thread and waits for the answer).
@@ -12,18 +12,16 @@
 //! This module must not hold any domain rule; callers bring their statements.
 
 use std::{
-    collections::HashMap,
     panic::AssertUnwindSafe,
-    path::{Path, PathBuf},
-    sync::{LazyLock, Mutex, mpsc},
+    path::Path,
+    sync::{Arc, mpsc},
     time::Duration,
 };
 
 use rusqlite::{Connection, OpenFlags};
-use sqlx::SqlitePool;
 use tokio::sync::oneshot;
 
-use super::{StoreError, StoreResult, WRITE_GATE};
+use super::{Store, StoreError, StoreResult};
 
 /// Most jobs one transaction takes; bounds how long a job waits behind the others.
 const MAX_JOBS_PER_COMMIT: usize = 256;
@@ -76,47 +74,51 @@ where
     }
 }
 
-type Queue = mpsc::Sender<Box<dyn Job>>;
+/// The queue to one database's writer thread; the thread (and its checkpointer) stop once
+/// the queue is dropped with the [`super::Store`] that owns it.
+pub(crate) struct Writer {
+    queue: mpsc::Sender<Box<dyn Job>>,
+}
 
-/// One writer per database file, started on first use.
-static WRITERS: LazyLock<Mutex<HashMap<PathBuf, Queue>>> = LazyLock::new(Mutex::default);
+impl Writer {
+    /// Starts the writer and checkpointer threads of the database file at `path`; `turn` is
+    /// the store's write turn, which the writer takes for each transaction.
+    pub(crate) fn start(path: &Path, turn: Arc<tokio::sync::Mutex<()>>) -> StoreResult<Writer> {
+        if path.as_os_str().is_empty() || path.as_os_str() == ":memory:" {
+            return Err(StoreError::Writer("the write path needs a database file, not an in-memory database".into()));
+        }
+        let conn = open(path)?;
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let checkpointer = open(path)?;
+        let (queue, jobs) = mpsc::channel();
+        let (checkpoint_due, commits) = mpsc::sync_channel(1);
+        let cannot_start = |error: std::io::Error| StoreError::Writer(format!("cannot start the database writer: {error}"));
+        std::thread::Builder::new()
+            .name("outflow-sqlite-checkpoint".into())
+            .spawn(move || checkpoint(&checkpointer, &commits))
+            .map_err(cannot_start)?;
+        std::thread::Builder::new()
+            .name("outflow-sqlite-writer".into())
+            .spawn(move || serve(&conn, &jobs, &turn, &checkpoint_due))
+            .map_err(cannot_start)?;
+        Ok(Writer { queue })
+    }
+}
 
-/// Runs `work` in a write transaction on the writer thread of the pool's database and
-/// returns its result once committed. An `Err` from `work` rolls back its changes only.
-pub(crate) async fn write<T, F>(pool: &SqlitePool, work: F) -> StoreResult<T>
+/// Runs `work` in a write transaction on the store's writer thread and returns its result
+/// once committed. An `Err` from `work` rolls back its changes only.
+pub(crate) async fn write<T, F>(store: &Store, work: F) -> StoreResult<T>
 where
     T: Send + 'static,
     F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
 {
-    let queue = queue_for(pool)?;
     let (reply, answer) = oneshot::channel();
-    queue.send(Box::new(Pending { work: Some(work), result: None, reply })).map_err(|_| StoreError::Writer("the database writer stopped".into()))?;
+    let job = Box::new(Pending { work: Some(work), result: None, reply });
+    store.writer().queue.send(job).map_err(|_| StoreError::Writer("the database writer stopped".into()))?;
     answer.await.map_err(|_| StoreError::Writer("the database writer stopped".into()))?
 }
 
-fn queue_for(pool: &SqlitePool) -> StoreResult<Queue> {
-    let options = pool.connect_options();
-    let path = options.get_filename();
-    if path.as_os_str().is_empty() || path.as_os_str() == ":memory:" {
-        return Err(StoreError::Writer("the write path needs a database file, not an in-memory database".into()));
-    }
-    let mut writers = WRITERS.lock().map_err(|_| StoreError::Writer("the writer registry is poisoned".into()))?;
-    if let Some(queue) = writers.get(path) {
-        return Ok(queue.clone());
-    }
-    let conn = open(path)?;
-    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-    let checkpointer = open(path)?;
-    let (queue, jobs) = mpsc::channel();
-    let (checkpoint_due, commits) = mpsc::sync_channel(1);
-    let cannot_start = |error: std::io::Error| StoreError::Writer(format!("cannot start the database writer: {error}"));
-    std::thread::Builder::new().name("outflow-sqlite-checkpoint".into()).spawn(move || checkpoint(&checkpointer, &commits)).map_err(cannot_start)?;
-    std::thread::Builder::new().name("outflow-sqlite-writer".into()).spawn(move || serve(&conn, &jobs, &checkpoint_due)).map_err(cannot_start)?;
-    writers.insert(path.to_path_buf(), queue.clone());
-    Ok(queue)
-}
-
-/// Opens the writer's connection with the pool's settings (see `super::connect`).
+/// Opens the writer's connection with the pool's settings (see `Store::open`).
 fn open(path: &Path) -> StoreResult<Connection> {
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     conn.busy_timeout(Duration::from_secs(5))?;
@@ -129,7 +131,7 @@ fn open(path: &Path) -> StoreResult<Connection> {
 }
 
 /// The writer thread: takes whatever jobs are queued, commits them together, answers each.
-fn serve(conn: &Connection, jobs: &mpsc::Receiver<Box<dyn Job>>, checkpoint_due: &mpsc::SyncSender<()>) {
+fn serve(conn: &Connection, jobs: &mpsc::Receiver<Box<dyn Job>>, turn: &tokio::sync::Mutex<()>, checkpoint_due: &mpsc::SyncSender<()>) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_JOBS_PER_COMMIT {
@@ -138,10 +140,10 @@ fn serve(conn: &Connection, jobs: &mpsc::Receiver<Box<dyn Job>>, checkpoint_due:
                 Err(_) => break,
             }
         }
-        // Writers on the sqlx pool queue on the same gate, so nobody waits in SQLite's busy handler.
-        let turn = WRITE_GATE.blocking_lock();
+        // Writers on the sqlx pool wait for the same turn, so nobody waits in SQLite's busy handler.
+        let my_turn = turn.blocking_lock();
         let committed = run_batch(conn, &mut batch);
-        drop(turn);
+        drop(my_turn);
         match &committed {
             Ok(()) => {
                 // When the signal is already full, a checkpoint is due anyway.
@@ -192,11 +194,11 @@ fn run_batch(conn: &Connection, batch: &mut [Box<dyn Job>]) -> rusqlite::Result<
 mod tests {
     use super::*;
 
-    async fn scratch_pool(dir: &tempfile::TempDir) -> SqlitePool {
+    async fn scratch_store(dir: &tempfile::TempDir) -> Store {
         let url = format!("sqlite://{}", dir.path().join("writer.db").display());
-        let pool = super::super::connect(&url).await.expect("the database opens");
-        sqlx::query("CREATE TABLE items (name TEXT NOT NULL UNIQUE)").execute(&pool).await.expect("table created");
-        pool
+        let store = Store::open(&url).await.expect("the database opens");
+        sqlx::query("CREATE TABLE items (name TEXT NOT NULL UNIQUE)").execute(store.db()).await.expect("table created");
+        store
     }
 
     fn insert(name: &'static str) -> impl FnOnce(&Connection) -> StoreResult<usize> + Send + 'static {
@@ -206,32 +208,32 @@ mod tests {
     #[tokio::test]
     async fn a_failing_job_is_rolled_back_alone_and_the_others_commit() {
         let dir = tempfile::tempdir().expect("a temp dir");
-        let pool = scratch_pool(&dir).await;
+        let store = scratch_store(&dir).await;
         // Queued together, so they very likely share one transaction.
         let (first, twin, failing, last) = tokio::join!(
-            write(&pool, insert("a")),
-            write(&pool, insert("a")),
-            write(&pool, |conn| {
+            write(&store, insert("a")),
+            write(&store, insert("a")),
+            write(&store, |conn| {
                 conn.execute("INSERT INTO items (name) VALUES ('half-done')", [])?;
                 Err::<(), _>(StoreError::invalid("refused after writing"))
             }),
-            write(&pool, insert("b")),
+            write(&store, insert("b")),
         );
         assert_eq!(first.expect("the first insert commits"), 1);
         assert!(matches!(twin, Err(StoreError::Sqlite(_))), "the duplicate breaks the UNIQUE constraint");
         assert!(matches!(failing, Err(StoreError::Invalid { .. })));
         assert_eq!(last.expect("the last insert commits"), 1);
         // Read through the sqlx pool: what the writer acknowledged is committed.
-        let names: Vec<String> = sqlx::query_scalar("SELECT name FROM items ORDER BY name").fetch_all(&pool).await.expect("readable");
+        let names: Vec<String> = sqlx::query_scalar("SELECT name FROM items ORDER BY name").fetch_all(store.db()).await.expect("readable");
         assert_eq!(names, ["a", "b"]);
     }
 
     #[tokio::test]
     async fn a_panicking_job_does_not_stop_the_writer() {
         let dir = tempfile::tempdir().expect("a temp dir");
-        let pool = scratch_pool(&dir).await;
-        let panicked = write(&pool, |_conn| -> StoreResult<()> { panic!("a bug in a job") }).await;
+        let store = scratch_store(&dir).await;
+        let panicked = write(&store, |_conn| -> StoreResult<()> { panic!("a bug in a job") }).await;
         assert!(matches!(panicked, Err(StoreError::Writer(_))));
-        assert_eq!(write(&pool, insert("after")).await.expect("the writer still runs"), 1);
+        assert_eq!(write(&store, insert("after")).await.expect("the writer still runs"), 1);
     }
 }

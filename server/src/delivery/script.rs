@@ -149,7 +149,7 @@ const PRELUDE: &str = r#"
 "#;
 
 /// A fixed set of threads that run scripts, each keeping its engine between scripts; a
-/// script waits in line for a free one. Fewer, long-lived threads than the blocking pool's
+/// script waits in line for a free one. Fewer, long-lived threads than the blocking store's
 /// keep the number of live QuickJS runtimes (and their memory) bounded.
 #[derive(Clone)]
 pub struct ScriptThreads {

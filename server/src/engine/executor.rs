@@ -73,7 +73,7 @@ impl<'a> Driver<'a> {
             let park_after = i64::try_from(PARK_AFTER.as_millis()).unwrap_or(i64::MAX);
             if let Some(wake_at) = self.machine.park_until(clock::now_millis(), park_after) {
                 self.tasks.abort_all();
-                return match store::park_flow_run(&self.engine.runtime().pool, &self.job.run_id, wake_at).await {
+                return match store::park_flow_run(&self.engine.runtime().store, &self.job.run_id, wake_at).await {
                     Ok(()) => Ending::Parked,
                     Err(error) => Ending::Interrupted(format!("cannot park the run: {error}")),
                 };
@@ -100,7 +100,7 @@ impl<'a> Driver<'a> {
         if !records.is_empty() || end.is_some() {
             let unwritten = self.unwritten.take();
             let steps_run = self.machine.steps_run();
-            match store::record_flow_steps(&self.engine.runtime().pool, &self.job.run_id, &records, steps_run, end, unwritten).await {
+            match store::record_flow_steps(&self.engine.runtime().store, &self.job.run_id, &records, steps_run, end, unwritten).await {
                 Ok(true) => {}
                 Ok(false) => return Some(Ending::Interrupted("the run was ended elsewhere".into())),
                 Err(error) => return Some(Ending::Interrupted(format!("cannot record steps: {error}"))),

@@ -101,11 +101,11 @@ impl Engine {
 
     /// A flow ready to start runs from (cached).
     pub async fn runnable_flow(&self, id: &str) -> StoreResult<Arc<RunnableFlow>> {
-        let generation = store::config_generation();
+        let generation = self.runtime().store.config_generation();
         if let Some(flow) = self.0.flows.get(id, generation) {
             return Ok(flow);
         }
-        let flow = Arc::new(store::runnable_flow(&self.runtime().pool, id).await?);
+        let flow = Arc::new(store::runnable_flow(&self.runtime().store, id).await?);
         self.0.flows.put(id, generation, flow.clone());
         Ok(flow)
     }
@@ -126,11 +126,11 @@ impl Engine {
     /// Who last saved a flow (cached like the users runs act for).
     async fn flow_saver(&self, flow_id: &str) -> StoreResult<Option<Arc<Principal>>> {
         let key = format!("saver of {flow_id}");
-        let generation = store::config_generation();
+        let generation = self.runtime().store.config_generation();
         if let Some(saver) = self.0.principals.get(&key, generation) {
             return Ok(Some(saver));
         }
-        let saver = store::saved_by(&self.runtime().pool, store::Saved::Flow(flow_id)).await?.map(Arc::new);
+        let saver = store::saved_by(&self.runtime().store, store::Saved::Flow(flow_id)).await?.map(Arc::new);
         if let Some(saver) = &saver {
             self.0.principals.put(&key, generation, saver.clone());
         }
@@ -139,11 +139,11 @@ impl Engine {
 
     async fn principal(&self, user_id: i64) -> StoreResult<Option<Principal>> {
         let key = user_id.to_string();
-        let generation = store::config_generation();
+        let generation = self.runtime().store.config_generation();
         if let Some(principal) = self.0.principals.get(&key, generation) {
             return Ok(Some((*principal).clone()));
         }
-        let principal = store::principal_by_id(&self.runtime().pool, user_id).await?;
+        let principal = store::principal_by_id(&self.runtime().store, user_id).await?;
         if let Some(principal) = &principal {
             self.0.principals.put(&key, generation, Arc::new(principal.clone()));
         }
@@ -152,7 +152,7 @@ impl Engine {
 
     /// A workflow's constants and libraries for its scripts (cached).
     pub async fn shared(&self, workflow_id: &str) -> Result<Arc<Shared>, String> {
-        let generation = store::config_generation();
+        let generation = self.runtime().store.config_generation();
         if let Some(shared) = self.0.shared.get(workflow_id, generation) {
             return Ok(shared);
         }
@@ -163,14 +163,14 @@ impl Engine {
 
     /// An endpoint of `workflow_id` with its secrets opened (cached), or why it cannot be used.
     pub async fn endpoint(&self, id: &str, workflow_id: &str) -> Result<Arc<OwnedEndpoint>, String> {
-        let generation = store::config_generation();
+        let generation = self.runtime().store.config_generation();
         let endpoint = match self.0.endpoints.get(id, generation) {
             Some(endpoint) => endpoint,
             None => {
                 let runtime = self.runtime();
                 let missing = |error: store::StoreError| format!("The endpoint cannot be used: {error}");
-                let workflow_id = store::get_endpoint(&runtime.pool, id).await.map_err(missing)?.workflow_id;
-                let secrets = store::endpoint_secrets(&runtime.pool, &runtime.secrets, id).await.map_err(missing)?;
+                let workflow_id = store::get_endpoint(&runtime.store, id).await.map_err(missing)?.workflow_id;
+                let secrets = store::endpoint_secrets(&runtime.store, &runtime.secrets, id).await.map_err(missing)?;
                 let endpoint = Arc::new(OwnedEndpoint { workflow_id, secrets });
                 self.0.endpoints.put(id, generation, endpoint.clone());
                 endpoint
@@ -185,7 +185,7 @@ impl Engine {
     /// Creates a run (written before this answers) and executes it in this process at once.
     /// Answers its id, and what becomes of the execution, for a caller that waits.
     pub async fn start(&self, new: NewFlowRun) -> StoreResult<(String, oneshot::Receiver<Ending>)> {
-        let job = store::create_flow_run(&self.runtime().pool, new, true).await?;
+        let job = store::create_flow_run(&self.runtime().store, new, true).await?;
         Ok(self.begin(job, None))
     }
 

@@ -18,9 +18,9 @@ const IDLE_POLL: Duration = Duration::from_secs(1);
 const MIN_SLEEP: Duration = Duration::from_millis(5);
 
 pub async fn run(engine: Engine, mut shutdown: watch::Receiver<bool>) {
-    let pool = engine.runtime().pool.clone();
+    let store = engine.runtime().store.clone();
     loop {
-        let claimed = match store::claim_flow_runs(&pool, clock::now_millis(), BATCH).await {
+        let claimed = match store::claim_flow_runs(&store, clock::now_millis(), BATCH).await {
             Ok(jobs) => jobs,
             Err(error) => {
                 tracing::error!(%error, "cannot claim flow runs");
@@ -34,7 +34,7 @@ pub async fn run(engine: Engine, mut shutdown: watch::Receiver<bool>) {
         if full && !*shutdown.borrow() {
             continue;
         }
-        let sleep = match store::next_flow_wake(&pool).await {
+        let sleep = match store::next_flow_wake(&store).await {
             Ok(Some(due)) => Duration::from_millis(u64::try_from(due - clock::now_millis()).unwrap_or(0)).clamp(MIN_SLEEP, IDLE_POLL),
             Ok(None) => IDLE_POLL,
             Err(error) => {
@@ -46,7 +46,7 @@ pub async fn run(engine: Engine, mut shutdown: watch::Receiver<bool>) {
             return;
         }
         tokio::select! {
-            () = store::flow_runs_created().notified() => {}
+            () = store.flow_runs_created().notified() => {}
             () = tokio::time::sleep(sleep) => {}
             _ = shutdown.changed() => if *shutdown.borrow() { return },
         }

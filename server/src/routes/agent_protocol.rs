@@ -53,7 +53,7 @@ async fn heartbeat(
     ApiJson(beat): ApiJson<Heartbeat>,
 ) -> ApiResult<ApiJson<AgentIdentity>> {
     let version = beat.version.map(|version| version.chars().take(64).collect());
-    store::record_heartbeat(&state.pool, &agent.id, version).await?;
+    store::record_heartbeat(&state.store, &agent.id, version).await?;
     Ok(ApiJson(agent))
 }
 
@@ -83,8 +83,8 @@ async fn lease(
         tokio::pin!(announced);
         announced.as_mut().enable();
         let now = clock::now_millis();
-        if store::has_agent_work(&state.pool, &agent, now).await?
-            && let Some(leased) = store::lease_agent_run(&state.pool, &agent, now, state.agent_lease_ms).await?
+        if store::has_agent_work(&state.store, &agent, now).await?
+            && let Some(leased) = store::lease_agent_run(&state.store, &agent, now, state.agent_lease_ms).await?
         {
             match lease_for(&state, &leased).await {
                 Ok(lease) => return Ok(ApiJson(lease).into_response()),
@@ -92,7 +92,7 @@ async fn lease(
                 Err(reason) => {
                     let report =
                         AgentReport { attempt: leased.job.attempt, outcome: AgentOutcome::Failed { reason }, record: None, logs: Vec::new() };
-                    store::record_agent_report(&state.pool, &agent.id, &leased.job.run_id, report).await?;
+                    store::record_agent_report(&state.store, &agent.id, &leased.job.run_id, report).await?;
                     continue;
                 }
             }
@@ -121,19 +121,19 @@ async fn lease_for(state: &AppState, leased: &AgentRunJob) -> Result<Lease, Stri
     let work = match &integration.action {
         IntegrationAction::Agent { service, .. } => AgentJob::Service { service: leased.service.clone().unwrap_or_else(|| service.clone()) },
         IntegrationAction::Webhook { endpoint_id, path } => {
-            let endpoint = store::endpoint_secrets(&state.pool, &state.secrets, endpoint_id)
+            let endpoint = store::endpoint_secrets(&state.store, &state.secrets, endpoint_id)
                 .await
                 .map_err(|error| format!("The endpoint cannot be used: {error}"))?;
             AgentJob::Webhook { url: join_url(&endpoint.base_url, path), endpoint: agent_endpoint(&endpoint) }
         }
         IntegrationAction::Script { script } => {
-            let (constants, libraries) = store::script_resources(&state.pool, &integration.workflow_id)
+            let (constants, libraries) = store::script_resources(&state.store, &integration.workflow_id)
                 .await
                 .map_err(|error| format!("The workflow's constants and libraries cannot be read: {error}"))?;
-            let listed = store::list_endpoints(&state.pool, &integration.workflow_id).await.map_err(|error| error.to_string())?;
+            let listed = store::list_endpoints(&state.store, &integration.workflow_id).await.map_err(|error| error.to_string())?;
             let mut endpoints = Vec::with_capacity(listed.len());
             for endpoint in listed {
-                let opened = store::endpoint_secrets(&state.pool, &state.secrets, &endpoint.id).await.map_err(|error| error.to_string())?;
+                let opened = store::endpoint_secrets(&state.store, &state.secrets, &endpoint.id).await.map_err(|error| error.to_string())?;
                 endpoints.push(agent_endpoint(&opened));
             }
             AgentJob::Script { script: script.clone(), constants, libraries, endpoints }
@@ -180,6 +180,6 @@ async fn report(
             line.line = line.line.chars().take(MAX_LOG_LINE_CHARS).collect();
         }
     }
-    store::record_agent_report(&state.pool, &agent.id, &run_id, report).await?;
+    store::record_agent_report(&state.store, &agent.id, &run_id, report).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -5,8 +5,6 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use outflow_core::store;
-
 use crate::{error::ApiResult, state::AppState};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -22,7 +20,7 @@ struct Health {
 #[utoipa::path(get, path = "/healthz", tag = "system",
     responses((status = 200, body = Health), (status = 503, body = crate::error::ErrorBody)))]
 async fn healthz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
-    let ping = tokio::time::timeout(std::time::Duration::from_secs(2), store::ping(&state.pool)).await;
+    let ping = tokio::time::timeout(std::time::Duration::from_secs(2), state.store.ping()).await;
     match ping {
         Ok(Ok(())) => Ok(Json(Health { status: "ok" })),
         Ok(Err(error)) => {

@@ -57,7 +57,7 @@ fn refusal(token: Option<&str>, client: &ClientAddr, headers: &HeaderMap) -> Opt
 }
 
 async fn render(state: &AppState) -> ApiResult<String> {
-    let queues = store::queue_depths(&state.pool, None).await?;
+    let queues = store::queue_depths(&state.store, None).await?;
     let metrics = &state.metrics;
     let mut out = String::new();
     metrics.trigger_events.render(&mut out, "outflow_trigger_events_total", "Trigger events dispatched by this server, by trigger.", "trigger");

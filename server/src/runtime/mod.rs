@@ -16,7 +16,7 @@ pub mod webhooks;
 
 use std::sync::Arc;
 
-use outflow_core::{Pool, secrets::SecretBox};
+use outflow_core::{Store, secrets::SecretBox};
 
 pub use attempt::{Attempt, Next};
 pub use scripts::ScriptTask;
@@ -34,7 +34,7 @@ use crate::{
 /// Everything executing work needs.
 #[derive(Clone)]
 pub struct Runtime {
-    pub pool: Pool,
+    pub store: Store,
     pub secrets: SecretBox,
     pub sender: Sender,
     pub schedule: RetrySchedule,

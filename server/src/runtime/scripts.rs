@@ -29,7 +29,7 @@ pub struct ScriptTask {
 impl Runtime {
     /// The workflow's constants and libraries, as its scripts see them.
     pub async fn shared(&self, workflow_id: &str) -> Result<Shared, String> {
-        let (constants, libraries) = store::script_resources(&self.pool, workflow_id)
+        let (constants, libraries) = store::script_resources(&self.store, workflow_id)
             .await
             .map_err(|error| format!("The workflow's constants and libraries cannot be read: {error}"))?;
         Ok(Shared { constants, libraries })
@@ -122,7 +122,7 @@ impl HttpBridge for EndpointBridge {
             return self.runtime.block_on(api.call(self.credential.as_ref(), acting_as, method, &call.path, call.headers, body));
         }
         self.runtime.block_on(async {
-            let endpoint = store::endpoint_secrets_by_name(&context.pool, &context.secrets, &self.workflow_id, &call.endpoint)
+            let endpoint = store::endpoint_secrets_by_name(&context.store, &context.secrets, &self.workflow_id, &call.endpoint)
                 .await
                 .map_err(|error| error.to_string())?;
             context.sender.script_call(&endpoint, call, body).await

@@ -3,7 +3,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use outflow_core::{Pool, store};
+use outflow_core::{Store, store};
 use tokio::sync::watch;
 
 use super::{Wakeups, pause};
@@ -14,9 +14,9 @@ const BATCH: i64 = 500;
 /// Longest sleep when nobody wakes the dispatcher.
 const IDLE_POLL: Duration = Duration::from_millis(200);
 
-pub async fn run(pool: Pool, metrics: Arc<Metrics>, wakeups: Arc<Wakeups>, mut shutdown: watch::Receiver<bool>) {
+pub async fn run(store: Store, metrics: Arc<Metrics>, wakeups: Arc<Wakeups>, mut shutdown: watch::Receiver<bool>) {
     loop {
-        match store::dispatch_events(&pool, BATCH).await {
+        match store::dispatch_events(&store, BATCH).await {
             Ok(dispatched) => {
                 metrics.dispatched(&dispatched);
                 if dispatched.pending > 0 {

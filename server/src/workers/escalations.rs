@@ -4,7 +4,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use outflow_core::{Pool, clock, store};
+use outflow_core::{Store, clock, store};
 use tokio::sync::watch;
 
 use super::{Wakeups, breathe, pause};
@@ -14,9 +14,9 @@ const MAX_SLEEP: Duration = Duration::from_secs(1);
 /// Shortest sleep, so a failing database is not hammered in a tight loop.
 const MIN_SLEEP: Duration = Duration::from_millis(10);
 
-pub async fn run(pool: Pool, wakeups: Arc<Wakeups>, mut shutdown: watch::Receiver<bool>) {
+pub async fn run(store: Store, wakeups: Arc<Wakeups>, mut shutdown: watch::Receiver<bool>) {
     loop {
-        match store::fire_due_escalations(&pool, clock::now_millis()).await {
+        match store::fire_due_escalations(&store, clock::now_millis()).await {
             Ok(0) => {}
             Ok(fired) => {
                 tracing::info!(fired, "escalations fired");
@@ -25,7 +25,7 @@ pub async fn run(pool: Pool, wakeups: Arc<Wakeups>, mut shutdown: watch::Receive
             }
             Err(error) => tracing::error!(%error, "cannot fire escalations"),
         }
-        let sleep = match store::next_escalation_due(&pool).await {
+        let sleep = match store::next_escalation_due(&store).await {
             Ok(Some(due)) => Duration::from_millis(u64::try_from(due - clock::now_millis()).unwrap_or(0)).clamp(MIN_SLEEP, MAX_SLEEP),
             Ok(None) => MAX_SLEEP,
             Err(error) => {

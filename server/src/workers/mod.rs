@@ -21,11 +21,11 @@ pub use outflow_core::ops::Wakeups;
 
 /// Starts every worker; they stop once `shutdown` turns true.
 pub fn spawn(providers: Providers, runs: Runtime, engine: Engine, wakeups: Arc<Wakeups>, shutdown: watch::Receiver<bool>) -> JoinSet<()> {
-    let pool = runs.pool.clone();
+    let store = runs.store.clone();
     let mut workers = JoinSet::new();
-    workers.spawn(notifications::run(pool.clone(), providers, wakeups.clone(), shutdown.clone()));
-    workers.spawn(escalations::run(pool.clone(), wakeups.clone(), shutdown.clone()));
-    workers.spawn(dispatch::run(pool, runs.metrics.clone(), wakeups.clone(), shutdown.clone()));
+    workers.spawn(notifications::run(store.clone(), providers, wakeups.clone(), shutdown.clone()));
+    workers.spawn(escalations::run(store.clone(), wakeups.clone(), shutdown.clone()));
+    workers.spawn(dispatch::run(store, runs.metrics.clone(), wakeups.clone(), shutdown.clone()));
     workers.spawn(runs::run(runs, wakeups, shutdown.clone()));
     workers.spawn(crate::engine::worker::run(engine, shutdown));
     workers

@@ -4,7 +4,7 @@
 use std::{sync::Arc, time::Duration};
 
 use futures::future::join_all;
-use outflow_core::{Pool, clock, store};
+use outflow_core::{Store, clock, store};
 use tokio::sync::watch;
 
 use super::{Wakeups, breathe, pause};
@@ -18,9 +18,9 @@ const IDLE_POLL: Duration = Duration::from_millis(250);
 /// worker too, and a notification made meanwhile waits at most this long.
 const EMPTY_ROUND_GAP: Duration = Duration::from_millis(5);
 
-pub async fn run(pool: Pool, providers: Providers, wakeups: Arc<Wakeups>, mut shutdown: watch::Receiver<bool>) {
+pub async fn run(store: Store, providers: Providers, wakeups: Arc<Wakeups>, mut shutdown: watch::Receiver<bool>) {
     loop {
-        let claimed = match store::claim_due_notifications(&pool, clock::now_millis(), BATCH).await {
+        let claimed = match store::claim_due_notifications(&store, clock::now_millis(), BATCH).await {
             Ok(jobs) => jobs,
             Err(error) => {
                 tracing::error!(%error, "cannot claim notifications");
@@ -31,7 +31,7 @@ pub async fn run(pool: Pool, providers: Providers, wakeups: Arc<Wakeups>, mut sh
         let deliveries = claimed.iter().map(|job| async {
             let result = providers.deliver(job).await;
             tracing::debug!(alert_id = job.alert_id, notification = %job.notification_id, ?result, "delivered");
-            if let Err(error) = store::record_delivery(&pool, job, &result).await {
+            if let Err(error) = store::record_delivery(&store, job, &result).await {
                 tracing::error!(alert_id = job.alert_id, %error, "cannot record a delivery; it will be retried after its lease");
             }
         });

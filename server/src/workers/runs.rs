@@ -29,7 +29,7 @@ pub async fn run(runtime: Runtime, wakeups: Arc<Wakeups>, mut shutdown: watch::R
     // runs stay leased until recorded, so no round claims them twice.
     let mut recording: Option<JoinHandle<()>> = None;
     loop {
-        let claimed = match store::claim_due_runs(&runtime.pool, clock::now_millis(), BATCH).await {
+        let claimed = match store::claim_due_runs(&runtime.store, clock::now_millis(), BATCH).await {
             Ok(jobs) => jobs,
             Err(error) => {
                 tracing::error!(%error, "cannot claim runs");
@@ -41,7 +41,7 @@ pub async fn run(runtime: Runtime, wakeups: Arc<Wakeups>, mut shutdown: watch::R
             let endpoints = endpoints_of(&runtime, &claimed).await;
             let results = join_all(claimed.iter().map(|job| execute_traced(&runtime, &endpoints, job))).await;
             runtime.metrics.attempted(&results);
-            let record = store::record_attempts(&runtime.pool, &results);
+            let record = store::record_attempts(&runtime.store, &results);
             finish(recording.take()).await;
             recording = Some(tokio::spawn(report(results.len(), record)));
         }
@@ -82,7 +82,7 @@ async fn endpoints_of(runtime: &Runtime, jobs: &[RunJob]) -> Endpoints {
         if let Some(RunIntegration { action: IntegrationAction::Webhook { endpoint_id, .. }, .. }) = &job.integration
             && !endpoints.contains_key(endpoint_id)
         {
-            let endpoint = store::endpoint_secrets(&runtime.pool, &runtime.secrets, endpoint_id).await.map_err(|error| error.to_string());
+            let endpoint = store::endpoint_secrets(&runtime.store, &runtime.secrets, endpoint_id).await.map_err(|error| error.to_string());
             endpoints.insert(endpoint_id.clone(), endpoint);
         }
     }
@@ -151,8 +151,8 @@ async fn send_webhook(runtime: &Runtime, job: &RunJob, endpoint: &EndpointSecret
 /// whoever last saved the integration (`Principal::acting_through`).
 async fn run_script(runtime: &Runtime, job: &RunJob, integration_id: &str, workflow_id: &str, source: &str) -> Attempt {
     let acting = async {
-        let Some((initiator, depth)) = store::initiator_of_alert(&runtime.pool, job.alert_id).await? else { return Ok(None) };
-        let saver = store::saved_by(&runtime.pool, store::Saved::Integration(integration_id)).await?;
+        let Some((initiator, depth)) = store::initiator_of_alert(&runtime.store, job.alert_id).await? else { return Ok(None) };
+        let saver = store::saved_by(&runtime.store, store::Saved::Integration(integration_id)).await?;
         Ok::<_, store::StoreError>(Some(initiator.acting_through(workflow_id, saver.as_ref(), depth)))
     };
     let initiator = match acting.await {

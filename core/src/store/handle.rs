@@ -1,0 +1,149 @@
+//! The store handle: one value owning everything the store keeps for one database — the
+//! read pool, the writer thread, whose turn it is to write, the configuration generation,
+//! recently used API keys and the "flow runs created" signal. It is passed wherever the
+//! database is needed; two handles (two tests, two databases) share nothing, and nothing of
+//! the store lives in process-wide statics.
+
+use std::{
+    collections::HashMap,
+    str::FromStr,
+    sync::{
+        Arc, Mutex, PoisonError,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use sqlx::{
+    SqlitePool,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+use tokio::sync::Notify;
+
+use super::{StoreResult, principals::RecentKeys, writer::Writer};
+
+/// A cheap-to-clone handle to one database.
+#[derive(Clone)]
+pub struct Store(Arc<Shared>);
+
+struct Shared {
+    pool: SqlitePool,
+    writer: Writer,
+    /// Whose turn it is to write (see [`Store::write_turn`]).
+    turn: Arc<tokio::sync::Mutex<()>>,
+    /// Moves on every committed configuration change (see [`Store::config_generation`]).
+    generation: AtomicU64,
+    flow_runs_created: Notify,
+    recent_keys: Mutex<RecentKeys>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database and starts its writer, with the settings
+    /// every connection shares: WAL so readers never block the writer, a busy timeout
+    /// instead of instant lock errors, and foreign keys enforced. `synchronous = NORMAL` in
+    /// WAL mode survives process crashes; only a power loss can drop the last commits.
+    /// Migrations are not run here (see [`Store::migrate`]).
+    pub async fn open(database_url: &str) -> StoreResult<Store> {
+        let options = SqliteConnectOptions::from_str(database_url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(10)).connect_with(options).await?;
+        let turn = Arc::new(tokio::sync::Mutex::new(()));
+        let writer = Writer::start(pool.connect_options().get_filename(), turn.clone())?;
+        Ok(Store(Arc::new(Shared {
+            pool,
+            writer,
+            turn,
+            generation: AtomicU64::new(0),
+            flow_runs_created: Notify::new(),
+            recent_keys: Mutex::new(HashMap::new()),
+        })))
+    }
+
+    /// Applies the migrations embedded in the binary; already-applied ones are skipped.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        sqlx::migrate!("./migrations").run(self.db()).await?;
+        Ok(())
+    }
+
+    /// Answers whether the database takes a query, for `/healthz`.
+    pub async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(self.db()).await?;
+        Ok(())
+    }
+
+    /// Closes the read pool at shutdown, after the workers stopped; the writer thread ends
+    /// when the last handle is dropped.
+    pub async fn close(&self) {
+        self.0.pool.close().await;
+    }
+
+    /// Changes whenever configuration may have changed: a cache filled at one generation is
+    /// good for as long as the generation stays the same. (Coarse on purpose: a comment or a
+    /// status change also moves it, which costs a cache refill, never a stale answer.)
+    pub fn config_generation(&self) -> u64 {
+        self.0.generation.load(Ordering::Acquire)
+    }
+
+    /// What the engine's worker waits on between rounds: woken whenever runs are created
+    /// for it to take (not for runs their creator executes itself).
+    pub fn flow_runs_created(&self) -> &Notify {
+        &self.0.flow_runs_created
+    }
+
+    /// The read pool (and the pool of the few writes that go through sqlx).
+    pub(crate) fn db(&self) -> &SqlitePool {
+        &self.0.pool
+    }
+
+    pub(crate) fn writer(&self) -> &Writer {
+        &self.0.writer
+    }
+
+    /// Waits for the turn to write. SQLite has one writer at a time; queueing writers here,
+    /// in memory, is far faster than letting them collide on the database lock, where each
+    /// loser sleeps in SQLite's busy handler. The writer thread takes the same turn.
+    pub(crate) async fn write_turn(&self) -> tokio::sync::OwnedMutexGuard<()> {
+        self.0.turn.clone().lock_owned().await
+    }
+
+    /// Called by every committed [`super::WriteTx`]: configuration may have changed.
+    pub(crate) fn configuration_changed(&self) {
+        self.0.generation.fetch_add(1, Ordering::Release);
+    }
+
+    pub(crate) fn recent_keys(&self) -> std::sync::MutexGuard<'_, RecentKeys> {
+        self.0.recent_keys.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{bootstrap_admin, create_workflow, principal_for_api_key};
+
+    async fn scratch(dir: &tempfile::TempDir, name: &str) -> Store {
+        let store = Store::open(&format!("sqlite://{}", dir.path().join(name).display())).await.expect("the database opens");
+        store.migrate().await.expect("migrations run");
+        store
+    }
+
+    #[tokio::test]
+    async fn two_stores_in_one_process_share_nothing() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let (first, second) = (scratch(&dir, "first.db").await, scratch(&dir, "second.db").await);
+        let before = second.config_generation();
+        create_workflow(&first, None, "Only in the first").await.expect("created");
+        assert!(first.config_generation() > 0, "a configuration change moves its store's generation");
+        assert_eq!(second.config_generation(), before, "and leaves another store's caches valid");
+
+        bootstrap_admin(&first, "ofk_first").await.expect("an admin with a key");
+        assert!(principal_for_api_key(&first, "ofk_first").await.expect("readable").is_some());
+        // Looked up twice on the first store, so cached there; the second store never saw it.
+        assert!(principal_for_api_key(&first, "ofk_first").await.expect("readable").is_some());
+        assert!(principal_for_api_key(&second, "ofk_first").await.expect("readable").is_none());
+    }
+}
