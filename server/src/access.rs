@@ -69,7 +69,9 @@ pub fn rule_for(method: &Method, path: &str) -> Option<Rule> {
         | "/flows/import"
         | "/flows/{id}/versions"
         | "/flows/{id}/versions/{version}"
-        | "/flows/{id}/versions/{version}/restore" => Rule::Role(if read { Viewer } else { Developer }),
+        | "/flows/{id}/versions/{version}/restore"
+        | "/flows/{id}/publish"
+        | "/flows/{id}/rollback" => Rule::Role(if read { Viewer } else { Developer }),
         "/alerts"
         | "/alerts/{eventIdentifier}"
         | "/alerts/{eventIdentifier}/status"

@@ -87,7 +87,9 @@ fn expected_rule(method: &str, path: &str) -> Option<Expect> {
         | "/api/v1/flows/import"
         | "/api/v1/flows/{id}/versions"
         | "/api/v1/flows/{id}/versions/{version}"
-        | "/api/v1/flows/{id}/versions/{version}/restore" => AtLeast(if read { Viewer } else { Developer }),
+        | "/api/v1/flows/{id}/versions/{version}/restore"
+        | "/api/v1/flows/{id}/publish"
+        | "/api/v1/flows/{id}/rollback" => AtLeast(if read { Viewer } else { Developer }),
         _ => return None,
     })
 }

@@ -162,6 +162,18 @@ async fn flows_move_between_servers_as_files_and_a_second_apply_changes_nothing(
     assert!(stdout.contains("~ update \"Close ticket\" (form \"Incident\") from incident--close-ticket.json: blocks ~w1"), "{stdout}");
     assert!(stdout.contains("Applied: 0 to create, 1 to update, 0 to delete, 2 unchanged."), "{stdout}");
     assert_eq!(export(&first, dir_a.path()), files(dir_b.path()));
+
+    // What apply saves runs at once; a draft saved in the designer stays out of exports.
+    let (_, listing) = api_a.get("/api/v1/flows").await;
+    let close_a = listing.as_array().unwrap().iter().find(|flow| flow["name"] == "Close ticket" && flow["formName"] == "Incident").unwrap().clone();
+    assert_eq!((close_a["publishedVersion"].clone(), close_a["draftVersion"].clone()), (close_a["version"].clone(), Value::Null), "apply publishes");
+    let id = close_a["id"].as_str().unwrap();
+    let (_, flow) = api_a.get(&format!("/api/v1/flows/{id}")).await;
+    let mut blocks = flow["blocks"].clone();
+    blocks[2]["label"] = json!("Half-done edit");
+    let draft = json!({"baseVersion": flow["version"], "name": flow["name"], "blocks": blocks, "edges": flow["edges"]});
+    assert_eq!(api_a.put(&format!("/api/v1/flows/{id}"), draft).await.0, 200);
+    assert_eq!(export(&first, dir_a.path()), files(dir_b.path()), "export writes what runs, not the draft");
 }
 
 #[tokio::test]

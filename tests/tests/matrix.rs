@@ -430,6 +430,14 @@ async fn answers(
             let (status, answer) = ui_call("delete_flow", json!({"id": flow})).await;
             seen.push(("ui", classify(status, &answer)));
         }
+        Operation::PublishFlow => {
+            let flow = fresh_flow(admin, world, &format!("publish {name} {case} rest")).await;
+            let (status, answer) = api.post(&format!("/api/v1/flows/{flow}/publish"), json!({})).await;
+            seen.push(("rest", classify(status, &answer)));
+            let flow = fresh_flow(admin, world, &format!("publish {name} {case} ui")).await;
+            let (status, answer) = ui_call("publish_flow", json!({"id": flow})).await;
+            seen.push(("ui", classify(status, &answer)));
+        }
         Operation::StartFlowRun => {
             let (status, answer) = api.post(&format!("/api/v1/flows/{}/runs", harmless_flow(world)), json!({"payload": {}})).await;
             seen.push(("rest", classify(status, &answer)));

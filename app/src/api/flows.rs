@@ -117,3 +117,15 @@ pub async fn load_flow_version(id: String, version: i64) -> Result<FlowVersionDe
 pub async fn restore_flow_version(id: String, version: i64) -> Result<Flow, UiError> {
     Ok(ops()?.restore_flow_version(&caller()?, &id, version).await?)
 }
+
+/// Publishes the flow's newest saved version; answers the version that now runs.
+#[server(prefix = "/ui", endpoint = "/publish_flow", input = Json)]
+pub async fn publish_flow(id: String) -> Result<i64, UiError> {
+    Ok(ops()?.publish_flow(&caller()?, &id).await?)
+}
+
+/// Runs an earlier published version again; answers the version that now runs.
+#[server(prefix = "/ui", endpoint = "/rollback_flow", input = Json)]
+pub async fn rollback_flow(id: String, version: i64) -> Result<i64, UiError> {
+    Ok(ops()?.rollback_flow(&caller()?, &id, version).await?)
+}

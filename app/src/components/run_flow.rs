@@ -53,6 +53,10 @@ pub fn FlowRunView(run: Run, flow: FlowRunDetail, resend: ServerAction<Rerun>, k
     let summary = run.summary;
     let FlowRunDetail { flow_id, flow_version, started_by, acting_as, started_at, finished_at, output, blocks, edges, steps, .. } = flow;
     let going = matches!(summary.status, RunStatus::Pending | RunStatus::Running);
+    let version_link = match &flow_id {
+        Some(id) => view! { <A href=format!("/flows/{id}?history={flow_version}")>{format!("Version {flow_version}")}</A> }.into_any(),
+        None => view! { <span>{format!("Version {flow_version}")}</span> }.into_any(),
+    };
     let alert = summary.event_identifier.map(|alert| format!(" · alert #{alert}")).unwrap_or_default();
     let trigger = match started_by {
         StartedBy::Trigger => format!("{}{alert}", summary.trigger_name()),
@@ -111,7 +115,7 @@ pub fn FlowRunView(run: Run, flow: FlowRunDetail, resend: ServerAction<Rerun>, k
             <aside class="detail-side">
                 <RunFacts id=summary.id.clone() rerun_of=run.rerun_of repeats="Re-runs">
                     <dt>"Flow version"</dt>
-                    <dd>{flow_version}</dd>
+                    <dd>{version_link}</dd>
                     <dt>"Started by"</dt>
                     <dd>{started_by_label(started_by)}</dd>
                     {started_at.map(|at| view! { <dt>"Started"</dt><dd>{utc_time(&at)}</dd> })}

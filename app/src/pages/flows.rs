@@ -71,7 +71,7 @@ fn WorkflowFlowsCard(listing: WorkflowFlows, create: ServerAction<CreateFlow>, d
                     <td><A href=format!("/flows/{}", flow.id)>{flow.name}</A></td>
                     <td>{flow.form_name}</td>
                     <td class="num">{flow.blocks}</td>
-                    <td class="num">{flow.version}</td>
+                    <td>{publish_state(flow.version, flow.published_version)}</td>
                     <td class="nowrap">{time_of_day(&flow.updated_at)} " " <span class="sub">{date_of(&flow.updated_at)}</span></td>
                     <td class="row-actions">
                         <ConfirmButton
@@ -94,7 +94,7 @@ fn WorkflowFlowsCard(listing: WorkflowFlows, create: ServerAction<CreateFlow>, d
             <header class="card-head">
                 <h2>{workflow.name.clone()}</h2>
             </header>
-            <DataTable label=format!("Flows of {}", workflow.name) headers=&["Flow", "Form", "Blocks", "Version", "Saved", ""]>
+            <DataTable label=format!("Flows of {}", workflow.name) headers=&["Flow", "Form", "Blocks", "Runs", "Saved", ""]>
                 {rows}
             </DataTable>
             <Show when=move || has_forms>
@@ -113,5 +113,19 @@ fn WorkflowFlowsCard(listing: WorkflowFlows, create: ServerAction<CreateFlow>, d
             </Show>
             {import}
         </section>
+    }
+}
+
+/// Which version runs, and whether a newer draft waits.
+fn publish_state(version: i64, published: Option<i64>) -> impl IntoView {
+    match published {
+        Some(running) if running == version => view! { <span class="badge ok">{format!("version {running}")}</span> }.into_any(),
+        Some(running) => view! {
+            <span class="badge ok">{format!("version {running}")}</span>
+            " "
+            <span class="badge" title="Saved, not published">{format!("draft {version}")}</span>
+        }
+        .into_any(),
+        None => view! { <span class="badge warn" title="Open it and Publish to run it">"not published"</span> }.into_any(),
     }
 }

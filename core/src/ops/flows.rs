@@ -67,6 +67,20 @@ impl Ops {
         store::restore_flow_version(&self.store, id, version, Some(&principal.actor())).await
     }
 
+    /// Publishes the flow's newest saved version; answers the version that now runs.
+    pub async fn publish_flow(&self, principal: &Principal, id: &str) -> StoreResult<i64> {
+        self.admit(principal, Operation::PublishFlow)?;
+        self.flow_of_member(principal, id).await?;
+        store::publish_flow(&self.store, id, Some(&principal.actor())).await
+    }
+
+    /// Runs an earlier published version again; answers the version that now runs.
+    pub async fn rollback_flow(&self, principal: &Principal, id: &str, version: i64) -> StoreResult<i64> {
+        self.admit(principal, Operation::PublishFlow)?;
+        self.flow_of_member(principal, id).await?;
+        store::rollback_flow(&self.store, id, version, Some(&principal.actor())).await
+    }
+
     /// The flow, if `principal` may see its workflow; else "not found".
     pub(super) async fn flow_of_member(&self, principal: &Principal, id: &str) -> StoreResult<Flow> {
         let flow = store::get_flow(&self.store, id).await?;

@@ -65,6 +65,8 @@ pub enum Operation {
     ReadFlow,
     CreateFlow,
     ChangeFlow,
+    /// Publish a flow's draft, or roll back to an earlier published version.
+    PublishFlow,
     StartFlowRun,
     CallHttpTrigger,
     TestFlow,
@@ -80,7 +82,7 @@ pub enum Operation {
 }
 
 impl Operation {
-    pub const ALL: [Operation; 46] = [
+    pub const ALL: [Operation; 47] = [
         Operation::StartAlert,
         Operation::ListAlerts,
         Operation::ReadAlert,
@@ -117,6 +119,7 @@ impl Operation {
         Operation::ReadFlow,
         Operation::CreateFlow,
         Operation::ChangeFlow,
+        Operation::PublishFlow,
         Operation::StartFlowRun,
         Operation::CallHttpTrigger,
         Operation::TestFlow,
@@ -151,6 +154,7 @@ impl Operation {
             | ChangeScriptResources
             | CreateFlow
             | ChangeFlow
+            | PublishFlow
             | TestFlow => (Developer, Workflow),
             CreateWorkflow | SetMembers => (Developer, Administration),
             ReadPeople | ManageOwnAccount | ReadAgents => (Viewer, Administration),

@@ -44,6 +44,8 @@ pub struct RunnableFlow {
     pub workflow_id: String,
     pub form_id: String,
     pub enabled: bool,
+    /// Whether a version of it was ever published (only then do triggers start it).
+    pub published: bool,
     pub graph: Arc<FlowGraph>,
     /// The graph as stored, and its SHA-256 (the snapshot key).
     pub graph_json: Arc<str>,
@@ -61,6 +63,7 @@ impl RunnableFlow {
         workflow_id: String,
         form_id: String,
         enabled: bool,
+        published: bool,
         graph_json: String,
         responses: &str,
     ) -> StoreResult<RunnableFlow> {
@@ -73,11 +76,24 @@ impl RunnableFlow {
             workflow_id,
             form_id,
             enabled,
+            published,
             graph: Arc::new(graph),
             snapshot: snapshot_hash(&graph_json).into(),
             graph_json: graph_json.into(),
             choices: responses.into_iter().map(|option| option.choice).collect(),
         })
+    }
+
+    /// Why a trigger, the HTTP trigger or the API may not start a run of this flow now, if
+    /// they may not. (Designer tests and re-runs start either way.)
+    pub fn refusal(&self) -> Option<String> {
+        if !self.published {
+            Some(format!("The flow \"{}\" has never been published; publish it to start runs.", self.name))
+        } else if !self.enabled {
+            Some(format!("The flow \"{}\" is turned off; turn it on (enabled) to start it.", self.name))
+        } else {
+            None
+        }
     }
 
     /// The block a run starts from and the ports it activates. `requested` names a trigger
@@ -127,29 +143,56 @@ fn snapshot_hash(graph_json: &str) -> String {
     hex::encode(Sha256::digest(graph_json.as_bytes()))
 }
 
-const SELECT_RUNNABLE: &str = "SELECT fl.id, fl.name, fl.version, f.workflow_id, fl.form_id, fl.enabled, fl.graph, f.responses
-    FROM flows fl JOIN forms f ON f.id = fl.form_id";
-
-/// The flow with its current graph, ready to start runs from.
-pub async fn runnable_flow(store: &Store, id: &str) -> StoreResult<RunnableFlow> {
-    let row: Option<(String, String, i64, String, String, bool, String, String)> =
-        sqlx::query_as(&format!("{SELECT_RUNNABLE} WHERE fl.id = ?")).bind(id).fetch_optional(store.db()).await?;
-    let (id, name, version, workflow_id, form_id, enabled, graph, responses) =
-        row.ok_or_else(|| StoreError::NotFound(format!("No flow with id {id}.")))?;
-    RunnableFlow::new(id, name, version, workflow_id, form_id, enabled, graph, &responses)
+/// Which version of a flow to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Edition {
+    /// The published version (the newest, while none was ever published): what triggers,
+    /// the HTTP trigger, the API and re-runs of real runs run.
+    Published,
+    /// The newest saved version: what designer tests run.
+    Draft,
 }
 
-/// The enabled flows of a form, on the writer's connection (the dispatcher matches them).
+impl Edition {
+    fn select(self) -> &'static str {
+        match self {
+            Edition::Published => {
+                "SELECT fl.id, fl.name, COALESCE(fl.published_version, fl.version), f.workflow_id, fl.form_id, fl.enabled,
+                    fl.published_version IS NOT NULL, COALESCE(fl.published_graph, fl.graph), f.responses
+                 FROM flows fl JOIN forms f ON f.id = fl.form_id"
+            }
+            Edition::Draft => {
+                "SELECT fl.id, fl.name, fl.version, f.workflow_id, fl.form_id, fl.enabled, fl.published_version IS NOT NULL, fl.graph, f.responses
+                 FROM flows fl JOIN forms f ON f.id = fl.form_id"
+            }
+        }
+    }
+}
+
+type RunnableRow = (String, String, i64, String, String, bool, bool, String, String);
+
+fn runnable_from_row((id, name, version, workflow_id, form_id, enabled, published, graph, responses): RunnableRow) -> StoreResult<RunnableFlow> {
+    RunnableFlow::new(id, name, version, workflow_id, form_id, enabled, published, graph, &responses)
+}
+
+/// The flow with the graph of `edition`, ready to start runs from.
+pub async fn runnable_flow(store: &Store, id: &str, edition: Edition) -> StoreResult<RunnableFlow> {
+    let row: Option<RunnableRow> = sqlx::query_as(&format!("{} WHERE fl.id = ?", edition.select())).bind(id).fetch_optional(store.db()).await?;
+    runnable_from_row(row.ok_or_else(|| StoreError::NotFound(format!("No flow with id {id}.")))?)
+}
+
+/// The enabled, published flows of a form, on the writer's connection (the dispatcher
+/// matches them).
 pub(crate) fn enabled_flows_of_form(conn: &Connection, form_id: &str) -> StoreResult<Vec<RunnableFlow>> {
-    let rows: Vec<(String, String, i64, String, String, bool, String, String)> = conn
-        .prepare_cached(&format!("{SELECT_RUNNABLE} WHERE fl.form_id = ? AND fl.enabled = 1 ORDER BY fl.name"))?
-        .query_map([form_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?)))?
+    let sql =
+        format!("{} WHERE fl.form_id = ? AND fl.enabled = 1 AND fl.published_version IS NOT NULL ORDER BY fl.name", Edition::Published.select());
+    let rows: Vec<RunnableRow> = conn
+        .prepare_cached(&sql)?
+        .query_map([form_id], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?, row.get(8)?))
+        })?
         .collect::<Result<_, _>>()?;
-    rows.into_iter()
-        .map(|(id, name, version, workflow_id, form_id, enabled, graph, responses)| {
-            RunnableFlow::new(id, name, version, workflow_id, form_id, enabled, graph, &responses)
-        })
-        .collect()
+    rows.into_iter().map(runnable_from_row).collect()
 }
 
 /// A run to create.
@@ -439,7 +482,7 @@ pub async fn create_flow_run(store: &Store, new: NewFlowRun, claim: bool) -> Sto
 /// graph, which must pass validation). Test runs start on disabled flows too. Answers the new run's id;
 /// read it with [`get_flow_run`] (or `get_run`) while it runs.
 pub async fn start_test_run(store: &Store, flow_id: &str, test: &TestFlowRun, actor: Option<&Actor>) -> StoreResult<String> {
-    let mut flow = runnable_flow(store, flow_id).await?;
+    let mut flow = runnable_flow(store, flow_id, Edition::Draft).await?;
     if let Some(blocks) = &test.blocks {
         let edges = test.edges.clone().unwrap_or_default();
         let check = validate(blocks, &edges, &flow.choices);
@@ -470,7 +513,7 @@ pub async fn start_test_run(store: &Store, flow_id: &str, test: &TestFlowRun, ac
 /// payload its last event on the flow's form would have sent (SPEC §3); for the HTTP
 /// trigger, the payload of the flow's last HTTP-triggered run. `None` when there was none.
 pub async fn sample_payload(store: &Store, flow_id: &str, block_id: &str) -> StoreResult<Option<Value>> {
-    let flow = runnable_flow(store, flow_id).await?;
+    let flow = runnable_flow(store, flow_id, Edition::Draft).await?;
     let block = flow
         .graph
         .blocks
@@ -893,16 +936,19 @@ fn step_records(graph: &FlowGraph, trigger_block: &str, payload: &Value, stored:
     Ok(out)
 }
 
-/// Re-runs a finished flow run with the same payload, as a new run of the flow's current
-/// graph (or the original graph, when the flow was deleted), acting as `actor`.
+/// Re-runs a finished flow run with the same payload, as a new run of the flow's published
+/// version (its draft for a designer test; the original graph when the flow was deleted),
+/// acting as `actor`.
 pub(crate) async fn rerun_flow_run(store: &Store, id: &str, actor: Option<&Actor>) -> StoreResult<String> {
     let row: Option<FlowRunRow> = sqlx::query_as(&format!("{SELECT_FLOW_RUN} WHERE r.id = ?")).bind(id).fetch_optional(store.db()).await?;
     let row = row.ok_or_else(|| StoreError::NotFound(format!("No run with id {id}.")))?;
     if matches!(row.status.as_str(), "pending" | "running") {
         return Err(StoreError::Conflict("This run is still going; wait for it to end before running it again.".into()));
     }
+    // A designer test is re-run on the draft, any other run on the published version.
+    let edition = if row.started_by == "test" { Edition::Draft } else { Edition::Published };
     let flow = match &row.flow_id {
-        Some(flow_id) => runnable_flow(store, flow_id).await?,
+        Some(flow_id) => runnable_flow(store, flow_id, edition).await?,
         None => {
             let graph_text: String =
                 sqlx::query_scalar("SELECT graph FROM flow_snapshots WHERE hash = ?").bind(&row.snapshot).fetch_one(store.db()).await?;
@@ -912,6 +958,7 @@ pub(crate) async fn rerun_flow_run(store: &Store, id: &str, actor: Option<&Actor
                 row.flow_version,
                 row.workflow_id.clone(),
                 String::new(),
+                false,
                 false,
                 graph_text,
                 "[]",

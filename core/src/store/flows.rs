@@ -1,11 +1,14 @@
 //! Flows (SPEC §6) and their version history. Every write checks the graph with the one
 //! validation of `outflow_model::flows` (errors refuse it, warnings are kept for the badges)
 //! and appends a version in the same transaction, so the history never misses a save.
+//! A save is a draft; Publish (or Roll back) makes a version the one that runs, and copies
+//! its graph onto the flow so starting a run reads one row. An import runs at once.
 
 use super::Store;
 use outflow_model::{
     flows::{
-        Block, BlockKind, Edge, Flow, FlowDocument, FlowSave, FlowSummary, FlowVersion, FlowVersionDetail, NewFlow, Position, trigger_label, validate,
+        Block, BlockKind, Edge, Flow, FlowDocument, FlowSave, FlowSummary, FlowVersion, FlowVersionDetail, NewFlow, Position, Publication,
+        PublishedHow, draft_version, trigger_label, validate,
     },
     forms::Form,
     trigger::Trigger,
@@ -34,14 +37,15 @@ struct FlowRow {
     form_name: String,
     name: String,
     version: i64,
+    published_version: Option<i64>,
     enabled: bool,
     graph: String,
     created_at: i64,
     updated_at: i64,
 }
 
-const SELECT_FLOW: &str = "SELECT fl.id, f.workflow_id, fl.form_id, f.name AS form_name, fl.name, fl.version, fl.enabled, fl.graph,
-        fl.created_at, fl.updated_at
+const SELECT_FLOW: &str = "SELECT fl.id, f.workflow_id, fl.form_id, f.name AS form_name, fl.name, fl.version, fl.published_version, fl.enabled,
+        fl.graph, fl.created_at, fl.updated_at
     FROM flows fl JOIN forms f ON f.id = fl.form_id";
 
 fn choices(form: &Form) -> Vec<String> {
@@ -98,8 +102,17 @@ async fn starting_triggers(store: &Store, form: &Form) -> StoreResult<Vec<Block>
         .collect())
 }
 
-/// Inserts a new flow and its first version.
-async fn insert_flow(store: &Store, form: &Form, name: &str, graph: &Graph, actor: Option<&Actor>, note: &str) -> StoreResult<Flow> {
+/// Inserts a new flow and its first version; `published` says how it runs at once (an
+/// import), `None` leaves it a draft.
+async fn insert_flow(
+    store: &Store,
+    form: &Form,
+    name: &str,
+    graph: &Graph,
+    actor: Option<&Actor>,
+    note: &str,
+    published: Option<PublishedHow>,
+) -> StoreResult<Flow> {
     let id = new_id("fl");
     let now = clock::now_millis();
     let graph_json = to_json(graph);
@@ -115,8 +128,91 @@ async fn insert_flow(store: &Store, form: &Form, name: &str, graph: &Graph, acto
         .await
         .map_err(conflict_on_unique(name_taken(name)))?;
     insert_version(&mut tx, &id, 1, name, graph, &graph_json, actor, note, now).await?;
+    if let Some(how) = published {
+        make_running(&mut tx, &id, 1, actor, how, now).await?;
+    }
     tx.commit().await?;
     get_flow(store, &id).await
+}
+
+/// Makes `version` the one that runs and records when, by whom and how.
+async fn make_running(
+    tx: &mut sqlx::SqliteConnection,
+    flow_id: &str,
+    version: i64,
+    actor: Option<&Actor>,
+    how: PublishedHow,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE flows SET published_version = ?1,
+            published_graph = (SELECT graph FROM flow_versions WHERE flow_id = ?2 AND version = ?1), updated_at = ?3
+         WHERE id = ?2",
+    )
+    .bind(version)
+    .bind(flow_id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("INSERT INTO flow_publications (flow_id, version, published_at, published_by, note) VALUES (?, ?, ?, ?, ?)")
+        .bind(flow_id)
+        .bind(version)
+        .bind(now)
+        .bind(actor.map(|actor| actor.user_id))
+        .bind(how.key())
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// Publishes the newest saved version: runs started from now on use it. Publishing the
+/// version that runs already changes nothing.
+pub async fn publish_flow(store: &Store, id: &str, actor: Option<&Actor>) -> StoreResult<i64> {
+    let before = get_flow(store, id).await?;
+    if before.published_version == Some(before.version) {
+        return Ok(before.version);
+    }
+    let mut tx = write_tx(store).await?;
+    // The newest version as of this transaction (a save may have landed since the read).
+    let version: i64 = sqlx::query_scalar("SELECT version FROM flows WHERE id = ?").bind(id).fetch_one(&mut *tx).await?;
+    make_running(&mut tx, id, version, actor, PublishedHow::Published, clock::now_millis()).await?;
+    tx.commit().await?;
+    let after = get_flow(store, id).await?;
+    audit::record_change(store, actor, Change::updated("flow", id, &after.name, &audited(&before), &audited(&after))).await?;
+    Ok(version)
+}
+
+/// Runs an earlier published version again (the draft stays as it is). Only a version that
+/// was published before can be rolled back to: one that never ran is published instead.
+pub async fn rollback_flow(store: &Store, id: &str, version: i64, actor: Option<&Actor>) -> StoreResult<i64> {
+    let before = get_flow(store, id).await?;
+    let ran: Option<i64> = sqlx::query_scalar("SELECT version FROM flow_publications WHERE flow_id = ? AND version = ? LIMIT 1")
+        .bind(id)
+        .bind(version)
+        .fetch_optional(store.db())
+        .await?;
+    if ran.is_none() {
+        let exists: Option<i64> = sqlx::query_scalar("SELECT version FROM flow_versions WHERE flow_id = ? AND version = ?")
+            .bind(id)
+            .bind(version)
+            .fetch_optional(store.db())
+            .await?;
+        return Err(match exists {
+            None => StoreError::NotFound(format!("Flow {id} has no version {version}.")),
+            Some(_) => StoreError::invalid(format!(
+                "Version {version} was never published, so there is nothing to roll back to; restore it as the draft and publish it instead."
+            )),
+        });
+    }
+    if before.published_version == Some(version) {
+        return Ok(version);
+    }
+    let mut tx = write_tx(store).await?;
+    make_running(&mut tx, id, version, actor, PublishedHow::RolledBack, clock::now_millis()).await?;
+    tx.commit().await?;
+    let after = get_flow(store, id).await?;
+    audit::record_change(store, actor, Change::updated("flow", id, &after.name, &audited(&before), &audited(&after))).await?;
+    Ok(version)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -153,15 +249,16 @@ pub async fn create_flow(store: &Store, input: &NewFlow, actor: Option<&Actor>) 
     let name = checked_name("A flow name", &input.name)?;
     let form = form_of(store, &input.form_id).await?;
     let graph = Graph { blocks: starting_triggers(store, &form).await?, edges: Vec::new() };
-    let flow = insert_flow(store, &form, name, &graph, actor, "created").await?;
+    let flow = insert_flow(store, &form, name, &graph, actor, "created", None).await?;
     audit::record_change(store, actor, Change::created("flow", &flow.id, &flow.name, &audited(&flow))).await?;
     Ok(flow)
 }
 
-/// What the audit log keeps of a flow: its name, version, whether it is on, and its size
+/// What the audit log keeps of a flow: its name, versions, whether it is on, and its size
 /// (graphs are in the flow's own version history).
 fn audited(flow: &Flow) -> serde_json::Value {
-    serde_json::json!({"name": flow.name, "version": flow.version, "enabled": flow.enabled, "blocks": flow.blocks.len(), "edges": flow.edges.len()})
+    serde_json::json!({"name": flow.name, "version": flow.version, "publishedVersion": flow.published_version, "enabled": flow.enabled,
+        "blocks": flow.blocks.len(), "edges": flow.edges.len()})
 }
 
 /// Creates a flow from an export (SPEC §6 format); a graph with errors is refused whole.
@@ -170,7 +267,7 @@ pub async fn import_flow(store: &Store, document: &FlowDocument, actor: Option<&
     let form = form_of(store, &document.form_id).await?;
     checked_graph(&form, &document.blocks, &document.edges)?;
     let graph = Graph { blocks: document.blocks.clone(), edges: document.edges.clone() };
-    let flow = insert_flow(store, &form, name, &graph, actor, "imported").await?;
+    let flow = insert_flow(store, &form, name, &graph, actor, "imported", Some(PublishedHow::Imported)).await?;
     audit::record_change(store, actor, Change::created("flow", &flow.id, &flow.name, &audited(&flow))).await?;
     Ok(flow)
 }
@@ -185,6 +282,8 @@ fn flow_from_row(row: FlowRow, form: Option<&Form>) -> StoreResult<Flow> {
         form_name: row.form_name,
         name: row.name,
         version: row.version,
+        published_version: row.published_version,
+        draft_version: draft_version(row.version, row.published_version),
         enabled: row.enabled,
         created_at: clock::rfc3339(row.created_at),
         updated_at: clock::rfc3339(row.updated_at),
@@ -204,8 +303,9 @@ pub async fn get_flow(store: &Store, id: &str) -> StoreResult<Flow> {
 
 /// Flows of one form, of one workflow, or all; by form then name.
 pub async fn list_flows(store: &Store, form_id: Option<&str>, workflow_id: Option<&str>) -> StoreResult<Vec<FlowSummary>> {
-    let rows: Vec<(String, String, String, String, String, i64, bool, i64, i64)> = sqlx::query_as(
-        "SELECT fl.id, f.workflow_id, fl.form_id, f.name, fl.name, fl.version, fl.enabled, json_array_length(fl.graph, '$.blocks'), fl.updated_at
+    let rows: Vec<(String, String, String, String, String, i64, Option<i64>, bool, i64, i64)> = sqlx::query_as(
+        "SELECT fl.id, f.workflow_id, fl.form_id, f.name, fl.name, fl.version, fl.published_version, fl.enabled,
+            json_array_length(fl.graph, '$.blocks'), fl.updated_at
          FROM flows fl JOIN forms f ON f.id = fl.form_id
          WHERE (?1 IS NULL OR fl.form_id = ?1) AND (?2 IS NULL OR f.workflow_id = ?2)
          ORDER BY f.name, fl.name",
@@ -216,13 +316,15 @@ pub async fn list_flows(store: &Store, form_id: Option<&str>, workflow_id: Optio
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, workflow_id, form_id, form_name, name, version, enabled, blocks, updated_at)| FlowSummary {
+        .map(|(id, workflow_id, form_id, form_name, name, version, published_version, enabled, blocks, updated_at)| FlowSummary {
             id,
             workflow_id,
             form_id,
             form_name,
             name,
             version,
+            published_version,
+            draft_version: draft_version(version, published_version),
             enabled,
             blocks,
             updated_at: clock::rfc3339(updated_at),
@@ -317,6 +419,7 @@ impl From<VersionRow> for FlowVersion {
             created_at: clock::rfc3339(row.created_at),
             saved_by: row.saved_by,
             note: row.note,
+            publications: Vec::new(),
         }
     }
 }
@@ -324,12 +427,26 @@ impl From<VersionRow> for FlowVersion {
 const SELECT_VERSION: &str = "SELECT v.version, v.name, v.blocks, v.edges, v.created_at, u.target_name AS saved_by, v.note
     FROM flow_versions v LEFT JOIN users u ON u.id = v.saved_by";
 
-/// The history of a flow, newest first.
+/// The history of a flow, newest first, with when each version was made the running one.
 pub async fn list_flow_versions(store: &Store, id: &str) -> StoreResult<Vec<FlowVersion>> {
     get_flow(store, id).await?;
     let rows: Vec<VersionRow> =
         sqlx::query_as(&format!("{SELECT_VERSION} WHERE v.flow_id = ? ORDER BY v.version DESC")).bind(id).fetch_all(store.db()).await?;
-    Ok(rows.into_iter().map(FlowVersion::from).collect())
+    let mut versions: Vec<FlowVersion> = rows.into_iter().map(FlowVersion::from).collect();
+    let publications: Vec<(i64, i64, Option<String>, String)> = sqlx::query_as(
+        "SELECT p.version, p.published_at, u.target_name, p.note FROM flow_publications p LEFT JOIN users u ON u.id = p.published_by
+         WHERE p.flow_id = ? ORDER BY p.published_at, p.rowid",
+    )
+    .bind(id)
+    .fetch_all(store.db())
+    .await?;
+    for (version, published_at, published_by, note) in publications {
+        let how = PublishedHow::from_key(&note).ok_or_else(|| StoreError::Corrupt(format!("flow_publications.note: {note}")))?;
+        if let Some(entry) = versions.iter_mut().find(|entry| entry.version == version) {
+            entry.publications.push(Publication { published_at: clock::rfc3339(published_at), published_by, how });
+        }
+    }
+    Ok(versions)
 }
 
 /// One version with its graph, as an export document.

@@ -44,11 +44,14 @@ pub use endpoints::{
 };
 pub use escalation::{escalate_manually, fire_due_escalations, next_escalation_due};
 pub use flow_runs::{
-    FLOW_RUN_LEASE_MS, FlowGraph, FlowRunJob, NewFlowRun, RunEnd, RunnableFlow, StepWrite, StoredStep, UnwrittenRun, chained_runs_since,
+    Edition, FLOW_RUN_LEASE_MS, FlowGraph, FlowRunJob, NewFlowRun, RunEnd, RunnableFlow, StepWrite, StoredStep, UnwrittenRun, chained_runs_since,
     claim_flow_runs, create_flow_run, get_flow_run, next_flow_wake, park_flow_run, prepare_flow_run, record_flow_steps, runnable_flow,
     sample_payload, start_test_run,
 };
-pub use flows::{create_flow, delete_flow, get_flow, get_flow_version, import_flow, list_flow_versions, list_flows, restore_flow_version, save_flow};
+pub use flows::{
+    create_flow, delete_flow, get_flow, get_flow_version, import_flow, list_flow_versions, list_flows, publish_flow, restore_flow_version,
+    rollback_flow, save_flow,
+};
 pub use forms::{create_form, get_form, list_forms, update_form};
 pub use handle::Store;
 pub use health::{EndpointFigures, RunActivity, agents_online, endpoint_figures, latency_of, run_activity};

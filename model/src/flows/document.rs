@@ -88,8 +88,14 @@ pub struct Flow {
     pub form_id: String,
     pub form_name: String,
     pub name: String,
-    /// Starts at 1; every save adds one.
+    /// The newest saved version (the one shown here): starts at 1; every save adds one.
     pub version: i64,
+    /// The version that runs; `None` until the flow is first published.
+    #[serde(default)]
+    pub published_version: Option<i64>,
+    /// The newest version when it is not the published one (unpublished changes).
+    #[serde(default)]
+    pub draft_version: Option<i64>,
     /// Whether triggers and the HTTP trigger start it (test runs and re-runs work either way).
     #[serde(default = "enabled_by_default")]
     pub enabled: bool,
@@ -119,10 +125,20 @@ pub struct FlowSummary {
     pub form_name: String,
     pub name: String,
     pub version: i64,
+    /// As on [`Flow`].
+    #[serde(default)]
+    pub published_version: Option<i64>,
+    #[serde(default)]
+    pub draft_version: Option<i64>,
     #[serde(default = "enabled_by_default")]
     pub enabled: bool,
     pub blocks: i64,
     pub updated_at: String,
+}
+
+/// Which version is a draft: the newest one, unless it is the published one.
+pub fn draft_version(newest: i64, published: Option<i64>) -> Option<i64> {
+    (published != Some(newest)).then_some(newest)
 }
 
 fn enabled_by_default() -> bool {
@@ -169,6 +185,66 @@ pub struct FlowVersion {
     pub saved_by: Option<String>,
     /// "created", "saved", "imported" or "restored from N".
     pub note: String,
+    /// Each time this version was made the one that runs, oldest first.
+    #[serde(default)]
+    pub publications: Vec<Publication>,
+}
+
+/// A version made the one that runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Publication {
+    pub published_at: String,
+    /// Who published it, when known.
+    pub published_by: Option<String>,
+    pub how: PublishedHow,
+}
+
+/// How a version came to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum PublishedHow {
+    /// Publish, after a save.
+    Published,
+    /// Roll back to an earlier published version.
+    RolledBack,
+    /// Imported (an import runs at once).
+    Imported,
+    /// Running before drafts existed.
+    Upgraded,
+}
+
+impl PublishedHow {
+    pub fn key(self) -> &'static str {
+        match self {
+            PublishedHow::Published => "published",
+            PublishedHow::RolledBack => "rolledBack",
+            PublishedHow::Imported => "imported",
+            PublishedHow::Upgraded => "upgraded",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<PublishedHow> {
+        [PublishedHow::Published, PublishedHow::RolledBack, PublishedHow::Imported, PublishedHow::Upgraded].into_iter().find(|how| how.key() == key)
+    }
+}
+
+/// The answer of Publish and Roll back: the version that now runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct PublishedVersion {
+    pub version: i64,
+}
+
+/// Roll back: which earlier published version to run again.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Rollback {
+    pub version: i64,
 }
 
 /// One version with its whole document.

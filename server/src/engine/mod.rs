@@ -99,13 +99,13 @@ impl Engine {
         self.0.settings
     }
 
-    /// A flow ready to start runs from (cached).
+    /// A flow's published version, ready to start runs from (cached).
     pub async fn runnable_flow(&self, id: &str) -> StoreResult<Arc<RunnableFlow>> {
         let generation = self.runtime().store.config_generation();
         if let Some(flow) = self.0.flows.get(id, generation) {
             return Ok(flow);
         }
-        let flow = Arc::new(store::runnable_flow(&self.runtime().store, id).await?);
+        let flow = Arc::new(store::runnable_flow(&self.runtime().store, id, store::Edition::Published).await?);
         self.0.flows.put(id, generation, flow.clone());
         Ok(flow)
     }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use outflow_model::{
     endpoints::Endpoint,
-    flows::{Flow, FlowDocument, FlowSave, FlowSummary},
+    flows::{Flow, FlowDocument, FlowSave, FlowSummary, FlowVersionDetail, PublishedVersion},
     forms::Form,
     workflows::Workflow,
 };
@@ -81,12 +81,21 @@ impl Api {
         })
     }
 
-    /// The workflow's flows, whole.
+    /// The workflow's flows, whole, each as it runs: with its published version's name and
+    /// graph (the draft's while it was never published); `version` stays the newest saved
+    /// one, which a save must name.
     pub async fn flows(&self, workflow: &Workflow) -> Result<Vec<Flow>, ApiFailure> {
         let summaries: Vec<FlowSummary> = self.get(&format!("/flows?workflowId={}", encode(&workflow.id))).await?;
         let mut flows = Vec::with_capacity(summaries.len());
         for summary in summaries {
-            flows.push(self.get(&format!("/flows/{}", encode(&summary.id))).await?);
+            let mut flow: Flow = self.get(&format!("/flows/{}", encode(&summary.id))).await?;
+            if let Some(published) = flow.draft_version.and(flow.published_version) {
+                let running: FlowVersionDetail = self.get(&format!("/flows/{}/versions/{published}", encode(&summary.id))).await?;
+                flow.name = running.document.name;
+                flow.blocks = running.document.blocks;
+                flow.edges = running.document.edges;
+            }
+            flows.push(flow);
         }
         Ok(flows)
     }
@@ -97,6 +106,10 @@ impl Api {
 
     pub async fn save(&self, id: &str, save: &FlowSave) -> Result<Flow, ApiFailure> {
         self.call(Method::PUT, &format!("/flows/{}", encode(id)), Some(save)).await
+    }
+
+    pub async fn publish(&self, id: &str) -> Result<PublishedVersion, ApiFailure> {
+        self.call(Method::POST, &format!("/flows/{}/publish", encode(id)), None::<&()>).await
     }
 
     pub async fn delete(&self, id: &str) -> Result<(), ApiFailure> {

@@ -4,7 +4,8 @@
 //! server or another one with the same form and endpoint names — creating and updating by
 //! name, printing what changes, refusing an invalid file whole, and changing nothing the
 //! second time. It talks to a server over the REST API with an API key, like any client;
-//! it never sees an endpoint's secrets (a flow holds only the endpoint's name).
+//! it never sees an endpoint's secrets (a flow holds only the endpoint's name). Both work on
+//! what runs: `export` writes each flow's published version, `apply` publishes what it saves.
 
 pub mod api;
 pub mod file;
@@ -226,6 +227,7 @@ async fn apply(args: ApplyArgs) -> Result<(), String> {
                     enabled: None,
                 };
                 api.save(&current.id, &save).await.map_err(|failure| format!("{}: {failure}", wanted.file_name))?;
+                api.publish(&current.id).await.map_err(|failure| format!("{}: {failure}", wanted.file_name))?;
             }
             Change::Delete(flow) => api.delete(&flow.id).await?,
             Change::Unchanged | Change::Keep(_) => {}

@@ -51,18 +51,18 @@ async fn runnable(state: &AppState, principal: &Principal, id: &str, http: bool)
     Ok(flow)
 }
 
+/// A flow never published or turned off answers 409 (see `RunnableFlow::refusal`).
 fn refuse_disabled(flow: &RunnableFlow) -> ApiResult<()> {
-    if flow.enabled {
-        Ok(())
-    } else {
-        Err(ApiError::conflict(format!("The flow \"{}\" is turned off; turn it on (enabled) to start it.", flow.name)))
+    match flow.refusal() {
+        None => Ok(()),
+        Some(reason) => Err(ApiError::conflict(reason)),
     }
 }
 
 /// Start a run of the flow with a trigger payload. `trigger` names the trigger block (needed
 /// when several have steps); a Responses trigger takes the chosen `response` in the payload.
 /// Answers 202 with the run id at once, or with `?wait=true` 200 with the finished run (202
-/// when it takes longer than 25 s). A disabled flow answers 409. The run's Outflow steps act
+/// when it takes longer than 25 s). A flow turned off or never published answers 409. The run's Outflow steps act
 /// as the caller.
 #[utoipa::path(post, path = "/flows/{id}/runs", tag = "flows", params(("id" = String, Path), WaitQuery),
     request_body(content = StartFlowRun, example = json!({"trigger": "t1", "payload": {"ticket": "INC-4711", "severity": "high"}})),

@@ -1,8 +1,8 @@
-//! `/api/v1/flows`: Flow Designer graphs, their export and import (SPEC §6 format) and their
-//! version history. Graph rules live in `outflow_model::flows`, persistence in the store.
+//! `/api/v1/flows`: Flow Designer graphs, their export and import (SPEC §6 format), their
+//! version history, and publishing (a save is a draft; a published version runs). Graph rules live in `outflow_model::flows`, persistence in the store.
 
 use axum::{extract::State, http::StatusCode};
-use outflow_model::flows::{Flow, FlowDocument, FlowSave, FlowSummary, FlowVersion, FlowVersionDetail, NewFlow};
+use outflow_model::flows::{Flow, FlowDocument, FlowSave, FlowSummary, FlowVersion, FlowVersionDetail, NewFlow, PublishedVersion, Rollback};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -22,6 +22,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_versions))
         .routes(routes!(get_version))
         .routes(routes!(restore_version))
+        .routes(routes!(publish_flow))
+        .routes(routes!(rollback_flow))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -62,8 +64,8 @@ async fn get_flow(State(state): State<AppState>, principal: Principal, ApiPath(i
     Ok(ApiJson(state.ops.get_flow(&principal, &id).await?))
 }
 
-/// Save the whole graph as a new version. `baseVersion` is the version the edit started
-/// from: when a newer one was saved since, the save is refused (409). Cycles, dangling
+/// Save the whole graph as a new version: a draft, which runs only once published
+/// (`POST /flows/{id}/publish`). `baseVersion` is the version the edit started from: when a newer one was saved since, the save is refused (409). Cycles, dangling
 /// edges and unknown step types are refused (422) with `details.issues` naming the blocks.
 #[utoipa::path(put, path = "/flows/{id}", tag = "flows", params(("id" = String, Path)), request_body = FlowSave,
     responses((status = 200, body = Flow), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
@@ -92,7 +94,8 @@ async fn export_flow(State(state): State<AppState>, principal: Principal, ApiPat
     Ok(ApiJson(state.ops.get_flow(&principal, &id).await?.document()))
 }
 
-/// Create a flow from an export. A graph with errors is refused whole (422).
+/// Create a flow from an export; it is published, so it runs at once. A graph with errors
+/// is refused whole (422).
 #[utoipa::path(post, path = "/flows/import", tag = "flows", request_body = FlowDocument,
     responses((status = 201, body = Flow), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
@@ -131,4 +134,26 @@ async fn restore_version(
     ApiPath((id, version)): ApiPath<(String, i64)>,
 ) -> ApiResult<ApiJson<Flow>> {
     Ok(ApiJson(state.ops.restore_flow_version(&principal, &id, version).await?))
+}
+
+/// Publish the newest saved version: runs started from now on use it (runs already going
+/// keep theirs). Answers the version that now runs; publishing it again changes nothing.
+#[utoipa::path(post, path = "/flows/{id}/publish", tag = "flows", params(("id" = String, Path)),
+    responses((status = 200, body = PublishedVersion), (status = 404, body = ErrorBody)))]
+async fn publish_flow(State(state): State<AppState>, principal: Principal, ApiPath(id): ApiPath<String>) -> ApiResult<ApiJson<PublishedVersion>> {
+    Ok(ApiJson(PublishedVersion { version: state.ops.publish_flow(&principal, &id).await? }))
+}
+
+/// Run an earlier published version again; the draft stays as it is. A version that was
+/// never published is refused (422): restore it and publish it instead.
+#[utoipa::path(post, path = "/flows/{id}/rollback", tag = "flows", params(("id" = String, Path)),
+    request_body(content = Rollback, example = json!({"version": 3})),
+    responses((status = 200, body = PublishedVersion), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn rollback_flow(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(rollback): ApiJson<Rollback>,
+) -> ApiResult<ApiJson<PublishedVersion>> {
+    Ok(ApiJson(PublishedVersion { version: state.ops.rollback_flow(&principal, &id, rollback.version).await? }))
 }

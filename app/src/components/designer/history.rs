@@ -1,25 +1,27 @@
-//! The version history panel: every save of the flow, newest first. Viewing a version lists
-//! how it differs from the canvas; restoring one asks first, then the server saves it as a
-//! new version (nothing is lost) and the canvas shows it.
+//! The version history panel: every save of the flow, newest first, with when and by whom
+//! each was published. Viewing a version lists how it differs from the canvas; restoring one
+//! asks first, then the server saves it as a new draft (nothing is lost) and the canvas shows
+//! it; rolling back runs an earlier published version again at once.
 
 use leptos::{prelude::*, task::spawn_local};
 
 use super::{Designer, Notice, plural};
 use crate::{
-    api::flows::{flow_versions, load_flow_version, restore_flow_version},
+    api::flows::{flow_versions, load_flow_version, restore_flow_version, rollback_flow},
     components::{confirm::ConfirmButton, feedback::loaded},
     format::{date_of, time_of_day},
-    model::flows::FlowVersion,
+    model::flows::{FlowVersion, Publication, PublishedHow},
 };
 
 #[component]
-pub(super) fn History(designer: Designer) -> impl IntoView {
-    // Reloads after every save or restore (they change the version).
+pub(super) fn History(designer: Designer, opened: Option<i64>) -> impl IntoView {
+    // Reloads after every save, restore, publish or roll back.
     let versions = LocalResource::new(move || {
         designer.version.track();
+        designer.published.track();
         flow_versions(designer.flow_id.get_value())
     });
-    let viewing = RwSignal::new(None::<i64>);
+    let viewing = RwSignal::new(opened);
     let listing = move || {
         Suspend::new(async move {
             loaded(
@@ -33,7 +35,9 @@ pub(super) fn History(designer: Designer) -> impl IntoView {
                 <h2>"Version history"</h2>
                 <button type="button" class="icon" aria-label="Close version history" on:click=move |_| designer.history.set(false)>"×"</button>
             </header>
-            <p class="hint">"Every save is a version. Restoring one saves it again as the newest version."</p>
+            <p class="hint">
+                "Every save is a version; the published one runs. Restoring a version saves it again as the newest draft; rolling back runs an earlier published version again at once."
+            </p>
             <ol class="fd-versions" role="list">
                 <Suspense fallback=|| view! { <li class="loading">"Loading versions…"</li> }>{listing}</Suspense>
             </ol>
@@ -45,6 +49,9 @@ pub(super) fn History(designer: Designer) -> impl IntoView {
 fn VersionRow(designer: Designer, version: FlowVersion, viewing: RwSignal<Option<i64>>) -> impl IntoView {
     let number = version.version;
     let current = move || designer.version.get() == number;
+    let running = move || designer.published.get() == Some(number);
+    let publications = version.publications.iter().map(|publication| view! { <li>{published_line(publication)}</li> }).collect_view();
+    let ran = !version.publications.is_empty();
     let open = move || viewing.get() == Some(number);
     let who = version.saved_by.clone().map(|name| format!(" by {name}")).unwrap_or_default();
     let when = format!("{} {}", date_of(&version.created_at), time_of_day(&version.created_at));
@@ -59,20 +66,61 @@ fn VersionRow(designer: Designer, version: FlowVersion, viewing: RwSignal<Option
                 on:click=move |_| viewing.update(|shown| *shown = if *shown == Some(number) { None } else { Some(number) })
             >
                 <span class="fd-version-number">{format!("Version {number}")}</span>
-                {move || current().then(|| view! { <span class="badge ok">"current"</span> })}
+                {move || running().then(|| view! { <span class="badge ok">"running"</span> })}
+                {move || (current() && !running()).then(|| view! { <span class="badge">"draft"</span> })}
                 <span class="sub">{format!("{} · {when}{who}", version.note)}</span>
                 <span class="sub">{summary}</span>
             </button>
+            <ul class="fd-publications sub" role="list">{publications}</ul>
             <Show when=open>
-                <VersionDetail designer number />
+                <VersionDetail designer number ran />
             </Show>
         </li>
     }
 }
 
+/// "Published 12 Dec 2026 14:03 by alice", and the like.
+fn published_line(publication: &Publication) -> String {
+    let how = match publication.how {
+        PublishedHow::Published => "Published",
+        PublishedHow::RolledBack => "Rolled back to",
+        PublishedHow::Imported => "Imported and published",
+        PublishedHow::Upgraded => "Running when drafts were introduced",
+    };
+    let who = publication.published_by.as_ref().map(|name| format!(" by {name}")).unwrap_or_default();
+    format!("{how} {} {}{who}", date_of(&publication.published_at), time_of_day(&publication.published_at))
+}
+
+/// Runs this earlier published version again, after asking.
+#[component]
+fn RollbackButton(designer: Designer, number: i64) -> impl IntoView {
+    let busy = RwSignal::new(false);
+    let roll_back = Callback::new(move |()| {
+        busy.set(true);
+        spawn_local(async move {
+            match rollback_flow(designer.flow_id.get_value(), number).await {
+                Ok(version) => {
+                    designer.published.set(Some(version));
+                    designer.notice.set(Some(Notice::Info(format!("Rolled back: version {version} runs again. Your draft is unchanged."))));
+                }
+                Err(error) => designer.refuse(format!("Not rolled back: {}", error.message)),
+            }
+            busy.set(false);
+        });
+    });
+    view! {
+        <ConfirmButton
+            label=format!("Roll back to version {number}")
+            question=format!("Run version {number} again from now on?")
+            on_confirm=roll_back
+            busy
+        />
+    }
+}
+
 /// One version opened: how it differs from the canvas, and restoring it.
 #[component]
-fn VersionDetail(designer: Designer, number: i64) -> impl IntoView {
+fn VersionDetail(designer: Designer, number: i64, ran: bool) -> impl IntoView {
     let detail = LocalResource::new(move || load_flow_version(designer.flow_id.get_value(), number));
     let restoring = RwSignal::new(false);
     let restore = Callback::new(move |()| {
@@ -82,9 +130,9 @@ fn VersionDetail(designer: Designer, number: i64) -> impl IntoView {
                 Ok(flow) => {
                     let saved = flow.version;
                     designer.load_saved(flow);
-                    designer
-                        .notice
-                        .set(Some(Notice::Info(format!("Restored version {number} as version {saved}. Undo brings back the canvas as it was."))));
+                    designer.notice.set(Some(Notice::Info(format!(
+                        "Restored version {number} as draft version {saved}; publish it to run it. Undo brings back the canvas as it was."
+                    ))));
                 }
                 Err(error) => designer.refuse(format!("Version {number} was not restored: {}", error.message)),
             }
@@ -119,8 +167,9 @@ fn VersionDetail(designer: Designer, number: i64) -> impl IntoView {
                 let question = if designer.dirty.get_untracked() {
                     format!("Restore version {number}? Your unsaved changes stay in the undo history only.")
                 } else {
-                    format!("Restore version {number} as the newest version?")
+                    format!("Restore version {number} as the newest draft?")
                 };
+                let roll_back = move || (ran && designer.published.get() != Some(number)).then(|| view! { <RollbackButton designer number /> });
                 view! {
                     <p class="sub">{format!("Named \"{}\".", detail.document.name)}</p>
                     {same}
@@ -128,7 +177,10 @@ fn VersionDetail(designer: Designer, number: i64) -> impl IntoView {
                     {list("Only on the canvas", differences.only_here)}
                     {list("Different in this version", differences.changed)}
                     {edges}
-                    <ConfirmButton label=format!("Restore version {number}") question on_confirm=restore busy=restoring />
+                    <div class="row-actions">
+                        <ConfirmButton label=format!("Restore version {number}") question on_confirm=restore busy=restoring />
+                        {roll_back}
+                    </div>
                 }
             }))
         })

@@ -1,7 +1,8 @@
 //! The Flow Designer: a canvas of blocks and edges with a palette, an inspector and a test panel.
 //! The document and its history live in [`state::Editor`] (plain data, unit-tested); this
 //! module mirrors it into one set of signals per block, so dragging one block re-renders
-//! that block and its edges only, never the whole graph.
+//! that block and its edges only, never the whole graph. Edits are saved as a draft within
+//! [`AUTOSAVE_AFTER`] of the last one; Publish makes the saved draft the version that runs.
 
 mod canvas;
 mod history;
@@ -16,7 +17,7 @@ use leptos::{prelude::*, task::spawn_local};
 
 use self::state::{Clip, Editor, Snapshot};
 use crate::{
-    api::flows::{DesignerData, save_flow},
+    api::flows::{DesignerData, publish_flow, save_flow},
     model::flows::{Block, Edge, Flow, FlowDocument, FlowSave, Position},
 };
 
@@ -26,6 +27,8 @@ pub(crate) const HEAD_H: f64 = 52.0;
 pub(crate) const ROW_H: f64 = 24.0;
 /// Where copied blocks wait for a paste, in this flow or another.
 const CLIPBOARD_KEY: &str = "outflow-flow-clipboard";
+/// How long after the last edit the draft is saved.
+pub(crate) const AUTOSAVE_AFTER: std::time::Duration = std::time::Duration::from_millis(800);
 
 /// One block's signals: the canvas reads these and nothing wider.
 #[derive(Clone, Copy)]
@@ -67,7 +70,12 @@ pub(crate) struct Designer {
     pub can_redo: RwSignal<bool>,
     pub name: RwSignal<String>,
     pub version: RwSignal<i64>,
+    /// The version that runs; `None` until the flow is first published.
+    pub published: RwSignal<Option<i64>>,
     pub saving: RwSignal<bool>,
+    pub publishing: RwSignal<bool>,
+    /// Counts edits, so an autosave timer knows whether another edit came after it.
+    pub edits: StoredValue<u64>,
     pub notice: RwSignal<Option<Notice>>,
     /// Bumped when the document changes from outside the inspector (undo, paste…), so the
     /// inspector's fields re-read their values; typing in them does not bump it.
@@ -97,7 +105,10 @@ impl Designer {
             can_redo: RwSignal::new(false),
             name: RwSignal::new(flow.name.clone()),
             version: RwSignal::new(flow.version),
+            published: RwSignal::new(flow.published_version),
             saving: RwSignal::new(false),
+            publishing: RwSignal::new(false),
+            edits: StoredValue::new(0),
             notice: RwSignal::new(None),
             inspector_rev: RwSignal::new(0),
             help: RwSignal::new(false),
@@ -188,6 +199,9 @@ impl Designer {
             self.name.set(doc.name.clone());
         }
         self.dirty.set(dirty);
+        if dirty {
+            self.autosave_later();
+        }
         self.can_undo.set(can_undo);
         self.can_redo.set(can_redo);
         if !validation.errors.is_empty() {
@@ -370,6 +384,42 @@ impl Designer {
         })
     }
 
+    /// Saves the draft [`AUTOSAVE_AFTER`] from now unless another edit comes first. A canvas
+    /// with errors waits (the errors are on screen) until an edit fixes them.
+    fn autosave_later(self) {
+        self.edits.update_value(|count| *count += 1);
+        let edit = self.edits.get_value();
+        set_timeout(
+            move || {
+                let still_last = self.edits.try_get_value() == Some(edit);
+                let valid = self.editor.try_with_value(|editor| editor.validation().is_ok()) == Some(true);
+                if still_last && valid && self.dirty.get_untracked() && !self.saving.get_untracked() {
+                    self.save();
+                }
+            },
+            AUTOSAVE_AFTER,
+        );
+    }
+
+    /// Publishes the saved draft: runs started from now on use it.
+    pub fn publish(self) {
+        if self.publishing.get_untracked() || self.saving.get_untracked() || self.dirty.get_untracked() {
+            return;
+        }
+        self.publishing.set(true);
+        spawn_local(async move {
+            match publish_flow(self.flow_id.get_value()).await {
+                Ok(version) => {
+                    self.published.set(Some(version));
+                    self.notice.set(Some(Notice::Info(format!("Published version {version}: runs started from now on use it."))));
+                }
+                Err(error) => self.refuse(format!("Not published: {}", error.message)),
+            }
+            self.publishing.set(false);
+        });
+    }
+
+    /// Saves the canvas as the newest version: a draft, which runs once published.
     pub fn save(self) {
         if self.saving.get_untracked() {
             return;
@@ -392,14 +442,20 @@ impl Designer {
             match save_flow(id, save).await {
                 Ok(flow) => {
                     self.version.set(flow.version);
+                    self.published.set(flow.published_version);
+                    self.saving.set(false);
+                    // Edits made while saving stay unsaved: `sync` schedules the next save.
                     self.edit(true, |editor| editor.mark_saved_as(snapshot));
                     let badges = flow.warnings.len();
-                    let note = if badges == 0 { String::new() } else { format!(" {badges} block warning{} remain.", plural(badges)) };
-                    self.notice.set(Some(Notice::Info(format!("Saved as version {}.{note}", flow.version))));
+                    if badges > 0 {
+                        self.notice.set(Some(Notice::Info(format!("Draft saved; {badges} block warning{} remain.", plural(badges)))));
+                    }
                 }
-                Err(error) => self.refuse(format!("Not saved: {}", error.message)),
+                Err(error) => {
+                    self.saving.set(false);
+                    self.refuse(format!("Not saved: {}", error.message));
+                }
             }
-            self.saving.set(false);
         });
     }
 }
@@ -476,16 +532,33 @@ fn load_clip() -> Option<String> {
 #[component]
 pub fn FlowDesigner(data: DesignerData) -> impl IntoView {
     let designer = Designer::new(data);
+    // `?history=N` (a run's "Version N" link) opens the history at that version.
+    let asked_version = leptos_router::hooks::use_query_map().with_untracked(|query| query.get("history").and_then(|text| text.parse::<i64>().ok()));
+    if asked_version.is_some() {
+        designer.history.set(true);
+    }
     canvas::keyboard_and_leaving(designer);
     let tester = test_panel::Tester::provide(designer);
     let status = move || {
+        let (version, published) = (designer.version.get(), designer.published.get());
         if designer.saving.get() {
-            view! { <span class="fd-status">"Saving…"</span> }.into_any()
+            view! { <span class="fd-status">"Saving draft…"</span> }.into_any()
         } else if designer.dirty.get() {
-            view! { <span class="fd-status unsaved" title="Save with Ctrl+S">"● Unsaved changes"</span> }.into_any()
+            view! { <span class="fd-status unsaved" title="Saved as a draft a moment after your last edit (or now with Ctrl+S)">"● Editing"</span> }
+                .into_any()
+        } else if published == Some(version) {
+            view! { <span class="fd-status saved">{format!("Published · version {version}")}</span> }.into_any()
         } else {
-            view! { <span class="fd-status saved">{move || format!("Saved · version {}", designer.version.get())}</span> }.into_any()
+            let runs = match published {
+                Some(running) => format!("version {running} runs"),
+                None => "nothing runs until you publish".to_string(),
+            };
+            view! { <span class="fd-status draft" title="Saved, not published: runs do not use it yet">{format!("Draft · version {version} · {runs}")}</span> }
+                .into_any()
         }
+    };
+    let publishable = move || {
+        !designer.dirty.get() && !designer.saving.get() && !designer.publishing.get() && designer.published.get() != Some(designer.version.get())
     };
     let notice = move || {
         designer.notice.get().map(|notice| {
@@ -547,7 +620,15 @@ pub fn FlowDesigner(data: DesignerData) -> impl IntoView {
                     "History"
                 </button>
                 <button type="button" class="small" title="Keyboard shortcuts (?)" aria-label="Help" on:click=move |_| designer.help.update(|open| *open = !*open)>"?"</button>
-                <button type="button" class="primary small" title="Save (Ctrl+S)" disabled=move || designer.saving.get() on:click=move |_| designer.save()>"Save"</button>
+                <button
+                    type="button"
+                    class="primary small"
+                    title="Make the saved draft the version that runs"
+                    disabled=move || !publishable()
+                    on:click=move |_| designer.publish()
+                >
+                    {move || if designer.publishing.get() { "Publishing…" } else { "Publish" }}
+                </button>
                 <test_panel::TestButton tester />
             </div>
             <div class="fd-body">
@@ -558,7 +639,7 @@ pub fn FlowDesigner(data: DesignerData) -> impl IntoView {
                     <test_panel::TestPanel tester />
                 </div>
                 <Show when=move || designer.history.get() fallback=move || view! { <inspector::Inspector designer /> }>
-                    <history::History designer />
+                    <history::History designer opened=asked_version />
                 </Show>
             </div>
             <Show when=move || designer.help.get()>
@@ -583,7 +664,7 @@ const SHORTCUTS: &[(&str, &str)] = &[
     ("Enter", "Select the focused block and edit it in the inspector"),
     ("← ↑ → ↓", "Move the selected blocks (Shift: by 1 pixel)"),
     ("Ctrl+Z · Ctrl+Shift+Z", "Undo · redo"),
-    ("Ctrl+S", "Save"),
+    ("Ctrl+S", "Save the draft now (it is saved a moment after each edit anyway)"),
     ("?", "Show or hide this help"),
     ("Esc", "Clear the selection, close this help"),
 ];
