@@ -1,8 +1,8 @@
 // The Flow Designer with real mouse and keyboard events: drag steps from the palette,
 // connect ports, drag an upstream output into an input (shown as a chip inside the field),
-// badges, a refused cycle, copy/paste, deleting an edge, undo/redo, saving that survives a
-// reload, keyboard focus and nudging, version history, export and import. Setup goes
-// through the REST API.
+// badges, a refused cycle, copy/paste, deleting an edge, undo/redo, a draft autosaved within
+// a second that survives a reload, publishing and rolling back, keyboard focus and nudging,
+// version history, export and import. Setup goes through the REST API.
 import { test, expect, type APIRequestContext, type Page, type Locator } from '@playwright/test';
 import { api, block, centre, connect, drag, dragFromPalette } from './canvas';
 import { openHydrated } from './support';
@@ -50,7 +50,8 @@ test('build a flow with the mouse, undo and redo it, and save it', async ({ page
   await expect(block(page, 'webhook1')).toBeVisible();
   await dragFromPalette(page, 'delay', { x: t1.x + 280, y: t1.y + 210 });
   await expect(block(page, 'delay1')).toBeVisible();
-  await expect(page.locator('.fd-status')).toHaveText('● Unsaved changes');
+  // Saved as a draft a moment after the last edit; nothing runs until it is published.
+  await expect(page.locator('.fd-status')).toHaveText(/^Draft · version \d+ · nothing runs until you publish$/);
 
   // Unconnected and unconfigured: badges.
   await expect(block(page, 'webhook1').locator('.fd-badge')).toBeVisible();
@@ -130,9 +131,8 @@ test('build a flow with the mouse, undo and redo it, and save it', async ({ page
   expect(await canvasState(page)).toEqual(after);
   await page.screenshot({ path: '/tmp/designer-canvas.png' });
 
-  // Save with Ctrl+S, reload: everything is still there.
-  await page.keyboard.press('Control+s');
-  await expect(page.locator('.fd-status')).toHaveText('Saved · version 2');
+  // Reload as soon as the draft is saved: everything is still there.
+  await expect(page.locator('.fd-status')).toHaveText(/^Draft · version \d+/);
   await page.reload();
   await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
   await expect(block(page, 'webhook2')).toBeVisible();
@@ -207,12 +207,11 @@ test('keyboard: Tab moves across blocks, Enter opens the inspector, arrows move 
   await page.keyboard.press('Shift+ArrowDown');
   const [x, y] = start.match(/-?[\d.]+/g)!.map(Number);
   await expect(block(page, 't1')).toHaveAttribute('style', new RegExp(`translate\\(${x + 20}px, ${y + 1}px\\)`));
-  await expect(page.locator('.fd-status')).toHaveText('● Unsaved changes');
   for (let i = 0; i < 3; i++) await page.keyboard.press('Control+z');
   await expect(block(page, 't1')).toHaveAttribute('style', new RegExp(`translate\\(${x}px, ${y}px\\)`));
 });
 
-test('version history: list the saves, view one against the canvas, restore it as a new version', async ({ page, request }) => {
+test('version history: list the saves, view one against the canvas, restore it as a new draft', async ({ page, request }) => {
   const id = await newFlow(request);
   await openHydrated(page, `/flows/${id}`);
   await expect(block(page, 't1')).toBeVisible();
@@ -220,14 +219,17 @@ test('version history: list the saves, view one against the canvas, restore it a
   await dragFromPalette(page, 'delay', { x: t1.x + 300, y: t1.y + 40 });
   await expect(block(page, 'delay1')).toBeVisible();
   await page.keyboard.press('Control+s');
-  await expect(page.locator('.fd-status')).toHaveText('Saved · version 2');
+  const status = page.locator('.fd-status');
+  await expect(status).toHaveText(/^Draft · version \d+ · nothing runs until you publish$/);
+  const draft = Number((await status.textContent())!.match(/version (\d+)/)![1]);
 
   await page.getByRole('button', { name: 'History' }).click();
   const history = page.getByRole('complementary', { name: 'Version history' });
   const rows = history.locator('.fd-version');
+  // However many autosaves it took, one editor's draft is one entry.
   await expect(rows).toHaveCount(2);
-  await expect(rows.first()).toContainText('Version 2');
-  await expect(rows.first()).toContainText('current');
+  await expect(rows.first()).toContainText(`Version ${draft}`);
+  await expect(rows.first().locator('.badge')).toHaveText('draft');
   await expect(rows.nth(1)).toContainText('Version 1');
 
   // Viewing version 1 says what the canvas has that it lacks.
@@ -236,11 +238,11 @@ test('version history: list the saves, view one against the canvas, restore it a
   await expect(rows.nth(1)).toContainText('Delay (delay1)');
   await page.screenshot({ path: '/tmp/designer-history.png' });
 
-  // Restoring asks first, then saves version 1 again as version 3.
+  // Restoring asks first, then saves version 1 again as the newest draft.
   await rows.nth(1).getByRole('button', { name: 'Restore version 1' }).click();
   await rows.nth(1).getByRole('button', { name: 'Yes, restore version 1' }).click();
-  await expect(page.locator('.fd-status')).toHaveText('Saved · version 3');
-  await expect(page.locator('.fd-notice.info')).toContainText('Restored version 1 as version 3');
+  await expect(status).toHaveText(`Draft · version ${draft + 1} · nothing runs until you publish`);
+  await expect(page.locator('.fd-notice.info')).toContainText(`Restored version 1 as draft version ${draft + 1}`);
   await expect(block(page, 'delay1')).toHaveCount(0);
   await expect(rows).toHaveCount(3);
   await expect(rows.first()).toContainText('restored from 1');
@@ -267,8 +269,7 @@ test('export a flow, and import it on the Flows page; a broken import names the 
   expect(exported.name).toBe('Close ticket');
   expect(exported.blocks.map((b: any) => b.id)).toContain('merge1');
   expect(exported.edges).toEqual([{ from: 't1', fromPort: 'out', to: 'merge1', toPort: 'in' }]);
-  await page.keyboard.press('Control+s');
-  await expect(page.locator('.fd-status')).toHaveText('Saved · version 2');
+  await expect(page.locator('.fd-status')).toHaveText(/^Draft · version \d+/);
 
   await openHydrated(page, '/flows');
   const card = page.getByRole('region', { name: /^Designer / }).last();

@@ -1,5 +1,7 @@
 // Flow runs from the browser, with real mouse events: a Status Updates → Script → Webhook
-// flow drawn in the designer runs when an alert starts on the Alerts page; Activity lists
+// flow drawn in the designer and published runs when an alert starts on the Alerts page; an
+// edit is a draft the running version ignores until Publish, and Roll back runs an earlier
+// version again; Activity lists
 // the run, shows its canvas coloured by step status, the script's output inside the
 // webhook's resolved body, and re-runs it. "Test flow" in the designer pre-fills the last
 // event, refuses a payload that is not JSON, and colours the canvas as drawn (unsaved edits
@@ -86,8 +88,13 @@ test('a flow drawn in the designer runs when an alert starts; Activity shows the
     await page.keyboard.type('"}');
     await expect(body).toHaveValue('{"text": "${script1.greeting}"}');
     await expect(block(page, 'webhook1').locator('.fd-badge')).toHaveCount(0);
-    await page.keyboard.press('Control+s');
-    await expect(page.locator('.fd-status')).toHaveText('Saved · version 2');
+    // Autosaved as a draft; Publish makes it the version that runs.
+    const status = page.locator('.fd-status');
+    await expect(status).toHaveText(/^Draft · version \d+ · nothing runs until you publish$/);
+    const draft = (await status.textContent())!.match(/version (\d+)/)![1];
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await expect(status).toHaveText(`Published · version ${draft}`);
+    await expect(page.getByRole('button', { name: 'Publish' })).toBeDisabled();
 
     // Fire the Status Updates trigger: start an alert from the Alerts page.
     await openHydrated(page, '/alerts');
@@ -267,6 +274,82 @@ test('the canvas of a run still going keeps its zoom while the page redraws it w
     await expect(page.locator(`.rc-block[data-id="${waiting}"]`)).toHaveAttribute('data-status', 'succeeded', { timeout: 15_000 });
     // ...and the view stays where the user left it.
     await expect(canvas).toHaveAttribute('viewBox', zoomed);
+  } finally {
+    await receiver.close();
+  }
+});
+
+test('a draft leaves the running version alone until Publish; Roll back runs the earlier version again', async ({ page, request }) => {
+  const receiver = await startReceiver();
+  try {
+    const { stamp, formId, endpointId, person } = await fixtures(request, receiver.url);
+    const flow = await api(request, '/api/v1/flows/import', {
+      name: `Greet versions ${stamp}`,
+      formId,
+      blocks: [
+        { id: 't1', kind: 'trigger', trigger: 'status', label: 'Status Updates', position: { x: 40, y: 80 } },
+        { id: 'script1', kind: 'step', step: 'script', label: 'Greet', settings: { outputs: ['greeting'], script: greeting }, position: { x: 320, y: 80 } },
+        {
+          id: 'webhook1', kind: 'step', step: 'webhook', label: 'Post greeting',
+          settings: { endpointId, method: 'POST', path: '/flow' }, inputs: { body: '{"text": "${script1.greeting}"}' }, position: { x: 600, y: 80 },
+        },
+      ],
+      edges: [
+        { from: 't1', fromPort: 'out', to: 'script1', toPort: 'in' },
+        { from: 'script1', fromPort: 'out', to: 'webhook1', toPort: 'in' },
+      ],
+    });
+    /** Starts an alert and answers what the flow posted for it. */
+    const alertGreeting = async (): Promise<string> => {
+      const alert = await api(request, '/api/v1/alerts', { formId, properties: { summary: 'Disk full' }, recipients: [person] });
+      const mine = () => flowTexts(receiver.received).find((text: string) => text.endsWith(`#${alert.eventIdentifier}`));
+      await expect.poll(mine, { timeout: 20_000 }).toBeTruthy();
+      return mine()!;
+    };
+
+    await openHydrated(page, `/flows/${flow.id}`);
+    const status = page.locator('.fd-status');
+    await expect(status).toHaveText('Published · version 1');
+
+    // Edit the script: a draft, autosaved; the running version stays.
+    await block(page, 'script1').locator('.fd-head').click();
+    const inspector = page.locator('.fd-inspector');
+    await inspector.getByLabel(/^Script/).fill(greeting.replace('Hello', 'Howdy'));
+    await expect(status).toHaveText(/^Draft · version \d+ · version 1 runs$/);
+    const draft = (await status.textContent())!.match(/version (\d+)/)![1];
+    await page.reload();
+    await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+    await expect(status).toHaveText(`Draft · version ${draft} · version 1 runs`);
+    expect(await alertGreeting()).toMatch(/^Hello from alert #/);
+
+    // Publish: the next run uses the draft.
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await expect(status).toHaveText(`Published · version ${draft}`);
+    await expect(page.locator('.fd-notice.info')).toContainText(`Published version ${draft}`);
+    expect(await alertGreeting()).toMatch(/^Howdy from alert #/);
+
+    // Roll back from the history: version 1 runs again; the canvas keeps the newest version.
+    await page.getByRole('button', { name: 'History' }).click();
+    const rows = page.getByRole('complementary', { name: 'Version history' }).locator('.fd-version');
+    await expect(rows.first().locator('.badge')).toHaveText('running');
+    await expect(rows.first()).toContainText('Published');
+    const first = rows.filter({ hasText: 'Version 1' });
+    await expect(first).toContainText('Imported and published');
+    await first.locator('.fd-version-head').click();
+    await first.getByRole('button', { name: 'Roll back to version 1' }).click();
+    await first.getByRole('button', { name: 'Yes, roll back to version 1' }).click();
+    await expect(page.locator('.fd-notice.info')).toContainText('Rolled back: version 1 runs again');
+    await expect(status).toHaveText(`Draft · version ${draft} · version 1 runs`);
+    await expect(first.locator('.badge')).toHaveText('running');
+    await expect(first).toContainText('Rolled back to');
+    await page.screenshot({ path: '/tmp/designer-publish-history.png' });
+    expect(await alertGreeting()).toMatch(/^Hello from alert #/);
+
+    // The Flows page says which version runs and that a draft waits.
+    await openHydrated(page, '/flows');
+    const listed = page.getByRole('row').filter({ hasText: `Greet versions ${stamp}` });
+    await expect(listed).toContainText('version 1');
+    await expect(listed).toContainText(`draft ${draft}`);
   } finally {
     await receiver.close();
   }

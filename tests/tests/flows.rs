@@ -201,8 +201,15 @@ async fn saves_are_versions_stale_saves_conflict_and_old_versions_restore() {
     let (_, versions) = api.get(&format!("/api/v1/flows/{id}/versions")).await;
     let listed: Vec<(i64, &str)> =
         versions.as_array().unwrap().iter().map(|v| (v["version"].as_i64().unwrap(), v["note"].as_str().unwrap())).collect();
-    assert_eq!(listed, [(3, "saved"), (2, "saved"), (1, "created")]);
+    assert_eq!(listed, [(3, "saved"), (1, "created")], "one editor's consecutive saves of a draft are one entry");
     assert_eq!(versions[0]["savedBy"], "admin");
+    // A version that ran is kept: publish 3, save again, and both are listed.
+    api.post_ok(&format!("/api/v1/flows/{id}/publish"), json!({}), 200).await;
+    let (status, _) = api.put(&format!("/api/v1/flows/{id}"), json!({"baseVersion": 3, "name": "Route", "blocks": blocks, "edges": edges})).await;
+    assert_eq!(status, 200);
+    let (_, versions) = api.get(&format!("/api/v1/flows/{id}/versions")).await;
+    let listed: Vec<i64> = versions.as_array().unwrap().iter().map(|v| v["version"].as_i64().unwrap()).collect();
+    assert_eq!(listed, [4, 3, 1]);
 
     let (status, first) = api.get(&format!("/api/v1/flows/{id}/versions/1")).await;
     assert_eq!(status, 200);
@@ -211,7 +218,7 @@ async fn saves_are_versions_stale_saves_conflict_and_old_versions_restore() {
     assert_eq!(status, 404);
 
     let restored = api.post_ok(&format!("/api/v1/flows/{id}/versions/1/restore"), json!({}), 200).await;
-    assert_eq!(restored["version"], 4);
+    assert_eq!(restored["version"], 5);
     assert_eq!(restored["name"], "Route");
     assert_eq!(restored["blocks"].as_array().unwrap().len(), 2);
     let (_, versions) = api.get(&format!("/api/v1/flows/{id}/versions")).await;
@@ -235,6 +242,8 @@ async fn the_flow_routes_are_in_the_openapi_document() {
         "/api/v1/flows/{id}/versions",
         "/api/v1/flows/{id}/versions/{version}",
         "/api/v1/flows/{id}/versions/{version}/restore",
+        "/api/v1/flows/{id}/publish",
+        "/api/v1/flows/{id}/rollback",
     ] {
         assert!(document["paths"].get(path).is_some(), "{path} is documented");
     }

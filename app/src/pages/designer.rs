@@ -65,8 +65,11 @@ pub fn start() {
     let Some(document) = web_sys::window().and_then(|window| window.document()) else { return };
     let Some(root) = document.get_element_by_id(ROOT_ID) else { return };
     let flow = root.get_attribute("data-flow").unwrap_or_default();
+    // `?history=N` (a run's "Version N" link) opens the history at that version.
+    let search = web_sys::window().and_then(|window| window.location().search().ok()).unwrap_or_default();
+    let history = url_query_number(&search, "history");
     root.set_inner_html("");
-    mount_to(root.unchecked_into(), move || view! { <OpenDesigner flow /> }).forget();
+    mount_to(root.unchecked_into(), move || view! { <OpenDesigner flow history /> }).forget();
     if let Some(switch) = document.query_selector(".topbar .theme-toggle").ok().flatten()
         && let Some(frame) = switch.parent_element()
     {
@@ -78,7 +81,7 @@ pub fn start() {
 /// Loads the flow and shows the designer, or why it could not be opened.
 #[cfg(feature = "csr")]
 #[component]
-fn OpenDesigner(flow: String) -> impl IntoView {
+fn OpenDesigner(flow: String, history: Option<i64>) -> impl IntoView {
     use crate::{
         api::flows::load_designer,
         components::{designer::FlowDesigner, feedback::loaded},
@@ -88,14 +91,28 @@ fn OpenDesigner(flow: String) -> impl IntoView {
     let load = LocalResource::new(move || load_designer(flow.clone()));
     view! {
         <Suspense fallback=opening>
-            {move || Suspend::new(async move { loaded(load.await.map(|data| view! { <FlowDesigner data /> })) })}
+            {move || Suspend::new(async move { loaded(load.await.map(|data| view! { <FlowDesigner data history /> })) })}
         </Suspense>
     }
 }
 
+/// The number a query string (`?a=1&history=3`) gives `name`, if any.
+#[cfg_attr(not(feature = "csr"), allow(dead_code))]
+fn url_query_number(search: &str, name: &str) -> Option<i64> {
+    search.trim_start_matches('?').split('&').find_map(|pair| pair.strip_prefix(name)?.strip_prefix('=')?.parse().ok())
+}
+
 #[cfg(test)]
 mod tests {
-    use super::is_designer_path;
+    use super::{is_designer_path, url_query_number};
+
+    #[test]
+    fn a_number_is_read_from_the_query_string() {
+        assert_eq!(url_query_number("?history=3", "history"), Some(3));
+        assert_eq!(url_query_number("?a=1&history=12", "history"), Some(12));
+        assert_eq!(url_query_number("?histories=3&history=x", "history"), None);
+        assert_eq!(url_query_number("", "history"), None);
+    }
 
     #[test]
     fn only_a_flow_address_without_more_segments_is_the_designers() {

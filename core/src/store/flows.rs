@@ -332,6 +332,9 @@ pub async fn list_flows(store: &Store, form_id: Option<&str>, workflow_id: Optio
         .collect())
 }
 
+/// The note of a version written by a save (the designer's autosave included).
+const SAVED: &str = "saved";
+
 /// Writes a new version over `base_version`, refusing (409) when someone saved since, and
 /// turns the flow on or off when `enabled` says so.
 #[allow(clippy::too_many_arguments)]
@@ -357,6 +360,20 @@ async fn write_version(
         )));
     }
     let version = current + 1;
+    if note == SAVED {
+        // One editor's consecutive saves of a draft are one version in the history: the
+        // previous one goes unless it ever ran or was made another way (created, restored).
+        sqlx::query(
+            "DELETE FROM flow_versions WHERE flow_id = ?1 AND version = ?2 AND note = ?3 AND saved_by IS ?4
+                AND NOT EXISTS (SELECT 1 FROM flow_publications p WHERE p.flow_id = ?1 AND p.version = ?2)",
+        )
+        .bind(id)
+        .bind(current)
+        .bind(SAVED)
+        .bind(actor.map(|actor| actor.user_id))
+        .execute(&mut *tx)
+        .await?;
+    }
     sqlx::query("UPDATE flows SET name = ?, version = ?, graph = ?, enabled = COALESCE(?, enabled), updated_at = ? WHERE id = ?")
         .bind(name)
         .bind(version)
@@ -381,7 +398,7 @@ pub async fn save_flow(store: &Store, id: &str, save: &FlowSave, actor: Option<&
     let form = super::get_form(store, &flow.form_id).await?;
     checked_graph(&form, &save.blocks, &save.edges)?;
     let graph = Graph { blocks: save.blocks.clone(), edges: save.edges.clone() };
-    let saved = write_version(store, id, save.base_version, name, &graph, save.enabled, actor, "saved").await?;
+    let saved = write_version(store, id, save.base_version, name, &graph, save.enabled, actor, SAVED).await?;
     audit::record_change(store, actor, Change::updated("flow", id, &saved.name, &audited(&flow), &audited(&saved))).await?;
     Ok(saved)
 }

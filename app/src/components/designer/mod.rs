@@ -528,13 +528,12 @@ fn load_clip() -> Option<String> {
     None
 }
 
-/// The whole designer: toolbar, palette, canvas, inspector, help.
+/// The whole designer: toolbar, palette, canvas, inspector, help. `history` opens the
+/// version history at that version.
 #[component]
-pub fn FlowDesigner(data: DesignerData) -> impl IntoView {
+pub fn FlowDesigner(data: DesignerData, history: Option<i64>) -> impl IntoView {
     let designer = Designer::new(data);
-    // `?history=N` (a run's "Version N" link) opens the history at that version.
-    let asked_version = leptos_router::hooks::use_query_map().with_untracked(|query| query.get("history").and_then(|text| text.parse::<i64>().ok()));
-    if asked_version.is_some() {
+    if history.is_some() {
         designer.history.set(true);
     }
     canvas::keyboard_and_leaving(designer);
@@ -639,7 +638,7 @@ pub fn FlowDesigner(data: DesignerData) -> impl IntoView {
                     <test_panel::TestPanel tester />
                 </div>
                 <Show when=move || designer.history.get() fallback=move || view! { <inspector::Inspector designer /> }>
-                    <history::History designer opened=asked_version />
+                    <history::History designer opened=history />
                 </Show>
             </div>
             <Show when=move || designer.help.get()>
