@@ -1,6 +1,7 @@
 //! Server functions of the outbound-integration pages: the catalog every one of them reads
 //! (each workflow's forms, endpoints and integrations), the default scripts that pre-fill
-//! the script editor, and creating, changing and deleting integrations.
+//! the script editor, the sample payload of a form's trigger, and creating, changing and
+//! deleting integrations.
 
 use leptos::{prelude::*, server_fn::codec::Json};
 use serde::{Deserialize, Serialize};
@@ -75,4 +76,11 @@ pub async fn update_integration(id: String, patch: IntegrationPatch) -> Result<I
 #[server(prefix = "/ui", endpoint = "/delete_integration", input = Json)]
 pub async fn delete_integration(id: String) -> Result<(), UiError> {
     Ok(ops()?.delete_integration(&caller()?, &id).await?)
+}
+
+/// The exact payload `trigger` sends for an example alert of the form, as
+/// `GET /api/v1/forms/{id}/triggers/{trigger}/sample-payload` answers.
+#[server(prefix = "/ui", endpoint = "/trigger_sample", input = Json)]
+pub async fn trigger_sample(form_id: String, trigger: Trigger) -> Result<serde_json::Value, UiError> {
+    Ok(ops()?.trigger_sample(&caller()?, &form_id, trigger).await?)
 }

@@ -29,6 +29,7 @@ pub mod location_picker;
 pub mod member_picker;
 pub mod notifications;
 pub mod page;
+pub mod payload_sample;
 pub mod polling;
 pub mod recipient_picker;
 pub mod run_canvas;

@@ -84,7 +84,8 @@ impl Block {
                 Outputs::Named(setting) => self
                     .names_setting(setting)
                     .into_iter()
-                    .map(|path| Output { path, json_type: JsonType::Any, nullable: true })
+                    // A script may leave one unset.
+                    .map(|path| Output { path, json_type: JsonType::Any, nullable: false, optional: true })
                     .collect(),
             },
             None => Vec::new(),

@@ -68,16 +68,23 @@ pub struct OutputSpec {
     pub json_type: JsonType,
     /// The value may be `null` (e.g. `username` when the system changed the status).
     pub nullable: bool,
+    /// The field may be absent (e.g. `postedBy`, only on a comment posted on someone's behalf).
+    pub optional: bool,
 }
 
 /// An output whose value always has `json_type`.
 pub const fn output(name: &'static str, json_type: JsonType) -> OutputSpec {
-    OutputSpec { name, json_type, nullable: false }
+    OutputSpec { name, json_type, nullable: false, optional: false }
 }
 
 /// An output whose value has `json_type` or is `null`.
 pub const fn nullable(name: &'static str, json_type: JsonType) -> OutputSpec {
-    OutputSpec { name, json_type, nullable: true }
+    OutputSpec { name, json_type, nullable: true, optional: false }
+}
+
+/// An output that is there only sometimes, then with `json_type`.
+pub const fn optional(name: &'static str, json_type: JsonType) -> OutputSpec {
+    OutputSpec { name, json_type, nullable: false, optional: true }
 }
 
 /// An output a block offers, as a chip: `path` follows the block id in a placeholder
@@ -87,12 +94,18 @@ pub struct Output {
     pub path: String,
     pub json_type: JsonType,
     pub nullable: bool,
+    pub optional: bool,
 }
 
 impl Output {
-    /// The type as the designer shows it: `string`, `string or null`.
+    /// The type as the designer shows it: `string`, `string or null`, `string, optional`.
     pub fn type_label(&self) -> String {
-        if self.nullable { format!("{} or null", self.json_type.name()) } else { self.json_type.name().to_string() }
+        let name = self.json_type.name();
+        match (self.nullable, self.optional) {
+            (true, _) => format!("{name} or null"),
+            (false, true) => format!("{name}, optional"),
+            (false, false) => name.to_string(),
+        }
     }
 
     /// Whether `value` is what this output promises.
@@ -103,7 +116,7 @@ impl Output {
 
 impl From<&OutputSpec> for Output {
     fn from(spec: &OutputSpec) -> Output {
-        Output { path: spec.name.to_string(), json_type: spec.json_type, nullable: spec.nullable }
+        Output { path: spec.name.to_string(), json_type: spec.json_type, nullable: spec.nullable, optional: spec.optional }
     }
 }
 
@@ -119,7 +132,7 @@ const COMMON: &[OutputSpec] = &[
 ];
 
 const STATUS: &[OutputSpec] = &[output("status", Text), nullable("username", Text)];
-const COMMENT: &[OutputSpec] = &[output("author", Object), output("comment", Text), output("source", Text)];
+const COMMENT: &[OutputSpec] = &[output("author", Object), output("comment", Text), output("source", Text), optional("postedBy", Text)];
 const ESCALATION: &[OutputSpec] = &[
     output("group", Object),
     output("shift", Text),
@@ -137,7 +150,8 @@ const DELIVERY: &[OutputSpec] = &[
     output("eventType", Text),
     output("message", Text),
 ];
-const RESPONSE: &[OutputSpec] = &[output("recipient", Text), output("device", Text), output("response", Text), nullable("annotation", Text)];
+const RESPONSE: &[OutputSpec] =
+    &[output("recipient", Text), output("device", Text), output("response", Text), nullable("annotation", Text), optional("postedBy", Text)];
 const RECIPIENT_FAILURE: &[OutputSpec] = &[output("failureType", Text), output("recipients", Array), output("totalRecipients", Number)];
 
 /// The trigger's own fields (SPEC §3).
@@ -170,7 +184,9 @@ pub fn trigger_offers(trigger: Trigger, properties: &[PropertyDef]) -> Vec<Outpu
         offered.push(Output::from(spec));
         if spec.name == "properties" {
             offered.extend(properties.iter().filter(|property| property.include_in_outbound && placeable(&property.name)).map(|property| {
-                Output { path: format!("properties.{}", property.name), json_type: JsonType::of_property(property.kind), nullable: false }
+                // Absent when the alert has no value for it.
+                let json_type = JsonType::of_property(property.kind);
+                Output { path: format!("properties.{}", property.name), json_type, nullable: false, optional: true }
             }));
         }
     }
@@ -205,8 +221,8 @@ mod tests {
                 ("trigger", "string".into()),
                 ("eventProperties", "array".into()),
                 ("properties", "object".into()),
-                ("properties.Ticket Number", "string".into()),
-                ("properties.customers", "number".into()),
+                ("properties.Ticket Number", "string, optional".into()),
+                ("properties.customers", "number, optional".into()),
                 ("status", "string".into()),
                 ("username", "string or null".into()),
             ]
@@ -228,5 +244,7 @@ mod tests {
         let from = Output::from(&output("from", Array));
         assert!(from.admits(&json!(["a"])) && !from.admits(&json!("")) && !from.admits(&Value::Null));
         assert!(JsonType::Any.admits(&Value::Null));
+        let posted_by = trigger_offers(Trigger::Comment, &[]).into_iter().find(|output| output.path == "postedBy");
+        assert_eq!(posted_by.map(|output| output.type_label()), Some("string, optional".into()));
     }
 }
