@@ -79,10 +79,12 @@ async fn a_triggers_sample_payload_has_the_shape_its_integrations_receive() {
     assert_eq!((&sample["trigger"], &sample["status"]), (&json!("status"), &json!("active")));
 
     let alert = start_alert(&api, &setup).await;
-    // Bob comments himself: a comment posted on his behalf would add the optional `postedBy`.
-    let key = api.post_ok("/api/v1/users/bob/api-keys", json!({"name": "tests"}), 201).await;
-    let bob = Api::with_key(&server, key["key"].as_str().unwrap());
-    bob.post_ok(&format!("/api/v1/alerts/{alert}/comments"), json!({"author": "bob", "comment": "on it"}), 201).await;
+    // Rita comments herself: a comment posted on someone's behalf adds the optional `postedBy`.
+    api.post_ok("/api/v1/users", json!({"targetName": "rita", "firstName": "Rita", "lastName": "Roe", "roles": ["responder"]}), 201).await;
+    assert_eq!(api.put(&format!("/api/v1/workflows/{}/members", setup.workflow), json!({"members": ["rita"]})).await.0, 200);
+    let key = api.post_ok("/api/v1/users/rita/api-keys", json!({"name": "tests"}), 201).await;
+    let rita = Api::with_key(&server, key["key"].as_str().unwrap());
+    rita.post_ok(&format!("/api/v1/alerts/{alert}/comments"), json!({"author": "rita", "comment": "on it"}), 201).await;
     for trigger in ["status", "comment"] {
         let real = received_at(&receiver, &format!("/{trigger}")).await.body;
         let (_, sample) = api.get(&sample_path(trigger)).await;
