@@ -92,7 +92,12 @@ fn unflagged_or_absent_properties_are_in_neither_shape() {
 fn sample_form() -> Form {
     let mut properties = definitions();
     properties.push(PropertyDef { name: "paged".into(), kind: PropertyKind::Boolean, include_in_outbound: true, values: vec![] });
-    properties.push(PropertyDef { name: "impact".into(), kind: PropertyKind::List, include_in_outbound: true, values: vec!["major".into(), "minor".into()] });
+    properties.push(PropertyDef {
+        name: "impact".into(),
+        kind: PropertyKind::List,
+        include_in_outbound: true,
+        values: vec!["major".into(), "minor".into()],
+    });
     Form {
         id: "fm_1".into(),
         workflow_id: "wf_1".into(),

@@ -9,7 +9,7 @@ use std::time::Duration;
 use outflow_tests::{
     TestServer,
     api::{Api, eventually},
-    receiver::{Receiver, Received},
+    receiver::{Received, Receiver},
 };
 use serde_json::{Value, json};
 

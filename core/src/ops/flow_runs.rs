@@ -59,10 +59,10 @@ impl Ops {
     pub async fn flow_sample(&self, principal: &Principal, flow_id: &str, block_id: &str, unsaved_key: Option<&str>) -> StoreResult<SamplePayload> {
         self.admit(principal, Operation::ReadFlow)?;
         let flow = self.flow_of_member(principal, flow_id).await?;
-        let saved = flow.blocks.iter().find(|block| block.id == block_id && block.kind == BlockKind::Trigger).and_then(|block| block.trigger.as_deref());
-        let key = saved
-            .or(unsaved_key)
-            .ok_or_else(|| StoreError::NotFound(format!("The flow \"{}\" has no trigger block \"{block_id}\".", flow.name)))?;
+        let saved =
+            flow.blocks.iter().find(|block| block.id == block_id && block.kind == BlockKind::Trigger).and_then(|block| block.trigger.as_deref());
+        let key =
+            saved.or(unsaved_key).ok_or_else(|| StoreError::NotFound(format!("The flow \"{}\" has no trigger block \"{block_id}\".", flow.name)))?;
         let (payload, source) = match store::sample_payload(&self.pool, flow_id, &flow.form_id, key).await? {
             Some(payload) => (payload, SampleSource::Event),
             None if key == HTTP_TRIGGER => (payload::http_sample(), SampleSource::Example),

@@ -138,7 +138,9 @@ impl Operation {
         use Scope::*;
         let (need, scope) = match self {
             ListAlerts | ReadAlert | ListRuns | ReadRun | ListEndpoints | ReadEndpoint | ListWorkflows | ReadWorkflow | ListMembers | ListForms
-            | ReadForm | ListIntegrations | ReadIntegration | ListScriptResources | ListFlows | ReadFlow | ReadDashboard | ReadSamplePayload => (Viewer, Workflow),
+            | ReadForm | ListIntegrations | ReadIntegration | ListScriptResources | ListFlows | ReadFlow | ReadDashboard | ReadSamplePayload => {
+                (Viewer, Workflow)
+            }
             StartAlert | ChangeAlertStatus | CommentOnAlert | RespondToAlert | EscalateAlert | StartFlowRun | CallHttpTrigger => {
                 (Responder, Workflow)
             }

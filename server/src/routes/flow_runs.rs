@@ -228,7 +228,9 @@ fn request_headers(headers: &HeaderMap) -> Map<String, Value> {
 }
 
 fn query_fields(query: Option<&str>) -> Map<String, Value> {
-    url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()).map(|(name, value)| (name.into_owned(), Value::String(value.into_owned()))).collect()
+    url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .map(|(name, value)| (name.into_owned(), Value::String(value.into_owned())))
+        .collect()
 }
 
 /// Headers a step's output may set on the sync reply, besides `x-…` ones (see

@@ -17,10 +17,7 @@ use crate::{
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(create_form, list_forms))
-        .routes(routes!(get_form, replace_form))
-        .routes(routes!(trigger_sample_payload))
+    OpenApiRouter::new().routes(routes!(create_form, list_forms)).routes(routes!(get_form, replace_form)).routes(routes!(trigger_sample_payload))
 }
 
 /// Create a form in a workflow.
