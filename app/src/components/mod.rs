@@ -21,6 +21,7 @@ pub mod fields;
 pub mod flow_import;
 pub mod form_editor;
 pub mod group_card;
+pub mod integration_filters;
 pub mod integration_form;
 pub mod integration_help;
 pub mod json_view;

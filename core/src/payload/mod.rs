@@ -8,7 +8,7 @@ mod sample;
 use outflow_model::{forms::PropertyDef, trigger::Trigger};
 use serde_json::{Map, Value, json};
 
-pub use self::sample::{SAMPLE_EVENT_IDENTIFIER, http_sample, sample};
+pub use self::sample::{http_sample, sample};
 use crate::clock;
 
 /// Builds the payload for one trigger event.

@@ -11,7 +11,7 @@ use outflow_model::{
 use serde_json::{Map, Value, json};
 
 /// The alert number samples carry.
-pub const SAMPLE_EVENT_IDENTIFIER: i64 = 1001;
+const SAMPLE_EVENT_IDENTIFIER: i64 = 1001;
 
 /// The payload `trigger` would send for an alert of `form`, created at `created_at` (ms).
 pub fn sample(trigger: Trigger, form: &Form, created_at: i64) -> Value {

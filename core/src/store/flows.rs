@@ -4,7 +4,8 @@
 
 use outflow_model::{
     flows::{
-        Block, BlockKind, Edge, Flow, FlowDocument, FlowSave, FlowSummary, FlowVersion, FlowVersionDetail, NewFlow, Position, trigger_label, validate,
+        Block, BlockKind, Edge, Flow, FlowDocument, FlowSave, FlowSummary, FlowTrigger, FlowVersion, FlowVersionDetail, NewFlow, Position,
+        trigger_label, validate,
     },
     forms::Form,
     trigger::Trigger,
@@ -228,6 +229,21 @@ pub async fn list_flows(pool: &SqlitePool, form_id: Option<&str>, workflow_id: O
             updated_at: clock::rfc3339(updated_at),
         })
         .collect())
+}
+
+/// The trigger blocks with a step connected to them in the flows of a workflow, by flow name.
+pub async fn list_flow_triggers(pool: &SqlitePool, workflow_id: &str) -> StoreResult<Vec<FlowTrigger>> {
+    let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT DISTINCT fl.id, fl.name, fl.form_id, json_extract(b.value, '$.trigger')
+         FROM flows fl JOIN forms f ON f.id = fl.form_id, json_each(fl.graph, '$.blocks') b
+         WHERE f.workflow_id = ?1 AND json_extract(b.value, '$.kind') = 'trigger' AND json_extract(b.value, '$.trigger') IS NOT NULL
+           AND EXISTS (SELECT 1 FROM json_each(fl.graph, '$.edges') e WHERE json_extract(e.value, '$.from') = json_extract(b.value, '$.id'))
+         ORDER BY fl.name",
+    )
+    .bind(workflow_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|(flow_id, flow_name, form_id, trigger)| FlowTrigger { flow_id, flow_name, form_id, trigger }).collect())
 }
 
 /// Writes a new version over `base_version`, refusing (409) when someone saved since, and

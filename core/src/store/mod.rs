@@ -52,7 +52,10 @@ pub use flow_runs::{
     claim_flow_runs, create_flow_run, flow_runs_created, get_flow_run, next_flow_wake, park_flow_run, prepare_flow_run, record_flow_steps,
     runnable_flow, sample_payload, start_test_run,
 };
-pub use flows::{create_flow, delete_flow, get_flow, get_flow_version, import_flow, list_flow_versions, list_flows, restore_flow_version, save_flow};
+pub use flows::{
+    create_flow, delete_flow, get_flow, get_flow_version, import_flow, list_flow_triggers, list_flow_versions, list_flows, restore_flow_version,
+    save_flow,
+};
 pub use forms::{create_form, get_form, list_forms, update_form};
 pub use health::{EndpointFigures, RunActivity, agents_online, endpoint_figures, latency_of, run_activity};
 pub use integrations::{MAX_SCRIPT_BYTES, create_integration, delete_integration, get_integration, list_integrations, update_integration};
