@@ -181,15 +181,28 @@ pub struct TestFlowRun {
     pub edges: Option<Vec<Edge>>,
 }
 
-/// The newest real payload of a trigger block, to test the flow with.
+/// A payload to test a trigger block with: the newest real one, else the example its
+/// trigger would send for an alert of the flow's form.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SamplePayload {
     pub trigger: String,
-    /// `null` when the trigger never fired for this form (or flow, for the HTTP trigger).
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
-    pub payload: Option<Value>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub payload: Value,
+    pub source: SampleSource,
+}
+
+/// Where a sample payload comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum SampleSource {
+    /// The trigger's last event on the flow's form (or the flow's last HTTP call).
+    Event,
+    /// Built for a trigger that never fired: a made-up alert of the form, put through the
+    /// code that builds real payloads (for the HTTP trigger, an empty call).
+    Example,
 }
 
 /// Which trigger block a sample payload is for.

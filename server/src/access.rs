@@ -54,6 +54,7 @@ pub fn rule_for(method: &Method, path: &str) -> Option<Rule> {
         | "/workflows/{id}"
         | "/workflows/{id}/forms"
         | "/forms/{id}"
+        | "/forms/{id}/triggers/{trigger}/sample-payload"
         | "/endpoints"
         | "/endpoints/{id}"
         | "/integrations"

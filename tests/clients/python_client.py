@@ -21,7 +21,7 @@ from outflow_client.api.alerts import list_alerts, start_alert
 from outflow_client.api.dashboard import get_dashboard
 from outflow_client.api.endpoints import create_endpoint
 from outflow_client.api.flows import get_flow, http_trigger, import_flow, start_run
-from outflow_client.api.forms import create_form
+from outflow_client.api.forms import create_form, trigger_sample_payload
 from outflow_client.api.integrations import create_integration, list_integrations
 from outflow_client.api.runs import get_run, list_runs
 from outflow_client.api.workflows import create_workflow
@@ -110,6 +110,12 @@ form = answer(
     Form,
 )
 print("created form", form.id)
+
+sampled = trigger_sample_payload.sync_detailed(id=form.id, trigger=Trigger.STATUS, client=client)
+answer(sampled, "get", "/api/v1/forms/{id}/triggers/{trigger}/sample-payload", 200, object)
+sample = json.loads(sampled.content)
+assert sample["properties"] == {"number": "Example number"} and sample["eventProperties"] == [{"number": "Example number"}], sample
+print("sample payload of status:", ", ".join(sorted(sample)))
 
 endpoint = answer(
     create_endpoint.sync_detailed(

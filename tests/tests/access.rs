@@ -73,6 +73,7 @@ fn expected_rule(method: &str, path: &str) -> Option<Expect> {
         | "/api/v1/workflows/{id}/members"
         | "/api/v1/workflows/{id}/forms"
         | "/api/v1/forms/{id}"
+        | "/api/v1/forms/{id}/triggers/{trigger}/sample-payload"
         | "/api/v1/endpoints"
         | "/api/v1/endpoints/{id}"
         | "/api/v1/integrations"
@@ -110,6 +111,7 @@ fn concrete(path: &str, target_name: &str) -> String {
         .replace("{constantId}", "co_missing")
         .replace("{libraryId}", "lb_missing")
         .replace("{version}", "1")
+        .replace("{trigger}", "status")
 }
 
 async fn call(client: &reqwest::Client, method: &str, url: &str) -> u16 {

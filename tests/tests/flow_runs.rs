@@ -620,8 +620,16 @@ async fn designer_tests_run_on_the_last_real_payload_and_unsaved_graphs() {
         vec![edge("t1", "out", "w1")],
     )
     .await;
-    let (_, none) = api.get(&format!("/api/v1/flows/{id}/sample?trigger=t1")).await;
-    assert_eq!(none, json!({"trigger": "t1", "payload": null}), "no event yet");
+    let (_, example) = api.get(&format!("/api/v1/flows/{id}/sample?trigger=t1")).await;
+    assert_eq!((&example["trigger"], &example["source"]), (&json!("t1"), &json!("example")), "no event yet: {example}");
+    let (_, built) = api.get(&format!("/api/v1/forms/{}/triggers/status/sample-payload", setup.form)).await;
+    let without_date = |payload: &Value| {
+        let mut payload = payload.clone();
+        payload.as_object_mut().unwrap().remove("date");
+        payload
+    };
+    assert_eq!(without_date(&example["payload"]), without_date(&built), "the example is the form's sample payload");
+    assert_eq!(example["payload"]["properties"], json!({"number": "Example number"}));
     let (_, flow_now) = api.get(&format!("/api/v1/flows/{id}")).await;
     let off =
         json!({"baseVersion": flow_now["version"], "name": "Draft", "blocks": flow_now["blocks"], "edges": flow_now["edges"], "enabled": false});
@@ -631,7 +639,9 @@ async fn designer_tests_run_on_the_last_real_payload_and_unsaved_graphs() {
     let (_, sample) = api.get(&format!("/api/v1/flows/{id}/sample?trigger=t1")).await;
     assert_eq!((sample["payload"]["eventIdentifier"].clone(), sample["payload"]["status"].clone()), (json!(alert), json!("active")));
     assert_eq!(sample["payload"]["properties"], json!({"number": "S-1"}));
-    assert_eq!(api.get(&format!("/api/v1/flows/{id}/sample?trigger=h1")).await.1["payload"], Value::Null);
+    assert_eq!(sample["source"], "event");
+    let (_, http) = api.get(&format!("/api/v1/flows/{id}/sample?trigger=h1")).await;
+    assert_eq!((http["payload"].clone(), http["source"].clone()), (json!({"body": null, "headers": {}, "query": {}}), json!("example")));
     assert_eq!(api.get(&format!("/api/v1/flows/{id}/sample?trigger=nope")).await.0, 404);
 
     let mut blocks = flow_now["blocks"].clone();

@@ -499,6 +499,12 @@ async fn answers(
             let (status, answer) = ui_call("fetch_endpoint_health", json!({})).await;
             seen.push(("ui endpoints", classify_listing(status, &answer, shows)));
         }
+        Operation::ReadSamplePayload => {
+            let (status, answer) = api.get(&format!("/api/v1/forms/{}/triggers/comment/sample-payload", world.form)).await;
+            seen.push(("rest", classify(status, &answer)));
+            let (status, answer) = ui_call("trigger_sample", json!({"form_id": world.form, "trigger": "comment"})).await;
+            seen.push(("ui", classify(status, &answer)));
+        }
         Operation::DeleteEndpoint => {
             let endpoint = fresh_endpoint(admin, world, &format!("delete {name} {case} rest")).await;
             let (status, answer) = api.delete(&format!("/api/v1/endpoints/{endpoint}")).await;

@@ -1,6 +1,6 @@
-//! Server functions of "Test flow" in the designer: the newest real payload of a trigger
-//! block to start from, and starting a test run of the graph as drawn. The run itself is
-//! read with `runs::fetch_run` while the engine's worker executes it.
+//! Server functions of "Test flow" in the designer: a payload of a trigger block to start
+//! from, and starting a test run of the graph as drawn. The run itself is read with
+//! `runs::fetch_run` while the engine's worker executes it.
 
 use leptos::{prelude::*, server_fn::codec::Json};
 
@@ -9,11 +9,12 @@ use super::UiError;
 use super::ssr::{caller, ops};
 use crate::model::flow_runs::{SamplePayload, TestFlowRun};
 
-/// What the trigger block `trigger` of the saved flow last sent (`payload: None` when it
-/// never fired), as `GET /api/v1/flows/{id}/sample` answers.
+/// What the trigger block `trigger` last sent, else the example its trigger would send, as
+/// `GET /api/v1/flows/{id}/sample` answers; `key` is the block's trigger, for a block not
+/// saved yet.
 #[server(prefix = "/ui", endpoint = "/flow_sample", input = Json)]
-pub async fn flow_sample(flow_id: String, trigger: String) -> Result<SamplePayload, UiError> {
-    Ok(ops()?.flow_sample(&caller()?, &flow_id, &trigger).await?)
+pub async fn flow_sample(flow_id: String, trigger: String, key: String) -> Result<SamplePayload, UiError> {
+    Ok(ops()?.flow_sample(&caller()?, &flow_id, &trigger, Some(&key)).await?)
 }
 
 /// Starts a test run of the flow (of `test.blocks`/`test.edges` when given: the unsaved

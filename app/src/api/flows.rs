@@ -1,6 +1,7 @@
 //! Server functions of the Flows page and the Flow Designer: flows per form, creating and
-//! importing a flow, what the designer needs to open one (the flow, its form's response choices,
-//! the names of the workflow's endpoints and forms, the form's integration triggers), saving it
+//! importing a flow, what the designer needs to open one (the flow, its form's response choices
+//! and flagged properties, the names of the workflow's endpoints and forms, the form's
+//! integration triggers), saving it
 //! as a new version, and
 //! its version history (list, view, restore).
 
@@ -12,7 +13,7 @@ use super::UiError;
 use super::ssr::{caller, ops};
 use crate::model::{
     flows::{Flow, FlowDocument, FlowSave, FlowSummary, FlowVersion, FlowVersionDetail, NewFlow},
-    forms::Form,
+    forms::{Form, PropertyDef},
     trigger::Trigger,
     workflows::Workflow,
 };
@@ -32,6 +33,9 @@ pub struct DesignerData {
     pub flow: Flow,
     /// The response choices of the flow's form: the Responses trigger's output ports.
     pub choices: Vec<String>,
+    /// The properties of the flow's form flagged for outbound integrations: each is an
+    /// output (`properties.<name>`) of the trigger blocks.
+    pub properties: Vec<PropertyDef>,
     /// The forms of the flow's workflow (for Create Alert and Get Alerts).
     pub forms: Vec<Named>,
     /// The workflow's endpoints (for Webhook); none of their settings or credentials.
@@ -68,7 +72,9 @@ pub async fn create_flow(input: NewFlow) -> Result<Flow, UiError> {
 pub async fn load_designer(id: String) -> Result<DesignerData, UiError> {
     let (ops, principal) = (ops()?, caller()?);
     let flow = ops.get_flow(&principal, &id).await?;
-    let choices = ops.get_form(&principal, &flow.form_id).await?.responses.into_iter().map(|option| option.choice).collect();
+    let form = ops.get_form(&principal, &flow.form_id).await?;
+    let choices = form.responses.into_iter().map(|option| option.choice).collect();
+    let properties = form.properties.into_iter().filter(|property| property.include_in_outbound).collect();
     let forms = ops.list_forms(&principal, &flow.workflow_id).await?.into_iter().map(|form| Named { id: form.id, name: form.name }).collect();
     let endpoints =
         ops.list_endpoints(&principal, &flow.workflow_id).await?.into_iter().map(|endpoint| Named { id: endpoint.id, name: endpoint.name }).collect();
@@ -79,7 +85,7 @@ pub async fn load_designer(id: String) -> Result<DesignerData, UiError> {
         .filter(|integration| integration.form_id == flow.form_id)
         .map(|integration| integration.trigger)
         .collect();
-    Ok(DesignerData { flow, choices, forms, endpoints, triggers })
+    Ok(DesignerData { flow, choices, properties, forms, endpoints, triggers })
 }
 
 /// Saves the graph as a new version; refused when someone saved since `baseVersion`.

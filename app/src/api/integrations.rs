@@ -1,6 +1,7 @@
 //! Server functions of the outbound-integration pages: the catalog every one of them reads
-//! (each workflow's forms, endpoints and integrations), the default scripts that pre-fill
-//! the script editor, and creating, changing and deleting integrations.
+//! (each workflow's forms, endpoints, integrations and the flows extending them), the default scripts that pre-fill
+//! the script editor, the sample payload of a form's trigger, and creating, changing and
+//! deleting integrations.
 
 use leptos::{prelude::*, server_fn::codec::Json};
 use serde::{Deserialize, Serialize};
@@ -10,6 +11,7 @@ use super::UiError;
 use super::ssr::{caller, ops};
 use crate::model::{
     endpoints::Endpoint,
+    flows::FlowTrigger,
     forms::Form,
     integrations::{Integration, IntegrationPatch, NewIntegration},
     trigger::Trigger,
@@ -23,9 +25,21 @@ pub struct WorkflowOutbound {
     pub forms: Vec<Form>,
     pub endpoints: Vec<Endpoint>,
     pub integrations: Vec<Integration>,
+    /// The flows' trigger blocks with steps: which flows extend which integration.
+    pub flow_triggers: Vec<FlowTrigger>,
 }
 
 impl WorkflowOutbound {
+    /// The form of an integration, if it is still there.
+    pub fn form(&self, id: &str) -> Option<&Form> {
+        self.forms.iter().find(|form| form.id == id)
+    }
+
+    /// The flows that extend an integration: those with its trigger, on its form, connected.
+    pub fn extending(&self, integration: &Integration) -> impl Iterator<Item = &FlowTrigger> {
+        self.flow_triggers.iter().filter(|used| used.form_id == integration.form_id && used.trigger == integration.trigger.key())
+    }
+
     /// The endpoint's name, for listings that only hold its id.
     pub fn endpoint_name(&self, id: &str) -> Option<&str> {
         self.endpoints.iter().find(|endpoint| endpoint.id == id).map(|endpoint| endpoint.name.as_str())
@@ -42,9 +56,10 @@ pub async fn outbound_catalog() -> Result<Vec<WorkflowOutbound>, UiError> {
     for workflow in ops.list_workflows(&principal).await? {
         let forms = ops.list_forms(&principal, &workflow.id).await?;
         let endpoints = ops.list_endpoints(&principal, &workflow.id).await?;
+        let flow_triggers = ops.list_flow_triggers(&principal, &workflow.id).await?;
         let (own, others): (Vec<_>, Vec<_>) = integrations.into_iter().partition(|integration| integration.workflow_id == workflow.id);
         integrations = others;
-        catalog.push(WorkflowOutbound { workflow, forms, endpoints, integrations: own });
+        catalog.push(WorkflowOutbound { workflow, forms, endpoints, integrations: own, flow_triggers });
     }
     Ok(catalog)
 }
@@ -75,4 +90,11 @@ pub async fn update_integration(id: String, patch: IntegrationPatch) -> Result<I
 #[server(prefix = "/ui", endpoint = "/delete_integration", input = Json)]
 pub async fn delete_integration(id: String) -> Result<(), UiError> {
     Ok(ops()?.delete_integration(&caller()?, &id).await?)
+}
+
+/// The exact payload `trigger` sends for an example alert of the form, as
+/// `GET /api/v1/forms/{id}/triggers/{trigger}/sample-payload` answers.
+#[server(prefix = "/ui", endpoint = "/trigger_sample", input = Json)]
+pub async fn trigger_sample(form_id: String, trigger: Trigger) -> Result<serde_json::Value, UiError> {
+    Ok(ops()?.trigger_sample(&caller()?, &form_id, trigger).await?)
 }

@@ -22,9 +22,18 @@ pub enum ActionKind {
 }
 
 impl ActionKind {
-    const ALL: [ActionKind; 3] = [ActionKind::Webhook, ActionKind::Script, ActionKind::Agent];
+    pub const ALL: [ActionKind; 3] = [ActionKind::Webhook, ActionKind::Script, ActionKind::Agent];
 
-    fn label(self) -> &'static str {
+    /// The kind of a saved action.
+    pub fn of(action: &IntegrationAction) -> ActionKind {
+        match action {
+            IntegrationAction::Webhook { .. } => ActionKind::Webhook,
+            IntegrationAction::Script { .. } => ActionKind::Script,
+            IntegrationAction::Agent { .. } => ActionKind::Agent,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
         match self {
             ActionKind::Webhook => "Send a webhook",
             ActionKind::Script => "Run a script",

@@ -207,7 +207,7 @@ pub fn IntegrationForm(
                 <ErrorMessage message=problem />
             </form>
             <aside class="detail-side">
-                <SidePane editing_endpoint endpoints action workflow_id trigger id=own_id />
+                <SidePane editing_endpoint endpoints action workflow_id form_id trigger id=own_id />
             </aside>
         </div>
     }
@@ -244,7 +244,7 @@ fn TriggerPicker(trigger: RwSignal<Trigger>, form_id: RwSignal<String>, others: 
 }
 
 /// Beside the form: the endpoint editor while an endpoint is edited or added in place,
-/// otherwise what the trigger and the action do.
+/// otherwise what the trigger sends and the action does.
 #[component]
 fn SidePane(
     /// The endpoint being edited; `Some(None)` for a new one.
@@ -253,6 +253,7 @@ fn SidePane(
     endpoints: RwSignal<Vec<Endpoint>>,
     action: ActionForm,
     workflow_id: Memo<String>,
+    form_id: RwSignal<String>,
     trigger: RwSignal<Trigger>,
     id: Option<String>,
 ) -> impl IntoView {
@@ -266,6 +267,6 @@ fn SidePane(
     let callbacks = EndpointCallbacks { saved, deleted: None, close: Callback::new(move |_| editing_endpoint.set(None)) };
     move || match editing_endpoint.get() {
         Some(endpoint) => view! { <EndpointEditor workflow_id=workflow_id.get_untracked() endpoint callbacks /> }.into_any(),
-        None => view! { <IntegrationHelp trigger kind=action.kind id=id.clone() /> }.into_any(),
+        None => view! { <IntegrationHelp form_id trigger kind=action.kind id=id.clone() /> }.into_any(),
     }
 }

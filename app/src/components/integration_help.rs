@@ -1,10 +1,11 @@
-//! What the integration editor says beside the form: when the chosen trigger fires and
-//! how the chosen action runs, with a link to the integration's runs.
+//! What the integration editor says beside the form: when the chosen trigger fires, what
+//! its payload holds (a sample, see [`PayloadSample`]) and how the chosen action runs,
+//! with a link to the integration's runs.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::action_fields::ActionKind;
+use super::{action_fields::ActionKind, payload_sample::PayloadSample};
 use crate::model::trigger::Trigger;
 
 /// When a trigger fires, in the words of SPEC §2.
@@ -22,13 +23,13 @@ fn fires_when(trigger: Trigger) -> &'static str {
 /// Beside the form while no endpoint is being edited: when the trigger fires and how the
 /// chosen action runs.
 #[component]
-pub fn IntegrationHelp(trigger: RwSignal<Trigger>, kind: RwSignal<ActionKind>, id: Option<String>) -> impl IntoView {
+pub fn IntegrationHelp(form_id: RwSignal<String>, trigger: RwSignal<Trigger>, kind: RwSignal<ActionKind>, id: Option<String>) -> impl IntoView {
     let how = move || {
         match kind.get() {
         ActionKind::Webhook => view! {
             <h3>"What a webhook carries"</h3>
             <p class="hint">
-                "The trigger's payload as JSON (eventIdentifier, date, eventProperties, properties, trigger and the trigger's own fields), signed with the endpoint's secret in "
+                "The trigger's payload as JSON (see below), signed with the endpoint's secret in "
                 <code>"webhook-id"</code> ", " <code>"webhook-timestamp"</code> " and " <code>"webhook-signature"</code>
                 ". Connection errors, 5xx and 429 are retried on a schedule."
             </p>
@@ -56,6 +57,7 @@ pub fn IntegrationHelp(trigger: RwSignal<Trigger>, kind: RwSignal<ActionKind>, i
             <p>{move || fires_when(trigger.get())}</p>
             <p class="hint">"Only alerts of this form count. On a disabled form nothing is sent; the run is logged as skipped with the reason."</p>
             {how}
+            <PayloadSample form_id trigger />
             {id.map(|id| view! { <A href=format!("/activity?integration={id}")>"See its runs →"</A> })}
         </section>
     }

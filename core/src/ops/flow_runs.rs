@@ -1,11 +1,20 @@
 //! Starting flow runs: by id, through a flow's HTTP trigger, and designer tests with their
-//! sample payloads. The engine (in the server) executes runs; these decide who may start
-//! one, on which flow.
+//! sample payloads (and the sample payload of a form's trigger, which integrations are
+//! shown). The engine (in the server) executes runs; these decide who may start one, on
+//! which flow.
 
-use outflow_model::flow_runs::{SamplePayload, TestFlowRun};
+use outflow_model::{
+    flow_runs::{SamplePayload, SampleSource, TestFlowRun},
+    flows::{BlockKind, HTTP_TRIGGER},
+    trigger::Trigger,
+};
+use serde_json::Value;
 
 use super::{Operation, Ops};
-use crate::store::{self, Principal, StoreError, StoreResult};
+use crate::{
+    clock, payload,
+    store::{self, Principal, StoreError, StoreResult},
+};
 
 impl Ops {
     /// Refuses `principal` a run of a flow of `workflow_id` started by id (`flow_id` names it
@@ -44,11 +53,32 @@ impl Ops {
         store::start_test_run(&self.store, flow_id, test, Some(&principal.actor())).await
     }
 
-    /// The newest real payload of one of the flow's trigger blocks.
-    pub async fn flow_sample(&self, principal: &Principal, flow_id: &str, trigger: &str) -> StoreResult<SamplePayload> {
+    /// A payload to test one of the flow's trigger blocks with: the newest real one, else
+    /// the example its trigger would send for an alert of the flow's form. `unsaved_key` is
+    /// the block's trigger when the designer's block is not saved yet.
+    pub async fn flow_sample(&self, principal: &Principal, flow_id: &str, block_id: &str, unsaved_key: Option<&str>) -> StoreResult<SamplePayload> {
         self.admit(principal, Operation::ReadFlow)?;
-        self.flow_of_member(principal, flow_id).await?;
-        let payload = store::sample_payload(&self.store, flow_id, trigger).await?;
-        Ok(SamplePayload { trigger: trigger.to_string(), payload })
+        let flow = self.flow_of_member(principal, flow_id).await?;
+        let saved =
+            flow.blocks.iter().find(|block| block.id == block_id && block.kind == BlockKind::Trigger).and_then(|block| block.trigger.as_deref());
+        let key =
+            saved.or(unsaved_key).ok_or_else(|| StoreError::NotFound(format!("The flow \"{}\" has no trigger block \"{block_id}\".", flow.name)))?;
+        let (payload, source) = match store::sample_payload(&self.store, flow_id, &flow.form_id, key).await? {
+            Some(payload) => (payload, SampleSource::Event),
+            None if key == HTTP_TRIGGER => (payload::http_sample(), SampleSource::Example),
+            None => {
+                let trigger = Trigger::from_key(key).ok_or_else(|| StoreError::invalid(format!("There is no trigger \"{key}\".")))?;
+                (payload::sample(trigger, &store::get_form(&self.store, &flow.form_id).await?, clock::now_millis()), SampleSource::Example)
+            }
+        };
+        Ok(SamplePayload { trigger: block_id.to_string(), payload, source })
+    }
+
+    /// The exact payload `trigger` sends for an alert of the form, built from an example alert
+    /// (see [`payload::sample`]): what an integration of that trigger receives.
+    pub async fn trigger_sample(&self, principal: &Principal, form_id: &str, trigger: Trigger) -> StoreResult<Value> {
+        self.admit(principal, Operation::ReadSamplePayload)?;
+        let form = self.form_of_member(principal, form_id).await?;
+        Ok(payload::sample(trigger, &form, clock::now_millis()))
     }
 }

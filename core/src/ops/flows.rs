@@ -1,7 +1,7 @@
 //! Flows of a workflow's forms: their graphs, export and import, and version history.
 //! Graph rules live in `outflow_model::flows`.
 
-use outflow_model::flows::{Flow, FlowDocument, FlowSave, FlowSummary, FlowVersion, FlowVersionDetail, NewFlow};
+use outflow_model::flows::{Flow, FlowDocument, FlowSave, FlowSummary, FlowTrigger, FlowVersion, FlowVersionDetail, NewFlow};
 
 use super::{Operation, Ops};
 use crate::store::{self, Principal, StoreResult};
@@ -15,6 +15,14 @@ impl Ops {
             flows.retain(|flow| visible.contains(&flow.workflow_id));
         }
         Ok(flows)
+    }
+
+    /// The trigger blocks with a step connected in the flows of a workflow: which flows
+    /// extend which of its forms' integrations.
+    pub async fn list_flow_triggers(&self, principal: &Principal, workflow_id: &str) -> StoreResult<Vec<FlowTrigger>> {
+        self.admit(principal, Operation::ListFlows)?;
+        self.workflow_member(principal, workflow_id).await?;
+        store::list_flow_triggers(&self.store, workflow_id).await
     }
 
     pub async fn create_flow(&self, principal: &Principal, input: &NewFlow) -> StoreResult<Flow> {

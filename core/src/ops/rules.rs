@@ -79,10 +79,12 @@ pub enum Operation {
     ReadAudit,
     /// Health at a glance: the dashboard and endpoints' health, of the caller's workflows.
     ReadDashboard,
+    /// The sample payload a form's trigger sends, built from an example alert.
+    ReadSamplePayload,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 47] = [
+    pub const ALL: [Operation; 48] = [
         Operation::StartAlert,
         Operation::ListAlerts,
         Operation::ReadAlert,
@@ -130,6 +132,7 @@ impl Operation {
         Operation::ManageAgents,
         Operation::ReadAudit,
         Operation::ReadDashboard,
+        Operation::ReadSamplePayload,
     ];
 
     pub fn rule(self) -> Rule {
@@ -138,7 +141,9 @@ impl Operation {
         use Scope::*;
         let (need, scope) = match self {
             ListAlerts | ReadAlert | ListRuns | ReadRun | ListEndpoints | ReadEndpoint | ListWorkflows | ReadWorkflow | ListMembers | ListForms
-            | ReadForm | ListIntegrations | ReadIntegration | ListScriptResources | ListFlows | ReadFlow | ReadDashboard => (Viewer, Workflow),
+            | ReadForm | ListIntegrations | ReadIntegration | ListScriptResources | ListFlows | ReadFlow | ReadDashboard | ReadSamplePayload => {
+                (Viewer, Workflow)
+            }
             StartAlert | ChangeAlertStatus | CommentOnAlert | RespondToAlert | EscalateAlert | StartFlowRun | CallHttpTrigger => {
                 (Responder, Workflow)
             }

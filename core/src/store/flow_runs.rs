@@ -509,18 +509,10 @@ pub async fn start_test_run(store: &Store, flow_id: &str, test: &TestFlowRun, ac
     Ok(create_flow_run(store, new, false).await?.run_id)
 }
 
-/// A payload to test a trigger block with: the newest real one. For an alert trigger, the
-/// payload its last event on the flow's form would have sent (SPEC §3); for the HTTP
-/// trigger, the payload of the flow's last HTTP-triggered run. `None` when there was none.
-pub async fn sample_payload(store: &Store, flow_id: &str, block_id: &str) -> StoreResult<Option<Value>> {
-    let flow = runnable_flow(store, flow_id, Edition::Draft).await?;
-    let block = flow
-        .graph
-        .blocks
-        .iter()
-        .find(|block| block.id == block_id && block.kind == BlockKind::Trigger)
-        .ok_or_else(|| StoreError::NotFound(format!("The flow \"{}\" has no trigger block \"{block_id}\".", flow.name)))?;
-    let key = block.trigger.clone().unwrap_or_default();
+/// The newest real payload of a trigger (by key) on a flow of form `form_id`: for an alert
+/// trigger, what its last event on the form would have sent (SPEC §3); for the HTTP trigger,
+/// the payload of the flow's last HTTP-triggered run. `None` when there was none.
+pub async fn sample_payload(store: &Store, flow_id: &str, form_id: &str, key: &str) -> StoreResult<Option<Value>> {
     if key == HTTP_TRIGGER {
         let payload: Option<String> = sqlx::query_scalar(
             "SELECT payload FROM flow_runs WHERE flow_id = ? AND trigger = 'http' AND started_by = 'http' ORDER BY created_at DESC LIMIT 1",
@@ -530,13 +522,13 @@ pub async fn sample_payload(store: &Store, flow_id: &str, block_id: &str) -> Sto
         .await?;
         return payload.map(|text| from_json("flow_runs.payload", &text)).transpose();
     }
-    let trigger = Trigger::from_key(&key).ok_or_else(|| StoreError::Corrupt(format!("trigger {key}")))?;
+    let trigger = Trigger::from_key(key).ok_or_else(|| StoreError::invalid(format!("There is no trigger \"{key}\".")))?;
     let row: Option<(i64, String, i64, String, String)> = sqlx::query_as(
         "SELECT e.alert_id, e.fields, e.created_at, f.properties, a.properties
          FROM events e JOIN alerts a ON a.event_identifier = e.alert_id JOIN forms f ON f.id = a.form_id
          WHERE a.form_id = ? AND e.trigger = ? ORDER BY e.id DESC LIMIT 1",
     )
-    .bind(&flow.form_id)
+    .bind(form_id)
     .bind(trigger.key())
     .fetch_optional(store.db())
     .await?;

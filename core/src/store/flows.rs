@@ -7,8 +7,8 @@
 use super::Store;
 use outflow_model::{
     flows::{
-        Block, BlockKind, Edge, Flow, FlowDocument, FlowSave, FlowSummary, FlowVersion, FlowVersionDetail, NewFlow, Position, Publication,
-        PublishedHow, draft_version, trigger_label, validate,
+        Block, BlockKind, Edge, Flow, FlowDocument, FlowSave, FlowSummary, FlowTrigger, FlowVersion, FlowVersionDetail, NewFlow, Position,
+        Publication, PublishedHow, draft_version, trigger_label, validate,
     },
     forms::Form,
     trigger::Trigger,
@@ -334,6 +334,22 @@ pub async fn list_flows(store: &Store, form_id: Option<&str>, workflow_id: Optio
 
 /// The note of a version written by a save (the designer's autosave included).
 const SAVED: &str = "saved";
+
+/// The trigger blocks with a step connected to them in the published versions of a
+/// workflow's flows (what runs), by flow name.
+pub async fn list_flow_triggers(store: &Store, workflow_id: &str) -> StoreResult<Vec<FlowTrigger>> {
+    let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT DISTINCT fl.id, fl.name, fl.form_id, json_extract(b.value, '$.trigger')
+         FROM flows fl JOIN forms f ON f.id = fl.form_id, json_each(fl.published_graph, '$.blocks') b
+         WHERE f.workflow_id = ?1 AND json_extract(b.value, '$.kind') = 'trigger' AND json_extract(b.value, '$.trigger') IS NOT NULL
+           AND EXISTS (SELECT 1 FROM json_each(fl.published_graph, '$.edges') e WHERE json_extract(e.value, '$.from') = json_extract(b.value, '$.id'))
+         ORDER BY fl.name",
+    )
+    .bind(workflow_id)
+    .fetch_all(store.db())
+    .await?;
+    Ok(rows.into_iter().map(|(flow_id, flow_name, form_id, trigger)| FlowTrigger { flow_id, flow_name, form_id, trigger }).collect())
+}
 
 /// Writes a new version over `base_version`, refusing (409) when someone saved since, and
 /// turns the flow on or off when `enabled` says so.

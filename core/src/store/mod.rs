@@ -49,8 +49,8 @@ pub use flow_runs::{
     sample_payload, start_test_run,
 };
 pub use flows::{
-    create_flow, delete_flow, get_flow, get_flow_version, import_flow, list_flow_versions, list_flows, publish_flow, restore_flow_version,
-    rollback_flow, save_flow,
+    create_flow, delete_flow, get_flow, get_flow_version, import_flow, list_flow_triggers, list_flow_versions, list_flows, publish_flow,
+    restore_flow_version, rollback_flow, save_flow,
 };
 pub use forms::{create_form, get_form, list_forms, update_form};
 pub use handle::Store;

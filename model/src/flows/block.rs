@@ -2,9 +2,11 @@
 //! inputs, and its settings as text, names or numbers.
 
 use super::{
-    Block, BlockKind, HTTP_TRIGGER, OutPorts, Outputs, StepKind, StepSettings, StepSpec, settings, step_spec, trigger_label, trigger_outputs,
+    Block, BlockKind, HTTP_TRIGGER, OutPorts, Outputs, StepKind, StepSettings, StepSpec,
+    outputs::{JsonType, Output, trigger_offers},
+    settings, step_spec, trigger_label,
 };
-use crate::trigger::Trigger;
+use crate::{forms::PropertyDef, trigger::Trigger};
 
 /// What a block is, once its trigger or step key is known.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -65,13 +67,26 @@ impl Block {
         }
     }
 
-    /// The outputs later steps can reference as `${id.output}`.
+    /// The outputs later steps can reference as `${id.output}` (the first segment of a
+    /// placeholder's path).
     pub fn outputs(&self) -> Vec<String> {
+        self.offered_outputs(&[]).into_iter().map(|output| output.path).collect()
+    }
+
+    /// What the block offers later steps, with types: a trigger's payload fields with a
+    /// `properties.<name>` output for each of the form's `properties` flagged for outbound
+    /// integrations, or a step's declared outputs.
+    pub fn offered_outputs(&self, properties: &[PropertyDef]) -> Vec<Output> {
         match self.block_type() {
-            Some(BlockType::Trigger(trigger)) => trigger_outputs(trigger).iter().map(|name| name.to_string()).collect(),
+            Some(BlockType::Trigger(trigger)) => trigger_offers(trigger, properties),
             Some(BlockType::Step(spec)) => match spec.outputs {
-                Outputs::Fixed(names) => names.iter().map(|name| name.to_string()).collect(),
-                Outputs::Named(setting) => self.names_setting(setting),
+                Outputs::Fixed(specs) => specs.iter().map(Output::from).collect(),
+                Outputs::Named(setting) => self
+                    .names_setting(setting)
+                    .into_iter()
+                    // A script may leave one unset.
+                    .map(|path| Output { path, json_type: JsonType::Any, nullable: false, optional: true })
+                    .collect(),
             },
             None => Vec::new(),
         }

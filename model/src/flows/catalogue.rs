@@ -1,10 +1,13 @@
 //! The step catalogue as data: every step type ([`StepKind`]) with what it needs and offers
-//! ([`StepSpec`]): settings, inputs, ports, outputs, its palette entry and icon; and the
-//! payload fields each trigger offers (SPEC §3).
+//! ([`StepSpec`]): settings, inputs, ports, outputs (typed, see [`super::outputs`]), its
+//! palette entry and icon.
 
 use serde::{Serialize, Serializer};
 
-use super::HTTP_TRIGGER;
+use super::{
+    HTTP_TRIGGER,
+    outputs::{JsonType, OutputSpec, output},
+};
 use crate::trigger::Trigger;
 
 // ---------------------------------------------------------------------------------------
@@ -65,8 +68,8 @@ pub enum OutPorts {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Outputs {
-    Fixed(&'static [&'static str]),
-    /// The names in the named list setting (the script step).
+    Fixed(&'static [OutputSpec]),
+    /// The names in the named list setting (the script step); their values are any JSON.
     Named(&'static str),
 }
 
@@ -202,7 +205,7 @@ pub const STEPS: &[StepSpec] = &[
         ],
         inputs: &[input("body", "Body", false, true), input("headers", "Headers (JSON)", false, true)],
         out_ports: OutPorts::Fixed(&["out"]),
-        outputs: Outputs::Fixed(&["statusCode", "headers", "body"]),
+        outputs: Outputs::Fixed(&[output("statusCode", JsonType::Number), output("headers", JsonType::Object), output("body", JsonType::String)]),
     },
     StepSpec {
         kind: StepKind::Script,
@@ -233,7 +236,7 @@ pub const STEPS: &[StepSpec] = &[
         ],
         inputs: &[],
         out_ports: OutPorts::CasesOf("cases"),
-        outputs: Outputs::Fixed(&["value"]),
+        outputs: Outputs::Fixed(&[output("value", JsonType::String)]),
     },
     StepSpec {
         kind: StepKind::Condition,
@@ -254,7 +257,7 @@ pub const STEPS: &[StepSpec] = &[
         ],
         inputs: &[],
         out_ports: OutPorts::Fixed(&["true", "false"]),
-        outputs: Outputs::Fixed(&["result"]),
+        outputs: Outputs::Fixed(&[output("result", JsonType::Boolean)]),
     },
     StepSpec {
         kind: StepKind::Merge,
@@ -293,7 +296,7 @@ pub const STEPS: &[StepSpec] = &[
         ],
         inputs: &[input("properties", "Properties (JSON)", false, true), input("recipients", "Recipients", true, false)],
         out_ports: OutPorts::Fixed(&["out"]),
-        outputs: Outputs::Fixed(&["eventIdentifier", "status"]),
+        outputs: Outputs::Fixed(&[output("eventIdentifier", JsonType::Number), output("status", JsonType::String)]),
     },
     StepSpec {
         kind: StepKind::AddComment,
@@ -305,7 +308,7 @@ pub const STEPS: &[StepSpec] = &[
         settings: &[],
         inputs: &[input("eventIdentifier", "Alert", true, false), input("comment", "Comment", true, true)],
         out_ports: OutPorts::Fixed(&["out"]),
-        outputs: Outputs::Fixed(&["comment"]),
+        outputs: Outputs::Fixed(&[output("comment", JsonType::String)]),
     },
     StepSpec {
         kind: StepKind::ChangeAlertStatus,
@@ -317,7 +320,7 @@ pub const STEPS: &[StepSpec] = &[
         settings: &[setting("status", "New status", SettingKind::Choice(STATUSES), true, "")],
         inputs: &[input("eventIdentifier", "Alert", true, false)],
         out_ports: OutPorts::Fixed(&["out"]),
-        outputs: Outputs::Fixed(&["status"]),
+        outputs: Outputs::Fixed(&[output("status", JsonType::String)]),
     },
     StepSpec {
         kind: StepKind::GetAlerts,
@@ -332,7 +335,7 @@ pub const STEPS: &[StepSpec] = &[
         ],
         inputs: &[input("property", "Property filter", false, false)],
         out_ports: OutPorts::Fixed(&["out"]),
-        outputs: Outputs::Fixed(&["alerts", "count"]),
+        outputs: Outputs::Fixed(&[output("alerts", JsonType::Array), output("count", JsonType::Number)]),
     },
     StepSpec {
         kind: StepKind::HttpTrigger,
@@ -366,7 +369,7 @@ pub const STEPS: &[StepSpec] = &[
         ],
         inputs: &[],
         out_ports: OutPorts::Fixed(&["out"]),
-        outputs: Outputs::Fixed(&["body", "headers", "query"]),
+        outputs: Outputs::Fixed(&[output("body", JsonType::Any), output("headers", JsonType::Object), output("query", JsonType::Object)]),
     },
 ];
 
@@ -386,47 +389,6 @@ impl StepSpec {
 pub const TRIGGER_ICON: &str = "⚡";
 /// The icon of a block whose type is unknown.
 pub const UNKNOWN_ICON: &str = "◆";
-
-/// The payload fields of a trigger (SPEC §3), which later steps reference.
-pub fn trigger_outputs(trigger: Trigger) -> &'static [&'static str] {
-    match trigger {
-        Trigger::Status => &["eventIdentifier", "date", "properties", "eventProperties", "trigger", "status", "username"],
-        Trigger::Comment => &["eventIdentifier", "date", "properties", "eventProperties", "trigger", "author", "comment", "source"],
-        Trigger::Escalation => &[
-            "eventIdentifier",
-            "date",
-            "properties",
-            "eventProperties",
-            "trigger",
-            "group",
-            "shift",
-            "reason",
-            "escalatedBy",
-            "escalationType",
-            "from",
-            "to",
-        ],
-        Trigger::Delivery => &[
-            "eventIdentifier",
-            "date",
-            "properties",
-            "eventProperties",
-            "trigger",
-            "recipient",
-            "device",
-            "deviceId",
-            "deliveryStatus",
-            "eventType",
-            "message",
-        ],
-        Trigger::Response | Trigger::Responses => {
-            &["eventIdentifier", "date", "properties", "eventProperties", "trigger", "recipient", "device", "response", "annotation"]
-        }
-        Trigger::RecipientFailure => {
-            &["eventIdentifier", "date", "properties", "eventProperties", "trigger", "failureType", "recipients", "totalRecipients"]
-        }
-    }
-}
 
 /// A trigger node's default label: the trigger's name, without "(flows only)".
 pub fn trigger_label(trigger: Trigger) -> &'static str {

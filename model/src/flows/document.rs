@@ -145,6 +145,18 @@ fn enabled_by_default() -> bool {
     true
 }
 
+/// A trigger block of a flow with a step connected to it: the flow extends the form's
+/// integration of that trigger (the integrations listing counts them).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FlowTrigger {
+    pub flow_id: String,
+    pub flow_name: String,
+    pub form_id: String,
+    /// The trigger key (`status`, …).
+    pub trigger: String,
+}
+
 /// A new flow of a form; it starts with the form's trigger nodes.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

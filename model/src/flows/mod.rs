@@ -4,8 +4,9 @@
 //! Pure: no IO, no clock, no randomness.
 //!
 //! - [`document`]: the wire types (a flow, its blocks and edges, versions);
-//! - [`catalogue`]: every step type as data ([`StepKind`], [`StepSpec`], [`STEPS`]) and the
-//!   trigger outputs;
+//! - [`catalogue`]: every step type as data ([`StepKind`], [`StepSpec`], [`STEPS`]);
+//! - [`outputs`]: what blocks offer later steps, typed: each trigger's payload fields and
+//!   the form's flagged properties;
 //! - [`block`]: what a block is and offers (type, ports, outputs), read from its catalogue entry;
 //! - [`settings`]: a block's settings parsed into typed structs, by the one parser that both
 //!   validation and the executor use;
@@ -20,6 +21,7 @@ pub mod catalogue;
 pub mod comparison;
 pub mod document;
 pub mod layout;
+pub mod outputs;
 pub mod placeholders;
 pub mod resolve;
 pub mod settings;
@@ -33,6 +35,7 @@ pub use catalogue::*;
 pub use comparison::{Comparison, Operator, parse_comparison};
 pub use document::*;
 pub use layout::auto_layout;
+pub use outputs::{JsonType, Output, OutputSpec, trigger_offers, trigger_outputs};
 pub use placeholders::{Placeholder, placeholder, placeholders, upstream};
 pub use resolve::{Resolver, as_text};
 pub use settings::{DELAY_MAX_SECONDS, SYNC_TIMEOUT_DEFAULT_SECONDS, SYNC_TIMEOUT_MAX_SECONDS, StepSettings, WEBHOOK_MAX_RETRIES};

@@ -5,8 +5,10 @@
 //! A text that is exactly one placeholder resolves to the value itself (an object stays an
 //! object, a number a number); placeholders inside longer text are replaced by their value
 //! as text (strings as they are, anything else as JSON). The path after the output name
-//! goes into the JSON value: object keys, array indexes, and into a string that holds JSON
-//! (a Webhook's `body`), so `${w1.body.ticket.id}` works. A placeholder that cannot be
+//! goes into the JSON value: object keys (a key may hold spaces and dots: the longest run of
+//! segments that names a key wins, so `${t1.properties.v1.2}` finds the property `v1.2`),
+//! array indexes, and into a string that holds JSON (a Webhook's `body`), so
+//! `${w1.body.ticket.id}` works. A placeholder that cannot be
 //! resolved is an error naming it and what is missing.
 
 use std::{borrow::Cow, collections::HashMap, sync::Arc};
@@ -65,31 +67,40 @@ impl Resolver {
         };
         let mut value = Cow::Borrowed(start);
         let Some(path) = placeholder.path() else { return Ok(value) };
+        let segments: Vec<&str> = path.split('.').collect();
         let mut walked = placeholder.output.clone();
-        for segment in path.split('.') {
+        let mut at = 0;
+        while at < segments.len() {
             // A string holding JSON (a webhook's body) is walked into.
             if let Value::String(text) = value.as_ref()
                 && let Ok(inner) = serde_json::from_str::<Value>(text)
             {
                 value = Cow::Owned(inner);
             }
+            let rest = &segments[at..];
             let next = match value {
-                Cow::Borrowed(value) => child(value, segment).map(Cow::Borrowed),
-                Cow::Owned(value) => child(&value, segment).cloned().map(Cow::Owned),
+                Cow::Borrowed(value) => child(value, rest).map(|(found, taken)| (Cow::Borrowed(found), taken)),
+                Cow::Owned(value) => child(&value, rest).map(|(found, taken)| (Cow::Owned(found.clone()), taken)),
             };
-            value = next.ok_or_else(|| format!("${{{raw}}} cannot be resolved: \"{title}\" output \"{walked}\" has no \"{segment}\"."))?;
+            let Some((next, taken)) = next else {
+                return Err(format!("${{{raw}}} cannot be resolved: \"{title}\" output \"{walked}\" has no \"{}\".", rest[0]));
+            };
+            value = next;
             walked.push('.');
-            walked.push_str(segment);
+            walked.push_str(&rest[..taken].join("."));
+            at += taken;
         }
         Ok(value)
     }
 }
 
-/// An object's field or an array's item.
-fn child<'v>(value: &'v Value, segment: &str) -> Option<&'v Value> {
+/// The child the path's next segments name, and how many segments its key took: an array's
+/// item by index, or an object's field, whose name may hold dots (a property named
+/// `v1.2`), so the longest run of segments that is a key wins.
+fn child<'v>(value: &'v Value, segments: &[&str]) -> Option<(&'v Value, usize)> {
     match value {
-        Value::Object(map) => map.get(segment),
-        Value::Array(items) => segment.parse::<usize>().ok().and_then(|index| items.get(index)),
+        Value::Object(map) => (1..=segments.len()).rev().find_map(|taken| map.get(&segments[..taken].join(".")).map(|found| (found, taken))),
+        Value::Array(items) => segments.first()?.parse::<usize>().ok().and_then(|index| items.get(index)).map(|found| (found, 1)),
         _ => None,
     }
 }
@@ -115,7 +126,8 @@ mod tests {
             .outputs
             .insert("w1".into(), Arc::new(json!({"statusCode": 201, "body": "{\"ticket\": {\"id\": \"T-9\", \"tags\": [\"a\", \"b\"]}}"})));
         resolver.outputs.insert("x1".into(), Arc::new(json!({"ticket id": 7})));
-        for (id, title) in [("t1", "Status Updates"), ("w1", "Open ticket"), ("x1", "Reshape"), ("s1", "Is it high?")] {
+        resolver.outputs.insert("t2".into(), Arc::new(json!({"properties": {"Ticket Number": "INC-8", "v1.2": "dotted", "v1": {"3": "nested"}}})));
+        for (id, title) in [("t1", "Status Updates"), ("t2", "Alert Comments"), ("w1", "Open ticket"), ("x1", "Reshape"), ("s1", "Is it high?")] {
             resolver.upstream.insert(id.into(), title.into());
         }
         resolver
@@ -132,6 +144,19 @@ mod tests {
         );
         assert_eq!(resolver.resolve("no placeholders").unwrap(), json!("no placeholders"));
         assert_eq!(resolver.resolve("${x1.ticket id}").unwrap(), json!(7), "output names may contain spaces");
+    }
+
+    #[test]
+    fn property_names_with_spaces_or_dots_resolve_as_their_chips_write_them() {
+        let resolver = resolver();
+        assert_eq!(resolver.resolve("${t2.properties.Ticket Number}").unwrap(), json!("INC-8"));
+        assert_eq!(resolver.resolve("{\"n\": \"${t2.properties.Ticket Number}\"}").unwrap(), json!("{\"n\": \"INC-8\"}"));
+        assert_eq!(resolver.resolve("${t2.properties.v1.2}").unwrap(), json!("dotted"), "the longest key wins");
+        assert_eq!(resolver.resolve("${t2.properties.v1.3}").unwrap(), json!("nested"));
+        assert_eq!(
+            resolver.resolve("${t2.properties.Ticket}").unwrap_err(),
+            "${t2.properties.Ticket} cannot be resolved: \"Alert Comments\" output \"properties\" has no \"Ticket\"."
+        );
     }
 
     #[test]

@@ -13,7 +13,10 @@ use axum::{
     http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use outflow_core::store::{NewFlowRun, RunnableFlow};
+use outflow_core::{
+    payload,
+    store::{NewFlowRun, RunnableFlow},
+};
 use outflow_model::{
     flow_runs::{SamplePayload, SampleQuery, StartFlowRun, StartedBy, StartedFlowRun, TestFlowRun, WaitQuery},
     flows::{
@@ -137,7 +140,7 @@ async fn http_trigger(
         return Err(unauthorized(&format!("This flow's HTTP trigger takes {how}.")));
     }
     refuse_disabled(&flow)?;
-    let payload = json!({ "body": request_body(&headers, &body)?, "headers": request_headers(&headers), "query": query_fields(query.as_deref()) });
+    let payload = payload::http(request_body(&headers, &body)?, request_headers(&headers), query_fields(query.as_deref()));
     let sync = settings.mode == HttpMode::Sync;
     let timeout = Duration::from_secs(settings.timeout_seconds);
     let new = NewFlowRun {
@@ -186,8 +189,10 @@ async fn test_run(
     Ok((StatusCode::ACCEPTED, ApiJson(StartedFlowRun { run_id, status: RunStatus::Pending })))
 }
 
-/// The newest real payload of one of the flow's trigger blocks, to test it with: what the
-/// trigger's last event on the flow's form sent, or the last HTTP-triggered run's payload.
+/// A payload to test one of the flow's trigger blocks with: the newest real one (what the
+/// trigger's last event on the flow's form sent, or the last HTTP-triggered run's payload;
+/// `source` is `event`), else the payload the trigger would send for an example alert of the
+/// form (`source` is `example`; for the HTTP trigger, a call with no body).
 #[utoipa::path(get, path = "/flows/{id}/sample", tag = "flows", params(("id" = String, Path), SampleQuery),
     responses((status = 200, body = SamplePayload), (status = 404, body = ErrorBody)))]
 async fn sample_payload(
@@ -196,7 +201,7 @@ async fn sample_payload(
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<SampleQuery>,
 ) -> ApiResult<ApiJson<SamplePayload>> {
-    Ok(ApiJson(state.ops.flow_sample(&principal, &id, &query.trigger).await?))
+    Ok(ApiJson(state.ops.flow_sample(&principal, &id, &query.trigger, None).await?))
 }
 
 /// The request body as the trigger's `body` output: JSON when it is JSON, else the text.
@@ -214,18 +219,18 @@ fn request_body(headers: &HeaderMap, body: &Bytes) -> ApiResult<Value> {
 }
 
 /// Request headers as the trigger's `headers` output; credentials are left out.
-fn request_headers(headers: &HeaderMap) -> Value {
-    let kept = headers
+fn request_headers(headers: &HeaderMap) -> Map<String, Value> {
+    headers
         .iter()
         .filter(|(name, _)| *name != header::AUTHORIZATION && *name != header::COOKIE)
-        .filter_map(|(name, value)| Some((name.to_string(), Value::String(value.to_str().ok()?.to_string()))));
-    Value::Object(kept.collect())
+        .filter_map(|(name, value)| Some((name.to_string(), Value::String(value.to_str().ok()?.to_string()))))
+        .collect()
 }
 
-fn query_fields(query: Option<&str>) -> Value {
-    let fields =
-        url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()).map(|(name, value)| (name.into_owned(), Value::String(value.into_owned())));
-    Value::Object(fields.collect())
+fn query_fields(query: Option<&str>) -> Map<String, Value> {
+    url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .map(|(name, value)| (name.into_owned(), Value::String(value.into_owned())))
+        .collect()
 }
 
 /// Headers a step's output may set on the sync reply, besides `x-…` ones (see

@@ -291,6 +291,7 @@ mod tests {
         "start_alert",
         "start_run",
         "test_run",
+        "trigger_sample_payload",
         "update_constant",
         "update_device",
         "update_endpoint",

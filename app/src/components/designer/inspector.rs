@@ -1,11 +1,12 @@
 //! The inspector: the selected block's label, settings and inputs, the outputs of the
-//! blocks upstream of it as chips to drag into an input, or what is selected otherwise.
+//! blocks upstream of it (typed, with one per flagged form property of a trigger) as chips
+//! to drag into an input, or what is selected otherwise.
 
 use leptos::{ev, prelude::*};
 use serde_json::Value;
 
 use super::{Cell, Designer};
-use crate::model::flows::{self, Block, BlockKind, BlockType, SettingKind, SettingSpec, StepSpec};
+use crate::model::flows::{self, Block, BlockKind, BlockType, Output, SettingKind, SettingSpec, StepSpec};
 
 #[component]
 pub(super) fn Inspector(designer: Designer) -> impl IntoView {
@@ -79,7 +80,7 @@ fn BlockInspector(designer: Designer, id: String, cell: Cell) -> impl IntoView {
             </label>
             {settings}
             {inputs}
-            {is_trigger.then(|| view! { <TriggerOutputs block=block.clone() /> })}
+            {is_trigger.then(|| view! { <TriggerOutputs designer block=block.clone() /> })}
             {(!is_trigger).then(|| view! { <UpstreamOutputs designer id=id.get_value() last_input /> })}
             <button type="button" class="small danger" on:click=move |_| designer.delete_selection()>"Delete block"</button>
         </div>
@@ -232,9 +233,25 @@ fn input_field(
     }
 }
 
+/// An output's name and its type, as a chip shows them.
+fn chip_text(output: &Output) -> impl IntoView + use<> {
+    view! {
+        <span class="fd-chip-name">{output.path.clone()}</span>
+        <span class="fd-chip-type">{output.type_label()}</span>
+    }
+}
+
 #[component]
-fn TriggerOutputs(block: Block) -> impl IntoView {
-    let outputs = block.outputs().into_iter().map(|output| view! { <span class="chip fd-chip">{output}</span> }).collect_view();
+fn TriggerOutputs(designer: Designer, block: Block) -> impl IntoView {
+    let properties = designer.data.with_value(|data| data.properties.clone());
+    let outputs = block
+        .offered_outputs(&properties)
+        .into_iter()
+        .map(|output| {
+            let title = format!("{} · {}", flows::placeholder(&block.id, &output.path), output.type_label());
+            view! { <span class="chip fd-chip" title=title>{chip_text(&output)}</span> }
+        })
+        .collect_view();
     let hint = format!(
         "Steps after this trigger use these as {}. A trigger starts steps only once one is connected.",
         flows::placeholder(&block.id, "output")
@@ -248,11 +265,12 @@ fn TriggerOutputs(block: Block) -> impl IntoView {
     }
 }
 
-/// The outputs of every block upstream of this one, as chips to drag into an input field
-/// (or click, to add to the input last focused).
+/// The outputs of every block upstream of this one, with their types, as chips to drag into
+/// an input field (or click, to add to the input last focused).
 #[component]
 fn UpstreamOutputs(designer: Designer, id: String, last_input: StoredValue<Option<String>>) -> impl IntoView {
     let id = StoredValue::new(id);
+    let properties = StoredValue::new(designer.data.with_value(|data| data.properties.clone()));
     let groups = move || {
         let upstream = designer.edges.with(|edges| id.with_value(|id| flows::upstream(id, edges)));
         if upstream.is_empty() {
@@ -262,11 +280,12 @@ fn UpstreamOutputs(designer: Designer, id: String, last_input: StoredValue<Optio
             .into_iter()
             .filter_map(|source| designer.cell(&source).map(|cell| (source, cell)))
             .map(|(source, cell)| {
-                let (title, outputs) = cell.block.with_untracked(|block| (block.title(), block.outputs()));
+                let (title, outputs) =
+                    cell.block.with_untracked(|block| (block.title(), properties.with_value(|properties| block.offered_outputs(properties))));
                 let chips = outputs
                     .into_iter()
                     .map(|output| {
-                        let text = flows::placeholder(&source, &output);
+                        let text = flows::placeholder(&source, &output.path);
                         let dragged = text.clone();
                         let clicked = text.clone();
                         view! {
@@ -274,8 +293,9 @@ fn UpstreamOutputs(designer: Designer, id: String, last_input: StoredValue<Optio
                                 type="button"
                                 class="chip fd-chip"
                                 draggable="true"
-                                title=format!("Drag {text} into an input, or click to add it to the last input you used")
+                                title=format!("{text} · {}. Drag it into an input, or click to add it to the last input you used", output.type_label())
                                 data-placeholder=text.clone()
+                                data-type=output.json_type.name()
                                 on:dragstart=move |ev: ev::DragEvent| {
                                     if let Some(data) = ev.data_transfer() {
                                         let _ = data.set_data("text/plain", &dragged);
@@ -284,7 +304,7 @@ fn UpstreamOutputs(designer: Designer, id: String, last_input: StoredValue<Optio
                                 }
                                 on:click=move |_| append_to_input(designer, id, last_input, &clicked)
                             >
-                                {output.clone()}
+                                {chip_text(&output)}
                             </button>
                         }
                     })

@@ -1,13 +1,13 @@
 //! "Test flow": a panel under the canvas that runs the flow as drawn (unsaved edits
 //! included) from one of its trigger blocks on a payload the user can edit, pre-filled with
-//! that trigger's last real event. While the run goes on and after it ends, every block on
+//! that trigger's last real event, else the payload an example alert would send. While the run goes on and after it ends, every block on
 //! the canvas carries its step's status (`data-status`, coloured as in Activity) and the
 //! panel shows each step's resolved inputs, outputs and log, with a link to the run.
 
 use std::{collections::HashMap, time::Duration};
 
 use leptos::{prelude::*, task::spawn_local};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::Designer;
 use crate::{
@@ -23,7 +23,7 @@ use crate::{
         step_panel::StepPanel,
     },
     model::{
-        flow_runs::{StepStatus, TestFlowRun},
+        flow_runs::{SampleSource, StepStatus, TestFlowRun},
         flows::{Block, BlockKind, HTTP_TRIGGER},
         runs::{Run, RunStatus},
     },
@@ -119,10 +119,10 @@ impl Tester {
         }
     }
 
-    /// Fills the editor with the trigger's last real payload, or an example of its fields.
+    /// Fills the editor with the trigger's last real payload, or the example the server
+    /// builds for it (the payload an example alert of the form would send).
     fn load_sample(self, id: String) {
         let Some(block) = self.triggers().into_iter().find(|block| block.id == id) else { return };
-        let choices = self.designer.choices();
         let name = if block.trigger.as_deref() == Some(HTTP_TRIGGER) {
             "call of this flow's HTTP trigger".to_string()
         } else {
@@ -130,23 +130,28 @@ impl Tester {
         };
         self.source.set(format!("Loading the last {name}…"));
         let flow_id = self.designer.flow_id.get_value();
+        let key = block.trigger.clone().unwrap_or_default();
         spawn_local(async move {
-            let (payload, source) = match flow_sample(flow_id, id.clone()).await {
-                Ok(sample) => match sample.payload {
-                    Some(payload) => {
-                        let alert =
-                            payload.get("eventIdentifier").and_then(Value::as_i64).map(|alert| format!(" (alert #{alert})")).unwrap_or_default();
-                        (payload, format!("The last {name}{alert}. Edit it as you like."))
-                    }
-                    None => (example_payload(&block, &choices), format!("No {name} yet: an example to edit.")),
-                },
-                Err(error) => (example_payload(&block, &choices), format!("No sample: {} An example to edit instead.", error.message)),
-            };
+            let loaded = flow_sample(flow_id, id.clone(), key).await;
             // The user may have picked another trigger meanwhile.
-            if self.trigger.get_untracked().as_deref() == Some(id.as_str()) {
-                self.payload.set(serde_json::to_string_pretty(&payload).unwrap_or_default());
-                self.source.set(source);
-                self.error.set(None);
+            if self.trigger.get_untracked().as_deref() != Some(id.as_str()) {
+                return;
+            }
+            match loaded {
+                Ok(sample) => {
+                    let source = match sample.source {
+                        SampleSource::Event => {
+                            let alert = sample.payload.get("eventIdentifier").and_then(Value::as_i64);
+                            let alert = alert.map(|alert| format!(" (alert #{alert})")).unwrap_or_default();
+                            format!("The last {name}{alert}. Edit it as you like.")
+                        }
+                        SampleSource::Example => format!("No {name} yet: the payload an example alert would send, to edit."),
+                    };
+                    self.payload.set(serde_json::to_string_pretty(&sample.payload).unwrap_or_default());
+                    self.source.set(source);
+                    self.error.set(None);
+                }
+                Err(error) => self.source.set(format!("No sample: {}", error.message)),
             }
         });
     }
@@ -212,25 +217,6 @@ pub(crate) fn block_status(id: String) -> impl Fn() -> Option<&'static str> + Se
 fn parse_payload(text: &str) -> Result<Value, String> {
     let value: Value = serde_json::from_str(text).map_err(|error| format!("The payload is not valid JSON: {error}."))?;
     if value.is_object() { Ok(value) } else { Err("The payload must be a JSON object, { … }.".to_string()) }
-}
-
-/// A payload with every field the trigger offers, for a trigger that never fired.
-fn example_payload(block: &Block, choices: &[String]) -> Value {
-    let fields: Map<String, Value> = block
-        .outputs()
-        .into_iter()
-        .map(|name| {
-            let value = match name.as_str() {
-                "eventIdentifier" => Value::from(1),
-                "properties" | "eventProperties" | "body" | "headers" | "query" => Value::Object(Map::new()),
-                "trigger" => Value::from(block.trigger.clone().unwrap_or_default()),
-                "response" => Value::from(choices.first().cloned().unwrap_or_default()),
-                _ => Value::from(""),
-            };
-            (name, value)
-        })
-        .collect();
-    Value::Object(fields)
 }
 
 /// The toolbar's button that opens and closes the panel.
@@ -396,20 +382,6 @@ fn ResultSide(tester: Tester) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::flows::Position;
-
-    fn trigger(key: &str) -> Block {
-        Block {
-            id: "t1".into(),
-            kind: BlockKind::Trigger,
-            trigger: Some(key.into()),
-            step: None,
-            label: String::new(),
-            settings: Default::default(),
-            inputs: Default::default(),
-            position: Position::default(),
-        }
-    }
 
     #[test]
     fn a_payload_must_be_a_json_object_and_errors_say_where() {
@@ -417,18 +389,5 @@ mod tests {
         let broken = parse_payload("{\n  \"a\": 1,\n}").unwrap_err();
         assert!(broken.starts_with("The payload is not valid JSON:") && broken.contains("line 3"), "{broken}");
         assert!(parse_payload("[1, 2]").unwrap_err().contains("must be a JSON object"));
-    }
-
-    #[test]
-    fn examples_offer_every_field_of_the_trigger() {
-        let status = example_payload(&trigger("status"), &[]);
-        assert_eq!(status["eventIdentifier"], 1);
-        assert_eq!(status["trigger"], "status");
-        assert_eq!(status["properties"], serde_json::json!({}));
-        assert_eq!(status["status"], "");
-        let responses = example_payload(&trigger("responses"), &["Accept".to_string()]);
-        assert_eq!(responses["response"], "Accept");
-        let http = example_payload(&trigger("http"), &[]);
-        assert_eq!(http, serde_json::json!({"body": {}, "headers": {}, "query": {}}));
     }
 }

@@ -1,10 +1,14 @@
 //! The webhook payload of each trigger (SPEC §3): the common fields every payload carries,
 //! the alert's outbound-flagged properties in both shapes, and the trigger's own fields as
-//! the event log recorded them. Pure: no IO.
+//! the event log recorded them; the payload a flow's HTTP trigger starts a run with; and
+//! ([`sample`]) an exact example of each, for triggers that never fired. Pure: no IO.
+
+mod sample;
 
 use outflow_model::{forms::PropertyDef, trigger::Trigger};
 use serde_json::{Map, Value, json};
 
+pub use self::sample::{http_sample, sample};
 use crate::clock;
 
 /// Builds the payload for one trigger event.
@@ -40,4 +44,10 @@ pub fn build(
         }
     }
     Value::Object(payload)
+}
+
+/// The payload of a call of a flow's HTTP trigger: the request's `body` (JSON, or text),
+/// `headers` (without credentials) and `query` fields.
+pub fn http(body: Value, headers: Map<String, Value>, query: Map<String, Value>) -> Value {
+    json!({ "body": body, "headers": headers, "query": query })
 }
