@@ -86,7 +86,9 @@ test("a flagged property's chip, dragged into a webhook body, carries the alert'
     await chip.scrollIntoViewIfNeeded();
     await shoot(page, 'designer-typed-chips');
     await page.keyboard.press('Control+s');
-    await expect(page.locator('.fd-status')).toHaveText('Saved · version 2');
+    await expect(page.locator('.fd-status')).toHaveText(/^Draft · version \d+/);
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await expect(page.locator('.fd-status')).toHaveText(/^Published · version \d+$/);
 
     // Never fired yet: Test starts from the payload an example alert of this form would send.
     await page.getByRole('button', { name: '▶ Test' }).click();
