@@ -23,6 +23,8 @@ test('the listing names agents, marks disabled forms, links extending flows, swi
   const live = await api(request, `/api/v1/workflows/${workflow.id}/forms`, { name: 'Live' });
   const endpoint = await api(request, '/api/v1/endpoints', { workflowId: workflow.id, name: `Desk ${stamp}`, baseUrl: 'http://127.0.0.1:9/', auth: { type: 'none' } });
   const agent = await api(request, '/api/v1/agents', { name: `Edge box ${stamp}`, services: ['desk'] });
+  const registered = await request.put(`/api/v1/agents/${agent.id}/users`, { data: { users: ['admin'] }, headers: { authorization: `Bearer ${adminKey}` } });
+  expect(registered.ok()).toBeTruthy();
   await api(request, '/api/v1/integrations', {
     formId: paused.id, name: `Quiet ${stamp}`, trigger: 'status', action: { type: 'webhook', endpointId: endpoint.id },
   });

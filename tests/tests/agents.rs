@@ -31,9 +31,12 @@ async fn form(api: &Api<'_>) -> (String, String) {
 }
 
 /// Registers an agent; answers (id, token).
+/// Registers an agent, and the admin to it (so the admin may pick it); answers id and token.
 async fn register(api: &Api<'_>, name: &str, services: &[&str]) -> (String, String) {
     let created = api.post_ok("/api/v1/agents", json!({"name": name, "services": services}), 201).await;
-    (created["id"].as_str().unwrap().to_string(), created["token"].as_str().unwrap().to_string())
+    let id = created["id"].as_str().unwrap().to_string();
+    assert_eq!(api.put(&format!("/api/v1/agents/{id}/users"), json!({"users": ["admin"]})).await.0, 200);
+    (id, created["token"].as_str().unwrap().to_string())
 }
 
 async fn integration(api: &Api<'_>, form: &str, action: Value, location: Value) -> String {
@@ -222,8 +225,13 @@ async fn only_users_registered_to_an_agent_may_pick_it() {
 
     let (status, registered) = admin.put(&format!("/api/v1/agents/{agent}/users"), json!({"users": ["dana"]})).await;
     assert_eq!((status, registered["users"].clone()), (200, json!(["dana"])));
-    let created = dana.post_ok("/api/v1/integrations", input, 201).await;
+    let created = dana.post_ok("/api/v1/integrations", input.clone(), 201).await;
     assert_eq!(created["location"], json!({"agents": [agent]}));
+    let mut as_admin = input;
+    as_admin["trigger"] = json!("status");
+    let (status, refusal) = admin.post("/api/v1/integrations", as_admin).await;
+    assert_eq!(status, 403, "admins too pick only agents they are registered to: {refusal}");
+    assert!(refusal["error"]["message"].as_str().unwrap().contains("admin is not registered"), "{refusal}");
 
     let (status, unknown) = admin
         .post(
@@ -240,7 +248,7 @@ async fn only_users_registered_to_an_agent_may_pick_it() {
         .filter(|entry| entry["objectId"] == agent.as_str())
         .map(|entry| entry["action"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds, ["update", "create"], "agent changes are audited");
+    assert_eq!(kinds, ["update", "update", "create"], "agent changes are audited: created, admin registered, dana registered");
 }
 
 #[tokio::test]

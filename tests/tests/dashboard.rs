@@ -75,6 +75,7 @@ async fn the_dashboard_counts_a_workflows_deliveries_for_its_members_only() {
     let beta_form = sending_form(&admin, &beta, "Beta", &beta_sink, json!("cloud")).await;
     // Work for an agent that never takes it waits in Alpha's agent queue.
     let agent = admin.post_ok("/api/v1/agents", json!({"name": "Edge", "services": []}), 201).await;
+    assert_eq!(admin.put(&format!("/api/v1/agents/{}/users", agent["id"].as_str().unwrap()), json!({"users": ["admin"]})).await.0, 200);
     let agent_form = sending_form(&admin, &alpha, "Edge", &good, json!({"agents": [agent["id"]]})).await;
     let (alice, alice_browser) = viewer_of(&server, &admin, "alice", &alpha).await;
     let (bob, bob_browser) = viewer_of(&server, &admin, "bob", &beta).await;

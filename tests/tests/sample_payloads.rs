@@ -2,12 +2,13 @@
 //! (`GET /api/v1/forms/{id}/triggers/{trigger}/sample-payload`) has exactly the shape of
 //! what its integrations really receive; it is hidden from other workflows' users; and a
 //! flagged property's own output (`${t1.properties.<name>}`, name with a space) resolves in
-//! a real flow run.
+//! a real flow run; the designer's Test panel gets the built example for a trigger block
+//! not saved yet.
 
 use std::time::Duration;
 
 use outflow_tests::{
-    TestServer,
+    TestServer, admin_browser,
     api::{Api, eventually},
     receiver::{Received, Receiver},
 };
@@ -140,4 +141,31 @@ async fn a_flagged_propertys_own_output_resolves_in_a_real_run() {
     assert_eq!(saved["warnings"], json!([]), "the placeholders name outputs the trigger has");
     start_alert(&api, &setup).await;
     assert_eq!(received_at(&receiver, "/flow").await.body, json!({"ticket": "INC-7", "customers": 3}));
+}
+
+#[tokio::test]
+async fn the_designer_gets_the_example_of_a_trigger_block_not_saved_yet() {
+    let server = TestServer::start();
+    let receiver = Receiver::start().await;
+    let api = Api::new(&server);
+    let setup = setup(&api, &receiver).await;
+    let blocks = json!([{"id": "t1", "kind": "trigger", "trigger": "status", "position": {"x": 0, "y": 0}}]);
+    let flow = api.post_ok("/api/v1/flows/import", json!({"name": "Draft", "formId": setup.form, "blocks": blocks, "edges": []}), 201).await;
+    let browser = admin_browser(&server).await;
+    let sample = |trigger: &'static str, key: &'static str| {
+        let (browser, server, flow) = (&browser, &server, flow["id"].clone());
+        async move {
+            let answer =
+                browser.post(server.url("/ui/flow_sample")).json(&json!({"flow_id": flow, "trigger": trigger, "key": key})).send().await.unwrap();
+            (answer.status().as_u16(), answer.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, unsaved) = sample("t2", "escalation").await;
+    assert_eq!((status, &unsaved["source"], &unsaved["payload"]["trigger"]), (200, &json!("example"), &json!("escalation")), "{unsaved}");
+    assert_eq!(unsaved["payload"]["to"], json!(["jsmith"]));
+    let (status, saved) = sample("t1", "status").await;
+    assert_eq!((status, &saved["payload"]["trigger"]), (200, &json!("status")), "{saved}");
+    let (status, bogus) = sample("t3", "bogus").await;
+    assert_eq!(status, 422, "{bogus}");
+    assert!(bogus.to_string().contains("There is no trigger \\\"bogus\\\""), "{bogus}");
 }

@@ -1,10 +1,11 @@
 //! What an integration does when its trigger fires, as the editor edits it: send a webhook
 //! to an endpoint (with the joined URL shown as it will be called), run a script in the
-//! script editor, or hand the payload to an Integration Agent.
+//! script editor, or hand the payload to an Integration Agent (for a service an agent offers).
 
 use leptos::prelude::*;
 
 use super::{
+    agent_service::ServicePicker,
     fields::{Choice, Field},
     script_editor::ScriptEditor,
 };
@@ -242,7 +243,7 @@ pub fn ActionFields(
         ActionKind::Agent => view! {
             <div class="row">
                 <Field label="Integration service">
-                    <input type="text" bind:value=form.service placeholder="e.g. ServiceNow" />
+                    <ServicePicker service=form.service />
                 </Field>
                 <Field label="Agent id (optional)">
                     <input type="text" class="mono" bind:value=form.agent_id />

@@ -4,6 +4,7 @@
 //! server-drawn charts).
 
 pub mod action_fields;
+pub mod agent_service;
 pub mod alert_forms;
 pub mod auth_fields;
 pub mod badge;

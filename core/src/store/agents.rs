@@ -201,7 +201,7 @@ pub async fn set_agent_users(store: &Store, actor: Option<&Actor>, id: &str, use
 }
 
 /// Checks that the acting user may pick these agents (SPEC §4): each must be registered,
-/// and a non-admin must be registered to it. No actor (the system) may pick any.
+/// and the user (an admin too) registered to it. No actor (the system) may pick any.
 pub(crate) async fn ensure_agents_selectable(store: &Store, actor: Option<&Actor>, ids: &[String]) -> StoreResult<()> {
     for id in ids {
         let name: Option<String> = sqlx::query_scalar("SELECT name FROM agents WHERE id = ?").bind(id).fetch_optional(store.db()).await?;
@@ -209,14 +209,12 @@ pub(crate) async fn ensure_agents_selectable(store: &Store, actor: Option<&Actor
             return Err(StoreError::invalid(format!("No Integration Agent with id \"{id}\" is registered.")));
         };
         let Some(actor) = actor else { continue };
-        let allowed: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM users WHERE id = ?1 AND EXISTS (SELECT 1 FROM json_each(users.roles) WHERE value = 'admin'))
-                 OR EXISTS (SELECT 1 FROM agent_users WHERE agent_id = ?2 AND user_id = ?1)",
-        )
-        .bind(actor.user_id)
-        .bind(id)
-        .fetch_one(store.db())
-        .await?;
+        // Admins too: an admin who wants an agent registers themselves to it first.
+        let allowed: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM agent_users WHERE agent_id = ?2 AND user_id = ?1)")
+            .bind(actor.user_id)
+            .bind(id)
+            .fetch_one(store.db())
+            .await?;
         if !allowed {
             return Err(StoreError::Forbidden(format!(
                 "{} is not registered to the Integration Agent \"{name}\"; an admin can register them on the Agents page.",
