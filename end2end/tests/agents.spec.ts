@@ -40,6 +40,8 @@ test('a registered agent goes online on the Agents page when it starts', async (
     const service = page.getByRole('combobox', { name: 'Integration service' });
     await expect(service.locator('option', { hasText: 'ticketing' })).toHaveCount(1);
     await service.selectOption('ticketing');
+    await unregistered.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: '/tmp/integration-agent-location.png' });
     const agents = await (await request.get('/api/v1/agents', { headers: { authorization: `Bearer ${adminKey}` } })).json();
     const id = agents.find((agent: any) => agent.name === name).id;
     const registered = await request.put(`/api/v1/agents/${id}/users`, { data: { users: ['admin'] }, headers: { authorization: `Bearer ${adminKey}` } });

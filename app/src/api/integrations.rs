@@ -1,7 +1,7 @@
 //! Server functions of the outbound-integration pages: the catalog every one of them reads
-//! (each workflow's forms, endpoints, integrations and the flows extending them), the default scripts that pre-fill
-//! the script editor, the sample payload of a form's trigger, and creating, changing and
-//! deleting integrations.
+//! (each workflow's forms, endpoints, integrations and the flows extending them), the
+//! default scripts that pre-fill the script editor, the sample payload of a form's trigger,
+//! and creating, changing and deleting integrations.
 
 use leptos::{prelude::*, server_fn::codec::Json};
 use serde::{Deserialize, Serialize};

@@ -1,8 +1,9 @@
 //! "Test flow": a panel under the canvas that runs the flow as drawn (unsaved edits
 //! included) from one of its trigger blocks on a payload the user can edit, pre-filled with
-//! that trigger's last real event, else the payload an example alert would send. While the run goes on and after it ends, every block on
-//! the canvas carries its step's status (`data-status`, coloured as in Activity) and the
-//! panel shows each step's resolved inputs, outputs and log, with a link to the run.
+//! that trigger's last real event, else the payload an example alert would send (both from
+//! the server). While the run goes on and after it ends, every block on the canvas carries
+//! its step's status (`data-status`, coloured as in Activity) and the panel shows each
+//! step's resolved inputs, outputs and log, with a link to the run.
 
 use std::{collections::HashMap, time::Duration};
 
