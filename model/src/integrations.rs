@@ -84,6 +84,19 @@ pub enum IntegrationAction {
         #[serde(default)]
         agent_id: Option<String>,
     },
+    /// Send nothing: the integration only starts the flows that extend it on the canvas.
+    FlowsOnly,
+}
+
+impl IntegrationAction {
+    /// Whether the integration itself sends something (a run per event); "Run flows only"
+    /// does not.
+    pub fn sends(&self) -> bool {
+        !matches!(self, IntegrationAction::FlowsOnly)
+    }
+
+    /// Why a run made before its integration became "Run flows only" sends nothing.
+    pub const SENDS_NOTHING: &str = "The integration now runs flows only, so nothing was sent.";
 }
 
 /// Where an integration runs: `"cloud"` or `{"agents": [id, …]}`.

@@ -46,6 +46,13 @@ impl Trigger {
         }
     }
 
+    /// Whether the trigger belongs to flows alone (Responses): it has no integration. Every
+    /// other trigger starts a form's flows only through the form's enabled integration of it,
+    /// so a trigger on the canvas and an integration are one thing.
+    pub fn flow_native(self) -> bool {
+        self == Trigger::Responses
+    }
+
     pub fn from_key(key: &str) -> Option<Trigger> {
         Trigger::ALL.into_iter().find(|trigger| trigger.key() == key)
     }

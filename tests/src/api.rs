@@ -62,6 +62,13 @@ impl<'a> Api<'a> {
         form["id"].as_str().expect("a form id").to_string()
     }
 
+    /// Gives a form a "Run flows only" integration of `trigger`, through which its flows start
+    /// from that trigger's events.
+    pub async fn flows_only(&self, form: &str, trigger: &str) {
+        let integration = serde_json::json!({"formId": form, "name": format!("Flows on {trigger}"), "trigger": trigger, "action": {"type": "flowsOnly"}});
+        self.post_ok("/api/v1/integrations", integration, 201).await;
+    }
+
     /// Creates user `name` (first name `first`, last name `last`) with an email device
     /// "Work Email", so alerts can notify them.
     pub async fn user_with_email(&self, name: &str, first: &str, last: &str) {

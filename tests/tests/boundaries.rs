@@ -155,6 +155,7 @@ async fn a_flow_that_starts_itself_through_the_alerts_it_creates_stops_with_a_re
     let admin = Api::new(&server);
     let workflow = admin.workflow("Loops").await;
     let form = admin.form(&workflow, json!({"name": "Incident", "enabled": true, "properties": [], "responses": []})).await;
+    admin.flows_only(&form, "status").await;
     let blocks = json!([
         {"id": "t1", "kind": "trigger", "trigger": "status", "position": {"x": 0, "y": 0}},
         {"id": "again", "kind": "step", "step": "create_alert", "label": "Again", "settings": {"formId": form}, "inputs": {"recipients": "admin"},

@@ -674,6 +674,7 @@ async fn a_flow_that_triggers_itself_stops_at_the_per_alert_limit() {
         vec![edge("t1", "out", "c1")],
     )
     .await;
+    api.flows_only(&setup.form, "comment").await;
     let alert = api.post_ok("/api/v1/alerts", json!({"formId": setup.form, "recipients": ["bob"]}), 201).await;
     let alert = alert["eventIdentifier"].as_i64().unwrap();
     api.post_ok(&format!("/api/v1/alerts/{alert}/comments"), json!({"author": "bob", "comment": "go"}), 201).await;
@@ -683,4 +684,34 @@ async fn a_flow_that_triggers_itself_stops_at_the_per_alert_limit() {
         .expect("the loop runs up to the limit");
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(api.get(&path).await.1["total"], 500, "and no further");
+}
+
+#[tokio::test]
+async fn a_flow_starts_from_a_trigger_only_through_the_forms_enabled_integration_of_it() {
+    let (server, receiver, setup) = start(&[]).await;
+    let api = Api::new(&server);
+    let id = flow(&api, &setup, "Echo", vec![trigger("t1", "status"), webhook(&setup, "w1", "/flow", "${t1.status}")], vec![edge("t1", "out", "w1")]).await;
+    let posted = || receiver.received().into_iter().filter(|request| request.path == "/flow").map(|request| request.raw).collect::<Vec<_>>();
+    let alert = api.post_ok("/api/v1/alerts", json!({"formId": setup.form, "recipients": ["bob"]}), 201).await;
+    let alert = alert["eventIdentifier"].as_i64().unwrap();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(posted().is_empty(), "without the form's status integration the flow does not start");
+
+    // "Run flows only": the integration sends nothing itself and starts the flow.
+    let integration = json!({"formId": setup.form, "name": "Status", "trigger": "status", "action": {"type": "flowsOnly"}});
+    let integration = api.post_ok("/api/v1/integrations", integration, 201).await;
+    assert_eq!(integration["action"], json!({"type": "flowsOnly"}));
+    let integration = integration["id"].as_str().unwrap().to_string();
+    api.post_ok(&format!("/api/v1/alerts/{alert}/status"), json!({"status": "SUSPENDED"}), 200).await;
+    eventually(Duration::from_secs(10), || async { (posted() == ["suspended"]).then_some(()) }).await.expect("the flow starts");
+    let (_, runs) = api.get(&format!("/api/v1/runs?integrationId={integration}")).await;
+    assert_eq!(runs["total"], 0, "a flows-only integration records no run of its own: {runs}");
+
+    // Turned off, its flows stop starting too.
+    assert_eq!(api.patch(&format!("/api/v1/integrations/{integration}"), json!({"enabled": false})).await.0, 200);
+    api.post_ok(&format!("/api/v1/alerts/{alert}/status"), json!({"status": "ACTIVE"}), 200).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(posted(), ["suspended"], "a disabled integration starts no flow");
+    let (_, page) = api.get(&format!("/api/v1/runs?flowId={id}")).await;
+    assert_eq!(page["total"], 1);
 }

@@ -137,6 +137,7 @@ async fn a_flagged_propertys_own_output_resolves_in_a_real_run() {
     ]);
     let edges = json!([{"from": "t1", "fromPort": "out", "to": "w1", "toPort": "in"}]);
     let flow = json!({"name": "Forward the ticket", "formId": setup.form, "blocks": blocks, "edges": edges});
+    api.flows_only(&setup.form, "status").await;
     let saved = api.post_ok("/api/v1/flows/import", flow, 201).await;
     assert_eq!(saved["warnings"], json!([]), "the placeholders name outputs the trigger has");
     start_alert(&api, &setup).await;

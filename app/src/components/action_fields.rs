@@ -20,10 +20,11 @@ pub enum ActionKind {
     Webhook,
     Script,
     Agent,
+    FlowsOnly,
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 3] = [ActionKind::Webhook, ActionKind::Script, ActionKind::Agent];
+    pub const ALL: [ActionKind; 4] = [ActionKind::Webhook, ActionKind::Script, ActionKind::Agent, ActionKind::FlowsOnly];
 
     /// The kind of a saved action.
     pub fn of(action: &IntegrationAction) -> ActionKind {
@@ -31,6 +32,7 @@ impl ActionKind {
             IntegrationAction::Webhook { .. } => ActionKind::Webhook,
             IntegrationAction::Script { .. } => ActionKind::Script,
             IntegrationAction::Agent { .. } => ActionKind::Agent,
+            IntegrationAction::FlowsOnly => ActionKind::FlowsOnly,
         }
     }
 
@@ -39,6 +41,7 @@ impl ActionKind {
             ActionKind::Webhook => "Send a webhook",
             ActionKind::Script => "Run a script",
             ActionKind::Agent => "Send to Integration Agent",
+            ActionKind::FlowsOnly => "Run flows only",
         }
     }
 }
@@ -100,6 +103,7 @@ impl ActionForm {
                 form.service.set(service);
                 form.agent_id.set(agent_id.unwrap_or_default());
             }
+            Some(IntegrationAction::FlowsOnly) => form.kind.set(ActionKind::FlowsOnly),
         }
         form
     }
@@ -140,6 +144,7 @@ impl ActionForm {
                 let agent_id = self.agent_id.get_untracked().trim().to_string();
                 IntegrationAction::Agent { service: self.service.get_untracked(), agent_id: Some(agent_id).filter(|id| !id.is_empty()) }
             }
+            ActionKind::FlowsOnly => IntegrationAction::FlowsOnly,
         })
     }
 }
@@ -250,6 +255,10 @@ pub fn ActionFields(
                 </Field>
             </div>
             <p class="hint">"Without an agent serving the service, runs are discarded and the Activity page says why."</p>
+        }
+        .into_any(),
+        ActionKind::FlowsOnly => view! {
+            <p class="hint">"Sends nothing itself: the trigger starts the flows that extend this integration on the form's canvas."</p>
         }
         .into_any(),
     };

@@ -49,6 +49,13 @@ pub fn IntegrationHelp(form_id: RwSignal<String>, trigger: RwSignal<Trigger>, ki
             </p>
         }
         .into_any(),
+        ActionKind::FlowsOnly => view! {
+            <h3>"Flows only"</h3>
+            <p class="hint">
+                "The integration sends nothing and records no run of its own: each event of its trigger starts the form's published flows that have this trigger with a step connected. Turn the integration off and those flows stop starting too."
+            </p>
+        }
+        .into_any(),
     }
     };
     view! {

@@ -120,6 +120,7 @@ fn action_text(action: &IntegrationAction) -> (&'static str, String) {
             lines => ("Script", format!("{lines} lines")),
         },
         IntegrationAction::Agent { service, .. } => ("Agent", service.clone()),
+        IntegrationAction::FlowsOnly => ("Flows only", String::new()),
     }
 }
 

@@ -82,7 +82,7 @@ async fn ensure_trigger_free(store: &Store, form_id: &str, trigger: Trigger, exc
 }
 
 fn check_trigger(trigger: Trigger) -> StoreResult<()> {
-    if trigger == Trigger::Responses {
+    if trigger.flow_native() {
         return Err(StoreError::invalid("The Responses trigger starts flows only; integrations use \"response\" (Notification Responses)."));
     }
     Ok(())
@@ -118,6 +118,7 @@ async fn checked_action(
             }
             Ok(IntegrationAction::Agent { service, agent_id })
         }
+        IntegrationAction::FlowsOnly => Ok(IntegrationAction::FlowsOnly),
     }
 }
 

@@ -139,11 +139,11 @@ fn dispatch(conn: &Connection, limit: i64) -> StoreResult<Dispatched> {
             flows_of.insert(event.form_id.clone(), flows);
         }
         let integrations = &matching[&key];
-        let flows = &flows_of[&event.form_id];
+        let trigger = Trigger::from_key(&event.trigger).ok_or_else(|| StoreError::Corrupt(format!("trigger {}", event.trigger)))?;
+        let flows: &[RunnableFlow] = if flows_start(trigger, integrations) { &flows_of[&event.form_id] } else { &[] };
         if integrations.is_empty() && flows.is_empty() {
             continue;
         }
-        let trigger = Trigger::from_key(&event.trigger).ok_or_else(|| StoreError::Corrupt(format!("trigger {}", event.trigger)))?;
         if !definitions_of.contains_key(&event.form_id) {
             definitions_of.insert(event.form_id.clone(), from_json("forms.properties", &event.definitions)?);
         }
@@ -162,7 +162,7 @@ fn dispatch(conn: &Connection, limit: i64) -> StoreResult<Dispatched> {
             payload_json: &body,
         };
         dispatched.flows += flow_runs::start_runs_for_event(conn, flows, &started, now)?;
-        for integration in integrations {
+        for integration in integrations.iter().filter(|integration| integration.action.sends()) {
             let mut agent_work = None;
             let (status, reason) = if !event.form_enabled {
                 (RunStatus::Skipped, Some(format!("The form \"{}\" is disabled, so nothing was sent.", event.form_name)))
@@ -203,6 +203,13 @@ fn dispatch(conn: &Connection, limit: i64) -> StoreResult<Dispatched> {
     }
     conn.prepare_cached("UPDATE dispatch_cursor SET last_event_id = ? WHERE id = 1")?.execute([last])?;
     Ok(dispatched)
+}
+
+/// Whether an event of `trigger` starts its form's flows, given the form's enabled
+/// integrations of that trigger: a flow-native trigger always; any other only through an
+/// integration, so a flow never starts from a trigger whose integration is missing or off.
+fn flows_start(trigger: Trigger, integrations: &[MatchingIntegration]) -> bool {
+    trigger.flow_native() || !integrations.is_empty()
 }
 
 /// A claimed run with what executing it needs.

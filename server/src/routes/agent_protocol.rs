@@ -138,6 +138,7 @@ async fn lease_for(state: &AppState, leased: &AgentRunJob) -> Result<Lease, Stri
             }
             AgentJob::Script { script: script.clone(), constants, libraries, endpoints }
         }
+        IntegrationAction::FlowsOnly => return Err(IntegrationAction::SENDS_NOTHING.into()),
     };
     Ok(Lease {
         run_id: job.run_id.clone(),

@@ -116,6 +116,11 @@ async fn execute(runtime: &Runtime, endpoints: &Endpoints, job: &RunJob) -> (Att
         IntegrationAction::Agent { service, .. } => {
             Attempt::refused(format!("No Integration Agent serves \"{service}\"; the run cannot be sent from the cloud."))
         }
+        // A run made before the integration became "Run flows only".
+        IntegrationAction::FlowsOnly => {
+            let reason = IntegrationAction::SENDS_NOTHING;
+            return (Attempt::refused(reason), RunOutcome::Skipped(reason.into()));
+        }
     };
     as_run(attempt)
 }
