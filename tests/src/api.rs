@@ -65,7 +65,8 @@ impl<'a> Api<'a> {
     /// Gives a form a "Run flows only" integration of `trigger`, through which its flows start
     /// from that trigger's events.
     pub async fn flows_only(&self, form: &str, trigger: &str) {
-        let integration = serde_json::json!({"formId": form, "name": format!("Flows on {trigger}"), "trigger": trigger, "action": {"type": "flowsOnly"}});
+        let integration =
+            serde_json::json!({"formId": form, "name": format!("Flows on {trigger}"), "trigger": trigger, "action": {"type": "flowsOnly"}});
         self.post_ok("/api/v1/integrations", integration, 201).await;
     }
 

@@ -690,7 +690,8 @@ async fn a_flow_that_triggers_itself_stops_at_the_per_alert_limit() {
 async fn a_flow_starts_from_a_trigger_only_through_the_forms_enabled_integration_of_it() {
     let (server, receiver, setup) = start(&[]).await;
     let api = Api::new(&server);
-    let id = flow(&api, &setup, "Echo", vec![trigger("t1", "status"), webhook(&setup, "w1", "/flow", "${t1.status}")], vec![edge("t1", "out", "w1")]).await;
+    let id = flow(&api, &setup, "Echo", vec![trigger("t1", "status"), webhook(&setup, "w1", "/flow", "${t1.status}")], vec![edge("t1", "out", "w1")])
+        .await;
     let posted = || receiver.received().into_iter().filter(|request| request.path == "/flow").map(|request| request.raw).collect::<Vec<_>>();
     let alert = api.post_ok("/api/v1/alerts", json!({"formId": setup.form, "recipients": ["bob"]}), 201).await;
     let alert = alert["eventIdentifier"].as_i64().unwrap();

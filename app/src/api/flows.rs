@@ -14,7 +14,7 @@ use super::ssr::{caller, ops};
 use crate::model::{
     flows::{Flow, FlowDocument, FlowSave, FlowSummary, FlowVersion, FlowVersionDetail, NewFlow},
     forms::{Form, PropertyDef},
-    trigger::Trigger,
+    integrations::Integration,
     workflows::Workflow,
 };
 
@@ -40,8 +40,8 @@ pub struct DesignerData {
     pub forms: Vec<Named>,
     /// The workflow's endpoints (for Webhook); none of their settings or credentials.
     pub endpoints: Vec<Named>,
-    /// The triggers the form's outbound integrations use: the palette's trigger nodes.
-    pub triggers: Vec<Trigger>,
+    /// The form's integrations: each is a trigger node of the canvas.
+    pub integrations: Vec<Integration>,
 }
 
 /// Something a setting names by id and the inspector shows by name.
@@ -78,14 +78,13 @@ pub async fn load_designer(id: String) -> Result<DesignerData, UiError> {
     let forms = ops.list_forms(&principal, &flow.workflow_id).await?.into_iter().map(|form| Named { id: form.id, name: form.name }).collect();
     let endpoints =
         ops.list_endpoints(&principal, &flow.workflow_id).await?.into_iter().map(|endpoint| Named { id: endpoint.id, name: endpoint.name }).collect();
-    let triggers = ops
+    let integrations = ops
         .list_integrations(&principal, Some(&flow.workflow_id))
         .await?
         .into_iter()
         .filter(|integration| integration.form_id == flow.form_id)
-        .map(|integration| integration.trigger)
         .collect();
-    Ok(DesignerData { flow, choices, properties, forms, endpoints, triggers })
+    Ok(DesignerData { flow, choices, properties, forms, endpoints, integrations })
 }
 
 /// Saves the graph as a new version; refused when someone saved since `baseVersion`.

@@ -43,6 +43,9 @@ pub fn FlowsPage() -> impl IntoView {
     };
     view! {
         <PageHeader title="Flows" summary="Multi-step processes built on the Flow Designer canvas, per form." />
+        <p class="hint">
+            "A form's integrations are the trigger nodes of every flow of that form. A form may have several flows: each event of a trigger starts every published, enabled flow of the form that has a step connected to that trigger. Responses and HTTP triggers belong to the flow alone."
+        </p>
         <ErrorMessage message=failure(delete.into()) />
         <div class="stack">
             <Transition fallback=|| view! { <p class="loading">"Loading flows…"</p> }>{listing}</Transition>

@@ -8,7 +8,10 @@ use leptos::{ev, prelude::*, wasm_bindgen::JsCast};
 
 use super::{BLOCK_W, Cell, Designer, HEAD_H, View, block_height, out_port_offset};
 use crate::{
-    components::block_shape::{edge_path, icon},
+    components::{
+        action_fields::ActionKind,
+        block_shape::{edge_path, icon},
+    },
     model::{
         flows::{BlockKind, Edge, Position},
         trigger::Trigger,
@@ -495,7 +498,12 @@ fn BlockNode(ui: Ui, id: String) -> impl IntoView {
             let title = block.title();
             let kind = if block.kind == BlockKind::Trigger { "Trigger" } else { "Step" };
             let type_name = block.type_name();
-            let subtitle = if title == type_name { format!("{kind} · {}", block.id) } else { format!("{type_name} · {}", block.id) };
+            // A trigger of the form's integration says which integration it is.
+            let subtitle = match designer.integration(block) {
+                Some(integration) => format!("{} · {}", integration.name, ActionKind::of(&integration.action).label()),
+                None if title == type_name => format!("{kind} · {}", block.id),
+                None => format!("{type_name} · {}", block.id),
+            };
             let single = ports.len() == 1;
             let port_views = ports
                 .into_iter()
@@ -546,6 +554,7 @@ fn BlockNode(ui: Ui, id: String) -> impl IntoView {
             class:trigger=is_trigger
             class:selected=move || cell.selected.get()
             class:warn=move || cell.issues.with(|issues| !issues.is_empty())
+            class:off=move || cell.block.with(|block| designer.trigger_problem(block).is_some())
             data-status=super::test_panel::block_status(id.get_value())
             style:transform=transform
             data-id=id.get_value()

@@ -257,12 +257,32 @@ fn TriggerOutputs(designer: Designer, block: Block) -> impl IntoView {
         flows::placeholder(&block.id, "output")
     );
     view! {
+        <TriggerIntegration designer block=block.clone() />
         <div class="fd-outputs">
             <h3>"Outputs"</h3>
             <p class="hint">{hint}</p>
             <div class="chips">{outputs}</div>
         </div>
     }
+}
+
+/// The form's integration a trigger block stands for, linked, with its last run. (Why a
+/// trigger starts nothing is among the block's issues, shown above.)
+#[component]
+fn TriggerIntegration(designer: Designer, block: Block) -> impl IntoView {
+    designer.integration(&block).map(|integration| {
+        let last = match &integration.last_run {
+            Some(run) => format!("last run {} {}", run.status.key(), crate::format::time_of_day(&run.created_at)),
+            None => "no run yet".to_string(),
+        };
+        view! {
+            <p class="fd-integration">
+                "Integration "
+                <a href=format!("/integrations/{}", integration.id)>{integration.name.clone()}</a>
+                {format!(" · {} · {last}", crate::components::action_fields::ActionKind::of(&integration.action).label())}
+            </p>
+        }
+    })
 }
 
 /// The outputs of every block upstream of this one, with their types, as chips to drag into

@@ -17,8 +17,15 @@ use leptos::{prelude::*, task::spawn_local};
 
 use self::state::{Clip, Editor, Snapshot};
 use crate::{
-    api::flows::{DesignerData, publish_flow, save_flow},
-    model::flows::{Block, Edge, Flow, FlowDocument, FlowSave, Position},
+    api::{
+        flows::{DesignerData, publish_flow, save_flow},
+        integrations::create_integration,
+    },
+    model::{
+        flows::{Block, BlockKind, Edge, Flow, FlowDocument, FlowSave, Position},
+        integrations::{Integration, IntegrationAction, NewIntegration},
+        trigger::Trigger,
+    },
 };
 
 /// Geometry the CSS uses too (`.fd-block` width, header and port row heights).
@@ -83,6 +90,8 @@ pub(crate) struct Designer {
     pub help: RwSignal<bool>,
     /// The version history panel is open (in the inspector's place).
     pub history: RwSignal<bool>,
+    /// The form's integrations: the trigger nodes they stand for (a drop may add one).
+    pub integrations: RwSignal<Vec<Integration>>,
     pub data: StoredValue<DesignerData>,
 }
 
@@ -91,9 +100,11 @@ impl Designer {
         let flow = &data.flow;
         let choices = data.choices.clone();
         let snapshot = Snapshot { name: flow.name.clone(), blocks: flow.blocks.clone(), edges: flow.edges.clone() };
+        let mut editor = Editor::new(snapshot, choices);
+        editor.place_missing_triggers(&data.integrations.iter().map(|integration| integration.trigger).collect::<Vec<_>>());
         let designer = Designer {
             flow_id: StoredValue::new(flow.id.clone()),
-            editor: StoredValue::new(Editor::new(snapshot, choices)),
+            editor: StoredValue::new(editor),
             cells: StoredValue::new(HashMap::new()),
             ids: RwSignal::new(Vec::new()),
             edges: RwSignal::new(Vec::new()),
@@ -113,6 +124,7 @@ impl Designer {
             inspector_rev: RwSignal::new(0),
             help: RwSignal::new(false),
             history: RwSignal::new(false),
+            integrations: RwSignal::new(data.integrations.clone()),
             data: StoredValue::new(data),
         };
         designer.sync(false);
@@ -121,6 +133,28 @@ impl Designer {
 
     pub fn choices(self) -> Vec<String> {
         self.editor.with_value(|editor| editor.choices.clone())
+    }
+
+    /// The form's integration of a trigger block's trigger.
+    pub fn integration(self, block: &Block) -> Option<Integration> {
+        let key = block.trigger.as_deref()?;
+        self.integrations.with(|integrations| integrations.iter().find(|integration| integration.trigger.key() == key).cloned())
+    }
+
+    /// Why a trigger block starts nothing: the form has no integration of its trigger, or
+    /// that integration is off. (Responses and HTTP triggers are the flow's own.)
+    pub fn trigger_problem(self, block: &Block) -> Option<String> {
+        let trigger = Trigger::from_key(block.trigger.as_deref()?).filter(|trigger| !trigger.flow_native())?;
+        match self.integration(block) {
+            None => Some(format!(
+                "The form has no {} integration, so this trigger starts nothing. Drag the trigger from the palette again to create one, or add one on the Integrations page.",
+                trigger.display_name()
+            )),
+            Some(integration) if !integration.enabled => {
+                Some(format!("The form's integration \"{}\" is off, so this trigger starts nothing until it is turned on.", integration.name))
+            }
+            Some(_) => None,
+        }
     }
 
     pub fn cell(self, id: &str) -> Option<Cell> {
@@ -142,6 +176,11 @@ impl Designer {
         for issue in validation.warnings.iter().chain(validation.errors.iter()) {
             for block in &issue.blocks {
                 issues.entry(block.as_str()).or_default().push(issue.message.clone());
+            }
+        }
+        for block in doc.blocks.iter().filter(|block| block.kind == BlockKind::Trigger) {
+            if let Some(problem) = self.trigger_problem(block) {
+                issues.entry(block.id.as_str()).or_default().push(problem);
             }
         }
         let mut cells = self.cells.get_value();
@@ -280,9 +319,37 @@ impl Designer {
         }
     }
 
-    pub fn add_trigger(self, trigger: crate::model::trigger::Trigger, at: Position) {
+    /// Adds a trigger node; for a trigger the form has no integration of, creates that
+    /// integration ("Run flows only"), so a trigger on the canvas is always an integration.
+    pub fn add_trigger(self, trigger: Trigger, at: Position) {
         let id = self.edit(false, |editor| editor.add_trigger(trigger, at));
-        self.select(HashSet::from([id]));
+        self.select(HashSet::from([id.clone()]));
+        let missing = !trigger.flow_native() && self.integrations.with_untracked(|known| !known.iter().any(|known| known.trigger == trigger));
+        if !missing {
+            return;
+        }
+        let form_id = self.data.with_value(|data| data.flow.form_id.clone());
+        let input = NewIntegration {
+            form_id,
+            name: trigger.display_name().to_string(),
+            trigger,
+            action: IntegrationAction::FlowsOnly,
+            location: Default::default(),
+            enabled: true,
+        };
+        spawn_local(async move {
+            match create_integration(input).await {
+                Ok(integration) => {
+                    let name = integration.name.clone();
+                    self.integrations.update(|known| known.push(integration));
+                    self.sync(false);
+                    self.notice.set(Some(Notice::Info(format!(
+                        "Created the form's integration \"{name}\" (Run flows only): its events now start this flow once it is published."
+                    ))));
+                }
+                Err(error) => self.refuse(format!("The form's {} integration was not created: {}", trigger.display_name(), error.message)),
+            }
+        });
     }
 
     pub fn copy(self) {

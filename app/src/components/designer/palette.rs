@@ -19,22 +19,27 @@ struct Entry {
 
 const CATEGORIES: [&str; 4] = ["Triggers", "Integrations", "Logic", "Outflow"];
 
+/// Every trigger of the form: those with an integration first (dropping one without creates
+/// the integration), then the Responses trigger when the form has response choices.
 fn entries(designer: Designer) -> Vec<Entry> {
-    let (mut triggers, has_responses) = designer.data.with_value(|data| (data.triggers.clone(), !data.choices.is_empty()));
+    let integrations = designer.integrations.get_untracked();
+    let has_responses = designer.data.with_value(|data| !data.choices.is_empty());
+    let integration_of = |trigger: Trigger| integrations.iter().find(|integration| integration.trigger == trigger);
+    let mut triggers: Vec<Trigger> = Trigger::ALL.into_iter().filter(|trigger| !trigger.flow_native()).collect();
+    triggers.sort_by_key(|trigger| integration_of(*trigger).is_none());
     if has_responses {
         triggers.push(Trigger::Responses);
     }
-    triggers.dedup();
     let mut entries: Vec<Entry> = triggers
         .into_iter()
         .map(|trigger| Entry {
             payload: format!("trigger:{}", trigger.key()),
             name: crate::model::flows::trigger_label(trigger).to_string(),
             category: "Triggers",
-            description: if trigger == Trigger::Responses {
-                "One output per response choice of the form.".to_string()
-            } else {
-                "Fires with the form's outbound integration.".to_string()
+            description: match integration_of(trigger) {
+                _ if trigger.flow_native() => "One output per response choice of the form.".to_string(),
+                Some(integration) => format!("Fires with the form's integration \"{}\".", integration.name),
+                None => "No integration yet: dropping it creates one that runs flows only.".to_string(),
             },
         })
         .collect();

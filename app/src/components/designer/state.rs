@@ -158,17 +158,26 @@ impl Editor {
     pub fn add_trigger(&mut self, trigger: crate::model::trigger::Trigger, position: Position) -> String {
         self.record(None);
         let id = self.fresh_id("t");
-        self.doc.blocks.push(Block {
-            id: id.clone(),
-            kind: BlockKind::Trigger,
-            trigger: Some(trigger.key().to_string()),
-            step: None,
-            label: flows::trigger_label(trigger).to_string(),
-            settings: Default::default(),
-            inputs: Default::default(),
-            position,
-        });
+        self.doc.blocks.push(trigger_block(&id, trigger, position));
         id
+    }
+
+    /// Places an unconnected node for each of `triggers` the canvas lacks, in a column below
+    /// the blocks, as part of the saved canvas (no edit to undo or save): the form's
+    /// integrations appear on every canvas of the form, those created later too.
+    pub fn place_missing_triggers(&mut self, triggers: &[crate::model::trigger::Trigger]) {
+        for trigger in triggers {
+            let shown = self.doc.blocks.iter().any(|block| block.kind == BlockKind::Trigger && block.trigger.as_deref() == Some(trigger.key()));
+            if shown {
+                continue;
+            }
+            let below =
+                self.doc.blocks.iter().map(|block| block.position.y).fold(None, |lowest: Option<f64>, y| Some(lowest.map_or(y, |l| l.max(y))));
+            let position = Position { x: 40.0, y: below.map_or(40.0, |y| y + 160.0) };
+            let block = trigger_block(&self.fresh_id("t"), *trigger, position);
+            self.saved.blocks.push(block.clone());
+            self.doc.blocks.push(block);
+        }
     }
 
     /// Puts blocks where a drag left them (one undo step for the whole drag).
@@ -386,6 +395,20 @@ fn rename_placeholders(text: &str, renamed: &HashMap<String, String>) -> String 
     out
 }
 
+/// A trigger node of `trigger`, labelled with the trigger's name.
+fn trigger_block(id: &str, trigger: crate::model::trigger::Trigger, position: Position) -> Block {
+    Block {
+        id: id.to_string(),
+        kind: BlockKind::Trigger,
+        trigger: Some(trigger.key().to_string()),
+        step: None,
+        label: flows::trigger_label(trigger).to_string(),
+        settings: Default::default(),
+        inputs: Default::default(),
+        position,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -400,6 +423,18 @@ mod tests {
 
     fn edge(from: &str, port: &str, to: &str) -> Edge {
         Edge { from: from.into(), from_port: port.into(), to: to.into(), to_port: "in".into() }
+    }
+
+    #[test]
+    fn the_forms_integrations_are_placed_as_saved_unconnected_trigger_nodes() {
+        let mut editor = editor();
+        editor.place_missing_triggers(&[Trigger::Status, Trigger::Comment, Trigger::Escalation]);
+        let triggers: Vec<(&str, Option<&str>, f64)> =
+            editor.doc.blocks.iter().map(|block| (block.id.as_str(), block.trigger.as_deref(), block.position.y)).collect();
+        assert_eq!(triggers, [("t1", Some("status"), 0.0), ("t2", Some("comment"), 160.0), ("t3", Some("escalation"), 320.0)]);
+        assert!(editor.doc.edges.is_empty());
+        assert!(!editor.is_dirty(), "placed as saved: opening the canvas changes nothing");
+        assert!(!editor.can_undo());
     }
 
     #[test]

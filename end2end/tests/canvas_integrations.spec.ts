@@ -1,0 +1,70 @@
+// The canvas of a form is its integrations (issue 18, part 1), with the real mouse: an
+// integration made after the flow appears on its canvas as a trigger node naming it; dropping
+// a trigger the form has no integration of creates one that runs flows only (seen on the
+// Integrations page); an integration turned off greys its node and says why.
+import { test, expect } from '@playwright/test';
+import { api, block, centre, drag } from './canvas';
+import { openHydrated } from './support';
+import { adminKey } from '../playwright.config';
+
+const asAdmin = { authorization: `Bearer ${adminKey}` };
+
+test.use({ viewport: { width: 1440, height: 900 } });
+
+test('trigger nodes are the form\'s integrations: shown, created by a drop, greyed when off', async ({ page, request }) => {
+  const stamp = Date.now().toString(36);
+  const workflow = await api(request, '/api/v1/workflows', { name: `Canvas ${stamp}` });
+  const form = await api(request, `/api/v1/workflows/${workflow.id}/forms`, { name: 'Outage' });
+  const endpoint = await api(request, '/api/v1/endpoints', {
+    workflowId: workflow.id, name: 'Desk', baseUrl: 'http://127.0.0.1:9/api', auth: { type: 'none' },
+  });
+  const status = await api(request, '/api/v1/integrations', {
+    formId: form.id, name: 'Status to desk', trigger: 'status', action: { type: 'webhook', endpointId: endpoint.id },
+  });
+  const flow = await api(request, '/api/v1/flows', { formId: form.id, name: 'Extend' });
+  // Made after the flow: it appears on the canvas all the same, placed and unconnected.
+  await api(request, '/api/v1/integrations', {
+    formId: form.id, name: 'Comments to desk', trigger: 'comment', action: { type: 'webhook', endpointId: endpoint.id },
+  });
+
+  await openHydrated(page, `/flows/${flow.id}`);
+  await expect(block(page, 't1')).toContainText('Status to desk · Send a webhook');
+  await expect(block(page, 't2')).toContainText('Alert Comments');
+  await expect(block(page, 't2')).toContainText('Comments to desk · Send a webhook');
+  await expect(page.locator('.fd-status')).toHaveText(/nothing runs until you publish/);
+  await expect(page.locator('.fd-edge')).toHaveCount(0);
+
+  // The inspector links the node to its integration.
+  await block(page, 't1').locator('.fd-head').click();
+  const inspector = page.locator('.fd-inspector');
+  await expect(inspector.locator('.fd-integration')).toContainText('Status to desk · Send a webhook · no run yet');
+  await expect(inspector.getByRole('link', { name: 'Status to desk' })).toHaveAttribute('href', `/integrations/${status.id}`);
+
+  // Escalations has no integration: dropping it creates one that runs flows only.
+  const escalations = page.locator('.fd-palette-item[data-step="trigger:escalation"]');
+  await expect(escalations).toContainText('No integration yet: dropping it creates one that runs flows only.');
+  const t1 = await centre(block(page, 't1'));
+  await escalations.scrollIntoViewIfNeeded();
+  await drag(page, await centre(escalations), { x: t1.x + 300, y: t1.y + 300 });
+  await expect(page.locator('.fd-notice.info')).toContainText('Created the form\'s integration "Escalations" (Run flows only)');
+  await expect(block(page, 't3')).toContainText('Escalations · Run flows only');
+  await expect(block(page, 't3')).not.toHaveClass(/\boff\b/);
+  const listed = await (await request.get('/api/v1/integrations', { headers: asAdmin })).json();
+  const created = listed.find((integration: any) => integration.formId === form.id && integration.trigger === 'escalation');
+  expect(created).toMatchObject({ name: 'Escalations', action: { type: 'flowsOnly' }, enabled: true, formId: form.id });
+
+  // Turned off on the Integrations page's API: the node greys and says why.
+  const off = await request.patch(`/api/v1/integrations/${status.id}`, { data: { enabled: false }, headers: asAdmin });
+  expect(off.status()).toBe(200);
+  await page.reload();
+  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+  await expect(block(page, 't1')).toHaveClass(/\boff\b/);
+  await expect(block(page, 't1').locator('.fd-badge')).toHaveAttribute('title', /"Status to desk" is off, so this trigger starts nothing/);
+  await block(page, 't1').locator('.fd-head').click();
+  await expect(inspector).toContainText('is off, so this trigger starts nothing until it is turned on');
+  await page.screenshot({ path: '/tmp/canvas-integrations.png' });
+
+  // The listing shows the integration the drop created.
+  await openHydrated(page, '/integrations');
+  await expect(page.getByRole('row').filter({ hasText: 'Escalations' }).filter({ hasText: 'Flows only' })).toHaveCount(1);
+});
