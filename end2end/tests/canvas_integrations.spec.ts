@@ -1,5 +1,6 @@
 // The canvas of a form is its integrations (issue 18, part 1), with the real mouse: an
-// integration made after the flow appears on its canvas as a trigger node naming it; dropping
+// integration made on the Integrations page after the flow appears on its canvas as a
+// trigger node naming it; dropping
 // a trigger the form has no integration of creates one that runs flows only (seen on the
 // Integrations page); an integration turned off greys its node and says why.
 import { test, expect } from '@playwright/test';
@@ -22,15 +23,23 @@ test('trigger nodes are the form\'s integrations: shown, created by a drop, grey
     formId: form.id, name: 'Status to desk', trigger: 'status', action: { type: 'webhook', endpointId: endpoint.id },
   });
   const flow = await api(request, '/api/v1/flows', { formId: form.id, name: 'Extend' });
-  // Made after the flow: it appears on the canvas all the same, placed and unconnected.
-  await api(request, '/api/v1/integrations', {
-    formId: form.id, name: 'Comments to desk', trigger: 'comment', action: { type: 'webhook', endpointId: endpoint.id },
-  });
+  // Made on the Integrations page after the flow: it appears on the canvas all the same,
+  // placed and unconnected.
+  await openHydrated(page, '/integrations/new');
+  const editor = page.getByRole('form', { name: 'Integration' });
+  await editor.getByLabel('Name', { exact: true }).fill('Comments to flows');
+  await editor.getByRole('combobox', { name: 'Form', exact: true }).selectOption({ label: `Canvas ${stamp} › Outage` });
+  await editor.getByRole('combobox', { name: 'Trigger' }).selectOption({ label: 'Alert Comments' });
+  await editor.getByText('Run flows only', { exact: true }).click();
+  await expect(editor).toContainText('Sends nothing itself');
+  await editor.getByRole('button', { name: 'Create integration' }).click();
+  await expect(page).toHaveURL('/integrations');
+  await expect(page.getByRole('row').filter({ hasText: 'Comments to flows' })).toContainText('Flows only');
 
   await openHydrated(page, `/flows/${flow.id}`);
   await expect(block(page, 't1')).toContainText('Status to desk · Send a webhook');
   await expect(block(page, 't2')).toContainText('Alert Comments');
-  await expect(block(page, 't2')).toContainText('Comments to desk · Send a webhook');
+  await expect(block(page, 't2')).toContainText('Comments to flows · Run flows only');
   await expect(page.locator('.fd-status')).toHaveText(/nothing runs until you publish/);
   await expect(page.locator('.fd-edge')).toHaveCount(0);
 
