@@ -1,8 +1,8 @@
 // The canvas of a form is its integrations (issue 18, part 1), with the real mouse: an
 // integration made on the Integrations page after the flow appears on its canvas as a
-// trigger node naming it; dropping
-// a trigger the form has no integration of creates one that runs flows only (seen on the
-// Integrations page); an integration turned off greys its node and says why.
+// trigger node naming it; dropping a trigger the form has no integration of creates one that
+// runs flows only (seen on the Integrations page); an integration turned off with the
+// listing's switch greys its node and says why.
 import { test, expect } from '@playwright/test';
 import { api, block, centre, drag } from './canvas';
 import { openHydrated } from './support';
@@ -62,11 +62,12 @@ test('trigger nodes are the form\'s integrations: shown, created by a drop, grey
   const created = listed.find((integration: any) => integration.formId === form.id && integration.trigger === 'escalation');
   expect(created).toMatchObject({ name: 'Escalations', action: { type: 'flowsOnly' }, enabled: true, formId: form.id });
 
-  // Turned off on the Integrations page's API: the node greys and says why.
-  const off = await request.patch(`/api/v1/integrations/${status.id}`, { data: { enabled: false }, headers: asAdmin });
-  expect(off.status()).toBe(200);
-  await page.reload();
-  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+  // Turned off with the listing's switch: the node greys and says why.
+  await openHydrated(page, '/integrations');
+  const statusSwitch = page.getByRole('switch', { name: 'Status to desk enabled' });
+  await statusSwitch.click();
+  await expect(statusSwitch).not.toBeChecked();
+  await openHydrated(page, `/flows/${flow.id}`);
   await expect(block(page, 't1')).toHaveClass(/\boff\b/);
   await expect(block(page, 't1').locator('.fd-badge')).toHaveAttribute('title', /"Status to desk" is off, so this trigger starts nothing/);
   await block(page, 't1').locator('.fd-head').click();
