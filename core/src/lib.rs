@@ -7,6 +7,7 @@
 pub use ops::roles as access;
 pub mod clock;
 pub mod default_scripts;
+pub mod dispatch;
 pub mod example;
 pub mod ids;
 pub mod ops;

@@ -22,7 +22,12 @@ use super::{
     flow_runs::{self, RunnableFlow, TriggerEvent},
     from_json, to_json,
 };
-use crate::{clock, ids::new_id, payload};
+use crate::{
+    clock,
+    dispatch::{EventForm, plan_event},
+    ids::new_id,
+    payload,
+};
 
 /// How long a claimed run stays with its worker before another may retry it.
 pub const RUN_LEASE_MS: i64 = 120_000;
@@ -140,8 +145,10 @@ fn dispatch(conn: &Connection, limit: i64) -> StoreResult<Dispatched> {
         }
         let integrations = &matching[&key];
         let trigger = Trigger::from_key(&event.trigger).ok_or_else(|| StoreError::Corrupt(format!("trigger {}", event.trigger)))?;
-        let flows: &[RunnableFlow] = if flows_start(trigger, integrations) { &flows_of[&event.form_id] } else { &[] };
-        if integrations.is_empty() && flows.is_empty() {
+        let actions: Vec<&IntegrationAction> = integrations.iter().map(|integration| &integration.action).collect();
+        let plan = plan_event(trigger, EventForm { name: &event.form_name, enabled: event.form_enabled }, &actions);
+        let flows: &[RunnableFlow] = if plan.start_flows { &flows_of[&event.form_id] } else { &[] };
+        if plan.runs.is_empty() && flows.is_empty() {
             continue;
         }
         if !definitions_of.contains_key(&event.form_id) {
@@ -162,10 +169,10 @@ fn dispatch(conn: &Connection, limit: i64) -> StoreResult<Dispatched> {
             payload_json: &body,
         };
         dispatched.flows += flow_runs::start_runs_for_event(conn, flows, &started, now)?;
-        for integration in integrations.iter().filter(|integration| integration.action.sends()) {
+        for integration in plan.runs.iter().map(|&index| &integrations[index]) {
             let mut agent_work = None;
-            let (status, reason) = if !event.form_enabled {
-                (RunStatus::Skipped, Some(format!("The form \"{}\" is disabled, so nothing was sent.", event.form_name)))
+            let (status, reason) = if let Some(skipped) = &plan.skipped {
+                (RunStatus::Skipped, Some(skipped.clone()))
             } else {
                 match super::agents::route(conn, &integration.action, &integration.location)? {
                     Route::Cloud => {
@@ -203,13 +210,6 @@ fn dispatch(conn: &Connection, limit: i64) -> StoreResult<Dispatched> {
     }
     conn.prepare_cached("UPDATE dispatch_cursor SET last_event_id = ? WHERE id = 1")?.execute([last])?;
     Ok(dispatched)
-}
-
-/// Whether an event of `trigger` starts its form's flows, given the form's enabled
-/// integrations of that trigger: a flow-native trigger always; any other only through an
-/// integration, so a flow never starts from a trigger whose integration is missing or off.
-fn flows_start(trigger: Trigger, integrations: &[MatchingIntegration]) -> bool {
-    trigger.flow_native() || !integrations.is_empty()
 }
 
 /// A claimed run with what executing it needs.
