@@ -31,7 +31,7 @@ pub fn plan_event(trigger: Trigger, form: EventForm<'_>, integrations: &[&Integr
     EventPlan {
         runs: integrations.iter().enumerate().filter(|(_, action)| action.sends()).map(|(index, _)| index).collect(),
         skipped: (!form.enabled).then(|| format!("The form \"{}\" is disabled, so nothing was sent.", form.name)),
-        start_flows: form.enabled && (trigger.flow_native() || !integrations.is_empty()),
+        start_flows: form.enabled && trigger.starts_flows(!integrations.is_empty()),
     }
 }
 

@@ -35,6 +35,26 @@ async function fixtures(request: APIRequestContext, receiverUrl: string) {
 
 const greeting = "console.log('greeting alert', payload.eventIdentifier);\noutput['greeting'] = 'Hello from alert #' + payload.eventIdentifier;";
 
+/** Imports (so publishes) Status Updates → Script "Greet" → Webhook posting `{"text": greeting}` to `/flow`. */
+async function importGreeting(request: APIRequestContext, name: string, formId: string, endpointId: string) {
+  return api(request, '/api/v1/flows/import', {
+    name,
+    formId,
+    blocks: [
+      { id: 't1', kind: 'trigger', trigger: 'status', label: 'Status Updates', position: { x: 40, y: 80 } },
+      { id: 'script1', kind: 'step', step: 'script', label: 'Greet', settings: { outputs: ['greeting'], script: greeting }, position: { x: 320, y: 80 } },
+      {
+        id: 'webhook1', kind: 'step', step: 'webhook', label: 'Post greeting',
+        settings: { endpointId, method: 'POST', path: '/flow' }, inputs: { body: '{"text": "${script1.greeting}"}' }, position: { x: 600, y: 80 },
+      },
+    ],
+    edges: [
+      { from: 't1', fromPort: 'out', to: 'script1', toPort: 'in' },
+      { from: 'script1', fromPort: 'out', to: 'webhook1', toPort: 'in' },
+    ],
+  });
+}
+
 /** What the flow's Webhook step delivered to the receiver: each body's `text`. */
 const flowTexts = (received: Received[]) => received.filter((request) => request.url === '/flow').map((request) => JSON.parse(request.body).text);
 
@@ -160,22 +180,7 @@ test('Test flow in the designer: the last event pre-fills the payload, bad JSON 
   try {
     const { stamp, formId, endpointId, person } = await fixtures(request, receiver.url);
     const flowName = `Greet on test ${stamp}`;
-    const flow = await api(request, '/api/v1/flows/import', {
-      name: flowName,
-      formId,
-      blocks: [
-        { id: 't1', kind: 'trigger', trigger: 'status', label: 'Status Updates', position: { x: 40, y: 80 } },
-        { id: 'script1', kind: 'step', step: 'script', label: 'Greet', settings: { outputs: ['greeting'], script: greeting }, position: { x: 320, y: 80 } },
-        {
-          id: 'webhook1', kind: 'step', step: 'webhook', label: 'Post greeting',
-          settings: { endpointId, method: 'POST', path: '/flow' }, inputs: { body: '{"text": "${script1.greeting}"}' }, position: { x: 600, y: 80 },
-        },
-      ],
-      edges: [
-        { from: 't1', fromPort: 'out', to: 'script1', toPort: 'in' },
-        { from: 'script1', fromPort: 'out', to: 'webhook1', toPort: 'in' },
-      ],
-    });
+    const flow = await importGreeting(request, flowName, formId, endpointId);
     // A real Status Updates event on the form: what Test pre-fills.
     const alert = await api(request, '/api/v1/alerts', { formId, properties: { summary: 'Search is slow' }, recipients: [person], priority: 'HIGH' });
     const alertId = alert.eventIdentifier;
@@ -283,22 +288,7 @@ test('a draft leaves the running version alone until Publish; Roll back runs the
   const receiver = await startReceiver();
   try {
     const { stamp, formId, endpointId, person } = await fixtures(request, receiver.url);
-    const flow = await api(request, '/api/v1/flows/import', {
-      name: `Greet versions ${stamp}`,
-      formId,
-      blocks: [
-        { id: 't1', kind: 'trigger', trigger: 'status', label: 'Status Updates', position: { x: 40, y: 80 } },
-        { id: 'script1', kind: 'step', step: 'script', label: 'Greet', settings: { outputs: ['greeting'], script: greeting }, position: { x: 320, y: 80 } },
-        {
-          id: 'webhook1', kind: 'step', step: 'webhook', label: 'Post greeting',
-          settings: { endpointId, method: 'POST', path: '/flow' }, inputs: { body: '{"text": "${script1.greeting}"}' }, position: { x: 600, y: 80 },
-        },
-      ],
-      edges: [
-        { from: 't1', fromPort: 'out', to: 'script1', toPort: 'in' },
-        { from: 'script1', fromPort: 'out', to: 'webhook1', toPort: 'in' },
-      ],
-    });
+    const flow = await importGreeting(request, `Greet versions ${stamp}`, formId, endpointId);
     /** Starts an alert and answers what the flow posted for it. */
     const alertGreeting = async (): Promise<string> => {
       const alert = await api(request, '/api/v1/alerts', { formId, properties: { summary: 'Disk full' }, recipients: [person] });

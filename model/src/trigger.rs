@@ -53,6 +53,13 @@ impl Trigger {
         self == Trigger::Responses
     }
 
+    /// Whether an event of this trigger starts the form's flows, given whether the form has
+    /// an enabled integration of it: a flow never starts from a trigger whose integration is
+    /// missing or off (but for a flow-native one).
+    pub fn starts_flows(self, enabled_integration: bool) -> bool {
+        self.flow_native() || enabled_integration
+    }
+
     pub fn from_key(key: &str) -> Option<Trigger> {
         Trigger::ALL.into_iter().find(|trigger| trigger.key() == key)
     }

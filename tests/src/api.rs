@@ -62,6 +62,12 @@ impl<'a> Api<'a> {
         form["id"].as_str().expect("a form id").to_string()
     }
 
+    /// Creates an endpoint of a workflow at `base_url`, without authentication; answers its id.
+    pub async fn endpoint(&self, workflow: &str, name: &str, base_url: &str) -> String {
+        let endpoint = self.post_ok("/api/v1/endpoints", serde_json::json!({"workflowId": workflow, "name": name, "baseUrl": base_url}), 201).await;
+        endpoint["id"].as_str().expect("an endpoint id").to_string()
+    }
+
     /// Gives a form a "Run flows only" integration of `trigger`, through which its flows start
     /// from that trigger's events.
     pub async fn flows_only(&self, form: &str, trigger: &str) {

@@ -61,9 +61,9 @@ async fn another_workflows_alerts_and_runs_are_not_found_nor_listed() {
     let admin = &teams.admin;
     let (_, workflows) = admin.get("/api/v1/workflows").await;
     let a = workflows.as_array().unwrap().iter().find(|workflow| workflow["name"] == "A").unwrap()["id"].clone();
-    let endpoint = admin.post_ok("/api/v1/endpoints", json!({"workflowId": a, "name": "Sink", "baseUrl": receiver.url("")}), 201).await;
+    let endpoint = admin.endpoint(a.as_str().unwrap(), "Sink", &receiver.url("")).await;
     let integration =
-        json!({"formId": teams.form_a, "name": "Comments", "trigger": "comment", "action": {"type": "webhook", "endpointId": endpoint["id"]}});
+        json!({"formId": teams.form_a, "name": "Comments", "trigger": "comment", "action": {"type": "webhook", "endpointId": endpoint}});
     admin.post_ok("/api/v1/integrations", integration, 201).await;
     admin.post_ok(&format!("/api/v1/alerts/{alert}/comments"), json!({"author": "admin", "comment": "hi"}), 201).await;
     let run = eventually(Duration::from_secs(15), || async { admin.get("/api/v1/runs").await.1["items"][0]["id"].as_str().map(str::to_string) })

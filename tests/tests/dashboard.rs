@@ -26,11 +26,6 @@ async fn sending_form(admin: &Api<'_>, workflow: &str, name: &str, endpoint: &st
     form
 }
 
-async fn endpoint(admin: &Api<'_>, workflow: &str, name: &str, receiver: &Receiver) -> String {
-    let endpoint = admin.post_ok("/api/v1/endpoints", json!({"workflowId": workflow, "name": name, "baseUrl": receiver.url("")}), 201).await;
-    endpoint["id"].as_str().unwrap().to_string()
-}
-
 async fn start_alerts(admin: &Api<'_>, form: &str, count: u64) {
     for _ in 0..count {
         admin.post_ok("/api/v1/alerts", json!({"formId": form, "recipients": ["admin"]}), 201).await;
@@ -67,9 +62,9 @@ async fn the_dashboard_counts_a_workflows_deliveries_for_its_members_only() {
 
     let alpha = admin.workflow("Alpha").await;
     let beta = admin.workflow("Beta").await;
-    let good = endpoint(&admin, &alpha, "Good desk", &good_receiver).await;
-    let bad = endpoint(&admin, &alpha, "Bad desk", &bad_receiver).await;
-    let beta_sink = endpoint(&admin, &beta, "Beta sink", &good_receiver).await;
+    let good = admin.endpoint(&alpha, "Good desk", &good_receiver.url("")).await;
+    let bad = admin.endpoint(&alpha, "Bad desk", &bad_receiver.url("")).await;
+    let beta_sink = admin.endpoint(&beta, "Beta sink", &good_receiver.url("")).await;
     let good_form = sending_form(&admin, &alpha, "Good", &good, json!("cloud")).await;
     let bad_form = sending_form(&admin, &alpha, "Bad", &bad, json!("cloud")).await;
     let beta_form = sending_form(&admin, &beta, "Beta", &beta_sink, json!("cloud")).await;

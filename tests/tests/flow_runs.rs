@@ -31,8 +31,8 @@ async fn start(env: &[(&str, &str)]) -> (TestServer, Receiver, Setup) {
                           "responses": [{"choice": "Accept"}, {"choice": "Decline"}]});
     let form = api.form(&workflow, incident).await;
     api.user_with_email("bob", "Bob", "Ray").await;
-    let endpoint = api.post_ok("/api/v1/endpoints", json!({"workflowId": workflow, "name": "Desk", "baseUrl": receiver.url("")}), 201).await;
-    let setup = Setup { workflow, form, endpoint: endpoint["id"].as_str().unwrap().to_string() };
+    let endpoint = api.endpoint(&workflow, "Desk", &receiver.url("")).await;
+    let setup = Setup { workflow, form, endpoint };
     (server, receiver, setup)
 }
 

@@ -142,8 +142,7 @@ async fn world(admin: &Api<'_>, receiver: &Receiver) -> World {
     let form = admin
         .form(&workflow, json!({"name": "Incident", "enabled": true, "properties": [], "responses": [{"choice": "Acknowledge", "action": "none"}]}))
         .await;
-    let endpoint = admin.post_ok("/api/v1/endpoints", json!({"workflowId": workflow, "name": "Sink", "baseUrl": receiver.url("")}), 201).await;
-    let endpoint = endpoint["id"].as_str().unwrap().to_string();
+    let endpoint = admin.endpoint(&workflow, "Sink", &receiver.url("")).await;
     let integration =
         json!({"formId": form, "name": "Notify", "trigger": "status", "action": {"type": "webhook", "endpointId": endpoint, "path": "/hook"}});
     admin.post_ok("/api/v1/integrations", integration, 201).await;

@@ -24,8 +24,7 @@ async fn start(server: &TestServer, receiver: &Receiver) -> Setup {
     let workflow = api.workflow("Ops").await;
     let form = api.form(&workflow, json!({"name": "Incident", "properties": [{"name": "number", "type": "text", "includeInOutbound": true}]})).await;
     api.user_with_email("bob", "Bob", "Ray").await;
-    let endpoint = api.post_ok("/api/v1/endpoints", json!({"workflowId": workflow, "name": "Desk", "baseUrl": receiver.url("")}), 201).await;
-    let endpoint = endpoint["id"].as_str().unwrap().to_string();
+    let endpoint = api.endpoint(&workflow, "Desk", &receiver.url("")).await;
     let integration = json!({"formId": form, "name": "Status hook", "trigger": "status", "action": {"type": "webhook", "endpointId": endpoint, "path": "/integration"}});
     api.post_ok("/api/v1/integrations", integration, 201).await;
     Setup { form, endpoint }

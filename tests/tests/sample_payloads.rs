@@ -31,8 +31,8 @@ async fn setup(api: &Api<'_>, receiver: &Receiver) -> Setup {
     ]);
     let form = api.form(&workflow, json!({"name": "Incident", "properties": properties, "responses": [{"choice": "Accept"}]})).await;
     api.user_with_email("bob", "Bob", "Ray").await;
-    let endpoint = api.post_ok("/api/v1/endpoints", json!({"workflowId": workflow, "name": "Desk", "baseUrl": receiver.url("")}), 201).await;
-    Setup { workflow, form, endpoint: endpoint["id"].as_str().unwrap().to_string() }
+    let endpoint = api.endpoint(&workflow, "Desk", &receiver.url("")).await;
+    Setup { workflow, form, endpoint }
 }
 
 async fn start_alert(api: &Api<'_>, setup: &Setup) -> i64 {

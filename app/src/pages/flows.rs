@@ -74,7 +74,7 @@ fn WorkflowFlowsCard(listing: WorkflowFlows, create: ServerAction<CreateFlow>, d
                     <td><A href=format!("/flows/{}", flow.id)>{flow.name}</A></td>
                     <td>{flow.form_name}</td>
                     <td class="num">{flow.blocks}</td>
-                    <td>{publish_state(flow.version, flow.published_version)}</td>
+                    <td>{publish_state(flow.published_version, flow.draft_version)}</td>
                     <td class="nowrap">{time_of_day(&flow.updated_at)} " " <span class="sub">{date_of(&flow.updated_at)}</span></td>
                     <td class="row-actions">
                         <ConfirmButton
@@ -120,15 +120,15 @@ fn WorkflowFlowsCard(listing: WorkflowFlows, create: ServerAction<CreateFlow>, d
 }
 
 /// Which version runs, and whether a newer draft waits.
-fn publish_state(version: i64, published: Option<i64>) -> impl IntoView {
-    match published {
-        Some(running) if running == version => view! { <span class="badge ok">{format!("version {running}")}</span> }.into_any(),
-        Some(running) => view! {
+fn publish_state(published: Option<i64>, draft: Option<i64>) -> impl IntoView {
+    match (published, draft) {
+        (Some(running), None) => view! { <span class="badge ok">{format!("version {running}")}</span> }.into_any(),
+        (Some(running), Some(draft)) => view! {
             <span class="badge ok">{format!("version {running}")}</span>
             " "
-            <span class="badge" title="Saved, not published">{format!("draft {version}")}</span>
+            <span class="badge" title="Saved, not published">{format!("draft {draft}")}</span>
         }
         .into_any(),
-        None => view! { <span class="badge warn" title="Open it and Publish to run it">"not published"</span> }.into_any(),
+        (None, _) => view! { <span class="badge warn" title="Open it and Publish to run it">"not published"</span> }.into_any(),
     }
 }

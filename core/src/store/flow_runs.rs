@@ -154,18 +154,16 @@ pub enum Edition {
 }
 
 impl Edition {
-    fn select(self) -> &'static str {
-        match self {
-            Edition::Published => {
-                "SELECT fl.id, fl.name, COALESCE(fl.published_version, fl.version), f.workflow_id, fl.form_id, fl.enabled,
-                    fl.published_version IS NOT NULL, COALESCE(fl.published_graph, fl.graph), f.responses
-                 FROM flows fl JOIN forms f ON f.id = fl.form_id"
-            }
-            Edition::Draft => {
-                "SELECT fl.id, fl.name, fl.version, f.workflow_id, fl.form_id, fl.enabled, fl.published_version IS NOT NULL, fl.graph, f.responses
-                 FROM flows fl JOIN forms f ON f.id = fl.form_id"
-            }
-        }
+    /// The query of a [`RunnableRow`], to which callers add their `WHERE`.
+    fn select(self) -> String {
+        let (version, graph) = match self {
+            Edition::Published => ("COALESCE(fl.published_version, fl.version)", "COALESCE(fl.published_graph, fl.graph)"),
+            Edition::Draft => ("fl.version", "fl.graph"),
+        };
+        format!(
+            "SELECT fl.id, fl.name, {version}, f.workflow_id, fl.form_id, fl.enabled, fl.published_version IS NOT NULL, {graph}, f.responses
+             FROM flows fl JOIN forms f ON f.id = fl.form_id"
+        )
     }
 }
 

@@ -129,30 +129,32 @@ async fn insert_flow(
         .map_err(conflict_on_unique(name_taken(name)))?;
     insert_version(&mut tx, &id, 1, name, graph, &graph_json, actor, note, now).await?;
     if let Some(how) = published {
-        make_running(&mut tx, &id, 1, actor, how, now).await?;
+        make_running(&mut tx, &id, Some(1), actor, how, now).await?;
     }
     tx.commit().await?;
     get_flow(store, &id).await
 }
 
-/// Makes `version` the one that runs and records when, by whom and how.
+/// Makes `version` (`None`: the newest saved one, as of this transaction) the one that runs,
+/// records when, by whom and how, and answers it.
 async fn make_running(
     tx: &mut sqlx::SqliteConnection,
     flow_id: &str,
-    version: i64,
+    version: Option<i64>,
     actor: Option<&Actor>,
     how: PublishedHow,
     now: i64,
-) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE flows SET published_version = ?1,
-            published_graph = (SELECT graph FROM flow_versions WHERE flow_id = ?2 AND version = ?1), updated_at = ?3
-         WHERE id = ?2",
+) -> StoreResult<i64> {
+    let version: i64 = sqlx::query_scalar(
+        "UPDATE flows SET published_version = COALESCE(?1, version),
+            published_graph = (SELECT v.graph FROM flow_versions v WHERE v.flow_id = ?2 AND v.version = COALESCE(?1, flows.version)),
+            updated_at = ?3
+         WHERE id = ?2 RETURNING published_version",
     )
     .bind(version)
     .bind(flow_id)
     .bind(now)
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
     sqlx::query("INSERT INTO flow_publications (flow_id, version, published_at, published_by, note) VALUES (?, ?, ?, ?, ?)")
         .bind(flow_id)
@@ -162,7 +164,18 @@ async fn make_running(
         .bind(how.key())
         .execute(&mut *tx)
         .await?;
-    Ok(())
+    Ok(version)
+}
+
+/// Makes a version of the flow `before` shows the one that runs, in its own transaction,
+/// and audits the change; answers the version.
+async fn run_version(store: &Store, before: &Flow, version: Option<i64>, actor: Option<&Actor>, how: PublishedHow) -> StoreResult<i64> {
+    let mut tx = write_tx(store).await?;
+    let version = make_running(&mut tx, &before.id, version, actor, how, clock::now_millis()).await?;
+    tx.commit().await?;
+    let after = get_flow(store, &before.id).await?;
+    audit::record_change(store, actor, Change::updated("flow", &before.id, &after.name, &audited(before), &audited(&after))).await?;
+    Ok(version)
 }
 
 /// Publishes the newest saved version: runs started from now on use it. Publishing the
@@ -172,14 +185,8 @@ pub async fn publish_flow(store: &Store, id: &str, actor: Option<&Actor>) -> Sto
     if before.published_version == Some(before.version) {
         return Ok(before.version);
     }
-    let mut tx = write_tx(store).await?;
-    // The newest version as of this transaction (a save may have landed since the read).
-    let version: i64 = sqlx::query_scalar("SELECT version FROM flows WHERE id = ?").bind(id).fetch_one(&mut *tx).await?;
-    make_running(&mut tx, id, version, actor, PublishedHow::Published, clock::now_millis()).await?;
-    tx.commit().await?;
-    let after = get_flow(store, id).await?;
-    audit::record_change(store, actor, Change::updated("flow", id, &after.name, &audited(&before), &audited(&after))).await?;
-    Ok(version)
+    // The newest version as of the transaction: a save may land after the read above.
+    run_version(store, &before, None, actor, PublishedHow::Published).await
 }
 
 /// Runs an earlier published version again (the draft stays as it is). Only a version that
@@ -207,12 +214,7 @@ pub async fn rollback_flow(store: &Store, id: &str, version: i64, actor: Option<
     if before.published_version == Some(version) {
         return Ok(version);
     }
-    let mut tx = write_tx(store).await?;
-    make_running(&mut tx, id, version, actor, PublishedHow::RolledBack, clock::now_millis()).await?;
-    tx.commit().await?;
-    let after = get_flow(store, id).await?;
-    audit::record_change(store, actor, Change::updated("flow", id, &after.name, &audited(&before), &audited(&after))).await?;
-    Ok(version)
+    run_version(store, &before, Some(version), actor, PublishedHow::RolledBack).await
 }
 
 #[allow(clippy::too_many_arguments)]

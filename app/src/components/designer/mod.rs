@@ -144,17 +144,20 @@ impl Designer {
     /// Why a trigger block starts nothing: the form has no integration of its trigger, or
     /// that integration is off. (Responses and HTTP triggers are the flow's own.)
     pub fn trigger_problem(self, block: &Block) -> Option<String> {
-        let trigger = Trigger::from_key(block.trigger.as_deref()?).filter(|trigger| !trigger.flow_native())?;
-        match self.integration(block) {
-            None => Some(format!(
+        let trigger = Trigger::from_key(block.trigger.as_deref()?)?;
+        let integration = self.integration(block);
+        if trigger.starts_flows(integration.as_ref().is_some_and(|integration| integration.enabled)) {
+            return None;
+        }
+        Some(match integration {
+            None => format!(
                 "The form has no {} integration, so this trigger starts nothing. Drag the trigger from the palette again to create one, or add one on the Integrations page.",
                 trigger.display_name()
-            )),
-            Some(integration) if !integration.enabled => {
-                Some(format!("The form's integration \"{}\" is off, so this trigger starts nothing until it is turned on.", integration.name))
+            ),
+            Some(integration) => {
+                format!("The form's integration \"{}\" is off, so this trigger starts nothing until it is turned on.", integration.name)
             }
-            Some(_) => None,
-        }
+        })
     }
 
     pub fn cell(self, id: &str) -> Option<Cell> {
@@ -323,7 +326,7 @@ impl Designer {
     /// integration ("Run flows only"), so a trigger on the canvas is always an integration.
     pub fn add_trigger(self, trigger: Trigger, at: Position) {
         let id = self.edit(false, |editor| editor.add_trigger(trigger, at));
-        self.select(HashSet::from([id.clone()]));
+        self.select(HashSet::from([id]));
         let missing = !trigger.flow_native() && self.integrations.with_untracked(|known| !known.iter().any(|known| known.trigger == trigger));
         if !missing {
             return;
@@ -468,9 +471,18 @@ impl Designer {
         );
     }
 
+    /// Whether Publish has something to do now: a saved draft, nothing being saved or
+    /// published.
+    pub fn can_publish(self) -> bool {
+        !self.dirty.get()
+            && !self.saving.get()
+            && !self.publishing.get()
+            && crate::model::flows::draft_version(self.version.get(), self.published.get()).is_some()
+    }
+
     /// Publishes the saved draft: runs started from now on use it.
     pub fn publish(self) {
-        if self.publishing.get_untracked() || self.saving.get_untracked() || self.dirty.get_untracked() {
+        if !untrack(|| self.can_publish()) {
             return;
         }
         self.publishing.set(true);
@@ -607,12 +619,13 @@ pub fn FlowDesigner(data: DesignerData, history: Option<i64>) -> impl IntoView {
     let tester = test_panel::Tester::provide(designer);
     let status = move || {
         let (version, published) = (designer.version.get(), designer.published.get());
+        let draft = crate::model::flows::draft_version(version, published);
         if designer.saving.get() {
             view! { <span class="fd-status">"Saving draft…"</span> }.into_any()
         } else if designer.dirty.get() {
             view! { <span class="fd-status unsaved" title="Saved as a draft a moment after your last edit (or now with Ctrl+S)">"● Editing"</span> }
                 .into_any()
-        } else if published == Some(version) {
+        } else if draft.is_none() {
             view! { <span class="fd-status saved">{format!("Published · version {version}")}</span> }.into_any()
         } else {
             let runs = match published {
@@ -622,9 +635,6 @@ pub fn FlowDesigner(data: DesignerData, history: Option<i64>) -> impl IntoView {
             view! { <span class="fd-status draft" title="Saved, not published: runs do not use it yet">{format!("Draft · version {version} · {runs}")}</span> }
                 .into_any()
         }
-    };
-    let publishable = move || {
-        !designer.dirty.get() && !designer.saving.get() && !designer.publishing.get() && designer.published.get() != Some(designer.version.get())
     };
     let notice = move || {
         designer.notice.get().map(|notice| {
@@ -690,7 +700,7 @@ pub fn FlowDesigner(data: DesignerData, history: Option<i64>) -> impl IntoView {
                     type="button"
                     class="primary small"
                     title="Make the saved draft the version that runs"
-                    disabled=move || !publishable()
+                    disabled=move || !designer.can_publish()
                     on:click=move |_| designer.publish()
                 >
                     {move || if designer.publishing.get() { "Publishing…" } else { "Publish" }}
