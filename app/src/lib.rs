@@ -2,14 +2,15 @@
 //! Pages read and change data only through the server functions in [`api`], which call
 //! the store of `outflow_core`; no SQL and no HTTP client live here.
 //!
-//! Two browser bundles use this crate: `frontend` hydrates the routed app (`routes`,
-//! feature `hydrate`), and `designer-frontend` renders only the Flow Designer
-//! (`pages::designer::start`, feature `csr`), without the router or hydration.
+//! The browser bundles use this crate: `frontend` hydrates one group of pages per build
+//! (`routes`, feature `hydrate`, see [`bundles`]), and `designer-frontend` renders only the
+//! Flow Designer (`pages::designer::start`, feature `csr`), without the router or hydration.
 
 // Leptos view types nest deeply; the default limit stops at the larger pages.
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod bundles;
 pub mod components;
 pub mod format;
 /// The shared wire types, re-exported so UI code reads `crate::model::…`.
@@ -19,7 +20,7 @@ pub mod pages;
 pub mod routes;
 
 #[cfg(not(feature = "csr"))]
-pub use routes::{App, shell};
+pub use routes::{app_of, shell};
 
 use leptos::prelude::*;
 

@@ -71,10 +71,10 @@ fn accepts(accept_encoding: &str, encoding: &str) -> bool {
     })
 }
 
-/// Whether both browser bundles were embedded; without them pages render but never hydrate,
+/// Whether every browser bundle was embedded; without them pages render but never hydrate,
 /// and the designer never opens.
 pub fn has_browser_bundles() -> bool {
-    ["pkg/outflow.js", "pkg/outflow_bg.wasm", "pkg/designer.js", "pkg/designer_bg.wasm"].into_iter().all(|path| Site::get(path).is_some())
+    app::bundles::Bundle::ALL.into_iter().all(|bundle| [bundle.script(), bundle.wasm()].iter().all(|path| exists(path)))
 }
 
 /// Whether `path` names an embedded file (assets are public: the sign-in page needs them).

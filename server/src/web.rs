@@ -1,7 +1,7 @@
 //! The UI side of the router: server-side rendering of every Leptos route, embedded
 //! assets, and the rendered "Page not found" for any other browser address.
 
-use app::{App, shell};
+use app::{app_of, bundles::Bundle, shell};
 use axum::{
     Router,
     body::Body,
@@ -15,13 +15,21 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 
 use crate::{assets, error::ApiError, serve::MAX_BODY_BYTES, state::AppState};
 
-/// The rendering options; the bundle names match what `./x` asks wasm-bindgen to write.
+/// The rendering options; each page names its bundle's files itself (`app::bundles`).
 pub fn leptos_options(addr: std::net::SocketAddr) -> LeptosOptions {
-    LeptosOptions::builder().output_name("outflow").site_pkg_dir("pkg").site_root("target/site").site_addr(addr).build()
+    LeptosOptions::builder().output_name(Bundle::Start.stem()).site_pkg_dir("pkg").site_root("target/site").site_addr(addr).build()
 }
 
 pub fn router(state: &AppState) -> Router<AppState> {
-    let routes = generate_route_list(App);
+    // Every bundle's router, each address once (the designer's address renders the flows router).
+    let mut routes = Vec::new();
+    for bundle in Bundle::ALL {
+        for route in generate_route_list(move || app_of(bundle)) {
+            if !routes.iter().any(|known: &leptos_axum::AxumRouteListing| known.path() == route.path()) {
+                routes.push(route);
+            }
+        }
+    }
     Router::<AppState>::new()
         .leptos_routes_with_context(state, routes, provide_server_context(state), {
             let options = state.leptos_options.clone();

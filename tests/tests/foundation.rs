@@ -4,7 +4,28 @@
 use outflow_tests::{TestServer, admin_browser, admin_client};
 use serde_json::Value;
 
-const SHELL_ROUTES: &[&str] = &["/", "/integrations", "/flows", "/endpoints", "/activity", "/alerts", "/people", "/audit", "/account"];
+/// Pages and the bundle each loads (`app::bundles`): a page downloads only its group's code.
+const SHELL_ROUTES: &[(&str, &str)] = &[
+    ("/", "start"),
+    ("/workflows", "workflows"),
+    ("/integrations", "integrations"),
+    ("/flows", "flows"),
+    ("/integrations/new", "integration"),
+    ("/endpoints", "endpoints"),
+    ("/activity", "activity"),
+    ("/alerts", "alerts"),
+    ("/people", "people"),
+    ("/agents", "people"),
+    ("/audit", "start"),
+    ("/account", "start"),
+];
+const BUNDLES: &[&str] =
+    &["start", "workflows", "alerts", "integrations", "integration", "flows", "endpoints", "activity", "run", "people", "designer"];
+
+/// The bundles whose files a page's HTML names.
+fn bundles_named(html: &str) -> Vec<&'static str> {
+    BUNDLES.iter().copied().filter(|bundle| html.contains(&format!("/pkg/{bundle}.js")) || html.contains(&format!("/pkg/{bundle}_bg.wasm"))).collect()
+}
 
 #[tokio::test]
 async fn healthz_answers_ok_when_the_database_answers() {
@@ -16,23 +37,25 @@ async fn healthz_answers_ok_when_the_database_answers() {
 }
 
 #[tokio::test]
-async fn every_shell_route_renders_html_with_the_hydration_bundle() {
+async fn every_shell_route_renders_html_with_the_hydration_bundle_of_its_group() {
     let server = TestServer::start();
     let browser = admin_browser(&server).await;
-    for route in SHELL_ROUTES {
+    for (route, bundle) in SHELL_ROUTES {
         let response = browser.get(server.url(route)).send().await.unwrap();
         assert_eq!(response.status(), 200, "{route}");
         let content_type = response.headers()["content-type"].to_str().unwrap().to_string();
         assert!(content_type.starts_with("text/html"), "{route}: {content_type}");
         let html = response.text().await.unwrap();
         assert!(html.contains("<nav"), "{route} has the navigation");
-        assert!(html.contains("/pkg/outflow.js"), "{route} loads the hydration script");
+        assert!(html.contains(&format!("/pkg/{bundle}.js")), "{route} loads the hydration script of {bundle}");
+        assert_eq!(bundles_named(&html), [*bundle], "{route} loads no other bundle");
     }
-    for asset in ["/pkg/outflow.js", "/pkg/outflow_bg.wasm", "/pkg/designer.js", "/pkg/designer_bg.wasm", "/outflow.css", "/favicon.svg"] {
-        let response = reqwest::get(server.url(asset)).await.unwrap();
+    let assets = BUNDLES.iter().flat_map(|bundle| [format!("/pkg/{bundle}.js"), format!("/pkg/{bundle}_bg.wasm")]);
+    for asset in assets.chain(["/outflow.css".into(), "/favicon.svg".into()]) {
+        let response = reqwest::get(server.url(&asset)).await.unwrap();
         assert_eq!(response.status(), 200, "{asset} is embedded in the binary");
     }
-    let wasm = reqwest::get(server.url("/pkg/outflow_bg.wasm")).await.unwrap();
+    let wasm = reqwest::get(server.url("/pkg/start_bg.wasm")).await.unwrap();
     assert_eq!(wasm.headers()["content-type"], "application/wasm");
 }
 
@@ -45,11 +68,11 @@ async fn a_designer_address_gets_the_page_frame_and_the_designers_bundle_instead
     assert!(html.contains("<nav"), "the frame's navigation");
     assert!(html.contains(r#"id="designer-root""#) && html.contains(r#"data-flow="fl_any""#), "the element the designer fills: {html}");
     assert!(html.contains("/pkg/designer.js") && html.contains("/pkg/designer_bg.wasm"), "the designer's bundle");
-    assert!(!html.contains("/pkg/outflow"), "none of the app's bundle");
-    // An address the router takes for the designer's but the server does not gets the app,
-    // whose designer route then replaces it with the canonical address.
+    assert_eq!(bundles_named(&html), ["designer"], "no hydrated bundle");
+    // An address the router takes for the designer's but the server does not gets the flows
+    // bundle, whose designer route then replaces it with the canonical address.
     let html = page("/flows/fl_any/").await.unwrap().text().await.unwrap();
-    assert!(html.contains("/pkg/outflow.js") && !html.contains("/pkg/designer.js"));
+    assert_eq!(bundles_named(&html), ["flows"]);
 }
 
 #[tokio::test]
@@ -57,15 +80,13 @@ async fn the_bundle_is_sent_compressed_at_build_time_when_the_browser_accepts_it
     let server = TestServer::start();
     let client = reqwest::Client::new();
     let fetch = |accept: &'static str, path: &'static str| client.get(server.url(path)).header("accept-encoding", accept).send();
-    let plain = fetch("identity", "/pkg/outflow_bg.wasm").await.unwrap();
+    let plain = fetch("identity", "/pkg/start_bg.wasm").await.unwrap();
     assert!(plain.headers().get("content-encoding").is_none());
     let plain_etag = plain.headers()["etag"].clone();
     assert!(plain.bytes().await.unwrap().starts_with(b"\0asm"), "the wasm itself");
 
-    for (accept, encoding, copy) in
-        [("gzip, deflate, br, zstd", "br", "/pkg/outflow_bg.wasm.br"), ("br;q=0, gzip", "gzip", "/pkg/outflow_bg.wasm.gz")]
-    {
-        let compressed = fetch(accept, "/pkg/outflow_bg.wasm").await.unwrap();
+    for (accept, encoding, copy) in [("gzip, deflate, br, zstd", "br", "/pkg/start_bg.wasm.br"), ("br;q=0, gzip", "gzip", "/pkg/start_bg.wasm.gz")] {
+        let compressed = fetch(accept, "/pkg/start_bg.wasm").await.unwrap();
         assert_eq!(compressed.status(), 200);
         assert_eq!(compressed.headers()["content-encoding"], encoding, "{accept}");
         assert_eq!(compressed.headers()["content-type"], "application/wasm");

@@ -1,21 +1,18 @@
 //! `/flows/:id`: the Flow Designer for one flow. It is a browser bundle of its own
 //! (`designer-frontend`, built with this crate's `csr` feature): the server renders the page's
-//! frame around an empty `#designer-root` and loads that bundle instead of the app's
-//! hydration (`crate::routes`), and `start` builds the designer into it. The designer is
+//! frame around an empty `#designer-root` and loads that bundle instead of a hydration
+//! (`crate::bundles`), and `start` builds the designer into it. The designer is
 //! pointer-driven and has nothing useful to render on the server, and this way the page
-//! downloads neither the app's router and pages nor the code that hydrates them, and the
-//! app's pages never download the designer.
+//! downloads neither a router and pages nor the code that hydrates them, and the app's pages
+//! never download the designer.
 //!
-//! Inside the app, a link to a designer address lands on `DesignerPage`, which loads the
-//! page anew so that the server answers it with the designer's bundle.
+//! Inside the app (the flows bundle), a link to a designer address lands on `DesignerPage`,
+//! which loads the page anew so that the server answers it with the designer's bundle.
 
 use leptos::prelude::*;
 
 /// The element the designer is built into; `data-flow` names the flow.
 const ROOT_ID: &str = "designer-root";
-/// The designer's bundle, as `./x build` names it.
-pub const DESIGNER_SCRIPT: &str = "/pkg/designer.js";
-pub const DESIGNER_WASM: &str = "/pkg/designer_bg.wasm";
 
 /// Whether the server answers `path` with the designer's bundle: `/flows/{id}`.
 pub fn is_designer_path(path: &str) -> bool {
