@@ -82,6 +82,44 @@ impl StepStatus {
     }
 }
 
+/// Which iteration of the For Each loops around a block a step record belongs to: one item
+/// index per loop, outermost first; empty outside every loop. Stored as text (`3/0`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Iteration(pub Vec<u32>);
+
+impl Iteration {
+    /// Outside every loop.
+    pub const ROOT: Iteration = Iteration(Vec::new());
+
+    /// The iteration `index` of a loop inside this one.
+    pub fn child(&self, index: u32) -> Iteration {
+        let mut path = self.0.clone();
+        path.push(index);
+        Iteration(path)
+    }
+
+    /// The iteration of the loop around this one (the root's is the root).
+    pub fn parent(&self) -> Iteration {
+        Iteration(self.0[..self.0.len().saturating_sub(1)].to_vec())
+    }
+
+    pub fn is_root(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// As stored and shown: the indexes joined by `/`, empty for the root.
+    pub fn key(&self) -> String {
+        self.0.iter().map(u32::to_string).collect::<Vec<_>>().join("/")
+    }
+
+    pub fn from_key(key: &str) -> Option<Iteration> {
+        if key.is_empty() {
+            return Some(Iteration::ROOT);
+        }
+        key.split('/').map(|index| index.parse().ok()).collect::<Option<Vec<u32>>>().map(Iteration)
+    }
+}
+
 /// One log line of a step.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
