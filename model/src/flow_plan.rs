@@ -80,6 +80,17 @@ impl Skip {
 }
 
 impl State {
+    /// What a stored record stands for: a waiting Delay, a success with its ports, a
+    /// failure that took its `error` port (caught), or a failure.
+    pub fn of_record(status: StepStatus, ports: Vec<String>) -> State {
+        match status {
+            StepStatus::Waiting => State::Waiting,
+            StepStatus::Succeeded => State::Succeeded(ports),
+            _ if ports.iter().any(|port| port == ERROR_PORT) => State::Caught,
+            _ => State::Failed,
+        }
+    }
+
     pub fn status(&self) -> StepStatus {
         match self {
             State::Undecided => StepStatus::Pending,

@@ -157,6 +157,30 @@ pub struct StepRecord {
     pub duration_ms: Option<u64>,
     /// When a waiting Delay continues.
     pub due_at: Option<String>,
+    /// For a block inside a For Each: how its iterations went. Its other fields are then the
+    /// record of one iteration ([`Iterations::shown`]): the first that failed, else the latest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iterations: Option<Iterations>,
+}
+
+/// How a block inside a For Each fared across its iterations.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Iterations {
+    /// Iterations it has a record of.
+    pub ran: u64,
+    pub failed: u64,
+    /// The first failed iterations in item order, at most [`Iterations::LISTED`], as their
+    /// item indexes (`3`, or `1/2` for item 2 of an inner loop in item 1 of the outer one).
+    pub failed_items: Vec<String>,
+    /// The iteration whose record this is.
+    pub shown: String,
+}
+
+impl Iterations {
+    /// Failed iterations listed by index; the rest are counted.
+    pub const LISTED: usize = 20;
 }
 
 /// The flow side of a run: the graph it runs (as it was when the run started) and a record

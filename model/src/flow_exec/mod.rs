@@ -306,30 +306,24 @@ impl<'g> Execution<'g> {
         let Some(stored) = self.stored.remove(key) else { return };
         let Some(scope) = self.scopes.get_mut(key) else { return };
         for step in stored {
-            let outputs = || Arc::new(step.outputs.clone().unwrap_or_else(|| Value::Object(Map::new())));
-            match step.status {
-                StepStatus::Waiting => {
+            let state = State::of_record(step.status, step.ports.clone());
+            match &state {
+                State::Waiting => {
                     let due_at = step.due_at.unwrap_or_default();
-                    scope.plan.set(&step.block_id, State::Waiting);
                     scope.waiting.insert(step.block_id.clone(), (step.started_at, due_at));
                     progress.count_down.push((step.block_id.clone(), step.iteration.clone(), due_at));
                 }
-                StepStatus::Succeeded => {
-                    scope.plan.set(&step.block_id, State::Succeeded(step.ports.clone()));
-                    scope.note_output(step.finished_at.unwrap_or(step.started_at), outputs());
-                    scope.outputs.insert(step.block_id.clone(), outputs());
-                }
-                _ if step.ports.iter().any(|port| port == ERROR_PORT) => {
-                    scope.plan.set(&step.block_id, State::Caught);
-                    scope.note_output(step.finished_at.unwrap_or(step.started_at), outputs());
-                    scope.outputs.insert(step.block_id.clone(), outputs());
+                State::Succeeded(_) | State::Caught => {
+                    let outputs = Arc::new(step.outputs.clone().unwrap_or_else(|| Value::Object(Map::new())));
+                    scope.note_output(step.finished_at.unwrap_or(step.started_at), outputs.clone());
+                    scope.outputs.insert(step.block_id.clone(), outputs);
                 }
                 _ => {
-                    scope.plan.set(&step.block_id, State::Failed);
                     let title = self.by_id.get(step.block_id.as_str()).map_or_else(|| step.block_id.clone(), |block| block.title());
                     scope.note_failure(title, step.error.clone().unwrap_or_default());
                 }
             }
+            scope.plan.set(&step.block_id, state);
         }
     }
 
