@@ -24,15 +24,16 @@ test('a For Each with an error path, drawn by mouse, runs each item and catches 
     await openHydrated(page, `/flows/${flow.id}`);
     await expect(block(page, 't1')).toContainText('Status Updates');
     const t1 = await centre(block(page, 't1'));
-    await dragFromPalette(page, 'forEach', { x: t1.x + 260, y: t1.y + 120 });
+    // The trigger sits mid-canvas: the four steps go around it.
+    await dragFromPalette(page, 'forEach', { x: t1.x + 260, y: t1.y - 250 });
     await expect(block(page, 'forEach1')).toBeVisible();
     await expect(block(page, 'forEach1').locator('.fd-out-name')).toHaveText(['each', 'done', 'error']);
     await connect(page, 't1', 'forEach1');
-    await dragFromPalette(page, 'script', { x: t1.x, y: t1.y + 300 });
+    await dragFromPalette(page, 'script', { x: t1.x - 260, y: t1.y - 250 });
     await connectPort(page, 'forEach1', 'each', 'script1');
-    await dragFromPalette(page, 'webhook', { x: t1.x + 300, y: t1.y + 420 });
+    await dragFromPalette(page, 'webhook', { x: t1.x - 260, y: t1.y + 150 });
     await connectPort(page, 'script1', 'out', 'webhook1');
-    await dragFromPalette(page, 'webhook', { x: t1.x, y: t1.y + 560 });
+    await dragFromPalette(page, 'webhook', { x: t1.x + 260, y: t1.y + 150 });
     await connectPort(page, 'script1', 'error', 'webhook2');
     await expect(page.locator('.fd-edge')).toHaveCount(4);
     await page.getByRole('button', { name: 'Auto-layout' }).click();
@@ -45,6 +46,9 @@ test('a For Each with an error path, drawn by mouse, runs each item and catches 
     await inspector.getByLabel('Input names').blur();
     await inspector.getByLabel('Output names').fill('n');
     await inspector.getByLabel('Output names').blur();
+    // The inspector lays out a block's inputs when it opens: open the script again.
+    await block(page, 't1').locator('.fd-head').click();
+    await block(page, 'script1').locator('.fd-head').click();
     await inspector.locator('[data-input="item"]').fill('${forEach1.item}');
     await inspector.getByLabel(/^Script/).fill("if (input['item'] == 2) throw new Error('item two is broken');\noutput['n'] = input['item'];");
     for (const [id, path, body] of [['webhook1', '/item', '{"n": ${script1.n}}'], ['webhook2', '/error', 'failed: ${script1.error}']]) {
