@@ -158,7 +158,7 @@ pub struct StepRecord {
     /// When a waiting Delay continues.
     pub due_at: Option<String>,
     /// For a block inside a For Each: how its iterations went. Its other fields are then the
-    /// record of one iteration ([`Iterations::shown`]): the first that failed, else the latest.
+    /// record of one iteration ([`Iterations::shown`]): the first that failed, else the last.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iterations: Option<Iterations>,
 }

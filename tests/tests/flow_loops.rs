@@ -133,14 +133,18 @@ async fn nested_for_each_posts_every_inner_item_with_its_own_outer_item() {
         ],
     )
     .await;
-    let teams: Vec<Value> =
-        ["red", "green", "blue"].iter().map(|team| json!({"name": team, "members": (0..4).map(|m| format!("{team}-{m}")).collect::<Vec<_>>()})).collect();
+    let teams: Vec<Value> = ["red", "green", "blue"]
+        .iter()
+        .map(|team| json!({"name": team, "members": (0..4).map(|m| format!("{team}-{m}")).collect::<Vec<_>>()}))
+        .collect();
     let run = run_and_wait(&api, &id, json!({"teams": teams})).await;
     assert_eq!(run["status"], "succeeded", "{}", run["reason"]);
 
     let posted: BTreeSet<(String, u64, String, u64)> = bodies(&receiver, "/member")
         .iter()
-        .map(|body| (body["team"].as_str().unwrap().into(), body["t"].as_u64().unwrap(), body["member"].as_str().unwrap().into(), body["m"].as_u64().unwrap()))
+        .map(|body| {
+            (body["team"].as_str().unwrap().into(), body["t"].as_u64().unwrap(), body["member"].as_str().unwrap().into(), body["m"].as_u64().unwrap())
+        })
         .collect();
     let expected: BTreeSet<(String, u64, String, u64)> = ["red", "green", "blue"]
         .iter()

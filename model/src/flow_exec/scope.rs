@@ -47,15 +47,7 @@ pub struct Scope<'g> {
 
 impl<'g> Scope<'g> {
     pub fn new(plan: Plan<'g>) -> Scope<'g> {
-        Scope {
-            plan,
-            outputs: HashMap::new(),
-            last: None,
-            failure: None,
-            running: HashSet::new(),
-            waiting: HashMap::new(),
-            loops: HashMap::new(),
-        }
+        Scope { plan, outputs: HashMap::new(), last: None, failure: None, running: HashSet::new(), waiting: HashMap::new(), loops: HashMap::new() }
     }
 
     /// Nothing runs, waits or iterates here.

@@ -97,12 +97,8 @@ fn a_caught_failure_is_replayed_after_a_crash() {
 
 #[test]
 fn for_each_runs_its_body_per_item_in_order_and_done_gets_the_results() {
-    let blocks = [
-        trigger("t1", "status"),
-        for_each("fe", "${t1.body.list}", 1),
-        webhook("w1", "${fe.item}#${fe.index}"),
-        webhook("after", "${fe.results}"),
-    ];
+    let blocks =
+        [trigger("t1", "status"), for_each("fe", "${t1.body.list}", 1), webhook("w1", "${fe.item}#${fe.index}"), webhook("after", "${fe.results}")];
     let edges = [edge("t1", "out", "fe"), edge("fe", "each", "w1"), edge("fe", "done", "after")];
     let mut run = run(&blocks, &edges);
     let first = run.resume(&[], NOW);
@@ -128,7 +124,10 @@ fn parallel_bounds_the_iterations_in_flight_and_results_keep_item_order() {
     let progress = run.finished("w1", &Iteration(vec![4]), NOW, None, ok(json!("five")), NOW + 5);
     let record = progress.records.iter().find(|write| write.block_id == "fe").expect("the loop is recorded once every item ended");
     assert_eq!(record.ports, ["done"]);
-    assert_eq!(record.outputs.as_ref().map(|outputs| outputs["results"].clone()), Some(json!([{"sent": "one"}, {"sent": "two"}, {"sent": "three"}, {"sent": "four"}, {"sent": "five"}])));
+    assert_eq!(
+        record.outputs.as_ref().map(|outputs| outputs["results"].clone()),
+        Some(json!([{"sent": "one"}, {"sent": "two"}, {"sent": "three"}, {"sent": "four"}, {"sent": "five"}]))
+    );
     assert_eq!(progress.end.map(|end| end.status), Some(RunStatus::Succeeded));
 }
 
@@ -141,12 +140,7 @@ fn nested_loops_see_their_own_item_and_the_outer_one_never_changes() {
         webhook("w1", "${teams.item.name}/${teams.index}: ${members.item}/${members.index}"),
         webhook("summary", "${teams.item.name} had ${members.results}"),
     ];
-    let edges = [
-        edge("t1", "out", "teams"),
-        edge("teams", "each", "members"),
-        edge("members", "each", "w1"),
-        edge("members", "done", "summary"),
-    ];
+    let edges = [edge("t1", "out", "teams"), edge("teams", "each", "members"), edge("members", "each", "w1"), edge("members", "done", "summary")];
     let mut run = run(&blocks, &edges);
     let first = run.resume(&[], NOW);
     assert_eq!(started(&first), [("w1".into(), "0/0".into(), json!("a/0: 1/0"))]);
@@ -162,7 +156,10 @@ fn nested_loops_see_their_own_item_and_the_outer_one_never_changes() {
         ]
     );
     assert_eq!(end.status, RunStatus::Succeeded);
-    assert_eq!(end.output, Some(json!({"results": [{"sent": "a had [{\"sent\":\"a/0: 1/0\"},{\"sent\":\"a/0: 2/1\"}]"}, {"sent": "b had [{\"sent\":\"b/1: 3/0\"}]"}]})));
+    assert_eq!(
+        end.output,
+        Some(json!({"results": [{"sent": "a had [{\"sent\":\"a/0: 1/0\"},{\"sent\":\"a/0: 2/1\"}]"}, {"sent": "b had [{\"sent\":\"b/1: 3/0\"}]"}]}))
+    );
 }
 
 #[test]

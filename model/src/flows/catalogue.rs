@@ -377,11 +377,7 @@ pub const STEPS: &[StepSpec] = &[
         )],
         inputs: &[input("items", "Items (an array)", true, false)],
         out_ports: OutPorts::Fixed(&[EACH_PORT, DONE_PORT]),
-        outputs: Outputs::Fixed(&[
-            optional("item", JsonType::Any),
-            optional("index", JsonType::Number),
-            optional("results", JsonType::Array),
-        ]),
+        outputs: Outputs::Fixed(&[optional("item", JsonType::Any), optional("index", JsonType::Number), optional("results", JsonType::Array)]),
         can_fail: true,
     },
     StepSpec {

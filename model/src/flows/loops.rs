@@ -97,14 +97,8 @@ mod tests {
 
     #[test]
     fn a_body_is_what_each_reaches_and_nested_bodies_know_their_loop() {
-        let blocks =
-            [trigger("t1", "status"), step("outer", "forEach"), step("inner", "forEach"), step("w1", "webhook"), step("after", "merge")];
-        let edges = [
-            edge("t1", "out", "outer"),
-            edge("outer", "each", "inner"),
-            edge("inner", "each", "w1"),
-            edge("inner", "done", "after"),
-        ];
+        let blocks = [trigger("t1", "status"), step("outer", "forEach"), step("inner", "forEach"), step("w1", "webhook"), step("after", "merge")];
+        let edges = [edge("t1", "out", "outer"), edge("outer", "each", "inner"), edge("inner", "each", "w1"), edge("inner", "done", "after")];
         let loops = Loops::of(&blocks, &edges);
         assert_eq!(loops.body("outer").map(HashSet::len), Some(3), "inner, w1 and after");
         assert_eq!(loops.body("inner").map(HashSet::len), Some(1));

@@ -206,9 +206,20 @@ fn auto_layout_puts_each_block_one_column_after_its_deepest_parent() {
 fn every_catalogue_entry_is_well_formed() {
     let keys: HashSet<&str> = STEPS.iter().map(StepSpec::key).collect();
     assert_eq!(keys.len(), STEPS.len(), "keys are unique");
-    for required in
-        ["webhook", "script", "switch", "condition", "merge", "create_alert", "add_comment", "change_alert_status", "get_alerts", "delay", "forEach", "http"]
-    {
+    for required in [
+        "webhook",
+        "script",
+        "switch",
+        "condition",
+        "merge",
+        "create_alert",
+        "add_comment",
+        "change_alert_status",
+        "get_alerts",
+        "delay",
+        "forEach",
+        "http",
+    ] {
         assert!(keys.contains(required), "{required} is in the catalogue");
     }
 }
