@@ -37,6 +37,15 @@ test('a For Each with an error path, drawn by mouse, runs each item and catches 
     await connectPort(page, 'script1', 'error', 'webhook2');
     await expect(page.locator('.fd-edge')).toHaveCount(4);
     await page.getByRole('button', { name: 'Auto-layout' }).click();
+    // The loop's body (the script and both webhooks) is framed, and the frame holds them.
+    const frame = page.locator('.fd-loop[data-loop="forEach1"] rect');
+    await expect(frame).toBeVisible();
+    const inside = async (id: string) => {
+      const [outer, inner] = [(await frame.boundingBox())!, (await block(page, id).boundingBox())!];
+      return inner.x >= outer.x && inner.y >= outer.y && inner.x + inner.width <= outer.x + outer.width && inner.y + inner.height <= outer.y + outer.height;
+    };
+    for (const id of ['script1', 'webhook1', 'webhook2']) expect(await inside(id), `${id} is inside the loop's frame`).toBe(true);
+    expect(await inside('forEach1')).toBe(false);
 
     const inspector = page.locator('.fd-inspector');
     await block(page, 'forEach1').locator('.fd-head').click();
@@ -77,6 +86,7 @@ test('a For Each with an error path, drawn by mouse, runs each item and catches 
     const script = panel.getByRole('region', { name: 'Step Script' });
     await expect(script.getByTestId('step-iterations')).toContainText('Ran in 3 iterations. 1 failed: item 1.');
     await expect(script).toContainText('item two is broken');
+    await page.screenshot({ path: '/tmp/for-each-designer.png' });
   } finally {
     await receiver.close();
   }
