@@ -1,6 +1,7 @@
 //! The canvas: blocks, edges, the frames around For Each bodies, the connection preview,
-//! rubber-band selection, pan and zoom, the minimap, and the keyboard. Pointer moves change only the position signals of the
-//! dragged blocks (moved with a CSS transform); the document is edited once, on release.
+//! rubber-band selection, pan and zoom, the minimap, and the keyboard. Pointer moves change
+//! only the position signals of the dragged blocks (moved with a CSS transform); the
+//! document is edited once, on release.
 
 use std::collections::HashSet;
 
