@@ -48,11 +48,6 @@ impl Loops {
         Loops { bodies, innermost }
     }
 
-    /// Whether the graph has any For Each.
-    pub fn is_empty(&self) -> bool {
-        self.bodies.is_empty()
-    }
-
     /// The innermost For Each around `block`, if it is inside one.
     pub fn innermost(&self, block: &str) -> Option<&str> {
         self.innermost.get(block).map(String::as_str)
@@ -61,17 +56,6 @@ impl Loops {
     /// The blocks of a For Each's body.
     pub fn body(&self, for_each: &str) -> Option<&HashSet<String>> {
         self.bodies.get(for_each)
-    }
-
-    /// How many For Each loops are around `block`.
-    pub fn depth(&self, block: &str) -> usize {
-        let mut depth = 0;
-        let mut at = self.innermost(block);
-        while let Some(around) = at {
-            depth += 1;
-            at = self.innermost(around);
-        }
-        depth
     }
 
     /// Edges that enter a body from outside it (anything but its For Each's `each` port):
@@ -103,7 +87,7 @@ mod tests {
         assert_eq!(loops.body("outer").map(HashSet::len), Some(3), "inner, w1 and after");
         assert_eq!(loops.body("inner").map(HashSet::len), Some(1));
         assert_eq!((loops.innermost("w1"), loops.innermost("after"), loops.innermost("inner")), (Some("inner"), Some("outer"), Some("outer")));
-        assert_eq!((loops.depth("w1"), loops.depth("outer"), loops.innermost("t1")), (2, 0, None));
+        assert_eq!((loops.innermost("outer"), loops.innermost("t1")), (None, None));
         assert!(loops.problems(&edges).is_empty());
     }
 
