@@ -16,7 +16,7 @@ use super::{
     designer::{BLOCK_W, HEAD_H, block_height, out_port_offset},
 };
 use crate::model::{
-    flow_runs::{StepRecord, StepStatus},
+    flow_runs::{Iterations, StepRecord, StepStatus},
     flows::{Block, BlockKind, Edge, Position},
     trigger::Trigger,
 };
@@ -77,7 +77,7 @@ fn response_choices(blocks: &[Block], edges: &[Edge]) -> Vec<String> {
     choices
 }
 
-/// What the corner of a block says about its step.
+/// What the corner of a block says about its step; inside a For Each, its iterations.
 fn corner(record: &StepRecord) -> String {
     let glyph = match record.status {
         StepStatus::Succeeded => "✓",
@@ -87,6 +87,12 @@ fn corner(record: &StepRecord) -> String {
         StepStatus::Skipped => "–",
         StepStatus::Pending => "○",
     };
+    if let Some(iterations) = &record.iterations {
+        return match iterations.failed {
+            0 => format!("{glyph} ×{}", iterations.ran),
+            failed => format!("{glyph} {failed} of {} failed", iterations.ran),
+        };
+    }
     match (record.status, record.duration_ms) {
         (StepStatus::Succeeded | StepStatus::Failed, Some(ms)) => format!("{glyph} {}", duration_ms(ms)),
         (status, _) => format!("{glyph} {}", step_status_label(status)),
@@ -152,8 +158,8 @@ pub fn RunCanvas(
             let (from, to) = (positions.get(edge.from.as_str())?, positions.get(edge.to.as_str())?);
             let start = Position { x: from.position.x + BLOCK_W, y: from.position.y + out_port_offset(from, &edge.from_port, &choices) };
             let end = Position { x: to.position.x, y: to.position.y + HEAD_H / 2.0 };
-            let taken =
-                records.get(&edge.from).is_some_and(|record| record.status == StepStatus::Succeeded && record.ports.contains(&edge.from_port));
+            // A step's ports are the ones it took: a success's, or a caught failure's `error`.
+            let taken = records.get(&edge.from).is_some_and(|record| record.ports.contains(&edge.from_port));
             Some(view! { <path class="rc-edge" class:taken=taken d=edge_path(start, end) /> })
         })
         .collect_view();
@@ -363,6 +369,28 @@ mod tests {
         let edge = |port: &str, to: &str| Edge { from: "t2".into(), from_port: port.into(), to: to.into(), to_port: "in".into() };
         let edges = [edge("Accept", "w1"), edge("Decline", "w2"), edge("Accept", "w2")];
         assert_eq!(response_choices(&blocks, &edges), ["Accept", "Decline"]);
+    }
+
+    #[test]
+    fn a_block_inside_a_loop_counts_its_iterations_in_its_corner() {
+        let record = |failed: u64| StepRecord {
+            block_id: "w1".into(),
+            step: "webhook".into(),
+            label: "w1".into(),
+            status: if failed > 0 { StepStatus::Failed } else { StepStatus::Succeeded },
+            inputs: None,
+            outputs: None,
+            ports: Vec::new(),
+            logs: Vec::new(),
+            error: None,
+            started_at: None,
+            finished_at: None,
+            duration_ms: Some(12),
+            due_at: None,
+            iterations: Some(Iterations { ran: 10_000, failed, failed_items: Vec::new(), shown: "9999".into() }),
+        };
+        assert_eq!(corner(&record(0)), "✓ ×10000");
+        assert_eq!(corner(&record(3)), "✕ 3 of 10000 failed");
     }
 
     #[test]
