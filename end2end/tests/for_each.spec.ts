@@ -2,7 +2,8 @@
 // Each over three items → Script (fails for item 2) → Webhook, with the Script's `error`
 // port connected to a second Webhook. A designer test run posts items 1 and 3 to one path
 // and item 2's failure reason to the other; the run succeeds, and the Script's step shows
-// its iterations with the failed one. Every webhook goes to a receiver on 127.0.0.1.
+// its iterations with the failed one, as does the run's canvas in Activity. Every webhook
+// goes to a receiver on 127.0.0.1.
 import { test, expect } from '@playwright/test';
 import { api, block, centre, connect, connectPort, dragFromPalette } from './canvas';
 import { startReceiver } from './receiver';
@@ -87,6 +88,18 @@ test('a For Each with an error path, drawn by mouse, runs each item and catches 
     await expect(script.getByTestId('step-iterations')).toContainText('Ran in 3 iterations. 1 failed: item 1.');
     await expect(script).toContainText('item two is broken');
     await page.screenshot({ path: '/tmp/for-each-designer.png' });
+
+    // The run in Activity: the loop's blocks count their iterations, and the error edge is taken.
+    const inActivity = panel.getByRole('link', { name: 'Open this run in Activity →' });
+    const href = await inActivity.getAttribute('href');
+    page.once('dialog', (dialog) => dialog.accept());
+    await inActivity.click();
+    await expect(page).toHaveURL(href!);
+    await expect(page.locator('.rc-block[data-id="script1"] .rc-corner')).toHaveText('✕ 1 of 3 failed');
+    await expect(page.locator('.rc-block[data-id="webhook1"] .rc-corner')).toHaveText('✓ ×2');
+    await expect(page.locator('.rc-block[data-id="webhook2"] .rc-corner')).toHaveText('✓ ×1');
+    await expect(page.locator('.rc-edge.taken')).toHaveCount(4);
+    await page.screenshot({ path: '/tmp/for-each-run.png' });
   } finally {
     await receiver.close();
   }

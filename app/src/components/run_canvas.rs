@@ -17,7 +17,7 @@ use super::{
 };
 use crate::model::{
     flow_runs::{Iterations, StepRecord, StepStatus},
-    flows::{Block, BlockKind, Edge, Position},
+    flows::{Block, BlockKind, EACH_PORT, Edge, Position},
     trigger::Trigger,
 };
 
@@ -99,6 +99,15 @@ fn corner(record: &StepRecord) -> String {
     }
 }
 
+/// Whether a run went along an edge: its source took that port (a success's ports, or a
+/// caught failure's `error`); inside a For Each, whether some iteration reached the target
+/// from the loop's `each` port or from a block of the body.
+fn taken(records: &HashMap<String, StepRecord>, edge: &Edge) -> bool {
+    let from = records.get(&edge.from);
+    let iterated = |id: &str| records.get(id).is_some_and(|record| record.iterations.is_some());
+    from.is_some_and(|record| record.ports.contains(&edge.from_port)) || (iterated(&edge.to) && (edge.from_port == EACH_PORT || iterated(&edge.from)))
+}
+
 /// A step's duration: `85 ms`, `1.4 s`, `2 min 5 s`.
 pub fn duration_ms(ms: u64) -> String {
     match ms {
@@ -158,8 +167,7 @@ pub fn RunCanvas(
             let (from, to) = (positions.get(edge.from.as_str())?, positions.get(edge.to.as_str())?);
             let start = Position { x: from.position.x + BLOCK_W, y: from.position.y + out_port_offset(from, &edge.from_port, &choices) };
             let end = Position { x: to.position.x, y: to.position.y + HEAD_H / 2.0 };
-            // A step's ports are the ones it took: a success's, or a caught failure's `error`.
-            let taken = records.get(&edge.from).is_some_and(|record| record.ports.contains(&edge.from_port));
+            let taken = taken(&records, edge);
             Some(view! { <path class="rc-edge" class:taken=taken d=edge_path(start, end) /> })
         })
         .collect_view();
@@ -371,26 +379,46 @@ mod tests {
         assert_eq!(response_choices(&blocks, &edges), ["Accept", "Decline"]);
     }
 
-    #[test]
-    fn a_block_inside_a_loop_counts_its_iterations_in_its_corner() {
-        let record = |failed: u64| StepRecord {
-            block_id: "w1".into(),
+    /// A step's record; `failed` iterations of 10,000 when it is inside a loop.
+    fn record(id: &str, ports: &[&str], failed: Option<u64>) -> StepRecord {
+        StepRecord {
+            block_id: id.into(),
             step: "webhook".into(),
-            label: "w1".into(),
-            status: if failed > 0 { StepStatus::Failed } else { StepStatus::Succeeded },
+            label: id.into(),
+            status: if failed.unwrap_or(0) > 0 { StepStatus::Failed } else { StepStatus::Succeeded },
             inputs: None,
             outputs: None,
-            ports: Vec::new(),
+            ports: ports.iter().map(|port| port.to_string()).collect(),
             logs: Vec::new(),
             error: None,
             started_at: None,
             finished_at: None,
             duration_ms: Some(12),
             due_at: None,
-            iterations: Some(Iterations { ran: 10_000, failed, failed_items: Vec::new(), shown: "9999".into() }),
-        };
-        assert_eq!(corner(&record(0)), "✓ ×10000");
-        assert_eq!(corner(&record(3)), "✕ 3 of 10000 failed");
+            iterations: failed.map(|failed| Iterations { ran: 10_000, failed, failed_items: Vec::new(), shown: "9999".into() }),
+        }
+    }
+
+    #[test]
+    fn a_block_inside_a_loop_counts_its_iterations_in_its_corner() {
+        assert_eq!(corner(&record("w1", &[], Some(0))), "✓ ×10000");
+        assert_eq!(corner(&record("w1", &[], Some(3))), "✕ 3 of 10000 failed");
+        assert_eq!(corner(&record("w1", &[], None)), "✓ 12 ms");
+    }
+
+    #[test]
+    fn edges_are_taken_by_ports_and_inside_loops_by_iterations() {
+        let records: HashMap<String, StepRecord> =
+            [record("fe", &["done"], None), record("x1", &["error"], Some(1)), record("w1", &[], Some(0)), record("t1", &[], None)]
+                .into_iter()
+                .map(|record| (record.block_id.clone(), record))
+                .collect();
+        let edge = |from: &str, port: &str, to: &str| Edge { from: from.into(), from_port: port.into(), to: to.into(), to_port: "in".into() };
+        assert!(taken(&records, &edge("fe", "done", "after")), "a port the step took");
+        assert!(taken(&records, &edge("fe", "each", "x1")), "the loop reached its body");
+        assert!(taken(&records, &edge("x1", "out", "w1")), "some iteration went on");
+        assert!(!taken(&records, &edge("t1", "out", "w1")), "into the body from outside: never");
+        assert!(!taken(&records, &edge("fe", "error", "oops")));
     }
 
     #[test]
