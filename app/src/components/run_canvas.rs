@@ -16,7 +16,7 @@ use super::{
     designer::{BLOCK_W, HEAD_H, block_height, out_port_offset},
 };
 use crate::model::{
-    flow_runs::{Iterations, StepRecord, StepStatus},
+    flow_runs::{StepRecord, StepStatus},
     flows::{Block, BlockKind, EACH_PORT, Edge, Position},
     trigger::Trigger,
 };
@@ -337,6 +337,7 @@ pub fn StatusLegend(#[prop(into)] steps: Signal<Vec<StepStatus>>) -> impl IntoVi
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::flow_runs::Iterations;
 
     fn block(id: &str, trigger: Option<&str>, x: f64, y: f64) -> Block {
         Block {
