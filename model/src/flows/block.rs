@@ -54,8 +54,10 @@ impl Block {
     /// choice): the ports a success activates, then [`ERROR_PORT`] for a step that can fail.
     pub fn out_ports(&self, response_choices: &[String]) -> Vec<String> {
         let mut ports = self.success_ports(response_choices);
+        // A Switch case named `error` already is that port; it is not drawn twice.
         if let Some(BlockType::Step(spec)) = self.block_type()
             && spec.can_fail
+            && !ports.iter().any(|port| port == ERROR_PORT)
         {
             ports.push(ERROR_PORT.to_string());
         }

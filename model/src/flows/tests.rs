@@ -124,6 +124,8 @@ fn ports_follow_settings_and_response_choices() {
     switch.settings.insert("cases".into(), json!(["high", "low", "high", " "]));
     assert_eq!(switch.out_ports(&[]), ["high", "low", "default", "error"], "a step that can fail has an error port");
     assert_eq!(switch.success_ports(&[]), ["high", "low", "default"]);
+    switch.settings.insert("cases".into(), json!(["error"]));
+    assert_eq!(switch.out_ports(&[]), ["error", "default"], "a case named error is not drawn twice");
     assert_eq!(step("m1", "merge").out_ports(&[]), ["out"], "a merge cannot fail");
     assert_eq!(step("f1", "forEach").out_ports(&[]), ["each", "done", "error"]);
     assert!(step("f1", "forEach").outputs().contains(&"error".to_string()), "f1.error holds the reason");
