@@ -36,3 +36,9 @@ export async function dragFromPalette(page: Page, step: string, to: { x: number;
 export async function connect(page: Page, from: string, to: string) {
   await drag(page, await centre(block(page, from).locator('.fd-port.out').first()), await centre(block(page, to).locator('.fd-head')));
 }
+
+/** Drags from the output port `port` of `from` (e.g. a For Each's `each`, a step's `error`) onto the block `to`. */
+export async function connectPort(page: Page, from: string, port: string, to: string) {
+  const handle = block(page, from).locator(`.fd-port.out[data-port="${port}"]`);
+  await drag(page, await centre(handle), await centre(block(page, to).locator('.fd-head')));
+}

@@ -7,7 +7,8 @@
 //! ports (one Responses choice, or `out`); every other trigger is not on an active path. An
 //! edge is *active* when its source succeeded with the edge's port among its active ports.
 //! A block is decided once all its incoming edges are: with any edge from a failed (or
-//! failure-skipped) block it is skipped after that failure (a failure stops its path); else
+//! failure-skipped) block it is skipped after that failure (a failure stops its path, unless
+//! the failed block's `error` port is connected: then only that port is active); else
 //! with an active edge it runs (so Merge, like every block, waits for all its inputs and
 //! runs once); else it is skipped as not on an active path.
 
@@ -17,7 +18,7 @@ use serde_json::Value;
 
 use crate::{
     flow_runs::StepStatus,
-    flows::{Block, BlockKind, Edge},
+    flows::{Block, BlockKind, ERROR_PORT, Edge},
     trigger::Trigger,
 };
 
@@ -48,6 +49,8 @@ pub enum State {
     /// Done, with the output ports it activated.
     Succeeded(Vec<String>),
     Failed,
+    /// Failed, and its connected `error` port carries the failure on: the run goes on.
+    Caught,
     Skipped(Skip),
 }
 
@@ -77,13 +80,24 @@ impl Skip {
 }
 
 impl State {
+    /// What a stored record stands for: a waiting Delay, a success with its ports, a
+    /// failure that took its `error` port (caught), or a failure.
+    pub fn of_record(status: StepStatus, ports: Vec<String>) -> State {
+        match status {
+            StepStatus::Waiting => State::Waiting,
+            StepStatus::Succeeded => State::Succeeded(ports),
+            _ if ports.iter().any(|port| port == ERROR_PORT) => State::Caught,
+            _ => State::Failed,
+        }
+    }
+
     pub fn status(&self) -> StepStatus {
         match self {
             State::Undecided => StepStatus::Pending,
             State::Running => StepStatus::Running,
             State::Waiting => StepStatus::Waiting,
             State::Succeeded(_) => StepStatus::Succeeded,
-            State::Failed => StepStatus::Failed,
+            State::Failed | State::Caught => StepStatus::Failed,
             State::Skipped(_) => StepStatus::Skipped,
         }
     }
@@ -205,6 +219,8 @@ impl<'g> Plan<'g> {
             State::Undecided | State::Running | State::Waiting => EdgeState::Open,
             State::Succeeded(ports) if ports.iter().any(|active| active == port) => EdgeState::Active,
             State::Succeeded(_) | State::Skipped(Skip::Inactive | Skip::Cycle) => EdgeState::Inactive,
+            State::Caught if port == ERROR_PORT => EdgeState::Active,
+            State::Caught => EdgeState::Inactive,
             State::Failed => EdgeState::Blocked(self.blocks[from].id.clone()),
             State::Skipped(Skip::AfterFailure(failed)) => EdgeState::Blocked(failed.clone()),
         }
@@ -341,6 +357,19 @@ mod tests {
         assert_eq!(plan.state("m"), Some(&State::Skipped(Skip::AfterFailure("a".into()))));
         assert!(plan.is_finished() && plan.has_failure());
         assert_eq!(Skip::AfterFailure("a".into()).reason(&blocks), "Not run: \"Merge\" failed upstream.");
+    }
+
+    #[test]
+    fn a_caught_failure_activates_only_the_error_port() {
+        let (blocks, edges) = graph(&["t1"], &["a", "next", "handler"], &[("t1", "out", "a"), ("a", "out", "next"), ("a", "error", "handler")]);
+        let mut plan = Plan::new(&blocks, &edges);
+        plan.start("t1", vec!["out".into()]);
+        assert_eq!(ids(plan.advance()), ["a"]);
+        plan.set("a", State::Caught);
+        assert_eq!(ids(plan.advance()), ["handler"]);
+        assert_eq!(plan.state("next"), Some(&State::Skipped(Skip::Inactive)));
+        assert_eq!(plan.state("a").map(State::status), Some(StepStatus::Failed));
+        assert!(!plan.has_failure(), "a caught failure does not fail the run");
     }
 
     #[test]

@@ -82,6 +82,44 @@ impl StepStatus {
     }
 }
 
+/// Which iteration of the For Each loops around a block a step record belongs to: one item
+/// index per loop, outermost first; empty outside every loop. Stored as text (`3/0`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Iteration(pub Vec<u32>);
+
+impl Iteration {
+    /// Outside every loop.
+    pub const ROOT: Iteration = Iteration(Vec::new());
+
+    /// The iteration `index` of a loop inside this one.
+    pub fn child(&self, index: u32) -> Iteration {
+        let mut path = self.0.clone();
+        path.push(index);
+        Iteration(path)
+    }
+
+    /// The iteration of the loop around this one (the root's is the root).
+    pub fn parent(&self) -> Iteration {
+        Iteration(self.0[..self.0.len().saturating_sub(1)].to_vec())
+    }
+
+    pub fn is_root(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// As stored and shown: the indexes joined by `/`, empty for the root.
+    pub fn key(&self) -> String {
+        self.0.iter().map(u32::to_string).collect::<Vec<_>>().join("/")
+    }
+
+    pub fn from_key(key: &str) -> Option<Iteration> {
+        if key.is_empty() {
+            return Some(Iteration::ROOT);
+        }
+        key.split('/').map(|index| index.parse().ok()).collect::<Option<Vec<u32>>>().map(Iteration)
+    }
+}
+
 /// One log line of a step.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -119,6 +157,30 @@ pub struct StepRecord {
     pub duration_ms: Option<u64>,
     /// When a waiting Delay continues.
     pub due_at: Option<String>,
+    /// For a block inside a For Each: how its iterations went. Its other fields are then the
+    /// record of one iteration ([`Iterations::shown`]): the first that failed, else the last.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iterations: Option<Iterations>,
+}
+
+/// How a block inside a For Each fared across its iterations.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Iterations {
+    /// Iterations it has a record of.
+    pub ran: u64,
+    pub failed: u64,
+    /// The first failed iterations in item order, at most [`Iterations::LISTED`], as their
+    /// item indexes (`3`, or `1/2` for item 2 of an inner loop in item 1 of the outer one).
+    pub failed_items: Vec<String>,
+    /// The iteration whose record this is.
+    pub shown: String,
+}
+
+impl Iterations {
+    /// Failed iterations listed by index; the rest are counted.
+    pub const LISTED: usize = 20;
 }
 
 /// The flow side of a run: the graph it runs (as it was when the run started) and a record

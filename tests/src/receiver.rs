@@ -41,6 +41,8 @@ fn answer_for(
         return Err(Box::new(axum::Json(token).into_response()));
     }
     let reply = inner.script.pop_front().unwrap_or(Reply { status: inner.status, retry_after: None, redirect_to: None });
+    inner.in_flight += 1;
+    inner.peak_in_flight = inner.peak_in_flight.max(inner.in_flight);
     Ok((reply, inner.delay, inner.body.clone()))
 }
 
@@ -66,6 +68,9 @@ struct Inner {
     delay: std::time::Duration,
     /// The body of every answer (OAuth2 token answers aside).
     body: Bytes,
+    /// Requests received and not answered yet, and the most there ever were at once.
+    in_flight: usize,
+    peak_in_flight: usize,
 }
 
 /// Records requests; answers 200 until told otherwise.
@@ -111,6 +116,11 @@ impl Receiver {
         self.inner.lock().expect("not poisoned").body = body.into();
     }
 
+    /// The most requests that were ever being answered at once.
+    pub fn peak_in_flight(&self) -> usize {
+        self.inner.lock().expect("not poisoned").peak_in_flight
+    }
+
     pub fn received(&self) -> Vec<Received> {
         self.inner.lock().expect("not poisoned").received.clone()
     }
@@ -124,6 +134,7 @@ async fn record(State(inner): State<Arc<Mutex<Inner>>>, method: Method, uri: Uri
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
+    inner.lock().expect("not poisoned").in_flight -= 1;
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = (status, answer).into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("text/plain; charset=utf-8"));

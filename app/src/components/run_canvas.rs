@@ -17,7 +17,7 @@ use super::{
 };
 use crate::model::{
     flow_runs::{StepRecord, StepStatus},
-    flows::{Block, BlockKind, Edge, Position},
+    flows::{Block, BlockKind, EACH_PORT, Edge, Position},
     trigger::Trigger,
 };
 
@@ -77,7 +77,7 @@ fn response_choices(blocks: &[Block], edges: &[Edge]) -> Vec<String> {
     choices
 }
 
-/// What the corner of a block says about its step.
+/// What the corner of a block says about its step; inside a For Each, its iterations.
 fn corner(record: &StepRecord) -> String {
     let glyph = match record.status {
         StepStatus::Succeeded => "✓",
@@ -87,10 +87,25 @@ fn corner(record: &StepRecord) -> String {
         StepStatus::Skipped => "–",
         StepStatus::Pending => "○",
     };
+    if let Some(iterations) = &record.iterations {
+        return match iterations.failed {
+            0 => format!("{glyph} ×{}", iterations.ran),
+            failed => format!("{glyph} {failed} of {} failed", iterations.ran),
+        };
+    }
     match (record.status, record.duration_ms) {
         (StepStatus::Succeeded | StepStatus::Failed, Some(ms)) => format!("{glyph} {}", duration_ms(ms)),
         (status, _) => format!("{glyph} {}", step_status_label(status)),
     }
+}
+
+/// Whether a run went along an edge: its source took that port (a success's ports, or a
+/// caught failure's `error`); inside a For Each, whether some iteration reached the target
+/// from the loop's `each` port or from a block of the body.
+fn taken(records: &HashMap<String, StepRecord>, edge: &Edge) -> bool {
+    let from = records.get(&edge.from);
+    let iterated = |id: &str| records.get(id).is_some_and(|record| record.iterations.is_some());
+    from.is_some_and(|record| record.ports.contains(&edge.from_port)) || (iterated(&edge.to) && (edge.from_port == EACH_PORT || iterated(&edge.from)))
 }
 
 /// A step's duration: `85 ms`, `1.4 s`, `2 min 5 s`.
@@ -152,8 +167,7 @@ pub fn RunCanvas(
             let (from, to) = (positions.get(edge.from.as_str())?, positions.get(edge.to.as_str())?);
             let start = Position { x: from.position.x + BLOCK_W, y: from.position.y + out_port_offset(from, &edge.from_port, &choices) };
             let end = Position { x: to.position.x, y: to.position.y + HEAD_H / 2.0 };
-            let taken =
-                records.get(&edge.from).is_some_and(|record| record.status == StepStatus::Succeeded && record.ports.contains(&edge.from_port));
+            let taken = taken(&records, edge);
             Some(view! { <path class="rc-edge" class:taken=taken d=edge_path(start, end) /> })
         })
         .collect_view();
@@ -323,6 +337,7 @@ pub fn StatusLegend(#[prop(into)] steps: Signal<Vec<StepStatus>>) -> impl IntoVi
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::flow_runs::Iterations;
 
     fn block(id: &str, trigger: Option<&str>, x: f64, y: f64) -> Block {
         Block {
@@ -363,6 +378,48 @@ mod tests {
         let edge = |port: &str, to: &str| Edge { from: "t2".into(), from_port: port.into(), to: to.into(), to_port: "in".into() };
         let edges = [edge("Accept", "w1"), edge("Decline", "w2"), edge("Accept", "w2")];
         assert_eq!(response_choices(&blocks, &edges), ["Accept", "Decline"]);
+    }
+
+    /// A step's record; `failed` iterations of 10,000 when it is inside a loop.
+    fn record(id: &str, ports: &[&str], failed: Option<u64>) -> StepRecord {
+        StepRecord {
+            block_id: id.into(),
+            step: "webhook".into(),
+            label: id.into(),
+            status: if failed.unwrap_or(0) > 0 { StepStatus::Failed } else { StepStatus::Succeeded },
+            inputs: None,
+            outputs: None,
+            ports: ports.iter().map(|port| port.to_string()).collect(),
+            logs: Vec::new(),
+            error: None,
+            started_at: None,
+            finished_at: None,
+            duration_ms: Some(12),
+            due_at: None,
+            iterations: failed.map(|failed| Iterations { ran: 10_000, failed, failed_items: Vec::new(), shown: "9999".into() }),
+        }
+    }
+
+    #[test]
+    fn a_block_inside_a_loop_counts_its_iterations_in_its_corner() {
+        assert_eq!(corner(&record("w1", &[], Some(0))), "✓ ×10000");
+        assert_eq!(corner(&record("w1", &[], Some(3))), "✕ 3 of 10000 failed");
+        assert_eq!(corner(&record("w1", &[], None)), "✓ 12 ms");
+    }
+
+    #[test]
+    fn edges_are_taken_by_ports_and_inside_loops_by_iterations() {
+        let records: HashMap<String, StepRecord> =
+            [record("fe", &["done"], None), record("x1", &["error"], Some(1)), record("w1", &[], Some(0)), record("t1", &[], None)]
+                .into_iter()
+                .map(|record| (record.block_id.clone(), record))
+                .collect();
+        let edge = |from: &str, port: &str, to: &str| Edge { from: from.into(), from_port: port.into(), to: to.into(), to_port: "in".into() };
+        assert!(taken(&records, &edge("fe", "done", "after")), "a port the step took");
+        assert!(taken(&records, &edge("fe", "each", "x1")), "the loop reached its body");
+        assert!(taken(&records, &edge("x1", "out", "w1")), "some iteration went on");
+        assert!(!taken(&records, &edge("t1", "out", "w1")), "into the body from outside: never");
+        assert!(!taken(&records, &edge("fe", "error", "oops")));
     }
 
     #[test]

@@ -147,6 +147,7 @@ mod tests {
             finished_at: finished.map(str::to_string),
             duration_ms: None,
             due_at: None,
+            iterations: None,
         }
     }
 

@@ -1,6 +1,7 @@
 //! One step of a flow run in detail: its status and timings, why it failed or was skipped,
 //! its inputs as resolved (every `${…}` replaced; text holding JSON shown as JSON), its
-//! outputs, the ports it took and its log lines. The run page and the designer's test
+//! outputs, the ports it took and its log lines; inside a For Each, how many iterations ran
+//! and which failed, with one iteration's record. The run page and the designer's test
 //! panel both show it.
 
 use leptos::prelude::*;
@@ -15,15 +16,30 @@ use super::{
 use crate::{
     format::utc_time,
     model::{
-        flow_runs::{StepRecord, StepStatus},
+        flow_runs::{Iterations, StepRecord, StepStatus},
         runs::LogLine,
     },
 };
 
 #[component]
 pub fn StepPanel(record: StepRecord) -> impl IntoView {
-    let StepRecord { block_id, step, label, status, inputs, outputs, ports, logs, error, started_at, finished_at, duration_ms: took, due_at } =
-        record;
+    let StepRecord {
+        block_id,
+        step,
+        label,
+        status,
+        inputs,
+        outputs,
+        ports,
+        logs,
+        error,
+        started_at,
+        finished_at,
+        duration_ms: took,
+        due_at,
+        iterations,
+    } = record;
+    let iterations = iterations.map(|iterations| view! { <IterationsLine iterations /> });
     let problem = error.map(|error| {
         let class = if status == StepStatus::Failed { "step-error" } else { "step-note" };
         view! { <p class=class>{error}</p> }
@@ -45,6 +61,7 @@ pub fn StepPanel(record: StepRecord) -> impl IntoView {
                 <StepStatusBadge status />
             </header>
             <p class="sub mono">{format!("{step} · {block_id}")}</p>
+            {iterations}
             {problem}
             {facts}
             <h3>"Inputs"</h3>
@@ -57,6 +74,25 @@ pub fn StepPanel(record: StepRecord) -> impl IntoView {
             <h3>"Log"</h3>
             <RunLog lines=logs />
         </section>
+    }
+}
+
+/// How a step inside a For Each fared across iterations, and which one the panel shows: a
+/// count and the first failed items, never one line per iteration.
+#[component]
+fn IterationsLine(iterations: Iterations) -> impl IntoView {
+    let Iterations { ran, failed, failed_items, shown } = iterations;
+    let failures = (failed > 0).then(|| {
+        let more = failed.saturating_sub(failed_items.len() as u64);
+        let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+        view! { <span class="step-error">{format!(" {failed} failed: item {}{more}.", failed_items.join(", item "))}</span> }
+    });
+    view! {
+        <p class="step-iterations" data-testid="step-iterations">
+            {format!("Ran in {ran} iterations.")}
+            {failures}
+            <span class="hint">{format!(" Shown below: item {shown}.")}</span>
+        </p>
     }
 }
 

@@ -10,7 +10,7 @@ use super::Store;
 pub use outflow_model::flow_exec::{RunEnd, StepWrite, StoredStep};
 use outflow_model::{
     flow_plan::{Plan, State, starts_anything, trigger_ports},
-    flow_runs::{FlowRunDetail, StartedBy, StepLogLine, StepRecord, StepStatus, TestFlowRun},
+    flow_runs::{FlowRunDetail, Iteration, StartedBy, StepLogLine, StepRecord, StepStatus, TestFlowRun},
     flows::{Block, BlockKind, Edge, HTTP_TRIGGER, validate},
     runs::{LogLine, Run, RunKind, RunStatus, RunSummary},
     trigger::Trigger,
@@ -20,7 +20,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::{Actor, StoreError, StoreResult, from_json, to_json};
+use super::{
+    Actor, StoreError, StoreResult,
+    flow_iterations::{BlockIterations, block_iterations},
+    from_json, to_json,
+};
 use crate::{clock, ids::new_sorted_id};
 
 /// How long a process holds a run it executes. Outflow runs one server per database and
@@ -604,15 +608,21 @@ fn read_job(conn: &Connection, id: &str, graphs: &mut HashMap<String, Arc<FlowGr
             graph
         }
     };
-    let rows: Vec<(String, String, Option<String>, String, Option<String>, i64, Option<i64>, Option<i64>)> = conn
-        .prepare_cached("SELECT block_id, status, outputs, ports, error, started_at, finished_at, due_at FROM flow_run_steps WHERE run_id = ?")?
-        .query_map([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?)))?
+    type Row = (String, String, String, Option<String>, String, Option<String>, i64, Option<i64>, Option<i64>);
+    let rows: Vec<Row> = conn
+        .prepare_cached(
+            "SELECT iteration, block_id, status, outputs, ports, error, started_at, finished_at, due_at FROM flow_run_steps WHERE run_id = ?",
+        )?
+        .query_map([id], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?, row.get(8)?))
+        })?
         .collect::<Result<_, _>>()?;
     let steps = rows
         .into_iter()
-        .map(|(block_id, status, outputs, ports, error, started_at, finished_at, due_at)| {
+        .map(|(iteration, block_id, status, outputs, ports, error, started_at, finished_at, due_at)| {
             Ok(StoredStep {
                 block_id,
+                iteration: iteration_of(&iteration)?,
                 status: StepStatus::from_key(&status).ok_or_else(|| StoreError::Corrupt(format!("step status {status}")))?,
                 outputs: outputs.map(|text| from_json("flow_run_steps.outputs", &text)).transpose()?,
                 ports: from_json("flow_run_steps.ports", &ports)?,
@@ -642,9 +652,14 @@ fn read_job(conn: &Connection, id: &str, graphs: &mut HashMap<String, Arc<FlowGr
     })
 }
 
+fn iteration_of(key: &str) -> StoreResult<Iteration> {
+    Iteration::from_key(key).ok_or_else(|| StoreError::Corrupt(format!("step iteration {key}")))
+}
+
 /// A step record, serialised off the writer thread.
 struct StepColumns {
     block_id: String,
+    iteration: String,
     status: &'static str,
     inputs: Option<String>,
     outputs: Option<String>,
@@ -672,6 +687,7 @@ pub async fn record_flow_steps(
         .iter()
         .map(|step| StepColumns {
             block_id: step.block_id.clone(),
+            iteration: step.iteration.key(),
             status: step.status.key(),
             inputs: step.inputs.as_ref().map(Value::to_string),
             outputs: step.outputs.as_ref().map(Value::to_string),
@@ -705,12 +721,13 @@ pub async fn record_flow_steps(
             return Ok(false);
         }
         let mut insert = conn.prepare_cached(
-            "INSERT OR REPLACE INTO flow_run_steps (run_id, block_id, status, inputs, outputs, ports, logs, error, started_at, finished_at, due_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO flow_run_steps (run_id, iteration, block_id, status, inputs, outputs, ports, logs, error, started_at, finished_at, due_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )?;
         for step in &columns {
             insert.execute(params![
                 run_id,
+                step.iteration,
                 step.block_id,
                 step.status,
                 step.inputs,
@@ -779,8 +796,8 @@ const SELECT_FLOW_RUN: &str = "SELECT r.id, r.flow_id, r.flow_name, r.flow_versi
     FROM flow_runs r LEFT JOIN users u ON u.id = r.acting_user_id";
 
 #[derive(sqlx::FromRow)]
-struct StepRow {
-    block_id: String,
+pub(super) struct StepRow {
+    pub block_id: String,
     status: String,
     inputs: Option<String>,
     outputs: Option<String>,
@@ -792,6 +809,12 @@ struct StepRow {
     due_at: Option<i64>,
 }
 
+impl StepRow {
+    fn status(&self) -> StoreResult<StepStatus> {
+        StepStatus::from_key(&self.status).ok_or_else(|| StoreError::Corrupt(format!("step status {}", self.status)))
+    }
+}
+
 /// A flow run with its graph and a record for every block (statuses of blocks without a
 /// stored record come from the planner); `None` when `id` is not a flow run.
 pub async fn get_flow_run(store: &Store, id: &str) -> StoreResult<Option<Run>> {
@@ -800,14 +823,16 @@ pub async fn get_flow_run(store: &Store, id: &str) -> StoreResult<Option<Run>> {
     let graph_text: String = sqlx::query_scalar("SELECT graph FROM flow_snapshots WHERE hash = ?").bind(&row.snapshot).fetch_one(store.db()).await?;
     let graph: FlowGraph = from_json("flow_snapshots.graph", &graph_text)?;
     let stored: Vec<StepRow> = sqlx::query_as(
-        "SELECT block_id, status, inputs, outputs, ports, logs, error, started_at, finished_at, due_at FROM flow_run_steps WHERE run_id = ?",
+        "SELECT block_id, status, inputs, outputs, ports, logs, error, started_at, finished_at, due_at FROM flow_run_steps
+         WHERE run_id = ? AND iteration = ''",
     )
     .bind(id)
     .fetch_all(store.db())
     .await?;
+    let iterations = block_iterations(store, id).await?;
     let payload: Value = from_json("flow_runs.payload", &row.payload)?;
     let status = RunStatus::from_key(&row.status).ok_or_else(|| StoreError::Corrupt(format!("run status {}", row.status)))?;
-    let steps = step_records(&graph, &row.trigger_block, &payload, stored, status)?;
+    let steps = step_records(&graph, &row.trigger_block, &payload, stored, iterations, status)?;
     let logs = steps
         .iter()
         .flat_map(|step| step.logs.iter().map(|log| LogLine { at: log.at.clone(), line: format!("{}: {}", step.block_id, log.line) }))
@@ -861,18 +886,20 @@ fn summary_of(row: &FlowRunRow, status: RunStatus, started_by: StartedBy) -> Run
 
 /// A record for every block: the stored ones, the trigger's (its outputs are the payload),
 /// and the planner's verdict on the rest.
-fn step_records(graph: &FlowGraph, trigger_block: &str, payload: &Value, stored: Vec<StepRow>, run: RunStatus) -> StoreResult<Vec<StepRecord>> {
+fn step_records(
+    graph: &FlowGraph,
+    trigger_block: &str,
+    payload: &Value,
+    stored: Vec<StepRow>,
+    mut iterations: HashMap<String, BlockIterations>,
+    run: RunStatus,
+) -> StoreResult<Vec<StepRecord>> {
     let mut plan = Plan::new(&graph.blocks, &graph.edges);
     let ports = graph.blocks.iter().find(|block| block.id == trigger_block).map(|block| trigger_ports(block, payload)).unwrap_or_default();
     plan.start(trigger_block, ports);
     let mut records: HashMap<String, StepRow> = HashMap::with_capacity(stored.len());
     for step in stored {
-        let state = match step.status.as_str() {
-            "waiting" => State::Waiting,
-            "succeeded" => State::Succeeded(from_json("flow_run_steps.ports", &step.ports)?),
-            _ => State::Failed,
-        };
-        plan.set(&step.block_id, state);
+        plan.set(&step.block_id, State::of_record(step.status()?, from_json("flow_run_steps.ports", &step.ports)?));
         records.insert(step.block_id.clone(), step);
     }
     // One pass decides the rest: blocks it finds ready have no record yet, so are running.
@@ -895,6 +922,7 @@ fn step_records(graph: &FlowGraph, trigger_block: &str, payload: &Value, stored:
             finished_at: None,
             duration_ms: None,
             due_at: None,
+            iterations: None,
         };
         if block.id == trigger_block {
             record.outputs = Some(payload.clone());
@@ -902,18 +930,17 @@ fn step_records(graph: &FlowGraph, trigger_block: &str, payload: &Value, stored:
                 record.ports = ports.clone();
             }
         } else if let Some(stored) = records.get(&block.id) {
-            record.inputs = stored.inputs.as_deref().map(|text| from_json("flow_run_steps.inputs", text)).transpose()?;
-            record.outputs = stored.outputs.as_deref().map(|text| from_json("flow_run_steps.outputs", text)).transpose()?;
-            if let State::Succeeded(ports) = state {
-                record.ports = ports.clone();
-            }
-            let logs: Vec<(i64, String)> = from_json("flow_run_steps.logs", &stored.logs)?;
-            record.logs = logs.into_iter().map(|(at, line)| StepLogLine { at: clock::rfc3339(at), line }).collect();
-            record.error = stored.error.clone();
-            record.started_at = Some(clock::rfc3339(stored.started_at));
-            record.finished_at = stored.finished_at.map(clock::rfc3339);
-            record.duration_ms = stored.finished_at.map(|end| u64::try_from(end - stored.started_at).unwrap_or_default());
-            record.due_at = stored.due_at.map(clock::rfc3339);
+            fill(&mut record, stored)?;
+        } else if let Some(BlockIterations { summary, shown, waiting }) = iterations.remove(&block.id) {
+            // Inside a loop: failed when an iteration failed, else going until the run ends.
+            record.status = match (summary.failed > 0, waiting, finished) {
+                (true, _, _) => StepStatus::Failed,
+                (false, true, false) => StepStatus::Waiting,
+                (false, false, false) => StepStatus::Running,
+                (false, _, true) => StepStatus::Succeeded,
+            };
+            fill(&mut record, &shown)?;
+            record.iterations = Some(summary);
         } else if let State::Skipped(skip) = state {
             record.error = Some(skip.reason(&graph.blocks));
         } else if finished {
@@ -924,6 +951,21 @@ fn step_records(graph: &FlowGraph, trigger_block: &str, payload: &Value, stored:
         out.push(record);
     }
     Ok(out)
+}
+
+/// A block's record from what is stored of it.
+fn fill(record: &mut StepRecord, stored: &StepRow) -> StoreResult<()> {
+    record.inputs = stored.inputs.as_deref().map(|text| from_json("flow_run_steps.inputs", text)).transpose()?;
+    record.outputs = stored.outputs.as_deref().map(|text| from_json("flow_run_steps.outputs", text)).transpose()?;
+    record.ports = from_json("flow_run_steps.ports", &stored.ports)?;
+    let logs: Vec<(i64, String)> = from_json("flow_run_steps.logs", &stored.logs)?;
+    record.logs = logs.into_iter().map(|(at, line)| StepLogLine { at: clock::rfc3339(at), line }).collect();
+    record.error = stored.error.clone();
+    record.started_at = Some(clock::rfc3339(stored.started_at));
+    record.finished_at = stored.finished_at.map(clock::rfc3339);
+    record.duration_ms = stored.finished_at.map(|end| u64::try_from(end - stored.started_at).unwrap_or_default());
+    record.due_at = stored.due_at.map(clock::rfc3339);
+    Ok(())
 }
 
 /// Re-runs a finished flow run with the same payload, as a new run of the flow's published

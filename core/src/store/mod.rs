@@ -12,6 +12,7 @@ mod delivery;
 mod endpoints;
 mod escalation;
 mod events;
+mod flow_iterations;
 mod flow_runs;
 mod flows;
 mod forms;

@@ -12,10 +12,23 @@
 //!
 //! Resuming after a crash is the same machine fed the stored records ([`Execution::resume`]):
 //! finished steps are not run again; a step that was running has no record and runs again.
+//!
+//! A failing step whose `error` port is connected is *caught*: its record says failed, its
+//! `error` output holds the reason, only that port is active and the run goes on.
+//!
+//! A For Each runs its body (see [`Loops`]) once per item, each iteration in a [`scope`] of
+//! its own: its own plan and outputs, with `${loop.item}` and `${loop.index}`, and the
+//! scopes around it for everything upstream; every record names its [`Iteration`], so a
+//! resumed run replays each iteration's records into that iteration when it starts again
+//! ([`for_each`]).
 
+mod for_each;
 mod pure;
+mod scope;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_loops;
 
 use std::{
     collections::{HashMap, HashSet},
@@ -24,10 +37,11 @@ use std::{
 
 use serde_json::{Map, Value};
 
+use self::scope::{Scope, ScopeKey};
 use crate::{
     flow_plan::{Plan, State},
-    flow_runs::StepStatus,
-    flows::{Block, BlockType, Edge, Resolver, SettingKind, StepSettings, upstream},
+    flow_runs::{Iteration, StepStatus},
+    flows::{Block, BlockType, ERROR_PORT, Edge, Loops, Resolver, SettingKind, StepSettings, upstream},
     runs::RunStatus,
 };
 
@@ -47,7 +61,8 @@ pub enum Outcome {
     Done { outputs: Map<String, Value>, ports: Option<Vec<String>>, logs: Logs },
     /// A Delay: continue at this time (ms).
     Wait { until: i64 },
-    /// Failed; the failure stops its path and fails the run.
+    /// Failed; the failure follows the `error` port when it is connected, else stops its
+    /// path and fails the run.
     Failed { error: String, logs: Logs },
 }
 
@@ -65,6 +80,7 @@ impl Outcome {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StepWrite {
     pub block_id: String,
+    pub iteration: Iteration,
     /// Waiting, Succeeded or Failed.
     pub status: StepStatus,
     pub inputs: Option<Value>,
@@ -81,6 +97,7 @@ pub struct StepWrite {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredStep {
     pub block_id: String,
+    pub iteration: Iteration,
     /// Waiting, Succeeded or Failed.
     pub status: StepStatus,
     pub outputs: Option<Value>,
@@ -104,6 +121,8 @@ pub struct RunEnd {
 #[derive(Debug, Clone)]
 pub struct StepStart<'g> {
     pub block: &'g Block,
+    /// Which iteration of the loops around it.
+    pub iteration: Iteration,
     /// Its inputs with placeholders resolved.
     pub inputs: Map<String, Value>,
     /// Its settings, parsed with their placeholders resolved.
@@ -121,8 +140,8 @@ pub struct StepStart<'g> {
 pub struct Progress<'g> {
     pub records: Vec<StepWrite>,
     pub start: Vec<StepStart<'g>>,
-    /// Delays to wake: block and due time (ms).
-    pub count_down: Vec<(String, i64)>,
+    /// Delays to wake: block, iteration and due time (ms).
+    pub count_down: Vec<(String, Iteration, i64)>,
     /// Set once nothing runs or waits any more.
     pub end: Option<RunEnd>,
 }
@@ -130,29 +149,36 @@ pub struct Progress<'g> {
 /// Limits a run obeys.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// Most steps one run may execute (across resumes).
+    /// Most steps one run may execute (across resumes, every iteration's steps counted).
     pub step_limit: i64,
+}
+
+/// Work left to do while settling an event: a scope to advance, a loop to feed.
+enum Task<'g> {
+    Advance(ScopeKey<'g>),
+    Fill(ScopeKey<'g>, &'g str),
 }
 
 /// One run in progress.
 pub struct Execution<'g> {
-    plan: Plan<'g>,
+    blocks: &'g [Block],
     by_id: HashMap<&'g str, &'g Block>,
     edges: &'g [Edge],
+    loops: Loops,
+    /// Per block inside a loop: the innermost For Each around it.
+    innermost: HashMap<&'g str, &'g str>,
+    /// Blocks whose `error` port is connected.
+    catches: HashSet<&'g str>,
     limits: Limits,
-    /// Outputs of the blocks that succeeded (the trigger's are the payload).
-    outputs: HashMap<String, Arc<Value>>,
+    /// The run itself and every iteration in progress.
+    scopes: HashMap<ScopeKey<'g>, Scope<'g>>,
+    /// Stored records of scopes not started again yet (a resumed run's iterations).
+    stored: HashMap<ScopeKey<'g>, Vec<StoredStep>>,
+    /// Per For Each: the plan each iteration of its body starts from.
+    templates: HashMap<&'g str, Plan<'g>>,
     steps_run: i64,
-    /// When the step that finished last did, and its outputs: the run's result.
-    last: Option<(i64, Arc<Value>)>,
-    /// The first failed step: its title and error.
-    failure: Option<(String, String)>,
     /// Why no more steps start (the step limit).
     stop: Option<String>,
-    /// Steps handed to the driver and not finished.
-    running: HashSet<String>,
-    /// Delays counting down: block, and when it started and is due.
-    waiting: HashMap<String, (i64, i64)>,
     ended: bool,
 }
 
@@ -170,20 +196,31 @@ impl<'g> Execution<'g> {
     ) -> Execution<'g> {
         let mut plan = Plan::new(blocks, edges);
         plan.start(trigger_block, ports);
-        let mut outputs = HashMap::new();
-        outputs.insert(trigger_block.to_string(), payload);
+        let mut root = Scope::new(plan);
+        root.outputs.insert(trigger_block.to_string(), payload);
+        let by_id: HashMap<&'g str, &'g Block> = blocks.iter().map(|block| (block.id.as_str(), block)).collect();
+        let loops = Loops::of(blocks, edges);
+        let innermost = blocks
+            .iter()
+            .filter_map(|block| {
+                let around = loops.innermost(&block.id)?;
+                by_id.get_key_value(around).map(|(around, _)| (block.id.as_str(), *around))
+            })
+            .collect();
+        let catches = edges.iter().filter(|edge| edge.from_port == ERROR_PORT).map(|edge| edge.from.as_str()).collect();
         Execution {
-            plan,
-            by_id: blocks.iter().map(|block| (block.id.as_str(), block)).collect(),
+            blocks,
+            by_id,
             edges,
+            loops,
+            innermost,
+            catches,
             limits,
-            outputs,
+            scopes: HashMap::from([(ScopeKey::ROOT, root)]),
+            stored: HashMap::new(),
+            templates: HashMap::new(),
             steps_run,
-            last: None,
-            failure: None,
             stop: None,
-            running: HashSet::new(),
-            waiting: HashMap::new(),
             ended: false,
         }
     }
@@ -192,57 +229,52 @@ impl<'g> Execution<'g> {
     pub fn resume(&mut self, stored: &[StoredStep], now: i64) -> Progress<'g> {
         let mut progress = Progress::default();
         for step in stored {
-            match step.status {
-                StepStatus::Waiting => {
-                    let due_at = step.due_at.unwrap_or_default();
-                    self.plan.set(&step.block_id, State::Waiting);
-                    self.waiting.insert(step.block_id.clone(), (step.started_at, due_at));
-                    progress.count_down.push((step.block_id.clone(), due_at));
-                }
-                StepStatus::Succeeded => {
-                    self.plan.set(&step.block_id, State::Succeeded(step.ports.clone()));
-                    let outputs = Arc::new(step.outputs.clone().unwrap_or_else(|| Value::Object(Map::new())));
-                    self.note_output(step.finished_at.unwrap_or(step.started_at), outputs.clone());
-                    self.outputs.insert(step.block_id.clone(), outputs);
-                }
-                _ => {
-                    self.plan.set(&step.block_id, State::Failed);
-                    self.note_failure(&step.block_id, step.error.clone().unwrap_or_default());
-                }
-            }
+            let key = self.key_of(&step.block_id, &step.iteration);
+            self.stored.entry(key).or_default().push(step.clone());
         }
-        self.advance(&mut progress, now);
+        self.replay(&ScopeKey::ROOT, &mut progress);
+        self.settle(vec![Task::Advance(ScopeKey::ROOT)], &mut progress, now);
         progress
     }
 
     /// A step the driver ran has ended; `inputs` are what its record keeps as inputs.
-    pub fn finished(&mut self, block: &str, started_at: i64, inputs: Option<Value>, outcome: Outcome, now: i64) -> Progress<'g> {
+    pub fn finished(
+        &mut self,
+        block: &str,
+        iteration: &Iteration,
+        started_at: i64,
+        inputs: Option<Value>,
+        outcome: Outcome,
+        now: i64,
+    ) -> Progress<'g> {
         let mut progress = Progress::default();
-        if !self.running.remove(block) {
+        let key = self.key_of(block, iteration);
+        let Some(scope) = self.scopes.get_mut(&key) else { return progress };
+        if !scope.running.remove(block) {
             return progress;
         }
-        self.apply(block, started_at, inputs, outcome, now, &mut progress);
-        self.advance(&mut progress, now);
+        self.apply(&key, block, started_at, inputs, outcome, now, &mut progress);
+        self.settle(vec![Task::Advance(key)], &mut progress, now);
         progress
     }
 
     /// A Delay's due time came: it succeeds and what follows it may start.
-    pub fn delay_due(&mut self, block: &str, now: i64) -> Progress<'g> {
+    pub fn delay_due(&mut self, block: &str, iteration: &Iteration, now: i64) -> Progress<'g> {
         let mut progress = Progress::default();
-        if let Some(&(started_at, _)) = self.waiting.get(block) {
-            self.apply(block, started_at, None, Outcome::done(Map::new(), Vec::new()), now, &mut progress);
-            self.advance(&mut progress, now);
-        }
+        let key = self.key_of(block, iteration);
+        let Some(&(started_at, _)) = self.scopes.get(&key).and_then(|scope| scope.waiting.get(block)) else { return progress };
+        self.apply(&key, block, started_at, None, Outcome::done(Map::new(), Vec::new()), now, &mut progress);
+        self.settle(vec![Task::Advance(key)], &mut progress, now);
         progress
     }
 
     /// The earliest due time, when nothing runs but Delays due more than `park_after` ms
     /// from now: the run can be put aside until then.
     pub fn park_until(&self, now: i64, park_after: i64) -> Option<i64> {
-        if !self.running.is_empty() || self.ended {
+        if self.ended || self.scopes.values().any(|scope| !scope.running.is_empty()) {
             return None;
         }
-        let earliest = self.waiting.values().map(|(_, due_at)| *due_at).min()?;
+        let earliest = self.scopes.values().flat_map(|scope| scope.waiting.values().map(|(_, due_at)| *due_at)).min()?;
         (earliest - now > park_after).then_some(earliest)
     }
 
@@ -256,10 +288,60 @@ impl<'g> Execution<'g> {
         self.ended
     }
 
-    /// Applies an ended step to the plan and adds its record.
-    fn apply(&mut self, block: &str, started_at: i64, inputs: Option<Value>, outcome: Outcome, now: i64, progress: &mut Progress<'g>) {
+    /// The scope a block's record of `iteration` belongs to.
+    fn key_of(&self, block: &str, iteration: &Iteration) -> ScopeKey<'g> {
+        ScopeKey { of_loop: self.innermost.get(block).copied(), iteration: iteration.clone() }
+    }
+
+    /// The scope around `key`'s (the root's is itself).
+    fn parent_of(&self, key: &ScopeKey<'g>) -> ScopeKey<'g> {
+        match key.of_loop {
+            None => ScopeKey::ROOT,
+            Some(around) => self.key_of(around, &key.iteration.parent()),
+        }
+    }
+
+    /// Sets a scope's stored records (taken from [`Self::stored`]) into its plan.
+    fn replay(&mut self, key: &ScopeKey<'g>, progress: &mut Progress<'g>) {
+        let Some(stored) = self.stored.remove(key) else { return };
+        let Some(scope) = self.scopes.get_mut(key) else { return };
+        for step in stored {
+            let state = State::of_record(step.status, step.ports.clone());
+            match &state {
+                State::Waiting => {
+                    let due_at = step.due_at.unwrap_or_default();
+                    scope.waiting.insert(step.block_id.clone(), (step.started_at, due_at));
+                    progress.count_down.push((step.block_id.clone(), step.iteration.clone(), due_at));
+                }
+                State::Succeeded(_) | State::Caught => {
+                    let outputs = Arc::new(step.outputs.clone().unwrap_or_else(|| Value::Object(Map::new())));
+                    scope.note_output(step.finished_at.unwrap_or(step.started_at), outputs.clone());
+                    scope.outputs.insert(step.block_id.clone(), outputs);
+                }
+                _ => {
+                    let title = self.by_id.get(step.block_id.as_str()).map_or_else(|| step.block_id.clone(), |block| block.title());
+                    scope.note_failure(title, step.error.clone().unwrap_or_default());
+                }
+            }
+            scope.plan.set(&step.block_id, state);
+        }
+    }
+
+    /// Applies an ended step to its scope's plan and adds its record.
+    #[allow(clippy::too_many_arguments)]
+    fn apply(
+        &mut self,
+        key: &ScopeKey<'g>,
+        block: &str,
+        started_at: i64,
+        inputs: Option<Value>,
+        outcome: Outcome,
+        now: i64,
+        progress: &mut Progress<'g>,
+    ) {
         let mut write = StepWrite {
             block_id: block.to_string(),
+            iteration: key.iteration.clone(),
             status: StepStatus::Succeeded,
             inputs,
             outputs: None,
@@ -270,53 +352,63 @@ impl<'g> Execution<'g> {
             finished_at: Some(now),
             due_at: None,
         };
+        let known = self.by_id.get(block).copied();
+        let catches = self.catches.contains(block);
+        let Some(scope) = self.scopes.get_mut(key) else { return };
         match outcome {
             Outcome::Wait { until } => {
-                self.plan.set(block, State::Waiting);
-                self.waiting.insert(block.to_string(), (started_at, until));
-                progress.count_down.push((block.to_string(), until));
+                scope.plan.set(block, State::Waiting);
+                scope.waiting.insert(block.to_string(), (started_at, until));
+                progress.count_down.push((block.to_string(), key.iteration.clone(), until));
                 write.status = StepStatus::Waiting;
                 write.finished_at = None;
                 write.due_at = Some(until);
             }
             Outcome::Done { outputs, ports, logs } => {
-                self.waiting.remove(block);
+                scope.waiting.remove(block);
                 let outputs = Value::Object(outputs);
                 let size = outputs.to_string().len();
                 if size > MAX_OUTPUT_BYTES {
                     let error = format!("The step's outputs are {} KiB; at most {} KiB are kept.", size / 1024, MAX_OUTPUT_BYTES / 1024);
-                    write = self.failed(write, error, logs, now);
+                    write = scope.failed(write, known, catches, error, logs, now);
                 } else {
-                    let ports = ports.unwrap_or_else(|| self.by_id.get(block).map(|block| block.out_ports(&[])).unwrap_or_default());
+                    let ports = ports.unwrap_or_else(|| known.map(|block| block.success_ports(&[])).unwrap_or_default());
                     let outputs = Arc::new(outputs);
-                    self.plan.set(block, State::Succeeded(ports.clone()));
-                    self.note_output(now, outputs.clone());
-                    self.outputs.insert(block.to_string(), outputs.clone());
+                    scope.plan.set(block, State::Succeeded(ports.clone()));
+                    scope.note_output(now, outputs.clone());
+                    scope.outputs.insert(block.to_string(), outputs.clone());
                     write.outputs = Some((*outputs).clone());
                     write.ports = ports;
                     write.logs = bounded(logs, now);
                 }
             }
-            Outcome::Failed { error, logs } => write = self.failed(write, error, logs, now),
+            Outcome::Failed { error, logs } => write = scope.failed(write, known, catches, error, logs, now),
         }
         progress.records.push(write);
     }
 
-    fn failed(&mut self, mut write: StepWrite, error: String, logs: Logs, now: i64) -> StepWrite {
-        self.waiting.remove(&write.block_id);
-        self.plan.set(&write.block_id, State::Failed);
-        self.note_failure(&write.block_id, error.clone());
-        write.status = StepStatus::Failed;
-        write.error = Some(error);
-        write.logs = bounded(logs, now);
-        write
+    /// Works through `tasks` (and what they lead to), then ends the run when nothing runs
+    /// or waits any more.
+    fn settle(&mut self, mut tasks: Vec<Task<'g>>, progress: &mut Progress<'g>, now: i64) {
+        while let Some(task) = tasks.pop() {
+            match task {
+                Task::Advance(key) => self.advance(key, progress, now, &mut tasks),
+                Task::Fill(key, for_each) => self.fill(key, for_each, progress, now, &mut tasks),
+            }
+        }
+        let busy = self.scopes.values().any(|scope| !scope.running.is_empty() || !scope.waiting.is_empty());
+        if !busy && !self.ended {
+            self.ended = true;
+            progress.end = Some(self.end());
+        }
     }
 
-    /// Starts every block that may start: pure steps at once (which may let more start),
-    /// the others handed to the driver; ends the run when nothing runs or waits.
-    fn advance(&mut self, progress: &mut Progress<'g>, now: i64) {
+    /// Starts every block of a scope that may start: pure steps at once (which may let more
+    /// start), the others handed to the driver; an iteration left with nothing to do ends.
+    fn advance(&mut self, key: ScopeKey<'g>, progress: &mut Progress<'g>, now: i64, tasks: &mut Vec<Task<'g>>) {
         loop {
-            let ready = self.plan.advance();
+            let Some(scope) = self.scopes.get_mut(&key) else { return };
+            let ready = scope.plan.advance();
             if ready.is_empty() {
                 break;
             }
@@ -328,18 +420,18 @@ impl<'g> Execution<'g> {
                     continue;
                 }
                 self.steps_run += 1;
-                self.begin(block, now, progress);
+                self.begin(&key, block, now, progress, tasks);
             }
         }
-        if self.running.is_empty() && self.waiting.is_empty() && !self.ended {
-            self.ended = true;
-            progress.end = Some(self.end());
+        if key.of_loop.is_some() && self.scopes.get(&key).is_some_and(Scope::is_idle) {
+            self.iteration_ended(key, tasks);
         }
     }
 
-    /// Resolves and parses a block; runs it here when it is pure, else hands it out.
-    fn begin(&mut self, block: &'g Block, now: i64, progress: &mut Progress<'g>) {
-        let resolver = self.resolver_for(block);
+    /// Resolves and parses a block; runs it here when it is pure, starts a For Each's
+    /// iterations, else hands it out.
+    fn begin(&mut self, key: &ScopeKey<'g>, block: &'g Block, now: i64, progress: &mut Progress<'g>, tasks: &mut Vec<Task<'g>>) {
+        let resolver = self.resolver_for(key, block);
         let (inputs, settings, recorded, unresolved) = resolve_block(block, &resolver);
         let recorded = Value::Object(recorded);
         let kind = block.step_kind();
@@ -350,40 +442,46 @@ impl<'g> Execution<'g> {
         };
         let settings = match parsed {
             Ok(settings) => settings,
-            Err(error) => return self.apply(&block.id, now, Some(recorded), Outcome::failed(error), now, progress),
+            Err(error) => return self.apply(key, &block.id, now, Some(recorded), Outcome::failed(error), now, progress),
         };
+        if let StepSettings::ForEach { parallel } = settings {
+            return match self.start_loop(key, block, &inputs, parallel, recorded.clone(), now) {
+                Ok(()) => tasks.push(Task::Fill(key.clone(), block.id.as_str())),
+                Err(error) => self.apply(key, &block.id, now, Some(recorded), Outcome::failed(error), now, progress),
+            };
+        }
         if let Some(outcome) = pure::run(&kind, &settings, &resolver, now) {
-            return self.apply(&block.id, now, Some(recorded), outcome, now, progress);
+            return self.apply(key, &block.id, now, Some(recorded), outcome, now, progress);
         }
-        self.running.insert(block.id.clone());
-        progress.start.push(StepStart { block, inputs, settings, resolver, started_at: now, recorded });
-    }
-
-    fn note_output(&mut self, finished_at: i64, outputs: Arc<Value>) {
-        if self.last.as_ref().is_none_or(|(last, _)| finished_at >= *last) {
-            self.last = Some((finished_at, outputs));
-        }
-    }
-
-    fn note_failure(&mut self, block: &str, error: String) {
-        if self.failure.is_none() {
-            let title = self.by_id.get(block).map_or_else(|| block.to_string(), |block| block.title());
-            self.failure = Some((title, error));
-        }
+        let Some(scope) = self.scopes.get_mut(key) else { return };
+        scope.running.insert(block.id.clone());
+        progress.start.push(StepStart { block, iteration: key.iteration.clone(), inputs, settings, resolver, started_at: now, recorded });
     }
 
     fn end(&self) -> RunEnd {
-        let reason = self.stop.clone().or_else(|| self.failure.as_ref().map(|(title, error)| format!("\"{title}\" failed: {error}")));
+        let root = self.scopes.get(&ScopeKey::ROOT);
+        let failure = root.and_then(|root| root.failure.as_ref());
+        let reason = self.stop.clone().or_else(|| failure.map(|(title, error)| format!("\"{title}\" failed: {error}")));
         let status = if reason.is_some() { RunStatus::Failed } else { RunStatus::Succeeded };
-        RunEnd { status, reason, output: self.last.as_ref().map(|(_, output)| (**output).clone()) }
+        RunEnd { status, reason, output: root.and_then(|root| root.last.as_ref()).map(|(_, output)| (**output).clone()) }
     }
 
-    /// What `block`'s placeholders may use: the outputs of the blocks upstream of it.
-    fn resolver_for(&self, block: &Block) -> Resolver {
+    /// What `block`'s placeholders may use: the outputs of the blocks upstream of it, each
+    /// from the innermost scope around `key` that has them (so an inner loop's `item` never
+    /// stands for an outer one's).
+    fn resolver_for(&self, key: &ScopeKey<'g>, block: &Block) -> Resolver {
         let mut resolver = Resolver::default();
         for id in upstream(&block.id, self.edges) {
-            if let Some(output) = self.outputs.get(&id) {
-                resolver.outputs.insert(id.clone(), output.clone());
+            let mut at = key.clone();
+            loop {
+                if let Some(output) = self.scopes.get(&at).and_then(|scope| scope.outputs.get(&id)) {
+                    resolver.outputs.insert(id.clone(), output.clone());
+                    break;
+                }
+                if at == ScopeKey::ROOT {
+                    break;
+                }
+                at = self.parent_of(&at);
             }
             let title = self.by_id.get(id.as_str()).map_or_else(|| id.clone(), |block| block.title());
             resolver.upstream.insert(id, title);

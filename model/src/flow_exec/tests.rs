@@ -55,7 +55,7 @@ fn a_switch_runs_at_once_and_only_its_case_goes_on() {
     assert!(matches!(&progress.start[0].settings, StepSettings::Webhook(webhook) if webhook.endpoint_id == "ep_1"));
     assert!(progress.end.is_none());
 
-    let progress = run.finished("w1", NOW, None, done(json!({"statusCode": 200})), NOW + 5);
+    let progress = run.finished("w1", &Iteration::ROOT, NOW, None, done(json!({"statusCode": 200})), NOW + 5);
     let end = progress.end.expect("nothing else runs");
     assert_eq!((end.status, end.output), (RunStatus::Succeeded, Some(json!({"statusCode": 200}))));
     assert!(run.has_ended());
@@ -68,13 +68,13 @@ fn a_merge_waits_for_both_branches_and_runs_once() {
     let edges = [edge("t1", "out", "a"), edge("t1", "out", "b"), edge("a", "out", "m"), edge("b", "out", "m"), edge("m", "out", "after")];
     let mut run = Execution::new(&blocks, &edges, "t1", payload(), vec!["out".into()], 0, LIMITS);
     assert_eq!(started(&run.resume(&[], NOW)), ["a", "b"], "independent paths start together");
-    let progress = run.finished("a", NOW, None, done(json!({"statusCode": 201})), NOW + 1);
+    let progress = run.finished("a", &Iteration::ROOT, NOW, None, done(json!({"statusCode": 201})), NOW + 1);
     assert!(progress.start.is_empty() && progress.records.len() == 1, "the merge waits for b");
-    let progress = run.finished("b", NOW, None, done(json!({"statusCode": 202})), NOW + 2);
+    let progress = run.finished("b", &Iteration::ROOT, NOW, None, done(json!({"statusCode": 202})), NOW + 2);
     assert_eq!(recorded(&progress), [("b".to_string(), StepStatus::Succeeded), ("m".to_string(), StepStatus::Succeeded)]);
     assert_eq!(started(&progress), ["after"]);
     assert_eq!(progress.start[0].inputs["body"], json!(201), "the merge's downstream sees both branches' outputs");
-    assert!(run.finished("a", NOW, None, done(json!({})), NOW + 3).records.is_empty(), "a step finishing twice counts once");
+    assert!(run.finished("a", &Iteration::ROOT, NOW, None, done(json!({})), NOW + 3).records.is_empty(), "a step finishing twice counts once");
 }
 
 #[test]
@@ -93,9 +93,9 @@ fn a_failure_stops_its_path_and_fails_the_run_naming_the_step() {
     let edges = [edge("t1", "out", "w1"), edge("w1", "out", "w2"), edge("t1", "out", "side")];
     let mut run = Execution::new(&blocks, &edges, "t1", payload(), vec!["out".into()], 0, LIMITS);
     run.resume(&[], NOW);
-    let progress = run.finished("w1", NOW, None, Outcome::failed("connection refused"), NOW + 1);
+    let progress = run.finished("w1", &Iteration::ROOT, NOW, None, Outcome::failed("connection refused"), NOW + 1);
     assert!(progress.start.is_empty() && progress.end.is_none(), "the side path still runs");
-    let end = run.finished("side", NOW, None, done(json!({})), NOW + 2).end.expect("ended");
+    let end = run.finished("side", &Iteration::ROOT, NOW, None, done(json!({})), NOW + 2).end.expect("ended");
     assert_eq!(end.status, RunStatus::Failed);
     assert_eq!(end.reason.as_deref(), Some("\"Open ticket\" failed: connection refused"));
 }
@@ -137,11 +137,11 @@ fn a_delay_waits_is_recorded_as_waiting_and_can_park() {
     let mut run = Execution::new(&blocks, &edges, "t1", payload(), vec!["out".into()], 0, LIMITS);
     let progress = run.resume(&[], NOW);
     let due = NOW + 3_600_000;
-    assert_eq!(progress.count_down, [("d1".to_string(), due)]);
+    assert_eq!(progress.count_down, [("d1".to_string(), Iteration::ROOT, due)]);
     assert_eq!((progress.records[0].status, progress.records[0].due_at), (StepStatus::Waiting, Some(due)));
     assert_eq!(run.park_until(NOW, 30_000), Some(due), "only a long wait is left");
     assert_eq!(run.park_until(due - 10_000, 30_000), None, "a short wait is counted down");
-    let progress = run.delay_due("d1", due);
+    let progress = run.delay_due("d1", &Iteration::ROOT, due);
     assert_eq!(recorded(&progress), [("d1".to_string(), StepStatus::Succeeded)]);
     assert_eq!(progress.records[0].started_at, NOW, "the record keeps when the Delay started");
     assert_eq!(started(&progress), ["w1"]);
@@ -153,9 +153,9 @@ fn the_step_limit_stops_the_run_with_a_reason() {
     let edges = [edge("t1", "out", "a"), edge("a", "out", "b"), edge("b", "out", "c")];
     let mut run = Execution::new(&blocks, &edges, "t1", payload(), vec!["out".into()], 0, Limits { step_limit: 2 });
     run.resume(&[], NOW);
-    let progress = run.finished("a", NOW, None, done(json!({})), NOW);
+    let progress = run.finished("a", &Iteration::ROOT, NOW, None, done(json!({})), NOW);
     assert_eq!(started(&progress), ["b"]);
-    let progress = run.finished("b", NOW, None, done(json!({})), NOW);
+    let progress = run.finished("b", &Iteration::ROOT, NOW, None, done(json!({})), NOW);
     assert!(progress.start.is_empty());
     let end = progress.end.expect("the limit ends the run");
     assert_eq!(end.reason.as_deref(), Some("The run stopped: it reached the limit of 2 steps per run."));
@@ -174,6 +174,7 @@ fn resuming_replays_records_and_runs_only_what_has_none() {
     let stored = [
         StoredStep {
             block_id: "a".into(),
+            iteration: Iteration::ROOT,
             status: StepStatus::Succeeded,
             outputs: Some(json!({"statusCode": 201})),
             ports: vec!["out".into()],
@@ -184,6 +185,7 @@ fn resuming_replays_records_and_runs_only_what_has_none() {
         },
         StoredStep {
             block_id: "d1".into(),
+            iteration: Iteration::ROOT,
             status: StepStatus::Waiting,
             outputs: None,
             ports: Vec::new(),
@@ -197,10 +199,10 @@ fn resuming_replays_records_and_runs_only_what_has_none() {
     let progress = run.resume(&stored, NOW);
     assert_eq!(started(&progress), ["c"], "a is not sent again; c, which was in flight at the crash, runs again");
     assert_eq!(progress.start[0].inputs["body"], json!("201 in parallel"), "a's stored outputs are used");
-    assert_eq!(progress.count_down, [("d1".to_string(), NOW + 59_910)], "the Delay keeps its due time");
+    assert_eq!(progress.count_down, [("d1".to_string(), Iteration::ROOT, NOW + 59_910)], "the Delay keeps its due time");
     assert!(progress.records.is_empty());
-    run.finished("c", NOW, None, done(json!({})), NOW + 1);
-    assert_eq!(started(&run.delay_due("d1", NOW + 59_910)), ["b"]);
+    run.finished("c", &Iteration::ROOT, NOW, None, done(json!({})), NOW + 1);
+    assert_eq!(started(&run.delay_due("d1", &Iteration::ROOT, NOW + 59_910)), ["b"]);
 }
 
 #[test]
@@ -210,10 +212,10 @@ fn oversized_outputs_fail_the_step_and_logs_are_bounded() {
     let mut run = Execution::new(&blocks, &edges, "t1", payload(), vec!["out".into()], 0, LIMITS);
     run.resume(&[], NOW);
     let huge = Map::from_iter([("body".to_string(), Value::String("x".repeat(MAX_OUTPUT_BYTES)))]);
-    let progress = run.finished("a", NOW, None, Outcome::done(huge, Vec::new()), NOW);
+    let progress = run.finished("a", &Iteration::ROOT, NOW, None, Outcome::done(huge, Vec::new()), NOW);
     assert_eq!(progress.records[0].error.as_deref(), Some("The step's outputs are 1024 KiB; at most 1024 KiB are kept."));
     let logs = (0..MAX_LOG_LINES + 3).map(|at| (NOW, format!("line {at}"))).collect();
-    let progress = run.finished("b", NOW, None, Outcome::Done { outputs: Map::new(), ports: None, logs }, NOW);
+    let progress = run.finished("b", &Iteration::ROOT, NOW, None, Outcome::Done { outputs: Map::new(), ports: None, logs }, NOW);
     let kept = &progress.records[0].logs;
     assert_eq!(kept.len(), MAX_LOG_LINES + 1);
     assert_eq!(kept.last().map(|(_, line)| line.as_str()), Some("(3 more log lines were cut)"));

@@ -2,7 +2,7 @@
 //! inputs, and its settings as text, names or numbers.
 
 use super::{
-    Block, BlockKind, HTTP_TRIGGER, OutPorts, Outputs, StepKind, StepSettings, StepSpec,
+    Block, BlockKind, ERROR_PORT, HTTP_TRIGGER, OutPorts, Outputs, StepKind, StepSettings, StepSpec,
     outputs::{JsonType, Output, trigger_offers},
     settings, step_spec, trigger_label,
 };
@@ -50,8 +50,22 @@ impl Block {
         }
     }
 
-    /// Output ports, given the form's response choices (the Responses trigger has one per choice).
+    /// Output ports, given the form's response choices (the Responses trigger has one per
+    /// choice): the ports a success activates, then [`ERROR_PORT`] for a step that can fail.
     pub fn out_ports(&self, response_choices: &[String]) -> Vec<String> {
+        let mut ports = self.success_ports(response_choices);
+        // A Switch case named `error` already is that port; it is not drawn twice.
+        if let Some(BlockType::Step(spec)) = self.block_type()
+            && spec.can_fail
+            && !ports.iter().any(|port| port == ERROR_PORT)
+        {
+            ports.push(ERROR_PORT.to_string());
+        }
+        ports
+    }
+
+    /// The output ports a success may activate (every port but [`ERROR_PORT`]).
+    pub fn success_ports(&self, response_choices: &[String]) -> Vec<String> {
         match self.block_type() {
             Some(BlockType::Trigger(Trigger::Responses)) => response_choices.to_vec(),
             Some(BlockType::Trigger(_)) => vec!["out".to_string()],
@@ -79,15 +93,22 @@ impl Block {
     pub fn offered_outputs(&self, properties: &[PropertyDef]) -> Vec<Output> {
         match self.block_type() {
             Some(BlockType::Trigger(trigger)) => trigger_offers(trigger, properties),
-            Some(BlockType::Step(spec)) => match spec.outputs {
-                Outputs::Fixed(specs) => specs.iter().map(Output::from).collect(),
-                Outputs::Named(setting) => self
-                    .names_setting(setting)
-                    .into_iter()
-                    // A script may leave one unset.
-                    .map(|path| Output { path, json_type: JsonType::Any, nullable: false, optional: true })
-                    .collect(),
-            },
+            Some(BlockType::Step(spec)) => {
+                let mut offered: Vec<Output> = match spec.outputs {
+                    Outputs::Fixed(specs) => specs.iter().map(Output::from).collect(),
+                    Outputs::Named(setting) => self
+                        .names_setting(setting)
+                        .into_iter()
+                        // A script may leave one unset.
+                        .map(|path| Output { path, json_type: JsonType::Any, nullable: false, optional: true })
+                        .collect(),
+                };
+                if spec.can_fail {
+                    // Only when it failed, for the path on its error port.
+                    offered.push(Output { path: ERROR_PORT.to_string(), json_type: JsonType::String, nullable: false, optional: true });
+                }
+                offered
+            }
             None => Vec::new(),
         }
     }

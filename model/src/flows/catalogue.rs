@@ -1,12 +1,12 @@
 //! The step catalogue as data: every step type ([`StepKind`]) with what it needs and offers
-//! ([`StepSpec`]): settings, inputs, ports, outputs (typed, see [`super::outputs`]), its
-//! palette entry and icon.
+//! ([`StepSpec`]): settings, inputs, ports (with the `error` port of every step that can
+//! fail), outputs (typed, see [`super::outputs`]), its palette entry and icon.
 
 use serde::{Serialize, Serializer};
 
 use super::{
     HTTP_TRIGGER,
-    outputs::{JsonType, OutputSpec, output},
+    outputs::{JsonType, OutputSpec, optional, output},
 };
 use crate::trigger::Trigger;
 
@@ -87,6 +87,7 @@ pub enum StepKind {
     AddComment,
     ChangeAlertStatus,
     GetAlerts,
+    ForEach,
     /// The HTTP trigger: it starts a flow, and the catalogue describes it like a step.
     HttpTrigger,
     Unknown(String),
@@ -94,7 +95,7 @@ pub enum StepKind {
 
 impl StepKind {
     /// Every known type, in palette order.
-    pub const KNOWN: [StepKind; 11] = [
+    pub const KNOWN: [StepKind; 12] = [
         StepKind::Webhook,
         StepKind::Script,
         StepKind::Switch,
@@ -105,6 +106,7 @@ impl StepKind {
         StepKind::AddComment,
         StepKind::ChangeAlertStatus,
         StepKind::GetAlerts,
+        StepKind::ForEach,
         StepKind::HttpTrigger,
     ];
 
@@ -121,6 +123,7 @@ impl StepKind {
             StepKind::AddComment => "add_comment",
             StepKind::ChangeAlertStatus => "change_alert_status",
             StepKind::GetAlerts => "get_alerts",
+            StepKind::ForEach => "forEach",
             StepKind::HttpTrigger => HTTP_TRIGGER,
             StepKind::Unknown(_) => return None,
         })
@@ -164,7 +167,18 @@ pub struct StepSpec {
     pub inputs: &'static [InputSpec],
     pub out_ports: OutPorts,
     pub outputs: Outputs,
+    /// It can fail, so it has an [`ERROR_PORT`] (and an `error` output) besides `out_ports`.
+    pub can_fail: bool,
 }
+
+/// The port a failing step follows when it is connected; `${block.error}` holds the reason.
+pub const ERROR_PORT: &str = "error";
+/// The For Each port whose path runs once per item.
+pub const EACH_PORT: &str = "each";
+/// The For Each port that continues once every iteration ended.
+pub const DONE_PORT: &str = "done";
+/// How many iterations of one For Each may run at once, at most.
+pub const FOR_EACH_MAX_PARALLEL: u64 = 50;
 
 const fn setting(key: &'static str, label: &'static str, kind: SettingKind, required: bool, help: &'static str) -> SettingSpec {
     SettingSpec { key, label, kind, required, help }
@@ -206,6 +220,7 @@ pub const STEPS: &[StepSpec] = &[
         inputs: &[input("body", "Body", false, true), input("headers", "Headers (JSON)", false, true)],
         out_ports: OutPorts::Fixed(&["out"]),
         outputs: Outputs::Fixed(&[output("statusCode", JsonType::Number), output("headers", JsonType::Object), output("body", JsonType::String)]),
+        can_fail: true,
     },
     StepSpec {
         kind: StepKind::Script,
@@ -222,6 +237,7 @@ pub const STEPS: &[StepSpec] = &[
         inputs: &[],
         out_ports: OutPorts::Fixed(&["out"]),
         outputs: Outputs::Named("outputs"),
+        can_fail: true,
     },
     StepSpec {
         kind: StepKind::Switch,
@@ -237,6 +253,7 @@ pub const STEPS: &[StepSpec] = &[
         inputs: &[],
         out_ports: OutPorts::CasesOf("cases"),
         outputs: Outputs::Fixed(&[output("value", JsonType::String)]),
+        can_fail: true,
     },
     StepSpec {
         kind: StepKind::Condition,
@@ -258,6 +275,7 @@ pub const STEPS: &[StepSpec] = &[
         inputs: &[],
         out_ports: OutPorts::Fixed(&["true", "false"]),
         outputs: Outputs::Fixed(&[output("result", JsonType::Boolean)]),
+        can_fail: true,
     },
     StepSpec {
         kind: StepKind::Merge,
@@ -270,6 +288,7 @@ pub const STEPS: &[StepSpec] = &[
         inputs: &[],
         out_ports: OutPorts::Fixed(&["out"]),
         outputs: Outputs::Fixed(&[]),
+        can_fail: false,
     },
     StepSpec {
         kind: StepKind::Delay,
@@ -282,6 +301,7 @@ pub const STEPS: &[StepSpec] = &[
         inputs: &[],
         out_ports: OutPorts::Fixed(&["out"]),
         outputs: Outputs::Fixed(&[]),
+        can_fail: true,
     },
     StepSpec {
         kind: StepKind::CreateAlert,
@@ -297,6 +317,7 @@ pub const STEPS: &[StepSpec] = &[
         inputs: &[input("properties", "Properties (JSON)", false, true), input("recipients", "Recipients", true, false)],
         out_ports: OutPorts::Fixed(&["out"]),
         outputs: Outputs::Fixed(&[output("eventIdentifier", JsonType::Number), output("status", JsonType::String)]),
+        can_fail: true,
     },
     StepSpec {
         kind: StepKind::AddComment,
@@ -309,6 +330,7 @@ pub const STEPS: &[StepSpec] = &[
         inputs: &[input("eventIdentifier", "Alert", true, false), input("comment", "Comment", true, true)],
         out_ports: OutPorts::Fixed(&["out"]),
         outputs: Outputs::Fixed(&[output("comment", JsonType::String)]),
+        can_fail: true,
     },
     StepSpec {
         kind: StepKind::ChangeAlertStatus,
@@ -321,6 +343,7 @@ pub const STEPS: &[StepSpec] = &[
         inputs: &[input("eventIdentifier", "Alert", true, false)],
         out_ports: OutPorts::Fixed(&["out"]),
         outputs: Outputs::Fixed(&[output("status", JsonType::String)]),
+        can_fail: true,
     },
     StepSpec {
         kind: StepKind::GetAlerts,
@@ -336,6 +359,26 @@ pub const STEPS: &[StepSpec] = &[
         inputs: &[input("property", "Property filter", false, false)],
         out_ports: OutPorts::Fixed(&["out"]),
         outputs: Outputs::Fixed(&[output("alerts", JsonType::Array), output("count", JsonType::Number)]),
+        can_fail: true,
+    },
+    StepSpec {
+        kind: StepKind::ForEach,
+        icon: "↻",
+        name: "For Each",
+        category: "Logic",
+        description: "Run the path on its each port once per item of a list, then continue on done with every iteration's result.",
+        starts_flow: false,
+        settings: &[setting(
+            "parallel",
+            "Parallel",
+            SettingKind::Number,
+            false,
+            "1 to 50 (default 1): how many items run at once. 1 runs them one after the other, in order.",
+        )],
+        inputs: &[input("items", "Items (an array)", true, false)],
+        out_ports: OutPorts::Fixed(&[EACH_PORT, DONE_PORT]),
+        outputs: Outputs::Fixed(&[optional("item", JsonType::Any), optional("index", JsonType::Number), optional("results", JsonType::Array)]),
+        can_fail: true,
     },
     StepSpec {
         kind: StepKind::HttpTrigger,
@@ -370,6 +413,7 @@ pub const STEPS: &[StepSpec] = &[
         inputs: &[],
         out_ports: OutPorts::Fixed(&["out"]),
         outputs: Outputs::Fixed(&[output("body", JsonType::Any), output("headers", JsonType::Object), output("query", JsonType::Object)]),
+        can_fail: false,
     },
 ];
 

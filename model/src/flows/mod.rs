@@ -10,6 +10,7 @@
 //! - [`block`]: what a block is and offers (type, ports, outputs), read from its catalogue entry;
 //! - [`settings`]: a block's settings parsed into typed structs, by the one parser that both
 //!   validation and the executor use;
+//! - [`loops`]: the For Each bodies (what each `each` port reaches), for validation and the executor;
 //! - [`comparison`]: the Condition step's comparison lines;
 //! - [`validate`]: the graph rules (errors refuse a save, warnings are badges);
 //! - [`placeholders`]: `${block.output}` references and what is upstream of a block;
@@ -21,6 +22,7 @@ pub mod catalogue;
 pub mod comparison;
 pub mod document;
 pub mod layout;
+pub mod loops;
 pub mod outputs;
 pub mod placeholders;
 pub mod resolve;
@@ -35,6 +37,7 @@ pub use catalogue::*;
 pub use comparison::{Comparison, Operator, parse_comparison};
 pub use document::*;
 pub use layout::auto_layout;
+pub use loops::Loops;
 pub use outputs::{JsonType, Output, OutputSpec, trigger_offers, trigger_outputs};
 pub use placeholders::{Placeholder, placeholder, placeholders, upstream};
 pub use resolve::{Resolver, as_text};

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
-use super::{Comparison, StepKind, parse_comparison};
+use super::{Comparison, FOR_EACH_MAX_PARALLEL, StepKind, parse_comparison};
 use crate::alerts::{AlertStatus, Priority};
 
 /// Longest a Delay step waits.
@@ -41,6 +41,10 @@ pub enum StepSettings {
         status: Option<AlertStatus>,
     },
     HttpTrigger(HttpTriggerSettings),
+    ForEach {
+        /// How many iterations run at once (1 to [`FOR_EACH_MAX_PARALLEL`]).
+        parallel: u64,
+    },
     /// Merge and Add Comment have nothing to set.
     Nothing,
 }
@@ -158,6 +162,7 @@ impl StepSettings {
                 status: reader.choice("status", AlertStatus::from_key),
             },
             StepKind::HttpTrigger => StepSettings::HttpTrigger(reader.http_trigger()),
+            StepKind::ForEach => StepSettings::ForEach { parallel: reader.number("parallel", 1..=FOR_EACH_MAX_PARALLEL).unwrap_or(1) },
             StepKind::Merge | StepKind::AddComment => StepSettings::Nothing,
             StepKind::Unknown(key) => {
                 reader.problem("", format!("names \"{key}\", which is not a step type this server knows."));
@@ -331,6 +336,14 @@ mod tests {
         let Value::Object(settings) = json!({"timeoutSeconds": 60, "mode": "sync"}) else { unreachable!() };
         let http = HttpTriggerSettings::of(&settings);
         assert_eq!((http.timeout_seconds, http.mode), (25, HttpMode::Sync), "a saved timeout out of range is brought into it");
+    }
+
+    #[test]
+    fn for_each_runs_one_item_at_a_time_unless_told_and_at_most_fifty() {
+        assert_eq!(parse(StepKind::ForEach, json!({})), Ok(StepSettings::ForEach { parallel: 1 }));
+        assert_eq!(parse(StepKind::ForEach, json!({"parallel": "5"})), Ok(StepSettings::ForEach { parallel: 5 }));
+        assert_eq!(parse(StepKind::ForEach, json!({"parallel": 51})).unwrap_err()[0].message, "needs parallel between 1 and 50, not \"51\".");
+        assert_eq!(parse(StepKind::ForEach, json!({"parallel": 0})).unwrap_err()[0].key, "parallel");
     }
 
     #[test]

@@ -122,14 +122,20 @@ fn incomplete_blocks_get_warnings_not_errors() {
 fn ports_follow_settings_and_response_choices() {
     let mut switch = step("s1", "switch");
     switch.settings.insert("cases".into(), json!(["high", "low", "high", " "]));
-    assert_eq!(switch.out_ports(&[]), ["high", "low", "default"]);
+    assert_eq!(switch.out_ports(&[]), ["high", "low", "default", "error"], "a step that can fail has an error port");
+    assert_eq!(switch.success_ports(&[]), ["high", "low", "default"]);
+    switch.settings.insert("cases".into(), json!(["error"]));
+    assert_eq!(switch.out_ports(&[]), ["error", "default"], "a case named error is not drawn twice");
+    assert_eq!(step("m1", "merge").out_ports(&[]), ["out"], "a merge cannot fail");
+    assert_eq!(step("f1", "forEach").out_ports(&[]), ["each", "done", "error"]);
+    assert!(step("f1", "forEach").outputs().contains(&"error".to_string()), "f1.error holds the reason");
     let responses = trigger("r1", "responses");
     let choices = vec!["Accept".to_string(), "Decline".to_string()];
     assert_eq!(responses.out_ports(&choices), choices);
     assert!(responses.in_ports().is_empty());
     let mut script = step("x1", "script");
     script.settings.insert("outputs".into(), json!("ticket id\nurl"));
-    assert_eq!(script.outputs(), ["ticket id", "url"], "output names may contain spaces");
+    assert_eq!(script.outputs(), ["ticket id", "url", "error"], "output names may contain spaces");
     let edges = [Edge { from: "r1".into(), from_port: "Accept".into(), to: "x1".into(), to_port: "in".into() }];
     assert!(validate(&[responses, script], &edges, &choices).is_ok());
 }
@@ -202,9 +208,33 @@ fn auto_layout_puts_each_block_one_column_after_its_deepest_parent() {
 fn every_catalogue_entry_is_well_formed() {
     let keys: HashSet<&str> = STEPS.iter().map(StepSpec::key).collect();
     assert_eq!(keys.len(), STEPS.len(), "keys are unique");
-    for required in
-        ["webhook", "script", "switch", "condition", "merge", "create_alert", "add_comment", "change_alert_status", "get_alerts", "delay", "http"]
-    {
+    for required in [
+        "webhook",
+        "script",
+        "switch",
+        "condition",
+        "merge",
+        "create_alert",
+        "add_comment",
+        "change_alert_status",
+        "get_alerts",
+        "delay",
+        "forEach",
+        "http",
+    ] {
         assert!(keys.contains(required), "{required} is in the catalogue");
     }
+}
+
+#[test]
+fn a_loop_body_entered_from_outside_is_refused_naming_the_edge() {
+    let blocks = [trigger("t1", "status"), step("fe", "forEach"), step("w1", "webhook"), step("after", "merge")];
+    let sound = [edge("t1", "out", "fe"), edge("fe", "each", "w1"), edge("fe", "done", "after"), edge("fe", "error", "after")];
+    assert!(validate(&blocks, &sound, &[]).is_ok());
+    let mut entering = sound.to_vec();
+    entering.push(edge("t1", "out", "w1"));
+    let check = validate(&blocks, &entering, &[]);
+    assert_eq!(check.errors.len(), 1);
+    assert_eq!((check.errors[0].code, check.errors[0].blocks.as_slice()), (IssueCode::LoopBody, &["t1".to_string(), "w1".to_string()][..]));
+    assert!(check.errors[0].message.contains("enters the body of the For Each \"fe\""), "{}", check.errors[0].message);
 }

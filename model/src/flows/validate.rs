@@ -1,5 +1,5 @@
-//! The graph rules: errors (unknown types, dangling edges, cycles, bad ids, sizes) refuse a
-//! save; warnings (missing settings or inputs, unknown references, unreachable blocks) are
+//! The graph rules: errors (unknown types, dangling edges, cycles, loop bodies entered from
+//! outside, bad ids, sizes) refuse a save; warnings (missing settings or inputs, unknown references, unreachable blocks) are
 //! the designer's badges.
 
 use std::collections::{HashMap, HashSet};
@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     Block, BlockKind, BlockType, Edge, MAX_BLOCKS, MAX_EDGES, MAX_ID_CHARS, MAX_TEXT_CHARS,
+    loops::Loops,
     placeholders::{Placeholder, placeholders},
 };
 
@@ -27,6 +28,8 @@ pub enum IssueCode {
     DanglingEdge,
     DuplicateEdge,
     Cycle,
+    /// An edge enters a For Each's body from outside it.
+    LoopBody,
     // Warnings: saved, shown as badges.
     MissingSetting,
     Unconnected,
@@ -113,6 +116,17 @@ pub fn validate(blocks: &[Block], edges: &[Edge], response_choices: &[String]) -
     if let Some(cycle) = find_cycle(blocks, &good_edges) {
         let names = cycle.iter().map(|id| format!("\"{id}\"")).collect::<Vec<_>>().join(" → ");
         result.errors.push(issue(IssueCode::Cycle, cycle.clone(), format!("Flows cannot loop: {names} → \"{}\" form a cycle.", cycle[0])));
+    } else {
+        for (edge, for_each) in Loops::of(blocks, edges).problems(edges) {
+            result.errors.push(issue(
+                IssueCode::LoopBody,
+                vec![edge.from.clone(), edge.to.clone()],
+                format!(
+                    "The edge \"{}\" → \"{}\" enters the body of the For Each \"{for_each}\" from outside it; a loop's body is reached only from its each port.",
+                    edge.from, edge.to
+                ),
+            ));
+        }
     }
     if result.errors.is_empty() {
         result.warnings = warnings(blocks, edges, &by_id);

@@ -6,8 +6,9 @@
 //! left, the run is parked for the worker.
 //!
 //! Resuming after a crash is the same path: the stored records are fed to the machine, so
-//! completed steps are not run again; a step that was running when the process died has no
-//! record and runs again (a Webhook step re-sends with the same `webhook-id`).
+//! completed steps are not run again — inside For Each loops too, per iteration; a step
+//! that was running when the process died has no record and runs again (a Webhook step
+//! re-sends with the same `webhook-id`).
 
 use std::{collections::HashMap, time::Duration};
 
@@ -15,7 +16,10 @@ use outflow_core::{
     clock,
     store::{self, FlowRunJob, Principal, UnwrittenRun},
 };
-use outflow_model::flow_exec::{Execution, Limits, Outcome, Progress, StepStart};
+use outflow_model::{
+    flow_exec::{Execution, Limits, Outcome, Progress, StepStart},
+    flow_runs::Iteration,
+};
 use serde_json::Value;
 use tokio::task::{Id, JoinSet};
 use tracing::Instrument;
@@ -47,8 +51,8 @@ pub async fn execute(engine: &Engine, job: FlowRunJob, unwritten: Option<Unwritt
 
 /// What a task answers: a step that ended, or a Delay that came due.
 enum Event {
-    Finished { block: String, started_at: i64, inputs: Option<Value>, outcome: Outcome },
-    Due { block: String },
+    Finished { block: String, iteration: Iteration, started_at: i64, inputs: Option<Value>, outcome: Outcome },
+    Due { block: String, iteration: Iteration },
 }
 
 struct Driver<'a> {
@@ -59,8 +63,8 @@ struct Driver<'a> {
     acting: Option<Principal>,
     machine: Execution<'a>,
     tasks: JoinSet<Event>,
-    /// The block each task runs, to name it if the task panics.
-    running: HashMap<Id, String>,
+    /// The block (and iteration) each task runs, to name it if the task panics.
+    running: HashMap<Id, (String, Iteration)>,
 }
 
 impl<'a> Driver<'a> {
@@ -83,8 +87,10 @@ impl<'a> Driver<'a> {
             };
             let now = clock::now_millis();
             let progress = match event {
-                Event::Finished { block, started_at, inputs, outcome } => self.machine.finished(&block, started_at, inputs, outcome, now),
-                Event::Due { block } => self.machine.delay_due(&block, now),
+                Event::Finished { block, iteration, started_at, inputs, outcome } => {
+                    self.machine.finished(&block, &iteration, started_at, inputs, outcome, now)
+                }
+                Event::Due { block, iteration } => self.machine.delay_due(&block, &iteration, now),
             };
             if let Some(ending) = self.apply(progress).await {
                 return ending;
@@ -109,8 +115,8 @@ impl<'a> Driver<'a> {
         if ending.is_some() {
             return ending;
         }
-        for (block, due_at) in count_down {
-            self.count_down(block, due_at);
+        for (block, iteration, due_at) in count_down {
+            self.count_down(block, iteration, due_at);
         }
         for step in start {
             self.spawn(step);
@@ -127,29 +133,30 @@ impl<'a> Driver<'a> {
                 event
             }
             Err(error) => {
-                let block = self.running.remove(&error.id()).unwrap_or_default();
+                let (block, iteration) = self.running.remove(&error.id()).unwrap_or_default();
                 let outcome = Outcome::failed(format!("The step stopped unexpectedly: {error}"));
-                Event::Finished { block, started_at: clock::now_millis(), inputs: None, outcome }
+                Event::Finished { block, iteration, started_at: clock::now_millis(), inputs: None, outcome }
             }
         })
     }
 
-    fn count_down(&mut self, block: String, due_at: i64) {
+    fn count_down(&mut self, block: String, iteration: Iteration, due_at: i64) {
         let wait = Duration::from_millis(u64::try_from(due_at - clock::now_millis()).unwrap_or(0));
-        let name = block.clone();
+        let name = (block.clone(), iteration.clone());
         let task = self.tasks.spawn(async move {
             tokio::time::sleep(wait).await;
-            Event::Due { block }
+            Event::Due { block, iteration }
         });
         self.running.insert(task.id(), name);
     }
 
     fn spawn(&mut self, step: StepStart<'a>) {
-        let StepStart { block, inputs, settings, resolver, started_at, recorded } = step;
-        let id = block.id.clone();
+        let StepStart { block, iteration, inputs, settings, resolver, started_at, recorded } = step;
+        let name = (block.id.clone(), iteration.clone());
         let call = StepCall {
             run_id: self.job.run_id.clone(),
             block: block.clone(),
+            iteration,
             inputs,
             settings,
             resolver,
@@ -159,15 +166,15 @@ impl<'a> Driver<'a> {
             started_at,
         };
         let engine = self.engine.clone();
-        let span = tracing::info_span!("step", block_id = %block.id);
+        let span = tracing::info_span!("step", block_id = %block.id, iteration = %call.iteration.key());
         let task = self.tasks.spawn(
             async move {
                 let outcome = run_step(&engine, &call).await;
-                Event::Finished { block: call.block.id.clone(), started_at, inputs: Some(recorded), outcome }
+                Event::Finished { block: call.block.id, iteration: call.iteration, started_at, inputs: Some(recorded), outcome }
             }
             .instrument(span),
         );
-        self.running.insert(task.id(), id);
+        self.running.insert(task.id(), name);
     }
 }
 

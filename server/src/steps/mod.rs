@@ -29,6 +29,7 @@ use outflow_core::{
 };
 use outflow_model::{
     flow_exec::{Logs, Outcome},
+    flow_runs::Iteration,
     flows::{Block, Resolver, StepKind, StepSettings, as_text},
 };
 use serde_json::{Map, Value};
@@ -39,6 +40,8 @@ use crate::{delivery::script::Shared, runtime::Runtime};
 pub struct StepCall {
     pub run_id: String,
     pub block: Block,
+    /// Which iteration of the For Each loops around the block.
+    pub iteration: Iteration,
     /// The block's inputs with placeholders resolved.
     pub inputs: Map<String, Value>,
     /// Its settings, parsed with placeholders resolved.
@@ -55,6 +58,16 @@ pub struct StepCall {
 }
 
 impl StepCall {
+    /// What names this step of this run (and iteration) to the outside, the same across
+    /// retries and restarts: `<run id>_<block id>`, then `_<iteration>` inside a loop.
+    pub fn stable_id(&self) -> String {
+        if self.iteration.is_root() {
+            format!("{}_{}", self.run_id, self.block.id)
+        } else {
+            format!("{}_{}_{}", self.run_id, self.block.id, self.iteration.key())
+        }
+    }
+
     /// A resolved input as text (`""` when absent).
     pub fn input_text(&self, key: &str) -> String {
         self.inputs.get(key).map(|value| as_text(value).into_owned()).unwrap_or_default()
@@ -138,7 +151,7 @@ pub fn step_for(kind: &StepKind) -> Result<&'static dyn Step, String> {
         StepKind::AddComment => &AddComment,
         StepKind::ChangeAlertStatus => &ChangeAlertStatus,
         StepKind::GetAlerts => &GetAlerts,
-        StepKind::Switch | StepKind::Condition | StepKind::Merge | StepKind::Delay | StepKind::HttpTrigger => {
+        StepKind::Switch | StepKind::Condition | StepKind::Merge | StepKind::Delay | StepKind::ForEach | StepKind::HttpTrigger => {
             return Err(format!("\"{}\" is not a step that runs on its own.", kind.key()));
         }
         StepKind::Unknown(key) => return Err(format!("\"{key}\" is not a step type this server knows.")),

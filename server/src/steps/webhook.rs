@@ -1,6 +1,6 @@
 //! Webhook: an HTTP request to one of the workflow's endpoints through the delivery client
 //! (endpoint authentication, Standard Webhooks signature with a `webhook-id` stable for the
-//! run and block, egress policy). Connection errors, timeouts, 5xx and 429 are retried as
+//! run, block and iteration, egress policy). Connection errors, timeouts, 5xx and 429 are retried as
 //! often as the step's `retries` setting says, waiting as the server's retry schedule (or
 //! `Retry-After`) says. Any HTTP answer is a result (`statusCode`, `headers`, `body`) that
 //! later steps can branch on; no answer at all fails the step, and so does an answer whose
@@ -40,7 +40,7 @@ impl Step for Webhook {
                 Err(error) => return Outcome::failed(error),
             };
             let url = join_url(&endpoint.base_url, &settings.path);
-            let webhook_id = format!("{}_{}", call.run_id, call.block.id);
+            let webhook_id = call.stable_id();
             let request =
                 OutgoingRequest { endpoint, method, url: url.clone(), headers, body: call.input_text("body"), webhook_id: Some(&webhook_id) };
             let runtime = env.runtime();

@@ -1,6 +1,7 @@
-//! The canvas: blocks, edges, the connection preview, rubber-band selection, pan and zoom,
-//! the minimap, and the keyboard. Pointer moves change only the position signals of the
-//! dragged blocks (moved with a CSS transform); the document is edited once, on release.
+//! The canvas: blocks, edges, the frames around For Each bodies, the connection preview,
+//! rubber-band selection, pan and zoom, the minimap, and the keyboard. Pointer moves change
+//! only the position signals of the dragged blocks (moved with a CSS transform); the
+//! document is edited once, on release.
 
 use std::collections::HashSet;
 
@@ -13,7 +14,7 @@ use crate::{
         block_shape::{edge_path, icon},
     },
     model::{
-        flows::{BlockKind, Edge, Position},
+        flows::{BlockKind, Edge, Loops, Position},
         trigger::Trigger,
     },
 };
@@ -370,6 +371,7 @@ pub(super) fn Canvas(designer: Designer) -> impl IntoView {
         >
             <div class="fd-world" style:transform=world_transform>
                 <svg class="fd-edges" width="1" height="1" aria-hidden="true">
+                    <LoopFrames designer />
                     <EdgeLayer ui />
                     {preview}
                 </svg>
@@ -382,6 +384,48 @@ pub(super) fn Canvas(designer: Designer) -> impl IntoView {
             <Minimap designer />
         </div>
     }
+}
+
+/// A dashed frame behind each For Each's body (the blocks its `each` port reaches, as
+/// `flows::Loops` says), following the blocks as they move, so a loop's extent is visible.
+#[component]
+fn LoopFrames(designer: Designer) -> impl IntoView {
+    const PAD: f64 = 14.0;
+    let frames = move || {
+        designer.ids.track();
+        designer.edges.track();
+        let choices = designer.choices();
+        let loops = designer.editor.with_value(|editor| {
+            let loops = Loops::of(&editor.doc.blocks, &editor.doc.edges);
+            editor
+                .doc
+                .blocks
+                .iter()
+                .filter_map(|block| loops.body(&block.id).filter(|body| !body.is_empty()).map(|body| (block.id.clone(), body.clone())))
+                .collect::<Vec<_>>()
+        });
+        loops
+            .into_iter()
+            .filter_map(|(id, body)| {
+                let (mut left, mut top, mut right, mut bottom) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+                for member in &body {
+                    let cell = designer.cell(member)?;
+                    let pos = cell.pos.get();
+                    let height = cell.block.with(|block| block_height(block, &choices));
+                    (left, top) = (left.min(pos.x), top.min(pos.y));
+                    (right, bottom) = (right.max(pos.x + BLOCK_W), bottom.max(pos.y + height));
+                }
+                let (x, y) = (left - PAD, top - PAD * 2.0);
+                Some(view! {
+                    <g class="fd-loop" data-loop=id.clone()>
+                        <rect x=x y=y width=right - left + PAD * 2.0 height=bottom - top + PAD * 3.0 rx="10"></rect>
+                        <text x=x + 8.0 y=y + 14.0>{format!("each item of {id}")}</text>
+                    </g>
+                })
+            })
+            .collect_view()
+    };
+    view! { <g>{frames}</g> }
 }
 
 /// What the edge layer has drawn: the edges in the order of their `<g>` elements, where each
