@@ -97,6 +97,67 @@ impl IntegrationAction {
 
     /// Why a run made before its integration became "Run flows only" sends nothing.
     pub const SENDS_NOTHING: &str = "The integration now runs flows only, so nothing was sent.";
+
+    /// Which kind of action this is.
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            IntegrationAction::Webhook { .. } => ActionKind::Webhook,
+            IntegrationAction::Script { .. } => ActionKind::Script,
+            IntegrationAction::Agent { .. } => ActionKind::Agent,
+            IntegrationAction::FlowsOnly => ActionKind::FlowsOnly,
+        }
+    }
+}
+
+/// The kind of an integration's action, without its settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ActionKind {
+    Webhook,
+    Script,
+    Agent,
+    FlowsOnly,
+}
+
+impl ActionKind {
+    pub const ALL: [ActionKind; 4] = [ActionKind::Webhook, ActionKind::Script, ActionKind::Agent, ActionKind::FlowsOnly];
+
+    /// How the UI names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            ActionKind::Webhook => "Send a webhook",
+            ActionKind::Script => "Run a script",
+            ActionKind::Agent => "Send to Integration Agent",
+            ActionKind::FlowsOnly => "Run flows only",
+        }
+    }
+}
+
+/// An integration as the canvas of its form's flows shows it: one of the trigger nodes, with
+/// only what the node and the inspector show (the designer's bundle never reads an action's
+/// settings).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TriggerNode {
+    pub id: String,
+    pub name: String,
+    pub trigger: Trigger,
+    pub action: ActionKind,
+    pub enabled: bool,
+    pub last_run: Option<LastRun>,
+}
+
+impl From<Integration> for TriggerNode {
+    fn from(integration: Integration) -> TriggerNode {
+        TriggerNode {
+            action: integration.action.kind(),
+            id: integration.id,
+            name: integration.name,
+            trigger: integration.trigger,
+            enabled: integration.enabled,
+            last_run: integration.last_run,
+        }
+    }
 }
 
 /// Where an integration runs: `"cloud"` or `{"agents": [id, …]}`.

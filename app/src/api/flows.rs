@@ -1,9 +1,8 @@
 //! Server functions of the Flows page and the Flow Designer: flows per form, creating and
 //! importing a flow, what the designer needs to open one (the flow, its form's response choices
 //! and flagged properties, the names of the workflow's endpoints and forms, the form's
-//! integration triggers), saving it
-//! as a new version, and
-//! its version history (list, view, restore).
+//! integration triggers), creating a trigger's integration from the canvas, saving it as a new
+//! version, and its version history (list, view, restore).
 
 use leptos::{prelude::*, server_fn::codec::Json};
 use serde::{Deserialize, Serialize};
@@ -14,9 +13,12 @@ use super::ssr::{caller, ops};
 use crate::model::{
     flows::{Flow, FlowDocument, FlowSave, FlowSummary, FlowVersion, FlowVersionDetail, NewFlow},
     forms::{Form, PropertyDef},
-    integrations::Integration,
+    integrations::TriggerNode,
+    trigger::Trigger,
     workflows::Workflow,
 };
+#[cfg(feature = "ssr")]
+use crate::model::integrations::{IntegrationAction, NewIntegration};
 
 /// A workflow with its forms and their flows, as the Flows page lists them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -41,7 +43,7 @@ pub struct DesignerData {
     /// The workflow's endpoints (for Webhook); none of their settings or credentials.
     pub endpoints: Vec<Named>,
     /// The form's integrations: each is a trigger node of the canvas.
-    pub integrations: Vec<Integration>,
+    pub integrations: Vec<TriggerNode>,
 }
 
 /// Something a setting names by id and the inspector shows by name.
@@ -83,8 +85,24 @@ pub async fn load_designer(id: String) -> Result<DesignerData, UiError> {
         .await?
         .into_iter()
         .filter(|integration| integration.form_id == flow.form_id)
+        .map(TriggerNode::from)
         .collect();
     Ok(DesignerData { flow, choices, properties, forms, endpoints, integrations })
+}
+
+/// Creates the form's integration for `trigger`, one that runs flows only: what dropping a
+/// trigger the form has no integration of onto the canvas does.
+#[server(prefix = "/ui", endpoint = "/create_trigger_integration", input = Json)]
+pub async fn create_trigger_integration(form_id: String, trigger: Trigger) -> Result<TriggerNode, UiError> {
+    let input = NewIntegration {
+        form_id,
+        name: trigger.display_name().to_string(),
+        trigger,
+        action: IntegrationAction::FlowsOnly,
+        location: Default::default(),
+        enabled: true,
+    };
+    Ok(ops()?.create_integration(&caller()?, &input).await?.into())
 }
 
 /// Saves the graph as a new version; refused when someone saved since `baseVersion`.

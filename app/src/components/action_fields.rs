@@ -11,40 +11,9 @@ use super::{
 };
 use crate::model::{
     endpoints::{Endpoint, join_url},
-    integrations::IntegrationAction,
+    integrations::{ActionKind, IntegrationAction},
     trigger::Trigger,
 };
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ActionKind {
-    Webhook,
-    Script,
-    Agent,
-    FlowsOnly,
-}
-
-impl ActionKind {
-    pub const ALL: [ActionKind; 4] = [ActionKind::Webhook, ActionKind::Script, ActionKind::Agent, ActionKind::FlowsOnly];
-
-    /// The kind of a saved action.
-    pub fn of(action: &IntegrationAction) -> ActionKind {
-        match action {
-            IntegrationAction::Webhook { .. } => ActionKind::Webhook,
-            IntegrationAction::Script { .. } => ActionKind::Script,
-            IntegrationAction::Agent { .. } => ActionKind::Agent,
-            IntegrationAction::FlowsOnly => ActionKind::FlowsOnly,
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            ActionKind::Webhook => "Send a webhook",
-            ActionKind::Script => "Run a script",
-            ActionKind::Agent => "Send to Integration Agent",
-            ActionKind::FlowsOnly => "Run flows only",
-        }
-    }
-}
 
 /// The script Outflow writes for each trigger (SPEC §4), as the server sent them.
 #[derive(Clone, Copy, Debug)]

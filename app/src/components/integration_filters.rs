@@ -3,13 +3,14 @@
 
 use leptos::prelude::*;
 
-use super::{
-    action_fields::ActionKind,
-    fields::{Choice, Field},
-};
+use super::fields::{Choice, Field};
 use crate::{
     api::integrations::WorkflowOutbound,
-    model::{integrations::Integration, runs::RunStatus, trigger::Trigger},
+    model::{
+        integrations::{ActionKind, Integration},
+        runs::RunStatus,
+        trigger::Trigger,
+    },
 };
 
 /// How an integration's last run went, as the filter tells them apart.
@@ -40,7 +41,7 @@ impl Filter {
         self.workflow.as_ref().is_none_or(|id| *id == integration.workflow_id)
             && self.form.as_ref().is_none_or(|id| *id == integration.form_id)
             && self.trigger.is_none_or(|trigger| trigger == integration.trigger)
-            && self.action.is_none_or(|kind| kind == ActionKind::of(&integration.action))
+            && self.action.is_none_or(|kind| kind == integration.action.kind())
             && self.last_run.is_none_or(|wanted| wanted == LastRun::of(integration))
     }
 

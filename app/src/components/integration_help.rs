@@ -5,8 +5,8 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::{action_fields::ActionKind, payload_sample::PayloadSample};
-use crate::model::trigger::Trigger;
+use super::payload_sample::PayloadSample;
+use crate::model::{integrations::ActionKind, trigger::Trigger};
 
 /// When a trigger fires, in the words of SPEC §2.
 fn fires_when(trigger: Trigger) -> &'static str {

@@ -9,10 +9,7 @@ use leptos::{ev, prelude::*, wasm_bindgen::JsCast};
 
 use super::{BLOCK_W, Cell, Designer, HEAD_H, View, block_height, out_port_offset};
 use crate::{
-    components::{
-        action_fields::ActionKind,
-        block_shape::{edge_path, icon},
-    },
+    components::block_shape::{edge_path, icon},
     model::{
         flows::{BlockKind, Edge, Loops, Position},
         trigger::Trigger,
@@ -544,7 +541,7 @@ fn BlockNode(ui: Ui, id: String) -> impl IntoView {
             let type_name = block.type_name();
             // A trigger of the form's integration says which integration it is.
             let subtitle = match designer.integration(block) {
-                Some(integration) => format!("{} · {}", integration.name, ActionKind::of(&integration.action).label()),
+                Some(integration) => format!("{} · {}", integration.name, integration.action.label()),
                 None if title == type_name => format!("{kind} · {}", block.id),
                 None => format!("{type_name} · {}", block.id),
             };

@@ -279,7 +279,7 @@ fn TriggerIntegration(designer: Designer, block: Block) -> impl IntoView {
             <p class="fd-integration">
                 "Integration "
                 <a href=format!("/integrations/{}", integration.id)>{integration.name.clone()}</a>
-                {format!(" · {} · {last}", crate::components::action_fields::ActionKind::of(&integration.action).label())}
+                {format!(" · {} · {last}", integration.action.label())}
             </p>
         }
     })

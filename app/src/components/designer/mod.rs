@@ -17,13 +17,10 @@ use leptos::{prelude::*, task::spawn_local};
 
 use self::state::{Clip, Editor, Snapshot};
 use crate::{
-    api::{
-        flows::{DesignerData, publish_flow, save_flow},
-        integrations::create_integration,
-    },
+    api::flows::{DesignerData, create_trigger_integration, publish_flow, save_flow},
     model::{
         flows::{Block, BlockKind, Edge, Flow, FlowDocument, FlowSave, Position},
-        integrations::{Integration, IntegrationAction, NewIntegration},
+        integrations::TriggerNode,
         trigger::Trigger,
     },
 };
@@ -91,7 +88,7 @@ pub(crate) struct Designer {
     /// The version history panel is open (in the inspector's place).
     pub history: RwSignal<bool>,
     /// The form's integrations: the trigger nodes they stand for (a drop may add one).
-    pub integrations: RwSignal<Vec<Integration>>,
+    pub integrations: RwSignal<Vec<TriggerNode>>,
     pub data: StoredValue<DesignerData>,
 }
 
@@ -136,7 +133,7 @@ impl Designer {
     }
 
     /// The form's integration of a trigger block's trigger.
-    pub fn integration(self, block: &Block) -> Option<Integration> {
+    pub fn integration(self, block: &Block) -> Option<TriggerNode> {
         let key = block.trigger.as_deref()?;
         self.integrations.with(|integrations| integrations.iter().find(|integration| integration.trigger.key() == key).cloned())
     }
@@ -332,16 +329,8 @@ impl Designer {
             return;
         }
         let form_id = self.data.with_value(|data| data.flow.form_id.clone());
-        let input = NewIntegration {
-            form_id,
-            name: trigger.display_name().to_string(),
-            trigger,
-            action: IntegrationAction::FlowsOnly,
-            location: Default::default(),
-            enabled: true,
-        };
         spawn_local(async move {
-            match create_integration(input).await {
+            match create_trigger_integration(form_id, trigger).await {
                 Ok(integration) => {
                     let name = integration.name.clone();
                     self.integrations.update(|known| known.push(integration));
