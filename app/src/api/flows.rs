@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use super::UiError;
 #[cfg(feature = "ssr")]
 use super::ssr::{caller, ops};
+#[cfg(feature = "ssr")]
+use crate::model::integrations::{IntegrationAction, NewIntegration};
 use crate::model::{
     flows::{Flow, FlowDocument, FlowSave, FlowSummary, FlowVersion, FlowVersionDetail, NewFlow},
     forms::{Form, PropertyDef},
@@ -17,8 +19,6 @@ use crate::model::{
     trigger::Trigger,
     workflows::Workflow,
 };
-#[cfg(feature = "ssr")]
-use crate::model::integrations::{IntegrationAction, NewIntegration};
 
 /// A workflow with its forms and their flows, as the Flows page lists them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
