@@ -183,8 +183,8 @@ test('1,000 blocks and 1,200 edges: time to interactive and frame times', async 
     await page.mouse.up();
   });
 
-  // The drag really moved the block and ended as one edit.
-  await expect(page.locator('.fd-status')).toHaveText('● Unsaved changes');
+  // The drag really moved the block, ended as one edit and was saved as a draft (autosave).
+  await expect(page.locator('.fd-status')).toHaveText(/^Draft · version 2 ·/);
   page.on('dialog', (dialog) => dialog.accept());
 
   // What the first load of every page fetches; the designer's is the flow just measured.
