@@ -174,7 +174,8 @@ async fn world(admin: &Api<'_>, receiver: &Receiver) -> World {
         flows.push((operation, flow["id"].as_str().unwrap().to_string()));
     }
     let harmless = &flows.iter().find(|(operation, _)| *operation == Operation::ListAlerts).expect("the Get Alerts flow").1;
-    let flow_run = admin.post_ok(&format!("/api/v1/flows/{harmless}/runs?wait=true"), json!({"payload": {}}), 200).await["id"].as_str().unwrap().to_string();
+    let flow_run =
+        admin.post_ok(&format!("/api/v1/flows/{harmless}/runs?wait=true"), json!({"payload": {}}), 200).await["id"].as_str().unwrap().to_string();
     World { workflow, form, endpoint, run, run_alert: alert, flows, flow_run, members: Vec::new() }
 }
 

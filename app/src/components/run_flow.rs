@@ -61,7 +61,20 @@ pub fn FlowRunView(
 ) -> impl IntoView {
     let summary = run.summary;
     let FlowRunDetail {
-        flow_id, flow_version, started_by, acting_as, started_at, finished_at, output, blocks, edges, steps, trigger_block, restart_of, restarts, ..
+        flow_id,
+        flow_version,
+        started_by,
+        acting_as,
+        started_at,
+        finished_at,
+        output,
+        blocks,
+        edges,
+        steps,
+        trigger_block,
+        restart_of,
+        restarts,
+        ..
     } = flow;
     let going = matches!(summary.status, RunStatus::Pending | RunStatus::Running);
     let restart_from = move |id: String, from_step: Option<String>| {

@@ -142,32 +142,31 @@ impl Operation {
         use Need::*;
         use Operation::*;
         use Scope::*;
-        let (need, scope) = match self {
-            ListAlerts | ReadAlert | ListRuns | ReadRun | ListEndpoints | ReadEndpoint | ListWorkflows | ReadWorkflow | ListMembers | ListForms
-            | ReadForm | ListIntegrations | ReadIntegration | ListScriptResources | ListFlows | ReadFlow | ReadDashboard | ReadSamplePayload => {
-                (Viewer, Workflow)
-            }
-            StartAlert | ChangeAlertStatus | CommentOnAlert | RespondToAlert | EscalateAlert | StartFlowRun | RestartFlowRun | CallHttpTrigger => {
-                (Responder, Workflow)
-            }
-            Rerun
-            | CreateEndpoint
-            | UpdateEndpoint
-            | DeleteEndpoint
-            | CreateForm
-            | UpdateForm
-            | CreateIntegration
-            | UpdateIntegration
-            | DeleteIntegration
-            | ChangeScriptResources
-            | CreateFlow
-            | ChangeFlow
-            | PublishFlow
-            | TestFlow => (Developer, Workflow),
-            CreateWorkflow | SetMembers => (Developer, Administration),
-            ReadPeople | ManageOwnAccount | ReadAgents => (Viewer, Administration),
-            ManagePeople | ManageAgents | ReadAudit | InstallExample => (Admin, Administration),
-        };
+        let (need, scope) =
+            match self {
+                ListAlerts | ReadAlert | ListRuns | ReadRun | ListEndpoints | ReadEndpoint | ListWorkflows | ReadWorkflow | ListMembers
+                | ListForms | ReadForm | ListIntegrations | ReadIntegration | ListScriptResources | ListFlows | ReadFlow | ReadDashboard
+                | ReadSamplePayload => (Viewer, Workflow),
+                StartAlert | ChangeAlertStatus | CommentOnAlert | RespondToAlert | EscalateAlert | StartFlowRun | RestartFlowRun
+                | CallHttpTrigger => (Responder, Workflow),
+                Rerun
+                | CreateEndpoint
+                | UpdateEndpoint
+                | DeleteEndpoint
+                | CreateForm
+                | UpdateForm
+                | CreateIntegration
+                | UpdateIntegration
+                | DeleteIntegration
+                | ChangeScriptResources
+                | CreateFlow
+                | ChangeFlow
+                | PublishFlow
+                | TestFlow => (Developer, Workflow),
+                CreateWorkflow | SetMembers => (Developer, Administration),
+                ReadPeople | ManageOwnAccount | ReadAgents => (Viewer, Administration),
+                ManagePeople | ManageAgents | ReadAudit | InstallExample => (Admin, Administration),
+            };
         Rule { need, scope }
     }
 }

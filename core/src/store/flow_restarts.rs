@@ -34,7 +34,8 @@ pub async fn restart_flow_run(store: &Store, id: &str, from: Option<&str>, actor
             return Err(StoreError::Conflict("This run is still going; wait for it to end before restarting it.".into()));
         }
         let old = read_job(conn, &id, &mut HashMap::new())?;
-        let decided = restart(&old.graph.blocks, &old.graph.edges, old.steps, from.as_deref()).map_err(|refusal| StoreError::invalid(refusal.to_string()))?;
+        let decided =
+            restart(&old.graph.blocks, &old.graph.edges, old.steps, from.as_deref()).map_err(|refusal| StoreError::invalid(refusal.to_string()))?;
         let flow = RunnableFlow::new(
             old.flow_id.unwrap_or_default(),
             flow_name,

@@ -584,21 +584,21 @@ pub async fn claim_flow_runs(store: &Store, now: i64, limit: i64) -> StoreResult
 }
 
 pub(super) fn read_job(conn: &Connection, id: &str, graphs: &mut HashMap<String, Arc<FlowGraph>>) -> StoreResult<FlowRunJob> {
-    let (flow_id, flow_name, workflow_id, snapshot, started_by, trigger_block, payload, acting_user_id, alert_id, steps_run, created_at, chain_depth, origin_run_id): (
-        Option<String>,
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        Option<i64>,
-        Option<i64>,
-        i64,
-        i64,
-        i64,
-        String,
-    ) = conn
+    let (
+        flow_id,
+        flow_name,
+        workflow_id,
+        snapshot,
+        started_by,
+        trigger_block,
+        payload,
+        acting_user_id,
+        alert_id,
+        steps_run,
+        created_at,
+        chain_depth,
+        origin_run_id,
+    ): (Option<String>, String, String, String, String, String, String, Option<i64>, Option<i64>, i64, i64, i64, String) = conn
         .prepare_cached(
             "SELECT flow_id, flow_name, workflow_id, snapshot, started_by, trigger_block, payload, acting_user_id, alert_id, steps_run, created_at,
                     chain_depth, COALESCE(restart_origin, id)

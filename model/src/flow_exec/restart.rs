@@ -44,7 +44,10 @@ impl fmt::Display for Refusal {
         match self {
             Refusal::UnknownStep(step) => write!(f, "The flow version this run ran has no step \"{step}\"."),
             Refusal::NeverRan { step, failed } => {
-                write!(f, "The step \"{step}\" never ran in this run (a step before it failed or took another path), so it cannot be restarted from")?;
+                write!(
+                    f,
+                    "The step \"{step}\" never ran in this run (a step before it failed or took another path), so it cannot be restarted from"
+                )?;
                 match failed {
                     Some(failed) => write!(f, "; restart from \"{failed}\", the step that failed, instead."),
                     None => write!(f, "; restart from a step that ran."),

@@ -82,7 +82,13 @@ fn a_restart_reuses_what_ran_before_the_failed_step_and_starts_only_that_step() 
 
 fn looped() -> ([Block; 5], [Edge; 4]) {
     (
-        [trigger("t1", "status"), for_each("fe", "${t1.list}"), webhook("w1", "${fe.item}"), webhook("x1", "${w1.sent}!"), webhook("after", "${fe.results}")],
+        [
+            trigger("t1", "status"),
+            for_each("fe", "${t1.list}"),
+            webhook("w1", "${fe.item}"),
+            webhook("x1", "${w1.sent}!"),
+            webhook("after", "${fe.results}"),
+        ],
         [edge("t1", "out", "fe"), edge("fe", "each", "w1"), edge("w1", "out", "x1"), edge("fe", "done", "after")],
     )
 }

@@ -73,11 +73,7 @@ impl StepCall {
     }
 
     fn named_by(&self, run_id: &str) -> String {
-        if self.iteration.is_root() {
-            format!("{run_id}_{}", self.block.id)
-        } else {
-            format!("{run_id}_{}_{}", self.block.id, self.iteration.key())
-        }
+        if self.iteration.is_root() { format!("{run_id}_{}", self.block.id) } else { format!("{run_id}_{}_{}", self.block.id, self.iteration.key()) }
     }
 
     /// A resolved input as text (`""` when absent).
