@@ -3,10 +3,12 @@
 // edit is a draft the running version ignores until Publish, and Roll back runs an earlier
 // version again; Activity lists
 // the run, shows its canvas coloured by step status, the script's output inside the
-// webhook's resolved body, and re-runs it. "Test flow" in the designer pre-fills the last
+// webhook's resolved body, and re-runs it; Restart runs a failed run again from the step
+// that failed, reusing what ran before it. "Test flow" in the designer pre-fills the last
 // event, refuses a payload that is not JSON, and colours the canvas as drawn (unsaved edits
 // included). Every webhook goes to a receiver inside this test on 127.0.0.1.
 import { test, expect, type APIRequestContext, type Page } from '@playwright/test';
+import { adminKey } from '../playwright.config';
 import { api, block, centre, connect, drag, dragFromPalette } from './canvas';
 import { startReceiver, type Received } from './receiver';
 import { openHydrated } from './support';
@@ -30,7 +32,7 @@ async function fixtures(request: APIRequestContext, receiverUrl: string) {
   });
   const person = `flo${stamp}`;
   await api(request, '/api/v1/users', { targetName: person, firstName: 'Flo', lastName: `Runner ${stamp}`, roles: ['responder'] });
-  return { stamp, workflowName: workflow.name as string, formId: form.id as string, endpointId: endpoint.id as string, person };
+  return { stamp, workflowId: workflow.id as string, workflowName: workflow.name as string, formId: form.id as string, endpointId: endpoint.id as string, person };
 }
 
 const greeting = "console.log('greeting alert', payload.eventIdentifier);\noutput['greeting'] = 'Hello from alert #' + payload.eventIdentifier;";
@@ -340,6 +342,44 @@ test('a draft leaves the running version alone until Publish; Roll back runs the
     const listed = page.getByRole('row').filter({ hasText: `Greet versions ${stamp}` });
     await expect(listed).toContainText('version 1');
     await expect(listed).toContainText(`draft ${draft}`);
+  } finally {
+    await receiver.close();
+  }
+});
+
+test('Restart on a failed run runs it again from the step that failed, and the new run succeeds', async ({ page, request }) => {
+  const receiver = await startReceiver();
+  try {
+    const { stamp, workflowId, formId, endpointId } = await fixtures(request, receiver.url);
+    // Nothing listens on port 9: the second step fails until the endpoint is mended.
+    const flaky = await api(request, '/api/v1/endpoints', { workflowId, name: `Flaky ${stamp}`, baseUrl: 'http://127.0.0.1:9/', auth: { type: 'none' } });
+    const flow = await api(request, '/api/v1/flows/import', {
+      name: `Restartable ${stamp}`,
+      formId,
+      blocks: [
+        { id: 't1', kind: 'trigger', trigger: 'status', label: 'Status Updates', position: { x: 40, y: 80 } },
+        { id: 'first', kind: 'step', step: 'webhook', label: 'First', settings: { endpointId, method: 'POST', path: '/first' }, inputs: { body: '{}' }, position: { x: 320, y: 80 } },
+        { id: 'second', kind: 'step', step: 'webhook', label: 'Second', settings: { endpointId: flaky.id, method: 'POST', path: '/second' }, inputs: { body: '{}' }, position: { x: 600, y: 80 } },
+      ],
+      edges: [
+        { from: 't1', fromPort: 'out', to: 'first', toPort: 'in' },
+        { from: 'first', fromPort: 'out', to: 'second', toPort: 'in' },
+      ],
+    });
+    const failed = await api(request, `/api/v1/flows/${flow.id}/runs?wait=true`, { trigger: 't1', payload: {} });
+    expect(failed.status).toBe('failed');
+    const mended = await request.patch(`/api/v1/endpoints/${flaky.id}`, { data: { baseUrl: receiver.url }, headers: { authorization: `Bearer ${adminKey}` } });
+    expect(mended.ok()).toBeTruthy();
+
+    await openHydrated(page, `/activity/${failed.id}`);
+    await expect(page.locator('.rc-block[data-id="second"]')).toHaveAttribute('data-status', 'failed');
+    await page.getByRole('button', { name: 'Restart', exact: true }).click();
+    await expect(page).not.toHaveURL(new RegExp(failed.id));
+    await expect(page.getByRole('link', { name: 'the earlier run' })).toBeVisible();
+    await expect(page.locator('.rc-block[data-id="second"]')).toHaveAttribute('data-status', 'succeeded', { timeout: 20_000 });
+    await expect(page.locator('.title-row .badge')).toHaveText('succeeded', { timeout: 20_000 });
+    // The first step's record was reused: the receiver saw it once.
+    expect(receiver.received.map((request) => request.url)).toEqual(['/first', '/second']);
   } finally {
     await receiver.close();
   }

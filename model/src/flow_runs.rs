@@ -210,6 +210,32 @@ pub struct FlowRunDetail {
     pub edges: Vec<Edge>,
     /// One per block of the graph, in the graph's order.
     pub steps: Vec<StepRecord>,
+    /// The run this one restarts, and the step it restarted from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart_of: Option<RestartOf>,
+    /// The runs that restart this one, oldest first.
+    #[serde(default)]
+    pub restarts: Vec<String>,
+}
+
+/// What a restarted run restarts (`POST /api/v1/runs/{runId}/restart`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RestartOf {
+    pub run_id: String,
+    /// The block it ran again from; what ran before it was reused.
+    pub from_step: String,
+}
+
+/// Restarts a finished flow run from a step (`POST /api/v1/runs/{runId}/restart`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RestartFlowRun {
+    /// The block to run again from; by default the step that failed.
+    #[serde(default)]
+    pub from_step: Option<String>,
 }
 
 /// Starts a run of a flow (`POST /api/v1/flows/{id}/runs`).

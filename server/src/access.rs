@@ -85,6 +85,7 @@ pub fn rule_for(method: &Method, path: &str) -> Option<Rule> {
         "/flows/{id}/http" => Rule::Hook(Responder),
         "/runs" | "/runs/{id}" | "/dashboard" => Rule::Role(Viewer),
         "/runs/{id}/rerun" => Rule::Role(Developer),
+        "/runs/{id}/restart" => Rule::Role(Responder),
         "/users" | "/users/{targetName}" | "/groups" | "/groups/{targetName}" => Rule::Role(if read { Viewer } else { Admin }),
         "/users/{targetName}/devices"
         | "/users/{targetName}/devices/{deviceId}"

@@ -48,6 +48,7 @@ fn expected_rule(method: &str, path: &str) -> Option<Expect> {
         "/healthz" => Public,
         "/api/v1/me" | "/api/v1/runs" | "/api/v1/runs/{id}" | "/api/v1/dashboard" => AtLeast(Viewer),
         "/api/v1/runs/{id}/rerun" => AtLeast(Developer),
+        "/api/v1/runs/{id}/restart" => AtLeast(Responder),
         "/api/v1/flows/{id}/runs" | "/api/v1/flows/{id}/http" => AtLeast(Responder),
         "/api/v1/flows/{id}/test" => AtLeast(Developer),
         "/api/v1/flows/{id}/sample" => AtLeast(Viewer),

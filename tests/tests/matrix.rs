@@ -94,6 +94,8 @@ struct World {
     run_alert: i64,
     /// A flow of workflow A (saved by the admin) per step operation, run by id.
     flows: Vec<(Operation, String)>,
+    /// A finished run of the harmless flow, to restart from its step.
+    flow_run: String,
     /// The members of workflow A, which setting them again keeps.
     members: Vec<String>,
 }
@@ -171,7 +173,10 @@ async fn world(admin: &Api<'_>, receiver: &Receiver) -> World {
             .await;
         flows.push((operation, flow["id"].as_str().unwrap().to_string()));
     }
-    World { workflow, form, endpoint, run, run_alert: alert, flows, members: Vec::new() }
+    let harmless = &flows.iter().find(|(operation, _)| *operation == Operation::ListAlerts).expect("the Get Alerts flow").1;
+    let flow_run =
+        admin.post_ok(&format!("/api/v1/flows/{harmless}/runs?wait=true"), json!({"payload": {}}), 200).await["id"].as_str().unwrap().to_string();
+    World { workflow, form, endpoint, run, run_alert: alert, flows, flow_run, members: Vec::new() }
 }
 
 /// A fresh alert of workflow A that notifies `name` (directly and through their group).
@@ -440,6 +445,13 @@ async fn answers(
         Operation::StartFlowRun => {
             let (status, answer) = api.post(&format!("/api/v1/flows/{}/runs", harmless_flow(world)), json!({"payload": {}})).await;
             seen.push(("rest", classify(status, &answer)));
+        }
+        Operation::RestartFlowRun => {
+            let restart = json!({"fromStep": "s1"});
+            let (status, answer) = api.post(&format!("/api/v1/runs/{}/restart", world.flow_run), restart.clone()).await;
+            seen.push(("rest", classify(status, &answer)));
+            let (status, answer) = ui_call("restart_run", json!({"id": world.flow_run, "restart": restart})).await;
+            seen.push(("ui", classify(status, &answer)));
         }
         Operation::CallHttpTrigger => {
             let (status, answer) = api.post(&format!("/api/v1/flows/{}/http", harmless_flow(world)), json!({})).await;

@@ -1,7 +1,9 @@
 //! The page of one flow run (`/activity/:id` when the run is a flow's): what started it and
 //! how it ended, the canvas of the graph it ran with every block coloured by its step's
 //! status, the chosen step in detail beside it (`?step=<block id>`, so a reload or a shared
-//! link shows the same step), the trigger payload and the result, and Re-run.
+//! link shows the same step), the trigger payload and the result, Re-run, and Restart: from
+//! the step that failed (the header's button) or from the chosen step ("Restart from
+//! here"), reusing what ran before it; the runs a restart links are named on both.
 
 use leptos::prelude::*;
 use leptos_router::{
@@ -11,16 +13,17 @@ use leptos_router::{
 };
 
 use super::{
+    feedback::{ErrorMessage, failure},
     json_view::JsonView,
     run_canvas::{KeptView, RunCanvas, StatusLegend},
     run_details::{RunFacts, RunHeader},
     step_panel::StepPanel,
 };
 use crate::{
-    api::runs::Rerun,
+    api::runs::{Rerun, RestartRun},
     format::utc_time,
     model::{
-        flow_runs::{FlowRunDetail, StartedBy, StepRecord, StepStatus},
+        flow_runs::{FlowRunDetail, RestartFlowRun, RestartOf, StartedBy, StepRecord, StepStatus},
         runs::{Run, RunStatus},
     },
 };
@@ -49,10 +52,34 @@ pub(crate) fn first_step(steps: &[StepRecord]) -> Option<String> {
 }
 
 #[component]
-pub fn FlowRunView(run: Run, flow: FlowRunDetail, resend: ServerAction<Rerun>, kept_view: KeptView) -> impl IntoView {
+pub fn FlowRunView(
+    run: Run,
+    flow: FlowRunDetail,
+    resend: ServerAction<Rerun>,
+    restart: ServerAction<RestartRun>,
+    kept_view: KeptView,
+) -> impl IntoView {
     let summary = run.summary;
-    let FlowRunDetail { flow_id, flow_version, started_by, acting_as, started_at, finished_at, output, blocks, edges, steps, .. } = flow;
+    let FlowRunDetail {
+        flow_id,
+        flow_version,
+        started_by,
+        acting_as,
+        started_at,
+        finished_at,
+        output,
+        blocks,
+        edges,
+        steps,
+        trigger_block,
+        restart_of,
+        restarts,
+        ..
+    } = flow;
     let going = matches!(summary.status, RunStatus::Pending | RunStatus::Running);
+    let restart_from = move |id: String, from_step: Option<String>| {
+        restart.dispatch(RestartRun { id, restart: RestartFlowRun { from_step } });
+    };
     let version_link = match &flow_id {
         Some(id) => view! { <A href=format!("/flows/{id}?history={flow_version}")>{format!("Version {flow_version}")}</A> }.into_any(),
         None => view! { <span>{format!("Version {flow_version}")}</span> }.into_any(),
@@ -75,18 +102,44 @@ pub fn FlowRunView(run: Run, flow: FlowRunDetail, resend: ServerAction<Rerun>, k
     });
     let statuses: Vec<StepStatus> = steps.iter().map(|step| step.status).collect();
     let records = StoredValue::new(steps.clone());
+    let restart_id = summary.id.clone();
     let step_panel = move || {
         let chosen = selected.get();
-        records
-            .with_value(|records| records.iter().find(|record| Some(&record.block_id) == chosen.as_ref()).cloned())
-            .map(|record| view! { <StepPanel record /> })
+        let record = records.with_value(|records| records.iter().find(|record| Some(&record.block_id) == chosen.as_ref()).cloned())?;
+        // Only a step that ran can be run again; what ran before it is reused.
+        let ran = matches!(record.status, StepStatus::Succeeded | StepStatus::Failed) && record.block_id != trigger_block;
+        let (id, from) = (restart_id.clone(), record.block_id.clone());
+        let here = (ran && !going).then(|| {
+            view! {
+                <button type="button" disabled=move || restart.pending().get() on:click=move |_| restart_from(id.clone(), Some(from.clone()))>
+                    "Restart from here"
+                </button>
+            }
+        });
+        Some(view! { <StepPanel record />{here} })
     };
+    let failed = summary.status == RunStatus::Failed;
+    let header_id = summary.id.clone();
+    let restart_button = failed.then(|| {
+        view! {
+            <button
+                type="button"
+                title="Run it again from the step that failed, reusing what ran before it"
+                disabled=move || restart.pending().get()
+                on:click=move |_| restart_from(header_id.clone(), None)
+            >
+                "Restart"
+            </button>
+        }
+    });
     let alert = summary.event_identifier;
     view! {
         <RunHeader summary=summary.clone() meta action="Re-run" wait=going.then_some("Wait for it to end before running it again.") resend>
+            {restart_button}
             {flow_id.map(|flow| view! { <A href=format!("/flows/{flow}") attr:class="button">"Open the flow"</A> })}
             {alert.map(|alert| view! { <A href=format!("/alerts/{alert}") attr:class="button">"Open the alert"</A> })}
         </RunHeader>
+        <ErrorMessage message=failure(restart.into()) />
         <div class="flow-run">
             <section class="panel flow-run-canvas" aria-label="Steps">
                 <div class="card-head">
@@ -122,6 +175,16 @@ pub fn FlowRunView(run: Run, flow: FlowRunDetail, resend: ServerAction<Rerun>, k
                     {finished_at.map(|at| view! { <dt>"Finished"</dt><dd>{utc_time(&at)}</dd> })}
                     <dt>"Steps run"</dt>
                     <dd>{summary.attempt_count}</dd>
+                    {restart_of.map(|RestartOf { run_id, from_step }| view! {
+                        <dt>"Restarts"</dt>
+                        <dd><A href=format!("/activity/{run_id}")>"the earlier run"</A>{format!(" from step {from_step}")}</dd>
+                    })}
+                    {(!restarts.is_empty()).then(|| view! {
+                        <dt>"Restarted as"</dt>
+                        <dd class="restarts">
+                            {restarts.into_iter().map(|id| view! { <A href=format!("/activity/{id}") attr:class="mono">{id.clone()}</A>" " }).collect_view()}
+                        </dd>
+                    })}
                 </RunFacts>
             </aside>
         </div>

@@ -1,6 +1,6 @@
 //! The page of one run (`/activity/:id`): its status and reason, each delivery attempt,
 //! the log, the payload as sent, and Re-send, which opens the new run; a flow run shows as
-//! its canvas instead (`components::run_flow`). It re-reads the run while it is still
+//! its canvas instead (`components::run_flow`), where Restart opens the new run too. It re-reads the run while it is still
 //! pending, queued or running.
 
 use leptos::prelude::*;
@@ -10,7 +10,7 @@ use leptos_router::{
 };
 
 use crate::{
-    api::runs::{Rerun, fetch_run},
+    api::runs::{Rerun, RestartRun, fetch_run},
     components::{
         feedback::{loaded, on_success},
         json_view::JsonView,
@@ -41,12 +41,15 @@ pub fn RunPage() -> impl IntoView {
     let resend = ServerAction::<Rerun>::new();
     // Re-reading a running run draws its canvas again; the view stays where the user left it.
     let kept_view = KeptView::default();
+    let restart = ServerAction::<RestartRun>::new();
     let navigate = use_navigate();
-    on_success(resend.into(), move |new_run| navigate(&format!("/activity/{}", new_run.summary.id), Default::default()));
+    let open = move |new_run: &Run| navigate(&format!("/activity/{}", new_run.summary.id), Default::default());
+    on_success(resend.into(), open.clone());
+    on_success(restart.into(), open);
     let content = move || {
         Suspend::new(async move {
             loaded(run.await.map(|mut run| match run.flow.take() {
-                Some(flow) => view! { <FlowRunView run flow resend kept_view /> }.into_any(),
+                Some(flow) => view! { <FlowRunView run flow resend restart kept_view /> }.into_any(),
                 None => view! { <RunView run resend /> }.into_any(),
             }))
         })

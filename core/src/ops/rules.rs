@@ -68,6 +68,8 @@ pub enum Operation {
     /// Publish a flow's draft, or roll back to an earlier published version.
     PublishFlow,
     StartFlowRun,
+    /// Restart a finished flow run from a step: starting the flow again, reusing what ran.
+    RestartFlowRun,
     CallHttpTrigger,
     TestFlow,
     ReadPeople,
@@ -84,7 +86,7 @@ pub enum Operation {
 }
 
 impl Operation {
-    pub const ALL: [Operation; 48] = [
+    pub const ALL: [Operation; 49] = [
         Operation::StartAlert,
         Operation::ListAlerts,
         Operation::ReadAlert,
@@ -123,6 +125,7 @@ impl Operation {
         Operation::ChangeFlow,
         Operation::PublishFlow,
         Operation::StartFlowRun,
+        Operation::RestartFlowRun,
         Operation::CallHttpTrigger,
         Operation::TestFlow,
         Operation::ReadPeople,
@@ -139,32 +142,31 @@ impl Operation {
         use Need::*;
         use Operation::*;
         use Scope::*;
-        let (need, scope) = match self {
-            ListAlerts | ReadAlert | ListRuns | ReadRun | ListEndpoints | ReadEndpoint | ListWorkflows | ReadWorkflow | ListMembers | ListForms
-            | ReadForm | ListIntegrations | ReadIntegration | ListScriptResources | ListFlows | ReadFlow | ReadDashboard | ReadSamplePayload => {
-                (Viewer, Workflow)
-            }
-            StartAlert | ChangeAlertStatus | CommentOnAlert | RespondToAlert | EscalateAlert | StartFlowRun | CallHttpTrigger => {
-                (Responder, Workflow)
-            }
-            Rerun
-            | CreateEndpoint
-            | UpdateEndpoint
-            | DeleteEndpoint
-            | CreateForm
-            | UpdateForm
-            | CreateIntegration
-            | UpdateIntegration
-            | DeleteIntegration
-            | ChangeScriptResources
-            | CreateFlow
-            | ChangeFlow
-            | PublishFlow
-            | TestFlow => (Developer, Workflow),
-            CreateWorkflow | SetMembers => (Developer, Administration),
-            ReadPeople | ManageOwnAccount | ReadAgents => (Viewer, Administration),
-            ManagePeople | ManageAgents | ReadAudit | InstallExample => (Admin, Administration),
-        };
+        let (need, scope) =
+            match self {
+                ListAlerts | ReadAlert | ListRuns | ReadRun | ListEndpoints | ReadEndpoint | ListWorkflows | ReadWorkflow | ListMembers
+                | ListForms | ReadForm | ListIntegrations | ReadIntegration | ListScriptResources | ListFlows | ReadFlow | ReadDashboard
+                | ReadSamplePayload => (Viewer, Workflow),
+                StartAlert | ChangeAlertStatus | CommentOnAlert | RespondToAlert | EscalateAlert | StartFlowRun | RestartFlowRun
+                | CallHttpTrigger => (Responder, Workflow),
+                Rerun
+                | CreateEndpoint
+                | UpdateEndpoint
+                | DeleteEndpoint
+                | CreateForm
+                | UpdateForm
+                | CreateIntegration
+                | UpdateIntegration
+                | DeleteIntegration
+                | ChangeScriptResources
+                | CreateFlow
+                | ChangeFlow
+                | PublishFlow
+                | TestFlow => (Developer, Workflow),
+                CreateWorkflow | SetMembers => (Developer, Administration),
+                ReadPeople | ManageOwnAccount | ReadAgents => (Viewer, Administration),
+                ManagePeople | ManageAgents | ReadAudit | InstallExample => (Admin, Administration),
+            };
         Rule { need, scope }
     }
 }

@@ -1,7 +1,10 @@
-//! Runs: integration runs and flow runs, listed, read and re-run. A run belongs to its
+//! Runs: integration runs and flow runs, listed, read, re-run and restarted from a step. A run belongs to its
 //! flow's workflow, or to its alert's; a run left with neither is an admin's alone.
 
-use outflow_model::runs::{Run, RunPage, RunQuery};
+use outflow_model::{
+    flow_runs::RestartFlowRun,
+    runs::{Run, RunPage, RunQuery},
+};
 
 use super::{Operation, Ops};
 use crate::store::{self, Principal, StoreError, StoreResult};
@@ -28,6 +31,16 @@ impl Ops {
         let run = store::rerun(&self.store, id, Some(&principal.actor())).await?;
         self.wakeups.runs.notify_one();
         Ok(run)
+    }
+
+    /// Starts a new run of a finished flow run's graph that reuses what ran before
+    /// `restart.from_step` (by default the step that failed) and runs from there, acting as
+    /// `principal`, who needs the rights to start the flow.
+    pub async fn restart_flow_run(&self, principal: &Principal, id: &str, restart: &RestartFlowRun) -> StoreResult<Run> {
+        self.admit(principal, Operation::RestartFlowRun)?;
+        self.run_member(principal, id).await?;
+        let new_id = store::restart_flow_run(&self.store, id, restart.from_step.as_deref(), Some(&principal.actor())).await?;
+        store::get_run(&self.store, &new_id).await
     }
 
     async fn run_member(&self, principal: &Principal, id: &str) -> StoreResult<()> {

@@ -10,7 +10,7 @@ use super::Store;
 pub use outflow_model::flow_exec::{RunEnd, StepWrite, StoredStep};
 use outflow_model::{
     flow_plan::{Plan, State, starts_anything, trigger_ports},
-    flow_runs::{FlowRunDetail, Iteration, StartedBy, StepLogLine, StepRecord, StepStatus, TestFlowRun},
+    flow_runs::{FlowRunDetail, Iteration, RestartOf, StartedBy, StepLogLine, StepRecord, StepStatus, TestFlowRun},
     flows::{Block, BlockKind, Edge, HTTP_TRIGGER, validate},
     runs::{LogLine, Run, RunKind, RunStatus, RunSummary},
     trigger::Trigger,
@@ -60,7 +60,7 @@ pub struct RunnableFlow {
 
 impl RunnableFlow {
     #[allow(clippy::too_many_arguments)]
-    fn new(
+    pub(super) fn new(
         id: String,
         name: String,
         version: i64,
@@ -231,6 +231,9 @@ pub struct FlowRunJob {
     /// How many flows and scripts led to this run (`ops::chains`); its scripts and steps act
     /// one deeper.
     pub chain_depth: i64,
+    /// The first run of its chain of restarts (itself, unless it restarts one): what names
+    /// its Webhook steps' `Idempotency-Key`, so a restart sends the same keys.
+    pub origin_run_id: String,
 }
 
 impl FlowRunJob {
@@ -240,25 +243,36 @@ impl FlowRunJob {
     }
 }
 
-struct RunRow<'a> {
-    id: &'a str,
-    flow: &'a RunnableFlow,
-    started_by: StartedBy,
-    trigger_block: &'a Block,
-    payload: &'a str,
-    alert_id: Option<i64>,
-    event_id: Option<i64>,
-    acting_user_id: Option<i64>,
-    rerun_of: Option<&'a str>,
+pub(super) struct RunRow<'a> {
+    pub id: &'a str,
+    pub flow: &'a RunnableFlow,
+    pub started_by: StartedBy,
+    pub trigger_block: &'a Block,
+    pub payload: &'a str,
+    pub alert_id: Option<i64>,
+    pub event_id: Option<i64>,
+    pub acting_user_id: Option<i64>,
+    pub rerun_of: Option<&'a str>,
     /// Taken by its creator at once (running, leased) instead of waiting for the worker.
-    claimed: bool,
-    now: i64,
-    chain_depth: i64,
+    pub claimed: bool,
+    pub now: i64,
+    pub chain_depth: i64,
     /// Why it may not run (`ops::chains`): written as failed with this reason.
-    refused: Option<&'a str>,
+    pub refused: Option<&'a str>,
+    pub restart: Option<&'a RestartLink>,
 }
 
-fn insert_run(conn: &Connection, row: &RunRow<'_>) -> StoreResult<()> {
+/// What a run restarted from a step restarts (see `flow_restarts`).
+pub(super) struct RestartLink {
+    /// The run it restarts.
+    pub of: String,
+    /// The block it runs again from.
+    pub from: String,
+    /// The first run of the chain of restarts.
+    pub origin: String,
+}
+
+pub(super) fn insert_run(conn: &Connection, row: &RunRow<'_>) -> StoreResult<()> {
     // Not `INSERT OR IGNORE`: SQLite would check the whole graph's JSON (the CHECK) for
     // every run before finding the snapshot already stored.
     conn.prepare_cached("INSERT INTO flow_snapshots (hash, graph) SELECT ?1, ?2 WHERE NOT EXISTS (SELECT 1 FROM flow_snapshots WHERE hash = ?1)")?
@@ -271,8 +285,8 @@ fn insert_run(conn: &Connection, row: &RunRow<'_>) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO flow_runs (id, flow_id, flow_name, flow_version, workflow_id, snapshot, started_by, trigger_block, trigger, payload,
                                alert_id, event_id, acting_user_id, rerun_of, status, lease_until, created_at, started_at, updated_at,
-                               chain_depth, reason, finished_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               chain_depth, reason, finished_at, restart_of, restart_from, restart_origin)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )?
     .execute(params![
         row.id,
@@ -297,7 +311,10 @@ fn insert_run(conn: &Connection, row: &RunRow<'_>) -> StoreResult<()> {
         row.now,
         row.chain_depth,
         row.refused,
-        row.refused.map(|_| row.now)
+        row.refused.map(|_| row.now),
+        row.restart.map(|link| &link.of),
+        row.restart.map(|link| &link.from),
+        row.restart.map(|link| &link.origin)
     ])?;
     Ok(())
 }
@@ -373,6 +390,7 @@ pub(crate) fn start_runs_for_event(conn: &Connection, flows: &[RunnableFlow], ev
                 now,
                 chain_depth: event.chain_depth,
                 refused: refused.as_deref(),
+                restart: None,
             };
             insert_run(conn, &row)?;
             started += usize::from(refused.is_none());
@@ -423,6 +441,7 @@ pub fn prepare_flow_run(new: NewFlowRun, claim: bool) -> (FlowRunJob, UnwrittenR
         steps_run: 0,
         created_at: now,
         chain_depth: new.chain_depth,
+        origin_run_id: id.clone(),
     };
     let unwritten = UnwrittenRun {
         id,
@@ -463,6 +482,7 @@ fn insert_unwritten(conn: &Connection, run: &UnwrittenRun) -> StoreResult<Option
         now: run.now,
         chain_depth: run.chain_depth,
         refused: None,
+        restart: None,
     };
     insert_run(conn, &row)?;
     Ok(alert_id)
@@ -563,24 +583,25 @@ pub async fn claim_flow_runs(store: &Store, now: i64, limit: i64) -> StoreResult
     .await
 }
 
-fn read_job(conn: &Connection, id: &str, graphs: &mut HashMap<String, Arc<FlowGraph>>) -> StoreResult<FlowRunJob> {
-    let (flow_id, flow_name, workflow_id, snapshot, started_by, trigger_block, payload, acting_user_id, alert_id, steps_run, created_at, chain_depth): (
-        Option<String>,
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        Option<i64>,
-        Option<i64>,
-        i64,
-        i64,
-        i64,
-    ) = conn
+pub(super) fn read_job(conn: &Connection, id: &str, graphs: &mut HashMap<String, Arc<FlowGraph>>) -> StoreResult<FlowRunJob> {
+    let (
+        flow_id,
+        flow_name,
+        workflow_id,
+        snapshot,
+        started_by,
+        trigger_block,
+        payload,
+        acting_user_id,
+        alert_id,
+        steps_run,
+        created_at,
+        chain_depth,
+        origin_run_id,
+    ): (Option<String>, String, String, String, String, String, String, Option<i64>, Option<i64>, i64, i64, i64, String) = conn
         .prepare_cached(
             "SELECT flow_id, flow_name, workflow_id, snapshot, started_by, trigger_block, payload, acting_user_id, alert_id, steps_run, created_at,
-                    chain_depth
+                    chain_depth, COALESCE(restart_origin, id)
              FROM flow_runs WHERE id = ?",
         )?
         .query_row([id], |row| {
@@ -597,6 +618,7 @@ fn read_job(conn: &Connection, id: &str, graphs: &mut HashMap<String, Arc<FlowGr
                 row.get(9)?,
                 row.get(10)?,
                 row.get(11)?,
+                row.get(12)?,
             ))
         })?;
     let graph = match graphs.get(&snapshot) {
@@ -649,6 +671,7 @@ fn read_job(conn: &Connection, id: &str, graphs: &mut HashMap<String, Arc<FlowGr
         steps_run,
         created_at,
         chain_depth,
+        origin_run_id,
     })
 }
 
@@ -779,6 +802,8 @@ pub(crate) struct FlowRunRow {
     alert_id: Option<i64>,
     acting_as: Option<String>,
     rerun_of: Option<String>,
+    restart_of: Option<String>,
+    restart_from: Option<String>,
     status: String,
     reason: Option<String>,
     output: Option<String>,
@@ -791,7 +816,7 @@ pub(crate) struct FlowRunRow {
 }
 
 const SELECT_FLOW_RUN: &str = "SELECT r.id, r.flow_id, r.flow_name, r.flow_version, r.workflow_id, r.snapshot, r.started_by, r.trigger_block,
-        r.trigger, r.payload, r.alert_id, u.target_name AS acting_as, r.rerun_of, r.status, r.reason, r.output, r.steps_run, r.wake_at,
+        r.trigger, r.payload, r.alert_id, u.target_name AS acting_as, r.rerun_of, r.restart_of, r.restart_from, r.status, r.reason, r.output, r.steps_run, r.wake_at,
         r.created_at, r.started_at, r.finished_at, r.updated_at
     FROM flow_runs r LEFT JOIN users u ON u.id = r.acting_user_id";
 
@@ -838,6 +863,9 @@ pub async fn get_flow_run(store: &Store, id: &str) -> StoreResult<Option<Run>> {
         .flat_map(|step| step.logs.iter().map(|log| LogLine { at: log.at.clone(), line: format!("{}: {}", step.block_id, log.line) }))
         .collect();
     let started_by = StartedBy::from_key(&row.started_by).ok_or_else(|| StoreError::Corrupt(format!("started_by {}", row.started_by)))?;
+    let restarts: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM flow_runs WHERE restart_of = ? ORDER BY created_at").bind(id).fetch_all(store.db()).await?;
+    let restart_of = row.restart_of.clone().zip(row.restart_from.clone()).map(|(run_id, from_step)| RestartOf { run_id, from_step });
     Ok(Some(Run {
         summary: summary_of(&row, status, started_by),
         payload,
@@ -860,6 +888,8 @@ pub async fn get_flow_run(store: &Store, id: &str) -> StoreResult<Option<Run>> {
             blocks: graph.blocks,
             edges: graph.edges,
             steps,
+            restart_of,
+            restarts,
         }),
     }))
 }

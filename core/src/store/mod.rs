@@ -13,6 +13,7 @@ mod endpoints;
 mod escalation;
 mod events;
 mod flow_iterations;
+mod flow_restarts;
 mod flow_runs;
 mod flows;
 mod forms;
@@ -44,6 +45,7 @@ pub use endpoints::{
     EndpointSecrets, create_endpoint, delete_endpoint, endpoint_secrets, endpoint_secrets_by_name, get_endpoint, list_endpoints, update_endpoint,
 };
 pub use escalation::{escalate_manually, fire_due_escalations, next_escalation_due};
+pub use flow_restarts::restart_flow_run;
 pub use flow_runs::{
     Edition, FLOW_RUN_LEASE_MS, FlowGraph, FlowRunJob, NewFlowRun, RunEnd, RunnableFlow, StepWrite, StoredStep, UnwrittenRun, chained_runs_since,
     claim_flow_runs, create_flow_run, get_flow_run, next_flow_wake, park_flow_run, prepare_flow_run, record_flow_steps, runnable_flow,

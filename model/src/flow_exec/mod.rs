@@ -21,14 +21,19 @@
 //! scopes around it for everything upstream; every record names its [`Iteration`], so a
 //! resumed run replays each iteration's records into that iteration when it starts again
 //! ([`for_each`]).
+//!
+//! A run restarted from a step is a new run fed the records it reuses ([`restart`]).
 
 mod for_each;
 mod pure;
+pub mod restart;
 mod scope;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_loops;
+#[cfg(test)]
+mod tests_restart;
 
 use std::{
     collections::{HashMap, HashSet},

@@ -8,7 +8,8 @@
 //! Resuming after a crash is the same path: the stored records are fed to the machine, so
 //! completed steps are not run again — inside For Each loops too, per iteration; a step
 //! that was running when the process died has no record and runs again (a Webhook step
-//! re-sends with the same `webhook-id`).
+//! re-sends with the same `webhook-id`). A run restarted from a step is resumed the same
+//! way from the records it reuses.
 
 use std::{collections::HashMap, time::Duration};
 
@@ -155,6 +156,7 @@ impl<'a> Driver<'a> {
         let name = (block.id.clone(), iteration.clone());
         let call = StepCall {
             run_id: self.job.run_id.clone(),
+            origin_run_id: self.job.origin_run_id.clone(),
             block: block.clone(),
             iteration,
             inputs,

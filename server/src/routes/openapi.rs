@@ -280,6 +280,7 @@ mod tests {
         "replace_form",
         "report",
         "rerun",
+        "restart_run",
         "restore_version",
         "revoke_key",
         "rollback_flow",

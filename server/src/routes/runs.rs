@@ -1,8 +1,11 @@
 //! `/api/v1/runs`: integration runs with attempts and logs, flow runs with a record per
-//! step, and re-sending or re-running one.
+//! step, re-sending or re-running one, and restarting a flow run from a step.
 
 use axum::{extract::State, http::StatusCode};
-use outflow_model::runs::{Run, RunPage, RunQuery};
+use outflow_model::{
+    flow_runs::RestartFlowRun,
+    runs::{Run, RunPage, RunQuery},
+};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
@@ -12,7 +15,7 @@ use crate::{
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_runs)).routes(routes!(get_run)).routes(routes!(rerun))
+    OpenApiRouter::new().routes(routes!(list_runs)).routes(routes!(get_run)).routes(routes!(rerun)).routes(routes!(restart_run))
 }
 
 /// List integration and flow runs, newest first, filtered by integration, flow, kind,
@@ -36,4 +39,20 @@ async fn get_run(State(state): State<AppState>, principal: Principal, ApiPath(id
     responses((status = 201, body = Run), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn rerun(State(state): State<AppState>, principal: Principal, ApiPath(id): ApiPath<String>) -> ApiResult<(StatusCode, ApiJson<Run>)> {
     Ok((StatusCode::CREATED, ApiJson(state.ops.rerun(&principal, &id).await?)))
+}
+
+/// Restart a finished flow run from a step (`fromStep`, by default the step that failed): a
+/// new run of the same flow version, linked as `restartOf`, that reuses the recorded outputs
+/// of every step before it and runs from there (inside a For Each, only the iterations that
+/// failed). 404 for an unknown run, 409 while it is still going, 422 for a step its version
+/// lacks or that never ran.
+#[utoipa::path(post, path = "/runs/{id}/restart", tag = "runs", params(("id" = String, Path)), request_body = RestartFlowRun,
+    responses((status = 201, body = Run), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn restart_run(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(restart): ApiJson<RestartFlowRun>,
+) -> ApiResult<(StatusCode, ApiJson<Run>)> {
+    Ok((StatusCode::CREATED, ApiJson(state.ops.restart_flow_run(&principal, &id, &restart).await?)))
 }

@@ -39,6 +39,8 @@ use crate::{delivery::script::Shared, runtime::Runtime};
 /// One step to run: its block, resolved inputs and parsed settings, and whom it acts for.
 pub struct StepCall {
     pub run_id: String,
+    /// The first run of this run's chain of restarts (its own id, unless it restarts one).
+    pub origin_run_id: String,
     pub block: Block,
     /// Which iteration of the For Each loops around the block.
     pub iteration: Iteration,
@@ -59,13 +61,19 @@ pub struct StepCall {
 
 impl StepCall {
     /// What names this step of this run (and iteration) to the outside, the same across
-    /// retries and restarts: `<run id>_<block id>`, then `_<iteration>` inside a loop.
+    /// retries and after a crash: `<run id>_<block id>`, then `_<iteration>` inside a loop.
     pub fn stable_id(&self) -> String {
-        if self.iteration.is_root() {
-            format!("{}_{}", self.run_id, self.block.id)
-        } else {
-            format!("{}_{}_{}", self.run_id, self.block.id, self.iteration.key())
-        }
+        self.named_by(&self.run_id)
+    }
+
+    /// The same, named by the first run of the chain of restarts, so that it is also the
+    /// same in every run restarting it: a Webhook step's `Idempotency-Key`.
+    pub fn idempotency_key(&self) -> String {
+        self.named_by(&self.origin_run_id)
+    }
+
+    fn named_by(&self, run_id: &str) -> String {
+        if self.iteration.is_root() { format!("{run_id}_{}", self.block.id) } else { format!("{run_id}_{}_{}", self.block.id, self.iteration.key()) }
     }
 
     /// A resolved input as text (`""` when absent).

@@ -1,6 +1,7 @@
 //! Webhook: an HTTP request to one of the workflow's endpoints through the delivery client
 //! (endpoint authentication, Standard Webhooks signature with a `webhook-id` stable for the
-//! run, block and iteration, egress policy). Connection errors, timeouts, 5xx and 429 are retried as
+//! run, block and iteration, an `Idempotency-Key` the same across restarts of the run too,
+//! egress policy). Connection errors, timeouts, 5xx and 429 are retried as
 //! often as the step's `retries` setting says, waiting as the server's retry schedule (or
 //! `Retry-After`) says. Any HTTP answer is a result (`statusCode`, `headers`, `body`) that
 //! later steps can branch on; no answer at all fails the step, and so does an answer whose
@@ -23,6 +24,10 @@ use crate::{
 
 pub struct Webhook;
 
+/// The header a receiver de-duplicates by: the same for every attempt, retry and restart of
+/// one step of one item.
+const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
 impl Step for Webhook {
     fn run<'a>(&'a self, env: &'a dyn StepEnv, call: &'a StepCall) -> BoxFuture<'a, Outcome> {
         Box::pin(async move {
@@ -35,10 +40,14 @@ impl Step for Webhook {
             let Ok(method) = Method::from_bytes(settings.method.as_bytes()) else {
                 return Outcome::failed(format!("\"{}\" is not an HTTP method.", settings.method));
             };
-            let headers: Vec<(String, String)> = match object_input(call.inputs.get("headers"), "Headers") {
+            let mut headers: Vec<(String, String)> = match object_input(call.inputs.get("headers"), "Headers") {
                 Ok(map) => map.iter().map(|(name, value)| (name.clone(), as_text(value).into_owned())).collect(),
                 Err(error) => return Outcome::failed(error),
             };
+            // A key the flow sets itself is the flow's to choose.
+            if !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case(IDEMPOTENCY_KEY)) {
+                headers.push((IDEMPOTENCY_KEY.to_string(), call.idempotency_key()));
+            }
             let url = join_url(&endpoint.base_url, &settings.path);
             let webhook_id = call.stable_id();
             let request =

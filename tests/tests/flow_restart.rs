@@ -1,0 +1,183 @@
+//! Restarting a flow run from a step (issue 20) against the real server: the new run reuses
+//! what ran before the step, so the receiver never sees an earlier step again; inside a For
+//! Each only the failed iterations post again, with the same `Idempotency-Key` as their
+//! first attempt; bad requests get a clear answer and start nothing.
+
+use std::time::Duration;
+
+use outflow_tests::{
+    TestServer,
+    api::{Api, eventually},
+    receiver::{Receiver, Reply},
+};
+use serde_json::{Value, json};
+
+/// A server, a receiver, a form, endpoint "Desk" at the receiver and endpoint "Flaky" at a
+/// closed port: answers the form's and the endpoints' ids.
+async fn start() -> (TestServer, Receiver, String, String, String) {
+    let server = TestServer::start();
+    let receiver = Receiver::start().await;
+    let api = Api::new(&server);
+    let workflow = api.workflow("Ops").await;
+    let form = api.form(&workflow, json!({"name": "Incident", "properties": []})).await;
+    let desk = api.endpoint(&workflow, "Desk", &receiver.url("")).await;
+    let flaky = api.endpoint(&workflow, "Flaky", "http://127.0.0.1:9/").await;
+    (server, receiver, form, desk, flaky)
+}
+
+fn step(id: &str, step: &str, settings: Value, inputs: Value) -> Value {
+    json!({"id": id, "kind": "step", "step": step, "label": id, "settings": settings, "inputs": inputs, "position": {"x": 0, "y": 0}})
+}
+
+fn webhook(endpoint: &str, id: &str, path: &str, body: &str) -> Value {
+    step(id, "webhook", json!({"endpointId": endpoint, "method": "POST", "path": path}), json!({"body": body}))
+}
+
+fn edge(from: &str, port: &str, to: &str) -> Value {
+    json!({"from": from, "fromPort": port, "to": to, "toPort": "in"})
+}
+
+/// Imports flow `name` of `form` starting at a status trigger `t1`; answers its id.
+async fn flow(api: &Api<'_>, form: &str, name: &str, mut blocks: Vec<Value>, edges: Vec<Value>) -> String {
+    blocks.insert(0, json!({"id": "t1", "kind": "trigger", "trigger": "status", "position": {"x": 0, "y": 0}}));
+    let flow = api.post_ok("/api/v1/flows/import", json!({"name": name, "formId": form, "blocks": blocks, "edges": edges}), 201).await;
+    flow["id"].as_str().unwrap().to_string()
+}
+
+async fn run_and_wait(api: &Api<'_>, flow: &str, payload: Value) -> Value {
+    let (status, run) = api.post(&format!("/api/v1/flows/{flow}/runs?wait=true"), json!({"payload": payload})).await;
+    assert_eq!(status, 200, "the run ends within the wait: {run}");
+    run
+}
+
+/// The run once it has ended.
+async fn ended(api: &Api<'_>, id: &str) -> Value {
+    eventually(Duration::from_secs(20), || async {
+        let (_, run) = api.get(&format!("/api/v1/runs/{id}")).await;
+        matches!(run["status"].as_str(), Some("succeeded" | "failed")).then_some(run)
+    })
+    .await
+    .unwrap_or_else(|| panic!("run {id} ends"))
+}
+
+fn record<'a>(run: &'a Value, block: &str) -> &'a Value {
+    run["flow"]["steps"].as_array().unwrap().iter().find(|step| step["blockId"] == block).unwrap_or_else(|| panic!("no record of {block} in {run}"))
+}
+
+fn paths(receiver: &Receiver) -> Vec<String> {
+    receiver.received().into_iter().map(|request| request.path).collect()
+}
+
+async fn runs_of(api: &Api<'_>, flow: &str) -> usize {
+    api.get(&format!("/api/v1/runs?flowId={flow}")).await.1["items"].as_array().map_or(0, Vec::len)
+}
+
+#[tokio::test]
+async fn a_restart_from_the_failed_step_runs_only_it_and_what_follows() {
+    let (server, receiver, form, desk, flaky) = start().await;
+    let api = Api::new(&server);
+    let id = flow(
+        &api,
+        &form,
+        "Chain",
+        vec![
+            webhook(&desk, "w1", "/first", "{}"),
+            webhook(&flaky, "w2", "/second", "{\"first\": ${w1.statusCode}}"),
+            webhook(&desk, "w3", "/third", "{}"),
+        ],
+        vec![edge("t1", "out", "w1"), edge("w1", "out", "w2"), edge("w2", "out", "w3")],
+    )
+    .await;
+    let original = run_and_wait(&api, &id, json!({})).await;
+    assert_eq!(original["status"], "failed", "{original}");
+    let original_id = original["id"].as_str().unwrap();
+    assert_eq!(paths(&receiver), ["/first"]);
+
+    // The endpoint is mended; the restart runs the flow version the run ran from w2 on.
+    assert_eq!(api.patch(&format!("/api/v1/endpoints/{flaky}"), json!({"baseUrl": receiver.url("")})).await.0, 200);
+    let started = api.post_ok(&format!("/api/v1/runs/{original_id}/restart"), json!({}), 201).await;
+    assert_eq!(started["flow"]["restartOf"], json!({"runId": original_id, "fromStep": "w2"}), "by default the step that failed");
+    let restarted = ended(&api, started["id"].as_str().unwrap()).await;
+    assert_eq!(restarted["status"], "succeeded", "{restarted}");
+    assert_eq!(paths(&receiver), ["/first", "/second", "/third"], "the receiver never sees w1 again");
+    assert_eq!(receiver.received()[1].body, json!({"first": 200}), "w2 gets w1's recorded output");
+    assert_eq!(record(&restarted, "w1")["status"], "succeeded", "w1's record is reused");
+    assert_eq!(restarted["attemptCount"], 2, "only w2 and w3 ran");
+    let (_, original) = api.get(&format!("/api/v1/runs/{original_id}")).await;
+    assert_eq!(original["flow"]["restarts"], json!([restarted["id"]]), "the old run lists its restart");
+}
+
+#[tokio::test]
+async fn inside_a_for_each_only_the_failed_iterations_run_again_with_the_same_idempotency_key() {
+    let (server, receiver, form, desk, _) = start().await;
+    let api = Api::new(&server);
+    let check = "if (input['status'] != 200) throw new Error('the desk answered ' + input['status']);";
+    let id = flow(
+        &api,
+        &form,
+        "Loop",
+        vec![
+            step("fe", "forEach", json!({"parallel": 1}), json!({"items": "${t1.items}"})),
+            webhook(&desk, "w1", "/item", "{\"item\": \"${fe.item}\"}"),
+            step("x1", "script", json!({"inputs": "status", "script": check}), json!({"status": "${w1.statusCode}"})),
+            webhook(&desk, "w2", "/done", "{}"),
+        ],
+        vec![edge("t1", "out", "fe"), edge("fe", "each", "w1"), edge("w1", "out", "x1"), edge("fe", "done", "w2")],
+    )
+    .await;
+    let reply = |status| Reply { status, retry_after: None, redirect_to: None };
+    receiver.answer_next(&[reply(200), reply(500), reply(200), reply(500), reply(200)]);
+    let original = run_and_wait(&api, &id, json!({"items": ["a", "b", "c", "d", "e"]})).await;
+    assert_eq!(original["status"], "failed", "{original}");
+    let original_id = original["id"].as_str().unwrap().to_string();
+    assert_eq!(record(&original, "x1")["iterations"]["failedItems"], json!(["1", "3"]));
+
+    let started = api.post_ok(&format!("/api/v1/runs/{original_id}/restart"), json!({"fromStep": "w1"}), 201).await;
+    let restarted = ended(&api, started["id"].as_str().unwrap()).await;
+    assert_eq!(restarted["status"], "succeeded", "{restarted}");
+    let items: Vec<_> = receiver.received().into_iter().filter(|request| request.path == "/item").collect();
+    let sent: Vec<&str> = items.iter().map(|request| request.body["item"].as_str().unwrap()).collect();
+    assert_eq!(sent, ["a", "b", "c", "d", "e", "b", "d"], "only items 1 and 3 post again");
+    let header = |index: usize, name: &str| items[index].headers[name].to_str().unwrap().to_string();
+    assert_eq!((header(1, "idempotency-key"), header(5, "idempotency-key")), (format!("{original_id}_w1_1"), format!("{original_id}_w1_1")));
+    assert_eq!(header(6, "idempotency-key"), header(3, "idempotency-key"), "the same key for the same step and item");
+    assert_ne!(header(5, "webhook-id"), header(1, "webhook-id"), "webhook-id names the run that sent it");
+    assert_eq!(record(&restarted, "x1")["iterations"]["failed"], 0);
+    assert_eq!(paths(&receiver).iter().filter(|path| *path == "/done").count(), 1, "the loop finished once, in the restart");
+}
+
+#[tokio::test]
+async fn a_bad_restart_is_refused_clearly_and_starts_nothing() {
+    let (server, _receiver, form, desk, flaky) = start().await;
+    let api = Api::new(&server);
+    let id = flow(
+        &api,
+        &form,
+        "Chain",
+        vec![webhook(&desk, "w1", "/first", "{}"), webhook(&flaky, "w2", "/second", "{}"), webhook(&desk, "w3", "/third", "{}")],
+        vec![edge("t1", "out", "w1"), edge("w1", "out", "w2"), edge("w2", "out", "w3")],
+    )
+    .await;
+    let run = run_and_wait(&api, &id, json!({})).await;
+    let run_id = run["id"].as_str().unwrap();
+    let restart = |body: Value| {
+        let api = &api;
+        async move { api.post(&format!("/api/v1/runs/{run_id}/restart"), body).await }
+    };
+
+    let (status, answer) = api.post("/api/v1/runs/frun_missing/restart", json!({})).await;
+    assert_eq!((status, answer["error"]["code"].as_str()), (404, Some("not_found")), "{answer}");
+    let (status, answer) = restart(json!({"fromStep": "nope"})).await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(answer["error"]["message"], "The flow version this run ran has no step \"nope\".");
+    let (status, answer) = restart(json!({"fromStep": "w3"})).await;
+    assert_eq!(status, 422, "w3 never ran: w2 must run first: {answer}");
+    assert!(answer["error"]["message"].as_str().unwrap().contains("restart from \"w2\", the step that failed"), "{answer}");
+
+    // A run still going: its Delay keeps it open.
+    let slow = flow(&api, &form, "Slow", vec![step("d1", "delay", json!({"seconds": 600}), json!({}))], vec![edge("t1", "out", "d1")]).await;
+    let going = api.post_ok(&format!("/api/v1/flows/{slow}/runs"), json!({"payload": {}}), 202).await;
+    let (status, answer) = api.post(&format!("/api/v1/runs/{}/restart", going["runId"].as_str().unwrap()), json!({})).await;
+    assert_eq!(status, 409, "{answer}");
+    assert_eq!((runs_of(&api, &id).await, runs_of(&api, &slow).await), (1, 1), "no refused restart started a run");
+}
