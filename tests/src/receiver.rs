@@ -40,7 +40,7 @@ fn answer_for(
         let token = serde_json::json!({"access_token": format!("token-{issued}"), "token_type": "Bearer", "expires_in": 3600});
         return Err(Box::new(axum::Json(token).into_response()));
     }
-    let reply = inner.script.pop_front().unwrap_or(Reply { status: inner.status, retry_after: None, redirect_to: None });
+    let reply = inner.script.pop_front().unwrap_or(Reply { status: inner.status, retry_after: None });
     inner.in_flight += 1;
     inner.peak_in_flight = inner.peak_in_flight.max(inner.in_flight);
     Ok((reply, inner.delay, inner.body.clone()))
@@ -54,8 +54,6 @@ pub const TOKEN_PATH: &str = "/oauth/token";
 pub struct Reply {
     pub status: u16,
     pub retry_after: Option<u32>,
-    /// A `Location` to redirect to (with a 3xx status).
-    pub redirect_to: Option<&'static str>,
 }
 
 #[derive(Default)]
@@ -142,9 +140,6 @@ async fn record(State(inner): State<Arc<Mutex<Inner>>>, method: Method, uri: Uri
         && let Ok(value) = seconds.to_string().parse()
     {
         response.headers_mut().insert(header::RETRY_AFTER, value);
-    }
-    if let Some(location) = reply.redirect_to {
-        response.headers_mut().insert(header::LOCATION, header::HeaderValue::from_static(location));
     }
     response
 }

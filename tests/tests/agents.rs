@@ -282,7 +282,7 @@ async fn an_agent_retries_a_failing_endpoint_on_its_schedule_and_each_attempt_is
     let server = TestServer::start();
     let api = Api::new(&server);
     let receiver = Receiver::start().await;
-    receiver.answer_next(&[outflow_tests::receiver::Reply { status: 503, retry_after: None, redirect_to: None }]);
+    receiver.answer_next(&[outflow_tests::receiver::Reply { status: 503, retry_after: None }]);
     let (_, form) = form(&api).await;
     let (_, token) = register(&api, "dc-retry", &["desk"]).await;
     let integration = integration(&api, &form, json!({"type": "agent", "service": "desk"}), json!("cloud")).await;

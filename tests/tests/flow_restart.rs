@@ -125,7 +125,7 @@ async fn inside_a_for_each_only_the_failed_iterations_run_again_with_the_same_id
         vec![edge("t1", "out", "fe"), edge("fe", "each", "w1"), edge("w1", "out", "x1"), edge("fe", "done", "w2")],
     )
     .await;
-    let reply = |status| Reply { status, retry_after: None, redirect_to: None };
+    let reply = |status| Reply { status, retry_after: None };
     receiver.answer_next(&[reply(200), reply(500), reply(200), reply(500), reply(200)]);
     let original = run_and_wait(&api, &id, json!({"items": ["a", "b", "c", "d", "e"]})).await;
     assert_eq!(original["status"], "failed", "{original}");

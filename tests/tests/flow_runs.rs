@@ -356,7 +356,7 @@ async fn the_http_trigger_answers_sync_and_async_and_refuses_bad_calls() {
     let url = server.url(&format!("/api/v1/flows/{sync}/http?src=shop"));
     let order = json!({"id": "o-1", "items": [1, 2, 3]});
 
-    receiver.answer_next(&[Reply { status: 201, retry_after: None, redirect_to: None }]);
+    receiver.answer_next(&[Reply { status: 201, retry_after: None }]);
     let answer = client.post(&url).bearer_auth(ADMIN_KEY).json(&order).send().await.unwrap();
     assert_eq!(answer.status(), 201, "the receiver's status");
     assert_eq!(answer.text().await.unwrap(), "scripted answer", "the receiver's body");

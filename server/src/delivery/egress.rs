@@ -294,4 +294,31 @@ mod tests {
         assert!(strict.check_url(&reqwest::Url::parse("http://93.184.216.34/").unwrap()).is_ok());
         assert!(strict.check_url(&reqwest::Url::parse("http://example.com/").unwrap()).is_ok(), "host names are checked when resolved");
     }
+
+    /// A redirect is judged like the first address, before anything is sent to it: under
+    /// `--egress-deny-private` a loopback answer redirecting to another loopback address is not
+    /// followed (only loopback is used; a metadata address is never sent anything, not even
+    /// to see it refused).
+    #[tokio::test]
+    async fn a_redirect_to_a_refused_address_is_refused_before_connecting() {
+        let refused = std::net::TcpListener::bind("127.0.0.2:0").unwrap();
+        refused.set_nonblocking(true).unwrap();
+        let target = format!("http://{}/latest", refused.local_addr().unwrap());
+        let redirecting = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = redirecting.local_addr().unwrap();
+        let app = axum::Router::new().route("/", axum::routing::get(move || async move { axum::response::Redirect::temporary(&target) }));
+        tokio::spawn(async move { axum::serve(redirecting, app).await });
+
+        let strict = EgressPolicy { deny_private: true };
+        let client = reqwest::Client::builder().redirect(strict.redirects()).timeout(std::time::Duration::from_secs(5)).build().unwrap();
+        let error = client.get(format!("http://{address}/")).send().await.unwrap_err();
+        let mut reasons = Vec::new();
+        let mut source: Option<&dyn std::error::Error> = Some(&error);
+        while let Some(cause) = source {
+            reasons.push(cause.to_string());
+            source = cause.source();
+        }
+        assert!(error.is_redirect() && reasons.iter().any(|reason| reason.starts_with("Egress refused: 127.0.0.2 is")), "{reasons:?}");
+        assert_eq!(refused.accept().map(|_| ()).unwrap_err().kind(), std::io::ErrorKind::WouldBlock, "nothing connected to the refused address");
+    }
 }
