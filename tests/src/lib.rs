@@ -15,6 +15,7 @@ use std::{
 use tempfile::TempDir;
 
 pub mod api;
+pub mod flows;
 pub mod receiver;
 
 /// The API key of the admin every test server is bootstrapped with.

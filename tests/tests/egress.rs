@@ -5,7 +5,12 @@
 //! Only loopback receivers are ever called; link-local and metadata spellings are proven by
 //! the unit tests over the classification function (`server/src/delivery/egress.rs`).
 
-use outflow_tests::{TestServer, api::Api, receiver::Receiver};
+use outflow_tests::{
+    TestServer,
+    api::Api,
+    flows::{edge, import, record, run_and_wait, step, trigger},
+    receiver::Receiver,
+};
 use serde_json::{Value, json};
 
 const DENY_PRIVATE: &[(&str, &str)] = &[("OUTFLOW_EGRESS_DENY_PRIVATE", "true"), ("OUTFLOW_RETRY_SCHEDULE", "200ms,200ms")];
@@ -26,36 +31,6 @@ async fn setup(api: &Api<'_>) -> Setup {
 async fn endpoint(api: &Api<'_>, setup: &Setup, name: &str, base_url: &str) -> String {
     let endpoint = api.post_ok("/api/v1/endpoints", json!({"workflowId": setup.workflow, "name": name, "baseUrl": base_url}), 201).await;
     endpoint["id"].as_str().unwrap().to_string()
-}
-
-fn trigger(id: &str, key: &str) -> Value {
-    json!({"id": id, "kind": "trigger", "trigger": key, "position": {"x": 0, "y": 0}})
-}
-
-fn step(id: &str, step: &str, settings: Value, inputs: Value) -> Value {
-    json!({"id": id, "kind": "step", "step": step, "label": id, "settings": settings, "inputs": inputs, "position": {"x": 0, "y": 0}})
-}
-
-fn edge(from: &str, to: &str) -> Value {
-    json!({"from": from, "fromPort": "out", "to": to, "toPort": "in"})
-}
-
-/// Imports a flow of the setup's form; answers its id.
-async fn flow(api: &Api<'_>, setup: &Setup, name: &str, blocks: Vec<Value>, edges: Vec<Value>) -> String {
-    let flow = api.post_ok("/api/v1/flows/import", json!({"name": name, "formId": setup.form, "blocks": blocks, "edges": edges}), 201).await;
-    flow["id"].as_str().unwrap().to_string()
-}
-
-/// Starts a run by id and waits for it; answers the finished run.
-async fn run_and_wait(api: &Api<'_>, flow: &str) -> Value {
-    let (status, run) = api.post(&format!("/api/v1/flows/{flow}/runs?wait=true"), json!({"payload": {}})).await;
-    assert_eq!(status, 200, "the run ends within the wait: {run}");
-    run
-}
-
-/// The record of one block of a flow run.
-fn record<'a>(run: &'a Value, block: &str) -> &'a Value {
-    run["flow"]["steps"].as_array().unwrap().iter().find(|step| step["blockId"] == block).unwrap_or_else(|| panic!("no record of {block} in {run}"))
 }
 
 async fn start_alert(api: &Api<'_>, setup: &Setup) -> i64 {
@@ -81,10 +56,10 @@ async fn loopback_spelled_as_mapped_ipv6_or_unspecified_is_refused_under_deny_pr
     for (n, host) in spellings.iter().enumerate() {
         let id = endpoint(&api, &setup, &format!("Spelling {n}"), &respelled(&receiver, host)).await;
         blocks.push(step(&format!("w{n}"), "webhook", json!({"endpointId": id, "method": "POST", "path": "/flow"}), json!({"body": "hello"})));
-        edges.push(edge("t1", &format!("w{n}")));
+        edges.push(edge("t1", "out", &format!("w{n}")));
     }
-    let id = flow(&api, &setup, "Loopback in disguise", blocks, edges).await;
-    let run = run_and_wait(&api, &id).await;
+    let id = import(&api, &setup.form, "Loopback in disguise", blocks, edges).await;
+    let run = run_and_wait(&api, &id, json!({"payload": {}})).await;
     assert_eq!(run["status"], "failed", "{run}");
     for (n, host) in spellings.iter().enumerate() {
         let step = record(&run, &format!("w{n}"));
@@ -110,15 +85,15 @@ async fn the_same_spellings_reach_loopback_when_private_addresses_are_allowed() 
     let receiver = Receiver::start().await;
     let setup = setup(&api).await;
     let id = endpoint(&api, &setup, "Mapped", &respelled(&receiver, "[::ffff:7f00:1]")).await;
-    let flow = flow(
+    let flow = import(
         &api,
-        &setup,
+        &setup.form,
         "Mapped",
         vec![trigger("t1", "status"), step("w1", "webhook", json!({"endpointId": id, "path": "/flow"}), json!({"body": "hi"}))],
-        vec![edge("t1", "w1")],
+        vec![edge("t1", "out", "w1")],
     )
     .await;
-    let run = run_and_wait(&api, &flow).await;
+    let run = run_and_wait(&api, &flow, json!({"payload": {}})).await;
     assert_eq!(run["status"], "succeeded", "{run}");
     assert_eq!(receiver.received().len(), 1);
 }
@@ -208,9 +183,9 @@ async fn answers_are_read_up_to_one_mib() {
         )
         .await;
     let script = "var reply = http.request({endpoint: 'Desk', method: 'GET', path: '/big'}).write('');\noutput.length = reply.body.length; output.truncated = reply.bodyTruncated;";
-    let id = flow(
+    let id = import(
         &api,
-        &setup,
+        &setup.form,
         "Big answers",
         vec![
             trigger("t1", "status"),
@@ -218,10 +193,10 @@ async fn answers_are_read_up_to_one_mib() {
             step("w1", "webhook", json!({"endpointId": desk, "path": "/big"}), json!({"body": "hi"})),
             step("w2", "webhook", json!({"endpointId": oauth["id"], "path": "/secured"}), json!({"body": "hi"})),
         ],
-        vec![edge("t1", "x1"), edge("t1", "w1"), edge("t1", "w2")],
+        vec![edge("t1", "out", "x1"), edge("t1", "out", "w1"), edge("t1", "out", "w2")],
     )
     .await;
-    let run = run_and_wait(&api, &id).await;
+    let run = run_and_wait(&api, &id, json!({"payload": {}})).await;
     let script_step = record(&run, "x1");
     assert_eq!(script_step["outputs"], json!({"length": MIB, "truncated": true}), "a script gets the first 1 MiB: {script_step}");
     let cut = "http.request GET Desk /big answered 200 (response body larger than 1 MiB, cut to its first 1 MiB)";
@@ -255,15 +230,15 @@ async fn a_sync_reply_sets_only_allowlisted_headers() {
     let script = r#"output.statusCode = 201; output.body = 'ok';
 output.headers = {'Set-Cookie': 'session=taken; Path=/', 'Content-Security-Policy': "default-src *", 'X-Frame-Options': 'ALLOWALL',
   'Access-Control-Allow-Origin': '*', 'Strict-Transport-Security': 'max-age=0', 'X-Ticket': '1', 'Cache-Control': 'no-store'};"#;
-    let id = flow(
+    let id = import(
         &api,
-        &setup,
+        &setup.form,
         "Reply headers",
         vec![
             json!({"id": "h1", "kind": "trigger", "trigger": "http", "settings": {"auth": "apiKey", "mode": "sync"}, "position": {"x": 0, "y": 0}}),
             step("x1", "script", json!({"outputs": "statusCode\nheaders\nbody", "script": script}), json!({})),
         ],
-        vec![edge("h1", "x1")],
+        vec![edge("h1", "out", "x1")],
     )
     .await;
     let answer = reqwest::Client::new()

@@ -11,6 +11,7 @@ use std::{
 use outflow_tests::{
     TestServer,
     api::{Api, eventually},
+    flows::{edge, import, record, run_and_wait, step, trigger, webhook},
     receiver::Receiver,
 };
 use serde_json::{Value, json};
@@ -27,37 +28,8 @@ async fn start() -> (TestServer, Receiver, String, String) {
     (server, receiver, form, endpoint)
 }
 
-fn step(id: &str, step: &str, settings: Value, inputs: Value) -> Value {
-    json!({"id": id, "kind": "step", "step": step, "label": id, "settings": settings, "inputs": inputs, "position": {"x": 0, "y": 0}})
-}
-
-fn webhook(endpoint: &str, id: &str, path: &str, body: &str) -> Value {
-    step(id, "webhook", json!({"endpointId": endpoint, "method": "POST", "path": path}), json!({"body": body}))
-}
-
 fn for_each(id: &str, items: &str, parallel: u32) -> Value {
     step(id, "forEach", json!({"parallel": parallel}), json!({"items": items}))
-}
-
-fn edge(from: &str, port: &str, to: &str) -> Value {
-    json!({"from": from, "fromPort": port, "to": to, "toPort": "in"})
-}
-
-/// Imports flow `name` of `form` starting at a status trigger `t1`; answers its id.
-async fn flow(api: &Api<'_>, form: &str, name: &str, mut blocks: Vec<Value>, edges: Vec<Value>) -> String {
-    blocks.insert(0, json!({"id": "t1", "kind": "trigger", "trigger": "status", "position": {"x": 0, "y": 0}}));
-    let flow = api.post_ok("/api/v1/flows/import", json!({"name": name, "formId": form, "blocks": blocks, "edges": edges}), 201).await;
-    flow["id"].as_str().unwrap().to_string()
-}
-
-async fn run_and_wait(api: &Api<'_>, flow: &str, payload: Value) -> Value {
-    let (status, run) = api.post(&format!("/api/v1/flows/{flow}/runs?wait=true"), json!({"payload": payload})).await;
-    assert_eq!(status, 200, "the run ends within the wait: {run}");
-    run
-}
-
-fn record<'a>(run: &'a Value, block: &str) -> &'a Value {
-    run["flow"]["steps"].as_array().unwrap().iter().find(|step| step["blockId"] == block).unwrap_or_else(|| panic!("no record of {block} in {run}"))
 }
 
 fn bodies(receiver: &Receiver, path: &str) -> Vec<Value> {
@@ -68,11 +40,12 @@ fn bodies(receiver: &Receiver, path: &str) -> Vec<Value> {
 async fn a_failing_step_follows_its_error_port_with_the_reason_and_the_run_goes_on() {
     let (server, receiver, form, endpoint) = start().await;
     let api = Api::new(&server);
-    let id = flow(
+    let id = import(
         &api,
         &form,
         "Caught",
         vec![
+            trigger("t1", "status"),
             step("x1", "script", json!({"script": "throw new Error('the ticket system is down');"}), json!({})),
             webhook(&endpoint, "never", "/never", "{}"),
             webhook(&endpoint, "handled", "/handled", "{\"reason\": \"${x1.error}\"}"),
@@ -80,7 +53,7 @@ async fn a_failing_step_follows_its_error_port_with_the_reason_and_the_run_goes_
         vec![edge("t1", "out", "x1"), edge("x1", "out", "never"), edge("x1", "error", "handled")],
     )
     .await;
-    let run = run_and_wait(&api, &id, json!({"status": "active"})).await;
+    let run = run_and_wait(&api, &id, json!({"payload": {"status": "active"}})).await;
     assert_eq!(run["status"], "succeeded", "a caught failure does not fail the run: {run}");
     let failed = record(&run, "x1");
     assert_eq!((failed["status"].as_str(), &failed["ports"]), (Some("failed"), &json!(["error"])));
@@ -91,15 +64,15 @@ async fn a_failing_step_follows_its_error_port_with_the_reason_and_the_run_goes_
     assert_eq!(record(&run, "never")["status"], "skipped");
 
     // Unconnected, the same failure fails the run as before.
-    let unhandled = flow(
+    let unhandled = import(
         &api,
         &form,
         "Unhandled",
-        vec![step("x1", "script", json!({"script": "throw new Error('down');"}), json!({}))],
+        vec![trigger("t1", "status"), step("x1", "script", json!({"script": "throw new Error('down');"}), json!({}))],
         vec![edge("t1", "out", "x1")],
     )
     .await;
-    let run = run_and_wait(&api, &unhandled, json!({})).await;
+    let run = run_and_wait(&api, &unhandled, json!({"payload": {}})).await;
     assert_eq!(run["status"], "failed");
     assert!(run["reason"].as_str().unwrap().starts_with("\"x1\" failed: "), "{run}");
 }
@@ -108,11 +81,12 @@ async fn a_failing_step_follows_its_error_port_with_the_reason_and_the_run_goes_
 async fn nested_for_each_posts_every_inner_item_with_its_own_outer_item() {
     let (server, receiver, form, endpoint) = start().await;
     let api = Api::new(&server);
-    let id = flow(
+    let id = import(
         &api,
         &form,
         "Nested",
         vec![
+            trigger("t1", "status"),
             for_each("teams", "${t1.teams}", 1),
             for_each("members", "${teams.item.members}", 2),
             webhook(
@@ -137,7 +111,7 @@ async fn nested_for_each_posts_every_inner_item_with_its_own_outer_item() {
         .iter()
         .map(|team| json!({"name": team, "members": (0..4).map(|m| format!("{team}-{m}")).collect::<Vec<_>>()}))
         .collect();
-    let run = run_and_wait(&api, &id, json!({"teams": teams})).await;
+    let run = run_and_wait(&api, &id, json!({"payload": {"teams": teams}})).await;
     assert_eq!(run["status"], "succeeded", "{}", run["reason"]);
 
     let posted: BTreeSet<(String, u64, String, u64)> = bodies(&receiver, "/member")
@@ -167,15 +141,15 @@ async fn parallel_five_over_fifty_items_never_has_more_than_five_in_flight() {
     let (server, receiver, form, endpoint) = start().await;
     let api = Api::new(&server);
     receiver.answer_after(Duration::from_millis(150));
-    let id = flow(
+    let id = import(
         &api,
         &form,
         "Parallel",
-        vec![for_each("fe", "${t1.items}", 5), webhook(&endpoint, "w1", "/item", "{\"item\": ${fe.item}}")],
+        vec![trigger("t1", "status"), for_each("fe", "${t1.items}", 5), webhook(&endpoint, "w1", "/item", "{\"item\": ${fe.item}}")],
         vec![edge("t1", "out", "fe"), edge("fe", "each", "w1")],
     )
     .await;
-    let run = run_and_wait(&api, &id, json!({"items": (0..50).collect::<Vec<u32>>()})).await;
+    let run = run_and_wait(&api, &id, json!({"payload": {"items": (0..50).collect::<Vec<u32>>()}})).await;
     assert_eq!(run["status"], "succeeded", "{}", run["reason"]);
     let items: BTreeSet<u64> = bodies(&receiver, "/item").iter().map(|body| body["item"].as_u64().unwrap()).collect();
     assert_eq!(items, (0..50).collect(), "every item once");
@@ -190,11 +164,11 @@ async fn a_run_killed_mid_loop_delivers_every_item_after_the_restart() {
     let (server, receiver, form, endpoint) = start().await;
     let api = Api::new(&server);
     receiver.answer_after(Duration::from_millis(200));
-    let id = flow(
+    let id = import(
         &api,
         &form,
         "Crash",
-        vec![for_each("fe", "${t1.items}", 2), webhook(&endpoint, "w1", "/item", "{\"item\": ${fe.item}}")],
+        vec![trigger("t1", "status"), for_each("fe", "${t1.items}", 2), webhook(&endpoint, "w1", "/item", "{\"item\": ${fe.item}}")],
         vec![edge("t1", "out", "fe"), edge("fe", "each", "w1")],
     )
     .await;

@@ -8,6 +8,7 @@ use std::time::Duration;
 use outflow_tests::{
     TestServer,
     api::{Api, eventually},
+    flows::{edge, import, record, run_and_wait, step, trigger, webhook},
     receiver::{Receiver, Reply},
 };
 use serde_json::{Value, json};
@@ -25,31 +26,6 @@ async fn start() -> (TestServer, Receiver, String, String, String) {
     (server, receiver, form, desk, flaky)
 }
 
-fn step(id: &str, step: &str, settings: Value, inputs: Value) -> Value {
-    json!({"id": id, "kind": "step", "step": step, "label": id, "settings": settings, "inputs": inputs, "position": {"x": 0, "y": 0}})
-}
-
-fn webhook(endpoint: &str, id: &str, path: &str, body: &str) -> Value {
-    step(id, "webhook", json!({"endpointId": endpoint, "method": "POST", "path": path}), json!({"body": body}))
-}
-
-fn edge(from: &str, port: &str, to: &str) -> Value {
-    json!({"from": from, "fromPort": port, "to": to, "toPort": "in"})
-}
-
-/// Imports flow `name` of `form` starting at a status trigger `t1`; answers its id.
-async fn flow(api: &Api<'_>, form: &str, name: &str, mut blocks: Vec<Value>, edges: Vec<Value>) -> String {
-    blocks.insert(0, json!({"id": "t1", "kind": "trigger", "trigger": "status", "position": {"x": 0, "y": 0}}));
-    let flow = api.post_ok("/api/v1/flows/import", json!({"name": name, "formId": form, "blocks": blocks, "edges": edges}), 201).await;
-    flow["id"].as_str().unwrap().to_string()
-}
-
-async fn run_and_wait(api: &Api<'_>, flow: &str, payload: Value) -> Value {
-    let (status, run) = api.post(&format!("/api/v1/flows/{flow}/runs?wait=true"), json!({"payload": payload})).await;
-    assert_eq!(status, 200, "the run ends within the wait: {run}");
-    run
-}
-
 /// The run once it has ended.
 async fn ended(api: &Api<'_>, id: &str) -> Value {
     eventually(Duration::from_secs(20), || async {
@@ -58,10 +34,6 @@ async fn ended(api: &Api<'_>, id: &str) -> Value {
     })
     .await
     .unwrap_or_else(|| panic!("run {id} ends"))
-}
-
-fn record<'a>(run: &'a Value, block: &str) -> &'a Value {
-    run["flow"]["steps"].as_array().unwrap().iter().find(|step| step["blockId"] == block).unwrap_or_else(|| panic!("no record of {block} in {run}"))
 }
 
 fn paths(receiver: &Receiver) -> Vec<String> {
@@ -76,11 +48,12 @@ async fn runs_of(api: &Api<'_>, flow: &str) -> usize {
 async fn a_restart_from_the_failed_step_runs_only_it_and_what_follows() {
     let (server, receiver, form, desk, flaky) = start().await;
     let api = Api::new(&server);
-    let id = flow(
+    let id = import(
         &api,
         &form,
         "Chain",
         vec![
+            trigger("t1", "status"),
             webhook(&desk, "w1", "/first", "{}"),
             webhook(&flaky, "w2", "/second", "{\"first\": ${w1.statusCode}}"),
             webhook(&desk, "w3", "/third", "{}"),
@@ -88,7 +61,7 @@ async fn a_restart_from_the_failed_step_runs_only_it_and_what_follows() {
         vec![edge("t1", "out", "w1"), edge("w1", "out", "w2"), edge("w2", "out", "w3")],
     )
     .await;
-    let original = run_and_wait(&api, &id, json!({})).await;
+    let original = run_and_wait(&api, &id, json!({"payload": {}})).await;
     assert_eq!(original["status"], "failed", "{original}");
     let original_id = original["id"].as_str().unwrap();
     assert_eq!(paths(&receiver), ["/first"]);
@@ -112,11 +85,12 @@ async fn inside_a_for_each_only_the_failed_iterations_run_again_with_the_same_id
     let (server, receiver, form, desk, _) = start().await;
     let api = Api::new(&server);
     let check = "if (input['status'] != 200) throw new Error('the desk answered ' + input['status']);";
-    let id = flow(
+    let id = import(
         &api,
         &form,
         "Loop",
         vec![
+            trigger("t1", "status"),
             step("fe", "forEach", json!({"parallel": 1}), json!({"items": "${t1.items}"})),
             webhook(&desk, "w1", "/item", "{\"item\": \"${fe.item}\"}"),
             step("x1", "script", json!({"inputs": "status", "script": check}), json!({"status": "${w1.statusCode}"})),
@@ -127,7 +101,7 @@ async fn inside_a_for_each_only_the_failed_iterations_run_again_with_the_same_id
     .await;
     let reply = |status| Reply { status, retry_after: None };
     receiver.answer_next(&[reply(200), reply(500), reply(200), reply(500), reply(200)]);
-    let original = run_and_wait(&api, &id, json!({"items": ["a", "b", "c", "d", "e"]})).await;
+    let original = run_and_wait(&api, &id, json!({"payload": {"items": ["a", "b", "c", "d", "e"]}})).await;
     assert_eq!(original["status"], "failed", "{original}");
     let original_id = original["id"].as_str().unwrap().to_string();
     assert_eq!(record(&original, "x1")["iterations"]["failedItems"], json!(["1", "3"]));
@@ -150,15 +124,20 @@ async fn inside_a_for_each_only_the_failed_iterations_run_again_with_the_same_id
 async fn a_bad_restart_is_refused_clearly_and_starts_nothing() {
     let (server, _receiver, form, desk, flaky) = start().await;
     let api = Api::new(&server);
-    let id = flow(
+    let id = import(
         &api,
         &form,
         "Chain",
-        vec![webhook(&desk, "w1", "/first", "{}"), webhook(&flaky, "w2", "/second", "{}"), webhook(&desk, "w3", "/third", "{}")],
+        vec![
+            trigger("t1", "status"),
+            webhook(&desk, "w1", "/first", "{}"),
+            webhook(&flaky, "w2", "/second", "{}"),
+            webhook(&desk, "w3", "/third", "{}"),
+        ],
         vec![edge("t1", "out", "w1"), edge("w1", "out", "w2"), edge("w2", "out", "w3")],
     )
     .await;
-    let run = run_and_wait(&api, &id, json!({})).await;
+    let run = run_and_wait(&api, &id, json!({"payload": {}})).await;
     let run_id = run["id"].as_str().unwrap();
     let restart = |body: Value| {
         let api = &api;
@@ -175,7 +154,14 @@ async fn a_bad_restart_is_refused_clearly_and_starts_nothing() {
     assert!(answer["error"]["message"].as_str().unwrap().contains("restart from \"w2\", the step that failed"), "{answer}");
 
     // A run still going: its Delay keeps it open.
-    let slow = flow(&api, &form, "Slow", vec![step("d1", "delay", json!({"seconds": 600}), json!({}))], vec![edge("t1", "out", "d1")]).await;
+    let slow = import(
+        &api,
+        &form,
+        "Slow",
+        vec![trigger("t1", "status"), step("d1", "delay", json!({"seconds": 600}), json!({}))],
+        vec![edge("t1", "out", "d1")],
+    )
+    .await;
     let going = api.post_ok(&format!("/api/v1/flows/{slow}/runs"), json!({"payload": {}}), 202).await;
     let (status, answer) = api.post(&format!("/api/v1/runs/{}/restart", going["runId"].as_str().unwrap()), json!({})).await;
     assert_eq!(status, 409, "{answer}");

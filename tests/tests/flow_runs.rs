@@ -9,6 +9,7 @@ use std::time::Duration;
 use outflow_tests::{
     ADMIN_KEY, TestServer,
     api::{Api, eventually},
+    flows::{edge, import, record, run_and_wait, step, trigger, webhook},
     receiver::{Receiver, Reply},
 };
 use serde_json::{Value, json};
@@ -34,41 +35,6 @@ async fn start(env: &[(&str, &str)]) -> (TestServer, Receiver, Setup) {
     let endpoint = api.endpoint(&workflow, "Desk", &receiver.url("")).await;
     let setup = Setup { workflow, form, endpoint };
     (server, receiver, setup)
-}
-
-fn trigger(id: &str, key: &str) -> Value {
-    json!({"id": id, "kind": "trigger", "trigger": key, "position": {"x": 0, "y": 0}})
-}
-
-fn step(id: &str, step: &str, settings: Value, inputs: Value) -> Value {
-    json!({"id": id, "kind": "step", "step": step, "label": id, "settings": settings, "inputs": inputs, "position": {"x": 0, "y": 0}})
-}
-
-/// A Webhook step posting `body` to `path` on the receiver.
-fn webhook(setup: &Setup, id: &str, path: &str, body: &str) -> Value {
-    step(id, "webhook", json!({"endpointId": setup.endpoint, "method": "POST", "path": path}), json!({"body": body}))
-}
-
-fn edge(from: &str, port: &str, to: &str) -> Value {
-    json!({"from": from, "fromPort": port, "to": to, "toPort": "in"})
-}
-
-/// Imports a flow of the setup's form; answers its id.
-async fn flow(api: &Api<'_>, setup: &Setup, name: &str, blocks: Vec<Value>, edges: Vec<Value>) -> String {
-    let flow = api.post_ok("/api/v1/flows/import", json!({"name": name, "formId": setup.form, "blocks": blocks, "edges": edges}), 201).await;
-    flow["id"].as_str().unwrap().to_string()
-}
-
-/// Starts a run by id and waits for it; answers the finished run.
-async fn run_and_wait(api: &Api<'_>, flow: &str, body: Value) -> Value {
-    let (status, run) = api.post(&format!("/api/v1/flows/{flow}/runs?wait=true"), body).await;
-    assert_eq!(status, 200, "the run ends within the wait: {run}");
-    run
-}
-
-/// The record of one block of a flow run.
-fn record<'a>(run: &'a Value, block: &str) -> &'a Value {
-    run["flow"]["steps"].as_array().unwrap().iter().find(|step| step["blockId"] == block).unwrap_or_else(|| panic!("no record of {block} in {run}"))
 }
 
 fn statuses(run: &Value) -> Vec<(String, String)> {
@@ -120,9 +86,9 @@ async fn a_status_event_runs_script_then_webhook_and_records_every_step() {
         )
         .await;
     let script = "console.log('number is', input['number']);\noutput['ticket body'] = JSON.stringify({ref: input['number'], state: input.status.toUpperCase()});";
-    let id = flow(
+    let id = import(
         &api,
-        &setup,
+        &setup.form,
         "Open ticket",
         vec![
             trigger("t1", "status"),
@@ -132,7 +98,7 @@ async fn a_status_event_runs_script_then_webhook_and_records_every_step() {
                 json!({"inputs": "number\nstatus", "outputs": "ticket body", "script": script}),
                 json!({"number": "${t1.properties.number}", "status": "${t1.status}"}),
             ),
-            webhook(&setup, "w1", "/tickets", "${x1.ticket body}"),
+            webhook(&setup.endpoint, "w1", "/tickets", "${x1.ticket body}"),
         ],
         vec![edge("t1", "out", "x1"), edge("x1", "out", "w1")],
     )
@@ -179,21 +145,21 @@ async fn a_status_event_runs_script_then_webhook_and_records_every_step() {
 async fn switch_condition_and_merge_run_only_the_active_paths() {
     let (server, receiver, setup) = start(&[]).await;
     let api = Api::new(&server);
-    let id = flow(
+    let id = import(
         &api,
-        &setup,
+        &setup.form,
         "Branches",
         vec![
             trigger("t1", "status"),
             step("sw", "switch", json!({"value": "${t1.status}", "cases": ["terminated", "suspended"]}), json!({})),
-            webhook(&setup, "w_term", "/terminated", "t"),
-            webhook(&setup, "w_susp", "/suspended", "s"),
-            webhook(&setup, "w_def", "/default", "d"),
+            webhook(&setup.endpoint, "w_term", "/terminated", "t"),
+            webhook(&setup.endpoint, "w_susp", "/suspended", "s"),
+            webhook(&setup.endpoint, "w_def", "/default", "d"),
             step("m", "merge", json!({}), json!({})),
-            webhook(&setup, "w_after", "/after", "after ${sw.value}"),
+            webhook(&setup.endpoint, "w_after", "/after", "after ${sw.value}"),
             step("c", "condition", json!({"match": "all", "conditions": "${t1.eventIdentifier} >= 100\n${t1.status} != active"}), json!({})),
-            webhook(&setup, "w_big", "/big", "b"),
-            webhook(&setup, "w_small", "/small", "${c.result}"),
+            webhook(&setup.endpoint, "w_big", "/big", "b"),
+            webhook(&setup.endpoint, "w_small", "/small", "${c.result}"),
         ],
         vec![
             edge("t1", "out", "sw"),
@@ -241,14 +207,14 @@ async fn switch_condition_and_merge_run_only_the_active_paths() {
 async fn the_responses_trigger_runs_only_the_chosen_choices_branch() {
     let (server, receiver, setup) = start(&[]).await;
     let api = Api::new(&server);
-    let id = flow(
+    let id = import(
         &api,
-        &setup,
+        &setup.form,
         "On response",
         vec![
             trigger("r1", "responses"),
-            webhook(&setup, "accept", "/accept", "${r1.recipient} accepted"),
-            webhook(&setup, "decline", "/decline", "${r1.response}"),
+            webhook(&setup.endpoint, "accept", "/accept", "${r1.recipient} accepted"),
+            webhook(&setup.endpoint, "decline", "/decline", "${r1.response}"),
         ],
         vec![edge("r1", "Accept", "accept"), edge("r1", "Decline", "decline")],
     )
@@ -276,9 +242,9 @@ async fn the_responses_trigger_runs_only_the_chosen_choices_branch() {
 async fn outflow_steps_act_with_the_acting_users_rights() {
     let (server, _receiver, setup) = start(&[]).await;
     let api = Api::new(&server);
-    let id = flow(
+    let id = import(
         &api,
-        &setup,
+        &setup.form,
         "Alert from outside",
         vec![
             trigger("h1", "http"),
@@ -333,9 +299,9 @@ async fn outflow_steps_act_with_the_acting_users_rights() {
 /// The benchmark's flow: HTTP trigger → Script (reshape) → Webhook → the receiver's answer.
 async fn http_flow(api: &Api<'_>, setup: &Setup, mode: &str, auth: &str) -> String {
     let script = "var order = input.order;\noutput.body = JSON.stringify({id: order.id, total: order.items.length});";
-    flow(
+    import(
         api,
-        setup,
+        &setup.form,
         &format!("HTTP {mode} {auth}"),
         vec![
             json!({"id": "h1", "kind": "trigger", "trigger": "http", "settings": {"auth": auth, "mode": mode, "timeoutSeconds": 2}, "position": {"x": 0, "y": 0}}),
@@ -423,16 +389,16 @@ async fn the_http_trigger_answers_sync_and_async_and_refuses_bad_calls() {
 async fn unresolved_placeholders_and_failing_scripts_fail_the_run_with_the_reason() {
     let (server, receiver, setup) = start(&[]).await;
     let api = Api::new(&server);
-    let id = flow(
+    let id = import(
         &api,
-        &setup,
+        &setup.form,
         "Typo",
         vec![
             trigger("t1", "status"),
-            webhook(&setup, "w1", "/one", "first"),
-            webhook(&setup, "w2", "/two", "${w1.body.ticket.id}"),
-            webhook(&setup, "w3", "/three", "never"),
-            webhook(&setup, "w4", "/four", "independent"),
+            webhook(&setup.endpoint, "w1", "/one", "first"),
+            webhook(&setup.endpoint, "w2", "/two", "${w1.body.ticket.id}"),
+            webhook(&setup.endpoint, "w3", "/three", "never"),
+            webhook(&setup.endpoint, "w4", "/four", "independent"),
         ],
         vec![edge("t1", "out", "w1"), edge("w1", "out", "w2"), edge("w2", "out", "w3"), edge("t1", "out", "w4")],
     )
@@ -447,9 +413,9 @@ async fn unresolved_placeholders_and_failing_scripts_fail_the_run_with_the_reaso
     assert_eq!(record(&run, "w4")["status"], "succeeded", "an independent path runs on");
     assert_eq!((hits(&receiver, "/one"), hits(&receiver, "/two"), hits(&receiver, "/three"), hits(&receiver, "/four")), (1, 0, 0, 1));
 
-    let broken = flow(
+    let broken = import(
         &api,
-        &setup,
+        &setup.form,
         "Broken script",
         vec![
             trigger("t1", "status"),
@@ -468,11 +434,11 @@ async fn unresolved_placeholders_and_failing_scripts_fail_the_run_with_the_reaso
 async fn runs_re_run_with_the_same_payload_and_flows_can_be_turned_off() {
     let (server, receiver, setup) = start(&[]).await;
     let api = Api::new(&server);
-    let id = flow(
+    let id = import(
         &api,
-        &setup,
+        &setup.form,
         "Echo",
-        vec![trigger("t1", "status"), webhook(&setup, "w1", "/echo", "${t1.properties.number}")],
+        vec![trigger("t1", "status"), webhook(&setup.endpoint, "w1", "/echo", "${t1.properties.number}")],
         vec![edge("t1", "out", "w1")],
     )
     .await;
@@ -506,9 +472,9 @@ async fn runs_re_run_with_the_same_payload_and_flows_can_be_turned_off() {
 async fn step_limits_and_timeouts_end_runs_with_a_clear_reason() {
     let (server, receiver, setup) = start(&[("OUTFLOW_FLOW_STEP_LIMIT", "2"), ("OUTFLOW_FLOW_STEP_TIMEOUT_MS", "700")]).await;
     let api = Api::new(&server);
-    let long = flow(
+    let long = import(
         &api,
-        &setup,
+        &setup.form,
         "Three steps",
         vec![
             trigger("t1", "status"),
@@ -524,7 +490,9 @@ async fn step_limits_and_timeouts_end_runs_with_a_clear_reason() {
     assert_eq!(record(&run, "c")["status"], "skipped");
 
     receiver.answer_after(Duration::from_secs(3));
-    let slow = flow(&api, &setup, "Slow", vec![trigger("t1", "status"), webhook(&setup, "w1", "/slow", "x")], vec![edge("t1", "out", "w1")]).await;
+    let slow =
+        import(&api, &setup.form, "Slow", vec![trigger("t1", "status"), webhook(&setup.endpoint, "w1", "/slow", "x")], vec![edge("t1", "out", "w1")])
+            .await;
     let run = run_and_wait(&api, &slow, json!({})).await;
     assert_eq!(record(&run, "w1")["error"], "The step did not finish within 0.7 s (the per-step timeout).");
 }
@@ -533,15 +501,15 @@ async fn step_limits_and_timeouts_end_runs_with_a_clear_reason() {
 async fn a_run_killed_during_a_delay_resumes_after_restart_without_repeating_steps() {
     let (server, receiver, setup) = start(&[]).await;
     let api = Api::new(&server);
-    let id = flow(
+    let id = import(
         &api,
-        &setup,
+        &setup.form,
         "Wait then close",
         vec![
             trigger("t1", "status"),
-            webhook(&setup, "before", "/before", "b"),
+            webhook(&setup.endpoint, "before", "/before", "b"),
             step("d1", "delay", json!({"seconds": 3}), json!({})),
-            webhook(&setup, "after", "/after", "a"),
+            webhook(&setup.endpoint, "after", "/after", "a"),
         ],
         vec![edge("t1", "out", "before"), edge("before", "out", "d1"), edge("d1", "out", "after")],
     )
@@ -569,16 +537,16 @@ async fn a_run_killed_during_a_delay_resumes_after_restart_without_repeating_ste
 async fn a_run_killed_during_a_slow_step_runs_only_that_step_again() {
     let (server, receiver, setup) = start(&[("OUTFLOW_WEBHOOK_TIMEOUT_MS", "60000")]).await;
     let api = Api::new(&server);
-    let id = flow(
+    let id = import(
         &api,
-        &setup,
+        &setup.form,
         "Slow middle",
         vec![
             trigger("t1", "status"),
-            webhook(&setup, "first", "/first", "1"),
+            webhook(&setup.endpoint, "first", "/first", "1"),
             step("d1", "delay", json!({"seconds": 1}), json!({})),
-            webhook(&setup, "slow", "/slow", "2"),
-            webhook(&setup, "last", "/last", "3"),
+            webhook(&setup.endpoint, "slow", "/slow", "2"),
+            webhook(&setup.endpoint, "last", "/last", "3"),
         ],
         vec![edge("t1", "out", "first"), edge("first", "out", "d1"), edge("d1", "out", "slow"), edge("slow", "out", "last")],
     )
@@ -608,14 +576,14 @@ async fn a_run_killed_during_a_slow_step_runs_only_that_step_again() {
 async fn designer_tests_run_on_the_last_real_payload_and_unsaved_graphs() {
     let (server, receiver, setup) = start(&[]).await;
     let api = Api::new(&server);
-    let id = flow(
+    let id = import(
         &api,
-        &setup,
+        &setup.form,
         "Draft",
         vec![
             trigger("t1", "status"),
             json!({"id": "h1", "kind": "trigger", "trigger": "http", "settings": {"auth": "apiKey"}, "position": {"x": 0, "y": 0}}),
-            webhook(&setup, "w1", "/saved", "${t1.eventIdentifier}"),
+            webhook(&setup.endpoint, "w1", "/saved", "${t1.eventIdentifier}"),
         ],
         vec![edge("t1", "out", "w1")],
     )
@@ -663,9 +631,9 @@ async fn designer_tests_run_on_the_last_real_payload_and_unsaved_graphs() {
 async fn a_flow_that_triggers_itself_stops_at_the_per_alert_limit() {
     let (server, _receiver, setup) = start(&[]).await;
     let api = Api::new(&server);
-    let id = flow(
+    let id = import(
         &api,
-        &setup,
+        &setup.form,
         "Echo comments",
         vec![
             trigger("t1", "comment"),
@@ -690,8 +658,14 @@ async fn a_flow_that_triggers_itself_stops_at_the_per_alert_limit() {
 async fn a_flow_starts_from_a_trigger_only_through_the_forms_enabled_integration_of_it() {
     let (server, receiver, setup) = start(&[]).await;
     let api = Api::new(&server);
-    let id = flow(&api, &setup, "Echo", vec![trigger("t1", "status"), webhook(&setup, "w1", "/flow", "${t1.status}")], vec![edge("t1", "out", "w1")])
-        .await;
+    let id = import(
+        &api,
+        &setup.form,
+        "Echo",
+        vec![trigger("t1", "status"), webhook(&setup.endpoint, "w1", "/flow", "${t1.status}")],
+        vec![edge("t1", "out", "w1")],
+    )
+    .await;
     let posted = || receiver.received().into_iter().filter(|request| request.path == "/flow").map(|request| request.raw).collect::<Vec<_>>();
     let alert = api.post_ok("/api/v1/alerts", json!({"formId": setup.form, "recipients": ["bob"]}), 201).await;
     let alert = alert["eventIdentifier"].as_i64().unwrap();
