@@ -1,20 +1,14 @@
 //! The machine driven by hand: a test plays the driver, finishing the steps it was handed.
 
-use std::{collections::BTreeMap, sync::Arc};
+use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
 use super::*;
-use crate::flows::tests::{edge, step, trigger};
+use crate::flows::tests::{block, edge, trigger};
 
 const NOW: i64 = 1_000_000;
 const LIMITS: Limits = Limits { step_limit: 100 };
-
-fn block(id: &str, kind: &str, settings: Value, inputs: &[(&str, &str)]) -> Block {
-    let Value::Object(settings) = settings else { panic!("settings are an object") };
-    let inputs = inputs.iter().map(|(key, text)| (key.to_string(), text.to_string())).collect::<BTreeMap<_, _>>();
-    Block { settings, inputs, ..step(id, kind) }
-}
 
 fn webhook(id: &str, body: &str) -> Block {
     block(id, "webhook", json!({"endpointId": "ep_1", "method": "POST"}), &[("body", body)])

@@ -1,20 +1,14 @@
 //! Error ports and For Each, driven by hand: the test plays the driver.
 
-use std::{collections::BTreeMap, sync::Arc};
+use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
 use super::*;
-use crate::flows::tests::{edge, step, trigger};
+use crate::flows::tests::{block, edge, trigger};
 
 const NOW: i64 = 1_000_000;
 const LIMITS: Limits = Limits { step_limit: 1_000 };
-
-fn block(id: &str, kind: &str, settings: Value, inputs: &[(&str, &str)]) -> Block {
-    let Value::Object(settings) = settings else { panic!("settings are an object") };
-    let inputs = inputs.iter().map(|(key, text)| (key.to_string(), text.to_string())).collect::<BTreeMap<_, _>>();
-    Block { settings, inputs, ..step(id, kind) }
-}
 
 fn webhook(id: &str, body: &str) -> Block {
     block(id, "webhook", json!({"endpointId": "ep_1"}), &[("body", body)])

@@ -1,24 +1,22 @@
 //! Restarting from a step: which records a new run reuses, and that a run seeded with them
 //! starts only the step restarted from (in the iterations that failed) and what follows.
 
-use std::{collections::BTreeMap, sync::Arc};
+use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
 use super::{restart::Refusal, restart::restart, *};
-use crate::flows::tests::{edge, step, trigger};
+use crate::flows::tests::{block, edge, trigger};
 
 const NOW: i64 = 1_000_000;
 const LIMITS: Limits = Limits { step_limit: 1_000 };
 
 fn webhook(id: &str, body: &str) -> Block {
-    let inputs = BTreeMap::from([("body".to_string(), body.to_string())]);
-    Block { settings: Map::from_iter([("endpointId".to_string(), json!("ep_1"))]), inputs, ..step(id, "webhook") }
+    block(id, "webhook", json!({"endpointId": "ep_1"}), &[("body", body)])
 }
 
 fn for_each(id: &str, items: &str) -> Block {
-    let inputs = BTreeMap::from([("items".to_string(), items.to_string())]);
-    Block { settings: Map::from_iter([("parallel".to_string(), json!(1))]), inputs, ..step(id, "forEach") }
+    block(id, "forEach", json!({"parallel": 1}), &[("items", items)])
 }
 
 fn succeeded(block: &str, iteration: &[u32], sent: &str, at: i64) -> StoredStep {

@@ -18,6 +18,13 @@ pub(crate) fn step(id: &str, step: &str) -> Block {
     }
 }
 
+/// A step block with its settings (a JSON object) and its inputs.
+pub(crate) fn block(id: &str, kind: &str, settings: serde_json::Value, inputs: &[(&str, &str)]) -> Block {
+    let serde_json::Value::Object(settings) = settings else { panic!("settings are an object") };
+    let inputs = inputs.iter().map(|(key, text)| (key.to_string(), text.to_string())).collect::<BTreeMap<_, _>>();
+    Block { settings, inputs, ..step(id, kind) }
+}
+
 pub(crate) fn trigger(id: &str, key: &str) -> Block {
     Block { kind: BlockKind::Trigger, trigger: Some(key.into()), step: None, ..step(id, "") }
 }
