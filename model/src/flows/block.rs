@@ -2,7 +2,7 @@
 //! inputs, and its settings as text, names or numbers.
 
 use super::{
-    Block, BlockKind, ERROR_PORT, HTTP_TRIGGER, OutPorts, Outputs, StepKind, StepSettings, StepSpec,
+    Block, BlockKind, ERROR_PORT, OutPorts, Outputs, StepKind, StepSettings, StepSpec,
     outputs::{JsonType, Output, trigger_offers},
     settings, step_spec, trigger_label,
 };
@@ -20,8 +20,11 @@ impl Block {
     pub fn block_type(&self) -> Option<BlockType> {
         match self.kind {
             BlockKind::Trigger => match self.trigger.as_deref() {
-                Some(HTTP_TRIGGER) => step_spec(HTTP_TRIGGER).map(BlockType::Step),
-                Some(key) => Trigger::from_key(key).map(BlockType::Trigger),
+                // A flow-native trigger (HTTP, …) is described in the catalogue like a step.
+                Some(key) => match step_spec(key) {
+                    Some(spec) if spec.starts_flow => Some(BlockType::Step(spec)),
+                    _ => Trigger::from_key(key).map(BlockType::Trigger),
+                },
                 None => None,
             },
             BlockKind::Step => self.step.as_deref().and_then(step_spec).filter(|spec| !spec.starts_flow).map(BlockType::Step),
