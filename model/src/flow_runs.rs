@@ -22,10 +22,12 @@ pub enum StartedBy {
     Test,
     /// A re-run of an earlier run with the same payload.
     Rerun,
+    /// A Call Flow step of another run.
+    Call,
 }
 
 impl StartedBy {
-    pub const ALL: [StartedBy; 5] = [StartedBy::Trigger, StartedBy::Http, StartedBy::Api, StartedBy::Test, StartedBy::Rerun];
+    pub const ALL: [StartedBy; 6] = [StartedBy::Trigger, StartedBy::Http, StartedBy::Api, StartedBy::Test, StartedBy::Rerun, StartedBy::Call];
 
     pub fn key(self) -> &'static str {
         match self {
@@ -34,6 +36,7 @@ impl StartedBy {
             StartedBy::Api => "api",
             StartedBy::Test => "test",
             StartedBy::Rerun => "rerun",
+            StartedBy::Call => "call",
         }
     }
 
@@ -161,6 +164,9 @@ pub struct StepRecord {
     /// record of one iteration ([`Iterations::shown`]): the first that failed, else the last.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iterations: Option<Iterations>,
+    /// For a Call Flow step: the run it started (of the iteration shown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub called_run: Option<String>,
 }
 
 /// How a block inside a For Each fared across its iterations.
@@ -216,6 +222,22 @@ pub struct FlowRunDetail {
     /// The runs that restart this one, oldest first.
     #[serde(default)]
     pub restarts: Vec<String>,
+    /// The run whose Call Flow step started this one, and that step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub called_by: Option<CalledBy>,
+}
+
+/// The Call Flow step that started a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CalledBy {
+    pub run_id: String,
+    /// The Call Flow block.
+    pub step: String,
+    /// Its iteration, when it is inside a For Each (`3`, `1/2`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub iteration: String,
 }
 
 /// What a restarted run restarts (`POST /api/v1/runs/{runId}/restart`).

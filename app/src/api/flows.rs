@@ -44,6 +44,8 @@ pub struct DesignerData {
     pub endpoints: Vec<Named>,
     /// The form's integrations: each is a trigger node of the canvas.
     pub integrations: Vec<TriggerNode>,
+    /// The flows of the workflow (for Call Flow), this one included.
+    pub flows: Vec<Named>,
 }
 
 /// Something a setting names by id and the inspector shows by name.
@@ -87,7 +89,9 @@ pub async fn load_designer(id: String) -> Result<DesignerData, UiError> {
         .filter(|integration| integration.form_id == flow.form_id)
         .map(TriggerNode::from)
         .collect();
-    Ok(DesignerData { flow, choices, properties, forms, endpoints, integrations })
+    let flows =
+        ops.list_flows(&principal, None, Some(&flow.workflow_id)).await?.into_iter().map(|summary| Named { id: summary.id, name: summary.name }).collect();
+    Ok(DesignerData { flow, choices, properties, forms, endpoints, integrations, flows })
 }
 
 /// Creates the form's integration for `trigger`, one that runs flows only: what dropping a

@@ -23,7 +23,7 @@ use crate::{
     api::runs::{Rerun, RestartRun},
     format::utc_time,
     model::{
-        flow_runs::{FlowRunDetail, RestartFlowRun, RestartOf, StartedBy, StepRecord, StepStatus},
+        flow_runs::{CalledBy, FlowRunDetail, RestartFlowRun, RestartOf, StartedBy, StepRecord, StepStatus},
         runs::{Run, RunStatus},
     },
 };
@@ -36,6 +36,7 @@ pub fn started_by_label(started_by: StartedBy) -> &'static str {
         StartedBy::Api => "API",
         StartedBy::Test => "Designer test",
         StartedBy::Rerun => "Re-run",
+        StartedBy::Call => "Call Flow step",
     }
 }
 
@@ -74,6 +75,7 @@ pub fn FlowRunView(
         trigger_block,
         restart_of,
         restarts,
+        called_by,
         ..
     } = flow;
     let going = matches!(summary.status, RunStatus::Pending | RunStatus::Running);
@@ -178,6 +180,16 @@ pub fn FlowRunView(
                     {restart_of.map(|RestartOf { run_id, from_step }| view! {
                         <dt>"Restarts"</dt>
                         <dd><A href=format!("/activity/{run_id}")>"the earlier run"</A>{format!(" from step {from_step}")}</dd>
+                    })}
+                    {called_by.map(|CalledBy { run_id, step, iteration }| {
+                        let item = if iteration.is_empty() { String::new() } else { format!(", item {iteration}") };
+                        view! {
+                            <dt>"Called by"</dt>
+                            <dd>
+                                <A href=format!("/activity/{run_id}?step={step}") attr:data-testid="called-by">"the calling run"</A>
+                                {format!(" (step {step}{item})")}
+                            </dd>
+                        }
                     })}
                     {(!restarts.is_empty()).then(|| view! {
                         <dt>"Restarted as"</dt>

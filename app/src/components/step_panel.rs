@@ -1,8 +1,8 @@
 //! One step of a flow run in detail: its status and timings, why it failed or was skipped,
 //! its inputs as resolved (every `${…}` replaced; text holding JSON shown as JSON), its
 //! outputs, the ports it took and its log lines; inside a For Each, how many iterations ran
-//! and which failed, with one iteration's record. The run page and the designer's test
-//! panel both show it.
+//! and which failed, with one iteration's record; for a Call Flow step, a link to the run it
+//! called. The run page and the designer's test panel both show it.
 
 use leptos::prelude::*;
 use serde_json::Value;
@@ -38,6 +38,7 @@ pub fn StepPanel(record: StepRecord) -> impl IntoView {
         duration_ms: took,
         due_at,
         iterations,
+        called_run,
     } = record;
     let iterations = iterations.map(|iterations| view! { <IterationsLine iterations /> });
     let problem = error.map(|error| {
@@ -51,6 +52,10 @@ pub fn StepPanel(record: StepRecord) -> impl IntoView {
             {took.map(|ms| view! { <dt>"Took"</dt><dd>{duration_ms(ms)}</dd> })}
             {due_at.map(|at| view! { <dt>"Continues at"</dt><dd>{utc_time(&at)}</dd> })}
             {(!ports.is_empty()).then(|| view! { <dt>"Went on by"</dt><dd class="mono">{ports.join(", ")}</dd> })}
+            {called_run.map(|run| view! {
+                <dt>"Called run"</dt>
+                <dd><a href=format!("/activity/{run}") class="mono" data-testid="called-run">{run.clone()}</a></dd>
+            })}
         </dl>
     };
     let logs: Vec<LogLine> = logs.into_iter().map(|line| LogLine { at: line.at, line: line.line }).collect();

@@ -5,7 +5,7 @@
 
 use outflow_model::{
     flow_runs::{SamplePayload, SampleSource, TestFlowRun},
-    flows::{BlockKind, HTTP_TRIGGER},
+    flows::{BlockKind, CALL_TRIGGER, HTTP_TRIGGER},
     trigger::Trigger,
 };
 use serde_json::Value;
@@ -59,13 +59,18 @@ impl Ops {
     pub async fn flow_sample(&self, principal: &Principal, flow_id: &str, block_id: &str, unsaved_key: Option<&str>) -> StoreResult<SamplePayload> {
         self.admit(principal, Operation::ReadFlow)?;
         let flow = self.flow_of_member(principal, flow_id).await?;
-        let saved =
-            flow.blocks.iter().find(|block| block.id == block_id && block.kind == BlockKind::Trigger).and_then(|block| block.trigger.as_deref());
+        let saved_block = flow.blocks.iter().find(|block| block.id == block_id && block.kind == BlockKind::Trigger);
+        let saved = saved_block.and_then(|block| block.trigger.as_deref());
         let key =
             saved.or(unsaved_key).ok_or_else(|| StoreError::NotFound(format!("The flow \"{}\" has no trigger block \"{block_id}\".", flow.name)))?;
         let (payload, source) = match store::sample_payload(&self.store, flow_id, &flow.form_id, key).await? {
             Some(payload) => (payload, SampleSource::Event),
             None if key == HTTP_TRIGGER => (payload::http_sample(), SampleSource::Example),
+            // What a caller passes: each declared input, empty.
+            None if key == CALL_TRIGGER => {
+                let names = saved_block.map(|block| block.names_setting("inputs")).unwrap_or_default();
+                (Value::Object(names.into_iter().map(|name| (name, Value::String(String::new()))).collect()), SampleSource::Example)
+            }
             None => {
                 let trigger = Trigger::from_key(key).ok_or_else(|| StoreError::invalid(format!("There is no trigger \"{key}\".")))?;
                 (payload::sample(trigger, &store::get_form(&self.store, &flow.form_id).await?, clock::now_millis()), SampleSource::Example)

@@ -12,6 +12,7 @@ mod alerts;
 pub mod chains;
 mod dashboard;
 mod endpoints;
+mod flow_calls;
 mod flow_runs;
 mod flows;
 mod integrations;
@@ -25,6 +26,7 @@ mod workflows;
 
 use std::sync::Arc;
 
+pub use flow_calls::Caller;
 pub use rules::{Operation, Rule, Scope};
 pub use wake::Wakeups;
 

@@ -11,7 +11,7 @@ pub use outflow_model::flow_exec::{RunEnd, StepWrite, StoredStep};
 use outflow_model::{
     flow_plan::{Plan, State, starts_anything, trigger_ports},
     flow_runs::{FlowRunDetail, Iteration, RestartOf, StartedBy, StepLogLine, StepRecord, StepStatus, TestFlowRun},
-    flows::{Block, BlockKind, Edge, HTTP_TRIGGER, validate},
+    flows::{Block, BlockKind, CALL_TRIGGER, Edge, HTTP_TRIGGER, StepKind, validate},
     runs::{LogLine, Run, RunKind, RunStatus, RunSummary},
     trigger::Trigger,
 };
@@ -234,6 +234,8 @@ pub struct FlowRunJob {
     /// The first run of its chain of restarts (itself, unless it restarts one): what names
     /// its Webhook steps' `Idempotency-Key`, so a restart sends the same keys.
     pub origin_run_id: String,
+    /// How deeply Call Flow steps nest at this run (0 unless a flow called it).
+    pub call_depth: i64,
 }
 
 impl FlowRunJob {
@@ -260,6 +262,16 @@ pub(super) struct RunRow<'a> {
     /// Why it may not run (`ops::chains`): written as failed with this reason.
     pub refused: Option<&'a str>,
     pub restart: Option<&'a RestartLink>,
+    pub call: Option<&'a CallLink>,
+}
+
+/// The Call Flow step a called run was started by (see `flow_calls`).
+pub(super) struct CallLink {
+    pub caller: String,
+    pub block: String,
+    pub iteration: Iteration,
+    /// How deeply calls nest at the called run (1 for a flow a top-level run called).
+    pub depth: i64,
 }
 
 /// What a run restarted from a step restarts (see `flow_restarts`).
@@ -285,8 +297,9 @@ pub(super) fn insert_run(conn: &Connection, row: &RunRow<'_>) -> StoreResult<()>
     conn.prepare_cached(
         "INSERT INTO flow_runs (id, flow_id, flow_name, flow_version, workflow_id, snapshot, started_by, trigger_block, trigger, payload,
                                alert_id, event_id, acting_user_id, rerun_of, status, lease_until, created_at, started_at, updated_at,
-                               chain_depth, reason, finished_at, restart_of, restart_from, restart_origin)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               chain_depth, reason, finished_at, restart_of, restart_from, restart_origin,
+                               called_by, called_by_block, called_by_iteration, call_depth)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )?
     .execute(params![
         row.id,
@@ -314,7 +327,11 @@ pub(super) fn insert_run(conn: &Connection, row: &RunRow<'_>) -> StoreResult<()>
         row.refused.map(|_| row.now),
         row.restart.map(|link| &link.of),
         row.restart.map(|link| &link.from),
-        row.restart.map(|link| &link.origin)
+        row.restart.map(|link| &link.origin),
+        row.call.map(|call| &call.caller),
+        row.call.map(|call| &call.block),
+        row.call.map(|call| call.iteration.key()),
+        row.call.map_or(0, |call| call.depth)
     ])?;
     Ok(())
 }
@@ -391,6 +408,7 @@ pub(crate) fn start_runs_for_event(conn: &Connection, flows: &[RunnableFlow], ev
                 chain_depth: event.chain_depth,
                 refused: refused.as_deref(),
                 restart: None,
+                call: None,
             };
             insert_run(conn, &row)?;
             started += usize::from(refused.is_none());
@@ -442,6 +460,7 @@ pub fn prepare_flow_run(new: NewFlowRun, claim: bool) -> (FlowRunJob, UnwrittenR
         created_at: now,
         chain_depth: new.chain_depth,
         origin_run_id: id.clone(),
+        call_depth: 0,
     };
     let unwritten = UnwrittenRun {
         id,
@@ -483,6 +502,7 @@ fn insert_unwritten(conn: &Connection, run: &UnwrittenRun) -> StoreResult<Option
         chain_depth: run.chain_depth,
         refused: None,
         restart: None,
+        call: None,
     };
     insert_run(conn, &row)?;
     Ok(alert_id)
@@ -532,14 +552,18 @@ pub async fn start_test_run(store: &Store, flow_id: &str, test: &TestFlowRun, ac
 }
 
 /// The newest real payload of a trigger (by key) on a flow of form `form_id`: for an alert
-/// trigger, what its last event on the form would have sent (SPEC §3); for the HTTP trigger,
-/// the payload of the flow's last HTTP-triggered run. `None` when there was none.
+/// trigger, what its last event on the form would have sent (SPEC §3); for the HTTP trigger
+/// and Called by a flow, the payload of the flow's last run they started. `None` when there
+/// was none.
 pub async fn sample_payload(store: &Store, flow_id: &str, form_id: &str, key: &str) -> StoreResult<Option<Value>> {
-    if key == HTTP_TRIGGER {
+    let flow_native = [(HTTP_TRIGGER, StartedBy::Http), (CALL_TRIGGER, StartedBy::Call)];
+    if let Some((_, started_by)) = flow_native.iter().find(|(trigger, _)| *trigger == key) {
         let payload: Option<String> = sqlx::query_scalar(
-            "SELECT payload FROM flow_runs WHERE flow_id = ? AND trigger = 'http' AND started_by = 'http' ORDER BY created_at DESC LIMIT 1",
+            "SELECT payload FROM flow_runs WHERE flow_id = ? AND trigger = ? AND started_by = ? ORDER BY created_at DESC LIMIT 1",
         )
         .bind(flow_id)
+        .bind(key)
+        .bind(started_by.key())
         .fetch_optional(store.db())
         .await?;
         return payload.map(|text| from_json("flow_runs.payload", &text)).transpose();
@@ -598,10 +622,11 @@ pub(super) fn read_job(conn: &Connection, id: &str, graphs: &mut HashMap<String,
         created_at,
         chain_depth,
         origin_run_id,
-    ): (Option<String>, String, String, String, String, String, String, Option<i64>, Option<i64>, i64, i64, i64, String) = conn
+        call_depth,
+    ): (Option<String>, String, String, String, String, String, String, Option<i64>, Option<i64>, i64, i64, i64, String, i64) = conn
         .prepare_cached(
             "SELECT flow_id, flow_name, workflow_id, snapshot, started_by, trigger_block, payload, acting_user_id, alert_id, steps_run, created_at,
-                    chain_depth, COALESCE(restart_origin, id)
+                    chain_depth, COALESCE(restart_origin, id), call_depth
              FROM flow_runs WHERE id = ?",
         )?
         .query_row([id], |row| {
@@ -619,6 +644,7 @@ pub(super) fn read_job(conn: &Connection, id: &str, graphs: &mut HashMap<String,
                 row.get(10)?,
                 row.get(11)?,
                 row.get(12)?,
+                row.get(13)?,
             ))
         })?;
     let graph = match graphs.get(&snapshot) {
@@ -672,6 +698,7 @@ pub(super) fn read_job(conn: &Connection, id: &str, graphs: &mut HashMap<String,
         created_at,
         chain_depth,
         origin_run_id,
+        call_depth,
     })
 }
 
@@ -857,7 +884,17 @@ pub async fn get_flow_run(store: &Store, id: &str) -> StoreResult<Option<Run>> {
     let iterations = block_iterations(store, id).await?;
     let payload: Value = from_json("flow_runs.payload", &row.payload)?;
     let status = RunStatus::from_key(&row.status).ok_or_else(|| StoreError::Corrupt(format!("run status {}", row.status)))?;
-    let steps = step_records(&graph, &row.trigger_block, &payload, stored, iterations, status)?;
+    let mut steps = step_records(&graph, &row.trigger_block, &payload, stored, iterations, status)?;
+    if steps.iter().any(|step| step.step == StepKind::CallFlow.key()) {
+        let calls = super::flow_calls::calls_of(store, id).await?;
+        for step in steps.iter_mut().filter(|step| step.step == StepKind::CallFlow.key()) {
+            let iteration = step.iterations.as_ref().map(|iterations| iterations.shown.clone()).unwrap_or_default();
+            // A record a restart reused names the run its first caller started.
+            let reused = step.outputs.as_ref().and_then(|outputs| outputs.get("runId")).and_then(Value::as_str).map(str::to_string);
+            step.called_run = calls.get(&(step.block_id.clone(), iteration)).cloned().or(reused);
+        }
+    }
+    let called_by = super::flow_calls::called_by(store, id).await?;
     let logs = steps
         .iter()
         .flat_map(|step| step.logs.iter().map(|log| LogLine { at: log.at.clone(), line: format!("{}: {}", step.block_id, log.line) }))
@@ -890,6 +927,7 @@ pub async fn get_flow_run(store: &Store, id: &str) -> StoreResult<Option<Run>> {
             steps,
             restart_of,
             restarts,
+            called_by,
         }),
     }))
 }
@@ -953,6 +991,7 @@ fn step_records(
             duration_ms: None,
             due_at: None,
             iterations: None,
+            called_run: None,
         };
         if block.id == trigger_block {
             record.outputs = Some(payload.clone());

@@ -12,6 +12,7 @@ mod delivery;
 mod endpoints;
 mod escalation;
 mod events;
+mod flow_calls;
 mod flow_iterations;
 mod flow_restarts;
 mod flow_runs;
@@ -45,6 +46,7 @@ pub use endpoints::{
     EndpointSecrets, create_endpoint, delete_endpoint, endpoint_secrets, endpoint_secrets_by_name, get_endpoint, list_endpoints, update_endpoint,
 };
 pub use escalation::{escalate_manually, fire_due_escalations, next_escalation_due};
+pub use flow_calls::{CalledRun, NewCall, flow_run_end, start_called_run};
 pub use flow_restarts::restart_flow_run;
 pub use flow_runs::{
     Edition, FLOW_RUN_LEASE_MS, FlowGraph, FlowRunJob, NewFlowRun, RunEnd, RunnableFlow, StepWrite, StoredStep, UnwrittenRun, chained_runs_since,

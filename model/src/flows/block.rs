@@ -119,7 +119,8 @@ impl Block {
     /// The inputs the block takes: the catalogue's, or a script's named ones.
     pub fn input_specs(&self) -> Vec<(String, String, bool, bool)> {
         match self.block_type() {
-            Some(BlockType::Step(spec)) if spec.kind == StepKind::Script => {
+            // A Script's and a Call Flow's inputs are the names the block declares.
+            Some(BlockType::Step(spec)) if matches!(spec.kind, StepKind::Script | StepKind::CallFlow) => {
                 self.names_setting("inputs").into_iter().map(|name| (name.clone(), name, false, false)).collect()
             }
             Some(BlockType::Step(spec)) => {

@@ -5,7 +5,7 @@
 use serde::{Serialize, Serializer};
 
 use super::{
-    HTTP_TRIGGER,
+    CALL_TRIGGER, HTTP_TRIGGER,
     outputs::{JsonType, OutputSpec, optional, output},
 };
 use crate::trigger::Trigger;
@@ -30,6 +30,8 @@ pub enum SettingKind {
     Endpoint,
     /// A form of the flow's workflow, by id.
     Form,
+    /// A flow of the flow's workflow, by id.
+    Flow,
     /// JavaScript.
     Code,
     /// Comparisons, one per line: `value operator operand`.
@@ -88,14 +90,17 @@ pub enum StepKind {
     ChangeAlertStatus,
     GetAlerts,
     ForEach,
+    CallFlow,
     /// The HTTP trigger: it starts a flow, and the catalogue describes it like a step.
     HttpTrigger,
+    /// Called by a flow: what a Call Flow step starts.
+    CallTrigger,
     Unknown(String),
 }
 
 impl StepKind {
     /// Every known type, in palette order.
-    pub const KNOWN: [StepKind; 12] = [
+    pub const KNOWN: [StepKind; 14] = [
         StepKind::Webhook,
         StepKind::Script,
         StepKind::Switch,
@@ -107,7 +112,9 @@ impl StepKind {
         StepKind::ChangeAlertStatus,
         StepKind::GetAlerts,
         StepKind::ForEach,
+        StepKind::CallFlow,
         StepKind::HttpTrigger,
+        StepKind::CallTrigger,
     ];
 
     /// The key of a known type.
@@ -124,7 +131,9 @@ impl StepKind {
             StepKind::ChangeAlertStatus => "change_alert_status",
             StepKind::GetAlerts => "get_alerts",
             StepKind::ForEach => "forEach",
+            StepKind::CallFlow => "callFlow",
             StepKind::HttpTrigger => HTTP_TRIGGER,
+            StepKind::CallTrigger => CALL_TRIGGER,
             StepKind::Unknown(_) => return None,
         })
     }
@@ -381,6 +390,22 @@ pub const STEPS: &[StepSpec] = &[
         can_fail: true,
     },
     StepSpec {
+        kind: StepKind::CallFlow,
+        icon: "↪",
+        name: "Call Flow",
+        category: "Logic",
+        description: "Run another flow of this workflow (one whose trigger is Called by a flow) with these inputs, and continue with its result.",
+        starts_flow: false,
+        settings: &[
+            setting("flowId", "Flow", SettingKind::Flow, true, "A flow of this workflow that starts with the Called by a flow trigger."),
+            setting("inputs", "Input names", SettingKind::Names, false, "One per line; each becomes an input below, and an output of the called flow's trigger."),
+        ],
+        inputs: &[],
+        out_ports: OutPorts::Fixed(&["out"]),
+        outputs: Outputs::Fixed(&[output("output", JsonType::Object), output("runId", JsonType::String)]),
+        can_fail: true,
+    },
+    StepSpec {
         kind: StepKind::HttpTrigger,
         icon: "⇥",
         name: "HTTP Trigger",
@@ -413,6 +438,25 @@ pub const STEPS: &[StepSpec] = &[
         inputs: &[],
         out_ports: OutPorts::Fixed(&["out"]),
         outputs: Outputs::Fixed(&[output("body", JsonType::Any), output("headers", JsonType::Object), output("query", JsonType::Object)]),
+        can_fail: false,
+    },
+    StepSpec {
+        kind: StepKind::CallTrigger,
+        icon: "↩",
+        name: "Called by a flow",
+        category: "Triggers",
+        description: "Starts the flow from a Call Flow step of another flow of this workflow; the flow's result goes back to it.",
+        starts_flow: true,
+        settings: &[setting(
+            "inputs",
+            "Input names",
+            SettingKind::Names,
+            false,
+            "One per line: what callers pass (their Call Flow step's inputs), each an output of this trigger.",
+        )],
+        inputs: &[],
+        out_ports: OutPorts::Fixed(&["out"]),
+        outputs: Outputs::Named("inputs"),
         can_fail: false,
     },
 ];

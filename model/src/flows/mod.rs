@@ -55,3 +55,7 @@ pub const MAX_ID_CHARS: usize = 64;
 
 /// The trigger key of the HTTP trigger, which starts a flow from an inbound URL.
 pub const HTTP_TRIGGER: &str = "http";
+/// The trigger key of Called by a flow, which a Call Flow step starts.
+pub const CALL_TRIGGER: &str = "call";
+/// Deepest nesting of flows calling flows: a Call Flow step of the run at this depth fails.
+pub const MAX_CALL_DEPTH: i64 = 10;

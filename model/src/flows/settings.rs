@@ -45,6 +45,10 @@ pub enum StepSettings {
         /// How many iterations run at once (1 to [`FOR_EACH_MAX_PARALLEL`]).
         parallel: u64,
     },
+    CallFlow {
+        /// The flow to call (of the same workflow).
+        flow_id: String,
+    },
     /// Merge and Add Comment have nothing to set.
     Nothing,
 }
@@ -163,7 +167,14 @@ impl StepSettings {
             },
             StepKind::HttpTrigger => StepSettings::HttpTrigger(reader.http_trigger()),
             StepKind::ForEach => StepSettings::ForEach { parallel: reader.number("parallel", 1..=FOR_EACH_MAX_PARALLEL).unwrap_or(1) },
-            StepKind::Merge | StepKind::AddComment => StepSettings::Nothing,
+            StepKind::CallFlow => {
+                let flow_id = reader.text("flowId").trim().to_string();
+                if flow_id.is_empty() {
+                    reader.problem("flowId", "needs a flow to call.".into());
+                }
+                StepSettings::CallFlow { flow_id }
+            }
+            StepKind::Merge | StepKind::AddComment | StepKind::CallTrigger => StepSettings::Nothing,
             StepKind::Unknown(key) => {
                 reader.problem("", format!("names \"{key}\", which is not a step type this server knows."));
                 StepSettings::Nothing

@@ -20,6 +20,7 @@ use outflow_core::{
 use outflow_model::{
     flow_exec::{Execution, Limits, Outcome, Progress, StepStart},
     flow_runs::Iteration,
+    flows::StepKind,
 };
 use serde_json::Value;
 use tokio::task::{Id, JoinSet};
@@ -166,6 +167,10 @@ impl<'a> Driver<'a> {
             workflow_id: self.job.workflow_id.clone(),
             acting: self.acting.clone(),
             started_at,
+            call_depth: self.job.call_depth,
+            chain_depth: self.job.chain_depth,
+            acting_user_id: self.job.acting_user_id,
+            alert_id: self.job.alert_id,
         };
         let engine = self.engine.clone();
         let span = tracing::info_span!("step", block_id = %block.id, iteration = %call.iteration.key());
@@ -180,12 +185,17 @@ impl<'a> Driver<'a> {
     }
 }
 
-/// Runs a step of its type within the per-step timeout.
+/// Runs a step of its type within the per-step timeout; a Call Flow step waits for its run
+/// as long as that takes (the called flow's steps have their own timeouts).
 async fn run_step(engine: &Engine, call: &StepCall) -> Outcome {
-    let step = match step_for(&call.block.step_kind()) {
+    let kind = call.block.step_kind();
+    let step = match step_for(&kind) {
         Ok(step) => step,
         Err(error) => return Outcome::failed(error),
     };
+    if kind == StepKind::CallFlow {
+        return step.run(engine, call).await;
+    }
     let timeout = engine.settings().step_timeout;
     match tokio::time::timeout(timeout, step.run(engine, call)).await {
         Ok(outcome) => outcome,

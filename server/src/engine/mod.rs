@@ -19,10 +19,10 @@ use std::{
 
 use futures::future::BoxFuture;
 use outflow_core::ops::{Ops, Wakeups};
-use outflow_core::store::{self, FlowRunJob, NewFlowRun, Principal, RunnableFlow, StoreResult, UnwrittenRun};
+use outflow_core::store::{self, FlowRunJob, NewFlowRun, Principal, RunEnd, RunnableFlow, StoreResult, UnwrittenRun};
 use outflow_model::runs::RunStatus;
 use serde_json::Value;
-use tokio::sync::oneshot;
+use tokio::sync::{Notify, oneshot};
 
 use crate::{
     delivery::script::Shared,
@@ -50,6 +50,9 @@ pub enum Ending {
     Interrupted(String),
 }
 
+/// How often a wait for a run's end looks whether it ended in another process.
+const AWAIT_POLL: Duration = Duration::from_secs(1);
+
 /// The engine; cheap to clone.
 #[derive(Clone)]
 pub struct Engine(Arc<Inner>);
@@ -61,6 +64,8 @@ struct Inner {
     settings: EngineSettings,
     /// Runs executing in this process, so the worker never takes one twice.
     active: Mutex<HashSet<String>>,
+    /// Per run someone waits for (a Call Flow step): woken when it ends here.
+    awaited: Mutex<HashMap<String, Arc<Notify>>>,
     flows: Cache<RunnableFlow>,
     endpoints: Cache<OwnedEndpoint>,
     /// Active users by id (whom runs act as), and who last saved each flow.
@@ -76,6 +81,7 @@ impl Engine {
             ops,
             settings,
             active: Mutex::default(),
+            awaited: Mutex::default(),
             flows: Cache::default(),
             endpoints: Cache::default(),
             principals: Cache::default(),
@@ -231,6 +237,7 @@ impl Engine {
             engine.active().remove(&run_id);
             if let Ending::Finished { status, .. } = &ending {
                 engine.runtime().metrics.flow_run_ended(*status);
+                engine.ended(&run_id);
             }
             if let Ending::Interrupted(reason) = &ending {
                 tracing::error!(run_id, reason, "a flow run stopped; it will be taken up again after its lease");
@@ -239,6 +246,43 @@ impl Engine {
             let _ = reply.send(ending);
         });
         answer
+    }
+
+    /// How run `run_id` ended, once it has: woken when it ends in this process, and every
+    /// second to see whether it ended elsewhere.
+    pub async fn run_end(&self, run_id: &str) -> StoreResult<RunEnd> {
+        loop {
+            let notify = self.awaited().entry(run_id.to_string()).or_default().clone();
+            let ended = notify.notified();
+            tokio::pin!(ended);
+            ended.as_mut().enable();
+            let end = match store::flow_run_end(&self.runtime().store, run_id).await {
+                Ok(Some(end)) => Ok(end),
+                Err(error) => Err(error),
+                Ok(None) => {
+                    let _ = tokio::time::timeout(AWAIT_POLL, ended).await;
+                    continue;
+                }
+            };
+            let mut awaited = self.awaited();
+            // Nobody else waits for it (the map and this are the only holders).
+            if awaited.get(run_id).is_some_and(|held| Arc::strong_count(held) == 2) {
+                awaited.remove(run_id);
+            }
+            return end;
+        }
+    }
+
+    /// Wakes whoever waits for run `run_id`, which ended.
+    fn ended(&self, run_id: &str) {
+        if let Some(notify) = self.awaited().remove(run_id) {
+            notify.notify_waiters();
+        }
+    }
+
+    fn awaited(&self) -> MutexGuard<'_, HashMap<String, Arc<Notify>>> {
+        // Every change is one insert or remove, so a poisoned map is still consistent.
+        self.0.awaited.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn active(&self) -> MutexGuard<'_, HashSet<String>> {
@@ -266,6 +310,14 @@ impl StepEnv for Engine {
 
     fn shared<'a>(&'a self, workflow_id: &'a str) -> BoxFuture<'a, Result<Arc<Shared>, String>> {
         Box::pin(Engine::shared(self, workflow_id))
+    }
+
+    fn execute(&self, job: FlowRunJob) {
+        Engine::execute(self, job);
+    }
+
+    fn run_end<'a>(&'a self, run_id: &'a str) -> BoxFuture<'a, Result<RunEnd, String>> {
+        Box::pin(async move { Engine::run_end(self, run_id).await.map_err(|error| error.to_string()) })
     }
 }
 

@@ -11,6 +11,7 @@
 //! and the same answers, as the REST routes doing the same.
 
 mod add_comment;
+mod call_flow;
 mod change_alert_status;
 mod create_alert;
 mod get_alerts;
@@ -25,7 +26,7 @@ use futures::future::BoxFuture;
 use outflow_core::{
     clock,
     ops::Ops,
-    store::{EndpointSecrets, Principal},
+    store::{EndpointSecrets, FlowRunJob, Principal, RunEnd},
 };
 use outflow_model::{
     flow_exec::{Logs, Outcome},
@@ -57,6 +58,13 @@ pub struct StepCall {
     /// run acts for nobody.
     pub acting: Option<Principal>,
     pub started_at: i64,
+    /// How deeply Call Flow steps nest at this run (`ops::Caller`).
+    pub call_depth: i64,
+    /// The run's chain depth (`ops::chains`).
+    pub chain_depth: i64,
+    pub acting_user_id: Option<i64>,
+    /// The alert the run belongs to, if any.
+    pub alert_id: Option<i64>,
 }
 
 impl StepCall {
@@ -118,6 +126,10 @@ pub trait StepEnv: Sync {
     fn endpoint<'a>(&'a self, id: &'a str, workflow_id: &'a str) -> BoxFuture<'a, Result<Arc<OwnedEndpoint>, String>>;
     /// A workflow's constants and libraries for its scripts.
     fn shared<'a>(&'a self, workflow_id: &'a str) -> BoxFuture<'a, Result<Arc<Shared>, String>>;
+    /// Executes a run a Call Flow step started, in this process.
+    fn execute(&self, job: FlowRunJob);
+    /// How a run ended, once it has (waiting as long as that takes).
+    fn run_end<'a>(&'a self, run_id: &'a str) -> BoxFuture<'a, Result<RunEnd, String>>;
 }
 
 /// An endpoint with its secrets, and the workflow it belongs to.
@@ -159,7 +171,14 @@ pub fn step_for(kind: &StepKind) -> Result<&'static dyn Step, String> {
         StepKind::AddComment => &AddComment,
         StepKind::ChangeAlertStatus => &ChangeAlertStatus,
         StepKind::GetAlerts => &GetAlerts,
-        StepKind::Switch | StepKind::Condition | StepKind::Merge | StepKind::Delay | StepKind::ForEach | StepKind::HttpTrigger => {
+        StepKind::CallFlow => &call_flow::CallFlow,
+        StepKind::Switch
+        | StepKind::Condition
+        | StepKind::Merge
+        | StepKind::Delay
+        | StepKind::ForEach
+        | StepKind::HttpTrigger
+        | StepKind::CallTrigger => {
             return Err(format!("\"{}\" is not a step that runs on its own.", kind.key()));
         }
         StepKind::Unknown(key) => return Err(format!("\"{key}\" is not a step type this server knows.")),

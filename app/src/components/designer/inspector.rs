@@ -121,6 +121,7 @@ fn setting_field(designer: Designer, id: StoredValue<String>, block: &Block, set
             });
             select(options, true, current, move |value| set(designer, id, key, Value::String(value))).into_any()
         }
+        SettingKind::Flow => called_flow(designer, id, key, current).into_any(),
         SettingKind::Names => {
             // Typing keeps the raw text; leaving the field stores the clean list.
             let names = move |ev: ev::Event| {
@@ -140,6 +141,27 @@ fn setting_field(designer: Designer, id: StoredValue<String>, block: &Block, set
             {control}
             {(!setting.help.is_empty()).then(|| view! { <span class="field-hint">{setting.help}</span> })}
         </label>
+    }
+}
+
+/// A flow of the workflow to call, and a link that opens it (in a new tab, so the
+/// designer's unsaved work stays).
+fn called_flow(designer: Designer, id: StoredValue<String>, key: &'static str, current: String) -> impl IntoView {
+    let options: Vec<(String, String)> =
+        designer.data.with_value(|data| data.flows.iter().map(|named| (named.id.clone(), named.name.clone())).collect());
+    let chosen = RwSignal::new(current.clone());
+    let open = move || {
+        let flow = chosen.get();
+        (!flow.is_empty()).then(|| {
+            view! { <a href=format!("/flows/{flow}") target="_blank" class="field-hint" data-testid="open-called-flow">"Open the called flow ↗"</a> }
+        })
+    };
+    view! {
+        {select(options, true, current, move |value| {
+            chosen.set(value.clone());
+            set(designer, id, key, Value::String(value));
+        })}
+        {open}
     }
 }
 
