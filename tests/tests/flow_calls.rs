@@ -217,3 +217,47 @@ async fn restarting_the_caller_restarts_the_called_run_from_its_failed_step() {
         "the called flow's webhook keeps its Idempotency-Key across the restart"
     );
 }
+
+#[tokio::test]
+async fn a_caller_killed_while_its_called_flow_runs_finishes_with_that_one_run_after_the_restart() {
+    let (server, receiver, form, desk, _) = start().await;
+    let api = Api::new(&server);
+    receiver.answer_after(Duration::from_millis(300));
+    let slow = import(
+        &api,
+        &form,
+        "Slow",
+        vec![call_trigger("c1", &[]), webhook(&desk, "w1", "/inner-1", "{}"), webhook(&desk, "w2", "/inner-2", "{}"), webhook(&desk, "w3", "/inner-3", "{}")],
+        vec![edge("c1", "out", "w1"), edge("w1", "out", "w2"), edge("w2", "out", "w3")],
+    )
+    .await;
+    let caller = import(
+        &api,
+        &form,
+        "Caller",
+        vec![trigger("t1", "status"), call_flow("k1", &slow, json!({})), webhook(&desk, "w4", "/after", "${k1.runId}")],
+        vec![edge("t1", "out", "k1"), edge("k1", "out", "w4")],
+    )
+    .await;
+    let started = api.post_ok(&format!("/api/v1/flows/{caller}/runs"), json!({"payload": {}}), 202).await;
+    let run_id = started["runId"].as_str().unwrap().to_string();
+    eventually(Duration::from_secs(10), || async { (!receiver.received().is_empty()).then_some(()) }).await.expect("the called flow is under way");
+    let data_dir = server.crash();
+    assert!(!paths(&receiver).contains(&"/inner-3".to_string()), "killed while the called flow ran");
+
+    receiver.answer_after(Duration::ZERO);
+    let server = TestServer::start_in(data_dir);
+    let api = Api::new(&server);
+    let run = ended(&api, &run_id).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    let (_, called_runs) = api.get(&format!("/api/v1/runs?flowId={slow}")).await;
+    assert_eq!(called_runs["total"], 1, "the resumed caller waited for the run it had started: {called_runs}");
+    let called_id = called_runs["items"][0]["id"].as_str().unwrap();
+    assert_eq!(record(&run, "k1")["calledRun"], called_id);
+    let sent = paths(&receiver);
+    for step in ["/inner-1", "/inner-2", "/inner-3", "/after"] {
+        assert!(sent.contains(&step.to_string()), "{step} was sent: {sent:?}");
+    }
+    assert_eq!(sent.iter().filter(|path| *path == "/inner-3").count(), 1, "the called flow's last step ran once: {sent:?}");
+    assert_eq!(receiver.received().last().unwrap().raw, called_id, "the caller went on with that run's result");
+}

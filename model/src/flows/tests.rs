@@ -227,10 +227,26 @@ fn every_catalogue_entry_is_well_formed() {
         "get_alerts",
         "delay",
         "forEach",
+        "callFlow",
         "http",
+        "call",
     ] {
         assert!(keys.contains(required), "{required} is in the catalogue");
     }
+}
+
+#[test]
+fn a_call_trigger_offers_its_declared_inputs_and_a_call_flow_step_takes_them() {
+    let mut called = trigger("c1", "call");
+    called.settings.insert("inputs".into(), serde_json::json!(["ticket", "severity"]));
+    assert_eq!(called.outputs(), ["ticket", "severity"], "what callers pass");
+    assert!(called.in_ports().is_empty(), "it starts a flow");
+    let mut call = step("k1", "callFlow");
+    call.settings.insert("inputs".into(), serde_json::json!(["ticket"]));
+    assert_eq!(call.input_specs().into_iter().map(|(key, ..)| key).collect::<Vec<_>>(), ["ticket"]);
+    assert_eq!(call.outputs(), ["output", "runId", "error"]);
+    let check = validate(&[trigger("t1", "status"), call], &[edge("t1", "out", "k1")], &[]);
+    assert!(check.warnings.iter().any(|issue| issue.message == "\"Call Flow\" needs Flow."), "the flow to call is required: {:?}", check.warnings);
 }
 
 #[test]
