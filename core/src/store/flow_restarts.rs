@@ -59,8 +59,15 @@ pub(super) fn insert_restart(conn: &Connection, wanted: &Restart<'_>) -> StoreRe
     }
     let old = read_job(conn, id, &mut HashMap::new())?;
     let decided = restart(&old.graph.blocks, &old.graph.edges, old.steps, wanted.from).map_err(|refusal| StoreError::invalid(refusal.to_string()))?;
-    let flow =
+    let limit: Option<i64> = match &old.flow_id {
+        Some(flow_id) => {
+            conn.prepare_cached("SELECT max_concurrent_runs FROM flows WHERE id = ?")?.query_row([flow_id], |row| row.get(0)).optional()?.flatten()
+        }
+        None => None,
+    };
+    let mut flow =
         RunnableFlow::new(old.flow_id.unwrap_or_default(), flow_name, flow_version, old.workflow_id, String::new(), false, false, graph_json, "[]")?;
+    flow.max_concurrent_runs = limit;
     let trigger_block = flow
         .graph
         .blocks

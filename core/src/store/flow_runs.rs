@@ -56,6 +56,8 @@ pub struct RunnableFlow {
     pub snapshot: Arc<str>,
     /// The form's response choices: the Responses trigger's ports.
     pub choices: Vec<String>,
+    /// At most this many of its runs go at once; later ones wait as queued.
+    pub max_concurrent_runs: Option<i64>,
 }
 
 impl RunnableFlow {
@@ -85,6 +87,7 @@ impl RunnableFlow {
             snapshot: snapshot_hash(&graph_json).into(),
             graph_json: graph_json.into(),
             choices: responses.into_iter().map(|option| option.choice).collect(),
+            max_concurrent_runs: None,
         })
     }
 
@@ -165,16 +168,19 @@ impl Edition {
             Edition::Draft => ("fl.version", "fl.graph"),
         };
         format!(
-            "SELECT fl.id, fl.name, {version}, f.workflow_id, fl.form_id, fl.enabled, fl.published_version IS NOT NULL, {graph}, f.responses
+            "SELECT fl.id, fl.name, {version}, f.workflow_id, fl.form_id, fl.enabled, fl.published_version IS NOT NULL, {graph}, f.responses,
+                    fl.max_concurrent_runs
              FROM flows fl JOIN forms f ON f.id = fl.form_id"
         )
     }
 }
 
-type RunnableRow = (String, String, i64, String, String, bool, bool, String, String);
+type RunnableRow = (String, String, i64, String, String, bool, bool, String, String, Option<i64>);
 
-fn runnable_from_row((id, name, version, workflow_id, form_id, enabled, published, graph, responses): RunnableRow) -> StoreResult<RunnableFlow> {
-    RunnableFlow::new(id, name, version, workflow_id, form_id, enabled, published, graph, &responses)
+fn runnable_from_row((id, name, version, workflow_id, form_id, enabled, published, graph, responses, limit): RunnableRow) -> StoreResult<RunnableFlow> {
+    let mut flow = RunnableFlow::new(id, name, version, workflow_id, form_id, enabled, published, graph, &responses)?;
+    flow.max_concurrent_runs = limit;
+    Ok(flow)
 }
 
 /// The flow with the graph of `edition`, ready to start runs from.
@@ -191,7 +197,7 @@ pub(crate) fn enabled_flows_of_form(conn: &Connection, form_id: &str) -> StoreRe
     let rows: Vec<RunnableRow> = conn
         .prepare_cached(&sql)?
         .query_map([form_id], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?, row.get(8)?))
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?, row.get(8)?, row.get(9)?))
         })?
         .collect::<Result<_, _>>()?;
     rows.into_iter().map(runnable_from_row).collect()
@@ -236,6 +242,9 @@ pub struct FlowRunJob {
     pub origin_run_id: String,
     /// How deeply Call Flow steps nest at this run (0 unless a flow called it).
     pub call_depth: i64,
+    /// It waits for a turn under its flow's limit of runs at once: the worker takes it up
+    /// when its turn comes, nobody executes it before.
+    pub queued: bool,
 }
 
 impl FlowRunJob {
@@ -284,15 +293,19 @@ pub(super) struct RestartLink {
     pub origin: String,
 }
 
-pub(super) fn insert_run(conn: &Connection, row: &RunRow<'_>) -> StoreResult<()> {
+/// Writes a run; answers whether it may go now (`false`: it waits, queued, for a turn under
+/// its flow's limit of runs at once, which designer tests and refused runs do not wait for).
+pub(super) fn insert_run(conn: &Connection, row: &RunRow<'_>) -> StoreResult<bool> {
     // Not `INSERT OR IGNORE`: SQLite would check the whole graph's JSON (the CHECK) for
     // every run before finding the snapshot already stored.
     conn.prepare_cached("INSERT INTO flow_snapshots (hash, graph) SELECT ?1, ?2 WHERE NOT EXISTS (SELECT 1 FROM flow_snapshots WHERE hash = ?1)")?
         .execute(params![&*row.flow.snapshot, &*row.flow.graph_json])?;
-    let (status, lease, started) = match (row.refused, row.claimed) {
-        (Some(_), _) => ("failed", None, Some(row.now)),
-        (None, true) => ("running", Some(row.now + FLOW_RUN_LEASE_MS), Some(row.now)),
-        (None, false) => ("pending", None, None),
+    let queued = row.flow.max_concurrent_runs.is_some() && row.started_by != StartedBy::Test;
+    let (status, lease, started) = match (row.refused, queued, row.claimed) {
+        (Some(_), _, _) => ("failed", None, Some(row.now)),
+        (None, true, _) => ("queued", None, None),
+        (None, false, true) => ("running", Some(row.now + FLOW_RUN_LEASE_MS), Some(row.now)),
+        (None, false, false) => ("pending", None, None),
     };
     conn.prepare_cached(
         "INSERT INTO flow_runs (id, flow_id, flow_name, flow_version, workflow_id, snapshot, started_by, trigger_block, trigger, payload,
@@ -333,7 +346,7 @@ pub(super) fn insert_run(conn: &Connection, row: &RunRow<'_>) -> StoreResult<()>
         row.call.map(|call| call.iteration.key()),
         row.call.map_or(0, |call| call.depth)
     ])?;
-    Ok(())
+    Ok(!queued)
 }
 
 /// The trigger event the dispatcher is turning into runs.
@@ -461,6 +474,7 @@ pub fn prepare_flow_run(new: NewFlowRun, claim: bool) -> (FlowRunJob, UnwrittenR
         chain_depth: new.chain_depth,
         origin_run_id: id.clone(),
         call_depth: 0,
+        queued: false,
     };
     let unwritten = UnwrittenRun {
         id,
@@ -478,8 +492,8 @@ pub fn prepare_flow_run(new: NewFlowRun, claim: bool) -> (FlowRunJob, UnwrittenR
     (job, unwritten)
 }
 
-/// Writes a prepared run; answers the alert it links to.
-fn insert_unwritten(conn: &Connection, run: &UnwrittenRun) -> StoreResult<Option<i64>> {
+/// Writes a prepared run; answers the alert it links to, and whether it may go now.
+fn insert_unwritten(conn: &Connection, run: &UnwrittenRun) -> StoreResult<(Option<i64>, bool)> {
     let alert_id = match run.alert {
         Some(alert) => conn
             .prepare_cached("SELECT event_identifier FROM alerts WHERE event_identifier = ?")?
@@ -504,16 +518,18 @@ fn insert_unwritten(conn: &Connection, run: &UnwrittenRun) -> StoreResult<Option
         restart: None,
         call: None,
     };
-    insert_run(conn, &row)?;
-    Ok(alert_id)
+    let goes = insert_run(conn, &row)?;
+    Ok((alert_id, goes))
 }
 
 /// Creates a run. With `claim` its creator executes it at once (it is leased and running);
 /// otherwise it waits for the engine's worker, which is woken.
 pub async fn create_flow_run(store: &Store, new: NewFlowRun, claim: bool) -> StoreResult<FlowRunJob> {
     let (mut job, unwritten) = prepare_flow_run(new, claim);
-    job.alert_id = super::writer::write(store, move |conn| insert_unwritten(conn, &unwritten)).await?;
-    if !claim {
+    let (alert_id, goes) = super::writer::write(store, move |conn| insert_unwritten(conn, &unwritten)).await?;
+    job.alert_id = alert_id;
+    job.queued = !goes;
+    if !claim || job.queued {
         store.flow_runs_created().notify_one();
     }
     Ok(job)
@@ -591,6 +607,18 @@ pub async fn sample_payload(store: &Store, flow_id: &str, form_id: &str, key: &s
 /// in creation order (~20 ms at 200,000 runs, every second, stalling the writer thread).
 pub async fn claim_flow_runs(store: &Store, now: i64, limit: i64) -> StoreResult<Vec<FlowRunJob>> {
     super::writer::write(store, move |conn| {
+        // Queued runs whose turn came (fewer of their flow's runs go than its limit; the
+        // flow deleted or its limit lifted) go, oldest first.
+        conn.prepare_cached(
+            "UPDATE flow_runs SET status = 'pending', updated_at = ?1
+             WHERE id IN (SELECT q.id FROM (SELECT id, flow_id, ROW_NUMBER() OVER (PARTITION BY flow_id ORDER BY created_at, id) AS turn
+                                            FROM flow_runs INDEXED BY flow_runs_queued WHERE status = 'queued') q
+                          LEFT JOIN flows f ON f.id = q.flow_id
+                          WHERE f.max_concurrent_runs IS NULL
+                             OR q.turn <= f.max_concurrent_runs - (SELECT COUNT(*) FROM flow_runs g INDEXED BY flow_runs_going
+                                                                   WHERE g.flow_id = q.flow_id AND g.status IN ('pending', 'running')))",
+        )?
+        .execute([now])?;
         let claimed: Vec<String> = conn
             .prepare_cached(
                 "UPDATE flow_runs SET lease_until = ?1, status = 'running', started_at = COALESCE(started_at, ?2), wake_at = NULL, updated_at = ?2
@@ -623,10 +651,11 @@ pub(super) fn read_job(conn: &Connection, id: &str, graphs: &mut HashMap<String,
         chain_depth,
         origin_run_id,
         call_depth,
-    ): (Option<String>, String, String, String, String, String, String, Option<i64>, Option<i64>, i64, i64, i64, String, i64) = conn
+        queued,
+    ): (Option<String>, String, String, String, String, String, String, Option<i64>, Option<i64>, i64, i64, i64, String, i64, bool) = conn
         .prepare_cached(
             "SELECT flow_id, flow_name, workflow_id, snapshot, started_by, trigger_block, payload, acting_user_id, alert_id, steps_run, created_at,
-                    chain_depth, COALESCE(restart_origin, id), call_depth
+                    chain_depth, COALESCE(restart_origin, id), call_depth, status = 'queued'
              FROM flow_runs WHERE id = ?",
         )?
         .query_row([id], |row| {
@@ -645,6 +674,7 @@ pub(super) fn read_job(conn: &Connection, id: &str, graphs: &mut HashMap<String,
                 row.get(11)?,
                 row.get(12)?,
                 row.get(13)?,
+                row.get(14)?,
             ))
         })?;
     let graph = match graphs.get(&snapshot) {
@@ -699,6 +729,7 @@ pub(super) fn read_job(conn: &Connection, id: &str, graphs: &mut HashMap<String,
         chain_depth,
         origin_run_id,
         call_depth,
+        queued,
     })
 }
 
@@ -751,7 +782,8 @@ pub async fn record_flow_steps(
         .collect();
     let end = end.map(|end| (end.status.key(), end.reason, end.output.map(|output| output.to_string())));
     let run_id = run_id.to_string();
-    super::writer::write(store, move |conn| {
+    let ends = end.is_some();
+    let (recorded, turn_freed) = super::writer::write(store, move |conn| {
         if let Some(run) = &unwritten {
             insert_unwritten(conn, run)?;
         }
@@ -768,7 +800,7 @@ pub async fn record_flow_steps(
                 .execute(params![steps_run, now, run_id])?,
         };
         if updated == 0 {
-            return Ok(false);
+            return Ok((false, false));
         }
         let mut insert = conn.prepare_cached(
             "INSERT OR REPLACE INTO flow_run_steps (run_id, iteration, block_id, status, inputs, outputs, ports, logs, error, started_at, finished_at, due_at)
@@ -790,9 +822,21 @@ pub async fn record_flow_steps(
                 step.due_at
             ])?;
         }
-        Ok(true)
+        // A run that ends frees a turn for its flow's queued runs, if any wait.
+        let turn_freed = ends
+            && conn
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM flow_runs INDEXED BY flow_runs_queued
+                                    WHERE status = 'queued' AND flow_id = (SELECT flow_id FROM flow_runs WHERE id = ?))",
+                )?
+                .query_row([&run_id], |row| row.get::<_, bool>(0))?;
+        Ok((true, turn_freed))
     })
-    .await
+    .await?;
+    if turn_freed {
+        store.flow_runs_created().notify_one();
+    }
+    Ok(recorded)
 }
 
 /// Lets go of a run whose only open work is a Delay due at `wake_at`: the worker takes it

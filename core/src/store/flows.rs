@@ -7,7 +7,7 @@
 use super::Store;
 use outflow_model::{
     flows::{
-        Block, BlockKind, Edge, Flow, FlowDocument, FlowSave, FlowSummary, FlowTrigger, FlowVersion, FlowVersionDetail, NewFlow, Position,
+        Block, BlockKind, Edge, Flow, FlowDocument, FlowSave, MAX_CONCURRENT_RUNS, FlowSummary, FlowTrigger, FlowVersion, FlowVersionDetail, NewFlow, Position,
         Publication, PublishedHow, draft_version, trigger_label, validate,
     },
     forms::Form,
@@ -42,14 +42,28 @@ struct FlowRow {
     graph: String,
     created_at: i64,
     updated_at: i64,
+    max_concurrent_runs: Option<u32>,
 }
 
 const SELECT_FLOW: &str = "SELECT fl.id, f.workflow_id, fl.form_id, f.name AS form_name, fl.name, fl.version, fl.published_version, fl.enabled,
-        fl.graph, fl.created_at, fl.updated_at
+        fl.graph, fl.created_at, fl.updated_at, fl.max_concurrent_runs
     FROM flows fl JOIN forms f ON f.id = fl.form_id";
 
 fn choices(form: &Form) -> Vec<String> {
     form.responses.iter().map(|option| option.choice.clone()).collect()
+}
+
+/// A flow's limit of runs at once as given (`Some(0)` in a save removes it): refused
+/// outside 1 to [`MAX_CONCURRENT_RUNS`].
+fn checked_limit(limit: Option<u32>, zero_removes: bool) -> StoreResult<Option<u32>> {
+    match limit {
+        Some(0) if zero_removes => Ok(Some(0)),
+        Some(limit) if !(1..=MAX_CONCURRENT_RUNS).contains(&limit) => Err(StoreError::invalid(format!(
+            "maxConcurrentRuns must be between 1 and {MAX_CONCURRENT_RUNS}{}, not {limit}.",
+            if zero_removes { " (0 removes the limit)" } else { "" }
+        ))),
+        limit => Ok(limit),
+    }
 }
 
 /// Refuses a graph with errors, with the issues as details so a client can mark the blocks.
@@ -104,6 +118,7 @@ async fn starting_triggers(store: &Store, form: &Form) -> StoreResult<Vec<Block>
 
 /// Inserts a new flow and its first version; `published` says how it runs at once (an
 /// import), `None` leaves it a draft.
+#[allow(clippy::too_many_arguments)]
 async fn insert_flow(
     store: &Store,
     form: &Form,
@@ -112,18 +127,20 @@ async fn insert_flow(
     actor: Option<&Actor>,
     note: &str,
     published: Option<PublishedHow>,
+    max_concurrent_runs: Option<u32>,
 ) -> StoreResult<Flow> {
     let id = new_id("fl");
     let now = clock::now_millis();
     let graph_json = to_json(graph);
     let mut tx = write_tx(store).await?;
-    sqlx::query("INSERT INTO flows (id, form_id, name, version, graph, created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?, ?)")
+    sqlx::query("INSERT INTO flows (id, form_id, name, version, graph, created_at, updated_at, max_concurrent_runs) VALUES (?, ?, ?, 1, ?, ?, ?, ?)")
         .bind(&id)
         .bind(&form.id)
         .bind(name)
         .bind(&graph_json)
         .bind(now)
         .bind(now)
+        .bind(max_concurrent_runs)
         .execute(&mut *tx)
         .await
         .map_err(conflict_on_unique(name_taken(name)))?;
@@ -251,7 +268,7 @@ pub async fn create_flow(store: &Store, input: &NewFlow, actor: Option<&Actor>) 
     let name = checked_name("A flow name", &input.name)?;
     let form = form_of(store, &input.form_id).await?;
     let graph = Graph { blocks: starting_triggers(store, &form).await?, edges: Vec::new() };
-    let flow = insert_flow(store, &form, name, &graph, actor, "created", None).await?;
+    let flow = insert_flow(store, &form, name, &graph, actor, "created", None, None).await?;
     audit::record_change(store, actor, Change::created("flow", &flow.id, &flow.name, &audited(&flow))).await?;
     Ok(flow)
 }
@@ -268,8 +285,9 @@ pub async fn import_flow(store: &Store, document: &FlowDocument, actor: Option<&
     let name = checked_name("A flow name", &document.name)?;
     let form = form_of(store, &document.form_id).await?;
     checked_graph(&form, &document.blocks, &document.edges)?;
+    let limit = checked_limit(document.max_concurrent_runs, false)?;
     let graph = Graph { blocks: document.blocks.clone(), edges: document.edges.clone() };
-    let flow = insert_flow(store, &form, name, &graph, actor, "imported", Some(PublishedHow::Imported)).await?;
+    let flow = insert_flow(store, &form, name, &graph, actor, "imported", Some(PublishedHow::Imported), limit).await?;
     audit::record_change(store, actor, Change::created("flow", &flow.id, &flow.name, &audited(&flow))).await?;
     Ok(flow)
 }
@@ -292,6 +310,7 @@ fn flow_from_row(row: FlowRow, form: Option<&Form>) -> StoreResult<Flow> {
         blocks: graph.blocks,
         edges: graph.edges,
         warnings,
+        max_concurrent_runs: row.max_concurrent_runs,
     })
 }
 
@@ -355,6 +374,14 @@ pub async fn list_flow_triggers(store: &Store, workflow_id: &str) -> StoreResult
 
 /// Writes a new version over `base_version`, refusing (409) when someone saved since, and
 /// turns the flow on or off when `enabled` says so.
+/// What a save may change besides the graph; `None` leaves it as it is (a limit of 0
+/// removes the limit).
+#[derive(Default)]
+struct FlowSettings {
+    enabled: Option<bool>,
+    max_concurrent_runs: Option<u32>,
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn write_version(
     store: &Store,
@@ -362,7 +389,7 @@ async fn write_version(
     base_version: i64,
     name: &str,
     graph: &Graph,
-    enabled: Option<bool>,
+    settings: FlowSettings,
     actor: Option<&Actor>,
     note: &str,
 ) -> StoreResult<Flow> {
@@ -392,16 +419,21 @@ async fn write_version(
         .execute(&mut *tx)
         .await?;
     }
-    sqlx::query("UPDATE flows SET name = ?, version = ?, graph = ?, enabled = COALESCE(?, enabled), updated_at = ? WHERE id = ?")
-        .bind(name)
-        .bind(version)
-        .bind(&graph_json)
-        .bind(enabled)
-        .bind(now)
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(conflict_on_unique(name_taken(name)))?;
+    sqlx::query(
+        "UPDATE flows SET name = ?1, version = ?2, graph = ?3, enabled = COALESCE(?4, enabled),
+            max_concurrent_runs = CASE ?5 WHEN 0 THEN NULL ELSE COALESCE(?5, max_concurrent_runs) END, updated_at = ?6
+         WHERE id = ?7",
+    )
+    .bind(name)
+    .bind(version)
+    .bind(&graph_json)
+    .bind(settings.enabled)
+    .bind(settings.max_concurrent_runs)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .map_err(conflict_on_unique(name_taken(name)))?;
     insert_version(&mut tx, id, version, name, graph, &graph_json, actor, note, now).await?;
     tx.commit().await?;
     get_flow(store, id).await
@@ -415,8 +447,9 @@ pub async fn save_flow(store: &Store, id: &str, save: &FlowSave, actor: Option<&
     let flow = get_flow(store, id).await?;
     let form = super::get_form(store, &flow.form_id).await?;
     checked_graph(&form, &save.blocks, &save.edges)?;
+    let settings = FlowSettings { enabled: save.enabled, max_concurrent_runs: checked_limit(save.max_concurrent_runs, true)? };
     let graph = Graph { blocks: save.blocks.clone(), edges: save.edges.clone() };
-    let saved = write_version(store, id, save.base_version, name, &graph, save.enabled, actor, SAVED).await?;
+    let saved = write_version(store, id, save.base_version, name, &graph, settings, actor, SAVED).await?;
     audit::record_change(store, actor, Change::updated("flow", id, &saved.name, &audited(&flow), &audited(&saved))).await?;
     Ok(saved)
 }
@@ -493,7 +526,7 @@ pub async fn get_flow_version(store: &Store, id: &str, version: i64) -> StoreRes
     let graph_text: String =
         sqlx::query_scalar("SELECT graph FROM flow_versions WHERE flow_id = ? AND version = ?").bind(id).bind(version).fetch_one(store.db()).await?;
     let graph: Graph = from_json("flow_versions.graph", &graph_text)?;
-    let document = FlowDocument { name: row.name.clone(), form_id: flow.form_id, blocks: graph.blocks, edges: graph.edges };
+    let document = FlowDocument { name: row.name.clone(), form_id: flow.form_id, blocks: graph.blocks, edges: graph.edges, max_concurrent_runs: None };
     Ok(FlowVersionDetail { version: row.into(), document })
 }
 
@@ -502,7 +535,7 @@ pub async fn restore_flow_version(store: &Store, id: &str, version: i64, actor: 
     let flow = get_flow(store, id).await?;
     let old = get_flow_version(store, id, version).await?;
     let graph = Graph { blocks: old.document.blocks, edges: old.document.edges };
-    let restored = write_version(store, id, flow.version, &old.document.name, &graph, None, actor, &format!("restored from {version}")).await?;
+    let restored = write_version(store, id, flow.version, &old.document.name, &graph, FlowSettings::default(), actor, &format!("restored from {version}")).await?;
     audit::record_change(store, actor, Change::updated("flow", id, &restored.name, &audited(&flow), &audited(&restored))).await?;
     Ok(restored)
 }

@@ -19,6 +19,9 @@ pub struct FlowDocument {
     pub blocks: Vec<Block>,
     #[serde(default)]
     pub edges: Vec<Edge>,
+    /// At most this many runs of the flow at once; later ones wait, in order, as queued.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_concurrent_runs: Option<u32>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,13 +109,25 @@ pub struct Flow {
     /// What is incomplete (shown as badges); saving keeps incomplete flows.
     #[serde(default)]
     pub warnings: Vec<Issue>,
+    /// At most this many runs at once (`None`: no limit); later ones wait as queued.
+    #[serde(default)]
+    pub max_concurrent_runs: Option<u32>,
 }
 
 impl Flow {
     pub fn document(&self) -> FlowDocument {
-        FlowDocument { name: self.name.clone(), form_id: self.form_id.clone(), blocks: self.blocks.clone(), edges: self.edges.clone() }
+        FlowDocument {
+            name: self.name.clone(),
+            form_id: self.form_id.clone(),
+            blocks: self.blocks.clone(),
+            edges: self.edges.clone(),
+            max_concurrent_runs: self.max_concurrent_runs,
+        }
     }
 }
+
+/// Most runs of one flow a limit may let run at once.
+pub const MAX_CONCURRENT_RUNS: u32 = 1_000;
 
 /// A flow in a listing.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -181,6 +196,10 @@ pub struct FlowSave {
     /// Turns the flow on or off; left as it is when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
+    /// At most this many runs at once (1 to 1000; 0 removes the limit); left as it is when
+    /// absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_concurrent_runs: Option<u32>,
 }
 
 /// One entry of a flow's version history.

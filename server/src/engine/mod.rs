@@ -188,18 +188,44 @@ impl Engine {
         Ok(endpoint)
     }
 
-    /// Creates a run (written before this answers) and executes it in this process at once.
-    /// Answers its id, and what becomes of the execution, for a caller that waits.
-    pub async fn start(&self, new: NewFlowRun) -> StoreResult<(String, oneshot::Receiver<Ending>)> {
+    /// Creates a run (written before this answers) and executes it in this process at once,
+    /// unless it waits, queued, for a turn under its flow's limit of runs at once (the worker
+    /// takes it up then). Answers its id, its status, and what becomes of it, for a caller
+    /// that waits.
+    pub async fn start(&self, new: NewFlowRun) -> StoreResult<(String, RunStatus, oneshot::Receiver<Ending>)> {
         let job = store::create_flow_run(&self.runtime().store, new, true).await?;
-        Ok(self.begin(job, None))
+        if job.queued {
+            return Ok((job.run_id.clone(), RunStatus::Queued, self.follow(job.run_id)));
+        }
+        let (run_id, ending) = self.begin(job, None);
+        Ok((run_id, RunStatus::Running, ending))
     }
 
-    /// Executes a run at once for a caller that acknowledges nothing until it ends (a sync
-    /// HTTP trigger): the run is written with its first step record, one commit fewer.
-    pub fn start_unacknowledged(&self, new: NewFlowRun) -> (String, oneshot::Receiver<Ending>) {
+    /// Starts a run for a caller that acknowledges nothing until it ends (a sync HTTP
+    /// trigger): executed at once, it is written with its first step record, one commit
+    /// fewer; a run of a flow with a limit of runs at once is written first, as [`Self::start`] does.
+    pub async fn start_unacknowledged(&self, new: NewFlowRun) -> StoreResult<(String, oneshot::Receiver<Ending>)> {
+        if new.flow.max_concurrent_runs.is_some() {
+            let (run_id, _, ending) = self.start(new).await?;
+            return Ok((run_id, ending));
+        }
         let (job, unwritten) = store::prepare_flow_run(new, true);
-        self.begin(job, Some(unwritten))
+        Ok(self.begin(job, Some(unwritten)))
+    }
+
+    /// What becomes of a run executed elsewhere or later (a queued one).
+    fn follow(&self, run_id: String) -> oneshot::Receiver<Ending> {
+        let (reply, answer) = oneshot::channel();
+        let engine = self.clone();
+        tokio::spawn(async move {
+            let ending = match engine.run_end(&run_id).await {
+                Ok(end) => Ending::Finished { status: end.status, reason: end.reason, output: end.output },
+                Err(error) => Ending::Interrupted(format!("cannot read how the run ended: {error}")),
+            };
+            // Nobody may be waiting for it.
+            let _ = reply.send(ending);
+        });
+        answer
     }
 
     fn begin(&self, job: FlowRunJob, unwritten: Option<UnwrittenRun>) -> (String, oneshot::Receiver<Ending>) {

@@ -22,6 +22,9 @@ pub struct FlowFile {
     pub blocks: Vec<Block>,
     #[serde(default)]
     pub edges: Vec<Edge>,
+    /// At most this many runs at once; none when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_concurrent_runs: Option<u32>,
 }
 
 /// A form of the workflow, as flow files refer to it.
@@ -99,7 +102,13 @@ pub fn to_file(document: &FlowDocument, form_name: &str, directory: &Directory) 
             }
         }
     }
-    let file = FlowFile { name: document.name.clone(), form: form_name.to_string(), blocks, edges: document.edges.clone() };
+    let file = FlowFile {
+        name: document.name.clone(),
+        form: form_name.to_string(),
+        blocks,
+        edges: document.edges.clone(),
+        max_concurrent_runs: document.max_concurrent_runs,
+    };
     (normalized(file), notes)
 }
 
@@ -145,7 +154,10 @@ pub fn to_document(file: &FlowFile, directory: &Directory) -> Result<FlowDocumen
             }
         }
     }
-    if issues.is_empty() { Ok(FlowDocument { name: file.name.clone(), form_id, blocks, edges: file.edges.clone() }) } else { Err(issues) }
+    if !issues.is_empty() {
+        return Err(issues);
+    }
+    Ok(FlowDocument { name: file.name.clone(), form_id, blocks, edges: file.edges.clone(), max_concurrent_runs: file.max_concurrent_runs })
 }
 
 /// The file with its settings' keys in order, so equal flows give byte-equal files.
@@ -242,6 +254,10 @@ pub fn describe_change(current: &FlowFile, wanted: &FlowFile) -> String {
     } else if current.edges != wanted.edges {
         parts.push("edges reordered".to_string());
     }
+    if current.max_concurrent_runs != wanted.max_concurrent_runs {
+        let limit = |limit: Option<u32>| limit.map_or_else(|| "none".to_string(), |limit| limit.to_string());
+        parts.push(format!("runs at once {} → {}", limit(current.max_concurrent_runs), limit(wanted.max_concurrent_runs)));
+    }
     parts.join(", ")
 }
 
@@ -278,6 +294,7 @@ mod tests {
             form_id: "frm_1".into(),
             blocks: vec![webhook("w1", json!({"path": "/close", "method": "POST", "endpointId": "end_1"}))],
             edges: vec![],
+            max_concurrent_runs: Some(3),
         }
     }
 
@@ -293,6 +310,7 @@ mod tests {
         let back = to_document(&parse(&text).expect("the file reads"), &directory()).expect("the names resolve");
         assert_eq!(back.form_id, "frm_1");
         assert_eq!(back.blocks[0].settings.get("endpointId"), Some(&json!("end_1")));
+        assert_eq!(back.max_concurrent_runs, Some(3), "the limit of runs at once goes both ways");
     }
 
     #[test]

@@ -225,6 +225,8 @@ async fn apply(args: ApplyArgs) -> Result<(), String> {
                     blocks: wanted.document.blocks.clone(),
                     edges: wanted.document.edges.clone(),
                     enabled: None,
+                    // The file says the limit; none in it lifts it.
+                    max_concurrent_runs: Some(wanted.document.max_concurrent_runs.unwrap_or(0)),
                 };
                 api.save(&current.id, &save).await.map_err(|failure| format!("{}: {failure}", wanted.file_name))?;
                 api.publish(&current.id).await.map_err(|failure| format!("{}: {failure}", wanted.file_name))?;

@@ -91,11 +91,11 @@ async fn start_run(
         rerun_of: None,
         chain_depth: principal.chain_depth(),
     };
-    let (run_id, ending) = state.engine.start(new).await?;
+    let (run_id, status, ending) = state.engine.start(new).await?;
     if wait.wait && matches!(tokio::time::timeout(LONGEST_WAIT, ending).await, Ok(Ok(Ending::Finished { .. }))) {
         return Ok(ApiJson(state.ops.get_run(&principal, &run_id).await?).into_response());
     }
-    Ok((StatusCode::ACCEPTED, ApiJson(StartedFlowRun { run_id, status: RunStatus::Running })).into_response())
+    Ok((StatusCode::ACCEPTED, ApiJson(StartedFlowRun { run_id, status })).into_response())
 }
 
 /// The flow's HTTP trigger: the request (`body`, `headers` without credentials, `query`)
@@ -153,11 +153,11 @@ async fn http_trigger(
         chain_depth: principal.chain_depth(),
     };
     if !sync {
-        let (run_id, _) = state.engine.start(new).await?;
-        return Ok((StatusCode::ACCEPTED, ApiJson(StartedFlowRun { run_id, status: RunStatus::Running })).into_response());
+        let (run_id, status, _) = state.engine.start(new).await?;
+        return Ok((StatusCode::ACCEPTED, ApiJson(StartedFlowRun { run_id, status })).into_response());
     }
     // Nothing is acknowledged before the run ends, so the run is written with its first step.
-    let (run_id, ending) = state.engine.start_unacknowledged(new);
+    let (run_id, ending) = state.engine.start_unacknowledged(new).await?;
     match tokio::time::timeout(timeout, ending).await {
         Ok(Ok(Ending::Finished { status: RunStatus::Succeeded, output, .. })) => Ok(reply(output.as_ref())),
         Ok(Ok(Ending::Finished { reason, .. })) => {

@@ -37,7 +37,10 @@ impl Step for CallFlow {
             let run_id = match env.ops().call_flow(call.acting.as_ref(), &caller, flow_id, inputs).await {
                 Ok(CalledRun::Started(job)) => {
                     let run_id = job.run_id.clone();
-                    env.execute(job);
+                    // A queued run goes when its turn under its flow's limit comes.
+                    if !job.queued {
+                        env.execute(job);
+                    }
                     run_id
                 }
                 Ok(CalledRun::Existing(run_id)) => run_id,

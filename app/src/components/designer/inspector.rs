@@ -40,10 +40,43 @@ pub(super) fn Inspector(designer: Designer) -> impl IntoView {
             <h2>"Inspector"</h2>
             <p class="hint">"Select a block to edit its label, settings and inputs. Drag from a block's output port (●) to another block to connect them."</p>
             <p class="hint">"Press ? for keyboard shortcuts."</p>
+            <FlowLimit designer />
         }
         .into_any()
     };
     view! { <aside class="fd-inspector" aria-label="Inspector">{content}</aside> }
+}
+
+/// The flow's own settings: how many of its runs go at once.
+#[component]
+fn FlowLimit(designer: Designer) -> impl IntoView {
+    let problem = RwSignal::new(None::<String>);
+    let changed = move |ev: ev::Event| {
+        let raw = event_target_value(&ev);
+        match raw.trim() {
+            "" => {
+                problem.set(None);
+                designer.set_max_runs(None);
+            }
+            text => match text.parse::<u32>() {
+                Ok(limit) if (1..=flows::MAX_CONCURRENT_RUNS).contains(&limit) => {
+                    problem.set(None);
+                    designer.set_max_runs(Some(limit));
+                }
+                _ => problem.set(Some(format!("Runs at once must be a whole number from 1 to {}, or empty for no limit.", flows::MAX_CONCURRENT_RUNS))),
+            },
+        }
+    };
+    let current = designer.max_runs.get_untracked().map(|limit| limit.to_string()).unwrap_or_default();
+    view! {
+        <h3>"This flow"</h3>
+        <label class="field">
+            <span class="field-label">"Runs at once"</span>
+            <input type="number" min="1" max=flows::MAX_CONCURRENT_RUNS placeholder="no limit" data-testid="max-runs" prop:value=current on:change=changed />
+            <span class="field-hint">"At most this many runs of this flow go at once; later ones wait, in order, as queued. Empty: no limit."</span>
+        </label>
+        {move || problem.get().map(|problem| view! { <p class="step-error" role="alert">{problem}</p> })}
+    }
 }
 
 #[component]

@@ -76,6 +76,8 @@ pub(crate) struct Designer {
     pub version: RwSignal<i64>,
     /// The version that runs; `None` until the flow is first published.
     pub published: RwSignal<Option<i64>>,
+    /// At most this many runs of the flow at once (`None`: no limit).
+    pub max_runs: RwSignal<Option<u32>>,
     pub saving: RwSignal<bool>,
     pub publishing: RwSignal<bool>,
     /// Counts edits, so an autosave timer knows whether another edit came after it.
@@ -114,6 +116,7 @@ impl Designer {
             name: RwSignal::new(flow.name.clone()),
             version: RwSignal::new(flow.version),
             published: RwSignal::new(flow.published_version),
+            max_runs: RwSignal::new(flow.max_concurrent_runs),
             saving: RwSignal::new(false),
             publishing: RwSignal::new(false),
             edits: StoredValue::new(0),
@@ -386,6 +389,7 @@ impl Designer {
             form_id,
             blocks: editor.doc.blocks.clone(),
             edges: editor.doc.edges.clone(),
+            max_concurrent_runs: self.max_runs.get_untracked(),
         })
     }
 
@@ -487,6 +491,12 @@ impl Designer {
         });
     }
 
+    /// Sets how many runs of the flow may go at once (`None`: no limit), saved at once.
+    pub fn set_max_runs(self, limit: Option<u32>) {
+        self.max_runs.set(limit);
+        self.save();
+    }
+
     /// Saves the canvas as the newest version: a draft, which runs once published.
     pub fn save(self) {
         if self.saving.get_untracked() {
@@ -504,6 +514,8 @@ impl Designer {
             blocks: snapshot.blocks.clone(),
             edges: snapshot.edges.clone(),
             enabled: None,
+            // 0 lifts the limit.
+            max_concurrent_runs: Some(self.max_runs.get_untracked().unwrap_or(0)),
         };
         self.saving.set(true);
         spawn_local(async move {

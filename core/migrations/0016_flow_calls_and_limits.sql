@@ -2,9 +2,10 @@
 -- Call Flow step, which it names with the step and its For Each iteration ('' outside
 -- loops), and records how deeply calls nest; one called run per calling step and
 -- iteration, so a caller resumed after a crash finds its run again. Runs may also be
--- started by a schedule.
+-- started by a schedule. A flow may cap how many of its runs go at once: the others wait,
+-- in order, as 'queued'.
 --
--- `started_by` is CHECKed, so flow_runs is rebuilt. flow_run_steps refers to it with
+-- `started_by` and `status` are CHECKed, so flow_runs is rebuilt. flow_run_steps refers to it with
 -- ON DELETE CASCADE and foreign keys stay on inside this migration's transaction, so its
 -- rows are set aside first, or dropping the old table would delete them.
 
@@ -23,7 +24,7 @@ CREATE TABLE flow_runs_new (
     event_id            INTEGER REFERENCES events (id) ON DELETE SET NULL,
     acting_user_id      INTEGER REFERENCES users (id) ON DELETE SET NULL,
     rerun_of            TEXT    REFERENCES flow_runs (id) ON DELETE SET NULL,
-    status              TEXT    NOT NULL CHECK (status IN ('pending', 'running', 'succeeded', 'failed')),
+    status              TEXT    NOT NULL CHECK (status IN ('queued', 'pending', 'running', 'succeeded', 'failed')),
     reason              TEXT,
     output              TEXT    CHECK (output IS NULL OR json_valid(output)),
     steps_run           INTEGER NOT NULL DEFAULT 0,
@@ -63,6 +64,9 @@ CREATE INDEX flow_runs_alert ON flow_runs (alert_id);
 CREATE INDEX flow_runs_chained ON flow_runs (flow_id, created_at) WHERE chain_depth > 0;
 CREATE INDEX flow_runs_restarts ON flow_runs (restart_of) WHERE restart_of IS NOT NULL;
 CREATE UNIQUE INDEX flow_runs_calls ON flow_runs (called_by, called_by_block, called_by_iteration) WHERE called_by IS NOT NULL;
+-- The worker lets queued runs go, oldest first, while fewer than the limit are going.
+CREATE INDEX flow_runs_queued ON flow_runs (flow_id, created_at) WHERE status = 'queued';
+CREATE INDEX flow_runs_going ON flow_runs (flow_id) WHERE status IN ('pending', 'running');
 
 -- As in 0011: a run refused at once, and a run ending, count in the dashboard's minutes.
 CREATE TRIGGER run_minutes_flow_run_inserted AFTER INSERT ON flow_runs
@@ -101,3 +105,5 @@ INSERT INTO flow_run_steps (run_id, iteration, block_id, status, inputs, outputs
     SELECT run_id, iteration, block_id, status, inputs, outputs, ports, logs, error, started_at, finished_at, due_at FROM flow_run_steps_kept;
 DROP TABLE flow_run_steps_kept;
 CREATE INDEX flow_run_steps_iterations ON flow_run_steps (run_id, block_id, status, iteration) WHERE iteration != '';
+
+ALTER TABLE flows ADD COLUMN max_concurrent_runs INTEGER CHECK (max_concurrent_runs IS NULL OR max_concurrent_runs BETWEEN 1 AND 1000);
