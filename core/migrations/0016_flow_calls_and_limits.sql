@@ -3,7 +3,7 @@
 -- loops), and records how deeply calls nest; one called run per calling step and
 -- iteration, so a caller resumed after a crash finds its run again. Runs may also be
 -- started by a schedule. A flow may cap how many of its runs go at once: the others wait,
--- in order, as 'queued'.
+-- in order, as 'queued'. An endpoint may cap the requests it takes per second and at once.
 --
 -- `started_by` and `status` are CHECKed, so flow_runs is rebuilt. flow_run_steps refers to it with
 -- ON DELETE CASCADE and foreign keys stay on inside this migration's transaction, so its
@@ -107,3 +107,5 @@ DROP TABLE flow_run_steps_kept;
 CREATE INDEX flow_run_steps_iterations ON flow_run_steps (run_id, block_id, status, iteration) WHERE iteration != '';
 
 ALTER TABLE flows ADD COLUMN max_concurrent_runs INTEGER CHECK (max_concurrent_runs IS NULL OR max_concurrent_runs BETWEEN 1 AND 1000);
+ALTER TABLE endpoints ADD COLUMN max_per_second INTEGER CHECK (max_per_second IS NULL OR max_per_second BETWEEN 1 AND 10000);
+ALTER TABLE endpoints ADD COLUMN max_concurrent INTEGER CHECK (max_concurrent IS NULL OR max_concurrent BETWEEN 1 AND 1000);

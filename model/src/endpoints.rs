@@ -20,7 +20,38 @@ pub struct Endpoint {
     /// Masked, except in the answer that created the endpoint.
     pub signing_secret: String,
     pub created_at: String,
+    /// At most this many requests start in any one second (integrations, flow steps and
+    /// agents together); `None`: no limit.
+    #[serde(default)]
+    pub max_per_second: Option<u32>,
+    /// At most this many requests in flight at once; `None`: no limit.
+    #[serde(default)]
+    pub max_concurrent: Option<u32>,
 }
+
+impl Endpoint {
+    pub fn limits(&self) -> EndpointLimits {
+        EndpointLimits { per_second: self.max_per_second, concurrent: self.max_concurrent }
+    }
+}
+
+/// How much an endpoint takes at once; every request to it, whoever sends it, waits its turn.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct EndpointLimits {
+    pub per_second: Option<u32>,
+    pub concurrent: Option<u32>,
+}
+
+impl EndpointLimits {
+    pub fn is_limited(&self) -> bool {
+        self.per_second.is_some() || self.concurrent.is_some()
+    }
+}
+
+/// Highest `maxPerSecond` an endpoint may set.
+pub const MAX_PER_SECOND: u32 = 10_000;
+/// Highest `maxConcurrent` an endpoint may set.
+pub const MAX_CONCURRENT: u32 = 1_000;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -36,6 +67,12 @@ pub struct NewEndpoint {
     /// A Standard Webhooks secret (`whsec_…`); generated when left out.
     #[serde(default)]
     pub signing_secret: Option<String>,
+    /// At most this many requests start in any one second (1 to 10000).
+    #[serde(default)]
+    pub max_per_second: Option<u32>,
+    /// At most this many requests in flight at once (1 to 1000).
+    #[serde(default)]
+    pub max_concurrent: Option<u32>,
 }
 
 /// A partial update; secrets equal to [`MASK`] keep their stored value.
@@ -48,6 +85,9 @@ pub struct EndpointPatch {
     pub auth: Option<EndpointAuth>,
     pub trust_self_signed: Option<bool>,
     pub signing_secret: Option<String>,
+    /// As on [`NewEndpoint`]; 0 removes the limit, absent keeps it.
+    pub max_per_second: Option<u32>,
+    pub max_concurrent: Option<u32>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

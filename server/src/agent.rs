@@ -183,7 +183,7 @@ pub async fn run(args: AgentArgs) -> Result<(), AgentError> {
     };
     let clients = HttpClients::new(EgressPolicy { deny_private: args.egress_deny_private })?;
     let runner = Arc::new(Runner {
-        sender: Sender { clients, tokens: TokenCache::default(), timeout: Duration::from_millis(args.webhook_timeout_ms.max(1)) },
+        sender: Sender { clients, tokens: TokenCache::default(), timeout: Duration::from_millis(args.webhook_timeout_ms.max(1)), gates: Default::default() },
         schedule: args.retry_schedule,
         script_limits: Limits {
             wall_time: Duration::from_millis(args.script_timeout_ms.max(1)),
@@ -378,6 +378,7 @@ impl Runner {
             auth: EndpointAuth::None,
             trust_self_signed: false,
             signing_key: Vec::new(),
+            limits: Default::default(),
         };
         let headers = vec![
             ("content-type".to_string(), "application/json".to_string()),
@@ -433,6 +434,8 @@ fn endpoint_secrets(endpoint: &AgentEndpoint) -> Result<EndpointSecrets, String>
         base_url: endpoint.base_url.clone(),
         auth: endpoint.auth.clone(),
         trust_self_signed: endpoint.trust_self_signed,
+        // The server let the lease go under the endpoint's limits.
+        limits: Default::default(),
         signing_key: STANDARD.decode(&endpoint.signing_key).map_err(|error| format!("The lease carried an unreadable signing key: {error}"))?,
     })
 }

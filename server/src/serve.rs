@@ -98,7 +98,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     let runtime = Runtime {
         store: store.clone(),
         secrets: secrets.clone(),
-        sender: Sender { clients: clients.clone(), tokens: TokenCache::default(), timeout: config.webhook_timeout },
+        sender: Sender { clients: clients.clone(), tokens: TokenCache::default(), timeout: config.webhook_timeout, gates: Default::default() },
         schedule: config.retry_schedule.clone(),
         script_limits: config.script_limits,
         metrics: metrics.clone(),

@@ -20,6 +20,8 @@ pub struct Received {
     pub body: Value,
     /// The body exactly as received, for signature checks.
     pub raw: String,
+    /// When it arrived.
+    pub at: std::time::Instant,
 }
 
 /// Records the request and picks its answer (an OAuth2 token answer is `Err`), with the
@@ -34,7 +36,8 @@ fn answer_for(
     let raw = String::from_utf8_lossy(body).to_string();
     let body = serde_json::from_slice(body).unwrap_or(Value::Null);
     let mut inner = inner.lock().expect("not poisoned");
-    inner.received.push(Received { method: method.to_string(), path: uri.path().to_string(), headers, body, raw });
+    let at = std::time::Instant::now();
+    inner.received.push(Received { method: method.to_string(), path: uri.path().to_string(), headers, body, raw, at });
     if uri.path() == TOKEN_PATH {
         let issued = inner.received.iter().filter(|request| request.path == TOKEN_PATH).count();
         let token = serde_json::json!({"access_token": format!("token-{issued}"), "token_type": "Bearer", "expires_in": 3600});

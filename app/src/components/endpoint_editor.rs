@@ -1,6 +1,6 @@
 //! The endpoint editor, used on the Endpoints page and in place on an integration's page:
-//! name, base URL, authentication, trust in self-signed certificates and the signing
-//! secret. A created endpoint stays open as itself, with its signing secret shown once.
+//! name, base URL, authentication, trust in self-signed certificates, the signing secret
+//! and how much it takes (requests per second, at once). A created endpoint stays open as itself, with its signing secret shown once.
 
 use leptos::prelude::*;
 
@@ -111,15 +111,32 @@ fn EndpointFields(
     let auth = AuthForm::new(&endpoint.as_ref().map(|endpoint| endpoint.auth.clone()).unwrap_or_default());
     let trust_self_signed = RwSignal::new(endpoint.as_ref().is_some_and(|endpoint| endpoint.trust_self_signed));
     let signing_secret = RwSignal::new(endpoint.as_ref().map(|endpoint| endpoint.signing_secret.clone()).unwrap_or_default());
+    let limit_text = |limit: Option<u32>| limit.map(|limit| limit.to_string()).unwrap_or_default();
+    let per_second = RwSignal::new(limit_text(endpoint.as_ref().and_then(|endpoint| endpoint.max_per_second)));
+    let concurrent = RwSignal::new(limit_text(endpoint.as_ref().and_then(|endpoint| endpoint.max_concurrent)));
     let id = endpoint.map(|endpoint| endpoint.id);
     let busy = move || create.pending().get() || update.pending().get();
     let saved_here = {
         let id = id.clone();
         move || !busy() && update.value().with(|value| matches!(value, Some(Ok(saved)) if Some(&saved.id) == id.as_ref()))
     };
+    let limits_problem = RwSignal::new(None::<String>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let secret = signing_secret.get_untracked().trim().to_string();
+        // Empty is no limit (0 to the server, which removes one); the server checks ranges.
+        let limit = |text: RwSignal<String>, what: &str| match text.get_untracked().trim() {
+            "" => Ok(0),
+            text => text.parse::<u32>().map_err(|_| format!("{what} must be a whole number, or empty for no limit.")),
+        };
+        let (max_per_second, max_concurrent) = match (limit(per_second, "Requests per second"), limit(concurrent, "Requests at once")) {
+            (Ok(per_second), Ok(concurrent)) => (per_second, concurrent),
+            (Err(problem), _) | (_, Err(problem)) => {
+                limits_problem.set(Some(problem));
+                return;
+            }
+        };
+        limits_problem.set(None);
         match &id {
             Some(id) => {
                 let patch = EndpointPatch {
@@ -128,6 +145,8 @@ fn EndpointFields(
                     auth: Some(auth.auth()),
                     trust_self_signed: Some(trust_self_signed.get_untracked()),
                     signing_secret: Some(secret),
+                    max_per_second: Some(max_per_second),
+                    max_concurrent: Some(max_concurrent),
                 };
                 update.dispatch(UpdateEndpoint { id: id.clone(), patch });
             }
@@ -139,6 +158,8 @@ fn EndpointFields(
                     auth: auth.auth(),
                     trust_self_signed: trust_self_signed.get_untracked(),
                     signing_secret: Some(secret).filter(|secret| !secret.is_empty()),
+                    max_per_second: Some(max_per_second).filter(|limit| *limit > 0),
+                    max_concurrent: Some(max_concurrent).filter(|limit| *limit > 0),
                 };
                 create.dispatch(CreateEndpoint { input });
             }
@@ -165,6 +186,15 @@ fn EndpointFields(
             <Field label="Signing secret" hint=secret_hint>
                 <input type="password" autocomplete="new-password" class="mono" bind:value=signing_secret />
             </Field>
+            <div class="field-row">
+                <Field label="Requests per second" hint="At most this many start in any second, from integrations, flows and agents together. Empty: no limit.">
+                    <input type="number" min="1" max="10000" placeholder="no limit" data-testid="max-per-second" bind:value=per_second />
+                </Field>
+                <Field label="Requests at once" hint="At most this many in flight. Empty: no limit.">
+                    <input type="number" min="1" max="1000" placeholder="no limit" data-testid="max-concurrent" bind:value=concurrent />
+                </Field>
+            </div>
+            {move || limits_problem.get().map(|problem| view! { <p class="error" role="alert">{problem}</p> })}
             <div class="form-actions">
                 <button type="submit" class="primary" disabled=busy>
                     {if stored { "Save endpoint" } else { "Create endpoint" }}

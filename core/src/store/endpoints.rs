@@ -4,7 +4,7 @@
 
 use super::Store;
 use base64::{Engine, engine::general_purpose::STANDARD};
-use outflow_model::endpoints::{Endpoint, EndpointAuth, EndpointPatch, MASK, NewEndpoint};
+use outflow_model::endpoints::{Endpoint, EndpointAuth, EndpointLimits, EndpointPatch, MASK, MAX_CONCURRENT, MAX_PER_SECOND, NewEndpoint};
 use rand::RngCore;
 
 use super::{
@@ -26,6 +26,8 @@ pub struct EndpointSecrets {
     pub trust_self_signed: bool,
     /// The raw HMAC key of the `whsec_…` signing secret.
     pub signing_key: Vec<u8>,
+    /// How much it takes at once.
+    pub limits: EndpointLimits,
 }
 
 #[derive(sqlx::FromRow)]
@@ -39,10 +41,25 @@ struct EndpointRow {
     signing_secret: String,
     trust_self_signed: bool,
     created_at: i64,
+    max_per_second: Option<u32>,
+    max_concurrent: Option<u32>,
 }
 
-const SELECT_ENDPOINT: &str =
-    "SELECT id, workflow_id, name, base_url, auth_masked, auth_sealed, signing_secret, trust_self_signed, created_at FROM endpoints";
+const SELECT_ENDPOINT: &str = "SELECT id, workflow_id, name, base_url, auth_masked, auth_sealed, signing_secret, trust_self_signed, created_at,
+        max_per_second, max_concurrent FROM endpoints";
+
+/// A limit as given: `None` keeps what is set (or none), `Some(0)` removes it (`zero`
+/// says whether it may), anything else must be within `1..=highest`.
+fn checked_limit(what: &str, limit: Option<u32>, highest: u32, zero: bool) -> StoreResult<Option<u32>> {
+    match limit {
+        Some(0) if zero => Ok(Some(0)),
+        Some(value) if !(1..=highest).contains(&value) => Err(StoreError::invalid(format!(
+            "{what} must be between 1 and {highest}{}, not {value}.",
+            if zero { " (0 removes the limit)" } else { "" }
+        ))),
+        limit => Ok(limit),
+    }
+}
 
 fn masked(row: EndpointRow) -> StoreResult<Endpoint> {
     Ok(Endpoint {
@@ -54,6 +71,8 @@ fn masked(row: EndpointRow) -> StoreResult<Endpoint> {
         trust_self_signed: row.trust_self_signed,
         signing_secret: MASK.into(),
         created_at: clock::rfc3339(row.created_at),
+        max_per_second: row.max_per_second,
+        max_concurrent: row.max_concurrent,
     })
 }
 
@@ -115,6 +134,8 @@ pub async fn create_endpoint(store: &Store, actor: Option<&Actor>, secrets: &Sec
     check_auth(&input.auth)?;
     let signing_secret = input.signing_secret.clone().unwrap_or_else(new_signing_secret);
     signing_key(&signing_secret)?;
+    let max_per_second = checked_limit("maxPerSecond", input.max_per_second, MAX_PER_SECOND, false)?;
+    let max_concurrent = checked_limit("maxConcurrent", input.max_concurrent, MAX_CONCURRENT, false)?;
     super::get_workflow(store, &input.workflow_id).await.map_err(|error| match error {
         StoreError::NotFound(message) => StoreError::invalid(message),
         other => other,
@@ -122,8 +143,9 @@ pub async fn create_endpoint(store: &Store, actor: Option<&Actor>, secrets: &Sec
     let id = new_id("ep");
     let now = clock::now_millis();
     sqlx::query(
-        "INSERT INTO endpoints (id, workflow_id, name, base_url, auth_masked, auth_sealed, signing_secret, trust_self_signed, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO endpoints (id, workflow_id, name, base_url, auth_masked, auth_sealed, signing_secret, trust_self_signed, created_at, updated_at,
+                                max_per_second, max_concurrent)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&id)
     .bind(&input.workflow_id)
@@ -135,6 +157,8 @@ pub async fn create_endpoint(store: &Store, actor: Option<&Actor>, secrets: &Sec
     .bind(input.trust_self_signed)
     .bind(now)
     .bind(now)
+    .bind(max_per_second)
+    .bind(max_concurrent)
     .execute(store.db())
     .await
     .map_err(conflict_on_unique(|| format!("This workflow already has an endpoint named \"{name}\".")))?;
@@ -167,7 +191,15 @@ fn opened(secrets: &SecretBox, row: EndpointRow) -> StoreResult<EndpointSecrets>
     let undecryptable = |_| StoreError::Corrupt(format!("the secrets of endpoint {} cannot be decrypted with this key", row.id));
     let auth: EndpointAuth = from_json("endpoints.auth_sealed", &secrets.open(&row.auth_sealed).map_err(undecryptable)?)?;
     let signing_key = signing_key(&secrets.open(&row.signing_secret).map_err(undecryptable)?)?;
-    Ok(EndpointSecrets { id: row.id, name: row.name, base_url: row.base_url, auth, trust_self_signed: row.trust_self_signed, signing_key })
+    Ok(EndpointSecrets {
+        limits: EndpointLimits { per_second: row.max_per_second, concurrent: row.max_concurrent },
+        id: row.id,
+        name: row.name,
+        base_url: row.base_url,
+        auth,
+        trust_self_signed: row.trust_self_signed,
+        signing_key,
+    })
 }
 
 /// The endpoint with its secrets, for sending.
@@ -205,9 +237,14 @@ pub async fn update_endpoint(store: &Store, actor: Option<&Actor>, secrets: &Sec
         }
         _ => None,
     };
+    let max_per_second = checked_limit("maxPerSecond", patch.max_per_second, MAX_PER_SECOND, true)?;
+    let max_concurrent = checked_limit("maxConcurrent", patch.max_concurrent, MAX_CONCURRENT, true)?;
     sqlx::query(
-        "UPDATE endpoints SET name = ?, base_url = ?, auth_masked = ?, auth_sealed = ?, trust_self_signed = ?,
-                signing_secret = COALESCE(?, signing_secret), updated_at = ? WHERE id = ?",
+        "UPDATE endpoints SET name = ?1, base_url = ?2, auth_masked = ?3, auth_sealed = ?4, trust_self_signed = ?5,
+                signing_secret = COALESCE(?6, signing_secret), updated_at = ?7,
+                max_per_second = CASE ?9 WHEN 0 THEN NULL ELSE COALESCE(?9, max_per_second) END,
+                max_concurrent = CASE ?10 WHEN 0 THEN NULL ELSE COALESCE(?10, max_concurrent) END
+         WHERE id = ?8",
     )
     .bind(&name)
     .bind(&base_url)
@@ -217,6 +254,8 @@ pub async fn update_endpoint(store: &Store, actor: Option<&Actor>, secrets: &Sec
     .bind(signing_secret)
     .bind(clock::now_millis())
     .bind(id)
+    .bind(max_per_second)
+    .bind(max_concurrent)
     .execute(store.db())
     .await
     .map_err(conflict_on_unique(|| format!("This workflow already has an endpoint named \"{name}\".")))?;

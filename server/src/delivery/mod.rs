@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod devices;
 pub mod egress;
+pub mod limits;
 pub mod retry;
 pub mod script;
 pub mod self_calls;

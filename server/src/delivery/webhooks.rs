@@ -14,6 +14,7 @@ use outflow_model::endpoints::join_url;
 use super::{
     HttpClients,
     auth::TokenCache,
+    limits::EndpointGates,
     retry,
     script::{HttpCall, HttpReply},
     signing,
@@ -33,6 +34,8 @@ pub struct Sender {
     pub clients: HttpClients,
     pub tokens: TokenCache,
     pub timeout: Duration,
+    /// Every request waits at its endpoint's gate (`maxPerSecond`, `maxConcurrent`).
+    pub gates: EndpointGates,
 }
 
 /// An outgoing request to an endpoint.
@@ -84,6 +87,8 @@ impl Sender {
 
     /// Sends the request and records the attempt; errors become the attempt's `error`.
     pub async fn send(&self, request: OutgoingRequest<'_>) -> (AttemptRecord, Result<Answer, String>) {
+        // Waiting for the endpoint's turn is not the attempt's latency.
+        let _pass = self.gates.pass(&request.endpoint.id, request.endpoint.limits).await;
         let started_at = clock::now_millis();
         let clock_start = Instant::now();
         let url = request.url.clone();

@@ -124,6 +124,12 @@ async fn lease_for(state: &AppState, leased: &AgentRunJob) -> Result<Lease, Stri
             let endpoint = store::endpoint_secrets(&state.store, &state.secrets, endpoint_id)
                 .await
                 .map_err(|error| format!("The endpoint cannot be used: {error}"))?;
+            // The agent sends at once: the lease waits for the endpoint's turn, and holds its
+            // slot until the agent reports (or the lease ends), as a request sent here would.
+            let gates = &state.engine.runtime().sender.gates;
+            let pass = gates.pass(&endpoint.id, endpoint.limits).await;
+            let lease_ms = u64::try_from(state.agent_lease_ms).unwrap_or_default();
+            gates.hold(&job.run_id, pass, Duration::from_millis(lease_ms));
             AgentJob::Webhook { url: join_url(&endpoint.base_url, path), endpoint: agent_endpoint(&endpoint) }
         }
         IntegrationAction::Script { script } => {
@@ -181,6 +187,7 @@ async fn report(
             line.line = line.line.chars().take(MAX_LOG_LINE_CHARS).collect();
         }
     }
+    state.engine.runtime().sender.gates.release(&run_id);
     store::record_agent_report(&state.store, &agent.id, &run_id, report).await?;
     Ok(StatusCode::NO_CONTENT)
 }

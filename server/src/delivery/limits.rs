@@ -1,0 +1,173 @@
+//! Endpoint limits: every request to an endpoint — an integration's webhook, a flow's
+//! Webhook step, a script's `http.request`, and the webhook jobs this server hands to
+//! Integration Agents — passes the endpoint's gate first, so together they never exceed its
+//! `maxConcurrent` requests in flight or its `maxPerSecond` request starts in any second.
+//!
+//! The rate is a sliding window, not a token bucket: a request starts only when the one
+//! `maxPerSecond` places before it started more than a second (and a margin, for the
+//! jitter between here and the receiver) ago, so no second seen at the receiver holds more
+//! (a bucket lets a burst of twice the rate straddle a second, as Svix documents of its
+//! own). Waiters are served in the order they came. The gates are this process's: one
+//! server per database (see README, "Limits").
+
+use std::{
+    collections::{HashMap, VecDeque},
+    sync::{Arc, Mutex, PoisonError},
+    time::Duration,
+};
+
+use outflow_model::endpoints::EndpointLimits;
+use tokio::{
+    sync::{Mutex as AsyncMutex, OwnedSemaphorePermit, Semaphore, oneshot},
+    time::Instant,
+};
+
+/// Added to the rate's one-second window: what a request's start may drift by on its way to
+/// the receiver.
+const WINDOW_MARGIN: Duration = Duration::from_millis(25);
+
+/// The gates of every limited endpoint; cheap to clone (clones share them).
+#[derive(Clone, Default)]
+pub struct EndpointGates {
+    gates: Arc<Mutex<HashMap<String, Arc<Gate>>>>,
+    /// Passes held for agents' leases, by run id, until they report.
+    held: Arc<Mutex<HashMap<String, oneshot::Sender<()>>>>,
+}
+
+/// One endpoint's gate, for the limits it was made with.
+struct Gate {
+    limits: EndpointLimits,
+    slots: Option<Arc<Semaphore>>,
+    /// When the last `per_second` requests started, oldest first.
+    starts: AsyncMutex<VecDeque<Instant>>,
+}
+
+/// Leave to send one request; its slot (under `maxConcurrent`) frees when it drops.
+pub struct Pass {
+    _slot: Option<OwnedSemaphorePermit>,
+}
+
+impl EndpointGates {
+    /// Waits until a request to the endpoint may start under `limits`.
+    pub async fn pass(&self, endpoint_id: &str, limits: EndpointLimits) -> Pass {
+        if !limits.is_limited() {
+            return Pass { _slot: None };
+        }
+        let gate = self.gate(endpoint_id, limits);
+        let slot = match &gate.slots {
+            // The semaphore is never closed.
+            Some(slots) => slots.clone().acquire_owned().await.ok(),
+            None => None,
+        };
+        if let Some(per_second) = limits.per_second {
+            gate.wait_for_start(per_second).await;
+        }
+        Pass { _slot: slot }
+    }
+
+    /// Holds a pass for an agent's lease of run `run_id` until [`Self::release`] or `within`.
+    pub fn hold(&self, run_id: &str, pass: Pass, within: Duration) {
+        let (release, released) = oneshot::channel();
+        if let Some(earlier) = self.held().insert(run_id.to_string(), release) {
+            let _ = earlier.send(());
+        }
+        tokio::spawn(async move {
+            let _ = tokio::time::timeout(within, released).await;
+            drop(pass);
+        });
+    }
+
+    /// Frees the pass held for run `run_id`'s lease, if one is.
+    pub fn release(&self, run_id: &str) {
+        if let Some(release) = self.held().remove(run_id) {
+            let _ = release.send(());
+        }
+    }
+
+    /// The endpoint's gate; a new one when its limits changed.
+    fn gate(&self, endpoint_id: &str, limits: EndpointLimits) -> Arc<Gate> {
+        let mut gates = self.gates.lock().unwrap_or_else(PoisonError::into_inner);
+        match gates.get(endpoint_id) {
+            Some(gate) if gate.limits == limits => gate.clone(),
+            _ => {
+                let gate = Arc::new(Gate {
+                    limits,
+                    slots: limits.concurrent.map(|concurrent| Arc::new(Semaphore::new(concurrent as usize))),
+                    starts: AsyncMutex::new(VecDeque::new()),
+                });
+                gates.insert(endpoint_id.to_string(), gate.clone());
+                gate
+            }
+        }
+    }
+
+    fn held(&self) -> std::sync::MutexGuard<'_, HashMap<String, oneshot::Sender<()>>> {
+        self.held.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Gate {
+    /// Waits (in turn: the lock is fair) until a start keeps any window at `per_second`.
+    async fn wait_for_start(&self, per_second: u32) {
+        let mut starts = self.starts.lock().await;
+        if starts.len() >= per_second as usize
+            && let Some(oldest) = starts.pop_front()
+        {
+            tokio::time::sleep_until(oldest + Duration::from_secs(1) + WINDOW_MARGIN).await;
+        }
+        starts.push_back(Instant::now());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(per_second: Option<u32>, concurrent: Option<u32>) -> EndpointLimits {
+        EndpointLimits { per_second, concurrent }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_second_holds_more_starts_than_the_rate() {
+        let gates = EndpointGates::default();
+        let begun = Instant::now();
+        let mut starts = Vec::new();
+        for _ in 0..25 {
+            drop(gates.pass("ep_1", limits(Some(10), None)).await);
+            starts.push(Instant::now() - begun);
+        }
+        for (index, start) in starts.iter().enumerate() {
+            let within_a_second = starts[index..].iter().take_while(|later| **later - *start < Duration::from_secs(1)).count();
+            assert!(within_a_second <= 10, "{within_a_second} starts within a second of start {index}");
+        }
+        assert!(starts[24] >= Duration::from_secs(2), "25 starts at 10 a second take two seconds and more: {:?}", starts[24]);
+        assert!(starts[9] < Duration::from_millis(1), "the first ten go at once");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn at_most_the_concurrent_limit_hold_a_pass_and_an_unlimited_endpoint_waits_for_nothing() {
+        let gates = EndpointGates::default();
+        let first = gates.pass("ep_1", limits(None, Some(2))).await;
+        let second = gates.pass("ep_1", limits(None, Some(2))).await;
+        let third = tokio::time::timeout(Duration::from_secs(5), gates.pass("ep_1", limits(None, Some(2)))).await;
+        assert!(third.is_err(), "a third waits while two are in flight");
+        drop(first);
+        assert!(tokio::time::timeout(Duration::from_millis(1), gates.pass("ep_1", limits(None, Some(2)))).await.is_ok(), "a freed slot lets one go");
+        drop(second);
+        assert!(tokio::time::timeout(Duration::from_millis(1), gates.pass("ep_2", limits(None, None))).await.is_ok());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_held_pass_frees_its_slot_when_released_or_when_the_lease_ends() {
+        let gates = EndpointGates::default();
+        let pass = gates.pass("ep_1", limits(None, Some(1))).await;
+        gates.hold("run_1", pass, Duration::from_secs(60));
+        let waiting = tokio::time::timeout(Duration::from_secs(1), gates.pass("ep_1", limits(None, Some(1)))).await;
+        assert!(waiting.is_err(), "the agent's lease holds the only slot");
+        gates.release("run_1");
+        let pass = tokio::time::timeout(Duration::from_millis(10), gates.pass("ep_1", limits(None, Some(1)))).await.expect("released");
+        gates.hold("run_2", pass, Duration::from_secs(60));
+        let after_lease = tokio::time::timeout(Duration::from_secs(61), gates.pass("ep_1", limits(None, Some(1)))).await;
+        assert!(after_lease.is_ok(), "a lease that ends unreported frees its slot");
+    }
+}
