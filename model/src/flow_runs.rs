@@ -167,6 +167,9 @@ pub struct StepRecord {
     /// For a Call Flow step: the run it started (of the iteration shown).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub called_run: Option<String>,
+    /// The record was reused from the run this one restarts: the step did not run again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reused: bool,
 }
 
 /// How a block inside a For Each fared across its iterations.

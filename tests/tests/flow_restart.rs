@@ -75,6 +75,7 @@ async fn a_restart_from_the_failed_step_runs_only_it_and_what_follows() {
     assert_eq!(paths(&receiver), ["/first", "/second", "/third"], "the receiver never sees w1 again");
     assert_eq!(receiver.received()[1].body, json!({"first": 200}), "w2 gets w1's recorded output");
     assert_eq!(record(&restarted, "w1")["status"], "succeeded", "w1's record is reused");
+    assert_eq!((record(&restarted, "w1")["reused"].clone(), record(&restarted, "w2")["reused"].clone()), (json!(true), Value::Null), "and marked so");
     assert_eq!(restarted["attemptCount"], 2, "only w2 and w3 ran");
     let (_, original) = api.get(&format!("/api/v1/runs/{original_id}")).await;
     assert_eq!(original["flow"]["restarts"], json!([restarted["id"]]), "the old run lists its restart");

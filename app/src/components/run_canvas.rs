@@ -93,6 +93,9 @@ fn corner(record: &StepRecord) -> String {
             failed => format!("{glyph} {failed} of {} failed", iterations.ran),
         };
     }
+    if record.reused {
+        return format!("{glyph} reused");
+    }
     match (record.status, record.duration_ms) {
         (StepStatus::Succeeded | StepStatus::Failed, Some(ms)) => format!("{glyph} {}", duration_ms(ms)),
         (status, _) => format!("{glyph} {}", step_status_label(status)),
@@ -397,6 +400,8 @@ mod tests {
             duration_ms: Some(12),
             due_at: None,
             iterations: failed.map(|failed| Iterations { ran: 10_000, failed, failed_items: Vec::new(), shown: "9999".into() }),
+            called_run: None,
+            reused: false,
         }
     }
 
@@ -405,6 +410,8 @@ mod tests {
         assert_eq!(corner(&record("w1", &[], Some(0))), "✓ ×10000");
         assert_eq!(corner(&record("w1", &[], Some(3))), "✕ 3 of 10000 failed");
         assert_eq!(corner(&record("w1", &[], None)), "✓ 12 ms");
+        let reused = StepRecord { reused: true, ..record("w1", &[], None) };
+        assert_eq!(corner(&reused), "✓ reused", "a restart's reused record says so, not its old duration");
     }
 
     #[test]

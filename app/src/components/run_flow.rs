@@ -223,6 +223,8 @@ mod tests {
             duration_ms: None,
             due_at: None,
             iterations: None,
+            called_run: None,
+            reused: false,
         }
     }
 

@@ -39,6 +39,7 @@ pub fn StepPanel(record: StepRecord) -> impl IntoView {
         due_at,
         iterations,
         called_run,
+        reused,
     } = record;
     let iterations = iterations.map(|iterations| view! { <IterationsLine iterations /> });
     let problem = error.map(|error| {
@@ -66,6 +67,9 @@ pub fn StepPanel(record: StepRecord) -> impl IntoView {
                 <StepStatusBadge status />
             </header>
             <p class="sub mono">{format!("{step} · {block_id}")}</p>
+            {reused.then(|| view! {
+                <p class="step-note" data-testid="step-reused">"Reused from the run this one restarts: this step did not run again."</p>
+            })}
             {iterations}
             {problem}
             {facts}

@@ -928,7 +928,7 @@ pub async fn get_flow_run(store: &Store, id: &str) -> StoreResult<Option<Run>> {
     let iterations = block_iterations(store, id).await?;
     let payload: Value = from_json("flow_runs.payload", &row.payload)?;
     let status = RunStatus::from_key(&row.status).ok_or_else(|| StoreError::Corrupt(format!("run status {}", row.status)))?;
-    let mut steps = step_records(&graph, &row.trigger_block, &payload, stored, iterations, status)?;
+    let mut steps = step_records(&graph, &row.trigger_block, &payload, stored, iterations, status, row.created_at)?;
     if steps.iter().any(|step| step.step == StepKind::CallFlow.key()) {
         let calls = super::flow_calls::calls_of(store, id).await?;
         for step in steps.iter_mut().filter(|step| step.step == StepKind::CallFlow.key()) {
@@ -998,6 +998,7 @@ fn summary_of(row: &FlowRunRow, status: RunStatus, started_by: StartedBy) -> Run
 
 /// A record for every block: the stored ones, the trigger's (its outputs are the payload),
 /// and the planner's verdict on the rest.
+#[allow(clippy::too_many_arguments)]
 fn step_records(
     graph: &FlowGraph,
     trigger_block: &str,
@@ -1005,6 +1006,7 @@ fn step_records(
     stored: Vec<StepRow>,
     mut iterations: HashMap<String, BlockIterations>,
     run: RunStatus,
+    created_at: i64,
 ) -> StoreResult<Vec<StepRecord>> {
     let mut plan = Plan::new(&graph.blocks, &graph.edges);
     let ports = graph.blocks.iter().find(|block| block.id == trigger_block).map(|block| trigger_ports(block, payload)).unwrap_or_default();
@@ -1036,6 +1038,7 @@ fn step_records(
             due_at: None,
             iterations: None,
             called_run: None,
+            reused: false,
         };
         if block.id == trigger_block {
             record.outputs = Some(payload.clone());
@@ -1044,6 +1047,8 @@ fn step_records(
             }
         } else if let Some(stored) = records.get(&block.id) {
             fill(&mut record, stored)?;
+            // A restart copies the records it reuses: they started before the run existed.
+            record.reused = stored.started_at < created_at;
         } else if let Some(BlockIterations { summary, shown, waiting }) = iterations.remove(&block.id) {
             // Inside a loop: failed when an iteration failed, else going until the run ends.
             record.status = match (summary.failed > 0, waiting, finished) {
