@@ -378,8 +378,11 @@ test('Restart on a failed run runs it again from the step that failed, and the n
     await expect(page.getByRole('link', { name: 'the earlier run' })).toBeVisible();
     await expect(page.locator('.rc-block[data-id="second"]')).toHaveAttribute('data-status', 'succeeded', { timeout: 20_000 });
     await expect(page.locator('.title-row .badge')).toHaveText('succeeded', { timeout: 20_000 });
-    // The first step's record was reused: the receiver saw it once.
+    // The first step's record was reused: the receiver saw it once, and the page says so.
     expect(receiver.received.map((request) => request.url)).toEqual(['/first', '/second']);
+    await expect(page.locator('.rc-block[data-id="first"] .rc-corner')).toHaveText('✓ reused');
+    await page.locator('.rc-block[data-id="first"]').click();
+    await expect(page.getByTestId('step-reused')).toBeVisible();
   } finally {
     await receiver.close();
   }
