@@ -22,10 +22,13 @@ pub enum StartedBy {
     Test,
     /// A re-run of an earlier run with the same payload.
     Rerun,
+    /// The flow's Schedule trigger, at a due time.
+    Schedule,
 }
 
 impl StartedBy {
-    pub const ALL: [StartedBy; 5] = [StartedBy::Trigger, StartedBy::Http, StartedBy::Api, StartedBy::Test, StartedBy::Rerun];
+    pub const ALL: [StartedBy; 6] =
+        [StartedBy::Trigger, StartedBy::Http, StartedBy::Api, StartedBy::Test, StartedBy::Rerun, StartedBy::Schedule];
 
     pub fn key(self) -> &'static str {
         match self {
@@ -34,6 +37,7 @@ impl StartedBy {
             StartedBy::Api => "api",
             StartedBy::Test => "test",
             StartedBy::Rerun => "rerun",
+            StartedBy::Schedule => "schedule",
         }
     }
 

@@ -5,7 +5,7 @@
 use serde::{Serialize, Serializer};
 
 use super::{
-    HTTP_TRIGGER,
+    HTTP_TRIGGER, SCHEDULE_TRIGGER,
     outputs::{JsonType, OutputSpec, optional, output},
 };
 use crate::trigger::Trigger;
@@ -90,12 +90,14 @@ pub enum StepKind {
     ForEach,
     /// The HTTP trigger: it starts a flow, and the catalogue describes it like a step.
     HttpTrigger,
+    /// The Schedule trigger: starts a flow at the times a cron expression names.
+    ScheduleTrigger,
     Unknown(String),
 }
 
 impl StepKind {
     /// Every known type, in palette order.
-    pub const KNOWN: [StepKind; 12] = [
+    pub const KNOWN: [StepKind; 13] = [
         StepKind::Webhook,
         StepKind::Script,
         StepKind::Switch,
@@ -108,6 +110,7 @@ impl StepKind {
         StepKind::GetAlerts,
         StepKind::ForEach,
         StepKind::HttpTrigger,
+        StepKind::ScheduleTrigger,
     ];
 
     /// The key of a known type.
@@ -125,6 +128,7 @@ impl StepKind {
             StepKind::GetAlerts => "get_alerts",
             StepKind::ForEach => "forEach",
             StepKind::HttpTrigger => HTTP_TRIGGER,
+            StepKind::ScheduleTrigger => SCHEDULE_TRIGGER,
             StepKind::Unknown(_) => return None,
         })
     }
@@ -193,6 +197,8 @@ const METHODS: &[&str] = &["POST", "PUT", "PATCH", "GET", "DELETE"];
 pub const HTTP_AUTH: &[&str] = &["apiKey", "basic"];
 /// How the HTTP trigger answers: at once with the run id, or with the run's result.
 pub const HTTP_MODES: &[&str] = &["async", "sync"];
+/// What the Schedule trigger does with due times that passed while Outflow was down.
+pub const SCHEDULE_MISSED: &[&str] = &["skip", "runOnce"];
 const STATUSES: &[&str] = &["ACTIVE", "SUSPENDED", "TERMINATED"];
 const PRIORITIES: &[&str] = &["LOW", "MEDIUM", "HIGH"];
 
@@ -413,6 +419,40 @@ pub const STEPS: &[StepSpec] = &[
         inputs: &[],
         out_ports: OutPorts::Fixed(&["out"]),
         outputs: Outputs::Fixed(&[output("body", JsonType::Any), output("headers", JsonType::Object), output("query", JsonType::Object)]),
+        can_fail: false,
+    },
+    StepSpec {
+        kind: StepKind::ScheduleTrigger,
+        icon: "⌚",
+        name: "Schedule",
+        category: "Triggers",
+        description: "Starts the flow at the times a cron expression names, in a time zone.",
+        starts_flow: true,
+        settings: &[
+            setting(
+                "cron",
+                "Cron",
+                SettingKind::Text,
+                true,
+                "5 fields: minute hour day-of-month month day-of-week, e.g. 0 9 * * MON-FRI (9:00 on weekdays) or */15 * * * *.",
+            ),
+            setting("timeZone", "Time zone", SettingKind::Text, false, "An IANA name such as Europe/Berlin or America/New_York; UTC when empty."),
+            setting(
+                "missed",
+                "After downtime",
+                SettingKind::Choice(SCHEDULE_MISSED),
+                false,
+                "Times that passed while Outflow was down: skip (default) runs nothing for them; runOnce runs once, for the latest.",
+            ),
+        ],
+        inputs: &[],
+        out_ports: OutPorts::Fixed(&["out"]),
+        outputs: Outputs::Fixed(&[
+            output("scheduledAt", JsonType::String),
+            output("scheduledAtLocal", JsonType::String),
+            output("firedAt", JsonType::String),
+            output("timeZone", JsonType::String),
+        ]),
         can_fail: false,
     },
 ];

@@ -12,6 +12,7 @@
 //!   validation and the executor use;
 //! - [`loops`]: the For Each bodies (what each `each` port reaches), for validation and the executor;
 //! - [`comparison`]: the Condition step's comparison lines;
+//! - [`cron`]: the Schedule trigger's cron expressions (syntax and meaning; instants are the server's);
 //! - [`validate`]: the graph rules (errors refuse a save, warnings are badges);
 //! - [`placeholders`]: `${block.output}` references and what is upstream of a block;
 //! - [`resolve`]: resolving them against the outputs of a run;
@@ -20,6 +21,7 @@
 pub mod block;
 pub mod catalogue;
 pub mod comparison;
+pub mod cron;
 pub mod document;
 pub mod layout;
 pub mod loops;
@@ -41,7 +43,11 @@ pub use loops::Loops;
 pub use outputs::{JsonType, Output, OutputSpec, trigger_offers, trigger_outputs};
 pub use placeholders::{Placeholder, placeholder, placeholders, upstream};
 pub use resolve::{Resolver, as_text};
-pub use settings::{DELAY_MAX_SECONDS, SYNC_TIMEOUT_DEFAULT_SECONDS, SYNC_TIMEOUT_MAX_SECONDS, StepSettings, WEBHOOK_MAX_RETRIES};
+pub use cron::{Cron, CronError, DueTime, SchedulePreview};
+pub use settings::{
+    DEFAULT_TIME_ZONE, DELAY_MAX_SECONDS, Missed, SYNC_TIMEOUT_DEFAULT_SECONDS, SYNC_TIMEOUT_MAX_SECONDS, ScheduleSettings, StepSettings,
+    WEBHOOK_MAX_RETRIES,
+};
 pub use validate::{Issue, IssueCode, Validation, find_cycle, validate};
 
 /// Most blocks one flow may hold; a bigger graph is refused, not slowly rendered.
@@ -55,3 +61,6 @@ pub const MAX_ID_CHARS: usize = 64;
 
 /// The trigger key of the HTTP trigger, which starts a flow from an inbound URL.
 pub const HTTP_TRIGGER: &str = "http";
+
+/// The trigger key of the Schedule trigger, which starts a flow at the times of a cron expression.
+pub const SCHEDULE_TRIGGER: &str = "schedule";
