@@ -27,6 +27,8 @@ pub struct SchedulePreview {
 pub struct DueTime {
     pub utc: String,
     pub local: String,
+    /// For people: `Sun 29 Mar 2026, 03:00 (UTC+02:00)`.
+    pub label: String,
 }
 
 /// A parsed cron expression: one bit per allowed value of each field.
