@@ -5,7 +5,7 @@
 
 use outflow_model::{
     flow_runs::{SamplePayload, SampleSource, TestFlowRun},
-    flows::{BlockKind, HTTP_TRIGGER},
+    flows::{BlockKind, HTTP_TRIGGER, SCHEDULE_TRIGGER},
     trigger::Trigger,
 };
 use serde_json::Value;
@@ -66,6 +66,14 @@ impl Ops {
         let (payload, source) = match store::sample_payload(&self.store, flow_id, &flow.form_id, key).await? {
             Some(payload) => (payload, SampleSource::Event),
             None if key == HTTP_TRIGGER => (payload::http_sample(), SampleSource::Example),
+            None if key == SCHEDULE_TRIGGER => {
+                let block = flow.blocks.iter().find(|block| block.id == block_id);
+                let (cron, zone) = block.map(|block| (block.setting_text("cron"), block.setting_text("timeZone"))).unwrap_or_default();
+                let schedule = crate::schedule::from_settings(&cron, &zone).or_else(|_| crate::schedule::from_settings("* * * * *", "UTC"));
+                let now = clock::now_millis();
+                let payload = schedule.map(|schedule| schedule.payload(now - now % 60_000, now)).unwrap_or_default();
+                (payload, SampleSource::Example)
+            }
             None => {
                 let trigger = Trigger::from_key(key).ok_or_else(|| StoreError::invalid(format!("There is no trigger \"{key}\".")))?;
                 (payload::sample(trigger, &store::get_form(&self.store, &flow.form_id).await?, clock::now_millis()), SampleSource::Example)

@@ -11,7 +11,7 @@ pub use outflow_model::flow_exec::{RunEnd, StepWrite, StoredStep};
 use outflow_model::{
     flow_plan::{Plan, State, starts_anything, trigger_ports},
     flow_runs::{FlowRunDetail, Iteration, RestartOf, StartedBy, StepLogLine, StepRecord, StepStatus, TestFlowRun},
-    flows::{Block, BlockKind, Edge, HTTP_TRIGGER, validate},
+    flows::{Block, BlockKind, Edge, HTTP_TRIGGER, SCHEDULE_TRIGGER, validate},
     runs::{LogLine, Run, RunKind, RunStatus, RunSummary},
     trigger::Trigger,
 };
@@ -159,7 +159,7 @@ pub enum Edition {
 
 impl Edition {
     /// The query of a [`RunnableRow`], to which callers add their `WHERE`.
-    fn select(self) -> String {
+    pub(super) fn select(self) -> String {
         let (version, graph) = match self {
             Edition::Published => ("COALESCE(fl.published_version, fl.version)", "COALESCE(fl.published_graph, fl.graph)"),
             Edition::Draft => ("fl.version", "fl.graph"),
@@ -171,9 +171,9 @@ impl Edition {
     }
 }
 
-type RunnableRow = (String, String, i64, String, String, bool, bool, String, String);
+pub(super) type RunnableRow = (String, String, i64, String, String, bool, bool, String, String);
 
-fn runnable_from_row((id, name, version, workflow_id, form_id, enabled, published, graph, responses): RunnableRow) -> StoreResult<RunnableFlow> {
+pub(super) fn runnable_from_row((id, name, version, workflow_id, form_id, enabled, published, graph, responses): RunnableRow) -> StoreResult<RunnableFlow> {
     RunnableFlow::new(id, name, version, workflow_id, form_id, enabled, published, graph, &responses)
 }
 
@@ -296,7 +296,7 @@ pub(super) fn insert_run(conn: &Connection, row: &RunRow<'_>) -> StoreResult<()>
         row.flow.version,
         row.flow.workflow_id,
         &*row.flow.snapshot,
-        row.started_by.key(),
+        stored_started_by(row.started_by),
         row.trigger_block.id,
         row.trigger_block.trigger.as_deref().unwrap_or_default(),
         row.payload,
@@ -317,6 +317,23 @@ pub(super) fn insert_run(conn: &Connection, row: &RunRow<'_>) -> StoreResult<()>
         row.restart.map(|link| &link.origin)
     ])?;
     Ok(())
+}
+
+/// How `started_by` is stored: 0009's CHECK does not list `schedule`, so a schedule's runs
+/// are stored as started by a trigger (their `trigger` says `schedule`); `read_started_by!`
+/// reads them back.
+fn stored_started_by(started_by: StartedBy) -> &'static str {
+    match started_by {
+        StartedBy::Schedule => StartedBy::Trigger.key(),
+        other => other.key(),
+    }
+}
+
+/// The `started_by` of a run as the model names it (see [`stored_started_by`]).
+macro_rules! read_started_by {
+    () => {
+        "CASE WHEN started_by = 'trigger' AND trigger = 'schedule' THEN 'schedule' ELSE started_by END"
+    };
 }
 
 /// The trigger event the dispatcher is turning into runs.
@@ -460,7 +477,7 @@ pub fn prepare_flow_run(new: NewFlowRun, claim: bool) -> (FlowRunJob, UnwrittenR
 }
 
 /// Writes a prepared run; answers the alert it links to.
-fn insert_unwritten(conn: &Connection, run: &UnwrittenRun) -> StoreResult<Option<i64>> {
+pub(super) fn insert_unwritten(conn: &Connection, run: &UnwrittenRun) -> StoreResult<Option<i64>> {
     let alert_id = match run.alert {
         Some(alert) => conn
             .prepare_cached("SELECT event_identifier FROM alerts WHERE event_identifier = ?")?
@@ -535,11 +552,14 @@ pub async fn start_test_run(store: &Store, flow_id: &str, test: &TestFlowRun, ac
 /// trigger, what its last event on the form would have sent (SPEC §3); for the HTTP trigger,
 /// the payload of the flow's last HTTP-triggered run. `None` when there was none.
 pub async fn sample_payload(store: &Store, flow_id: &str, form_id: &str, key: &str) -> StoreResult<Option<Value>> {
-    if key == HTTP_TRIGGER {
+    if key == HTTP_TRIGGER || key == SCHEDULE_TRIGGER {
+        let started_by = stored_started_by(if key == HTTP_TRIGGER { StartedBy::Http } else { StartedBy::Schedule });
         let payload: Option<String> = sqlx::query_scalar(
-            "SELECT payload FROM flow_runs WHERE flow_id = ? AND trigger = 'http' AND started_by = 'http' ORDER BY created_at DESC LIMIT 1",
+            "SELECT payload FROM flow_runs WHERE flow_id = ? AND trigger = ? AND started_by = ? ORDER BY created_at DESC LIMIT 1",
         )
         .bind(flow_id)
+        .bind(key)
+        .bind(started_by)
         .fetch_optional(store.db())
         .await?;
         return payload.map(|text| from_json("flow_runs.payload", &text)).transpose();
@@ -600,9 +620,13 @@ pub(super) fn read_job(conn: &Connection, id: &str, graphs: &mut HashMap<String,
         origin_run_id,
     ): (Option<String>, String, String, String, String, String, String, Option<i64>, Option<i64>, i64, i64, i64, String) = conn
         .prepare_cached(
-            "SELECT flow_id, flow_name, workflow_id, snapshot, started_by, trigger_block, payload, acting_user_id, alert_id, steps_run, created_at,
+            concat!(
+                "SELECT flow_id, flow_name, workflow_id, snapshot, ",
+                read_started_by!(),
+                ", trigger_block, payload, acting_user_id, alert_id, steps_run, created_at,
                     chain_depth, COALESCE(restart_origin, id)
-             FROM flow_runs WHERE id = ?",
+             FROM flow_runs WHERE id = ?"
+            ),
         )?
         .query_row([id], |row| {
             Ok((
@@ -815,7 +839,8 @@ pub(crate) struct FlowRunRow {
     updated_at: i64,
 }
 
-const SELECT_FLOW_RUN: &str = "SELECT r.id, r.flow_id, r.flow_name, r.flow_version, r.workflow_id, r.snapshot, r.started_by, r.trigger_block,
+const SELECT_FLOW_RUN: &str = "SELECT r.id, r.flow_id, r.flow_name, r.flow_version, r.workflow_id, r.snapshot,
+        CASE WHEN r.started_by = 'trigger' AND r.trigger = 'schedule' THEN 'schedule' ELSE r.started_by END AS started_by, r.trigger_block,
         r.trigger, r.payload, r.alert_id, u.target_name AS acting_as, r.rerun_of, r.restart_of, r.restart_from, r.status, r.reason, r.output, r.steps_run, r.wake_at,
         r.created_at, r.started_at, r.finished_at, r.updated_at
     FROM flow_runs r LEFT JOIN users u ON u.id = r.acting_user_id";
@@ -1045,6 +1070,9 @@ pub(crate) async fn rerun_flow_run(store: &Store, id: &str, actor: Option<&Actor
 }
 
 /// Flow runs' summaries as the run listing reads them (see `runs::list_runs`).
-pub(crate) const FLOW_RUN_LISTING: &str = "SELECT 'flow' AS kind, id, NULL AS integration_id, flow_name AS integration_name, alert_id, trigger,
-    status, reason, steps_run AS attempt_count, created_at, updated_at, wake_at AS next_attempt_at, NULL AS agent_id, flow_id, started_by,
-    workflow_id FROM flow_runs";
+pub(crate) const FLOW_RUN_LISTING: &str = concat!(
+    "SELECT 'flow' AS kind, id, NULL AS integration_id, flow_name AS integration_name, alert_id, trigger,
+    status, reason, steps_run AS attempt_count, created_at, updated_at, wake_at AS next_attempt_at, NULL AS agent_id, flow_id, ",
+    read_started_by!(),
+    " AS started_by, workflow_id FROM flow_runs"
+);

@@ -61,6 +61,16 @@ fn checked_graph(form: &Form, blocks: &[Block], edges: &[Edge]) -> StoreResult<(
     Err(StoreError::Invalid { message: check.error_message(), details: serde_json::json!({ "issues": check.errors }) })
 }
 
+/// Refuses to make a graph run while a Schedule trigger of it cannot: a cron that cannot be
+/// read or never comes due, a time zone this server does not know.
+fn runnable_schedules(blocks: &[Block]) -> StoreResult<()> {
+    let problems = crate::schedule::graph_problems(blocks, clock::now_millis());
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(StoreError::invalid(format!("This flow cannot run as it is: {}", problems.join(" "))))
+}
+
 /// The form a flow is for, answered as bad input (not 404) when it does not exist.
 async fn form_of(store: &Store, form_id: &str) -> StoreResult<Form> {
     super::get_form(store, form_id).await.map_err(|error| match error {
@@ -185,6 +195,7 @@ pub async fn publish_flow(store: &Store, id: &str, actor: Option<&Actor>) -> Sto
     if before.published_version == Some(before.version) {
         return Ok(before.version);
     }
+    runnable_schedules(&before.blocks)?;
     // The newest version as of the transaction: a save may land after the read above.
     run_version(store, &before, None, actor, PublishedHow::Published).await
 }
@@ -268,6 +279,7 @@ pub async fn import_flow(store: &Store, document: &FlowDocument, actor: Option<&
     let name = checked_name("A flow name", &document.name)?;
     let form = form_of(store, &document.form_id).await?;
     checked_graph(&form, &document.blocks, &document.edges)?;
+    runnable_schedules(&document.blocks)?;
     let graph = Graph { blocks: document.blocks.clone(), edges: document.edges.clone() };
     let flow = insert_flow(store, &form, name, &graph, actor, "imported", Some(PublishedHow::Imported)).await?;
     audit::record_change(store, actor, Change::created("flow", &flow.id, &flow.name, &audited(&flow))).await?;
@@ -403,6 +415,10 @@ async fn write_version(
         .await
         .map_err(conflict_on_unique(name_taken(name)))?;
     insert_version(&mut tx, id, version, name, graph, &graph_json, actor, note, now).await?;
+    if enabled == Some(false) {
+        // Turned off, its schedules stop; turned on again, they start from then.
+        sqlx::query("DELETE FROM flow_schedules WHERE flow_id = ?").bind(id).execute(&mut *tx).await?;
+    }
     tx.commit().await?;
     get_flow(store, id).await
 }
