@@ -36,6 +36,7 @@ pub fn started_by_label(started_by: StartedBy) -> &'static str {
         StartedBy::Api => "API",
         StartedBy::Test => "Designer test",
         StartedBy::Rerun => "Re-run",
+        StartedBy::Schedule => "Schedule",
     }
 }
 

@@ -159,7 +159,13 @@ pub fn step_for(kind: &StepKind) -> Result<&'static dyn Step, String> {
         StepKind::AddComment => &AddComment,
         StepKind::ChangeAlertStatus => &ChangeAlertStatus,
         StepKind::GetAlerts => &GetAlerts,
-        StepKind::Switch | StepKind::Condition | StepKind::Merge | StepKind::Delay | StepKind::ForEach | StepKind::HttpTrigger => {
+        StepKind::Switch
+        | StepKind::Condition
+        | StepKind::Merge
+        | StepKind::Delay
+        | StepKind::ForEach
+        | StepKind::HttpTrigger
+        | StepKind::ScheduleTrigger => {
             return Err(format!("\"{}\" is not a step that runs on its own.", kind.key()));
         }
         StepKind::Unknown(key) => return Err(format!("\"{key}\" is not a step type this server knows.")),
