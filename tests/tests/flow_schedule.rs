@@ -230,3 +230,35 @@ async fn a_schedule_that_cannot_run_is_not_published_and_names_its_block() {
     assert_eq!(status, 422, "{answer}");
     assert!(answer["error"]["message"].as_str().unwrap_or_default().contains("\"Nightly\" has the time zone"), "{answer}");
 }
+
+#[tokio::test]
+async fn the_designer_asks_the_server_for_the_next_five_runs_in_the_zone() {
+    let clock = Clock::at(T0);
+    let server = TestServer::start_with(&clock.env());
+    let browser = outflow_tests::admin_browser(&server).await;
+    let preview = |cron: &str, zone: &str| {
+        let request = browser.post(server.url("/ui/preview_schedule")).json(&json!({"cron": cron, "time_zone": zone})).send();
+        async move {
+            let response = request.await.expect("the server answers");
+            (response.status().as_u16(), response.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (status, answer) = preview("30 9 * * MON-FRI", "America/New_York").await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["summary"], "At 09:30, on Monday–Friday.");
+    let next = answer["next"].as_array().cloned().unwrap_or_default();
+    assert_eq!(next.len(), 5, "{answer}");
+    for due in &next {
+        let local = due["local"].as_str().unwrap_or_default();
+        assert!(local.contains("T09:30:00-0"), "09:30 New York time with its offset: {due}");
+        let utc = due["utc"].as_str().unwrap_or_default();
+        assert!(utc.contains("T13:30:00") || utc.contains("T14:30:00"), "{due}");
+    }
+    let (status, answer) = preview("* * * * *", "Mars/Olympus").await;
+    assert_ne!(status, 200);
+    assert!(answer.to_string().contains("\\\"Mars/Olympus\\\", which this server does not know"), "{answer}");
+    // Without a session there is no answer.
+    let anonymous = reqwest::Client::new().post(server.url("/ui/preview_schedule")).json(&json!({"cron": "* * * * *", "time_zone": "UTC"}));
+    let response = anonymous.header("Origin", server.url("")).send().await.expect("the server answers");
+    assert_ne!(response.status().as_u16(), 200);
+}

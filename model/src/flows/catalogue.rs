@@ -423,7 +423,7 @@ pub const STEPS: &[StepSpec] = &[
     },
     StepSpec {
         kind: StepKind::ScheduleTrigger,
-        icon: "⌚",
+        icon: "◴",
         name: "Schedule",
         category: "Triggers",
         description: "Starts the flow at the times a cron expression names, in a time zone.",
