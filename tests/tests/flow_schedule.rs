@@ -262,3 +262,32 @@ async fn the_designer_asks_the_server_for_the_next_five_runs_in_the_zone() {
     let response = anonymous.header("Origin", server.url("")).send().await.expect("the server answers");
     assert_ne!(response.status().as_u16(), 200);
 }
+
+#[tokio::test]
+async fn publishing_a_changed_schedule_starts_it_from_then_without_a_burst_of_old_times() {
+    let clock = Clock::at(T0 + 10_000);
+    let (server, receiver, form, desk) = start(&clock).await;
+    let api = Api::new(&server);
+    let blocks = |cron: &str| vec![schedule("s1", cron, "runOnce"), webhook(&desk, "w1", "/tick", "{\"at\": \"${s1.scheduledAt}\"}")];
+    let flow = import(&api, &form, "Changing", blocks("0 9 * * *"), vec![edge("s1", "out", "w1")]).await;
+    settle().await;
+    // A designer test of the schedule gets a payload as of now.
+    let (status, sample) = api.get(&format!("/api/v1/flows/{flow}/sample?trigger=s1")).await;
+    assert_eq!(status, 200, "{sample}");
+    assert_eq!(sample["source"], "example", "{sample}");
+    assert!(sample["payload"]["scheduledAt"].is_string() && sample["payload"]["timeZone"] == "UTC", "{sample}");
+
+    // At 10:05:30 the cron becomes every minute: 10:01 … 10:05 were never its due times.
+    clock.set(T0 + 5 * MINUTE + 30_000);
+    settle().await;
+    let (_, current) = api.get(&format!("/api/v1/flows/{flow}")).await;
+    let save = json!({"baseVersion": current["version"], "name": current["name"], "blocks": blocks("* * * * *"), "edges": current["edges"]});
+    let (status, saved) = api.put(&format!("/api/v1/flows/{flow}"), save).await;
+    assert_eq!(status, 200, "{saved}");
+    let (status, published) = api.post(&format!("/api/v1/flows/{flow}/publish"), json!({})).await;
+    assert_eq!(status, 200, "{published}");
+    settle().await;
+    assert!(due_times(&receiver, "/tick").is_empty(), "no burst of the times before the change");
+    clock.set(T0 + 6 * MINUTE);
+    expect_on(&receiver, "/tick", &[at(6)]).await;
+}

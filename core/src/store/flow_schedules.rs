@@ -8,7 +8,7 @@ use outflow_model::{
     flow_runs::StartedBy,
     flows::{Block, BlockKind, SCHEDULE_TRIGGER},
 };
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use serde_json::Value;
 
 use super::{
@@ -69,19 +69,22 @@ pub async fn scheduled_triggers(store: &Store) -> StoreResult<Vec<ScheduledTrigg
 }
 
 /// Arms a trigger at `now` unless it is armed with `fingerprint` already (a new or changed
-/// schedule starts from now: no burst of old due times); answers its last handled due time.
-pub async fn arm_schedule(store: &Store, flow_id: &str, block_id: &str, fingerprint: &str, now: i64) -> StoreResult<i64> {
+/// schedule starts from now: no burst of old due times); answers its last handled due time,
+/// or `None` when the flow was turned off (or deleted) meanwhile.
+pub async fn arm_schedule(store: &Store, flow_id: &str, block_id: &str, fingerprint: &str, now: i64) -> StoreResult<Option<i64>> {
     let (flow_id, block_id, fingerprint) = (flow_id.to_string(), block_id.to_string(), fingerprint.to_string());
     writer::write(store, move |conn| {
         conn.prepare_cached(
-            "INSERT INTO flow_schedules (flow_id, block_id, fingerprint, last_due) VALUES (?1, ?2, ?3, ?4)
+            "INSERT INTO flow_schedules (flow_id, block_id, fingerprint, last_due)
+             SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM flows WHERE id = ?1 AND enabled = 1)
              ON CONFLICT (flow_id, block_id) DO UPDATE SET fingerprint = excluded.fingerprint, last_due = excluded.last_due
              WHERE flow_schedules.fingerprint <> excluded.fingerprint",
         )?
         .execute(params![flow_id, block_id, fingerprint, now])?;
         Ok(conn
             .prepare_cached("SELECT last_due FROM flow_schedules WHERE flow_id = ? AND block_id = ?")?
-            .query_row(params![flow_id, block_id], |row| row.get(0))?)
+            .query_row(params![flow_id, block_id], |row| row.get(0))
+            .optional()?)
     })
     .await
 }

@@ -128,7 +128,9 @@ async fn fire_due(store: &Store, trigger: &ScheduledTrigger, schedule: &Schedule
     let mut last_due = match &trigger.armed {
         Some((armed, last_due)) if *armed == fingerprint => *last_due,
         _ => match store::arm_schedule(store, &trigger.flow.id, &trigger.block.id, &fingerprint, now).await {
-            Ok(last_due) => last_due,
+            Ok(Some(last_due)) => last_due,
+            // Turned off meanwhile.
+            Ok(None) => return None,
             Err(error) => {
                 tracing::error!(%error, "cannot arm the schedule");
                 return None;
