@@ -15,9 +15,7 @@ use jiff::{
     civil::{DateTime, Time},
     tz::{AmbiguousOffset, TimeZone},
 };
-use outflow_model::flows::{
-    Block, BlockKind, BlockType, DueTime, Missed, SCHEDULE_TRIGGER, ScheduleSettings, SchedulePreview, StepSettings,
-};
+use outflow_model::flows::{Block, BlockKind, BlockType, DueTime, Missed, SCHEDULE_TRIGGER, SchedulePreview, ScheduleSettings, StepSettings};
 
 use crate::clock;
 
@@ -250,10 +248,7 @@ mod tests {
         assert_eq!(next(&every, "2026-01-01T10:00:00Z", 2), ["2026-01-01T10:01:00.000Z", "2026-01-01T10:02:00.000Z"]);
         assert_eq!(next(&every, "2026-01-01T10:00:30Z", 1), ["2026-01-01T10:01:00.000Z"], "strictly after, on whole minutes");
         let steps = schedule("*/20 9-10 * * *", "UTC", "skip");
-        assert_eq!(
-            next(&steps, "2026-01-01T10:30:00Z", 3),
-            ["2026-01-01T10:40:00.000Z", "2026-01-02T09:00:00.000Z", "2026-01-02T09:20:00.000Z"]
-        );
+        assert_eq!(next(&steps, "2026-01-01T10:30:00Z", 3), ["2026-01-01T10:40:00.000Z", "2026-01-02T09:00:00.000Z", "2026-01-02T09:20:00.000Z"]);
     }
 
     #[test]

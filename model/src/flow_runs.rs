@@ -27,8 +27,7 @@ pub enum StartedBy {
 }
 
 impl StartedBy {
-    pub const ALL: [StartedBy; 6] =
-        [StartedBy::Trigger, StartedBy::Http, StartedBy::Api, StartedBy::Test, StartedBy::Rerun, StartedBy::Schedule];
+    pub const ALL: [StartedBy; 6] = [StartedBy::Trigger, StartedBy::Http, StartedBy::Api, StartedBy::Test, StartedBy::Rerun, StartedBy::Schedule];
 
     pub fn key(self) -> &'static str {
         match self {

@@ -76,7 +76,12 @@ async fn start(clock: &Clock) -> (TestServer, Receiver, String, String) {
 
 /// The due times the receiver got on `path`, in arrival order.
 fn due_times(receiver: &Receiver, path: &str) -> Vec<String> {
-    receiver.received().into_iter().filter(|request| request.path == path).map(|request| request.body["at"].as_str().unwrap_or("?").to_string()).collect()
+    receiver
+        .received()
+        .into_iter()
+        .filter(|request| request.path == path)
+        .map(|request| request.body["at"].as_str().unwrap_or("?").to_string())
+        .collect()
 }
 
 fn at(minutes: i64) -> String {

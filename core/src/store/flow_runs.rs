@@ -173,7 +173,9 @@ impl Edition {
 
 pub(super) type RunnableRow = (String, String, i64, String, String, bool, bool, String, String);
 
-pub(super) fn runnable_from_row((id, name, version, workflow_id, form_id, enabled, published, graph, responses): RunnableRow) -> StoreResult<RunnableFlow> {
+pub(super) fn runnable_from_row(
+    (id, name, version, workflow_id, form_id, enabled, published, graph, responses): RunnableRow,
+) -> StoreResult<RunnableFlow> {
     RunnableFlow::new(id, name, version, workflow_id, form_id, enabled, published, graph, &responses)
 }
 
@@ -554,14 +556,13 @@ pub async fn start_test_run(store: &Store, flow_id: &str, test: &TestFlowRun, ac
 pub async fn sample_payload(store: &Store, flow_id: &str, form_id: &str, key: &str) -> StoreResult<Option<Value>> {
     if key == HTTP_TRIGGER || key == SCHEDULE_TRIGGER {
         let started_by = stored_started_by(if key == HTTP_TRIGGER { StartedBy::Http } else { StartedBy::Schedule });
-        let payload: Option<String> = sqlx::query_scalar(
-            "SELECT payload FROM flow_runs WHERE flow_id = ? AND trigger = ? AND started_by = ? ORDER BY created_at DESC LIMIT 1",
-        )
-        .bind(flow_id)
-        .bind(key)
-        .bind(started_by)
-        .fetch_optional(store.db())
-        .await?;
+        let payload: Option<String> =
+            sqlx::query_scalar("SELECT payload FROM flow_runs WHERE flow_id = ? AND trigger = ? AND started_by = ? ORDER BY created_at DESC LIMIT 1")
+                .bind(flow_id)
+                .bind(key)
+                .bind(started_by)
+                .fetch_optional(store.db())
+                .await?;
         return payload.map(|text| from_json("flow_runs.payload", &text)).transpose();
     }
     let trigger = Trigger::from_key(key).ok_or_else(|| StoreError::invalid(format!("There is no trigger \"{key}\".")))?;
@@ -619,15 +620,13 @@ pub(super) fn read_job(conn: &Connection, id: &str, graphs: &mut HashMap<String,
         chain_depth,
         origin_run_id,
     ): (Option<String>, String, String, String, String, String, String, Option<i64>, Option<i64>, i64, i64, i64, String) = conn
-        .prepare_cached(
-            concat!(
-                "SELECT flow_id, flow_name, workflow_id, snapshot, ",
-                read_started_by!(),
-                ", trigger_block, payload, acting_user_id, alert_id, steps_run, created_at,
+        .prepare_cached(concat!(
+            "SELECT flow_id, flow_name, workflow_id, snapshot, ",
+            read_started_by!(),
+            ", trigger_block, payload, acting_user_id, alert_id, steps_run, created_at,
                     chain_depth, COALESCE(restart_origin, id)
              FROM flow_runs WHERE id = ?"
-            ),
-        )?
+        ))?
         .query_row([id], |row| {
             Ok((
                 row.get(0)?,

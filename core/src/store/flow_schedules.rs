@@ -49,13 +49,12 @@ pub async fn scheduled_triggers(store: &Store) -> StoreResult<Vec<ScheduledTrigg
         if blocks.is_empty() {
             continue;
         }
-        let acting_user_id: Option<i64> = sqlx::query_scalar(
-            "SELECT published_by FROM flow_publications WHERE flow_id = ? ORDER BY published_at DESC, rowid DESC LIMIT 1",
-        )
-        .bind(&flow.id)
-        .fetch_optional(store.db())
-        .await?
-        .flatten();
+        let acting_user_id: Option<i64> =
+            sqlx::query_scalar("SELECT published_by FROM flow_publications WHERE flow_id = ? ORDER BY published_at DESC, rowid DESC LIMIT 1")
+                .bind(&flow.id)
+                .fetch_optional(store.db())
+                .await?
+                .flatten();
         let armed: Vec<(String, String, i64)> = sqlx::query_as("SELECT block_id, fingerprint, last_due FROM flow_schedules WHERE flow_id = ?")
             .bind(&flow.id)
             .fetch_all(store.db())
@@ -116,9 +115,7 @@ pub enum Advanced {
 pub async fn advance_schedule(store: &Store, advance: ScheduleAdvance) -> StoreResult<Advanced> {
     let advanced = writer::write(store, move |conn| {
         let moved = conn
-            .prepare_cached(
-                "UPDATE flow_schedules SET last_due = ?1 WHERE flow_id = ?2 AND block_id = ?3 AND fingerprint = ?4 AND last_due = ?5",
-            )?
+            .prepare_cached("UPDATE flow_schedules SET last_due = ?1 WHERE flow_id = ?2 AND block_id = ?3 AND fingerprint = ?4 AND last_due = ?5")?
             .execute(params![advance.due, advance.trigger.flow.id, advance.trigger.block.id, advance.fingerprint, advance.last_due])?;
         if moved == 0 {
             return Ok(Advanced::Lost);

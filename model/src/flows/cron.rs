@@ -102,9 +102,10 @@ impl Field {
             }
             let (range, step) = match item.split_once('/') {
                 Some((range, step)) => {
-                    let step: u32 = step.parse().ok().filter(|step| *step > 0).ok_or_else(|| {
-                        CronError(format!("has the step \"{step}\" in the {} field; a step is a whole number from 1.", self.name))
-                    })?;
+                    let step: u32 =
+                        step.parse().ok().filter(|step| *step > 0).ok_or_else(|| {
+                            CronError(format!("has the step \"{step}\" in the {} field; a step is a whole number from 1.", self.name))
+                        })?;
                     (range, Some(step))
                 }
                 None => (item, None),
@@ -144,9 +145,7 @@ impl Cron {
             "@daily" | "@midnight" => "0 0 * * *",
             "@hourly" => "0 * * * *",
             _ if text.starts_with('@') => {
-                return Err(CronError(format!(
-                    "is \"{text}\", which is not one of @yearly, @monthly, @weekly, @daily and @hourly."
-                )));
+                return Err(CronError(format!("is \"{text}\", which is not one of @yearly, @monthly, @weekly, @daily and @hourly.")));
             }
             _ => text,
         };
@@ -225,7 +224,8 @@ impl Cron {
         let days: Vec<u32> = (1..=31).filter(|day| self.days & (1 << day) != 0).collect();
         let weekdays: Vec<u32> = (0..7).filter(|day| self.weekdays & (1 << day) != 0).collect();
         let on_days = (!self.days_star).then(|| format!("on day {} of the month", list(&days, |day| day.to_string())));
-        let on_weekdays = (!self.weekdays_star && weekdays.len() < 7).then(|| format!("on {}", list(&weekdays, |day| WEEKDAY_NAMES[day as usize].to_string())));
+        let on_weekdays =
+            (!self.weekdays_star && weekdays.len() < 7).then(|| format!("on {}", list(&weekdays, |day| WEEKDAY_NAMES[day as usize].to_string())));
         match (on_days, on_weekdays) {
             (Some(days), Some(weekdays)) => text.push_str(&format!(", {days} or {weekdays}")),
             (Some(days), None) => text.push_str(&format!(", {days}")),

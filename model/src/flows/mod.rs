@@ -37,13 +37,13 @@ pub(crate) mod tests;
 pub use block::BlockType;
 pub use catalogue::*;
 pub use comparison::{Comparison, Operator, parse_comparison};
+pub use cron::{Cron, CronError, DueTime, SchedulePreview};
 pub use document::*;
 pub use layout::auto_layout;
 pub use loops::Loops;
 pub use outputs::{JsonType, Output, OutputSpec, trigger_offers, trigger_outputs};
 pub use placeholders::{Placeholder, placeholder, placeholders, upstream};
 pub use resolve::{Resolver, as_text};
-pub use cron::{Cron, CronError, DueTime, SchedulePreview};
 pub use settings::{
     DEFAULT_TIME_ZONE, DELAY_MAX_SECONDS, Missed, SYNC_TIMEOUT_DEFAULT_SECONDS, SYNC_TIMEOUT_MAX_SECONDS, ScheduleSettings, StepSettings,
     WEBHOOK_MAX_RETRIES,
