@@ -140,3 +140,82 @@ pub async fn advance_schedule(store: &Store, advance: ScheduleAdvance) -> StoreR
     }
     Ok(advanced)
 }
+
+#[cfg(test)]
+mod tests {
+    use outflow_model::flows::{FlowDocument, FlowSave, NewFlow};
+    use serde_json::json;
+
+    use super::*;
+    use crate::store::{create_flow, create_form, create_workflow, import_flow, save_flow};
+
+    /// A store with one imported (so published) flow: schedule `s1` → merge `m1`.
+    async fn store_with_schedule(dir: &tempfile::TempDir) -> (Store, String) {
+        let store = Store::open(&format!("sqlite://{}", dir.path().join("schedules.db").display())).await.expect("the database opens");
+        store.migrate().await.expect("migrations run");
+        let workflow = create_workflow(&store, None, "Ops").await.expect("a workflow");
+        let form = outflow_model::forms::NewForm { name: "Reports".into(), enabled: true, properties: Vec::new(), responses: Vec::new() };
+        let form = create_form(&store, None, &workflow.id, &form).await.expect("a form");
+        let document: FlowDocument = serde_json::from_value(json!({"name": "Nightly", "formId": form.id, "blocks": [
+            {"id": "s1", "kind": "trigger", "trigger": "schedule", "settings": {"cron": "* * * * *"}, "position": {"x": 0, "y": 0}},
+            {"id": "m1", "kind": "step", "step": "merge", "position": {"x": 0, "y": 0}}],
+            "edges": [{"from": "s1", "fromPort": "out", "to": "m1", "toPort": "in"}]}))
+        .expect("a flow document");
+        let flow = import_flow(&store, &document, None).await.expect("the flow imports");
+        // A draft with a schedule never runs.
+        create_flow(&store, &NewFlow { form_id: form.id.clone(), name: "Draft".into() }, None).await.expect("a draft");
+        (store, flow.id)
+    }
+
+    fn advance(trigger: &ScheduledTrigger, last_due: i64, due: i64) -> ScheduleAdvance {
+        ScheduleAdvance { trigger: trigger.clone(), fingerprint: "f1".into(), last_due, due, payload: Some(json!({"scheduledAt": due})) }
+    }
+
+    async fn runs(store: &Store) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM flow_runs WHERE trigger = 'schedule'").fetch_one(store.db()).await.expect("countable")
+    }
+
+    #[tokio::test]
+    async fn each_due_time_becomes_one_run_however_many_try_to_fire_it() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let (store, flow) = store_with_schedule(&dir).await;
+        let triggers = scheduled_triggers(&store).await.expect("readable");
+        assert_eq!(triggers.len(), 1, "the published flow's trigger, not the draft's");
+        let trigger = &triggers[0];
+        assert_eq!((trigger.flow.id.as_str(), trigger.block.id.as_str(), trigger.armed.clone()), (flow.as_str(), "s1", None));
+
+        // Armed once: arming again with the same schedule keeps its place; a changed one starts anew.
+        assert_eq!(arm_schedule(&store, &flow, "s1", "f1", 1_000).await.expect("armed"), Some(1_000));
+        assert_eq!(arm_schedule(&store, &flow, "s1", "f1", 5_000).await.expect("armed"), Some(1_000));
+        assert_eq!(scheduled_triggers(&store).await.expect("readable")[0].armed, Some(("f1".to_string(), 1_000)));
+
+        // Two rounds (or two servers) fire 60 000 at once: one run.
+        let (first, second) =
+            tokio::join!(advance_schedule(&store, advance(trigger, 1_000, 60_000)), advance_schedule(&store, advance(trigger, 1_000, 60_000)));
+        let mut outcomes = [first.expect("written"), second.expect("written")];
+        outcomes.sort_by_key(|outcome| matches!(outcome, Advanced::Lost));
+        assert!(matches!(outcomes[0], Advanced::Fired(_)) && outcomes[1] == Advanced::Lost, "{outcomes:?}");
+        assert_eq!(runs(&store).await, 1);
+        let started_by: String = sqlx::query_scalar("SELECT started_by FROM flow_runs").fetch_one(store.db()).await.expect("a run");
+        assert_eq!(started_by, "trigger", "stored as a trigger's run (0009's CHECK), read back as the schedule's");
+        // A skip moves on without a run; a stale fingerprint moves nothing.
+        let skip = ScheduleAdvance { payload: None, ..advance(trigger, 60_000, 120_000) };
+        assert_eq!(advance_schedule(&store, skip).await.expect("written"), Advanced::Skipped);
+        let stale = ScheduleAdvance { fingerprint: "old".into(), ..advance(trigger, 120_000, 180_000) };
+        assert_eq!(advance_schedule(&store, stale).await.expect("written"), Advanced::Lost);
+        assert_eq!(runs(&store).await, 1);
+        assert_eq!(arm_schedule(&store, &flow, "s1", "f2", 200_000).await.expect("re-armed"), Some(200_000));
+
+        // Turned off: the schedule's place is gone, nothing fires, and it is not armed again.
+        let current = crate::store::get_flow(&store, &flow).await.expect("the flow");
+        let off = FlowSave { base_version: current.version, name: current.name, blocks: current.blocks, edges: current.edges, enabled: Some(false) };
+        save_flow(&store, &flow, &off, None).await.expect("turned off");
+        assert!(scheduled_triggers(&store).await.expect("readable").is_empty());
+        assert_eq!(
+            advance_schedule(&store, ScheduleAdvance { fingerprint: "f2".into(), ..advance(trigger, 200_000, 240_000) }).await.expect("written"),
+            Advanced::Lost
+        );
+        assert_eq!(arm_schedule(&store, &flow, "s1", "f2", 300_000).await.expect("not armed"), None);
+        assert_eq!(runs(&store).await, 1);
+    }
+}
