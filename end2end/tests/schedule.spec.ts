@@ -53,7 +53,21 @@ test('a schedule trigger shows its next five runs in its time zone, and what is 
   await setting(page, 'Time zone').fill('Mars/Olympus');
   await expect(inspector.locator('.fd-schedule-error')).toContainText('"Mars/Olympus", which this server does not know');
   await page.screenshot({ path: test.info().outputPath('schedule-error.png') });
+  // The draft is saved as it is, but a schedule that cannot run is not published.
+  const status = page.locator('.fd-status');
+  await page.keyboard.press('Control+s');
+  await expect(status).toHaveText(/^Draft · version \d+/);
+  await page.getByRole('button', { name: 'Publish' }).click();
+  await expect(page.locator('.fd-notice.refused')).toContainText(
+    'Not published: This flow cannot run as it is: "Schedule" has the time zone "Mars/Olympus"',
+  );
+  await expect(status).toHaveText(/^Draft · version \d+/);
+
   await setting(page, 'Time zone').fill('UTC');
   await expect(next).toHaveCount(5);
   await expect(next.first().locator('.sub')).toHaveText(/^\d{4}-\d\d-\d\d (00|06|12|18):00:00 UTC$/);
+  await page.keyboard.press('Control+s');
+  await expect(status).toHaveText(/^Draft · version \d+/);
+  await page.getByRole('button', { name: 'Publish' }).click();
+  await expect(status).toHaveText(/^Published · version \d+$/);
 });
