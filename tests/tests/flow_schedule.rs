@@ -143,6 +143,7 @@ async fn a_schedule_every_minute_fires_once_per_minute_across_a_restart() {
     .await
     .expect("the newest run succeeds");
     assert_eq!(run["flow"]["startedBy"], "schedule");
+    assert_eq!(run["flow"]["actingAs"], "admin", "a schedule's runs act for whoever published the flow: {run}");
     assert_eq!(run["payload"]["timeZone"], "UTC", "{run}");
 }
 
