@@ -96,6 +96,20 @@ async fn expect_on(receiver: &Receiver, path: &str, expected: &[String]) {
     assert_eq!(due_times(receiver, path), expected, "{path} gets each due time once");
 }
 
+/// The last due time the server handled for the flow's schedule `s1`, from its database.
+fn last_due(server: &TestServer, flow: &str) -> Option<i64> {
+    let path = server.data_dir.path().join("outflow.db");
+    let db = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
+    db.query_row("SELECT last_due FROM flow_schedules WHERE flow_id = ?1 AND block_id = 's1'", [flow], |row| row.get(0)).ok()
+}
+
+/// Waits until the scheduler has armed the flow's schedule at `at` (its clock when it saw the
+/// flow published or turned on), so moving the clock after this is a move past that moment.
+async fn armed_at(server: &TestServer, flow: &str, at: i64) {
+    let armed = eventually(Duration::from_secs(20), || async { (last_due(server, flow) == Some(at)).then_some(()) }).await;
+    assert!(armed.is_some(), "the schedule is armed at {at}: {:?}", last_due(server, flow));
+}
+
 /// Long enough for the scheduler (50 ms polls of the clock file) and the flow worker to act.
 async fn settle() {
     tokio::time::sleep(Duration::from_millis(700)).await;
@@ -108,6 +122,7 @@ async fn a_schedule_every_minute_fires_once_per_minute_across_a_restart() {
     let api = Api::new(&server);
     let flow = scheduled_flow(&api, &form, &desk, "Every minute", "skip", "/tick").await;
     // Armed at 10:00:10; nothing is due yet.
+    armed_at(&server, &flow, T0 + 10_000).await;
     settle().await;
     assert!(due_times(&receiver, "/tick").is_empty());
 
@@ -152,9 +167,10 @@ async fn after_downtime_skip_runs_nothing_for_missed_times_and_run_once_runs_the
     let clock = Clock::at(T0 + 10_000);
     let (server, receiver, form, desk) = start(&clock).await;
     let api = Api::new(&server);
-    scheduled_flow(&api, &form, &desk, "Skip", "skip", "/skip").await;
-    scheduled_flow(&api, &form, &desk, "Once", "runOnce", "/once").await;
-    settle().await;
+    let skip = scheduled_flow(&api, &form, &desk, "Skip", "skip", "/skip").await;
+    let once = scheduled_flow(&api, &form, &desk, "Once", "runOnce", "/once").await;
+    armed_at(&server, &skip, T0 + 10_000).await;
+    armed_at(&server, &once, T0 + 10_000).await;
     clock.set(T0 + MINUTE);
     expect_on(&receiver, "/skip", &[at(1)]).await;
     expect_on(&receiver, "/once", &[at(1)]).await;
@@ -178,7 +194,7 @@ async fn a_turned_off_flow_fires_nothing_and_turned_on_again_starts_from_then() 
     let (server, receiver, form, desk) = start(&clock).await;
     let api = Api::new(&server);
     let flow = scheduled_flow(&api, &form, &desk, "Sometimes", "runOnce", "/tick").await;
-    settle().await;
+    armed_at(&server, &flow, T0 + 10_000).await;
     let turn = |enabled: bool| {
         let api = &api;
         let flow = &flow;
@@ -191,6 +207,7 @@ async fn a_turned_off_flow_fires_nothing_and_turned_on_again_starts_from_then() 
         }
     };
     turn(false).await;
+    assert_eq!(last_due(&server, &flow), None, "turned off, its place is gone");
     for minute in 1..=2 {
         clock.set(T0 + minute * MINUTE);
         settle().await;
@@ -200,6 +217,7 @@ async fn a_turned_off_flow_fires_nothing_and_turned_on_again_starts_from_then() 
     // On again at 10:02:30: even with runOnce, the times it was off are not made up for.
     clock.set(T0 + 2 * MINUTE + 30_000);
     turn(true).await;
+    armed_at(&server, &flow, T0 + 2 * MINUTE + 30_000).await;
     settle().await;
     assert!(due_times(&receiver, "/tick").is_empty());
     clock.set(T0 + 3 * MINUTE);
@@ -276,7 +294,7 @@ async fn publishing_a_changed_schedule_starts_it_from_then_without_a_burst_of_ol
     let api = Api::new(&server);
     let blocks = |cron: &str| vec![schedule("s1", cron, "runOnce"), webhook(&desk, "w1", "/tick", "{\"at\": \"${s1.scheduledAt}\"}")];
     let flow = import(&api, &form, "Changing", blocks("0 9 * * *"), vec![edge("s1", "out", "w1")]).await;
-    settle().await;
+    armed_at(&server, &flow, T0 + 10_000).await;
     // A designer test of the schedule gets a payload as of now.
     let (status, sample) = api.get(&format!("/api/v1/flows/{flow}/sample?trigger=s1")).await;
     assert_eq!(status, 200, "{sample}");
@@ -292,6 +310,7 @@ async fn publishing_a_changed_schedule_starts_it_from_then_without_a_burst_of_ol
     assert_eq!(status, 200, "{saved}");
     let (status, published) = api.post(&format!("/api/v1/flows/{flow}/publish"), json!({})).await;
     assert_eq!(status, 200, "{published}");
+    armed_at(&server, &flow, T0 + 5 * MINUTE + 30_000).await;
     settle().await;
     assert!(due_times(&receiver, "/tick").is_empty(), "no burst of the times before the change");
     clock.set(T0 + 6 * MINUTE);

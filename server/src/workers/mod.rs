@@ -31,7 +31,8 @@ pub fn spawn(
 ) -> JoinSet<()> {
     let store = runs.store.clone();
     let mut workers = JoinSet::new();
-    workers.spawn(schedules::run(store.clone(), schedule_clock, wakeups.clone(), shutdown.clone()));
+    let started_at = schedule_clock.now();
+    workers.spawn(schedules::run(store.clone(), schedule_clock, started_at, wakeups.clone(), shutdown.clone()));
     workers.spawn(notifications::run(store.clone(), providers, wakeups.clone(), shutdown.clone()));
     workers.spawn(escalations::run(store.clone(), wakeups.clone(), shutdown.clone()));
     workers.spawn(dispatch::run(store, runs.metrics.clone(), wakeups.clone(), shutdown.clone()));

@@ -38,7 +38,8 @@ pub enum SchedulerClock {
 }
 
 impl SchedulerClock {
-    fn now(&self) -> Option<i64> {
+    /// The current time, if the clock can be read.
+    pub fn now(&self) -> Option<i64> {
         match self {
             SchedulerClock::System => Some(clock::now_millis()),
             SchedulerClock::File(path) => match std::fs::read_to_string(path).map(|text| text.trim().parse::<i64>()) {
@@ -59,14 +60,19 @@ impl SchedulerClock {
     }
 }
 
-pub async fn run(store: Store, clock: SchedulerClock, wakeups: Arc<Wakeups>, mut shutdown: watch::Receiver<bool>) {
-    // Due times before this passed while no server ran: the triggers' `missed` setting decides.
-    let started_at = loop {
-        match clock.now() {
-            Some(now) => break now,
-            None if !breathe(clock.longest_sleep(), &mut shutdown).await => return,
-            None => {}
-        }
+/// Runs the scheduler. `started_at` is when the server started, by `clock` (read before the
+/// server announced itself): due times before it passed while no server ran, and the
+/// triggers' `missed` setting decides about them.
+pub async fn run(store: Store, clock: SchedulerClock, started_at: Option<i64>, wakeups: Arc<Wakeups>, mut shutdown: watch::Receiver<bool>) {
+    let started_at = match started_at {
+        Some(started_at) => started_at,
+        None => loop {
+            match clock.now() {
+                Some(now) => break now,
+                None if !breathe(clock.longest_sleep(), &mut shutdown).await => return,
+                None => {}
+            }
+        },
     };
     let mut reported = HashSet::new();
     loop {
