@@ -113,7 +113,11 @@ impl Field {
             let (first, last) = if range == "*" {
                 (self.min, if self.names.len() == 7 { 6 } else { self.max })
             } else if let Some((from, to)) = range.split_once('-') {
-                let (from, to) = (self.value(from)?, self.value(to)?);
+                let (from, mut to) = (self.value(from)?, self.value(to)?);
+                // `MON-SUN`: a range of weekdays may end on Sunday as 7.
+                if self.names.len() == 7 && to == 0 && from > 0 {
+                    to = 7;
+                }
                 if from > to {
                     return Err(CronError(format!("has the range {range} in the {} field, which runs backwards.", self.name)));
                 }
@@ -311,6 +315,8 @@ mod tests {
         assert!(c.day(10, 1) && c.day(10, 5) && !c.day(10, 6) && !c.day(10, 0));
         assert!(cron("0 0 * * 7").day(3, 0), "7 is Sunday");
         assert!(cron("0 0 * * 5-7").day(3, 0) && cron("0 0 * * 5-7").day(3, 6));
+        let weekend = cron("0 0 * * SAT-SUN");
+        assert!(weekend.day(3, 6) && weekend.day(3, 0) && !weekend.day(3, 1), "a range may end on Sunday");
         assert_eq!(cron("@daily"), cron("0 0 * * *"));
         assert_eq!(cron("@hourly"), cron("0 * * * *"));
     }
