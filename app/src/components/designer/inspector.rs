@@ -110,12 +110,22 @@ fn ScheduleNextRuns(cell: Cell) -> impl IntoView {
             preview.set(None);
             return;
         }
-        spawn_local(async move {
-            let answer = preview_schedule(cron, zone).await.map_err(|error| error.message);
-            if asked.get_value() == ticket {
-                preview.set(Some(answer));
-            }
-        });
+        // Asked once typing pauses, not at every keystroke.
+        set_timeout(
+            // The inspector may have closed meanwhile (`try_`: its values are gone then).
+            move || {
+                if asked.try_get_value() != Some(ticket) {
+                    return;
+                }
+                spawn_local(async move {
+                    let answer = preview_schedule(cron, zone).await.map_err(|error| error.message);
+                    if asked.try_get_value() == Some(ticket) {
+                        preview.try_set(Some(answer));
+                    }
+                });
+            },
+            std::time::Duration::from_millis(250),
+        );
     });
     let shown = move || match preview.get() {
         None => view! { <p class="hint">"Enter a cron expression to see when it runs."</p> }.into_any(),
