@@ -12,6 +12,7 @@ pub mod example;
 pub mod ids;
 pub mod ops;
 pub mod payload;
+pub mod schedule;
 pub mod secrets;
 pub mod store;
 

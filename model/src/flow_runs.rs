@@ -24,10 +24,13 @@ pub enum StartedBy {
     Rerun,
     /// A Call Flow step of another run.
     Call,
+    /// The flow's Schedule trigger, at a due time.
+    Schedule,
 }
 
 impl StartedBy {
-    pub const ALL: [StartedBy; 6] = [StartedBy::Trigger, StartedBy::Http, StartedBy::Api, StartedBy::Test, StartedBy::Rerun, StartedBy::Call];
+    pub const ALL: [StartedBy; 7] =
+        [StartedBy::Trigger, StartedBy::Http, StartedBy::Api, StartedBy::Test, StartedBy::Rerun, StartedBy::Call, StartedBy::Schedule];
 
     pub fn key(self) -> &'static str {
         match self {
@@ -37,6 +40,7 @@ impl StartedBy {
             StartedBy::Test => "test",
             StartedBy::Rerun => "rerun",
             StartedBy::Call => "call",
+            StartedBy::Schedule => "schedule",
         }
     }
 

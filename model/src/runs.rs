@@ -113,9 +113,10 @@ pub struct RunSummary {
 impl RunSummary {
     /// What started it, as the UI names it.
     pub fn trigger_name(&self) -> &'static str {
-        match self.trigger {
-            Some(trigger) => trigger.display_name(),
-            None => "HTTP Trigger",
+        match (self.trigger, self.started_by) {
+            (Some(trigger), _) => trigger.display_name(),
+            (None, Some(StartedBy::Schedule)) => "Schedule",
+            (None, _) => "HTTP Trigger",
         }
     }
 }

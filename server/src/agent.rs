@@ -183,7 +183,12 @@ pub async fn run(args: AgentArgs) -> Result<(), AgentError> {
     };
     let clients = HttpClients::new(EgressPolicy { deny_private: args.egress_deny_private })?;
     let runner = Arc::new(Runner {
-        sender: Sender { clients, tokens: TokenCache::default(), timeout: Duration::from_millis(args.webhook_timeout_ms.max(1)), gates: Default::default() },
+        sender: Sender {
+            clients,
+            tokens: TokenCache::default(),
+            timeout: Duration::from_millis(args.webhook_timeout_ms.max(1)),
+            gates: Default::default(),
+        },
         schedule: args.retry_schedule,
         script_limits: Limits {
             wall_time: Duration::from_millis(args.script_timeout_ms.max(1)),

@@ -112,6 +112,11 @@ pub struct ServeArgs {
     /// Most steps one flow run may execute.
     #[arg(long, env = "OUTFLOW_FLOW_STEP_LIMIT", default_value_t = 1_000)]
     pub flow_step_limit: u32,
+
+    /// A test aid: Schedule triggers read the current time (milliseconds since the epoch)
+    /// from this file, re-read every 50 ms, instead of the system clock.
+    #[arg(long, env = "OUTFLOW_SCHEDULE_CLOCK_FILE", hide = true)]
+    pub schedule_clock_file: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -140,6 +145,7 @@ impl ServeArgs {
                 wall_time: Duration::from_millis(self.script_timeout_ms.max(1)),
                 memory_bytes: self.script_memory_mb.max(1) * 1024 * 1024,
             },
+            schedule_clock_file: self.schedule_clock_file,
         }
     }
 }

@@ -33,4 +33,6 @@ pub struct Config {
     pub agent_lease: Duration,
     /// The per-step timeout and run-wide step limit of flow runs.
     pub flow_settings: EngineSettings,
+    /// A test aid: the scheduler reads "now" (ms since the epoch) from this file.
+    pub schedule_clock_file: Option<PathBuf>,
 }

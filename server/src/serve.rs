@@ -107,7 +107,14 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     };
     let ops = outflow_core::ops::Ops::new(store.clone(), secrets.clone(), wakeups.clone());
     let engine = Engine::new(runtime.clone(), ops.clone(), config.flow_settings);
-    let mut workers = workers::spawn(Providers::standard(&clients), runtime, engine.clone(), wakeups.clone(), shutdown);
+    let schedule_clock = match &config.schedule_clock_file {
+        Some(path) => {
+            tracing::warn!(path = %path.display(), "schedules follow the clock in this file (a test aid), not the system clock");
+            workers::schedules::SchedulerClock::File(path.clone())
+        }
+        None => workers::schedules::SchedulerClock::System,
+    };
+    let mut workers = workers::spawn(Providers::standard(&clients), runtime, engine.clone(), schedule_clock, wakeups.clone(), shutdown);
     let flows = engine.clone();
     let state = AppState {
         ops,

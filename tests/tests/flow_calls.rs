@@ -64,7 +64,10 @@ async fn a_called_flow_gets_the_inputs_and_the_caller_its_result() {
         &api,
         &form,
         "Enrich",
-        vec![call_trigger("c1", &["ticket", "severity"]), webhook(&desk, "w1", "/enrich", "{\"ticket\": \"${c1.ticket}\", \"severity\": \"${c1.severity}\"}")],
+        vec![
+            call_trigger("c1", &["ticket", "severity"]),
+            webhook(&desk, "w1", "/enrich", "{\"ticket\": \"${c1.ticket}\", \"severity\": \"${c1.severity}\"}"),
+        ],
         vec![edge("c1", "out", "w1")],
     )
     .await;
@@ -100,7 +103,8 @@ async fn a_called_flow_gets_the_inputs_and_the_caller_its_result() {
 async fn a_failing_called_flow_fails_the_step_or_follows_its_error_port() {
     let (server, receiver, form, desk, flaky) = start().await;
     let api = Api::new(&server);
-    let broken = import(&api, &form, "Broken", vec![call_trigger("c1", &[]), webhook(&flaky, "w1", "/never", "{}")], vec![edge("c1", "out", "w1")]).await;
+    let broken =
+        import(&api, &form, "Broken", vec![call_trigger("c1", &[]), webhook(&flaky, "w1", "/never", "{}")], vec![edge("c1", "out", "w1")]).await;
     let caller = import(
         &api,
         &form,
@@ -227,7 +231,12 @@ async fn a_caller_killed_while_its_called_flow_runs_finishes_with_that_one_run_a
         &api,
         &form,
         "Slow",
-        vec![call_trigger("c1", &[]), webhook(&desk, "w1", "/inner-1", "{}"), webhook(&desk, "w2", "/inner-2", "{}"), webhook(&desk, "w3", "/inner-3", "{}")],
+        vec![
+            call_trigger("c1", &[]),
+            webhook(&desk, "w1", "/inner-1", "{}"),
+            webhook(&desk, "w2", "/inner-2", "{}"),
+            webhook(&desk, "w3", "/inner-3", "{}"),
+        ],
         vec![edge("c1", "out", "w1"), edge("w1", "out", "w2"), edge("w2", "out", "w3")],
     )
     .await;

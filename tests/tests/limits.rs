@@ -27,11 +27,10 @@ async fn runs_past_a_flows_limit_wait_queued_and_go_in_order() {
     let form = api.form(&workflow, json!({"name": "Incident", "properties": []})).await;
     let desk = api.endpoint(&workflow, "Desk", &receiver.url("")).await;
     receiver.answer_after(Duration::from_millis(400));
-    let id = import(&api, &form, "Limited", vec![trigger("t1", "status"), webhook(&desk, "w1", "/run", "${t1.n}")], vec![edge("t1", "out", "w1")]).await;
+    let id =
+        import(&api, &form, "Limited", vec![trigger("t1", "status"), webhook(&desk, "w1", "/run", "${t1.n}")], vec![edge("t1", "out", "w1")]).await;
     let (_, current) = api.get(&format!("/api/v1/flows/{id}")).await;
-    let limited = |limit: Value| {
-        json!({"baseVersion": current["version"], "name": "Limited", "blocks": current["blocks"], "edges": current["edges"], "maxConcurrentRuns": limit})
-    };
+    let limited = |limit: Value| json!({"baseVersion": current["version"], "name": "Limited", "blocks": current["blocks"], "edges": current["edges"], "maxConcurrentRuns": limit});
     let (status, refused) = api.put(&format!("/api/v1/flows/{id}"), limited(json!(1001))).await;
     assert_eq!(status, 422, "{refused}");
     assert!(refused.to_string().contains("between 1 and 1000"), "{refused}");
@@ -63,7 +62,8 @@ async fn runs_past_a_flows_limit_wait_queued_and_go_in_order() {
 
     // Lifting the limit lets every run go at once.
     let (_, current) = api.get(&format!("/api/v1/flows/{id}")).await;
-    let lifted = json!({"baseVersion": current["version"], "name": "Limited", "blocks": current["blocks"], "edges": current["edges"], "maxConcurrentRuns": 0});
+    let lifted =
+        json!({"baseVersion": current["version"], "name": "Limited", "blocks": current["blocks"], "edges": current["edges"], "maxConcurrentRuns": 0});
     let (status, saved) = api.put(&format!("/api/v1/flows/{id}"), lifted).await;
     assert_eq!((status, saved["maxConcurrentRuns"].clone()), (200, Value::Null));
     let started = api.post_ok(&format!("/api/v1/flows/{id}/runs"), json!({"payload": {"n": 6}}), 202).await;
@@ -77,7 +77,8 @@ async fn senders(api: &Api<'_>, workflow: &str, endpoint: &str, location: Value)
     let integration = json!({"formId": form, "name": "Hook", "trigger": "status", "location": location,
         "action": {"type": "webhook", "endpointId": endpoint, "path": "/integration"}});
     api.post_ok("/api/v1/integrations", integration, 201).await;
-    let flow = import(api, &form, "Poster", vec![trigger("t1", "status"), webhook(endpoint, "w1", "/flow", "{}")], vec![edge("t1", "out", "w1")]).await;
+    let flow =
+        import(api, &form, "Poster", vec![trigger("t1", "status"), webhook(endpoint, "w1", "/flow", "{}")], vec![edge("t1", "out", "w1")]).await;
     (flow, form)
 }
 
@@ -95,7 +96,8 @@ async fn an_endpoints_rate_holds_over_integrations_and_flows_together() {
     let (status, refused) =
         api.post("/api/v1/endpoints", json!({"workflowId": workflow, "name": "Desk", "baseUrl": receiver.url(""), "maxPerSecond": 0})).await;
     assert_eq!(status, 422, "a rate of 0 is refused: {refused}");
-    let created = api.post_ok("/api/v1/endpoints", json!({"workflowId": workflow, "name": "Desk", "baseUrl": receiver.url(""), "maxPerSecond": 10}), 201).await;
+    let created =
+        api.post_ok("/api/v1/endpoints", json!({"workflowId": workflow, "name": "Desk", "baseUrl": receiver.url(""), "maxPerSecond": 10}), 201).await;
     assert_eq!(created["maxPerSecond"], 10);
     let endpoint = created["id"].as_str().unwrap().to_string();
     let (status, _) = api.patch(&format!("/api/v1/endpoints/{endpoint}"), json!({"maxConcurrent": 5000})).await;
@@ -130,7 +132,8 @@ async fn an_endpoints_concurrency_holds_over_an_agent_and_the_server_together() 
     receiver.answer_after(Duration::from_millis(300));
     let api = Api::new(&server);
     let workflow = api.workflow("Ops").await;
-    let created = api.post_ok("/api/v1/endpoints", json!({"workflowId": workflow, "name": "Desk", "baseUrl": receiver.url(""), "maxConcurrent": 2}), 201).await;
+    let created =
+        api.post_ok("/api/v1/endpoints", json!({"workflowId": workflow, "name": "Desk", "baseUrl": receiver.url(""), "maxConcurrent": 2}), 201).await;
     let endpoint = created["id"].as_str().unwrap().to_string();
     let agent = api.post_ok("/api/v1/agents", json!({"name": "dc-east", "services": []}), 201).await;
     let agent_id = agent["id"].as_str().unwrap().to_string();

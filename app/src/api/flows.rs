@@ -13,7 +13,7 @@ use super::ssr::{caller, ops};
 #[cfg(feature = "ssr")]
 use crate::model::integrations::{IntegrationAction, NewIntegration};
 use crate::model::{
-    flows::{Flow, FlowDocument, FlowSave, FlowSummary, FlowVersion, FlowVersionDetail, NewFlow},
+    flows::{Flow, FlowDocument, FlowSave, FlowSummary, FlowVersion, FlowVersionDetail, NewFlow, SchedulePreview},
     forms::{Form, PropertyDef},
     integrations::TriggerNode,
     trigger::Trigger,
@@ -89,8 +89,12 @@ pub async fn load_designer(id: String) -> Result<DesignerData, UiError> {
         .filter(|integration| integration.form_id == flow.form_id)
         .map(TriggerNode::from)
         .collect();
-    let flows =
-        ops.list_flows(&principal, None, Some(&flow.workflow_id)).await?.into_iter().map(|summary| Named { id: summary.id, name: summary.name }).collect();
+    let flows = ops
+        .list_flows(&principal, None, Some(&flow.workflow_id))
+        .await?
+        .into_iter()
+        .map(|summary| Named { id: summary.id, name: summary.name })
+        .collect();
     Ok(DesignerData { flow, choices, properties, forms, endpoints, integrations, flows })
 }
 
@@ -155,4 +159,12 @@ pub async fn publish_flow(id: String) -> Result<i64, UiError> {
 #[server(prefix = "/ui", endpoint = "/rollback_flow", input = Json)]
 pub async fn rollback_flow(id: String, version: i64) -> Result<i64, UiError> {
     Ok(ops()?.rollback_flow(&caller()?, &id, version).await?)
+}
+
+/// What a Schedule trigger with these settings does: the cron in words and its next five due
+/// times in its time zone (the browser has no zone database). Fails with the problem named
+/// when the cron cannot be read or the zone is unknown.
+#[server(prefix = "/ui", endpoint = "/preview_schedule", input = Json)]
+pub async fn preview_schedule(cron: String, time_zone: String) -> Result<SchedulePreview, UiError> {
+    Ok(ops()?.preview_schedule(&caller()?, &cron, &time_zone).await?)
 }

@@ -37,6 +37,7 @@ pub fn started_by_label(started_by: StartedBy) -> &'static str {
         StartedBy::Test => "Designer test",
         StartedBy::Rerun => "Re-run",
         StartedBy::Call => "Call Flow step",
+        StartedBy::Schedule => "Schedule",
     }
 }
 

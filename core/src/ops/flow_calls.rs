@@ -31,10 +31,7 @@ pub struct Caller {
 /// Why a call from a run at `caller_depth` may not start another run; `None` when it may.
 pub fn depth_refusal(caller_depth: i64) -> Option<String> {
     (caller_depth >= MAX_CALL_DEPTH).then(|| {
-        format!(
-            "The flow was not called: flows may call flows at most {MAX_CALL_DEPTH} deep, and this call would be number {}.",
-            caller_depth + 1
-        )
+        format!("The flow was not called: flows may call flows at most {MAX_CALL_DEPTH} deep, and this call would be number {}.", caller_depth + 1)
     })
 }
 

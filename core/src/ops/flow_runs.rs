@@ -5,7 +5,7 @@
 
 use outflow_model::{
     flow_runs::{SamplePayload, SampleSource, TestFlowRun},
-    flows::{BlockKind, CALL_TRIGGER, HTTP_TRIGGER},
+    flows::{BlockKind, CALL_TRIGGER, HTTP_TRIGGER, SCHEDULE_TRIGGER},
     trigger::Trigger,
 };
 use serde_json::Value;
@@ -70,6 +70,13 @@ impl Ops {
             None if key == CALL_TRIGGER => {
                 let names = saved_block.map(|block| block.names_setting("inputs")).unwrap_or_default();
                 (Value::Object(names.into_iter().map(|name| (name, Value::String(String::new()))).collect()), SampleSource::Example)
+            }
+            None if key == SCHEDULE_TRIGGER => {
+                let (cron, zone) = saved_block.map(|block| (block.setting_text("cron"), block.setting_text("timeZone"))).unwrap_or_default();
+                let schedule = crate::schedule::from_settings(&cron, &zone).or_else(|_| crate::schedule::from_settings("* * * * *", "UTC"));
+                let now = clock::now_millis();
+                let payload = schedule.map(|schedule| schedule.payload(now - now % 60_000, now)).unwrap_or_default();
+                (payload, SampleSource::Example)
             }
             None => {
                 let trigger = Trigger::from_key(key).ok_or_else(|| StoreError::invalid(format!("There is no trigger \"{key}\".")))?;

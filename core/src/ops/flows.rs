@@ -1,10 +1,13 @@
 //! Flows of a workflow's forms: their graphs, export and import, and version history.
 //! Graph rules live in `outflow_model::flows`.
 
-use outflow_model::flows::{Flow, FlowDocument, FlowSave, FlowSummary, FlowTrigger, FlowVersion, FlowVersionDetail, NewFlow};
+use outflow_model::flows::{Flow, FlowDocument, FlowSave, FlowSummary, FlowTrigger, FlowVersion, FlowVersionDetail, NewFlow, SchedulePreview};
 
 use super::{Operation, Ops};
-use crate::store::{self, Principal, StoreResult};
+use crate::{
+    clock,
+    store::{self, Principal, StoreError, StoreResult},
+};
 
 impl Ops {
     /// Flows of the workflows `principal` may see, by form then name.
@@ -35,7 +38,9 @@ impl Ops {
     pub async fn import_flow(&self, principal: &Principal, document: &FlowDocument) -> StoreResult<Flow> {
         self.admit(principal, Operation::CreateFlow)?;
         self.form_usable(principal, &document.form_id).await?;
-        store::import_flow(&self.store, document, Some(&principal.actor())).await
+        let flow = store::import_flow(&self.store, document, Some(&principal.actor())).await?;
+        self.wakeups.schedules.notify_one();
+        Ok(flow)
     }
 
     pub async fn get_flow(&self, principal: &Principal, id: &str) -> StoreResult<Flow> {
@@ -47,7 +52,11 @@ impl Ops {
     pub async fn save_flow(&self, principal: &Principal, id: &str, save: &FlowSave) -> StoreResult<Flow> {
         self.admit(principal, Operation::ChangeFlow)?;
         self.flow_of_member(principal, id).await?;
-        store::save_flow(&self.store, id, save, Some(&principal.actor())).await
+        let flow = store::save_flow(&self.store, id, save, Some(&principal.actor())).await?;
+        if save.enabled.is_some() {
+            self.wakeups.schedules.notify_one();
+        }
+        Ok(flow)
     }
 
     pub async fn delete_flow(&self, principal: &Principal, id: &str) -> StoreResult<()> {
@@ -79,14 +88,31 @@ impl Ops {
     pub async fn publish_flow(&self, principal: &Principal, id: &str) -> StoreResult<i64> {
         self.admit(principal, Operation::PublishFlow)?;
         self.flow_of_member(principal, id).await?;
-        store::publish_flow(&self.store, id, Some(&principal.actor())).await
+        let version = store::publish_flow(&self.store, id, Some(&principal.actor())).await?;
+        self.wakeups.schedules.notify_one();
+        Ok(version)
     }
 
     /// Runs an earlier published version again; answers the version that now runs.
     pub async fn rollback_flow(&self, principal: &Principal, id: &str, version: i64) -> StoreResult<i64> {
         self.admit(principal, Operation::PublishFlow)?;
         self.flow_of_member(principal, id).await?;
-        store::rollback_flow(&self.store, id, version, Some(&principal.actor())).await
+        let version = store::rollback_flow(&self.store, id, version, Some(&principal.actor())).await?;
+        self.wakeups.schedules.notify_one();
+        Ok(version)
+    }
+
+    /// What a Schedule trigger with these settings would do: the cron in words and its next
+    /// five due times in its time zone (the designer's inspector; the browser has no zone
+    /// database). An unreadable cron or an unknown zone is bad input, named.
+    pub async fn preview_schedule(&self, principal: &Principal, cron: &str, time_zone: &str) -> StoreResult<SchedulePreview> {
+        self.admit(principal, Operation::ListFlows)?;
+        let schedule = crate::schedule::from_settings(cron, time_zone).map_err(StoreError::invalid)?;
+        let preview = schedule.preview(clock::now_millis(), 5);
+        if preview.next.is_empty() {
+            return Err(StoreError::invalid(format!("The cron expression \"{}\" never comes due.", cron.trim())));
+        }
+        Ok(preview)
     }
 
     /// The flow, if `principal` may see its workflow; else "not found".

@@ -14,6 +14,8 @@ pub struct Wakeups {
     pub runs: Notify,
     /// New queued work for Integration Agents; every waiting lease wakes (`notify_waiters`).
     pub agent_work: Notify,
+    /// A flow was published, rolled back, imported or turned on or off: schedules to re-read.
+    pub schedules: Notify,
 }
 
 impl Wakeups {

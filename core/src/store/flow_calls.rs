@@ -16,9 +16,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 
 use super::{
-    Store, StoreError, StoreResult, from_json,
+    Store, StoreError, StoreResult,
     flow_restarts::{Restart, insert_restart},
     flow_runs::{CallLink, FlowRunJob, RunEnd, RunRow, RunnableFlow, insert_run, read_job},
+    from_json,
 };
 use crate::{clock, ids::new_sorted_id};
 
@@ -132,7 +133,10 @@ pub async fn flow_run_end(store: &Store, id: &str) -> StoreResult<Option<RunEnd>
 /// The Call Flow step that started run `id`, if one did.
 pub(super) async fn called_by(store: &Store, id: &str) -> StoreResult<Option<CalledBy>> {
     let row: Option<(Option<String>, Option<String>, Option<String>)> =
-        sqlx::query_as("SELECT called_by, called_by_block, called_by_iteration FROM flow_runs WHERE id = ?").bind(id).fetch_optional(store.db()).await?;
+        sqlx::query_as("SELECT called_by, called_by_block, called_by_iteration FROM flow_runs WHERE id = ?")
+            .bind(id)
+            .fetch_optional(store.db())
+            .await?;
     Ok(row.and_then(|(run_id, step, iteration)| Some(CalledBy { run_id: run_id?, step: step?, iteration: iteration.unwrap_or_default() })))
 }
 

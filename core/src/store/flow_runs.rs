@@ -11,7 +11,7 @@ pub use outflow_model::flow_exec::{RunEnd, StepWrite, StoredStep};
 use outflow_model::{
     flow_plan::{Plan, State, starts_anything, trigger_ports},
     flow_runs::{FlowRunDetail, Iteration, RestartOf, StartedBy, StepLogLine, StepRecord, StepStatus, TestFlowRun},
-    flows::{Block, BlockKind, CALL_TRIGGER, Edge, HTTP_TRIGGER, StepKind, validate},
+    flows::{Block, BlockKind, CALL_TRIGGER, Edge, HTTP_TRIGGER, SCHEDULE_TRIGGER, StepKind, validate},
     runs::{LogLine, Run, RunKind, RunStatus, RunSummary},
     trigger::Trigger,
 };
@@ -162,7 +162,7 @@ pub enum Edition {
 
 impl Edition {
     /// The query of a [`RunnableRow`], to which callers add their `WHERE`.
-    fn select(self) -> String {
+    pub(super) fn select(self) -> String {
         let (version, graph) = match self {
             Edition::Published => ("COALESCE(fl.published_version, fl.version)", "COALESCE(fl.published_graph, fl.graph)"),
             Edition::Draft => ("fl.version", "fl.graph"),
@@ -175,9 +175,11 @@ impl Edition {
     }
 }
 
-type RunnableRow = (String, String, i64, String, String, bool, bool, String, String, Option<i64>);
+pub(super) type RunnableRow = (String, String, i64, String, String, bool, bool, String, String, Option<i64>);
 
-fn runnable_from_row((id, name, version, workflow_id, form_id, enabled, published, graph, responses, limit): RunnableRow) -> StoreResult<RunnableFlow> {
+pub(super) fn runnable_from_row(
+    (id, name, version, workflow_id, form_id, enabled, published, graph, responses, limit): RunnableRow,
+) -> StoreResult<RunnableFlow> {
     let mut flow = RunnableFlow::new(id, name, version, workflow_id, form_id, enabled, published, graph, &responses)?;
     flow.max_concurrent_runs = limit;
     Ok(flow)
@@ -493,7 +495,7 @@ pub fn prepare_flow_run(new: NewFlowRun, claim: bool) -> (FlowRunJob, UnwrittenR
 }
 
 /// Writes a prepared run; answers the alert it links to, and whether it may go now.
-fn insert_unwritten(conn: &Connection, run: &UnwrittenRun) -> StoreResult<(Option<i64>, bool)> {
+pub(super) fn insert_unwritten(conn: &Connection, run: &UnwrittenRun) -> StoreResult<(Option<i64>, bool)> {
     let alert_id = match run.alert {
         Some(alert) => conn
             .prepare_cached("SELECT event_identifier FROM alerts WHERE event_identifier = ?")?
@@ -568,20 +570,19 @@ pub async fn start_test_run(store: &Store, flow_id: &str, test: &TestFlowRun, ac
 }
 
 /// The newest real payload of a trigger (by key) on a flow of form `form_id`: for an alert
-/// trigger, what its last event on the form would have sent (SPEC §3); for the HTTP trigger
-/// and Called by a flow, the payload of the flow's last run they started. `None` when there
+/// trigger, what its last event on the form would have sent (SPEC §3); for the HTTP trigger,
+/// Called by a flow and the Schedule trigger, the payload of the flow's last run they started. `None` when there
 /// was none.
 pub async fn sample_payload(store: &Store, flow_id: &str, form_id: &str, key: &str) -> StoreResult<Option<Value>> {
-    let flow_native = [(HTTP_TRIGGER, StartedBy::Http), (CALL_TRIGGER, StartedBy::Call)];
+    let flow_native = [(HTTP_TRIGGER, StartedBy::Http), (CALL_TRIGGER, StartedBy::Call), (SCHEDULE_TRIGGER, StartedBy::Schedule)];
     if let Some((_, started_by)) = flow_native.iter().find(|(trigger, _)| *trigger == key) {
-        let payload: Option<String> = sqlx::query_scalar(
-            "SELECT payload FROM flow_runs WHERE flow_id = ? AND trigger = ? AND started_by = ? ORDER BY created_at DESC LIMIT 1",
-        )
-        .bind(flow_id)
-        .bind(key)
-        .bind(started_by.key())
-        .fetch_optional(store.db())
-        .await?;
+        let payload: Option<String> =
+            sqlx::query_scalar("SELECT payload FROM flow_runs WHERE flow_id = ? AND trigger = ? AND started_by = ? ORDER BY created_at DESC LIMIT 1")
+                .bind(flow_id)
+                .bind(key)
+                .bind(started_by.key())
+                .fetch_optional(store.db())
+                .await?;
         return payload.map(|text| from_json("flow_runs.payload", &text)).transpose();
     }
     let trigger = Trigger::from_key(key).ok_or_else(|| StoreError::invalid(format!("There is no trigger \"{key}\".")))?;

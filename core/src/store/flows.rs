@@ -7,8 +7,8 @@
 use super::Store;
 use outflow_model::{
     flows::{
-        Block, BlockKind, Edge, Flow, FlowDocument, FlowSave, MAX_CONCURRENT_RUNS, FlowSummary, FlowTrigger, FlowVersion, FlowVersionDetail, NewFlow, Position,
-        Publication, PublishedHow, draft_version, trigger_label, validate,
+        Block, BlockKind, Edge, Flow, FlowDocument, FlowSave, FlowSummary, FlowTrigger, FlowVersion, FlowVersionDetail, MAX_CONCURRENT_RUNS, NewFlow,
+        Position, Publication, PublishedHow, draft_version, trigger_label, validate,
     },
     forms::Form,
     trigger::Trigger,
@@ -73,6 +73,16 @@ fn checked_graph(form: &Form, blocks: &[Block], edges: &[Edge]) -> StoreResult<(
         return Ok(());
     }
     Err(StoreError::Invalid { message: check.error_message(), details: serde_json::json!({ "issues": check.errors }) })
+}
+
+/// Refuses to make a graph run while a Schedule trigger of it cannot: a cron that cannot be
+/// read or never comes due, a time zone this server does not know.
+fn runnable_schedules(blocks: &[Block]) -> StoreResult<()> {
+    let problems = crate::schedule::graph_problems(blocks, clock::now_millis());
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(StoreError::invalid(format!("This flow cannot run as it is: {}", problems.join(" "))))
 }
 
 /// The form a flow is for, answered as bad input (not 404) when it does not exist.
@@ -202,6 +212,7 @@ pub async fn publish_flow(store: &Store, id: &str, actor: Option<&Actor>) -> Sto
     if before.published_version == Some(before.version) {
         return Ok(before.version);
     }
+    runnable_schedules(&before.blocks)?;
     // The newest version as of the transaction: a save may land after the read above.
     run_version(store, &before, None, actor, PublishedHow::Published).await
 }
@@ -286,6 +297,7 @@ pub async fn import_flow(store: &Store, document: &FlowDocument, actor: Option<&
     let form = form_of(store, &document.form_id).await?;
     checked_graph(&form, &document.blocks, &document.edges)?;
     let limit = checked_limit(document.max_concurrent_runs, false)?;
+    runnable_schedules(&document.blocks)?;
     let graph = Graph { blocks: document.blocks.clone(), edges: document.edges.clone() };
     let flow = insert_flow(store, &form, name, &graph, actor, "imported", Some(PublishedHow::Imported), limit).await?;
     audit::record_change(store, actor, Change::created("flow", &flow.id, &flow.name, &audited(&flow))).await?;
@@ -435,6 +447,10 @@ async fn write_version(
     .await
     .map_err(conflict_on_unique(name_taken(name)))?;
     insert_version(&mut tx, id, version, name, graph, &graph_json, actor, note, now).await?;
+    if settings.enabled == Some(false) {
+        // Turned off, its schedules stop; turned on again, they start from then.
+        sqlx::query("DELETE FROM flow_schedules WHERE flow_id = ?").bind(id).execute(&mut *tx).await?;
+    }
     tx.commit().await?;
     get_flow(store, id).await
 }
@@ -526,7 +542,8 @@ pub async fn get_flow_version(store: &Store, id: &str, version: i64) -> StoreRes
     let graph_text: String =
         sqlx::query_scalar("SELECT graph FROM flow_versions WHERE flow_id = ? AND version = ?").bind(id).bind(version).fetch_one(store.db()).await?;
     let graph: Graph = from_json("flow_versions.graph", &graph_text)?;
-    let document = FlowDocument { name: row.name.clone(), form_id: flow.form_id, blocks: graph.blocks, edges: graph.edges, max_concurrent_runs: None };
+    let document =
+        FlowDocument { name: row.name.clone(), form_id: flow.form_id, blocks: graph.blocks, edges: graph.edges, max_concurrent_runs: None };
     Ok(FlowVersionDetail { version: row.into(), document })
 }
 
@@ -535,7 +552,9 @@ pub async fn restore_flow_version(store: &Store, id: &str, version: i64, actor: 
     let flow = get_flow(store, id).await?;
     let old = get_flow_version(store, id, version).await?;
     let graph = Graph { blocks: old.document.blocks, edges: old.document.edges };
-    let restored = write_version(store, id, flow.version, &old.document.name, &graph, FlowSettings::default(), actor, &format!("restored from {version}")).await?;
+    let restored =
+        write_version(store, id, flow.version, &old.document.name, &graph, FlowSettings::default(), actor, &format!("restored from {version}"))
+            .await?;
     audit::record_change(store, actor, Change::updated("flow", id, &restored.name, &audited(&flow), &audited(&restored))).await?;
     Ok(restored)
 }

@@ -16,6 +16,7 @@ mod flow_calls;
 mod flow_iterations;
 mod flow_restarts;
 mod flow_runs;
+mod flow_schedules;
 mod flows;
 mod forms;
 mod handle;
@@ -53,6 +54,7 @@ pub use flow_runs::{
     claim_flow_runs, create_flow_run, get_flow_run, next_flow_wake, park_flow_run, prepare_flow_run, record_flow_steps, runnable_flow,
     sample_payload, start_test_run,
 };
+pub use flow_schedules::{Advanced, ScheduleAdvance, ScheduledTrigger, advance_schedule, arm_schedule, scheduled_triggers};
 pub use flows::{
     create_flow, delete_flow, get_flow, get_flow_version, import_flow, list_flow_triggers, list_flow_versions, list_flows, publish_flow,
     restore_flow_version, rollback_flow, save_flow,

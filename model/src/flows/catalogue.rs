@@ -5,7 +5,7 @@
 use serde::{Serialize, Serializer};
 
 use super::{
-    CALL_TRIGGER, HTTP_TRIGGER,
+    CALL_TRIGGER, HTTP_TRIGGER, SCHEDULE_TRIGGER,
     outputs::{JsonType, OutputSpec, optional, output},
 };
 use crate::trigger::Trigger;
@@ -95,12 +95,14 @@ pub enum StepKind {
     HttpTrigger,
     /// Called by a flow: what a Call Flow step starts.
     CallTrigger,
+    /// The Schedule trigger: starts a flow at the times a cron expression names.
+    ScheduleTrigger,
     Unknown(String),
 }
 
 impl StepKind {
     /// Every known type, in palette order.
-    pub const KNOWN: [StepKind; 14] = [
+    pub const KNOWN: [StepKind; 15] = [
         StepKind::Webhook,
         StepKind::Script,
         StepKind::Switch,
@@ -115,6 +117,7 @@ impl StepKind {
         StepKind::CallFlow,
         StepKind::HttpTrigger,
         StepKind::CallTrigger,
+        StepKind::ScheduleTrigger,
     ];
 
     /// The key of a known type.
@@ -134,6 +137,7 @@ impl StepKind {
             StepKind::CallFlow => "callFlow",
             StepKind::HttpTrigger => HTTP_TRIGGER,
             StepKind::CallTrigger => CALL_TRIGGER,
+            StepKind::ScheduleTrigger => SCHEDULE_TRIGGER,
             StepKind::Unknown(_) => return None,
         })
     }
@@ -202,6 +206,8 @@ const METHODS: &[&str] = &["POST", "PUT", "PATCH", "GET", "DELETE"];
 pub const HTTP_AUTH: &[&str] = &["apiKey", "basic"];
 /// How the HTTP trigger answers: at once with the run id, or with the run's result.
 pub const HTTP_MODES: &[&str] = &["async", "sync"];
+/// What the Schedule trigger does with due times that passed while Outflow was down.
+pub const SCHEDULE_MISSED: &[&str] = &["skip", "runOnce"];
 const STATUSES: &[&str] = &["ACTIVE", "SUSPENDED", "TERMINATED"];
 const PRIORITIES: &[&str] = &["LOW", "MEDIUM", "HIGH"];
 
@@ -398,7 +404,13 @@ pub const STEPS: &[StepSpec] = &[
         starts_flow: false,
         settings: &[
             setting("flowId", "Flow", SettingKind::Flow, true, "A flow of this workflow that starts with the Called by a flow trigger."),
-            setting("inputs", "Input names", SettingKind::Names, false, "One per line; each becomes an input below, and an output of the called flow's trigger."),
+            setting(
+                "inputs",
+                "Input names",
+                SettingKind::Names,
+                false,
+                "One per line; each becomes an input below, and an output of the called flow's trigger.",
+            ),
         ],
         inputs: &[],
         out_ports: OutPorts::Fixed(&["out"]),
@@ -457,6 +469,40 @@ pub const STEPS: &[StepSpec] = &[
         inputs: &[],
         out_ports: OutPorts::Fixed(&["out"]),
         outputs: Outputs::Named("inputs"),
+        can_fail: false,
+    },
+    StepSpec {
+        kind: StepKind::ScheduleTrigger,
+        icon: "◴",
+        name: "Schedule",
+        category: "Triggers",
+        description: "Starts the flow at the times a cron expression names, in a time zone.",
+        starts_flow: true,
+        settings: &[
+            setting(
+                "cron",
+                "Cron",
+                SettingKind::Text,
+                true,
+                "5 fields: minute hour day-of-month month day-of-week, e.g. 0 9 * * MON-FRI (9:00 on weekdays) or */15 * * * *.",
+            ),
+            setting("timeZone", "Time zone", SettingKind::Text, false, "An IANA name such as Europe/Berlin or America/New_York; UTC when empty."),
+            setting(
+                "missed",
+                "After downtime",
+                SettingKind::Choice(SCHEDULE_MISSED),
+                false,
+                "Times that passed while Outflow was down: skip (default) runs nothing for them; runOnce runs once, for the latest.",
+            ),
+        ],
+        inputs: &[],
+        out_ports: OutPorts::Fixed(&["out"]),
+        outputs: Outputs::Fixed(&[
+            output("scheduledAt", JsonType::String),
+            output("scheduledAtLocal", JsonType::String),
+            output("firedAt", JsonType::String),
+            output("timeZone", JsonType::String),
+        ]),
         can_fail: false,
     },
 ];

@@ -12,6 +12,7 @@
 //!   validation and the executor use;
 //! - [`loops`]: the For Each bodies (what each `each` port reaches), for validation and the executor;
 //! - [`comparison`]: the Condition step's comparison lines;
+//! - [`cron`]: the Schedule trigger's cron expressions (syntax and meaning; instants are the server's);
 //! - [`validate`]: the graph rules (errors refuse a save, warnings are badges);
 //! - [`placeholders`]: `${block.output}` references and what is upstream of a block;
 //! - [`resolve`]: resolving them against the outputs of a run;
@@ -20,6 +21,7 @@
 pub mod block;
 pub mod catalogue;
 pub mod comparison;
+pub mod cron;
 pub mod document;
 pub mod layout;
 pub mod loops;
@@ -35,13 +37,17 @@ pub(crate) mod tests;
 pub use block::BlockType;
 pub use catalogue::*;
 pub use comparison::{Comparison, Operator, parse_comparison};
+pub use cron::{Cron, CronError, DueTime, SchedulePreview};
 pub use document::*;
 pub use layout::auto_layout;
 pub use loops::Loops;
 pub use outputs::{JsonType, Output, OutputSpec, trigger_offers, trigger_outputs};
 pub use placeholders::{Placeholder, placeholder, placeholders, upstream};
 pub use resolve::{Resolver, as_text};
-pub use settings::{DELAY_MAX_SECONDS, SYNC_TIMEOUT_DEFAULT_SECONDS, SYNC_TIMEOUT_MAX_SECONDS, StepSettings, WEBHOOK_MAX_RETRIES};
+pub use settings::{
+    DEFAULT_TIME_ZONE, DELAY_MAX_SECONDS, Missed, SYNC_TIMEOUT_DEFAULT_SECONDS, SYNC_TIMEOUT_MAX_SECONDS, ScheduleSettings, StepSettings,
+    WEBHOOK_MAX_RETRIES,
+};
 pub use validate::{Issue, IssueCode, Validation, find_cycle, validate};
 
 /// Most blocks one flow may hold; a bigger graph is refused, not slowly rendered.
@@ -59,3 +65,5 @@ pub const HTTP_TRIGGER: &str = "http";
 pub const CALL_TRIGGER: &str = "call";
 /// Deepest nesting of flows calling flows: a Call Flow step of the run at this depth fails.
 pub const MAX_CALL_DEPTH: i64 = 10;
+/// The trigger key of the Schedule trigger, which starts a flow at the times of a cron expression.
+pub const SCHEDULE_TRIGGER: &str = "schedule";

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
-use super::{Comparison, FOR_EACH_MAX_PARALLEL, StepKind, parse_comparison};
+use super::{Comparison, Cron, FOR_EACH_MAX_PARALLEL, StepKind, cron, parse_comparison};
 use crate::alerts::{AlertStatus, Priority};
 
 /// Longest a Delay step waits.
@@ -41,6 +41,7 @@ pub enum StepSettings {
         status: Option<AlertStatus>,
     },
     HttpTrigger(HttpTriggerSettings),
+    Schedule(ScheduleSettings),
     ForEach {
         /// How many iterations run at once (1 to [`FOR_EACH_MAX_PARALLEL`]).
         parallel: u64,
@@ -116,6 +117,41 @@ impl HttpTriggerSettings {
     }
 }
 
+/// What the Schedule trigger does with due times that passed while Outflow was down.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Missed {
+    /// Nothing runs for them; the next due time does.
+    #[default]
+    Skip,
+    /// One run, for the latest of them.
+    RunOnce,
+}
+
+impl Missed {
+    pub fn from_key(key: &str) -> Option<Missed> {
+        match key {
+            "skip" => Some(Missed::Skip),
+            "runOnce" => Some(Missed::RunOnce),
+            _ => None,
+        }
+    }
+}
+
+/// The Schedule trigger's settings. The time zone's name is only checked for its shape here;
+/// whether the zone exists is the server's to say (it has the zone database).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScheduleSettings {
+    pub cron: Cron,
+    /// The cron expression as written (trimmed).
+    pub cron_text: String,
+    /// An IANA name; `UTC` when not set.
+    pub time_zone: String,
+    pub missed: Missed,
+}
+
+/// The time zone of a Schedule trigger whose setting is empty.
+pub const DEFAULT_TIME_ZONE: &str = "UTC";
+
 /// What is wrong with one setting.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SettingProblem {
@@ -166,6 +202,7 @@ impl StepSettings {
                 status: reader.choice("status", AlertStatus::from_key),
             },
             StepKind::HttpTrigger => StepSettings::HttpTrigger(reader.http_trigger()),
+            StepKind::ScheduleTrigger => StepSettings::Schedule(reader.schedule()),
             StepKind::ForEach => StepSettings::ForEach { parallel: reader.number("parallel", 1..=FOR_EACH_MAX_PARALLEL).unwrap_or(1) },
             StepKind::CallFlow => {
                 let flow_id = reader.text("flowId").trim().to_string();
@@ -244,6 +281,30 @@ impl Reader<'_> {
             mode: if self.text("mode").trim() == "sync" { HttpMode::Sync } else { HttpMode::Async },
             timeout_seconds: self.number("timeoutSeconds", 1..=SYNC_TIMEOUT_MAX_SECONDS).unwrap_or(SYNC_TIMEOUT_DEFAULT_SECONDS),
         }
+    }
+
+    fn schedule(&mut self) -> ScheduleSettings {
+        let cron_text = self.text("cron").trim().to_string();
+        let cron = match Cron::parse(&cron_text) {
+            Ok(cron) => cron,
+            Err(_) if cron_text.is_empty() => {
+                self.problem("cron", "needs a cron expression, e.g. 0 9 * * MON-FRI.".into());
+                Cron::parse("* * * * *").unwrap_or_else(|_| unreachable!("a constant cron parses"))
+            }
+            Err(error) => {
+                self.problem("cron", format!("has a cron expression that cannot be read: \"{cron_text}\" {error}"));
+                Cron::parse("* * * * *").unwrap_or_else(|_| unreachable!("a constant cron parses"))
+            }
+        };
+        let time_zone = match self.text("timeZone").trim() {
+            "" => DEFAULT_TIME_ZONE.to_string(),
+            zone => zone.to_string(),
+        };
+        if !cron::time_zone_syntax(&time_zone) {
+            self.problem("timeZone", format!("has the time zone \"{time_zone}\", which is not an IANA name such as Europe/Berlin."));
+        }
+        let missed = self.choice("missed", Missed::from_key).unwrap_or_default();
+        ScheduleSettings { cron, cron_text, time_zone, missed }
     }
 
     fn condition(&mut self) -> ConditionSettings {
@@ -355,6 +416,25 @@ mod tests {
         assert_eq!(parse(StepKind::ForEach, json!({"parallel": "5"})), Ok(StepSettings::ForEach { parallel: 5 }));
         assert_eq!(parse(StepKind::ForEach, json!({"parallel": 51})).unwrap_err()[0].message, "needs parallel between 1 and 50, not \"51\".");
         assert_eq!(parse(StepKind::ForEach, json!({"parallel": 0})).unwrap_err()[0].key, "parallel");
+    }
+
+    #[test]
+    fn a_schedule_needs_a_readable_cron_and_defaults_to_utc_and_skip() {
+        let Ok(StepSettings::Schedule(schedule)) = parse(StepKind::ScheduleTrigger, json!({"cron": " */5 * * * * "})) else {
+            panic!("a schedule's settings parse")
+        };
+        assert_eq!((schedule.cron_text.as_str(), schedule.time_zone.as_str(), schedule.missed), ("*/5 * * * *", "UTC", Missed::Skip));
+        let Ok(StepSettings::Schedule(schedule)) =
+            parse(StepKind::ScheduleTrigger, json!({"cron": "0 9 * * *", "timeZone": "Europe/Berlin", "missed": "runOnce"}))
+        else {
+            panic!("a schedule's settings parse")
+        };
+        assert_eq!((schedule.time_zone.as_str(), schedule.missed), ("Europe/Berlin", Missed::RunOnce));
+        let problems = parse(StepKind::ScheduleTrigger, json!({"cron": "61 * * * *"})).unwrap_err();
+        assert_eq!(problems[0].message, "has a cron expression that cannot be read: \"61 * * * *\" has minute 61, which is not between 0 and 59.");
+        assert_eq!(parse(StepKind::ScheduleTrigger, json!({})).unwrap_err()[0].key, "cron");
+        let problems = parse(StepKind::ScheduleTrigger, json!({"cron": "* * * * *", "timeZone": "Berlin time", "missed": "later"})).unwrap_err();
+        assert_eq!(problems.iter().map(|problem| problem.key).collect::<Vec<_>>(), ["timeZone", "missed"]);
     }
 
     #[test]

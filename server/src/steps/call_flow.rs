@@ -7,11 +7,7 @@
 
 use futures::future::BoxFuture;
 use outflow_core::{ops::Caller, store::CalledRun};
-use outflow_model::{
-    flow_exec::Outcome,
-    flows::StepSettings,
-    runs::RunStatus,
-};
+use outflow_model::{flow_exec::Outcome, flows::StepSettings, runs::RunStatus};
 use serde_json::{Map, Value};
 
 use super::{Step, StepCall, StepEnv, line};
@@ -22,8 +18,12 @@ impl Step for CallFlow {
     fn run<'a>(&'a self, env: &'a dyn StepEnv, call: &'a StepCall) -> BoxFuture<'a, Outcome> {
         Box::pin(async move {
             let StepSettings::CallFlow { flow_id } = &call.settings else { return Outcome::failed("A Call Flow step needs a flow to call.") };
-            let inputs: Map<String, Value> =
-                call.block.names_setting("inputs").into_iter().map(|name| (name.clone(), call.inputs.get(&name).cloned().unwrap_or(Value::Null))).collect();
+            let inputs: Map<String, Value> = call
+                .block
+                .names_setting("inputs")
+                .into_iter()
+                .map(|name| (name.clone(), call.inputs.get(&name).cloned().unwrap_or(Value::Null)))
+                .collect();
             let caller = Caller {
                 run_id: call.run_id.clone(),
                 workflow_id: call.workflow_id.clone(),

@@ -178,7 +178,8 @@ pub fn step_for(kind: &StepKind) -> Result<&'static dyn Step, String> {
         | StepKind::Delay
         | StepKind::ForEach
         | StepKind::HttpTrigger
-        | StepKind::CallTrigger => {
+        | StepKind::CallTrigger
+        | StepKind::ScheduleTrigger => {
             return Err(format!("\"{}\" is not a step that runs on its own.", kind.key()));
         }
         StepKind::Unknown(key) => return Err(format!("\"{key}\" is not a step type this server knows.")),

@@ -1,12 +1,13 @@
 //! Background work that runs beside the HTTP server: delivering notifications, firing
 //! group escalations, dispatching trigger events, sending integration runs, and taking up
-//! flow runs for the engine. Workers take their work from the database, so a restart loses nothing;
+//! flow runs for the engine, and firing flows' Schedule triggers. Workers take their work from the database, so a restart loses nothing;
 //! `Wakeups` lets a handler cut a worker's sleep short after it wrote new work.
 
 mod dispatch;
 mod escalations;
 mod notifications;
 mod runs;
+pub mod schedules;
 
 use std::sync::Arc;
 
@@ -20,9 +21,18 @@ use crate::{delivery::devices::Providers, engine::Engine, runtime::Runtime};
 pub use outflow_core::ops::Wakeups;
 
 /// Starts every worker; they stop once `shutdown` turns true.
-pub fn spawn(providers: Providers, runs: Runtime, engine: Engine, wakeups: Arc<Wakeups>, shutdown: watch::Receiver<bool>) -> JoinSet<()> {
+pub fn spawn(
+    providers: Providers,
+    runs: Runtime,
+    engine: Engine,
+    schedule_clock: schedules::SchedulerClock,
+    wakeups: Arc<Wakeups>,
+    shutdown: watch::Receiver<bool>,
+) -> JoinSet<()> {
     let store = runs.store.clone();
     let mut workers = JoinSet::new();
+    let started_at = schedule_clock.now();
+    workers.spawn(schedules::run(store.clone(), schedule_clock, started_at, wakeups.clone(), shutdown.clone()));
     workers.spawn(notifications::run(store.clone(), providers, wakeups.clone(), shutdown.clone()));
     workers.spawn(escalations::run(store.clone(), wakeups.clone(), shutdown.clone()));
     workers.spawn(dispatch::run(store, runs.metrics.clone(), wakeups.clone(), shutdown.clone()));

@@ -2,11 +2,15 @@
 //! blocks upstream of it (typed, with one per flagged form property of a trigger) as chips
 //! to drag into an input, or what is selected otherwise.
 
-use leptos::{ev, prelude::*};
+use leptos::{ev, prelude::*, task::spawn_local};
 use serde_json::Value;
 
 use super::{Cell, Designer};
-use crate::model::flows::{self, Block, BlockKind, BlockType, Output, SettingKind, SettingSpec, StepSpec};
+use crate::{
+    api::flows::preview_schedule,
+    format::utc_time,
+    model::flows::{self, Block, BlockKind, BlockType, Output, SCHEDULE_TRIGGER, SchedulePreview, SettingKind, SettingSpec, StepSpec},
+};
 
 #[component]
 pub(super) fn Inspector(designer: Designer) -> impl IntoView {
@@ -63,7 +67,9 @@ fn FlowLimit(designer: Designer) -> impl IntoView {
                     problem.set(None);
                     designer.set_max_runs(Some(limit));
                 }
-                _ => problem.set(Some(format!("Runs at once must be a whole number from 1 to {}, or empty for no limit.", flows::MAX_CONCURRENT_RUNS))),
+                _ => {
+                    problem.set(Some(format!("Runs at once must be a whole number from 1 to {}, or empty for no limit.", flows::MAX_CONCURRENT_RUNS)))
+                }
             },
         }
     };
@@ -100,6 +106,7 @@ fn BlockInspector(designer: Designer, id: String, cell: Cell) -> impl IntoView {
         .map(|(key, label, required, multiline)| input_field(designer, id, cell, last_input, key, label, required, multiline))
         .collect_view();
     let is_trigger = block.kind == BlockKind::Trigger;
+    let is_schedule = is_trigger && block.trigger.as_deref() == Some(SCHEDULE_TRIGGER);
     view! {
         <div class="fd-inspect">
             <header class="fd-inspect-head">
@@ -112,11 +119,78 @@ fn BlockInspector(designer: Designer, id: String, cell: Cell) -> impl IntoView {
                 <input type="text" prop:value=block.label.clone() on:input=set_label />
             </label>
             {settings}
+            {is_schedule.then(|| view! { <ScheduleNextRuns cell /> })}
             {inputs}
             {is_trigger.then(|| view! { <TriggerOutputs designer block=block.clone() /> })}
             {(!is_trigger).then(|| view! { <UpstreamOutputs designer id=id.get_value() last_input /> })}
             <button type="button" class="small danger" on:click=move |_| designer.delete_selection()>"Delete block"</button>
         </div>
+    }
+}
+
+/// A Schedule trigger's next five due times and its cron in words, asked of the server
+/// (which has the zone database) whenever the cron or the time zone changes; or what is
+/// wrong with them.
+#[component]
+fn ScheduleNextRuns(cell: Cell) -> impl IntoView {
+    let settings = Memo::new(move |_| cell.block.with(|block| (block.setting_text("cron"), block.setting_text("timeZone"))));
+    let preview = RwSignal::new(None::<Result<SchedulePreview, String>>);
+    // Answers may arrive out of order: only the latest question's is shown.
+    let asked = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        let (cron, zone) = settings.get();
+        let ticket = asked.get_value() + 1;
+        asked.set_value(ticket);
+        if cron.trim().is_empty() {
+            preview.set(None);
+            return;
+        }
+        // Asked once typing pauses, not at every keystroke.
+        set_timeout(
+            // The inspector may have closed meanwhile (`try_`: its values are gone then).
+            move || {
+                if asked.try_get_value() != Some(ticket) {
+                    return;
+                }
+                spawn_local(async move {
+                    let answer = preview_schedule(cron, zone).await.map_err(|error| error.message);
+                    if asked.try_get_value() == Some(ticket) {
+                        preview.try_set(Some(answer));
+                    }
+                });
+            },
+            std::time::Duration::from_millis(250),
+        );
+    });
+    let shown = move || match preview.get() {
+        None => view! { <p class="hint">"Enter a cron expression to see when it runs."</p> }.into_any(),
+        Some(Err(message)) => view! { <p class="fd-schedule-error" role="alert">{message}</p> }.into_any(),
+        Some(Ok(preview)) => {
+            let next = preview
+                .next
+                .into_iter()
+                .map(|due| {
+                    view! {
+                        <li>
+                            <span class="mono">{due.label}</span>
+                            <span class="sub">{utc_time(&due.utc)}</span>
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! {
+                <p class="fd-schedule-summary">{preview.summary}</p>
+                <ol class="fd-schedule-next" aria-label="Next runs">{next}</ol>
+                <p class="field-hint">{format!("Times in {}, each with its UTC time.", preview.time_zone)}</p>
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <section class="fd-schedule">
+            <h3>"Next runs"</h3>
+            {shown}
+        </section>
     }
 }
 

@@ -25,7 +25,7 @@ use crate::{
     },
     model::{
         flow_runs::{SampleSource, StepStatus, TestFlowRun},
-        flows::{Block, BlockKind, HTTP_TRIGGER},
+        flows::{Block, BlockKind, HTTP_TRIGGER, SCHEDULE_TRIGGER},
         runs::{Run, RunStatus},
     },
 };
@@ -126,12 +126,15 @@ impl Tester {
         let Some(block) = self.triggers().into_iter().find(|block| block.id == id) else { return };
         let name = if block.trigger.as_deref() == Some(HTTP_TRIGGER) {
             "call of this flow's HTTP trigger".to_string()
+        } else if block.trigger.as_deref() == Some(SCHEDULE_TRIGGER) {
+            "run of this schedule".to_string()
         } else {
             format!("{} event of this form", block.type_name())
         };
         self.source.set(format!("Loading the last {name}…"));
         let flow_id = self.designer.flow_id.get_value();
         let key = block.trigger.clone().unwrap_or_default();
+        let key_is_schedule = key == SCHEDULE_TRIGGER;
         spawn_local(async move {
             let loaded = flow_sample(flow_id, id.clone(), key).await;
             // The user may have picked another trigger meanwhile.
@@ -146,6 +149,7 @@ impl Tester {
                             let alert = alert.map(|alert| format!(" (alert #{alert})")).unwrap_or_default();
                             format!("The last {name}{alert}. Edit it as you like.")
                         }
+                        SampleSource::Example if key_is_schedule => format!("No {name} yet: the payload a run due now would get, to edit."),
                         SampleSource::Example => format!("No {name} yet: the payload an example alert would send, to edit."),
                     };
                     self.payload.set(serde_json::to_string_pretty(&sample.payload).unwrap_or_default());
