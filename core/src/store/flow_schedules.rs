@@ -197,7 +197,7 @@ mod tests {
         assert!(matches!(outcomes[0], Advanced::Fired(_)) && outcomes[1] == Advanced::Lost, "{outcomes:?}");
         assert_eq!(runs(&store).await, 1);
         let started_by: String = sqlx::query_scalar("SELECT started_by FROM flow_runs").fetch_one(store.db()).await.expect("a run");
-        assert_eq!(started_by, "trigger", "stored as a trigger's run (0009's CHECK), read back as the schedule's");
+        assert_eq!(started_by, "schedule");
         // A skip moves on without a run; a stale fingerprint moves nothing.
         let skip = ScheduleAdvance { payload: None, ..advance(trigger, 60_000, 120_000) };
         assert_eq!(advance_schedule(&store, skip).await.expect("written"), Advanced::Skipped);
