@@ -45,7 +45,7 @@ pub struct NewCall {
 #[derive(Debug)]
 pub enum CalledRun {
     /// Written now and leased to the caller's process, which executes it.
-    Started(FlowRunJob),
+    Started(Box<FlowRunJob>),
     /// Started by this step before (the caller resumed after a crash): wait for it.
     Existing(String),
 }
@@ -77,7 +77,7 @@ pub async fn start_called_run(store: &Store, call: NewCall) -> StoreResult<Calle
             None | Some(Err(StoreError::Invalid { .. })) => insert_call(conn, &call, &link)?,
             Some(Err(error)) => return Err(error),
         };
-        Ok(CalledRun::Started(read_job(conn, &id, &mut HashMap::new())?))
+        Ok(CalledRun::Started(Box::new(read_job(conn, &id, &mut HashMap::new())?)))
     })
     .await
 }

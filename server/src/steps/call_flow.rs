@@ -39,7 +39,7 @@ impl Step for CallFlow {
                     let run_id = job.run_id.clone();
                     // A queued run goes when its turn under its flow's limit comes.
                     if !job.queued {
-                        env.execute(job);
+                        env.execute(*job);
                     }
                     run_id
                 }
