@@ -150,7 +150,9 @@ async fn calls_nest_at_most_ten_deep() {
     let (_, current) = api.get(&format!("/api/v1/flows/{id}")).await;
     let blocks = json!([trigger("t1", "status"), call_trigger("c1", &[]), call_flow("k1", &id, json!({}))]);
     let edges = json!([edge("t1", "out", "k1"), edge("c1", "out", "k1")]);
-    let save = json!({"baseVersion": current["version"], "name": "Deep", "blocks": blocks, "edges": edges});
+    // At most one run at once: the called runs go in their callers' turn instead of waiting
+    // for them (which would wait forever).
+    let save = json!({"baseVersion": current["version"], "name": "Deep", "blocks": blocks, "edges": edges, "maxConcurrentRuns": 1});
     assert_eq!(api.put(&format!("/api/v1/flows/{id}"), save).await.0, 200);
     api.post_ok(&format!("/api/v1/flows/{id}/publish"), json!({}), 200).await;
 

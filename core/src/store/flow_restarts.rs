@@ -22,7 +22,8 @@ pub async fn restart_flow_run(store: &Store, id: &str, from: Option<&str>, actor
     let (id, from) = (id.to_string(), from.map(str::to_string));
     let acting_user_id = actor.map(|actor| actor.user_id);
     let new_id = super::writer::write(store, move |conn| {
-        let restart = Restart { of: id.clone(), from: from.as_deref(), acting_user_id, started_by: StartedBy::Rerun, chain_depth: 0, call: None };
+        let restart =
+            Restart { of: id.clone(), from: from.as_deref(), acting_user_id, started_by: StartedBy::Rerun, chain_depth: 0, call: None, in_callers_turn: false };
         insert_restart(conn, &restart)
     })
     .await?;
@@ -41,6 +42,8 @@ pub(super) struct Restart<'a> {
     /// 0 for a person's restart (`ops::chains`).
     pub chain_depth: i64,
     pub call: Option<&'a CallLink>,
+    /// A called run of one of its callers' flows: it goes in their turn, not its flow's limit.
+    pub in_callers_turn: bool,
 }
 
 /// Writes the restarting run with copies of the records it reuses; answers its id.
@@ -67,7 +70,7 @@ pub(super) fn insert_restart(conn: &Connection, wanted: &Restart<'_>) -> StoreRe
     };
     let mut flow =
         RunnableFlow::new(old.flow_id.unwrap_or_default(), flow_name, flow_version, old.workflow_id, String::new(), false, false, graph_json, "[]")?;
-    flow.max_concurrent_runs = limit;
+    flow.max_concurrent_runs = limit.filter(|_| !wanted.in_callers_turn);
     let trigger_block = flow
         .graph
         .blocks
