@@ -1,9 +1,53 @@
-//! Flows for the tests: blocks and edges in the export format (SPEC §6), importing a flow,
-//! starting a run and waiting for it, and reading one block's record of the run.
+//! Flows for the tests: a server with a receiver and endpoints to post to, blocks and edges
+//! in the export format (SPEC §6), importing a flow, starting a run and waiting for it, and
+//! reading one block's record of the run.
+
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::api::Api;
+use crate::{
+    TestServer,
+    api::{Api, eventually},
+    receiver::Receiver,
+};
+
+/// A server and a receiver, and on the server workflow "Ops" with form "Incident", endpoint
+/// "Desk" at the receiver and endpoint "Flaky" at a closed port (nothing listens on 9).
+pub struct Desk {
+    pub server: TestServer,
+    pub receiver: Receiver,
+    pub workflow: String,
+    pub form: String,
+    pub desk: String,
+    pub flaky: String,
+}
+
+pub async fn desk() -> Desk {
+    let server = TestServer::start();
+    let receiver = Receiver::start().await;
+    let api = Api::new(&server);
+    let workflow = api.workflow("Ops").await;
+    let form = api.form(&workflow, json!({"name": "Incident", "properties": []})).await;
+    let desk = api.endpoint(&workflow, "Desk", &receiver.url("")).await;
+    let flaky = api.endpoint(&workflow, "Flaky", "http://127.0.0.1:9/").await;
+    Desk { server, receiver, workflow, form, desk, flaky }
+}
+
+/// The paths the receiver was sent, in order.
+pub fn paths(receiver: &Receiver) -> Vec<String> {
+    receiver.received().into_iter().map(|request| request.path).collect()
+}
+
+/// Run `id` once it has ended (within 20 s).
+pub async fn ended(api: &Api<'_>, id: &str) -> Value {
+    eventually(Duration::from_secs(20), || async {
+        let (_, run) = api.get(&format!("/api/v1/runs/{id}")).await;
+        matches!(run["status"].as_str(), Some("succeeded" | "failed")).then_some(run)
+    })
+    .await
+    .unwrap_or_else(|| panic!("run {id} ends"))
+}
 
 pub fn trigger(id: &str, key: &str) -> Value {
     json!({"id": id, "kind": "trigger", "trigger": key, "position": {"x": 0, "y": 0}})

@@ -10,23 +10,9 @@ use std::time::Duration;
 use outflow_tests::{
     TestServer,
     api::{Api, eventually},
-    flows::{edge, import, record, run_and_wait, step, trigger, webhook},
-    receiver::Receiver,
+    flows::{Desk, desk, edge, ended, import, paths, record, run_and_wait, step, trigger, webhook},
 };
 use serde_json::{Value, json};
-
-/// A server, a receiver, a form and endpoint "Desk" at the receiver, and endpoint "Flaky"
-/// at a closed port: answers the form's and the endpoints' ids.
-async fn start() -> (TestServer, Receiver, String, String, String) {
-    let server = TestServer::start();
-    let receiver = Receiver::start().await;
-    let api = Api::new(&server);
-    let workflow = api.workflow("Ops").await;
-    let form = api.form(&workflow, json!({"name": "Incident", "properties": []})).await;
-    let desk = api.endpoint(&workflow, "Desk", &receiver.url("")).await;
-    let flaky = api.endpoint(&workflow, "Flaky", "http://127.0.0.1:9/").await;
-    (server, receiver, form, desk, flaky)
-}
 
 fn call_trigger(id: &str, inputs: &[&str]) -> Value {
     let mut block = trigger(id, "call");
@@ -39,26 +25,13 @@ fn call_flow(id: &str, flow: &str, inputs: Value) -> Value {
     step(id, "callFlow", json!({"flowId": flow, "inputs": names}), inputs)
 }
 
-fn paths(receiver: &Receiver) -> Vec<String> {
-    receiver.received().into_iter().map(|request| request.path).collect()
-}
-
 async fn get_run(api: &Api<'_>, id: &str) -> Value {
     api.get(&format!("/api/v1/runs/{id}")).await.1
 }
 
-async fn ended(api: &Api<'_>, id: &str) -> Value {
-    eventually(Duration::from_secs(20), || async {
-        let run = get_run(api, id).await;
-        matches!(run["status"].as_str(), Some("succeeded" | "failed")).then_some(run)
-    })
-    .await
-    .unwrap_or_else(|| panic!("run {id} ends"))
-}
-
 #[tokio::test]
 async fn a_called_flow_gets_the_inputs_and_the_caller_its_result() {
-    let (server, receiver, form, desk, _) = start().await;
+    let Desk { server, receiver, form, desk, .. } = desk().await;
     let api = Api::new(&server);
     let enrich = import(
         &api,
@@ -101,7 +74,7 @@ async fn a_called_flow_gets_the_inputs_and_the_caller_its_result() {
 
 #[tokio::test]
 async fn a_failing_called_flow_fails_the_step_or_follows_its_error_port() {
-    let (server, receiver, form, desk, flaky) = start().await;
+    let Desk { server, receiver, form, desk, flaky, .. } = desk().await;
     let api = Api::new(&server);
     let broken =
         import(&api, &form, "Broken", vec![call_trigger("c1", &[]), webhook(&flaky, "w1", "/never", "{}")], vec![edge("c1", "out", "w1")]).await;
@@ -143,7 +116,7 @@ async fn a_failing_called_flow_fails_the_step_or_follows_its_error_port() {
 
 #[tokio::test]
 async fn calls_nest_at_most_ten_deep() {
-    let (server, _receiver, form, _, _) = start().await;
+    let Desk { server, form, .. } = desk().await;
     let api = Api::new(&server);
     // A flow that calls itself: started by the API at depth 0, called at 1, 2, … 10.
     let id = import(&api, &form, "Deep", vec![trigger("t1", "status"), call_trigger("c1", &[])], vec![]).await;
@@ -173,7 +146,7 @@ async fn calls_nest_at_most_ten_deep() {
 
 #[tokio::test]
 async fn restarting_the_caller_restarts_the_called_run_from_its_failed_step() {
-    let (server, receiver, form, desk, flaky) = start().await;
+    let Desk { server, receiver, form, desk, flaky, .. } = desk().await;
     let api = Api::new(&server);
     let called = import(
         &api,
@@ -226,7 +199,7 @@ async fn restarting_the_caller_restarts_the_called_run_from_its_failed_step() {
 
 #[tokio::test]
 async fn a_caller_killed_while_its_called_flow_runs_finishes_with_that_one_run_after_the_restart() {
-    let (server, receiver, form, desk, _) = start().await;
+    let Desk { server, receiver, form, desk, .. } = desk().await;
     let api = Api::new(&server);
     receiver.answer_after(Duration::from_millis(300));
     let slow = import(

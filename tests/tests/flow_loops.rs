@@ -11,22 +11,10 @@ use std::{
 use outflow_tests::{
     TestServer,
     api::{Api, eventually},
-    flows::{edge, import, record, run_and_wait, step, trigger, webhook},
+    flows::{Desk, desk, edge, import, record, run_and_wait, step, trigger, webhook},
     receiver::Receiver,
 };
 use serde_json::{Value, json};
-
-/// A server, a receiver and, on the server, a form and endpoint "Desk" at the receiver:
-/// answers the form and endpoint ids.
-async fn start() -> (TestServer, Receiver, String, String) {
-    let server = TestServer::start();
-    let receiver = Receiver::start().await;
-    let api = Api::new(&server);
-    let workflow = api.workflow("Ops").await;
-    let form = api.form(&workflow, json!({"name": "Incident", "properties": []})).await;
-    let endpoint = api.endpoint(&workflow, "Desk", &receiver.url("")).await;
-    (server, receiver, form, endpoint)
-}
 
 fn for_each(id: &str, items: &str, parallel: u32) -> Value {
     step(id, "forEach", json!({"parallel": parallel}), json!({"items": items}))
@@ -38,7 +26,7 @@ fn bodies(receiver: &Receiver, path: &str) -> Vec<Value> {
 
 #[tokio::test]
 async fn a_failing_step_follows_its_error_port_with_the_reason_and_the_run_goes_on() {
-    let (server, receiver, form, endpoint) = start().await;
+    let Desk { server, receiver, form, desk: endpoint, .. } = desk().await;
     let api = Api::new(&server);
     let id = import(
         &api,
@@ -79,7 +67,7 @@ async fn a_failing_step_follows_its_error_port_with_the_reason_and_the_run_goes_
 
 #[tokio::test]
 async fn nested_for_each_posts_every_inner_item_with_its_own_outer_item() {
-    let (server, receiver, form, endpoint) = start().await;
+    let Desk { server, receiver, form, desk: endpoint, .. } = desk().await;
     let api = Api::new(&server);
     let id = import(
         &api,
@@ -138,7 +126,7 @@ async fn nested_for_each_posts_every_inner_item_with_its_own_outer_item() {
 
 #[tokio::test]
 async fn parallel_five_over_fifty_items_never_has_more_than_five_in_flight() {
-    let (server, receiver, form, endpoint) = start().await;
+    let Desk { server, receiver, form, desk: endpoint, .. } = desk().await;
     let api = Api::new(&server);
     receiver.answer_after(Duration::from_millis(150));
     let id = import(
@@ -161,7 +149,7 @@ async fn parallel_five_over_fifty_items_never_has_more_than_five_in_flight() {
 
 #[tokio::test]
 async fn a_run_killed_mid_loop_delivers_every_item_after_the_restart() {
-    let (server, receiver, form, endpoint) = start().await;
+    let Desk { server, receiver, form, desk: endpoint, .. } = desk().await;
     let api = Api::new(&server);
     receiver.answer_after(Duration::from_millis(200));
     let id = import(

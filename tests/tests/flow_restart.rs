@@ -3,42 +3,12 @@
 //! Each only the failed iterations post again, with the same `Idempotency-Key` as their
 //! first attempt; bad requests get a clear answer and start nothing.
 
-use std::time::Duration;
-
 use outflow_tests::{
-    TestServer,
-    api::{Api, eventually},
-    flows::{edge, import, record, run_and_wait, step, trigger, webhook},
-    receiver::{Receiver, Reply},
+    api::Api,
+    flows::{Desk, desk, edge, ended, import, paths, record, run_and_wait, step, trigger, webhook},
+    receiver::Reply,
 };
 use serde_json::{Value, json};
-
-/// A server, a receiver, a form, endpoint "Desk" at the receiver and endpoint "Flaky" at a
-/// closed port: answers the form's and the endpoints' ids.
-async fn start() -> (TestServer, Receiver, String, String, String) {
-    let server = TestServer::start();
-    let receiver = Receiver::start().await;
-    let api = Api::new(&server);
-    let workflow = api.workflow("Ops").await;
-    let form = api.form(&workflow, json!({"name": "Incident", "properties": []})).await;
-    let desk = api.endpoint(&workflow, "Desk", &receiver.url("")).await;
-    let flaky = api.endpoint(&workflow, "Flaky", "http://127.0.0.1:9/").await;
-    (server, receiver, form, desk, flaky)
-}
-
-/// The run once it has ended.
-async fn ended(api: &Api<'_>, id: &str) -> Value {
-    eventually(Duration::from_secs(20), || async {
-        let (_, run) = api.get(&format!("/api/v1/runs/{id}")).await;
-        matches!(run["status"].as_str(), Some("succeeded" | "failed")).then_some(run)
-    })
-    .await
-    .unwrap_or_else(|| panic!("run {id} ends"))
-}
-
-fn paths(receiver: &Receiver) -> Vec<String> {
-    receiver.received().into_iter().map(|request| request.path).collect()
-}
 
 async fn runs_of(api: &Api<'_>, flow: &str) -> usize {
     api.get(&format!("/api/v1/runs?flowId={flow}")).await.1["items"].as_array().map_or(0, Vec::len)
@@ -46,7 +16,7 @@ async fn runs_of(api: &Api<'_>, flow: &str) -> usize {
 
 #[tokio::test]
 async fn a_restart_from_the_failed_step_runs_only_it_and_what_follows() {
-    let (server, receiver, form, desk, flaky) = start().await;
+    let Desk { server, receiver, form, desk, flaky, .. } = desk().await;
     let api = Api::new(&server);
     let id = import(
         &api,
@@ -83,7 +53,7 @@ async fn a_restart_from_the_failed_step_runs_only_it_and_what_follows() {
 
 #[tokio::test]
 async fn inside_a_for_each_only_the_failed_iterations_run_again_with_the_same_idempotency_key() {
-    let (server, receiver, form, desk, _) = start().await;
+    let Desk { server, receiver, form, desk, .. } = desk().await;
     let api = Api::new(&server);
     let check = "if (input['status'] != 200) throw new Error('the desk answered ' + input['status']);";
     let id = import(
@@ -123,7 +93,7 @@ async fn inside_a_for_each_only_the_failed_iterations_run_again_with_the_same_id
 
 #[tokio::test]
 async fn a_bad_restart_is_refused_clearly_and_starts_nothing() {
-    let (server, _receiver, form, desk, flaky) = start().await;
+    let Desk { server, form, desk, flaky, .. } = desk().await;
     let api = Api::new(&server);
     let id = import(
         &api,

@@ -9,7 +9,7 @@ use std::time::Duration;
 use outflow_tests::{
     TestAgent, TestServer,
     api::{Api, eventually},
-    flows::{edge, import, trigger, webhook},
+    flows::{Desk, desk, edge, import, trigger, webhook},
     receiver::Receiver,
 };
 use serde_json::{Value, json};
@@ -20,12 +20,8 @@ async fn run_status(api: &Api<'_>, id: &str) -> String {
 
 #[tokio::test]
 async fn runs_past_a_flows_limit_wait_queued_and_go_in_order() {
-    let server = TestServer::start();
-    let receiver = Receiver::start().await;
+    let Desk { server, receiver, form, desk, .. } = desk().await;
     let api = Api::new(&server);
-    let workflow = api.workflow("Ops").await;
-    let form = api.form(&workflow, json!({"name": "Incident", "properties": []})).await;
-    let desk = api.endpoint(&workflow, "Desk", &receiver.url("")).await;
     receiver.answer_after(Duration::from_millis(400));
     let id =
         import(&api, &form, "Limited", vec![trigger("t1", "status"), webhook(&desk, "w1", "/run", "${t1.n}")], vec![edge("t1", "out", "w1")]).await;

@@ -10,7 +10,7 @@ use rand::RngCore;
 use super::{
     Actor, StoreError, StoreResult,
     audit::{self, Change},
-    checked_name, conflict_on_unique, from_json, to_json,
+    checked_limit, checked_name, conflict_on_unique, from_json, to_json,
 };
 use crate::{clock, ids::new_id, secrets::SecretBox};
 
@@ -47,19 +47,6 @@ struct EndpointRow {
 
 const SELECT_ENDPOINT: &str = "SELECT id, workflow_id, name, base_url, auth_masked, auth_sealed, signing_secret, trust_self_signed, created_at,
         max_per_second, max_concurrent FROM endpoints";
-
-/// A limit as given: `None` keeps what is set (or none), `Some(0)` removes it (`zero`
-/// says whether it may), anything else must be within `1..=highest`.
-fn checked_limit(what: &str, limit: Option<u32>, highest: u32, zero: bool) -> StoreResult<Option<u32>> {
-    match limit {
-        Some(0) if zero => Ok(Some(0)),
-        Some(value) if !(1..=highest).contains(&value) => Err(StoreError::invalid(format!(
-            "{what} must be between 1 and {highest}{}, not {value}.",
-            if zero { " (0 removes the limit)" } else { "" }
-        ))),
-        limit => Ok(limit),
-    }
-}
 
 fn masked(row: EndpointRow) -> StoreResult<Endpoint> {
     Ok(Endpoint {

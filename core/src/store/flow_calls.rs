@@ -125,8 +125,10 @@ fn callers_flows(conn: &Connection, caller: &str) -> StoreResult<Vec<String>> {
     // Calls nest at most MAX_CALL_DEPTH deep; the bound also stops a corrupt cycle.
     for _ in 0..=MAX_CALL_DEPTH {
         let Some(id) = run.take() else { break };
-        let row: Option<(Option<String>, Option<String>)> =
-            conn.prepare_cached("SELECT flow_id, called_by FROM flow_runs WHERE id = ?")?.query_row([&id], |row| Ok((row.get(0)?, row.get(1)?))).optional()?;
+        let row: Option<(Option<String>, Option<String>)> = conn
+            .prepare_cached("SELECT flow_id, called_by FROM flow_runs WHERE id = ?")?
+            .query_row([&id], |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()?;
         let Some((flow, called_by)) = row else { break };
         flows.extend(flow);
         run = called_by;

@@ -22,8 +22,15 @@ pub async fn restart_flow_run(store: &Store, id: &str, from: Option<&str>, actor
     let (id, from) = (id.to_string(), from.map(str::to_string));
     let acting_user_id = actor.map(|actor| actor.user_id);
     let new_id = super::writer::write(store, move |conn| {
-        let restart =
-            Restart { of: id.clone(), from: from.as_deref(), acting_user_id, started_by: StartedBy::Rerun, chain_depth: 0, call: None, in_callers_turn: false };
+        let restart = Restart {
+            of: id.clone(),
+            from: from.as_deref(),
+            acting_user_id,
+            started_by: StartedBy::Rerun,
+            chain_depth: 0,
+            call: None,
+            in_callers_turn: false,
+        };
         insert_restart(conn, &restart)
     })
     .await?;

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::{
     Actor, StoreError, StoreResult,
     audit::{self, Change},
-    checked_name, conflict_on_unique, from_json, to_json, write_tx,
+    checked_limit, checked_name, conflict_on_unique, from_json, to_json, write_tx,
 };
 use crate::{clock, ids::new_id};
 
@@ -51,19 +51,6 @@ const SELECT_FLOW: &str = "SELECT fl.id, f.workflow_id, fl.form_id, f.name AS fo
 
 fn choices(form: &Form) -> Vec<String> {
     form.responses.iter().map(|option| option.choice.clone()).collect()
-}
-
-/// A flow's limit of runs at once as given (`Some(0)` in a save removes it): refused
-/// outside 1 to [`MAX_CONCURRENT_RUNS`].
-fn checked_limit(limit: Option<u32>, zero_removes: bool) -> StoreResult<Option<u32>> {
-    match limit {
-        Some(0) if zero_removes => Ok(Some(0)),
-        Some(limit) if !(1..=MAX_CONCURRENT_RUNS).contains(&limit) => Err(StoreError::invalid(format!(
-            "maxConcurrentRuns must be between 1 and {MAX_CONCURRENT_RUNS}{}, not {limit}.",
-            if zero_removes { " (0 removes the limit)" } else { "" }
-        ))),
-        limit => Ok(limit),
-    }
 }
 
 /// Refuses a graph with errors, with the issues as details so a client can mark the blocks.
@@ -296,7 +283,7 @@ pub async fn import_flow(store: &Store, document: &FlowDocument, actor: Option<&
     let name = checked_name("A flow name", &document.name)?;
     let form = form_of(store, &document.form_id).await?;
     checked_graph(&form, &document.blocks, &document.edges)?;
-    let limit = checked_limit(document.max_concurrent_runs, false)?;
+    let limit = checked_limit("maxConcurrentRuns", document.max_concurrent_runs, MAX_CONCURRENT_RUNS, false)?;
     runnable_schedules(&document.blocks)?;
     let graph = Graph { blocks: document.blocks.clone(), edges: document.edges.clone() };
     let flow = insert_flow(store, &form, name, &graph, actor, "imported", Some(PublishedHow::Imported), limit).await?;
@@ -463,7 +450,10 @@ pub async fn save_flow(store: &Store, id: &str, save: &FlowSave, actor: Option<&
     let flow = get_flow(store, id).await?;
     let form = super::get_form(store, &flow.form_id).await?;
     checked_graph(&form, &save.blocks, &save.edges)?;
-    let settings = FlowSettings { enabled: save.enabled, max_concurrent_runs: checked_limit(save.max_concurrent_runs, true)? };
+    let settings = FlowSettings {
+        enabled: save.enabled,
+        max_concurrent_runs: checked_limit("maxConcurrentRuns", save.max_concurrent_runs, MAX_CONCURRENT_RUNS, true)?,
+    };
     let graph = Graph { blocks: save.blocks.clone(), edges: save.edges.clone() };
     let saved = write_version(store, id, save.base_version, name, &graph, settings, actor, SAVED).await?;
     audit::record_change(store, actor, Change::updated("flow", id, &saved.name, &audited(&flow), &audited(&saved))).await?;

@@ -137,6 +137,20 @@ pub(crate) fn checked_name<'a>(what: &str, name: &'a str) -> StoreResult<&'a str
     Ok(name)
 }
 
+/// Checks a limit (a flow's runs at once, an endpoint's requests per second or at once): `None`
+/// keeps what is set, `Some(0)` removes it where `zero_removes` (a change), anything else
+/// must be within `1..=highest`. `what` names the field as the API spells it.
+pub(crate) fn checked_limit(what: &str, limit: Option<u32>, highest: u32, zero_removes: bool) -> StoreResult<Option<u32>> {
+    match limit {
+        Some(0) if zero_removes => Ok(Some(0)),
+        Some(value) if !(1..=highest).contains(&value) => Err(StoreError::invalid(format!(
+            "{what} must be between 1 and {highest}{}, not {value}.",
+            if zero_removes { " (0 removes the limit)" } else { "" }
+        ))),
+        limit => Ok(limit),
+    }
+}
+
 /// Reads a JSON column into its type; a failure means the database holds bad data.
 pub(crate) fn from_json<T: serde::de::DeserializeOwned>(column: &str, text: &str) -> StoreResult<T> {
     serde_json::from_str(text).map_err(|error| StoreError::Corrupt(format!("{column}: {error}")))
