@@ -5,11 +5,18 @@
 -- started by a schedule. A flow may cap how many of its runs go at once: the others wait,
 -- in order, as 'queued'. An endpoint may cap the requests it takes per second and at once.
 --
--- `started_by` and `status` are CHECKed, so flow_runs is rebuilt. flow_run_steps refers to it with
--- ON DELETE CASCADE and foreign keys stay on inside this migration's transaction, so its
--- rows are set aside first, or dropping the old table would delete them.
+-- `started_by` and `status` are CHECKed, so flow_runs is rebuilt. Foreign keys stay on inside
+-- this migration's transaction, and dropping a table deletes its rows first: flow_run_steps
+-- (ON DELETE CASCADE) would lose its rows, and runs linking to others (rerun_of, restart_of,
+-- ON DELETE SET NULL) their links. So both tables are copied aside, dropped, and built anew
+-- from the copies.
 
-CREATE TABLE flow_runs_new (
+CREATE TABLE flow_runs_kept AS SELECT * FROM flow_runs;
+CREATE TABLE flow_run_steps_kept AS SELECT * FROM flow_run_steps;
+DROP TABLE flow_run_steps;
+DROP TABLE flow_runs;
+
+CREATE TABLE flow_runs (
     id                  TEXT    PRIMARY KEY,
     flow_id             TEXT    REFERENCES flows (id) ON DELETE SET NULL,
     flow_name           TEXT    NOT NULL,
@@ -44,18 +51,14 @@ CREATE TABLE flow_runs_new (
     call_depth          INTEGER NOT NULL DEFAULT 0
 );
 
-INSERT INTO flow_runs_new (id, flow_id, flow_name, flow_version, workflow_id, snapshot, started_by, trigger_block, trigger, payload,
-                           alert_id, event_id, acting_user_id, rerun_of, status, reason, output, steps_run, lease_until, wake_at,
-                           created_at, started_at, finished_at, updated_at, chain_depth, restart_of, restart_from, restart_origin)
+INSERT INTO flow_runs (id, flow_id, flow_name, flow_version, workflow_id, snapshot, started_by, trigger_block, trigger, payload,
+                       alert_id, event_id, acting_user_id, rerun_of, status, reason, output, steps_run, lease_until, wake_at,
+                       created_at, started_at, finished_at, updated_at, chain_depth, restart_of, restart_from, restart_origin)
     SELECT id, flow_id, flow_name, flow_version, workflow_id, snapshot, started_by, trigger_block, trigger, payload,
            alert_id, event_id, acting_user_id, rerun_of, status, reason, output, steps_run, lease_until, wake_at,
            created_at, started_at, finished_at, updated_at, chain_depth, restart_of, restart_from, restart_origin
-    FROM flow_runs;
-
-CREATE TABLE flow_run_steps_kept AS SELECT * FROM flow_run_steps;
-DROP TABLE flow_run_steps;
-DROP TABLE flow_runs;
-ALTER TABLE flow_runs_new RENAME TO flow_runs;
+    FROM flow_runs_kept;
+DROP TABLE flow_runs_kept;
 
 CREATE INDEX flow_runs_open ON flow_runs (wake_at) WHERE status IN ('pending', 'running');
 CREATE INDEX flow_runs_created ON flow_runs (created_at);

@@ -146,4 +146,35 @@ mod tests {
         assert!(principal_for_api_key(&first, "ofk_first").await.expect("readable").is_some());
         assert!(principal_for_api_key(&second, "ofk_first").await.expect("readable").is_none());
     }
+
+    /// Migration 0016 rebuilds `flow_runs`: a database upgraded from 0015 keeps every run, its
+    /// step records and its links to the runs it re-runs and restarts.
+    #[tokio::test]
+    async fn upgrading_through_the_flow_runs_rebuild_keeps_runs_steps_and_links() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let store = Store::open(&format!("sqlite://{}", dir.path().join("old.db").display())).await.expect("the database opens");
+        let mut before_0016 = sqlx::migrate!("./migrations");
+        before_0016.migrations = before_0016.migrations.iter().filter(|migration| migration.version < 16).cloned().collect::<Vec<_>>().into();
+        before_0016.run(store.db()).await.expect("migrations up to 0015 run");
+        for statement in [
+            "INSERT INTO flow_snapshots (hash, graph) VALUES ('h', '{}')",
+            "INSERT INTO flow_runs (id, flow_name, flow_version, workflow_id, snapshot, started_by, trigger_block, trigger, payload, status, created_at, updated_at)
+             VALUES ('r1', 'F', 1, 'wf', 'h', 'api', 't1', 'status', '{}', 'failed', 1, 1)",
+            "INSERT INTO flow_runs (id, flow_name, flow_version, workflow_id, snapshot, started_by, trigger_block, trigger, payload, status, created_at, updated_at,
+                                    rerun_of, restart_of, restart_from, restart_origin)
+             VALUES ('r2', 'F', 1, 'wf', 'h', 'rerun', 't1', 'status', '{}', 'succeeded', 2, 2, 'r1', 'r1', 'w2', 'r1')",
+            "INSERT INTO flow_run_steps (run_id, iteration, block_id, status, started_at) VALUES ('r1', '', 'w1', 'succeeded', 1), ('r1', '0', 'w2', 'failed', 1)",
+        ] {
+            sqlx::query(statement).execute(store.db()).await.expect("an old row");
+        }
+        store.migrate().await.expect("0016 runs");
+        let links: (Option<String>, Option<String>, Option<String>) =
+            sqlx::query_as("SELECT rerun_of, restart_of, restart_from FROM flow_runs WHERE id = 'r2'").fetch_one(store.db()).await.expect("r2 kept");
+        assert_eq!(links, (Some("r1".into()), Some("r1".into()), Some("w2".into())), "links to other runs survive the rebuild");
+        let steps: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM flow_run_steps WHERE run_id = 'r1'").fetch_one(store.db()).await.expect("readable");
+        assert_eq!(steps, 2, "step records survive the rebuild");
+        sqlx::query("DELETE FROM flow_runs WHERE id = 'r1'").execute(store.db()).await.expect("deleted");
+        let steps: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM flow_run_steps").fetch_one(store.db()).await.expect("readable");
+        assert_eq!(steps, 0, "and still go with their run");
+    }
 }
