@@ -116,6 +116,7 @@ impl RunSummary {
         match (self.trigger, self.started_by) {
             (Some(trigger), _) => trigger.display_name(),
             (None, Some(StartedBy::Schedule)) => "Schedule",
+            (None, Some(StartedBy::Call)) => "Called by a flow",
             (None, _) => "HTTP Trigger",
         }
     }

@@ -355,6 +355,10 @@ impl Runner {
                 after_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
             },
             Next::Failed(reason) => AgentOutcome::Failed { reason },
+            // The server gates an agent's webhook leases; its own gates are open.
+            Next::Deferred(wait) => {
+                AgentOutcome::Retry { reason: "The endpoint had no turn free.".into(), after_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX) }
+            }
         };
         AgentReport {
             attempt: lease.attempt,

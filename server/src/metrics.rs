@@ -136,7 +136,7 @@ impl Metrics {
                 RunOutcome::Succeeded => Some(RunStatus::Succeeded),
                 RunOutcome::Failed(_) => Some(RunStatus::Failed),
                 RunOutcome::Skipped(_) => Some(RunStatus::Skipped),
-                RunOutcome::RetryAt(_) => None,
+                RunOutcome::RetryAt(_) | RunOutcome::Deferred(_) => None,
             };
             if let Some(status) = finished {
                 self.runs_finished.add(status.key(), 1);

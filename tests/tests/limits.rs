@@ -146,3 +146,43 @@ async fn an_endpoints_concurrency_holds_over_an_agent_and_the_server_together() 
     assert_eq!(paths.iter().filter(|path| *path == "/integration").count(), 6, "the agent delivered every integration run");
     assert_eq!(receiver.peak_in_flight(), 2, "never more than two in flight, whoever sent them");
 }
+
+#[tokio::test]
+async fn a_rate_limited_endpoint_holds_up_no_other_endpoints_deliveries_and_costs_no_attempts() {
+    let Desk { server, receiver, workflow, .. } = desk().await;
+    let api = Api::new(&server);
+    let slow = api
+        .post_ok("/api/v1/endpoints", json!({"workflowId": workflow, "name": "Slow", "baseUrl": receiver.url("/slow"), "maxPerSecond": 1}), 201)
+        .await;
+    let fast = api.endpoint(&workflow, "Fast", &receiver.url("/fast")).await;
+    let sending = |endpoint: String, name: &'static str| {
+        let api = &api;
+        let workflow = &workflow;
+        async move {
+            let form = api.form(workflow, json!({"name": name, "properties": []})).await;
+            let integration =
+                json!({"formId": form, "name": name, "trigger": "status", "action": {"type": "webhook", "endpointId": endpoint, "path": ""}});
+            let integration = api.post_ok("/api/v1/integrations", integration, 201).await;
+            (form, integration["id"].as_str().unwrap().to_string())
+        }
+    };
+    let (slow_form, slow_integration) = sending(slow["id"].as_str().unwrap().to_string(), "Slow").await;
+    let (fast_form, _) = sending(fast, "Fast").await;
+    for _ in 0..8 {
+        api.post_ok("/api/v1/alerts", json!({"formId": slow_form, "recipients": ["admin"]}), 201).await;
+    }
+    let began = std::time::Instant::now();
+    for _ in 0..3 {
+        api.post_ok("/api/v1/alerts", json!({"formId": fast_form, "recipients": ["admin"]}), 201).await;
+    }
+    let fast_sent = || receiver.received().into_iter().filter(|request| request.path == "/fast").count();
+    assert!(eventually(Duration::from_secs(20), || async { (fast_sent() == 3).then_some(()) }).await.is_some(), "the fast endpoint's runs are sent");
+    assert!(began.elapsed() < Duration::from_secs(3), "without waiting behind the slow endpoint's queue: {:?}", began.elapsed());
+    wait_for(&receiver, 11, Duration::from_secs(30)).await;
+    let (_, runs) = api.get(&format!("/api/v1/runs?integrationId={slow_integration}&limit=50")).await;
+    let runs = runs["items"].as_array().unwrap().clone();
+    assert_eq!(runs.len(), 8);
+    for run in &runs {
+        assert_eq!((run["status"].as_str(), run["attemptCount"].as_u64()), (Some("succeeded"), Some(1)), "waiting for a turn is no attempt: {run}");
+    }
+}

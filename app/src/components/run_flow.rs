@@ -79,7 +79,7 @@ pub fn FlowRunView(
         called_by,
         ..
     } = flow;
-    let going = matches!(summary.status, RunStatus::Pending | RunStatus::Running);
+    let going = matches!(summary.status, RunStatus::Queued | RunStatus::Pending | RunStatus::Running);
     let restart_from = move |id: String, from_step: Option<String>| {
         restart.dispatch(RestartRun { id, restart: RestartFlowRun { from_step } });
     };

@@ -293,6 +293,21 @@ pub async fn lease_agent_run(store: &Store, agent: &AgentIdentity, now: i64, lea
     .await
 }
 
+/// Gives a leased run back to the queue untried, due again at `at` (ms), the lease's count
+/// of attempts undone: its endpoint had no turn free when the lease was to be handed out.
+pub async fn defer_agent_run(store: &Store, agent_id: &str, run_id: &str, attempt: u32, at: i64) -> StoreResult<()> {
+    let (agent_id, run_id) = (agent_id.to_string(), run_id.to_string());
+    super::writer::write(store, move |conn| {
+        conn.prepare_cached(
+            "UPDATE runs SET lease_until = NULL, next_attempt_at = ?1, attempt_count = attempt_count - 1, updated_at = ?2
+             WHERE id = ?3 AND status = 'queued' AND agent_id = ?4 AND attempt_count = ?5",
+        )?
+        .execute(params![at, clock::now_millis(), run_id, agent_id, i64::from(attempt)])?;
+        Ok(())
+    })
+    .await
+}
+
 /// Records an agent's report of the attempt it leased: the attempt, its log lines and the
 /// run's next state. Refused (409) when the run is no longer this agent's attempt.
 pub async fn record_agent_report(store: &Store, agent_id: &str, run_id: &str, report: AgentReport) -> StoreResult<()> {

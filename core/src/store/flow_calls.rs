@@ -3,14 +3,14 @@
 //! (a unique index): a caller resumed after a crash finds its run again instead of starting
 //! a second. A caller that restarts an earlier run restarts that run's failed called run
 //! from its failed step (only what failed runs again, inside loops too); otherwise the
-//! called flow starts afresh. A called run waits for a turn under its flow's limit of runs
-//! at once, unless that flow is one of its callers' (which holds a turn while it waits). Who may call what is decided in `ops::flow_calls`.
+//! called flow starts afresh. A called run never waits for a turn under its flow's limit of
+//! runs at once: it goes in its caller's. Who may call what is decided in `ops::flow_calls`.
 
 use std::collections::HashMap;
 
 use outflow_model::{
     flow_runs::{CalledBy, Iteration, StartedBy},
-    flows::{Block, MAX_CALL_DEPTH},
+    flows::Block,
     runs::RunStatus,
 };
 use rusqlite::{Connection, OptionalExtension, params};
@@ -58,13 +58,10 @@ pub async fn start_called_run(store: &Store, mut call: NewCall) -> StoreResult<C
         if let Some(existing) = called_run_of(conn, &link.caller, &link.block, &link.iteration)? {
             return Ok(CalledRun::Existing(existing.0));
         }
-        // A flow that calls itself (or a flow calling it back) holds a turn under its limit of
-        // runs at once while it waits: the called run goes in that turn, or it would wait for
-        // itself forever.
-        let in_callers_turn = callers_flows(conn, &link.caller)?.contains(&call.flow.id);
-        if in_callers_turn {
-            call.flow.max_concurrent_runs = None;
-        }
+        // A called run goes in its caller's turn: the caller holds a turn under its own flow's
+        // limit while it waits, and a called run queued behind runs that wait for it (itself,
+        // or a flow calling back) would wait forever.
+        call.flow.max_concurrent_runs = None;
         let restarted: Option<String> =
             conn.prepare_cached("SELECT restart_of FROM flow_runs WHERE id = ?")?.query_row([&link.caller], |row| row.get(0)).optional()?.flatten();
         let earlier = match &restarted {
@@ -78,7 +75,6 @@ pub async fn start_called_run(store: &Store, mut call: NewCall) -> StoreResult<C
             started_by: StartedBy::Call,
             chain_depth: call.chain_depth,
             call: Some(&link),
-            in_callers_turn,
         });
         let id = match restart.as_ref().map(|restart| insert_restart(conn, restart)) {
             Some(Ok(id)) => id,
@@ -95,6 +91,14 @@ fn insert_call(conn: &Connection, call: &NewCall, link: &CallLink) -> StoreResul
     let now = clock::now_millis();
     let id = new_sorted_id("frun", now);
     let payload = call.payload.to_string();
+    // The caller's alert, unless it was deleted while the caller ran.
+    let alert_id = match call.alert_id {
+        Some(alert) => conn
+            .prepare_cached("SELECT event_identifier FROM alerts WHERE event_identifier = ?")?
+            .query_row([alert], |row| row.get::<_, i64>(0))
+            .optional()?,
+        None => None,
+    };
     insert_run(
         conn,
         &RunRow {
@@ -103,7 +107,7 @@ fn insert_call(conn: &Connection, call: &NewCall, link: &CallLink) -> StoreResul
             started_by: StartedBy::Call,
             trigger_block: &call.trigger_block,
             payload: &payload,
-            alert_id: call.alert_id,
+            alert_id,
             event_id: None,
             acting_user_id: call.acting_user_id,
             rerun_of: None,
@@ -116,24 +120,6 @@ fn insert_call(conn: &Connection, call: &NewCall, link: &CallLink) -> StoreResul
         },
     )?;
     Ok(id)
-}
-
-/// The flows of run `caller` and of the runs that called it, up the chain.
-fn callers_flows(conn: &Connection, caller: &str) -> StoreResult<Vec<String>> {
-    let mut flows = Vec::new();
-    let mut run = Some(caller.to_string());
-    // Calls nest at most MAX_CALL_DEPTH deep; the bound also stops a corrupt cycle.
-    for _ in 0..=MAX_CALL_DEPTH {
-        let Some(id) = run.take() else { break };
-        let row: Option<(Option<String>, Option<String>)> = conn
-            .prepare_cached("SELECT flow_id, called_by FROM flow_runs WHERE id = ?")?
-            .query_row([&id], |row| Ok((row.get(0)?, row.get(1)?)))
-            .optional()?;
-        let Some((flow, called_by)) = row else { break };
-        flows.extend(flow);
-        run = called_by;
-    }
-    Ok(flows)
 }
 
 /// The run a step of `caller` started in `iteration`, with its status.

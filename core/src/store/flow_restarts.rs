@@ -22,15 +22,7 @@ pub async fn restart_flow_run(store: &Store, id: &str, from: Option<&str>, actor
     let (id, from) = (id.to_string(), from.map(str::to_string));
     let acting_user_id = actor.map(|actor| actor.user_id);
     let new_id = super::writer::write(store, move |conn| {
-        let restart = Restart {
-            of: id.clone(),
-            from: from.as_deref(),
-            acting_user_id,
-            started_by: StartedBy::Rerun,
-            chain_depth: 0,
-            call: None,
-            in_callers_turn: false,
-        };
+        let restart = Restart { of: id.clone(), from: from.as_deref(), acting_user_id, started_by: StartedBy::Rerun, chain_depth: 0, call: None };
         insert_restart(conn, &restart)
     })
     .await?;
@@ -49,8 +41,6 @@ pub(super) struct Restart<'a> {
     /// 0 for a person's restart (`ops::chains`).
     pub chain_depth: i64,
     pub call: Option<&'a CallLink>,
-    /// A called run of one of its callers' flows: it goes in their turn, not its flow's limit.
-    pub in_callers_turn: bool,
 }
 
 /// Writes the restarting run with copies of the records it reuses; answers its id.
@@ -64,7 +54,7 @@ pub(super) fn insert_restart(conn: &Connection, wanted: &Restart<'_>) -> StoreRe
         .query_row([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)))
         .optional()?;
     let (status, flow_name, flow_version, graph_json, origin) = row.ok_or_else(|| StoreError::NotFound(format!("No flow run with id {id}.")))?;
-    if matches!(status.as_str(), "pending" | "running") {
+    if matches!(status.as_str(), "queued" | "pending" | "running") {
         return Err(StoreError::Conflict("This run is still going; wait for it to end before restarting it.".into()));
     }
     let old = read_job(conn, id, &mut HashMap::new())?;
@@ -77,7 +67,8 @@ pub(super) fn insert_restart(conn: &Connection, wanted: &Restart<'_>) -> StoreRe
     };
     let mut flow =
         RunnableFlow::new(old.flow_id.unwrap_or_default(), flow_name, flow_version, old.workflow_id, String::new(), false, false, graph_json, "[]")?;
-    flow.max_concurrent_runs = limit.filter(|_| !wanted.in_callers_turn);
+    // A called run goes in its caller's turn (see `flow_calls`).
+    flow.max_concurrent_runs = limit.filter(|_| wanted.call.is_none());
     let trigger_block = flow
         .graph
         .blocks

@@ -609,15 +609,18 @@ pub async fn sample_payload(store: &Store, flow_id: &str, form_id: &str, key: &s
 pub async fn claim_flow_runs(store: &Store, now: i64, limit: i64) -> StoreResult<Vec<FlowRunJob>> {
     super::writer::write(store, move |conn| {
         // Queued runs whose turn came (fewer of their flow's runs go than its limit; the
-        // flow deleted or its limit lifted) go, oldest first.
+        // flow deleted or its limit lifted) go, oldest first. Designer tests never wait, and
+        // hold no turn. The going runs are counted once per flow with queued runs.
         conn.prepare_cached(
-            "UPDATE flow_runs SET status = 'pending', updated_at = ?1
+            "WITH going AS (SELECT flow_id, COUNT(*) AS runs FROM flow_runs INDEXED BY flow_runs_going
+                            WHERE status IN ('pending', 'running') AND started_by <> 'test' AND flow_id IN (SELECT flow_id FROM flow_runs INDEXED BY flow_runs_queued WHERE status = 'queued')
+                            GROUP BY flow_id)
+             UPDATE flow_runs SET status = 'pending', updated_at = ?1
              WHERE id IN (SELECT q.id FROM (SELECT id, flow_id, ROW_NUMBER() OVER (PARTITION BY flow_id ORDER BY created_at, id) AS turn
                                             FROM flow_runs INDEXED BY flow_runs_queued WHERE status = 'queued') q
                           LEFT JOIN flows f ON f.id = q.flow_id
-                          WHERE f.max_concurrent_runs IS NULL
-                             OR q.turn <= f.max_concurrent_runs - (SELECT COUNT(*) FROM flow_runs g INDEXED BY flow_runs_going
-                                                                   WHERE g.flow_id = q.flow_id AND g.status IN ('pending', 'running')))",
+                          LEFT JOIN going g ON g.flow_id = q.flow_id
+                          WHERE f.max_concurrent_runs IS NULL OR q.turn <= f.max_concurrent_runs - COALESCE(g.runs, 0))",
         )?
         .execute([now])?;
         let claimed: Vec<String> = conn
@@ -929,7 +932,9 @@ pub async fn get_flow_run(store: &Store, id: &str) -> StoreResult<Option<Run>> {
     let iterations = block_iterations(store, id).await?;
     let payload: Value = from_json("flow_runs.payload", &row.payload)?;
     let status = RunStatus::from_key(&row.status).ok_or_else(|| StoreError::Corrupt(format!("run status {}", row.status)))?;
-    let mut steps = step_records(&graph, &row.trigger_block, &payload, stored, iterations, status, row.created_at)?;
+    // Only a restart copies records; they started before the restarting run existed.
+    let reused_before = row.restart_of.as_ref().map(|_| row.created_at);
+    let mut steps = step_records(&graph, &row.trigger_block, &payload, stored, iterations, status, reused_before)?;
     if steps.iter().any(|step| step.step == StepKind::CallFlow.key()) {
         let calls = super::flow_calls::calls_of(store, id).await?;
         for step in steps.iter_mut().filter(|step| step.step == StepKind::CallFlow.key()) {
@@ -1007,7 +1012,7 @@ fn step_records(
     stored: Vec<StepRow>,
     mut iterations: HashMap<String, BlockIterations>,
     run: RunStatus,
-    created_at: i64,
+    reused_before: Option<i64>,
 ) -> StoreResult<Vec<StepRecord>> {
     let mut plan = Plan::new(&graph.blocks, &graph.edges);
     let ports = graph.blocks.iter().find(|block| block.id == trigger_block).map(|block| trigger_ports(block, payload)).unwrap_or_default();
@@ -1048,8 +1053,7 @@ fn step_records(
             }
         } else if let Some(stored) = records.get(&block.id) {
             fill(&mut record, stored)?;
-            // A restart copies the records it reuses: they started before the run existed.
-            record.reused = stored.started_at < created_at;
+            record.reused = reused_before.is_some_and(|created_at| stored.started_at < created_at);
         } else if let Some(BlockIterations { summary, shown, waiting }) = iterations.remove(&block.id) {
             // Inside a loop: failed when an iteration failed, else going until the run ends.
             record.status = match (summary.failed > 0, waiting, finished) {
@@ -1093,7 +1097,7 @@ fn fill(record: &mut StepRecord, stored: &StepRow) -> StoreResult<()> {
 pub(crate) async fn rerun_flow_run(store: &Store, id: &str, actor: Option<&Actor>) -> StoreResult<String> {
     let row: Option<FlowRunRow> = sqlx::query_as(&format!("{SELECT_FLOW_RUN} WHERE r.id = ?")).bind(id).fetch_optional(store.db()).await?;
     let row = row.ok_or_else(|| StoreError::NotFound(format!("No run with id {id}.")))?;
-    if matches!(row.status.as_str(), "pending" | "running") {
+    if matches!(row.status.as_str(), "queued" | "pending" | "running") {
         return Err(StoreError::Conflict("This run is still going; wait for it to end before running it again.".into()));
     }
     // A designer test is re-run on the draft, any other run on the published version.

@@ -36,8 +36,8 @@ mod writer;
 use serde_json::Value;
 
 pub use agents::{
-    AgentRunJob, agent_for_token, create_agent, delete_agent, get_agent, has_agent_work, lease_agent_run, list_agents, record_agent_report,
-    record_heartbeat, set_agent_users,
+    AgentRunJob, agent_for_token, create_agent, defer_agent_run, delete_agent, get_agent, has_agent_work, lease_agent_run, list_agents,
+    record_agent_report, record_heartbeat, set_agent_users,
 };
 pub use alerts::{alert_workflow, change_status, create_alert, get_alert, list_alerts};
 pub use api_keys::{create_api_key, list_api_keys, revoke_api_key};

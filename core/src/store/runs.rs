@@ -308,6 +308,9 @@ pub enum RunOutcome {
     RetryAt(i64),
     Failed(String),
     Skipped(String),
+    /// Not tried (its endpoint had no turn free): due again at this time (ms), the attempt
+    /// not counted.
+    Deferred(i64),
 }
 
 /// One finished attempt, ready to be stored.
@@ -320,6 +323,8 @@ pub struct AttemptResult<'a> {
 
 /// What `record_attempts` writes for one attempt, owned so the writer thread can take it.
 struct Recorded {
+    /// Not tried: back to the queue, not counted.
+    deferred: bool,
     run_id: String,
     number: i64,
     status: RunStatus,
@@ -336,8 +341,10 @@ impl From<&AttemptResult<'_>> for Recorded {
             RunOutcome::RetryAt(at) => (RunStatus::Pending, Some(*at), result.attempt.as_ref().and_then(|attempt| attempt.error.clone())),
             RunOutcome::Failed(reason) => (RunStatus::Failed, None, Some(reason.clone())),
             RunOutcome::Skipped(reason) => (RunStatus::Skipped, None, Some(reason.clone())),
+            RunOutcome::Deferred(at) => (RunStatus::Pending, Some(*at), None),
         };
         Recorded {
+            deferred: matches!(result.outcome, RunOutcome::Deferred(_)),
             run_id: result.job.run_id.clone(),
             number: i64::from(result.job.attempt),
             status,
@@ -374,6 +381,16 @@ pub fn record_attempts(store: &Store, results: &[AttemptResult<'_>]) -> impl Fut
 }
 
 fn record_one(conn: &Connection, result: &Recorded) -> StoreResult<bool> {
+    if result.deferred {
+        // Back to the queue as if never claimed: the claim's count of attempts is undone.
+        return Ok(conn
+            .prepare_cached(
+                "UPDATE runs SET next_attempt_at = ?, lease_until = NULL, attempt_count = attempt_count - 1, updated_at = ?
+                 WHERE id = ? AND status = 'pending' AND attempt_count = ?",
+            )?
+            .execute(params![result.next_attempt_at, clock::now_millis(), result.run_id, result.number])?
+            > 0);
+    }
     let updated = conn
         .prepare_cached(
             "UPDATE runs SET status = ?, next_attempt_at = ?, reason = ?, lease_until = NULL, updated_at = ?

@@ -65,6 +65,28 @@ impl EndpointGates {
         Pass { _slot: slot }
     }
 
+    /// The same, for a queued job that must not hold up the others: waits at most `within`,
+    /// else answers how long until the endpoint may take a request (the job goes back to
+    /// the queue for that long).
+    pub async fn pass_within(&self, endpoint_id: &str, limits: EndpointLimits, within: Duration) -> Result<Pass, Duration> {
+        if !limits.is_limited() {
+            return Ok(Pass { _slot: None });
+        }
+        let deadline = Instant::now() + within;
+        let gate = self.gate(endpoint_id, limits);
+        let slot = match &gate.slots {
+            Some(slots) => match tokio::time::timeout_at(deadline, slots.clone().acquire_owned()).await {
+                Ok(slot) => slot.ok(),
+                Err(_) => return Err(BUSY_RETRY),
+            },
+            None => None,
+        };
+        if let Some(per_second) = limits.per_second {
+            gate.start_by(per_second, deadline).await?;
+        }
+        Ok(Pass { _slot: slot })
+    }
+
     /// Holds a pass for an agent's lease of run `run_id` until [`Self::release`] or `within`.
     pub fn hold(&self, run_id: &str, pass: Pass, within: Duration) {
         let (release, released) = oneshot::channel();
@@ -106,14 +128,37 @@ impl EndpointGates {
     }
 }
 
+/// How long a queued job whose endpoint has no free slot goes back to the queue for.
+const BUSY_RETRY: Duration = Duration::from_millis(200);
+
 impl Gate {
+    /// [`Self::wait_for_start`], unless that means waiting past `deadline`: then how long
+    /// until a start may be free (nothing is taken).
+    async fn start_by(&self, per_second: u32, deadline: Instant) -> Result<(), Duration> {
+        let Ok(mut starts) = tokio::time::timeout_at(deadline, self.starts.lock()).await else { return Err(BUSY_RETRY) };
+        if starts.len() >= per_second as usize
+            && let Some(&oldest) = starts.front()
+        {
+            let free_at = oldest + Duration::from_secs(1) + WINDOW_MARGIN;
+            if free_at > deadline {
+                return Err(free_at - Instant::now());
+            }
+            tokio::time::sleep_until(free_at).await;
+            starts.pop_front();
+        }
+        starts.push_back(Instant::now());
+        Ok(())
+    }
+
     /// Waits (in turn: the lock is fair) until a start keeps any window at `per_second`.
     async fn wait_for_start(&self, per_second: u32) {
         let mut starts = self.starts.lock().await;
         if starts.len() >= per_second as usize
-            && let Some(oldest) = starts.pop_front()
+            && let Some(&oldest) = starts.front()
         {
+            // Waited for with the start still counted: a wait given up on frees nothing.
             tokio::time::sleep_until(oldest + Duration::from_secs(1) + WINDOW_MARGIN).await;
+            starts.pop_front();
         }
         starts.push_back(Instant::now());
     }
@@ -142,6 +187,32 @@ mod tests {
         }
         assert!(starts[24] >= Duration::from_secs(2), "25 starts at 10 a second take two seconds and more: {:?}", starts[24]);
         assert!(starts[9] < Duration::from_millis(1), "the first ten go at once");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_queued_job_waits_a_little_at_most_and_learns_when_to_come_back() {
+        let gates = EndpointGates::default();
+        let (rate, slots) = (limits(Some(1), None), limits(None, Some(1)));
+        assert!(gates.pass_within("ep_1", rate, Duration::from_millis(100)).await.is_ok());
+        let back_in = gates.pass_within("ep_1", rate, Duration::from_millis(100)).await.err().expect("the second second is not free yet");
+        assert!(back_in > Duration::from_millis(900) && back_in <= Duration::from_millis(1025), "{back_in:?}");
+        let held = gates.pass_within("ep_2", slots, Duration::from_millis(100)).await.expect("a free slot");
+        assert_eq!(gates.pass_within("ep_2", slots, Duration::from_millis(100)).await.err(), Some(BUSY_RETRY));
+        drop(held);
+        assert!(gates.pass_within("ep_2", slots, Duration::from_millis(100)).await.is_ok());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_given_up_on_lets_no_extra_request_through() {
+        let gates = EndpointGates::default();
+        for _ in 0..2 {
+            drop(gates.pass("ep_1", limits(Some(2), None)).await);
+        }
+        let given_up = tokio::time::timeout(Duration::from_millis(500), gates.pass("ep_1", limits(Some(2), None))).await;
+        assert!(given_up.is_err(), "the third waits for the second's window");
+        let began = Instant::now();
+        drop(gates.pass("ep_1", limits(Some(2), None)).await);
+        assert!(began.elapsed() >= Duration::from_millis(500), "and the next still waits for it: {:?}", began.elapsed());
     }
 
     #[tokio::test(start_paused = true)]

@@ -14,7 +14,7 @@ use outflow_model::endpoints::join_url;
 use super::{
     HttpClients,
     auth::TokenCache,
-    limits::EndpointGates,
+    limits::{EndpointGates, Pass},
     retry,
     script::{HttpCall, HttpReply},
     signing,
@@ -87,8 +87,13 @@ impl Sender {
 
     /// Sends the request and records the attempt; errors become the attempt's `error`.
     pub async fn send(&self, request: OutgoingRequest<'_>) -> (AttemptRecord, Result<Answer, String>) {
-        // Waiting for the endpoint's turn is not the attempt's latency.
-        let _pass = self.gates.pass(&request.endpoint.id, request.endpoint.limits).await;
+        let pass = self.gates.pass(&request.endpoint.id, request.endpoint.limits).await;
+        self.send_passed(request, pass).await
+    }
+
+    /// Sends a request the endpoint's gate let through (`_pass` is held until it is answered);
+    /// waiting for the turn was not the attempt's latency.
+    pub async fn send_passed(&self, request: OutgoingRequest<'_>, _pass: Pass) -> (AttemptRecord, Result<Answer, String>) {
         let started_at = clock::now_millis();
         let clock_start = Instant::now();
         let url = request.url.clone();

@@ -213,16 +213,19 @@ impl Engine {
         Ok(self.begin(job, Some(unwritten)))
     }
 
-    /// What becomes of a run executed elsewhere or later (a queued one).
+    /// What becomes of a run executed elsewhere or later (a queued one), followed while
+    /// someone waits for it.
     fn follow(&self, run_id: String) -> oneshot::Receiver<Ending> {
-        let (reply, answer) = oneshot::channel();
+        let (mut reply, answer) = oneshot::channel();
         let engine = self.clone();
         tokio::spawn(async move {
-            let ending = match engine.run_end(&run_id).await {
-                Ok(end) => Ending::Finished { status: end.status, reason: end.reason, output: end.output },
-                Err(error) => Ending::Interrupted(format!("cannot read how the run ended: {error}")),
+            let ending = tokio::select! {
+                end = engine.run_end(&run_id) => match end {
+                    Ok(end) => Ending::Finished { status: end.status, reason: end.reason, output: end.output },
+                    Err(error) => Ending::Interrupted(format!("cannot read how the run ended: {error}")),
+                },
+                () = reply.closed() => return,
             };
-            // Nobody may be waiting for it.
             let _ = reply.send(ending);
         });
         answer

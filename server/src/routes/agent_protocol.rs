@@ -87,7 +87,13 @@ async fn lease(
             && let Some(leased) = store::lease_agent_run(&state.store, &agent, now, state.agent_lease_ms).await?
         {
             match lease_for(&state, &leased).await {
-                Ok(lease) => return Ok(ApiJson(lease).into_response()),
+                Ok(Leased::Lease(lease)) => return Ok(ApiJson(*lease).into_response()),
+                Ok(Leased::Deferred(free_in)) => {
+                    let at = clock::now_millis() + i64::try_from(free_in.as_millis()).unwrap_or(i64::MAX / 2);
+                    store::defer_agent_run(&state.store, &agent.id, &leased.job.run_id, leased.job.attempt, at).await?;
+                    // Other work may be due; this run is not before `at`.
+                    continue;
+                }
                 // Work that cannot be described to an agent fails here, as the cloud worker would.
                 Err(reason) => {
                     let report =
@@ -109,8 +115,18 @@ async fn lease(
     }
 }
 
+/// How long a lease waits for its endpoint's turn before the run goes back to the queue.
+const GATE_WAIT: Duration = Duration::from_millis(250);
+
+/// A leased run as handed out: the lease, or back to the queue untried for this long (its
+/// endpoint had no turn free).
+enum Leased {
+    Lease(Box<Lease>),
+    Deferred(Duration),
+}
+
 /// What the agent needs to run a leased job; `Err` is why it cannot be run at all.
-async fn lease_for(state: &AppState, leased: &AgentRunJob) -> Result<Lease, String> {
+async fn lease_for(state: &AppState, leased: &AgentRunJob) -> Result<Leased, String> {
     let job = &leased.job;
     let Some(integration) = &job.integration else {
         return Err("The integration was deleted before this run could be sent.".into());
@@ -124,10 +140,14 @@ async fn lease_for(state: &AppState, leased: &AgentRunJob) -> Result<Lease, Stri
             let endpoint = store::endpoint_secrets(&state.store, &state.secrets, endpoint_id)
                 .await
                 .map_err(|error| format!("The endpoint cannot be used: {error}"))?;
-            // The agent sends at once: the lease waits for the endpoint's turn, and holds its
-            // slot until the agent reports (or the lease ends), as a request sent here would.
+            // The agent sends at once: the lease takes the endpoint's turn, and holds its slot
+            // until the agent reports (or the lease ends), as a request sent here would. No
+            // turn free soon: the run goes back to the queue untried until one is.
             let gates = &state.engine.runtime().sender.gates;
-            let pass = gates.pass(&endpoint.id, endpoint.limits).await;
+            let pass = match gates.pass_within(&endpoint.id, endpoint.limits, GATE_WAIT).await {
+                Ok(pass) => pass,
+                Err(free_in) => return Ok(Leased::Deferred(free_in)),
+            };
             let lease_ms = u64::try_from(state.agent_lease_ms).unwrap_or_default();
             gates.hold(&job.run_id, pass, Duration::from_millis(lease_ms));
             AgentJob::Webhook { url: join_url(&endpoint.base_url, path), endpoint: agent_endpoint(&endpoint) }
@@ -146,7 +166,7 @@ async fn lease_for(state: &AppState, leased: &AgentRunJob) -> Result<Lease, Stri
         }
         IntegrationAction::FlowsOnly => return Err(IntegrationAction::SENDS_NOTHING.into()),
     };
-    Ok(Lease {
+    Ok(Leased::Lease(Box::new(Lease {
         run_id: job.run_id.clone(),
         attempt: job.attempt,
         lease_ms: state.agent_lease_ms,
@@ -154,7 +174,7 @@ async fn lease_for(state: &AppState, leased: &AgentRunJob) -> Result<Lease, Stri
         webhook_id: job.webhook_id.clone(),
         payload: job.payload.clone(),
         job: work,
-    })
+    })))
 }
 
 fn agent_endpoint(endpoint: &EndpointSecrets) -> AgentEndpoint {
@@ -187,7 +207,8 @@ async fn report(
             line.line = line.line.chars().take(MAX_LOG_LINE_CHARS).collect();
         }
     }
-    state.engine.runtime().sender.gates.release(&run_id);
     store::record_agent_report(&state.store, &agent.id, &run_id, report).await?;
+    // Only the lease's holder frees its slot (a late report of an expired lease is refused above).
+    state.engine.runtime().sender.gates.release(&run_id);
     Ok(StatusCode::NO_CONTENT)
 }

@@ -16,6 +16,9 @@ pub enum Next {
     RetryIn(Duration),
     /// Give up, with the reason.
     Failed(String),
+    /// Not tried: the endpoint had no turn free (its limits); back to the queue for this
+    /// long, not counted as an attempt.
+    Deferred(Duration),
 }
 
 /// One attempt at a job.

@@ -32,9 +32,18 @@ pub fn next(answer: &Result<Answer, String>, error: Option<&str>, attempt: u32, 
     }
 }
 
-/// Attempt number `attempt` of a queued job: sent once; the schedule says what follows.
+/// How long a queued job waits for its endpoint's turn (`maxPerSecond`, `maxConcurrent`)
+/// before it goes back to the queue, so a busy endpoint does not hold up the others' jobs.
+const GATE_WAIT: Duration = Duration::from_millis(250);
+
+/// Attempt number `attempt` of a queued job: sent once; the schedule says what follows. When
+/// the endpoint has no turn free soon, nothing is sent and the job is deferred.
 pub async fn send_once(sender: &Sender, schedule: &RetrySchedule, request: OutgoingRequest<'_>, attempt: u32) -> Attempt {
-    let (record, answer) = sender.send(request).await;
+    let pass = match sender.gates.pass_within(&request.endpoint.id, request.endpoint.limits, GATE_WAIT).await {
+        Ok(pass) => pass,
+        Err(free_in) => return Attempt { record: None, logs: Vec::new(), next: Next::Deferred(free_in) },
+    };
+    let (record, answer) = sender.send_passed(request, pass).await;
     let next = next(&answer, record.error.as_deref(), attempt, schedule.max_attempts(), schedule);
     Attempt { record: Some(record), logs: Vec::new(), next }
 }
@@ -63,7 +72,8 @@ pub async fn send_with_retries(
                 logs.push(stamped(format!("retry {attempt} of {retries} in {} ms", wait.as_millis())));
                 tokio::time::sleep(wait).await;
             }
-            Next::Succeeded | Next::Failed(_) => return answer,
+            // `next` judges an answer, so never defers.
+            Next::Succeeded | Next::Failed(_) | Next::Deferred(_) => return answer,
         }
     }
 }

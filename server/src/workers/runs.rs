@@ -131,6 +131,7 @@ fn as_run(attempt: Attempt) -> (Attempt, RunOutcome) {
         Next::Succeeded => RunOutcome::Succeeded,
         Next::RetryIn(wait) => RunOutcome::RetryAt(clock::now_millis() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2)),
         Next::Failed(reason) => RunOutcome::Failed(reason.clone()),
+        Next::Deferred(wait) => RunOutcome::Deferred(clock::now_millis() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2)),
     };
     (attempt, outcome)
 }
