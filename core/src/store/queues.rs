@@ -16,8 +16,9 @@ pub struct QueueDepths {
     pub pending_runs: i64,
     /// Integration runs waiting for an Integration Agent (`runs_queued`).
     pub queued_runs: i64,
-    /// Flow runs not started yet, and started ones (under way or parked on a Delay)
-    /// (`flow_runs_open`).
+    /// Flow runs not started yet (waiting for the worker, or queued for a turn under their
+    /// flow's limit: `flow_runs_open`, `flow_runs_queued`), and started ones (under way or
+    /// parked on a Delay).
     pub pending_flow_runs: i64,
     pub running_flow_runs: i64,
 }
@@ -37,7 +38,8 @@ fn queue_depths_sql() -> String {
         "SELECT (SELECT COUNT(*) FROM notifications n WHERE n.status = 'pending' AND {}),
                 (SELECT COUNT(*) FROM runs r WHERE r.status = 'pending' AND {}),
                 (SELECT COUNT(*) FROM runs r WHERE r.status = 'queued' AND {}),
-                (SELECT COUNT(*) FROM flow_runs fr WHERE fr.status IN ('pending', 'running') AND fr.status = 'pending' AND {flow_run_in_workflows}),
+                (SELECT COUNT(*) FROM flow_runs fr WHERE fr.status IN ('pending', 'running') AND fr.status = 'pending' AND {flow_run_in_workflows})
+                  + (SELECT COUNT(*) FROM flow_runs fr WHERE fr.status = 'queued' AND {flow_run_in_workflows}),
                 (SELECT COUNT(*) FROM flow_runs fr WHERE fr.status IN ('pending', 'running') AND fr.status = 'running' AND {flow_run_in_workflows})",
         alert_in_workflows("n.alert_id"),
         alert_in_workflows("r.alert_id"),
@@ -74,7 +76,14 @@ mod tests {
             .collect();
         assert_eq!(
             scans,
-            [("n", "notifications_due"), ("r", "runs_due"), ("r", "runs_queued"), ("fr", "flow_runs_open"), ("fr", "flow_runs_open")],
+            [
+                ("n", "notifications_due"),
+                ("r", "runs_due"),
+                ("r", "runs_queued"),
+                ("fr", "flow_runs_open"),
+                ("fr", "flow_runs_queued"),
+                ("fr", "flow_runs_open")
+            ],
             "no whole table is scanned: {plan:?}"
         );
     }

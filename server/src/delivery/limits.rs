@@ -34,12 +34,14 @@ pub struct EndpointGates {
     held: Arc<Mutex<HashMap<String, oneshot::Sender<()>>>>,
 }
 
-/// One endpoint's gate, for the limits it was made with.
+/// One endpoint's gate, for the limits it was made with. A gate made for changed limits
+/// takes over its predecessor's slots (resized) and start times, so the requests in flight
+/// and the last second's starts still count.
 struct Gate {
     limits: EndpointLimits,
     slots: Option<Arc<Semaphore>>,
-    /// When the last `per_second` requests started, oldest first.
-    starts: AsyncMutex<VecDeque<Instant>>,
+    /// When the last requests started, oldest first (at most `per_second` of them).
+    starts: Arc<AsyncMutex<VecDeque<Instant>>>,
 }
 
 /// Leave to send one request; its slot (under `maxConcurrent`) frees when it drops.
@@ -106,25 +108,45 @@ impl EndpointGates {
         }
     }
 
-    /// The endpoint's gate; a new one when its limits changed.
+    /// The endpoint's gate; a successor when its limits changed.
     fn gate(&self, endpoint_id: &str, limits: EndpointLimits) -> Arc<Gate> {
         let mut gates = self.gates.lock().unwrap_or_else(PoisonError::into_inner);
-        match gates.get(endpoint_id) {
-            Some(gate) if gate.limits == limits => gate.clone(),
-            _ => {
-                let gate = Arc::new(Gate {
-                    limits,
-                    slots: limits.concurrent.map(|concurrent| Arc::new(Semaphore::new(concurrent as usize))),
-                    starts: AsyncMutex::new(VecDeque::new()),
-                });
-                gates.insert(endpoint_id.to_string(), gate.clone());
-                gate
-            }
+        let before = gates.get(endpoint_id);
+        if let Some(gate) = before.filter(|gate| gate.limits == limits) {
+            return gate.clone();
         }
+        let slots = match (before.and_then(|gate| gate.limits.concurrent.zip(gate.slots.clone())), limits.concurrent) {
+            (Some((was, slots)), Some(now)) => {
+                resize(&slots, was as usize, now as usize);
+                Some(slots)
+            }
+            (_, now) => now.map(|now| Arc::new(Semaphore::new(now as usize))),
+        };
+        let starts = before.map(|gate| gate.starts.clone()).unwrap_or_default();
+        let gate = Arc::new(Gate { limits, slots, starts });
+        gates.insert(endpoint_id.to_string(), gate.clone());
+        gate
     }
 
     fn held(&self) -> std::sync::MutexGuard<'_, HashMap<String, oneshot::Sender<()>>> {
         self.held.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Makes `slots` (made for `was` at once) hold `now`: more are added at once; fewer are
+/// taken out of use as requests in flight end.
+fn resize(slots: &Arc<Semaphore>, was: usize, now: usize) {
+    if now > was {
+        slots.add_permits(now - was);
+    } else if now < was {
+        let slots = slots.clone();
+        let fewer = u32::try_from(was - now).unwrap_or(u32::MAX);
+        tokio::spawn(async move {
+            // The semaphore is never closed.
+            if let Ok(taken) = slots.acquire_many_owned(fewer).await {
+                taken.forget();
+            }
+        });
     }
 }
 
@@ -136,6 +158,7 @@ impl Gate {
     /// until a start may be free (nothing is taken).
     async fn start_by(&self, per_second: u32, deadline: Instant) -> Result<(), Duration> {
         let Ok(mut starts) = tokio::time::timeout_at(deadline, self.starts.lock()).await else { return Err(BUSY_RETRY) };
+        keep_newest(&mut starts, per_second);
         if starts.len() >= per_second as usize
             && let Some(&oldest) = starts.front()
         {
@@ -153,6 +176,7 @@ impl Gate {
     /// Waits (in turn: the lock is fair) until a start keeps any window at `per_second`.
     async fn wait_for_start(&self, per_second: u32) {
         let mut starts = self.starts.lock().await;
+        keep_newest(&mut starts, per_second);
         if starts.len() >= per_second as usize
             && let Some(&oldest) = starts.front()
         {
@@ -161,6 +185,14 @@ impl Gate {
             starts.pop_front();
         }
         starts.push_back(Instant::now());
+    }
+}
+
+/// Only the newest `per_second` starts bound the next one (more are kept when the rate was
+/// higher before a change).
+fn keep_newest(starts: &mut VecDeque<Instant>, per_second: u32) {
+    while starts.len() > per_second as usize {
+        starts.pop_front();
     }
 }
 
@@ -226,6 +258,27 @@ mod tests {
         assert!(tokio::time::timeout(Duration::from_millis(1), gates.pass("ep_1", limits(None, Some(2)))).await.is_ok(), "a freed slot lets one go");
         drop(second);
         assert!(tokio::time::timeout(Duration::from_millis(1), gates.pass("ep_2", limits(None, None))).await.is_ok());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn changed_limits_still_count_the_requests_in_flight_and_the_last_seconds_starts() {
+        let gates = EndpointGates::default();
+        let (first, second) = (gates.pass("ep_1", limits(None, Some(2))).await, gates.pass("ep_1", limits(None, Some(2))).await);
+        let lowered = limits(None, Some(1));
+        let waiting = tokio::time::timeout(Duration::from_secs(1), gates.pass("ep_1", lowered)).await;
+        assert!(waiting.is_err(), "two are still in flight: none is free under a limit of one");
+        drop(first);
+        let still = tokio::time::timeout(Duration::from_secs(1), gates.pass("ep_1", lowered)).await;
+        assert!(still.is_err(), "one is still in flight");
+        drop(second);
+        assert!(tokio::time::timeout(Duration::from_millis(10), gates.pass("ep_1", lowered)).await.is_ok(), "now one is free");
+
+        for _ in 0..5 {
+            drop(gates.pass("ep_2", limits(Some(5), None)).await);
+        }
+        let began = Instant::now();
+        drop(gates.pass("ep_2", limits(Some(2), None)).await);
+        assert!(began.elapsed() >= Duration::from_secs(1), "the last second's starts count under the new rate");
     }
 
     #[tokio::test(start_paused = true)]
