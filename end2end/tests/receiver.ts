@@ -19,6 +19,12 @@ export async function startReceiver(status = 200): Promise<{ url: string; receiv
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  // `close` alone waits for every connection to end, and Outflow keeps its connections alive:
+  // one still answering when the test ends would hold it for the client's idle timeout.
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
   return { url: `http://127.0.0.1:${port}`, received, close };
 }
