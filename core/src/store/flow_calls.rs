@@ -52,16 +52,12 @@ pub enum CalledRun {
 }
 
 /// Writes the run a Call Flow step starts, or finds the one it started before.
-pub async fn start_called_run(store: &Store, mut call: NewCall) -> StoreResult<CalledRun> {
+pub async fn start_called_run(store: &Store, call: NewCall) -> StoreResult<CalledRun> {
     super::writer::write(store, move |conn| {
         let link = CallLink { caller: call.caller_run.clone(), block: call.block.clone(), iteration: call.iteration.clone(), depth: call.depth };
         if let Some(existing) = called_run_of(conn, &link.caller, &link.block, &link.iteration)? {
             return Ok(CalledRun::Existing(existing.0));
         }
-        // A called run goes in its caller's turn: the caller holds a turn under its own flow's
-        // limit while it waits, and a called run queued behind runs that wait for it (itself,
-        // or a flow calling back) would wait forever.
-        call.flow.max_concurrent_runs = None;
         let restarted: Option<String> =
             conn.prepare_cached("SELECT restart_of FROM flow_runs WHERE id = ?")?.query_row([&link.caller], |row| row.get(0)).optional()?.flatten();
         let earlier = match &restarted {

@@ -67,8 +67,7 @@ pub(super) fn insert_restart(conn: &Connection, wanted: &Restart<'_>) -> StoreRe
     };
     let mut flow =
         RunnableFlow::new(old.flow_id.unwrap_or_default(), flow_name, flow_version, old.workflow_id, String::new(), false, false, graph_json, "[]")?;
-    // A called run goes in its caller's turn (see `flow_calls`).
-    flow.max_concurrent_runs = limit.filter(|_| wanted.call.is_none());
+    flow.max_concurrent_runs = limit;
     let trigger_block = flow
         .graph
         .blocks

@@ -296,13 +296,17 @@ pub(super) struct RestartLink {
 }
 
 /// Writes a run; answers whether it may go now (`false`: it waits, queued, for a turn under
-/// its flow's limit of runs at once, which designer tests and refused runs do not wait for).
+/// its flow's limit of runs at once, which designer tests, called runs and refused runs do
+/// not wait for).
 pub(super) fn insert_run(conn: &Connection, row: &RunRow<'_>) -> StoreResult<bool> {
     // Not `INSERT OR IGNORE`: SQLite would check the whole graph's JSON (the CHECK) for
     // every run before finding the snapshot already stored.
     conn.prepare_cached("INSERT INTO flow_snapshots (hash, graph) SELECT ?1, ?2 WHERE NOT EXISTS (SELECT 1 FROM flow_snapshots WHERE hash = ?1)")?
         .execute(params![&*row.flow.snapshot, &*row.flow.graph_json])?;
-    let queued = row.flow.max_concurrent_runs.is_some() && row.started_by != StartedBy::Test;
+    // A called run goes in its caller's turn: the caller holds one while it waits, and a called
+    // run queued behind runs that wait for it (a flow calling itself, two limited flows calling
+    // each other) would wait forever.
+    let queued = row.flow.max_concurrent_runs.is_some() && row.started_by != StartedBy::Test && row.call.is_none();
     let (status, lease, started) = match (row.refused, queued, row.claimed) {
         (Some(_), _, _) => ("failed", None, Some(row.now)),
         (None, true, _) => ("queued", None, None),

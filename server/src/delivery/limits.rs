@@ -26,6 +26,10 @@ use tokio::{
 /// the receiver.
 const WINDOW_MARGIN: Duration = Duration::from_millis(25);
 
+/// How long a queued job (an integration's run, an agent's lease) waits for its endpoint's
+/// turn before it goes back to the queue, so a busy endpoint does not hold up the others.
+pub const QUEUED_JOB_WAIT: Duration = Duration::from_millis(250);
+
 /// The gates of every limited endpoint; cheap to clone (clones share them).
 #[derive(Clone, Default)]
 pub struct EndpointGates {

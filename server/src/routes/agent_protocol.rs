@@ -31,6 +31,7 @@ use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
+    delivery::limits::QUEUED_JOB_WAIT,
     error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody},
     state::AppState,
 };
@@ -115,9 +116,6 @@ async fn lease(
     }
 }
 
-/// How long a lease waits for its endpoint's turn before the run goes back to the queue.
-const GATE_WAIT: Duration = Duration::from_millis(250);
-
 /// A leased run as handed out: the lease, or back to the queue untried for this long (its
 /// endpoint had no turn free).
 enum Leased {
@@ -144,7 +142,7 @@ async fn lease_for(state: &AppState, leased: &AgentRunJob) -> Result<Leased, Str
             // until the agent reports (or the lease ends), as a request sent here would. No
             // turn free soon: the run goes back to the queue untried until one is.
             let gates = &state.engine.runtime().sender.gates;
-            let pass = match gates.pass_within(&endpoint.id, endpoint.limits, GATE_WAIT).await {
+            let pass = match gates.pass_within(&endpoint.id, endpoint.limits, QUEUED_JOB_WAIT).await {
                 Ok(pass) => pass,
                 Err(free_in) => return Ok(Leased::Deferred(free_in)),
             };

@@ -12,6 +12,7 @@ use outflow_model::flow_exec::Logs;
 
 use super::{Attempt, Next};
 use crate::delivery::{
+    limits::QUEUED_JOB_WAIT,
     retry::RetrySchedule,
     webhooks::{Answer, OutgoingRequest, Sender, Verdict, verdict},
 };
@@ -32,14 +33,10 @@ pub fn next(answer: &Result<Answer, String>, error: Option<&str>, attempt: u32, 
     }
 }
 
-/// How long a queued job waits for its endpoint's turn (`maxPerSecond`, `maxConcurrent`)
-/// before it goes back to the queue, so a busy endpoint does not hold up the others' jobs.
-const GATE_WAIT: Duration = Duration::from_millis(250);
-
 /// Attempt number `attempt` of a queued job: sent once; the schedule says what follows. When
 /// the endpoint has no turn free soon, nothing is sent and the job is deferred.
 pub async fn send_once(sender: &Sender, schedule: &RetrySchedule, request: OutgoingRequest<'_>, attempt: u32) -> Attempt {
-    let pass = match sender.gates.pass_within(&request.endpoint.id, request.endpoint.limits, GATE_WAIT).await {
+    let pass = match sender.gates.pass_within(&request.endpoint.id, request.endpoint.limits, QUEUED_JOB_WAIT).await {
         Ok(pass) => pass,
         Err(free_in) => return Attempt { record: None, logs: Vec::new(), next: Next::Deferred(free_in) },
     };
