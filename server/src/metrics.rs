@@ -9,8 +9,8 @@ use std::{
     time::Duration,
 };
 
-use outflow_core::store::{AttemptResult, Dispatched, RunOutcome};
-use outflow_model::{runs::RunStatus, trigger::Trigger};
+use outflow_core::store::{AttemptResult, RunOutcome};
+use outflow_model::runs::RunStatus;
 
 /// Upper bounds of the histogram buckets, in seconds.
 const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
@@ -60,6 +60,11 @@ impl Counters {
         Counters { labels, counts }
     }
 
+    /// Counts kept elsewhere (the store's dispatched trigger events), for rendering.
+    pub fn of(labels: impl IntoIterator<Item = &'static str>, counts: impl IntoIterator<Item = u64>) -> Counters {
+        Counters { labels: labels.into_iter().collect(), counts: counts.into_iter().map(AtomicU64::new).collect() }
+    }
+
     pub fn add(&self, label: &str, count: u64) {
         if let Some(at) = self.labels.iter().position(|known| *known == label) {
             self.counts[at].fetch_add(count, Ordering::Relaxed);
@@ -82,8 +87,6 @@ pub struct Metrics {
     /// From a run's creation (the trigger event) to its successful delivery.
     pub delivery_latency: Histogram,
     pub script_duration: Histogram,
-    /// Trigger events the dispatcher read, by trigger.
-    pub trigger_events: Counters,
     /// Attempts of integration runs made by this server, by outcome class.
     pub attempts: Counters,
     /// Integration runs this server finished, by status.
@@ -101,7 +104,6 @@ impl Default for Metrics {
         Metrics {
             delivery_latency: Histogram::default(),
             script_duration: Histogram::default(),
-            trigger_events: Counters::new(Trigger::ALL.map(Trigger::key)),
             attempts: Counters::new(ATTEMPT_OUTCOMES),
             runs_finished: Counters::new(statuses()),
             flow_runs_finished: Counters::new(statuses()),
@@ -110,13 +112,6 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    /// Counts the trigger events of a dispatch round.
-    pub fn dispatched(&self, dispatched: &Dispatched) {
-        for (trigger, count) in Trigger::ALL.iter().zip(dispatched.events) {
-            self.trigger_events.add(trigger.key(), count);
-        }
-    }
-
     /// Counts a flow run that ended.
     pub fn flow_run_ended(&self, status: RunStatus) {
         self.flow_runs_finished.add(status.key(), 1);

@@ -104,6 +104,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         metrics: metrics.clone(),
         self_api: SelfApi::new(format!("http://{local_addr}"), delegations.clone()),
         scripts: ScriptThreads::start(ScriptThreads::suggested_count())?,
+        caches: Arc::default(),
     };
     let ops = outflow_core::ops::Ops::new(store.clone(), secrets.clone(), wakeups.clone());
     let engine = Engine::new(runtime.clone(), ops.clone(), config.flow_settings);

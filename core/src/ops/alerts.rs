@@ -10,8 +10,8 @@ impl Ops {
     pub async fn start_alert(&self, principal: &Principal, input: &NewAlert) -> StoreResult<Alert> {
         self.admit(principal, Operation::StartAlert)?;
         self.form_usable(principal, &input.form_id).await?;
-        let alert = store::create_alert(&self.store, Some(&principal.actor()), input, principal.chain_depth()).await?;
-        self.wakeups.alert_changed();
+        let (alert, work) = store::create_alert(&self.store, Some(&principal.actor()), input, principal.chain_depth()).await?;
+        self.wakeups.alert_started(&work);
         Ok(alert)
     }
 

@@ -1,7 +1,7 @@
 //! Integration Agents: the registry (agents, their hashed tokens, the users registered to
 //! each), routing agent work at dispatch (SPEC §4 "Send to Integration Agent" and
 //! "Location"), and the queue agents pull from. A queued run is leased to one agent at a
-//! time by a compare-and-set on the writer thread; a report is accepted only from the agent
+//! time by a compare-and-set in a write job; a report is accepted only from the agent
 //! holding the run's current attempt, so a late report of an expired lease cannot overwrite
 //! the attempt another agent made since. This module decides nothing about executing work.
 
@@ -267,7 +267,7 @@ pub async fn has_agent_work(store: &Store, agent: &AgentIdentity, now: i64) -> S
 pub const MAX_AGENT_LEASES: i64 = 20;
 
 /// Leases the oldest due queued run this agent may take, for `lease_ms`. The claim is one
-/// UPDATE on the writer thread, so two agents never hold the same run.
+/// UPDATE in a write job, so two agents never hold the same run.
 pub async fn lease_agent_run(store: &Store, agent: &AgentIdentity, now: i64, lease_ms: i64) -> StoreResult<Option<AgentRunJob>> {
     let (agent_id, services) = (agent.id.clone(), to_json(&agent.services));
     super::writer::write(store, move |conn| {

@@ -1,4 +1,4 @@
-//! Starting an alert, as one job on the writer thread (see `writer`): recipients resolved,
+//! Starting an alert, as one write job (see `writer`): recipients resolved,
 //! the alert row, its notifications and group steps, and its `status` (and
 //! `recipient_failure`) events, in one transaction. The answer is built from what was
 //! written, so starting an alert reads nothing back. Validation against the form happens
@@ -37,8 +37,9 @@ enum Target {
     Group { id: i64 },
 }
 
-/// Writes the alert and everything it causes; returns it as `GET /alerts/{id}` would.
-pub(crate) fn start(conn: &Connection, input: Start) -> StoreResult<Alert> {
+/// Writes the alert and everything it causes; returns it as `GET /alerts/{id}` would, and
+/// whether it set group escalation timers.
+pub(crate) fn start(conn: &Connection, input: Start) -> StoreResult<(Alert, bool)> {
     let now = clock::now_millis();
     let targets = resolve_recipients(conn, &input.recipients)?;
     let alert_id: i64 = conn
@@ -60,7 +61,7 @@ pub(crate) fn start(conn: &Connection, input: Start) -> StoreResult<Alert> {
             |row| row.get(0),
         )?;
 
-    let mut fanout = Fanout { alert_id, now, notifications: Vec::new(), notified: HashSet::new(), unreachable: Vec::new() };
+    let mut fanout = Fanout { alert_id, now, notifications: Vec::new(), notified: HashSet::new(), unreachable: Vec::new(), escalation_timers: false };
     for (target, name) in targets.iter().zip(&input.recipients) {
         match target {
             Target::User { id } => fanout.notify_user(conn, *id, name, None)?,
@@ -78,7 +79,7 @@ pub(crate) fn start(conn: &Connection, input: Start) -> StoreResult<Alert> {
         });
         timeline.push(record_event(conn, alert_id, Trigger::RecipientFailure, fields, now)?);
     }
-    Ok(Alert {
+    let alert = Alert {
         summary: AlertSummary {
             event_identifier: alert_id,
             form_id: input.form.id,
@@ -96,7 +97,8 @@ pub(crate) fn start(conn: &Connection, input: Start) -> StoreResult<Alert> {
         responses: Vec::new(),
         comments: Vec::new(),
         timeline,
-    })
+    };
+    Ok((alert, fanout.escalation_timers))
 }
 
 /// Resolves targetNames (in order) to users and groups, naming every unknown one.
@@ -130,6 +132,8 @@ struct Fanout {
     notifications: Vec<Notification>,
     notified: HashSet<(i64, String)>,
     unreachable: Vec<Unreachable>,
+    /// Whether a group's escalation was scheduled.
+    escalation_timers: bool,
 }
 
 impl Fanout {
@@ -186,6 +190,7 @@ impl Fanout {
         };
         self.notify_user(conn, user_id, &target_name, Some(group_id))?;
         let has_next = next_reachable_member(conn, group_id, Some(position))?.is_some();
+        self.escalation_timers |= has_next;
         conn.prepare_cached("INSERT INTO alert_groups (alert_id, group_id, position, escalate_at) VALUES (?, ?, ?, ?)")?.execute(params![
             self.alert_id,
             group_id,

@@ -22,6 +22,7 @@ use super::{
     Actor, StoreError, StoreResult,
     alert_start::{self, Start},
     events, from_json,
+    runs::{self, Dispatched},
 };
 use crate::{clock, ids::new_id};
 
@@ -29,19 +30,39 @@ use crate::{clock, ids::new_id};
 pub(crate) const FAILURE_RECIPIENTS_LISTED: usize = 100;
 
 /// Starts an alert: checks it against its form, notifies its recipients' devices and
-/// records the `status` event (and `recipient_failure` when nobody can be reached).
-/// Reading the form, checking and writing run as one job on the writer thread. `chain_depth`
+/// records the `status` event (and `recipient_failure` when nobody can be reached), then
+/// dispatches the waiting trigger events, its own among them (`runs::dispatch_within`).
+/// Reading the form, checking and writing run as one write job. `chain_depth`
 /// is 0 unless a script or flow starts it (`ops::chains`).
-pub async fn create_alert(store: &Store, actor: Option<&Actor>, input: &NewAlert, chain_depth: i64) -> StoreResult<Alert> {
+pub async fn create_alert(store: &Store, actor: Option<&Actor>, input: &NewAlert, chain_depth: i64) -> StoreResult<(Alert, AlertWork)> {
     let (form_id, values, names, priority, actor) =
         (input.form_id.clone(), input.properties.clone(), input.recipients.clone(), input.priority, actor.cloned());
-    super::writer::write(store, move |conn| {
+    let (alert, work) = super::writer::write(store, move |conn| {
         let form = super::forms::form_on(conn, &form_id)?.ok_or_else(|| StoreError::invalid(format!("There is no form with id \"{form_id}\".")))?;
         let properties = checked_properties(&form, &values)?;
         let recipients = checked_recipients(&names)?;
-        alert_start::start(conn, Start { form, properties, recipients, priority, actor, chain_depth })
+        let (alert, escalation_timers) = alert_start::start(conn, Start { form, properties, recipients, priority, actor, chain_depth })?;
+        let dispatched = runs::dispatch_within(conn)?;
+        let work = AlertWork { notifications: !alert.notifications.is_empty(), escalation_timers, dispatched };
+        Ok((alert, work))
     })
-    .await
+    .await?;
+    if let Some(dispatched) = &work.dispatched {
+        runs::committed(store, dispatched);
+    }
+    Ok((alert, work))
+}
+
+/// What starting an alert left for the workers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AlertWork {
+    /// Notifications to deliver.
+    pub notifications: bool,
+    /// Group escalation timers set.
+    pub escalation_timers: bool,
+    /// Its trigger events' runs, created in the same transaction; `None` when that failed
+    /// and the events wait for the dispatcher.
+    pub dispatched: Option<Dispatched>,
 }
 
 /// Checks property values against the form; returns them normalised to their types.
@@ -120,7 +141,7 @@ pub(crate) const INSERT_NOTIFICATION: &str =
 
 /// Notifies every active device of a group member an escalation moved to (the member was
 /// chosen by `next_reachable_member`, so is active). Starting an alert notifies on the
-/// writer thread instead, see `alert_start`.
+/// write connection instead, see `alert_start`.
 pub(crate) async fn notify_member(conn: &mut SqliteConnection, alert_id: i64, user_id: i64, group_id: i64, now: i64) -> StoreResult<()> {
     let devices: Vec<(String, String, i64)> = sqlx::query_as(DEVICES_TO_NOTIFY).bind(user_id).fetch_all(&mut *conn).await?;
     for (device_id, device_name, delay_seconds) in devices {
@@ -403,4 +424,69 @@ pub(crate) fn parse_time(name: &str, value: &Option<String>) -> StoreResult<Opti
             clock::parse_rfc3339(text).ok_or_else(|| StoreError::invalid(format!("{name} must be an RFC 3339 time, e.g. 2026-11-28T09:00:00Z.")))
         })
         .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use outflow_model::{forms::NewForm, integrations::NewIntegration, people::NewUser};
+
+    use super::*;
+    use crate::store::{create_form, create_integration, create_user, create_workflow, dispatch_events};
+
+    /// A store with a form whose `status` events start one script integration, and a
+    /// recipient without devices.
+    async fn with_an_integration(dir: &tempfile::TempDir) -> (Store, NewAlert) {
+        let store = Store::open(&format!("sqlite://{}", dir.path().join("alerts.db").display())).await.expect("the database opens");
+        store.migrate().await.expect("migrations run");
+        let workflow = create_workflow(&store, None, "Ops").await.expect("a workflow");
+        let form: NewForm = serde_json::from_value(json!({"name": "Outage"})).expect("a form");
+        let form = create_form(&store, None, &workflow.id, &form).await.expect("created");
+        let user: NewUser = serde_json::from_value(json!({"targetName": "rita"})).expect("a user");
+        create_user(&store, None, &user).await.expect("created");
+        let integration: NewIntegration = serde_json::from_value(json!({
+            "formId": form.id, "name": "Log it", "trigger": "status", "action": {"type": "script", "script": "console.log(1)"}
+        }))
+        .expect("an integration");
+        create_integration(&store, None, &integration).await.expect("created");
+        let alert: NewAlert = serde_json::from_value(json!({"formId": form.id, "recipients": ["rita"]})).expect("an alert");
+        (store, alert)
+    }
+
+    async fn runs_of(store: &Store, alert_id: i64) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM runs WHERE alert_id = ?").bind(alert_id).fetch_one(store.db()).await.expect("readable")
+    }
+
+    #[tokio::test]
+    async fn an_alert_starts_its_runs_in_the_transaction_that_writes_it() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let (store, input) = with_an_integration(&dir).await;
+        let (alert, work) = create_alert(&store, None, &input, 0).await.expect("started");
+        assert_eq!(runs_of(&store, alert.summary.event_identifier).await, 1, "the run is there when the alert's answer is");
+        let dispatched = work.dispatched.expect("dispatched with the alert");
+        assert_eq!((dispatched.pending, dispatched.queued, dispatched.flows), (1, 0, 0));
+        // Its `status` and `recipient_failure` events (rita has no devices) are counted once.
+        let counted = store.events_dispatched();
+        assert_eq!(counted.iter().sum::<u64>(), 2);
+        assert_eq!(counted[Trigger::ALL.iter().position(|trigger| *trigger == Trigger::Status).expect("a trigger")], 1);
+        assert!(!work.notifications && !work.escalation_timers, "nothing for the delivery or escalation workers: {work:?}");
+        assert_eq!(dispatch_events(&store).await.expect("dispatched"), Dispatched::default(), "the dispatcher finds nothing left");
+    }
+
+    #[tokio::test]
+    async fn a_dispatch_that_fails_leaves_the_alert_started_and_its_events_waiting() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let (store, input) = with_an_integration(&dir).await;
+        sqlx::query(r#"UPDATE integrations SET action = '{"type":"nonsense"}'"#).execute(store.db()).await.expect("broken");
+        let (alert, work) = create_alert(&store, None, &input, 0).await.expect("the alert starts all the same");
+        assert!(work.dispatched.is_none(), "{work:?}");
+        assert_eq!(get_alert(&store, alert.summary.event_identifier).await.expect("written").summary.status, AlertStatus::Active);
+        assert_eq!(runs_of(&store, alert.summary.event_identifier).await, 0);
+        assert_eq!(store.events_dispatched().iter().sum::<u64>(), 0);
+        sqlx::query("UPDATE integrations SET action = '{\"type\":\"script\",\"script\":\"console.log(2)\"}'")
+            .execute(store.db())
+            .await
+            .expect("mended");
+        assert_eq!(dispatch_events(&store).await.expect("dispatched").pending, 1, "the dispatcher takes the waiting events");
+        assert_eq!(runs_of(&store, alert.summary.event_identifier).await, 1);
+    }
 }

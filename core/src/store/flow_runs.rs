@@ -609,7 +609,7 @@ pub async fn sample_payload(store: &Store, flow_id: &str, form_id: &str, key: &s
 /// Claims up to `limit` open runs that are due (not parked on a Delay until later) and not
 /// held by anyone, with everything executing them needs. It names the open runs' partial
 /// index: for `ORDER BY created_at LIMIT` SQLite would otherwise walk every run ever recorded
-/// in creation order (~20 ms at 200,000 runs, every second, stalling the writer thread).
+/// in creation order (~20 ms at 200,000 runs, every second, stalling every writer).
 pub async fn claim_flow_runs(store: &Store, now: i64, limit: i64) -> StoreResult<Vec<FlowRunJob>> {
     super::writer::write(store, move |conn| {
         // Queued runs whose turn came (fewer of their flow's runs go than its limit; the
@@ -745,7 +745,7 @@ fn iteration_of(key: &str) -> StoreResult<Iteration> {
     Iteration::from_key(key).ok_or_else(|| StoreError::Corrupt(format!("step iteration {key}")))
 }
 
-/// A step record, serialised off the writer thread.
+/// A step record, serialised before its write job runs.
 struct StepColumns {
     block_id: String,
     iteration: String,

@@ -133,7 +133,7 @@ pub async fn list_forms(store: &Store, workflow_id: &str) -> StoreResult<Vec<For
     rows.into_iter().map(Form::try_from).collect()
 }
 
-/// Reads a form on the writer thread's connection (see `writer`), for jobs that check their
+/// Reads a form on the write connection (see `writer`), for jobs that check their
 /// input against it in the same transaction.
 pub(crate) fn form_on(conn: &rusqlite::Connection, id: &str) -> StoreResult<Option<Form>> {
     use rusqlite::OptionalExtension;

@@ -1,5 +1,5 @@
 //! The store handle: one value owning everything the store keeps for one database — the
-//! read pool, the writer thread, whose turn it is to write, the configuration generation,
+//! read pool, the write connection and its queue, whose turn it is to write, the configuration generation,
 //! recently used API keys and the "flow runs created" signal. It is passed wherever the
 //! database is needed; two handles (two tests, two databases) share nothing, and nothing of
 //! the store lives in process-wide statics.
@@ -14,6 +14,7 @@ use std::{
     time::Duration,
 };
 
+use outflow_model::trigger::Trigger;
 use sqlx::{
     SqlitePool,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
@@ -35,6 +36,8 @@ struct Shared {
     generation: AtomicU64,
     flow_runs_created: Notify,
     recent_keys: Mutex<RecentKeys>,
+    /// Trigger events this process dispatched, by trigger (in the order of `Trigger::ALL`).
+    events_dispatched: [AtomicU64; Trigger::ALL.len()],
 }
 
 impl Store {
@@ -52,7 +55,7 @@ impl Store {
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(10)).connect_with(options).await?;
         let turn = Arc::new(tokio::sync::Mutex::new(()));
-        let writer = Writer::start(pool.connect_options().get_filename(), turn.clone())?;
+        let writer = Writer::start(pool.connect_options().get_filename())?;
         Ok(Store(Arc::new(Shared {
             pool,
             writer,
@@ -60,6 +63,7 @@ impl Store {
             generation: AtomicU64::new(0),
             flow_runs_created: Notify::new(),
             recent_keys: Mutex::new(HashMap::new()),
+            events_dispatched: Default::default(),
         })))
     }
 
@@ -75,8 +79,8 @@ impl Store {
         Ok(())
     }
 
-    /// Closes the read pool at shutdown, after the workers stopped; the writer thread ends
-    /// when the last handle is dropped.
+    /// Closes the read pool at shutdown, after the workers stopped; the write connection
+    /// and its checkpointer end when the last handle is dropped.
     pub async fn close(&self) {
         self.0.pool.close().await;
     }
@@ -94,6 +98,18 @@ impl Store {
         &self.0.flow_runs_created
     }
 
+    /// Trigger events this process dispatched so far, by trigger (in the order of
+    /// `Trigger::ALL`), for the metrics.
+    pub fn events_dispatched(&self) -> [u64; Trigger::ALL.len()] {
+        self.0.events_dispatched.each_ref().map(|count| count.load(Ordering::Relaxed))
+    }
+
+    pub(crate) fn count_dispatched(&self, events: &[u64; Trigger::ALL.len()]) {
+        for (count, read) in self.0.events_dispatched.iter().zip(events) {
+            count.fetch_add(*read, Ordering::Relaxed);
+        }
+    }
+
     /// The read pool (and the pool of the few writes that go through sqlx).
     pub(crate) fn db(&self) -> &SqlitePool {
         &self.0.pool
@@ -105,7 +121,7 @@ impl Store {
 
     /// Waits for the turn to write. SQLite has one writer at a time; queueing writers here,
     /// in memory, is far faster than letting them collide on the database lock, where each
-    /// loser sleeps in SQLite's busy handler. The writer thread takes the same turn.
+    /// loser sleeps in SQLite's busy handler. The write queue's jobs run under the same turn.
     pub(crate) async fn write_turn(&self) -> tokio::sync::OwnedMutexGuard<()> {
         self.0.turn.clone().lock_owned().await
     }

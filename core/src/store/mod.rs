@@ -39,7 +39,7 @@ pub use agents::{
     AgentRunJob, agent_for_token, create_agent, defer_agent_run, delete_agent, get_agent, has_agent_work, lease_agent_run, list_agents,
     record_agent_report, record_heartbeat, set_agent_users,
 };
-pub use alerts::{alert_workflow, change_status, create_alert, get_alert, list_alerts};
+pub use alerts::{AlertWork, alert_workflow, change_status, create_alert, get_alert, list_alerts};
 pub use api_keys::{create_api_key, list_api_keys, revoke_api_key};
 pub use audit::{changes, list_audit, snapshot};
 pub use delivery::{DeliveryJob, DeliveryResult, claim_due_notifications, record_delivery};
@@ -74,8 +74,8 @@ pub use principals::{
 };
 pub use queues::{QueueDepths, queue_depths};
 pub use runs::{
-    AttemptRecord, AttemptResult, Dispatched, RunIntegration, RunJob, RunOutcome, claim_due_runs, dispatch_events, get_run, list_runs,
-    record_attempts, rerun, run_workflow,
+    AttemptRecord, AttemptResult, DISPATCH_BATCH, Dispatched, RunIntegration, RunJob, RunOutcome, claim_due_runs, dispatch_events, get_run,
+    list_runs, record_attempts, rerun, run_workflow,
 };
 pub use script_resources::{NamedRow, Resource, create_named, delete_named, get_named, list_named, script_resources, update_named};
 pub use sessions::{
@@ -104,7 +104,7 @@ pub enum StoreError {
     Corrupt(String),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    /// The writer thread could not take or finish a job (see `writer`).
+    /// The write queue could not take or finish a job (see `writer`).
     #[error("database write failed: {0}")]
     Writer(String),
 }
@@ -186,7 +186,7 @@ impl std::ops::DerefMut for WriteTx {
 impl WriteTx {
     /// Commits. Every change to configuration (flows, endpoints, users, keys, members, …)
     /// goes through a `WriteTx`, so a commit moves the configuration generation; runs,
-    /// alerts started and deliveries go through the writer thread and leave it alone.
+    /// alerts started and deliveries go through the write queue and leave it alone.
     pub(crate) async fn commit(self) -> StoreResult<()> {
         self.tx.commit().await?;
         self.store.configuration_changed();

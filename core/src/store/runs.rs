@@ -53,6 +53,9 @@ struct MatchingIntegration {
     location: Location,
 }
 
+/// Trigger events one dispatch round reads at most.
+pub const DISPATCH_BATCH: i64 = 500;
+
 /// What one dispatch round created.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Dispatched {
@@ -66,15 +69,47 @@ pub struct Dispatched {
     pub events: [u64; Trigger::ALL.len()],
 }
 
-/// Turns up to `limit` new trigger events into runs of the matching enabled integrations
-/// and flows. Cloud work becomes `pending` runs; agent work `queued` ones (see
+impl Dispatched {
+    /// Whether the round read a whole batch, so more events may be waiting.
+    pub fn batch_full(&self) -> bool {
+        self.events.iter().sum::<u64>() >= DISPATCH_BATCH.unsigned_abs()
+    }
+}
+
+/// Turns up to [`DISPATCH_BATCH`] new trigger events into runs of the matching enabled
+/// integrations and flows. Cloud work becomes `pending` runs; agent work `queued` ones (see
 /// `agents::route`); flow runs wait for the engine, which is woken.
-pub async fn dispatch_events(store: &Store, limit: i64) -> StoreResult<Dispatched> {
-    let dispatched = super::writer::write(store, move |conn| dispatch(conn, limit)).await?;
+pub async fn dispatch_events(store: &Store) -> StoreResult<Dispatched> {
+    let dispatched = super::writer::write(store, move |conn| dispatch(conn, DISPATCH_BATCH)).await?;
+    committed(store, &dispatched);
+    Ok(dispatched)
+}
+
+/// Dispatches the waiting trigger events inside a write job that just recorded some, so
+/// they need no transaction of their own. Under a savepoint: a failure undoes only the
+/// dispatch (logged; `None`), never the caller's change, and the dispatcher tries again.
+pub(crate) fn dispatch_within(conn: &Connection) -> StoreResult<Option<Dispatched>> {
+    conn.prepare_cached("SAVEPOINT dispatch")?.execute([])?;
+    match dispatch(conn, DISPATCH_BATCH) {
+        Ok(dispatched) => {
+            conn.prepare_cached("RELEASE dispatch")?.execute([])?;
+            Ok(Some(dispatched))
+        }
+        Err(error) => {
+            tracing::warn!(%error, "dispatching trigger events failed; the dispatcher tries again");
+            conn.prepare_cached("ROLLBACK TO dispatch")?.execute([])?;
+            conn.prepare_cached("RELEASE dispatch")?.execute([])?;
+            Ok(None)
+        }
+    }
+}
+
+/// After a dispatch committed: counts its events and wakes the engine for its flow runs.
+pub(crate) fn committed(store: &Store, dispatched: &Dispatched) {
+    store.count_dispatched(&dispatched.events);
     if dispatched.flows > 0 {
         store.flow_runs_created().notify_one();
     }
-    Ok(dispatched)
 }
 
 fn dispatch(conn: &Connection, limit: i64) -> StoreResult<Dispatched> {
@@ -321,7 +356,7 @@ pub struct AttemptResult<'a> {
     pub outcome: RunOutcome,
 }
 
-/// What `record_attempts` writes for one attempt, owned so the writer thread can take it.
+/// What `record_attempts` writes for one attempt, owned so its write job can take it.
 struct Recorded {
     /// Not tried: back to the queue, not counted.
     deferred: bool,

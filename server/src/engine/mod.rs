@@ -26,8 +26,8 @@ use tokio::sync::{Notify, oneshot};
 
 use crate::{
     delivery::script::Shared,
-    runtime::Runtime,
-    steps::{OwnedEndpoint, StepEnv},
+    runtime::{OwnedEndpoint, Runtime, cache::Cache},
+    steps::StepEnv,
 };
 
 /// Limits every run obeys.
@@ -67,11 +67,8 @@ struct Inner {
     /// Per run someone waits for (a Call Flow step): woken when it ends here.
     awaited: Mutex<HashMap<String, Arc<Notify>>>,
     flows: Cache<RunnableFlow>,
-    endpoints: Cache<OwnedEndpoint>,
     /// Active users by id (whom runs act as), and who last saved each flow.
     principals: Cache<Principal>,
-    /// Workflows' constants and libraries, by workflow id.
-    shared: Cache<Shared>,
 }
 
 impl Engine {
@@ -83,9 +80,7 @@ impl Engine {
             active: Mutex::default(),
             awaited: Mutex::default(),
             flows: Cache::default(),
-            endpoints: Cache::default(),
             principals: Cache::default(),
-            shared: Cache::default(),
         }))
     }
 
@@ -156,32 +151,9 @@ impl Engine {
         Ok(principal)
     }
 
-    /// A workflow's constants and libraries for its scripts (cached).
-    pub async fn shared(&self, workflow_id: &str) -> Result<Arc<Shared>, String> {
-        let generation = self.runtime().store.config_generation();
-        if let Some(shared) = self.0.shared.get(workflow_id, generation) {
-            return Ok(shared);
-        }
-        let shared = Arc::new(self.runtime().shared(workflow_id).await?);
-        self.0.shared.put(workflow_id, generation, shared.clone());
-        Ok(shared)
-    }
-
     /// An endpoint of `workflow_id` with its secrets opened (cached), or why it cannot be used.
     pub async fn endpoint(&self, id: &str, workflow_id: &str) -> Result<Arc<OwnedEndpoint>, String> {
-        let generation = self.runtime().store.config_generation();
-        let endpoint = match self.0.endpoints.get(id, generation) {
-            Some(endpoint) => endpoint,
-            None => {
-                let runtime = self.runtime();
-                let missing = |error: store::StoreError| format!("The endpoint cannot be used: {error}");
-                let workflow_id = store::get_endpoint(&runtime.store, id).await.map_err(missing)?.workflow_id;
-                let secrets = store::endpoint_secrets(&runtime.store, &runtime.secrets, id).await.map_err(missing)?;
-                let endpoint = Arc::new(OwnedEndpoint { workflow_id, secrets });
-                self.0.endpoints.put(id, generation, endpoint.clone());
-                endpoint
-            }
-        };
+        let endpoint = self.runtime().endpoint(id).await?;
         if endpoint.workflow_id != workflow_id {
             return Err(format!("The endpoint \"{}\" belongs to another workflow.", endpoint.secrets.name));
         }
@@ -338,7 +310,7 @@ impl StepEnv for Engine {
     }
 
     fn shared<'a>(&'a self, workflow_id: &'a str) -> BoxFuture<'a, Result<Arc<Shared>, String>> {
-        Box::pin(Engine::shared(self, workflow_id))
+        Box::pin(self.runtime().shared(workflow_id))
     }
 
     fn execute(&self, job: FlowRunJob) {
@@ -347,36 +319,5 @@ impl StepEnv for Engine {
 
     fn run_end<'a>(&'a self, run_id: &'a str) -> BoxFuture<'a, Result<RunEnd, String>> {
         Box::pin(async move { Engine::run_end(self, run_id).await.map_err(|error| error.to_string()) })
-    }
-}
-
-/// Values by id, good while the configuration generation they were read at lasts.
-struct Cache<T> {
-    entries: Mutex<HashMap<String, (u64, Arc<T>)>>,
-}
-
-impl<T> Default for Cache<T> {
-    fn default() -> Self {
-        Cache { entries: Mutex::default() }
-    }
-}
-
-/// Entries one cache keeps before it starts afresh.
-const CACHE_ENTRIES: usize = 10_000;
-
-impl<T> Cache<T> {
-    fn get(&self, id: &str, generation: u64) -> Option<Arc<T>> {
-        let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        entries.get(id).filter(|(read_at, _)| *read_at == generation).map(|(_, value)| value.clone())
-    }
-
-    /// Keeps a value read at `generation` (read before the value was, so a change made
-    /// meanwhile makes it stale at once).
-    fn put(&self, id: &str, generation: u64, value: Arc<T>) {
-        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        if entries.len() >= CACHE_ENTRIES {
-            entries.clear();
-        }
-        entries.insert(id.to_string(), (generation, value));
     }
 }

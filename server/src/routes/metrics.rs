@@ -15,11 +15,13 @@ use axum::{
     routing::get,
 };
 use outflow_core::store;
+use outflow_model::trigger::Trigger;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::{
     error::{ApiError, ApiResult},
+    metrics::Counters,
     peer::ClientAddr,
     state::AppState,
 };
@@ -60,7 +62,8 @@ async fn render(state: &AppState) -> ApiResult<String> {
     let queues = store::queue_depths(&state.store, None).await?;
     let metrics = &state.metrics;
     let mut out = String::new();
-    metrics.trigger_events.render(&mut out, "outflow_trigger_events_total", "Trigger events dispatched by this server, by trigger.", "trigger");
+    let dispatched = Counters::of(Trigger::ALL.map(Trigger::key), state.store.events_dispatched());
+    dispatched.render(&mut out, "outflow_trigger_events_total", "Trigger events dispatched by this server, by trigger.", "trigger");
     metrics.attempts.render(&mut out, "outflow_attempts_total", "Integration run attempts by this server, by outcome.", "outcome");
     metrics.runs_finished.render(&mut out, "outflow_runs_finished_total", "Integration runs this server finished, by status.", "status");
     metrics.flow_runs_finished.render(

@@ -8,23 +8,32 @@
 //!   [`scripts::run_timed`] for every runner, the agent included);
 //! - [`webhooks`]: one attempt of a queued delivery ([`webhooks::send_once`]) and a request
 //!   retried in place ([`webhooks::send_with_retries`]), both deciding by one rule;
-//! - [`attempt`]: the attempt record and what follows it.
+//! - [`attempt`]: the attempt record and what follows it;
+//! - [`cache`]: what runners read from the store once per configuration generation (the
+//!   endpoints with their secrets, the workflows' script resources).
 
 pub mod attempt;
+pub mod cache;
 pub mod scripts;
 pub mod webhooks;
 
 use std::sync::Arc;
 
-use outflow_core::{Store, secrets::SecretBox};
+use outflow_core::{
+    Store,
+    secrets::SecretBox,
+    store::{self, EndpointSecrets},
+};
 
 pub use attempt::{Attempt, Next};
 pub use scripts::ScriptTask;
 
+use cache::Cache;
+
 use crate::{
     delivery::{
         retry::RetrySchedule,
-        script::{Limits, ScriptThreads},
+        script::{Limits, ScriptThreads, Shared},
         self_calls::SelfApi,
         webhooks::Sender,
     },
@@ -44,4 +53,49 @@ pub struct Runtime {
     pub self_api: SelfApi,
     /// Where scripts run.
     pub scripts: ScriptThreads,
+    pub caches: Arc<Caches>,
+}
+
+/// The runtime's caches (see [`cache`]).
+#[derive(Default)]
+pub struct Caches {
+    endpoints: Cache<OwnedEndpoint>,
+    /// Workflows' constants and libraries, by workflow id.
+    shared: Cache<Shared>,
+}
+
+/// An endpoint with its secrets, and the workflow it belongs to.
+pub struct OwnedEndpoint {
+    pub workflow_id: String,
+    pub secrets: EndpointSecrets,
+}
+
+impl Runtime {
+    /// An endpoint with its secrets opened (cached), or why it cannot be used.
+    pub async fn endpoint(&self, id: &str) -> Result<Arc<OwnedEndpoint>, String> {
+        let generation = self.store.config_generation();
+        if let Some(endpoint) = self.caches.endpoints.get(id, generation) {
+            return Ok(endpoint);
+        }
+        let missing = |error: store::StoreError| format!("The endpoint cannot be used: {error}");
+        let workflow_id = store::get_endpoint(&self.store, id).await.map_err(missing)?.workflow_id;
+        let secrets = store::endpoint_secrets(&self.store, &self.secrets, id).await.map_err(missing)?;
+        let endpoint = Arc::new(OwnedEndpoint { workflow_id, secrets });
+        self.caches.endpoints.put(id, generation, endpoint.clone());
+        Ok(endpoint)
+    }
+
+    /// A workflow's constants and libraries, as its scripts see them (cached).
+    pub async fn shared(&self, workflow_id: &str) -> Result<Arc<Shared>, String> {
+        let generation = self.store.config_generation();
+        if let Some(shared) = self.caches.shared.get(workflow_id, generation) {
+            return Ok(shared);
+        }
+        let (constants, libraries) = store::script_resources(&self.store, workflow_id)
+            .await
+            .map_err(|error| format!("The workflow's constants and libraries cannot be read: {error}"))?;
+        let shared = Arc::new(Shared { constants, libraries });
+        self.caches.shared.put(workflow_id, generation, shared.clone());
+        Ok(shared)
+    }
 }

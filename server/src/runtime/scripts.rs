@@ -27,14 +27,6 @@ pub struct ScriptTask {
 }
 
 impl Runtime {
-    /// The workflow's constants and libraries, as its scripts see them.
-    pub async fn shared(&self, workflow_id: &str) -> Result<Shared, String> {
-        let (constants, libraries) = store::script_resources(&self.store, workflow_id)
-            .await
-            .map_err(|error| format!("The workflow's constants and libraries cannot be read: {error}"))?;
-        Ok(Shared { constants, libraries })
-    }
-
     /// Runs a script of `workflow_id` on a script thread with the workflow's constants and
     /// libraries (`shared`), its endpoints, and Outflow's API acting as `acting` (refused
     /// without one). `Err` when the script could not be started; the script's own failure is

@@ -26,7 +26,7 @@ use futures::future::BoxFuture;
 use outflow_core::{
     clock,
     ops::Ops,
-    store::{EndpointSecrets, FlowRunJob, Principal, RunEnd},
+    store::{FlowRunJob, Principal, RunEnd},
 };
 use outflow_model::{
     flow_exec::{Logs, Outcome},
@@ -35,7 +35,10 @@ use outflow_model::{
 };
 use serde_json::{Map, Value};
 
-use crate::{delivery::script::Shared, runtime::Runtime};
+use crate::{
+    delivery::script::Shared,
+    runtime::{OwnedEndpoint, Runtime},
+};
 
 /// One step to run: its block, resolved inputs and parsed settings, and whom it acts for.
 pub struct StepCall {
@@ -130,12 +133,6 @@ pub trait StepEnv: Sync {
     fn execute(&self, job: FlowRunJob);
     /// How a run ended, once it has (waiting as long as that takes).
     fn run_end<'a>(&'a self, run_id: &'a str) -> BoxFuture<'a, Result<RunEnd, String>>;
-}
-
-/// An endpoint with its secrets, and the workflow it belongs to.
-pub struct OwnedEndpoint {
-    pub workflow_id: String,
-    pub secrets: EndpointSecrets,
 }
 
 /// A step type.

@@ -35,7 +35,7 @@ pub fn spawn(
     workers.spawn(schedules::run(store.clone(), schedule_clock, started_at, wakeups.clone(), shutdown.clone()));
     workers.spawn(notifications::run(store.clone(), providers, wakeups.clone(), shutdown.clone()));
     workers.spawn(escalations::run(store.clone(), wakeups.clone(), shutdown.clone()));
-    workers.spawn(dispatch::run(store, runs.metrics.clone(), wakeups.clone(), shutdown.clone()));
+    workers.spawn(dispatch::run(store, wakeups.clone(), shutdown.clone()));
     workers.spawn(runs::run(runs, wakeups, shutdown.clone()));
     workers.spawn(crate::engine::worker::run(engine, shutdown));
     workers

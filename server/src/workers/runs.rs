@@ -17,7 +17,7 @@ use tracing::Instrument;
 use super::{Wakeups, pause};
 use crate::{
     delivery::webhooks::OutgoingRequest,
-    runtime::{Attempt, Next, Runtime, ScriptTask, webhooks},
+    runtime::{Attempt, Next, OwnedEndpoint, Runtime, ScriptTask, webhooks},
 };
 
 /// Runs claimed per round; they execute concurrently.
@@ -73,8 +73,8 @@ async fn report(sent: usize, record: impl Future<Output = store::StoreResult<usi
     }
 }
 
-/// The endpoints a batch of runs sends to, each read (and its secrets opened) once.
-type Endpoints = HashMap<String, Result<EndpointSecrets, String>>;
+/// The endpoints a batch of runs sends to, each looked up once.
+type Endpoints = HashMap<String, Result<Arc<OwnedEndpoint>, String>>;
 
 async fn endpoints_of(runtime: &Runtime, jobs: &[RunJob]) -> Endpoints {
     let mut endpoints = Endpoints::new();
@@ -82,8 +82,7 @@ async fn endpoints_of(runtime: &Runtime, jobs: &[RunJob]) -> Endpoints {
         if let Some(RunIntegration { action: IntegrationAction::Webhook { endpoint_id, .. }, .. }) = &job.integration
             && !endpoints.contains_key(endpoint_id)
         {
-            let endpoint = store::endpoint_secrets(&runtime.store, &runtime.secrets, endpoint_id).await.map_err(|error| error.to_string());
-            endpoints.insert(endpoint_id.clone(), endpoint);
+            endpoints.insert(endpoint_id.clone(), runtime.endpoint(endpoint_id).await);
         }
     }
     endpoints
@@ -106,8 +105,8 @@ async fn execute(runtime: &Runtime, endpoints: &Endpoints, job: &RunJob) -> (Att
     }
     let attempt = match &integration.action {
         IntegrationAction::Webhook { endpoint_id, path } => match endpoints.get(endpoint_id) {
-            Some(Ok(endpoint)) => send_webhook(runtime, job, endpoint, path).await,
-            Some(Err(error)) => Attempt::refused(format!("The endpoint cannot be used: {error}")),
+            Some(Ok(endpoint)) => send_webhook(runtime, job, &endpoint.secrets, path).await,
+            Some(Err(error)) => Attempt::refused(error.clone()),
             None => Attempt::refused("The endpoint was not looked up; the run will not be sent."),
         },
         IntegrationAction::Script { script } => run_script(runtime, job, &integration.id, &integration.workflow_id, script).await,
@@ -167,7 +166,7 @@ async fn run_script(runtime: &Runtime, job: &RunJob, integration_id: &str, workf
     };
     let task = ScriptTask { source: source.to_string(), payload_json: job.payload.clone(), input_json: None };
     match runtime.shared(workflow_id).await {
-        Ok(shared) => runtime.run_script(workflow_id, initiator, Arc::new(shared), task, runtime.script_limits).await.attempt(),
+        Ok(shared) => runtime.run_script(workflow_id, initiator, shared, task, runtime.script_limits).await.attempt(),
         Err(error) => Attempt::of_script(clock::now_millis(), Duration::ZERO, Err(error)),
     }
 }
