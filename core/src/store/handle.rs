@@ -131,6 +131,14 @@ impl Store {
         self.0.generation.fetch_add(1, Ordering::Release);
     }
 
+    /// A migrated database named `name` in `dir`, for tests.
+    #[cfg(test)]
+    pub(crate) async fn scratch(dir: &tempfile::TempDir, name: &str) -> Store {
+        let store = Store::open(&format!("sqlite://{}", dir.path().join(name).display())).await.expect("the database opens");
+        store.migrate().await.expect("migrations run");
+        store
+    }
+
     pub(crate) fn recent_keys(&self) -> std::sync::MutexGuard<'_, RecentKeys> {
         self.0.recent_keys.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -141,16 +149,10 @@ mod tests {
     use super::*;
     use crate::store::{bootstrap_admin, create_workflow, principal_for_api_key};
 
-    async fn scratch(dir: &tempfile::TempDir, name: &str) -> Store {
-        let store = Store::open(&format!("sqlite://{}", dir.path().join(name).display())).await.expect("the database opens");
-        store.migrate().await.expect("migrations run");
-        store
-    }
-
     #[tokio::test]
     async fn two_stores_in_one_process_share_nothing() {
         let dir = tempfile::tempdir().expect("a temp dir");
-        let (first, second) = (scratch(&dir, "first.db").await, scratch(&dir, "second.db").await);
+        let (first, second) = (Store::scratch(&dir, "first.db").await, Store::scratch(&dir, "second.db").await);
         let before = second.config_generation();
         create_workflow(&first, None, "Only in the first").await.expect("created");
         assert!(first.config_generation() > 0, "a configuration change moves its store's generation");

@@ -326,8 +326,7 @@ mod tests {
     #[tokio::test]
     async fn a_page_view_reads_the_aggregates_by_key_and_never_the_runs() {
         let dir = tempfile::tempdir().expect("a temp dir");
-        let store = super::super::Store::open(&format!("sqlite://{}", dir.path().join("health.db").display())).await.expect("the database opens");
-        store.migrate().await.expect("migrations run");
+        let store = super::super::Store::scratch(&dir, "health.db").await;
         let runs = plan(&store, RUN_MINUTES).await;
         assert!(runs.iter().any(|step| step.starts_with("SEARCH run_minutes USING PRIMARY KEY (minute>? AND minute<?)")), "{runs:?}");
         let deliveries = plan(&store, DELIVERY_HOURS).await;

@@ -61,8 +61,7 @@ mod tests {
     #[tokio::test]
     async fn queue_depths_read_only_the_queues_partial_indexes() {
         let dir = tempfile::tempdir().expect("a temp dir");
-        let store = super::super::Store::open(&format!("sqlite://{}", dir.path().join("queues.db").display())).await.expect("the database opens");
-        store.migrate().await.expect("migrations run");
+        let store = super::super::Store::scratch(&dir, "queues.db").await;
         assert_eq!(queue_depths(&store, None).await.expect("readable"), QueueDepths::default());
         assert_eq!(queue_depths(&store, Some(&["wf_a".to_string()])).await.expect("readable"), QueueDepths::default());
         let plan: Vec<(i64, i64, i64, String)> =
