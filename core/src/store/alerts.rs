@@ -436,7 +436,7 @@ mod tests {
     /// A store with a form whose `status` events start one script integration, and a
     /// recipient without devices.
     async fn with_an_integration(dir: &tempfile::TempDir) -> (Store, NewAlert) {
-        let store = Store::scratch(&dir, "alerts.db").await;
+        let store = Store::scratch(dir, "alerts.db").await;
         let workflow = create_workflow(&store, None, "Ops").await.expect("a workflow");
         let form: NewForm = serde_json::from_value(json!({"name": "Outage"})).expect("a form");
         let form = create_form(&store, None, &workflow.id, &form).await.expect("created");

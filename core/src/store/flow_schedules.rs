@@ -151,7 +151,7 @@ mod tests {
 
     /// A store with one imported (so published) flow: schedule `s1` → merge `m1`.
     async fn store_with_schedule(dir: &tempfile::TempDir) -> (Store, String) {
-        let store = Store::scratch(&dir, "schedules.db").await;
+        let store = Store::scratch(dir, "schedules.db").await;
         let workflow = create_workflow(&store, None, "Ops").await.expect("a workflow");
         let form = outflow_model::forms::NewForm { name: "Reports".into(), enabled: true, properties: Vec::new(), responses: Vec::new() };
         let form = create_form(&store, None, &workflow.id, &form).await.expect("a form");
