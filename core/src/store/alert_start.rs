@@ -210,7 +210,7 @@ fn next_reachable_member(conn: &Connection, group_id: i64, after: Option<i64>) -
         .optional()?)
 }
 
-/// Records a trigger event (the writer-thread twin of `events::record`).
+/// Records a trigger event (the write-job twin of `events::record`).
 fn record_event(conn: &Connection, alert_id: i64, trigger: Trigger, fields: Value, now: i64) -> StoreResult<TimelineEvent> {
     let id =
         conn.prepare_cached(super::events::INSERT_EVENT)?.query_row(params![alert_id, trigger.key(), fields.to_string(), now], |row| row.get(0))?;

@@ -1,6 +1,6 @@
 //! Alerts (SPEC §1): starting one (validation here; recipient resolution, notification
-//! fan-out and the `status` and `recipient_failure` events in `alert_start`, on the writer
-//! thread), reading and listing them, and status transitions. Each change and its trigger
+//! fan-out and the `status` and `recipient_failure` events in `alert_start`, as one write
+//! job that also dispatches those events), reading and listing them, and status transitions. Each change and its trigger
 //! events commit in one transaction.
 
 use std::collections::HashSet;
@@ -42,7 +42,8 @@ pub async fn create_alert(store: &Store, actor: Option<&Actor>, input: &NewAlert
         let properties = checked_properties(&form, &values)?;
         let recipients = checked_recipients(&names)?;
         let (alert, escalation_timers) = alert_start::start(conn, Start { form, properties, recipients, priority, actor, chain_depth })?;
-        let dispatched = runs::dispatch_within(conn)?;
+        let first_event = alert.timeline.first().map_or(i64::MAX, |event| event.id);
+        let dispatched = runs::dispatch_within(conn, first_event)?;
         let work = AlertWork { notifications: !alert.notifications.is_empty(), escalation_timers, dispatched };
         Ok((alert, work))
     })
@@ -60,8 +61,8 @@ pub struct AlertWork {
     pub notifications: bool,
     /// Group escalation timers set.
     pub escalation_timers: bool,
-    /// Its trigger events' runs, created in the same transaction; `None` when that failed
-    /// and the events wait for the dispatcher.
+    /// Its trigger events' runs, created in the same transaction; `None` when older events
+    /// were waiting or dispatching failed, and the events wait for the dispatcher.
     pub dispatched: Option<Dispatched>,
 }
 
@@ -485,7 +486,12 @@ mod tests {
             .execute(store.db())
             .await
             .expect("mended");
-        assert_eq!(dispatch_events(&store).await.expect("dispatched").pending, 1, "the dispatcher takes the waiting events");
+        // Older events wait, so the next alert leaves its own to the dispatcher too (in order,
+        // and without reading the backlog again for every alert).
+        let (next, work) = create_alert(&store, None, &input, 0).await.expect("started");
+        assert!(work.dispatched.is_none(), "{work:?}");
+        assert_eq!(dispatch_events(&store).await.expect("dispatched").pending, 2, "the dispatcher takes the waiting events");
         assert_eq!(runs_of(&store, alert.summary.event_identifier).await, 1);
+        assert_eq!(runs_of(&store, next.summary.event_identifier).await, 1);
     }
 }

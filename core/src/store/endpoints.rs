@@ -246,6 +246,8 @@ pub async fn update_endpoint(store: &Store, actor: Option<&Actor>, secrets: &Sec
     .execute(store.db())
     .await
     .map_err(conflict_on_unique(|| format!("This workflow already has an endpoint named \"{name}\".")))?;
+    // Senders' cached copies go stale now, whatever becomes of the audit record.
+    store.configuration_changed();
     let after = get_endpoint(store, id).await?;
     audit::record_change(store, actor, Change::updated("endpoint", id, &after.name, &before, &after)).await?;
     Ok(after)
@@ -262,5 +264,6 @@ pub async fn delete_endpoint(store: &Store, actor: Option<&Actor>, id: &str) -> 
         return Err(StoreError::Conflict(format!("The endpoint is used by: {}.", users.join(", "))));
     }
     sqlx::query("DELETE FROM endpoints WHERE id = ?").bind(id).execute(store.db()).await?;
+    store.configuration_changed();
     audit::record_change(store, actor, Change::deleted("endpoint", id, &before.name, &before)).await
 }

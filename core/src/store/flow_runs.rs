@@ -368,8 +368,8 @@ pub(crate) struct TriggerEvent<'a> {
     pub payload_json: &'a str,
 }
 
-/// Chained runs (`ops::chains`) of a flow created after a time; the dispatcher (on the writer
-/// thread) and [`chained_runs_since`] both count with it.
+/// Chained runs (`ops::chains`) of a flow created after a time; the dispatcher (in a write
+/// job) and [`chained_runs_since`] both count with it.
 const CHAINED_SINCE: &str = "SELECT COUNT(*) FROM flow_runs WHERE flow_id = ? AND chain_depth > 0 AND created_at > ?";
 
 /// How many chained runs (`ops::chains`) the flow started since `since` (ms).

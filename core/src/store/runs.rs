@@ -85,10 +85,19 @@ pub async fn dispatch_events(store: &Store) -> StoreResult<Dispatched> {
     Ok(dispatched)
 }
 
-/// Dispatches the waiting trigger events inside a write job that just recorded some, so
-/// they need no transaction of their own. Under a savepoint: a failure undoes only the
-/// dispatch (logged; `None`), never the caller's change, and the dispatcher tries again.
-pub(crate) fn dispatch_within(conn: &Connection) -> StoreResult<Option<Dispatched>> {
+/// Dispatches, inside a write job that just recorded trigger events from `first_event` on,
+/// those events, so they need no transaction of their own. Only when no older event waits
+/// (`None` otherwise): a backlog, or an event the dispatcher cannot take, stays the
+/// dispatcher's instead of being read again by every job. Under a savepoint: a failure undoes
+/// only the dispatch (logged; `None`), never the caller's change, and the dispatcher tries
+/// again.
+pub(crate) fn dispatch_within(conn: &Connection, first_event: i64) -> StoreResult<Option<Dispatched>> {
+    let cursor: i64 = conn.prepare_cached("SELECT last_event_id FROM dispatch_cursor WHERE id = 1")?.query_row([], |row| row.get(0))?;
+    let waiting: bool =
+        conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM events WHERE id > ? AND id < ?)")?.query_row([cursor, first_event], |row| row.get(0))?;
+    if waiting {
+        return Ok(None);
+    }
     conn.prepare_cached("SAVEPOINT dispatch")?.execute([])?;
     match dispatch(conn, DISPATCH_BATCH) {
         Ok(dispatched) => {

@@ -58,7 +58,7 @@ where
 {
     fn run(&mut self, conn: &Connection) -> bool {
         let Some(work) = self.work.take() else { return false };
-        // A panicking job must not take the writer thread (and every later write) with it.
+        // A panicking job must not take its committer (and every later write) with it.
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| work(conn)))
             .unwrap_or_else(|_| Err(StoreError::Writer("a write job panicked; its changes were rolled back".into())));
         let ok = result.is_ok();
@@ -116,26 +116,27 @@ impl Writer {
         self.queue.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Commits every job queued now, in transactions of at most [`MAX_JOBS_PER_COMMIT`].
-    /// Only the holder of the write turn calls this.
+    /// Commits the oldest queued jobs, at most [`MAX_JOBS_PER_COMMIT`], in one transaction;
+    /// the owners of the others wait for the turn and commit theirs. Only the holder of the
+    /// write turn calls this.
     fn commit_queued(&self) {
-        let mut queued: Vec<Box<dyn Job>> = std::mem::take(&mut self.queue().jobs).into_iter().map(|(_, job)| job).collect();
-        if queued.is_empty() {
+        let mut batch: Vec<Box<dyn Job>> = {
+            let mut queue = self.queue();
+            let taken = queue.jobs.len().min(MAX_JOBS_PER_COMMIT);
+            queue.jobs.drain(..taken).map(|(_, job)| job).collect()
+        };
+        if batch.is_empty() {
             return;
         }
         let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
-        while !queued.is_empty() {
-            let rest = queued.split_off(queued.len().min(MAX_JOBS_PER_COMMIT));
-            let mut batch = std::mem::replace(&mut queued, rest);
-            let committed = run_batch(&conn, &mut batch);
-            match &committed {
-                // When the signal is already full, a checkpoint is due anyway.
-                Ok(()) => drop(self.checkpoint_due.try_send(())),
-                Err(error) => tracing::error!(%error, jobs = batch.len(), "a write transaction failed"),
-            }
-            for job in batch {
-                job.finish(committed.as_ref().map(|_| ()));
-            }
+        let committed = run_batch(&conn, &mut batch);
+        match &committed {
+            // When the signal is already full, a checkpoint is due anyway.
+            Ok(()) => drop(self.checkpoint_due.try_send(())),
+            Err(error) => tracing::error!(%error, jobs = batch.len(), "a write transaction failed"),
+        }
+        for job in batch {
+            job.finish(committed.as_ref().map(|_| ()));
         }
     }
 }
@@ -156,24 +157,25 @@ where
         queue.jobs.push((number, Box::new(Pending { work: Some(work), result: None, reply })));
         number
     };
-    // A caller that goes away before its job ran takes the job with it: nothing of it is
-    // written, as nothing of it was acknowledged.
+    // A caller that goes away before its job was taken takes the job with it: nothing of it
+    // is written, as nothing of it was acknowledged. (A job already taken is committed.)
     let _unqueue = Unqueue { writer, number };
     let mut answer = answer;
     let dropped = |_| StoreError::Writer("the write job was dropped".into());
-    let turn = tokio::select! {
-        biased;
-        // Committed by the holder of the turn while this caller waited for it.
-        answered = &mut answer => return answered.map_err(dropped)?,
-        turn = store.write_turn() => turn,
-    };
-    // Let the tasks that are ready run first, so the jobs they queue share this commit
-    // instead of each paying for one (a commit's WAL writes cost more than most jobs'
-    // statements). A lone writer loses one trip through the scheduler.
-    tokio::task::yield_now().await;
-    writer.commit_queued();
-    drop(turn);
-    answer.await.map_err(dropped)?
+    loop {
+        let turn = tokio::select! {
+            biased;
+            // Committed by a holder of the turn while this caller waited for it.
+            answered = &mut answer => return answered.map_err(dropped)?,
+            turn = store.write_turn() => turn,
+        };
+        // Let the tasks that are ready run first, so the jobs they queue share this commit
+        // instead of each paying for one (a commit's WAL writes cost more than most jobs'
+        // statements). A lone writer loses one trip through the scheduler.
+        tokio::task::yield_now().await;
+        writer.commit_queued();
+        drop(turn);
+    }
 }
 
 /// Takes a job out of the queue if its caller stops waiting before the job ran.
@@ -214,6 +216,10 @@ fn checkpoint(conn: &Connection, commits: &mpsc::Receiver<()>) {
 }
 
 fn run_batch(conn: &Connection, batch: &mut [Box<dyn Job>]) -> rusqlite::Result<()> {
+    if !conn.is_autocommit() {
+        // A committer that panicked between BEGIN and COMMIT left this open: undo it.
+        let _ = conn.execute_batch("ROLLBACK");
+    }
     conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
     let outcome = batch.iter_mut().try_for_each(|job| {
         conn.prepare_cached("SAVEPOINT job")?.execute([])?;

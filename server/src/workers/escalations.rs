@@ -33,7 +33,7 @@ pub async fn run(store: Store, wakeups: Arc<Wakeups>, mut shutdown: watch::Recei
                 MAX_SLEEP
             }
         };
-        // Every started alert wakes this worker: a short breather first, so a burst of alerts
+        // Every alert that sets a group timer wakes this worker: a short breather first, so a burst of alerts
         // costs two queries per breather instead of two per alert (due times stay exact to 10 ms).
         if !breathe(MIN_SLEEP, &mut shutdown).await || !pause(&wakeups.escalations, sleep.saturating_sub(MIN_SLEEP), &mut shutdown).await {
             return;

@@ -14,8 +14,8 @@ use crate::delivery::devices::Providers;
 const BATCH: i64 = 64;
 /// Longest sleep between rounds when nobody wakes the worker (device delays end unannounced).
 const IDLE_POLL: Duration = Duration::from_millis(250);
-/// Pause after a round that claimed nothing: alerts without due notifications wake this
-/// worker too, and a notification made meanwhile waits at most this long.
+/// Pause after a round that claimed nothing (alerts whose notifications wait for a device's
+/// delay wake this worker too); a notification made meanwhile waits at most this long.
 const EMPTY_ROUND_GAP: Duration = Duration::from_millis(5);
 
 pub async fn run(store: Store, providers: Providers, wakeups: Arc<Wakeups>, mut shutdown: watch::Receiver<bool>) {
