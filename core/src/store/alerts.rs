@@ -1,7 +1,7 @@
 //! Alerts (SPEC §1): starting one (validation here; recipient resolution, notification
 //! fan-out and the `status` and `recipient_failure` events in `alert_start`, as one write
-//! job that also dispatches those events), reading and listing them, and status transitions. Each change and its trigger
-//! events commit in one transaction.
+//! job that also dispatches those events), reading and listing them, and status
+//! transitions. Each change and its trigger events commit in one transaction.
 
 use std::collections::HashSet;
 

@@ -194,6 +194,13 @@ pub async fn endpoint_secrets(store: &Store, secrets: &SecretBox, id: &str) -> S
     opened(secrets, endpoint_row(store, id).await?)
 }
 
+/// The endpoint with its secrets, and the workflow it belongs to, from one read.
+pub async fn endpoint_with_workflow(store: &Store, secrets: &SecretBox, id: &str) -> StoreResult<(String, EndpointSecrets)> {
+    let row = endpoint_row(store, id).await?;
+    let workflow_id = row.workflow_id.clone();
+    Ok((workflow_id, opened(secrets, row)?))
+}
+
 /// A workflow's endpoint looked up by name, as scripts name them.
 pub async fn endpoint_secrets_by_name(store: &Store, secrets: &SecretBox, workflow_id: &str, name: &str) -> StoreResult<EndpointSecrets> {
     let row: EndpointRow = sqlx::query_as(&format!("{SELECT_ENDPOINT} WHERE workflow_id = ? AND name = ?"))

@@ -19,7 +19,7 @@ use serde_json::Value;
 use super::{
     Store, StoreError, StoreResult,
     flow_restarts::{Restart, insert_restart},
-    flow_runs::{CallLink, FlowRunJob, RunEnd, RunRow, RunnableFlow, insert_run, read_job},
+    flow_runs::{CallLink, FlowRunJob, RunEnd, RunRow, RunnableFlow, existing_alert, insert_run, read_job},
     from_json,
 };
 use crate::{clock, ids::new_sorted_id};
@@ -88,13 +88,7 @@ fn insert_call(conn: &Connection, call: &NewCall, link: &CallLink) -> StoreResul
     let id = new_sorted_id("frun", now);
     let payload = call.payload.to_string();
     // The caller's alert, unless it was deleted while the caller ran.
-    let alert_id = match call.alert_id {
-        Some(alert) => conn
-            .prepare_cached("SELECT event_identifier FROM alerts WHERE event_identifier = ?")?
-            .query_row([alert], |row| row.get::<_, i64>(0))
-            .optional()?,
-        None => None,
-    };
+    let alert_id = existing_alert(conn, call.alert_id)?;
     insert_run(
         conn,
         &RunRow {

@@ -498,15 +498,18 @@ pub fn prepare_flow_run(new: NewFlowRun, claim: bool) -> (FlowRunJob, UnwrittenR
     (job, unwritten)
 }
 
+/// `alert` if it still exists (it may have been deleted while a run that links to it went).
+pub(super) fn existing_alert(conn: &Connection, alert: Option<i64>) -> StoreResult<Option<i64>> {
+    let Some(alert) = alert else { return Ok(None) };
+    Ok(conn
+        .prepare_cached("SELECT event_identifier FROM alerts WHERE event_identifier = ?")?
+        .query_row([alert], |row| row.get::<_, i64>(0))
+        .optional()?)
+}
+
 /// Writes a prepared run; answers the alert it links to, and whether it may go now.
 pub(super) fn insert_unwritten(conn: &Connection, run: &UnwrittenRun) -> StoreResult<(Option<i64>, bool)> {
-    let alert_id = match run.alert {
-        Some(alert) => conn
-            .prepare_cached("SELECT event_identifier FROM alerts WHERE event_identifier = ?")?
-            .query_row([alert], |row| row.get::<_, i64>(0))
-            .optional()?,
-        None => None,
-    };
+    let alert_id = existing_alert(conn, run.alert)?;
     let row = RunRow {
         id: &run.id,
         flow: &run.flow,

@@ -44,7 +44,8 @@ pub use api_keys::{create_api_key, list_api_keys, revoke_api_key};
 pub use audit::{changes, list_audit, snapshot};
 pub use delivery::{DeliveryJob, DeliveryResult, claim_due_notifications, record_delivery};
 pub use endpoints::{
-    EndpointSecrets, create_endpoint, delete_endpoint, endpoint_secrets, endpoint_secrets_by_name, get_endpoint, list_endpoints, update_endpoint,
+    EndpointSecrets, create_endpoint, delete_endpoint, endpoint_secrets, endpoint_secrets_by_name, endpoint_with_workflow, get_endpoint,
+    list_endpoints, update_endpoint,
 };
 pub use escalation::{escalate_manually, fire_due_escalations, next_escalation_due};
 pub use flow_calls::{CalledRun, NewCall, flow_run_end, start_called_run};
@@ -185,8 +186,9 @@ impl std::ops::DerefMut for WriteTx {
 
 impl WriteTx {
     /// Commits. Every change to configuration (flows, endpoints, users, keys, members, …)
-    /// goes through a `WriteTx`, so a commit moves the configuration generation; runs,
-    /// alerts started and deliveries go through the write queue and leave it alone.
+    /// goes through a `WriteTx`, so a commit moves the configuration generation; runs and
+    /// alerts started go through the write queue and leave it alone (a delivery's record or a
+    /// status change moves it: a cache refill, never a stale answer).
     pub(crate) async fn commit(self) -> StoreResult<()> {
         self.tx.commit().await?;
         self.store.configuration_changed();

@@ -80,7 +80,7 @@ impl Dispatched {
 /// integrations and flows. Cloud work becomes `pending` runs; agent work `queued` ones (see
 /// `agents::route`); flow runs wait for the engine, which is woken.
 pub async fn dispatch_events(store: &Store) -> StoreResult<Dispatched> {
-    let dispatched = super::writer::write(store, move |conn| dispatch(conn, DISPATCH_BATCH)).await?;
+    let dispatched = super::writer::write(store, move |conn| dispatch(conn, dispatch_cursor(conn)?, DISPATCH_BATCH)).await?;
     committed(store, &dispatched);
     Ok(dispatched)
 }
@@ -92,14 +92,14 @@ pub async fn dispatch_events(store: &Store) -> StoreResult<Dispatched> {
 /// only the dispatch (logged; `None`), never the caller's change, and the dispatcher tries
 /// again.
 pub(crate) fn dispatch_within(conn: &Connection, first_event: i64) -> StoreResult<Option<Dispatched>> {
-    let cursor: i64 = conn.prepare_cached("SELECT last_event_id FROM dispatch_cursor WHERE id = 1")?.query_row([], |row| row.get(0))?;
+    let cursor = dispatch_cursor(conn)?;
     let waiting: bool =
         conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM events WHERE id > ? AND id < ?)")?.query_row([cursor, first_event], |row| row.get(0))?;
     if waiting {
         return Ok(None);
     }
     conn.prepare_cached("SAVEPOINT dispatch")?.execute([])?;
-    match dispatch(conn, DISPATCH_BATCH) {
+    match dispatch(conn, cursor, DISPATCH_BATCH) {
         Ok(dispatched) => {
             conn.prepare_cached("RELEASE dispatch")?.execute([])?;
             Ok(Some(dispatched))
@@ -121,8 +121,13 @@ pub(crate) fn committed(store: &Store, dispatched: &Dispatched) {
     }
 }
 
-fn dispatch(conn: &Connection, limit: i64) -> StoreResult<Dispatched> {
-    let cursor: i64 = conn.prepare_cached("SELECT last_event_id FROM dispatch_cursor WHERE id = 1")?.query_row([], |row| row.get(0))?;
+/// The last trigger event dispatched.
+fn dispatch_cursor(conn: &Connection) -> StoreResult<i64> {
+    Ok(conn.prepare_cached("SELECT last_event_id FROM dispatch_cursor WHERE id = 1")?.query_row([], |row| row.get(0))?)
+}
+
+/// Dispatches up to `limit` trigger events after `cursor` (read in the same transaction).
+fn dispatch(conn: &Connection, cursor: i64, limit: i64) -> StoreResult<Dispatched> {
     let events: Vec<PendingEvent> = conn
         .prepare_cached(
             "SELECT e.id, e.alert_id, e.trigger, e.fields, a.form_id, f.name AS form_name, f.enabled AS form_enabled,

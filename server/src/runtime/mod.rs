@@ -78,8 +78,7 @@ impl Runtime {
             return Ok(endpoint);
         }
         let missing = |error: store::StoreError| format!("The endpoint cannot be used: {error}");
-        let workflow_id = store::get_endpoint(&self.store, id).await.map_err(missing)?.workflow_id;
-        let secrets = store::endpoint_secrets(&self.store, &self.secrets, id).await.map_err(missing)?;
+        let (workflow_id, secrets) = store::endpoint_with_workflow(&self.store, &self.secrets, id).await.map_err(missing)?;
         let endpoint = Arc::new(OwnedEndpoint { workflow_id, secrets });
         self.caches.endpoints.put(id, generation, endpoint.clone());
         Ok(endpoint)
