@@ -25,22 +25,51 @@ fn push_random(id: &mut String, count: usize) {
 
 /// Characters of the time part of [`new_sorted_id`]: 50 bits of milliseconds.
 const TIME_LEN: usize = 10;
-/// Random characters after it: 60 bits.
-const SORTED_RANDOM_LEN: usize = 12;
+/// Characters of the sequence within one millisecond that follows it: 20 bits.
+const SEQUENCE_LEN: usize = 4;
+/// Random characters after that: 40 bits.
+const SORTED_RANDOM_LEN: usize = 8;
 
-/// A fresh id whose text sorts by creation time (`frun_` + milliseconds + randomness), for
-/// rows written at a high rate: each new key lands at the end of its index instead of on a
-/// random page, so a commit rewrites a few pages instead of one per row.
+/// The millisecond of the last sorted id this process made, and its sequence in it.
+static LAST_SORTED: std::sync::Mutex<(i64, u64)> = std::sync::Mutex::new((i64::MIN, 0));
+
+/// A fresh id whose text sorts by creation time (`frun_` + milliseconds + sequence +
+/// randomness), for rows written at a high rate: each new key lands at the end of its index
+/// instead of on a random page, so a commit rewrites a few pages instead of one per row.
+/// The ids one process makes sort in the order it made them, within a millisecond too (the
+/// sequence), so "oldest first" (a flow's queued runs taking their turns) holds however fast
+/// runs come: a caller whose clock reading is already behind the last id's gets that id's
+/// millisecond.
 pub fn new_sorted_id(prefix: &str, now_millis: i64) -> String {
-    let mut id = String::with_capacity(prefix.len() + 1 + TIME_LEN + SORTED_RANDOM_LEN);
+    let (time, sequence) = {
+        let mut last = LAST_SORTED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *last = next_stamp(*last, now_millis);
+        *last
+    };
+    let mut id = String::with_capacity(prefix.len() + 1 + TIME_LEN + SEQUENCE_LEN + SORTED_RANDOM_LEN);
     id.push_str(prefix);
     id.push('_');
-    let time = u64::try_from(now_millis).unwrap_or_default();
-    for shift in (0..TIME_LEN).rev() {
-        id.push(ALPHABET[((time >> (shift * 5)) & 31) as usize] as char);
-    }
+    push_base32(&mut id, u64::try_from(time).unwrap_or_default(), TIME_LEN);
+    push_base32(&mut id, sequence, SEQUENCE_LEN);
     push_random(&mut id, SORTED_RANDOM_LEN);
     id
+}
+
+/// The (millisecond, sequence) of the sorted id after one stamped `last`, made at `now`.
+fn next_stamp((time, sequence): (i64, u64), now: i64) -> (i64, u64) {
+    const SEQUENCES: u64 = 1 << (5 * SEQUENCE_LEN);
+    match time >= now {
+        true if sequence + 1 < SEQUENCES => (time, sequence + 1),
+        true => (time + 1, 0),
+        false => (now, 0),
+    }
+}
+
+/// Appends the low `len` × 5 bits of `value`, most significant first.
+fn push_base32(id: &mut String, value: u64, len: usize) {
+    for shift in (0..len).rev() {
+        id.push(ALPHABET[((value >> (shift * 5)) & 31) as usize] as char);
+    }
 }
 
 #[cfg(test)]
@@ -57,11 +86,17 @@ mod tests {
     }
 
     #[test]
-    fn sorted_ids_sort_by_time() {
-        let early = new_sorted_id("frun", 1_700_000_000_000);
-        let later = new_sorted_id("frun", 1_700_000_000_001);
-        assert!(early < later, "{early} < {later}");
-        assert_eq!(early.len(), "frun_".len() + TIME_LEN + SORTED_RANDOM_LEN);
-        assert_ne!(new_sorted_id("frun", 5), new_sorted_id("frun", 5));
+    fn sorted_ids_sort_in_the_order_they_were_made_within_a_millisecond_too() {
+        let ids: Vec<String> = (0..2_000).map(|_| new_sorted_id("frun", crate::clock::now_millis())).collect();
+        assert!(ids.windows(2).all(|pair| pair[0] < pair[1]), "{ids:?}");
+        assert_eq!(ids[0].len(), "frun_".len() + TIME_LEN + SEQUENCE_LEN + SORTED_RANDOM_LEN);
+    }
+
+    #[test]
+    fn a_sorted_ids_stamp_never_goes_back() {
+        assert_eq!(next_stamp((1_000, 7), 1_001), (1_001, 0), "a new millisecond starts its sequence");
+        assert_eq!(next_stamp((1_000, 7), 1_000), (1_000, 8), "the same millisecond counts on");
+        assert_eq!(next_stamp((1_000, 7), 999), (1_000, 8), "a clock reading behind the last id's takes its millisecond");
+        assert_eq!(next_stamp((1_000, (1 << 20) - 1), 1_000), (1_001, 0), "a full millisecond moves to the next");
     }
 }
