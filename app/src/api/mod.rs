@@ -92,7 +92,7 @@ pub(crate) mod ssr {
                 StoreError::Conflict(_) => StatusCode::CONFLICT,
                 StoreError::NotFound(_) => StatusCode::NOT_FOUND,
                 StoreError::Forbidden(_) => StatusCode::FORBIDDEN,
-                StoreError::Database(_) | StoreError::Migration(_) | StoreError::Corrupt(_) | StoreError::Sqlite(_) | StoreError::Writer(_) => {
+                StoreError::Database(_) | StoreError::Migration(_) | StoreError::Corrupt(_) | StoreError::Writer(_) => {
                     return internal(error);
                 }
             };

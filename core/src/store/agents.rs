@@ -6,11 +6,11 @@
 //! the attempt another agent made since. This module decides nothing about executing work.
 
 use super::Store;
+use super::db::{self, Connection, OptionalExtension, params};
 use outflow_model::{
     agents::{Agent, AgentIdentity, AgentOutcome, AgentReport, AgentUsers, CreatedAgent, MAX_SERVICES, NewAgent, ONLINE_WINDOW_MS},
     integrations::{IntegrationAction, Location},
 };
-use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{
     Actor, StoreError, StoreResult,
@@ -81,7 +81,7 @@ const ELIGIBLE: &str = "r.status = 'queued' AND r.next_attempt_at <= ?1 AND (r.l
      AND ((r.agent_targets IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(r.agent_targets) WHERE value = ?2))
           OR (r.agent_targets IS NULL AND r.agent_service IN (SELECT value FROM json_each(?3))))";
 
-#[derive(sqlx::FromRow)]
+crate::row_struct! {
 struct AgentRow {
     id: String,
     name: String,
@@ -91,6 +91,7 @@ struct AgentRow {
     created_at: i64,
     users: String,
     queue_depth: i64,
+}
 }
 
 const SELECT_AGENT: &str = "SELECT a.id, a.name, a.services, a.version, a.last_heartbeat_at, a.created_at,
@@ -133,7 +134,7 @@ pub async fn create_agent(store: &Store, actor: Option<&Actor>, input: &NewAgent
     let services = checked_services(&input.services)?;
     let id = new_id("ag");
     let token = format!("{TOKEN_PREFIX}{}", super::new_token());
-    sqlx::query("INSERT INTO agents (id, name, services, token_hash, created_at) VALUES (?, ?, ?, ?, ?)")
+    db::query("INSERT INTO agents (id, name, services, token_hash, created_at) VALUES (?, ?, ?, ?, ?)")
         .bind(&id)
         .bind(&name)
         .bind(to_json(&services))
@@ -148,13 +149,13 @@ pub async fn create_agent(store: &Store, actor: Option<&Actor>, input: &NewAgent
 }
 
 pub async fn list_agents(store: &Store) -> StoreResult<Vec<Agent>> {
-    let rows: Vec<AgentRow> = sqlx::query_as(&format!("{SELECT_AGENT} ORDER BY a.name")).fetch_all(store.db()).await?;
+    let rows: Vec<AgentRow> = db::query_as(&format!("{SELECT_AGENT} ORDER BY a.name")).fetch_all(store.db()).await?;
     let now = clock::now_millis();
     rows.into_iter().map(|row| row.into_agent(now)).collect()
 }
 
 pub async fn get_agent(store: &Store, id: &str) -> StoreResult<Agent> {
-    let row: Option<AgentRow> = sqlx::query_as(&format!("{SELECT_AGENT} WHERE a.id = ?")).bind(id).fetch_optional(store.db()).await?;
+    let row: Option<AgentRow> = db::query_as(&format!("{SELECT_AGENT} WHERE a.id = ?")).bind(id).fetch_optional(store.db()).await?;
     row.ok_or_else(|| StoreError::NotFound(format!("No agent with id {id}.")))?.into_agent(clock::now_millis())
 }
 
@@ -162,8 +163,8 @@ pub async fn get_agent(store: &Store, id: &str) -> StoreResult<Agent> {
 pub async fn delete_agent(store: &Store, actor: Option<&Actor>, id: &str) -> StoreResult<()> {
     let before = get_agent(store, id).await?;
     let mut tx = super::write_tx(store).await?;
-    sqlx::query("DELETE FROM agents WHERE id = ?").bind(id).execute(&mut *tx).await?;
-    sqlx::query(
+    db::query("DELETE FROM agents WHERE id = ?").bind(id).execute(&mut *tx).await?;
+    db::query(
         "UPDATE runs SET status = 'discarded', reason = ?, lease_until = NULL, updated_at = ?
          WHERE status = 'queued' AND agent_targets IS NOT NULL
            AND NOT EXISTS (SELECT 1 FROM json_each(runs.agent_targets) t JOIN agents a ON a.id = t.value)",
@@ -183,9 +184,9 @@ pub async fn set_agent_users(store: &Store, actor: Option<&Actor>, id: &str, use
     names.sort();
     names.dedup();
     let mut tx = super::write_tx(store).await?;
-    sqlx::query("DELETE FROM agent_users WHERE agent_id = ?").bind(id).execute(&mut *tx).await?;
+    db::query("DELETE FROM agent_users WHERE agent_id = ?").bind(id).execute(&mut *tx).await?;
     for name in &names {
-        let added = sqlx::query("INSERT INTO agent_users (agent_id, user_id) SELECT ?, id FROM users WHERE target_name = ?")
+        let added = db::query("INSERT INTO agent_users (agent_id, user_id) SELECT ?, id FROM users WHERE target_name = ?")
             .bind(id)
             .bind(name)
             .execute(&mut *tx)
@@ -204,13 +205,13 @@ pub async fn set_agent_users(store: &Store, actor: Option<&Actor>, id: &str, use
 /// and the user (an admin too) registered to it. No actor (the system) may pick any.
 pub(crate) async fn ensure_agents_selectable(store: &Store, actor: Option<&Actor>, ids: &[String]) -> StoreResult<()> {
     for id in ids {
-        let name: Option<String> = sqlx::query_scalar("SELECT name FROM agents WHERE id = ?").bind(id).fetch_optional(store.db()).await?;
+        let name: Option<String> = db::query_scalar("SELECT name FROM agents WHERE id = ?").bind(id).fetch_optional(store.db()).await?;
         let Some(name) = name else {
             return Err(StoreError::invalid(format!("No Integration Agent with id \"{id}\" is registered.")));
         };
         let Some(actor) = actor else { continue };
         // Admins too: an admin who wants an agent registers themselves to it first.
-        let allowed: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM agent_users WHERE agent_id = ?2 AND user_id = ?1)")
+        let allowed: bool = db::query_scalar("SELECT EXISTS (SELECT 1 FROM agent_users WHERE agent_id = ?2 AND user_id = ?1)")
             .bind(actor.user_id)
             .bind(id)
             .fetch_one(store.db())
@@ -231,7 +232,7 @@ pub async fn agent_for_token(store: &Store, token: &str) -> StoreResult<Option<A
         return Ok(None);
     }
     let row: Option<(String, String, String)> =
-        sqlx::query_as("SELECT id, name, services FROM agents WHERE token_hash = ?").bind(hash_api_key(token)).fetch_optional(store.db()).await?;
+        db::query_as("SELECT id, name, services FROM agents WHERE token_hash = ?").bind(hash_api_key(token)).fetch_optional(store.db()).await?;
     row.map(|(id, name, services)| Ok(AgentIdentity { id, name, services: from_json("agents.services", &services)? })).transpose()
 }
 
@@ -259,7 +260,7 @@ pub struct AgentRunJob {
 /// Whether any queued run is due for this agent (a read, so idle long-polls cost no write).
 pub async fn has_agent_work(store: &Store, agent: &AgentIdentity, now: i64) -> StoreResult<bool> {
     let sql = format!("SELECT EXISTS (SELECT 1 FROM runs r WHERE {ELIGIBLE})");
-    Ok(sqlx::query_scalar(&sql).bind(now).bind(&agent.id).bind(to_json(&agent.services)).fetch_one(store.db()).await?)
+    Ok(db::query_scalar(&sql).bind(now).bind(&agent.id).bind(to_json(&agent.services)).fetch_one(store.db()).await?)
 }
 
 /// Leases a run takes at most: one that every agent holding it died on (it crashes them,

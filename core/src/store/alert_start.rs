@@ -6,12 +6,12 @@
 
 use std::collections::HashSet;
 
+use super::db::{Connection, OptionalExtension, params};
 use outflow_model::{
     alerts::{Alert, AlertStatus, AlertSummary, DeliveryStatus, Notification, Priority, TimelineEvent},
     forms::Form,
     trigger::Trigger,
 };
-use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value, json};
 
 use super::{

@@ -16,12 +16,11 @@ use outflow_model::{
     trigger::Trigger,
 };
 use serde_json::{Map, Value, json};
-use sqlx::SqliteConnection;
 
 use super::{
     Actor, StoreError, StoreResult,
     alert_start::{self, Start},
-    events, from_json,
+    db, events, from_json,
     runs::{self, Dispatched},
 };
 use crate::{clock, ids::new_id};
@@ -143,10 +142,10 @@ pub(crate) const INSERT_NOTIFICATION: &str =
 /// Notifies every active device of a group member an escalation moved to (the member was
 /// chosen by `next_reachable_member`, so is active). Starting an alert notifies on the
 /// write connection instead, see `alert_start`.
-pub(crate) async fn notify_member(conn: &mut SqliteConnection, alert_id: i64, user_id: i64, group_id: i64, now: i64) -> StoreResult<()> {
-    let devices: Vec<(String, String, i64)> = sqlx::query_as(DEVICES_TO_NOTIFY).bind(user_id).fetch_all(&mut *conn).await?;
+pub(crate) async fn notify_member(conn: &mut db::Tx, alert_id: i64, user_id: i64, group_id: i64, now: i64) -> StoreResult<()> {
+    let devices: Vec<(String, String, i64)> = db::query_as(DEVICES_TO_NOTIFY).bind(user_id).fetch_all(&mut *conn).await?;
     for (device_id, device_name, delay_seconds) in devices {
-        sqlx::query(INSERT_NOTIFICATION)
+        db::query(INSERT_NOTIFICATION)
             .bind(new_id("nt"))
             .bind(alert_id)
             .bind(user_id)
@@ -187,8 +186,8 @@ pub(crate) const NEXT_REACHABLE_MEMBER: &str = "SELECT m.position, u.id, u.targe
      ORDER BY m.position LIMIT 1";
 
 /// The first member after `after` (or from the start) who is active and has an active device.
-pub(crate) async fn next_reachable_member(conn: &mut SqliteConnection, group_id: i64, after: Option<i64>) -> StoreResult<Option<Member>> {
-    let row: Option<(i64, i64, String)> = sqlx::query_as(NEXT_REACHABLE_MEMBER).bind(group_id).bind(after.unwrap_or(-1)).fetch_optional(conn).await?;
+pub(crate) async fn next_reachable_member(conn: &mut db::Tx, group_id: i64, after: Option<i64>) -> StoreResult<Option<Member>> {
+    let row: Option<(i64, i64, String)> = db::query_as(NEXT_REACHABLE_MEMBER).bind(group_id).bind(after.unwrap_or(-1)).fetch_optional(conn).await?;
     Ok(row.map(|(position, user_id, target_name)| Member { position, user_id, target_name }))
 }
 
@@ -201,39 +200,38 @@ pub async fn change_status(store: &Store, actor: Option<&Actor>, alert_id: i64, 
 }
 
 /// The transition itself, inside a caller's transaction (responses can end an alert too).
-pub(crate) async fn set_status(conn: &mut SqliteConnection, actor: Option<&Actor>, alert_id: i64, next: AlertStatus) -> StoreResult<()> {
+pub(crate) async fn set_status(conn: &mut db::Tx, actor: Option<&Actor>, alert_id: i64, next: AlertStatus) -> StoreResult<()> {
     let current = status_of(conn, alert_id).await?;
     if !current.can_become(next) {
         return Err(StoreError::Conflict(format!("Alert {alert_id} is {} and cannot become {}.", current.key(), next.key())));
     }
     let now = clock::now_millis();
-    sqlx::query("UPDATE alerts SET status = ?, updated_at = ? WHERE event_identifier = ?")
+    db::query("UPDATE alerts SET status = ?, updated_at = ? WHERE event_identifier = ?")
         .bind(next.key())
         .bind(now)
         .bind(alert_id)
         .execute(&mut *conn)
         .await?;
     if next == AlertStatus::Terminated {
-        sqlx::query("UPDATE notifications SET status = 'cancelled', message = 'Alert terminated before delivery', completed_at = ? WHERE alert_id = ? AND status = 'pending'")
+        db::query("UPDATE notifications SET status = 'cancelled', message = 'Alert terminated before delivery', completed_at = ? WHERE alert_id = ? AND status = 'pending'")
             .bind(now)
             .bind(alert_id)
             .execute(&mut *conn)
             .await?;
-        sqlx::query("UPDATE alert_groups SET escalate_at = NULL WHERE alert_id = ?").bind(alert_id).execute(&mut *conn).await?;
+        db::query("UPDATE alert_groups SET escalate_at = NULL WHERE alert_id = ?").bind(alert_id).execute(&mut *conn).await?;
     }
     let fields = json!({ "status": next.payload_key(), "username": actor.map(|actor| actor.target_name.clone()) });
     events::record(conn, alert_id, Trigger::Status, fields, now).await?;
     Ok(())
 }
 
-pub(crate) async fn status_of(conn: &mut SqliteConnection, alert_id: i64) -> StoreResult<AlertStatus> {
-    let status: Option<String> =
-        sqlx::query_scalar("SELECT status FROM alerts WHERE event_identifier = ?").bind(alert_id).fetch_optional(conn).await?;
+pub(crate) async fn status_of(conn: &mut db::Tx, alert_id: i64) -> StoreResult<AlertStatus> {
+    let status: Option<String> = db::query_scalar("SELECT status FROM alerts WHERE event_identifier = ?").bind(alert_id).fetch_optional(conn).await?;
     let status = status.ok_or_else(|| StoreError::NotFound(format!("No alert with eventIdentifier {alert_id}.")))?;
     AlertStatus::from_key(&status).ok_or_else(|| StoreError::Corrupt(format!("alert status {status}")))
 }
 
-#[derive(sqlx::FromRow)]
+crate::row_struct! {
 struct SummaryRow {
     event_identifier: i64,
     form_id: String,
@@ -246,6 +244,7 @@ struct SummaryRow {
     assignee: Option<String>,
     created_at: i64,
     updated_at: i64,
+}
 }
 
 const SELECT_SUMMARY: &str = "SELECT a.event_identifier, a.form_id, f.name AS form_name, a.status, a.priority, a.properties,
@@ -275,7 +274,7 @@ impl TryFrom<SummaryRow> for AlertSummary {
 
 pub async fn get_alert(store: &Store, alert_id: i64) -> StoreResult<Alert> {
     let row: Option<SummaryRow> =
-        sqlx::query_as(&format!("{SELECT_SUMMARY} WHERE a.event_identifier = ?")).bind(alert_id).fetch_optional(store.db()).await?;
+        db::query_as(&format!("{SELECT_SUMMARY} WHERE a.event_identifier = ?")).bind(alert_id).fetch_optional(store.db()).await?;
     let summary: AlertSummary = row.ok_or_else(|| StoreError::NotFound(format!("No alert with eventIdentifier {alert_id}.")))?.try_into()?;
     Ok(Alert {
         summary,
@@ -287,7 +286,7 @@ pub async fn get_alert(store: &Store, alert_id: i64) -> StoreResult<Alert> {
 }
 
 async fn notifications_of(store: &Store, alert_id: i64) -> StoreResult<Vec<Notification>> {
-    let rows: Vec<(String, String, String, String, String, Option<String>, i64, i64, Option<i64>)> = sqlx::query_as(
+    let rows: Vec<(String, String, String, String, String, Option<String>, i64, i64, Option<i64>)> = db::query_as(
         "SELECT n.id, u.target_name, n.device_name, n.device_id, n.status, n.message, n.created_at, n.due_at, n.completed_at
          FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.alert_id = ? ORDER BY n.rowid",
     )
@@ -316,7 +315,7 @@ async fn notifications_of(store: &Store, alert_id: i64) -> StoreResult<Vec<Notif
 }
 
 async fn responses_of(store: &Store, alert_id: i64) -> StoreResult<Vec<AlertResponse>> {
-    let rows: Vec<(String, Option<String>, String, Option<String>, i64, Option<String>)> = sqlx::query_as(
+    let rows: Vec<(String, Option<String>, String, Option<String>, i64, Option<String>)> = db::query_as(
         "SELECT u.target_name, r.device_name, r.choice, r.annotation, r.created_at, p.target_name
          FROM responses r JOIN users u ON u.id = r.user_id LEFT JOIN users p ON p.id = r.posted_by_user_id
          WHERE r.alert_id = ? ORDER BY r.id",
@@ -338,7 +337,7 @@ async fn responses_of(store: &Store, alert_id: i64) -> StoreResult<Vec<AlertResp
 }
 
 async fn comments_of(store: &Store, alert_id: i64) -> StoreResult<Vec<Comment>> {
-    let rows: Vec<(String, String, String, i64, Option<String>)> = sqlx::query_as(
+    let rows: Vec<(String, String, String, i64, Option<String>)> = db::query_as(
         "SELECT u.target_name, c.text, c.source, c.created_at, p.target_name FROM comments c JOIN users u ON u.id = c.author_user_id
          LEFT JOIN users p ON p.id = c.posted_by_user_id WHERE c.alert_id = ? ORDER BY c.id",
     )
@@ -359,7 +358,7 @@ async fn comments_of(store: &Store, alert_id: i64) -> StoreResult<Vec<Comment>> 
 
 /// The workflow an alert belongs to (its form's); `None` when there is no such alert.
 pub async fn alert_workflow(store: &Store, alert_id: i64) -> StoreResult<Option<String>> {
-    Ok(sqlx::query_scalar("SELECT f.workflow_id FROM alerts a JOIN forms f ON f.id = a.form_id WHERE a.event_identifier = ?")
+    Ok(db::query_scalar("SELECT f.workflow_id FROM alerts a JOIN forms f ON f.id = a.form_id WHERE a.event_identifier = ?")
         .bind(alert_id)
         .fetch_optional(store.db())
         .await?)
@@ -389,7 +388,7 @@ pub async fn list_alerts(store: &Store, query: &AlertQuery, workflows: Option<&[
     let (path, value) = property.unzip();
     let workflows = workflows.map(super::to_json);
     let status = query.status.map(|status| status.key());
-    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM alerts a {filter}"))
+    let total: i64 = db::query_scalar(&format!("SELECT COUNT(*) FROM alerts a {filter}"))
         .bind(status)
         .bind(&query.form_id)
         .bind(&path)
@@ -401,7 +400,7 @@ pub async fn list_alerts(store: &Store, query: &AlertQuery, workflows: Option<&[
         .bind(&workflows)
         .fetch_one(store.db())
         .await?;
-    let rows: Vec<SummaryRow> = sqlx::query_as(&format!("{SELECT_SUMMARY} {filter} ORDER BY a.event_identifier DESC LIMIT ?7 OFFSET ?8"))
+    let rows: Vec<SummaryRow> = db::query_as(&format!("{SELECT_SUMMARY} {filter} ORDER BY a.event_identifier DESC LIMIT ?7 OFFSET ?8"))
         .bind(status)
         .bind(&query.form_id)
         .bind(&path)
@@ -453,7 +452,7 @@ mod tests {
     }
 
     async fn runs_of(store: &Store, alert_id: i64) -> i64 {
-        sqlx::query_scalar("SELECT COUNT(*) FROM runs WHERE alert_id = ?").bind(alert_id).fetch_one(store.db()).await.expect("readable")
+        db::query_scalar("SELECT COUNT(*) FROM runs WHERE alert_id = ?").bind(alert_id).fetch_one(store.db()).await.expect("readable")
     }
 
     #[tokio::test]
@@ -476,13 +475,13 @@ mod tests {
     async fn a_dispatch_that_fails_leaves_the_alert_started_and_its_events_waiting() {
         let dir = tempfile::tempdir().expect("a temp dir");
         let (store, input) = with_an_integration(&dir).await;
-        sqlx::query(r#"UPDATE integrations SET action = '{"type":"nonsense"}'"#).execute(store.db()).await.expect("broken");
+        db::query(r#"UPDATE integrations SET action = '{"type":"nonsense"}'"#).execute(store.db()).await.expect("broken");
         let (alert, work) = create_alert(&store, None, &input, 0).await.expect("the alert starts all the same");
         assert!(work.dispatched.is_none(), "{work:?}");
         assert_eq!(get_alert(&store, alert.summary.event_identifier).await.expect("written").summary.status, AlertStatus::Active);
         assert_eq!(runs_of(&store, alert.summary.event_identifier).await, 0);
         assert_eq!(store.events_dispatched().iter().sum::<u64>(), 0);
-        sqlx::query("UPDATE integrations SET action = '{\"type\":\"script\",\"script\":\"console.log(2)\"}'")
+        db::query("UPDATE integrations SET action = '{\"type\":\"script\",\"script\":\"console.log(2)\"}'")
             .execute(store.db())
             .await
             .expect("mended");

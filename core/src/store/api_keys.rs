@@ -7,7 +7,7 @@ use outflow_model::access::{ApiKey, CreatedApiKey};
 use super::{
     Actor, StoreError, StoreResult,
     audit::{self, Change},
-    checked_name,
+    checked_name, db,
     principals::hash_api_key,
     sessions::new_token,
 };
@@ -18,7 +18,7 @@ use outflow_model::access::AuditAction;
 const KEY_PREFIX: &str = "ofk_";
 
 async fn user_id(store: &Store, target_name: &str) -> StoreResult<i64> {
-    sqlx::query_scalar("SELECT id FROM users WHERE target_name = ?")
+    db::query_scalar("SELECT id FROM users WHERE target_name = ?")
         .bind(target_name)
         .fetch_optional(store.db())
         .await?
@@ -30,7 +30,7 @@ pub async fn create_api_key(store: &Store, actor: &Actor, target_name: &str, nam
     let owner = user_id(store, target_name).await?;
     let key = format!("{KEY_PREFIX}{}", new_token());
     let mut tx = super::write_tx(store).await?;
-    let id: i64 = sqlx::query_scalar("INSERT INTO api_keys (user_id, name, key_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id")
+    let id: i64 = db::query_scalar("INSERT INTO api_keys (user_id, name, key_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id")
         .bind(owner)
         .bind(name)
         .bind(hash_api_key(&key))
@@ -45,7 +45,7 @@ pub async fn create_api_key(store: &Store, actor: &Actor, target_name: &str, nam
     Ok(CreatedApiKey { id, key })
 }
 
-#[derive(sqlx::FromRow)]
+crate::row_struct! {
 struct KeyRow {
     id: i64,
     name: String,
@@ -53,10 +53,11 @@ struct KeyRow {
     last_used_at: Option<i64>,
     revoked_at: Option<i64>,
 }
+}
 
 pub async fn list_api_keys(store: &Store, target_name: &str) -> StoreResult<Vec<ApiKey>> {
     let owner = user_id(store, target_name).await?;
-    let rows: Vec<KeyRow> = sqlx::query_as("SELECT id, name, created_at, last_used_at, revoked_at FROM api_keys WHERE user_id = ? ORDER BY id")
+    let rows: Vec<KeyRow> = db::query_as("SELECT id, name, created_at, last_used_at, revoked_at FROM api_keys WHERE user_id = ? ORDER BY id")
         .bind(owner)
         .fetch_all(store.db())
         .await?;
@@ -79,7 +80,7 @@ pub async fn revoke_api_key(store: &Store, actor: &Actor, target_name: &str, key
     let id: i64 = key_id.parse().map_err(|_| missing())?;
     let mut tx = super::write_tx(store).await?;
     let name: Option<String> =
-        sqlx::query_scalar("UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? AND user_id = ? RETURNING name")
+        db::query_scalar("UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? AND user_id = ? RETURNING name")
             .bind(now_millis())
             .bind(id)
             .bind(owner)

@@ -10,9 +10,8 @@ use outflow_model::{
     access::{AuditAction, AuditEntry},
 };
 use serde_json::{Map, Value};
-use sqlx::SqliteConnection;
 
-use super::{Actor, StoreResult, from_json};
+use super::{Actor, StoreResult, db, from_json};
 use crate::clock::{now_millis, rfc3339};
 
 /// Fields that say nothing about what a user changed.
@@ -77,8 +76,8 @@ pub(crate) async fn record_change(store: &Store, actor: Option<&Actor>, change: 
 }
 
 /// Records a change inside the caller's transaction.
-pub(crate) async fn record(conn: &mut SqliteConnection, actor: Option<&Actor>, change: Change<'_>) -> StoreResult<()> {
-    sqlx::query(
+pub(crate) async fn record(conn: &mut db::Tx, actor: Option<&Actor>, change: Change<'_>) -> StoreResult<()> {
+    db::query(
         "INSERT INTO audit_log (at, actor_id, actor_name, action, object_kind, object_id, object_name, changes)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )
@@ -95,7 +94,7 @@ pub(crate) async fn record(conn: &mut SqliteConnection, actor: Option<&Actor>, c
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
+crate::row_struct! {
 struct AuditRow {
     id: i64,
     at: i64,
@@ -106,11 +105,12 @@ struct AuditRow {
     object_name: String,
     changes: String,
 }
+}
 
 /// The newest entries first.
 pub async fn list_audit(store: &Store, limit: u32, offset: u32) -> StoreResult<Page<AuditEntry>> {
-    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log").fetch_one(store.db()).await?;
-    let rows: Vec<AuditRow> = sqlx::query_as(
+    let total: i64 = db::query_scalar("SELECT COUNT(*) FROM audit_log").fetch_one(store.db()).await?;
+    let rows: Vec<AuditRow> = db::query_as(
         "SELECT id, at, actor_name, action, object_kind, object_id, object_name, changes
          FROM audit_log ORDER BY id DESC LIMIT ? OFFSET ?",
     )

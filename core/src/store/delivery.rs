@@ -3,8 +3,8 @@
 //! its `delivery` event in one transaction.
 
 use super::Store;
+use super::db::{self, Connection, params};
 use outflow_model::{people::DeviceKind, trigger::Trigger};
-use rusqlite::{Connection, params};
 use serde_json::{Value, json};
 
 use super::{StoreResult, events, from_json};
@@ -157,7 +157,7 @@ pub async fn record_delivery(store: &Store, job: &DeliveryJob, result: &Delivery
     let now = clock::now_millis();
     let mut tx = super::write_tx(store).await?;
     let updated =
-        sqlx::query("UPDATE notifications SET status = ?, message = ?, completed_at = ?, lease_until = NULL WHERE id = ? AND status = 'pending'")
+        db::query("UPDATE notifications SET status = ?, message = ?, completed_at = ?, lease_until = NULL WHERE id = ? AND status = 'pending'")
             .bind(status)
             .bind(message)
             .bind(now)

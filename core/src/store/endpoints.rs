@@ -10,7 +10,7 @@ use rand::RngCore;
 use super::{
     Actor, StoreError, StoreResult,
     audit::{self, Change},
-    checked_limit, checked_name, conflict_on_unique, from_json, to_json,
+    checked_limit, checked_name, conflict_on_unique, db, from_json, to_json,
 };
 use crate::{clock, ids::new_id, secrets::SecretBox};
 
@@ -30,7 +30,7 @@ pub struct EndpointSecrets {
     pub limits: EndpointLimits,
 }
 
-#[derive(sqlx::FromRow)]
+crate::row_struct! {
 struct EndpointRow {
     id: String,
     workflow_id: String,
@@ -43,6 +43,7 @@ struct EndpointRow {
     created_at: i64,
     max_per_second: Option<u32>,
     max_concurrent: Option<u32>,
+}
 }
 
 const SELECT_ENDPOINT: &str = "SELECT id, workflow_id, name, base_url, auth_masked, auth_sealed, signing_secret, trust_self_signed, created_at,
@@ -129,7 +130,7 @@ pub async fn create_endpoint(store: &Store, actor: Option<&Actor>, secrets: &Sec
     })?;
     let id = new_id("ep");
     let now = clock::now_millis();
-    sqlx::query(
+    db::query(
         "INSERT INTO endpoints (id, workflow_id, name, base_url, auth_masked, auth_sealed, signing_secret, trust_self_signed, created_at, updated_at,
                                 max_per_second, max_concurrent)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -156,7 +157,7 @@ pub async fn create_endpoint(store: &Store, actor: Option<&Actor>, secrets: &Sec
 }
 
 async fn endpoint_row(store: &Store, id: &str) -> StoreResult<EndpointRow> {
-    sqlx::query_as(&format!("{SELECT_ENDPOINT} WHERE id = ?"))
+    db::query_as(&format!("{SELECT_ENDPOINT} WHERE id = ?"))
         .bind(id)
         .fetch_optional(store.db())
         .await?
@@ -170,7 +171,7 @@ pub async fn get_endpoint(store: &Store, id: &str) -> StoreResult<Endpoint> {
 pub async fn list_endpoints(store: &Store, workflow_id: &str) -> StoreResult<Vec<Endpoint>> {
     super::get_workflow(store, workflow_id).await?;
     let rows: Vec<EndpointRow> =
-        sqlx::query_as(&format!("{SELECT_ENDPOINT} WHERE workflow_id = ? ORDER BY name")).bind(workflow_id).fetch_all(store.db()).await?;
+        db::query_as(&format!("{SELECT_ENDPOINT} WHERE workflow_id = ? ORDER BY name")).bind(workflow_id).fetch_all(store.db()).await?;
     rows.into_iter().map(masked).collect()
 }
 
@@ -203,7 +204,7 @@ pub async fn endpoint_with_workflow(store: &Store, secrets: &SecretBox, id: &str
 
 /// A workflow's endpoint looked up by name, as scripts name them.
 pub async fn endpoint_secrets_by_name(store: &Store, secrets: &SecretBox, workflow_id: &str, name: &str) -> StoreResult<EndpointSecrets> {
-    let row: EndpointRow = sqlx::query_as(&format!("{SELECT_ENDPOINT} WHERE workflow_id = ? AND name = ?"))
+    let row: EndpointRow = db::query_as(&format!("{SELECT_ENDPOINT} WHERE workflow_id = ? AND name = ?"))
         .bind(workflow_id)
         .bind(name)
         .fetch_optional(store.db())
@@ -233,7 +234,7 @@ pub async fn update_endpoint(store: &Store, actor: Option<&Actor>, secrets: &Sec
     };
     let max_per_second = checked_limit("maxPerSecond", patch.max_per_second, MAX_PER_SECOND, true)?;
     let max_concurrent = checked_limit("maxConcurrent", patch.max_concurrent, MAX_CONCURRENT, true)?;
-    sqlx::query(
+    db::query(
         "UPDATE endpoints SET name = ?1, base_url = ?2, auth_masked = ?3, auth_sealed = ?4, trust_self_signed = ?5,
                 signing_secret = COALESCE(?6, signing_secret), updated_at = ?7,
                 max_per_second = CASE ?9 WHEN 0 THEN NULL ELSE COALESCE(?9, max_per_second) END,
@@ -263,14 +264,14 @@ pub async fn update_endpoint(store: &Store, actor: Option<&Actor>, secrets: &Sec
 /// Deletes an endpoint no integration uses; otherwise 409 naming the integrations.
 pub async fn delete_endpoint(store: &Store, actor: Option<&Actor>, id: &str) -> StoreResult<()> {
     let before = get_endpoint(store, id).await?;
-    let users: Vec<String> = sqlx::query_scalar("SELECT name FROM integrations WHERE json_extract(action, '$.endpointId') = ? ORDER BY name")
+    let users: Vec<String> = db::query_scalar("SELECT name FROM integrations WHERE json_extract(action, '$.endpointId') = ? ORDER BY name")
         .bind(id)
         .fetch_all(store.db())
         .await?;
     if !users.is_empty() {
         return Err(StoreError::Conflict(format!("The endpoint is used by: {}.", users.join(", "))));
     }
-    sqlx::query("DELETE FROM endpoints WHERE id = ?").bind(id).execute(store.db()).await?;
+    db::query("DELETE FROM endpoints WHERE id = ?").bind(id).execute(store.db()).await?;
     store.configuration_changed();
     audit::record_change(store, actor, Change::deleted("endpoint", id, &before.name, &before)).await
 }

@@ -9,12 +9,11 @@ use outflow_model::{
     trigger::Trigger,
 };
 use serde_json::json;
-use sqlx::SqliteConnection;
 
 use super::{
     Actor, StoreError, StoreResult,
     alerts::{self, next_reachable_member, notify_member},
-    events,
+    db, events,
 };
 use crate::clock;
 
@@ -36,7 +35,7 @@ struct Step {
 
 /// Fires every escalation due at `now` on active alerts; returns how many fired.
 pub async fn fire_due_escalations(store: &Store, now: i64) -> StoreResult<usize> {
-    let due: Vec<(i64, i64, i64, Option<i64>)> = sqlx::query_as(
+    let due: Vec<(i64, i64, i64, Option<i64>)> = db::query_as(
         "SELECT g.alert_id, g.group_id, g.position, g.escalate_at FROM alert_groups g
          JOIN alerts a ON a.event_identifier = g.alert_id
          WHERE g.escalate_at IS NOT NULL AND g.escalate_at <= ? AND a.status = 'ACTIVE'
@@ -59,7 +58,7 @@ pub async fn fire_due_escalations(store: &Store, now: i64) -> StoreResult<usize>
 
 /// When the next escalation is due on an active alert, so the worker can sleep until then.
 pub async fn next_escalation_due(store: &Store) -> StoreResult<Option<i64>> {
-    Ok(sqlx::query_scalar(
+    Ok(db::query_scalar(
         "SELECT MIN(g.escalate_at) FROM alert_groups g JOIN alerts a ON a.event_identifier = g.alert_id
          WHERE g.escalate_at IS NOT NULL AND a.status = 'ACTIVE'",
     )
@@ -73,7 +72,7 @@ pub async fn escalate_manually(store: &Store, actor: Option<&Actor>, alert_id: i
     if alerts::status_of(&mut tx, alert_id).await? != AlertStatus::Active {
         return Err(StoreError::Conflict(format!("Alert {alert_id} is not ACTIVE; only active alerts escalate.")));
     }
-    let steps: Vec<(i64, i64, Option<i64>, String)> = sqlx::query_as(
+    let steps: Vec<(i64, i64, Option<i64>, String)> = db::query_as(
         "SELECT g.group_id, g.position, g.escalate_at, gr.target_name FROM alert_groups g JOIN groups gr ON gr.id = g.group_id
          WHERE g.alert_id = ? ORDER BY gr.target_name",
     )
@@ -98,8 +97,8 @@ pub async fn escalate_manually(store: &Store, actor: Option<&Actor>, alert_id: i
 }
 
 /// A response with the Escalate action: escalates each group whose current member answered.
-pub(crate) async fn escalate_groups_of_member(conn: &mut SqliteConnection, alert_id: i64, actor: &Actor, now: i64) -> StoreResult<()> {
-    let steps: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(
+pub(crate) async fn escalate_groups_of_member(conn: &mut db::Tx, alert_id: i64, actor: &Actor, now: i64) -> StoreResult<()> {
+    let steps: Vec<(i64, i64, Option<i64>)> = db::query_as(
         "SELECT g.group_id, g.position, g.escalate_at FROM alert_groups g
          JOIN group_members m ON m.group_id = g.group_id AND m.position = g.position
          WHERE g.alert_id = ? AND m.user_id = ?",
@@ -116,11 +115,11 @@ pub(crate) async fn escalate_groups_of_member(conn: &mut SqliteConnection, alert
 
 /// Notifies the next reachable member of a group and records the event. Returns false
 /// when nobody is left, or when another worker already moved this step on.
-async fn advance(conn: &mut SqliteConnection, step: &Step, kind: Kind, actor: Option<&Actor>, now: i64) -> StoreResult<bool> {
+async fn advance(conn: &mut db::Tx, step: &Step, kind: Kind, actor: Option<&Actor>, now: i64) -> StoreResult<bool> {
     let (group_name, escalation_seconds): (String, i64) =
-        sqlx::query_as("SELECT target_name, escalation_seconds FROM groups WHERE id = ?").bind(step.group_id).fetch_one(&mut *conn).await?;
+        db::query_as("SELECT target_name, escalation_seconds FROM groups WHERE id = ?").bind(step.group_id).fetch_one(&mut *conn).await?;
     let Some(next) = next_reachable_member(conn, step.group_id, Some(step.position)).await? else {
-        sqlx::query("UPDATE alert_groups SET escalate_at = NULL WHERE alert_id = ? AND group_id = ?")
+        db::query("UPDATE alert_groups SET escalate_at = NULL WHERE alert_id = ? AND group_id = ?")
             .bind(step.alert_id)
             .bind(step.group_id)
             .execute(&mut *conn)
@@ -128,7 +127,7 @@ async fn advance(conn: &mut SqliteConnection, step: &Step, kind: Kind, actor: Op
         return Ok(false);
     };
     let has_after = next_reachable_member(conn, step.group_id, Some(next.position)).await?.is_some();
-    let moved = sqlx::query(
+    let moved = db::query(
         "UPDATE alert_groups SET position = ?, escalate_at = ?
          WHERE alert_id = ? AND group_id = ? AND position = ? AND escalate_at IS ?",
     )
@@ -144,7 +143,7 @@ async fn advance(conn: &mut SqliteConnection, step: &Step, kind: Kind, actor: Op
         return Ok(false);
     }
     let from: Vec<String> =
-        sqlx::query_scalar("SELECT u.target_name FROM group_members m JOIN users u ON u.id = m.user_id WHERE m.group_id = ? AND m.position = ?")
+        db::query_scalar("SELECT u.target_name FROM group_members m JOIN users u ON u.id = m.user_id WHERE m.group_id = ? AND m.position = ?")
             .bind(step.group_id)
             .bind(step.position)
             .fetch_all(&mut *conn)

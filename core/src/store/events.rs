@@ -4,28 +4,28 @@
 use super::Store;
 use outflow_model::{alerts::TimelineEvent, trigger::Trigger};
 use serde_json::Value;
-use sqlx::SqliteConnection;
 
-use super::{StoreResult, from_json};
+use super::{StoreResult, db, from_json};
 use crate::clock;
 
 pub(crate) const INSERT_EVENT: &str = "INSERT INTO events (alert_id, trigger, fields, created_at) VALUES (?, ?, ?, ?) RETURNING id";
 
-pub(crate) async fn record(conn: &mut SqliteConnection, alert_id: i64, trigger: Trigger, fields: Value, now: i64) -> StoreResult<i64> {
-    let id = sqlx::query_scalar(INSERT_EVENT).bind(alert_id).bind(trigger.key()).bind(fields.to_string()).bind(now).fetch_one(conn).await?;
+pub(crate) async fn record(conn: &mut db::Tx, alert_id: i64, trigger: Trigger, fields: Value, now: i64) -> StoreResult<i64> {
+    let id = db::query_scalar(INSERT_EVENT).bind(alert_id).bind(trigger.key()).bind(fields.to_string()).bind(now).fetch_one(conn).await?;
     Ok(id)
 }
 
-#[derive(sqlx::FromRow)]
+crate::row_struct! {
 struct EventRow {
     id: i64,
     trigger: String,
     fields: String,
     created_at: i64,
 }
+}
 
 pub(crate) async fn timeline(store: &Store, alert_id: i64) -> StoreResult<Vec<TimelineEvent>> {
-    let rows: Vec<EventRow> = sqlx::query_as("SELECT id, trigger, fields, created_at FROM events WHERE alert_id = ? ORDER BY id")
+    let rows: Vec<EventRow> = db::query_as("SELECT id, trigger, fields, created_at FROM events WHERE alert_id = ? ORDER BY id")
         .bind(alert_id)
         .fetch_all(store.db())
         .await?;

@@ -8,12 +8,12 @@
 
 use std::collections::HashMap;
 
+use super::db::{self, Connection, OptionalExtension, params};
 use outflow_model::{
     flow_runs::{CalledBy, Iteration, StartedBy},
     flows::Block,
     runs::RunStatus,
 };
-use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 
 use super::{
@@ -123,7 +123,7 @@ fn called_run_of(conn: &Connection, caller: &str, block: &str, iteration: &Itera
 /// How a run ended; `None` while it is going.
 pub async fn flow_run_end(store: &Store, id: &str) -> StoreResult<Option<RunEnd>> {
     let row: Option<(String, Option<String>, Option<String>)> =
-        sqlx::query_as("SELECT status, reason, output FROM flow_runs WHERE id = ?").bind(id).fetch_optional(store.db()).await?;
+        db::query_as("SELECT status, reason, output FROM flow_runs WHERE id = ?").bind(id).fetch_optional(store.db()).await?;
     let (status, reason, output) = row.ok_or_else(|| StoreError::NotFound(format!("No flow run with id {id}.")))?;
     let status = RunStatus::from_key(&status).ok_or_else(|| StoreError::Corrupt(format!("run status {status}")))?;
     if !matches!(status, RunStatus::Succeeded | RunStatus::Failed) {
@@ -136,7 +136,7 @@ pub async fn flow_run_end(store: &Store, id: &str) -> StoreResult<Option<RunEnd>
 /// The Call Flow step that started run `id`, if one did.
 pub(super) async fn called_by(store: &Store, id: &str) -> StoreResult<Option<CalledBy>> {
     let row: Option<(Option<String>, Option<String>, Option<String>)> =
-        sqlx::query_as("SELECT called_by, called_by_block, called_by_iteration FROM flow_runs WHERE id = ?")
+        db::query_as("SELECT called_by, called_by_block, called_by_iteration FROM flow_runs WHERE id = ?")
             .bind(id)
             .fetch_optional(store.db())
             .await?;
@@ -146,6 +146,6 @@ pub(super) async fn called_by(store: &Store, id: &str) -> StoreResult<Option<Cal
 /// The runs the Call Flow steps of run `id` started: by block, then iteration key.
 pub(super) async fn calls_of(store: &Store, id: &str) -> StoreResult<HashMap<(String, String), String>> {
     let rows: Vec<(String, String, String)> =
-        sqlx::query_as("SELECT called_by_block, called_by_iteration, id FROM flow_runs WHERE called_by = ?").bind(id).fetch_all(store.db()).await?;
+        db::query_as("SELECT called_by_block, called_by_iteration, id FROM flow_runs WHERE called_by = ?").bind(id).fetch_all(store.db()).await?;
     Ok(rows.into_iter().map(|(block, iteration, run)| ((block, iteration), run)).collect())
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use outflow_model::flow_runs::{Iteration, Iterations};
 
-use super::{Store, StoreResult, flow_runs::StepRow};
+use super::{Store, StoreResult, db, flow_runs::StepRow};
 
 /// A block's iterations, and the record of the one shown.
 pub(super) struct BlockIterations {
@@ -21,7 +21,7 @@ pub(super) struct BlockIterations {
 /// What every block inside a loop did across its iterations, by block id.
 pub(super) async fn block_iterations(store: &Store, run_id: &str) -> StoreResult<HashMap<String, BlockIterations>> {
     let keys: Vec<(String, String, String)> =
-        sqlx::query_as("SELECT block_id, status, iteration FROM flow_run_steps WHERE run_id = ? AND iteration != ''")
+        db::query_as("SELECT block_id, status, iteration FROM flow_run_steps WHERE run_id = ? AND iteration != ''")
             .bind(run_id)
             .fetch_all(store.db())
             .await?;
@@ -48,7 +48,7 @@ pub(super) async fn block_iterations(store: &Store, run_id: &str) -> StoreResult
         let Some(shown) = failed.first().cloned().or(last) else { continue };
         summary.failed_items = failed.iter().take(Iterations::LISTED).map(Iteration::key).collect();
         summary.shown = shown.key();
-        let row: Option<StepRow> = sqlx::query_as(
+        let row: Option<StepRow> = db::query_as(
             "SELECT block_id, status, inputs, outputs, ports, logs, error, started_at, finished_at, due_at
              FROM flow_run_steps WHERE run_id = ? AND iteration = ? AND block_id = ?",
         )

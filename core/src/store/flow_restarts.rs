@@ -6,8 +6,8 @@
 
 use std::collections::HashMap;
 
+use super::db::{Connection, OptionalExtension, params};
 use outflow_model::{flow_exec::restart::restart, flow_runs::StartedBy};
-use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{
     Actor, Store, StoreError, StoreResult,

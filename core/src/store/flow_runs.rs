@@ -7,6 +7,7 @@
 use std::{collections::HashMap, sync::Arc};
 
 use super::Store;
+use super::db::{self, Connection, OptionalExtension, params};
 pub use outflow_model::flow_exec::{RunEnd, StepWrite, StoredStep};
 use outflow_model::{
     flow_plan::{Plan, State, starts_anything, trigger_ports},
@@ -15,7 +16,6 @@ use outflow_model::{
     runs::{LogLine, Run, RunKind, RunStatus, RunSummary},
     trigger::Trigger,
 };
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -187,7 +187,7 @@ pub(super) fn runnable_from_row(
 
 /// The flow with the graph of `edition`, ready to start runs from.
 pub async fn runnable_flow(store: &Store, id: &str, edition: Edition) -> StoreResult<RunnableFlow> {
-    let row: Option<RunnableRow> = sqlx::query_as(&format!("{} WHERE fl.id = ?", edition.select())).bind(id).fetch_optional(store.db()).await?;
+    let row: Option<RunnableRow> = db::query_as(&format!("{} WHERE fl.id = ?", edition.select())).bind(id).fetch_optional(store.db()).await?;
     runnable_from_row(row.ok_or_else(|| StoreError::NotFound(format!("No flow with id {id}.")))?)
 }
 
@@ -374,7 +374,7 @@ const CHAINED_SINCE: &str = "SELECT COUNT(*) FROM flow_runs WHERE flow_id = ? AN
 
 /// How many chained runs (`ops::chains`) the flow started since `since` (ms).
 pub async fn chained_runs_since(store: &Store, flow_id: &str, since: i64) -> StoreResult<i64> {
-    Ok(sqlx::query_scalar(CHAINED_SINCE).bind(flow_id).bind(since).fetch_one(store.db()).await?)
+    Ok(db::query_scalar(CHAINED_SINCE).bind(flow_id).bind(since).fetch_one(store.db()).await?)
 }
 
 /// Most runs one flow starts from the events of one alert. A flow whose steps cause the
@@ -584,7 +584,7 @@ pub async fn sample_payload(store: &Store, flow_id: &str, form_id: &str, key: &s
     let flow_native = [(HTTP_TRIGGER, StartedBy::Http), (CALL_TRIGGER, StartedBy::Call), (SCHEDULE_TRIGGER, StartedBy::Schedule)];
     if let Some((_, started_by)) = flow_native.iter().find(|(trigger, _)| *trigger == key) {
         let payload: Option<String> =
-            sqlx::query_scalar("SELECT payload FROM flow_runs WHERE flow_id = ? AND trigger = ? AND started_by = ? ORDER BY created_at DESC LIMIT 1")
+            db::query_scalar("SELECT payload FROM flow_runs WHERE flow_id = ? AND trigger = ? AND started_by = ? ORDER BY created_at DESC LIMIT 1")
                 .bind(flow_id)
                 .bind(key)
                 .bind(started_by.key())
@@ -593,7 +593,7 @@ pub async fn sample_payload(store: &Store, flow_id: &str, form_id: &str, key: &s
         return payload.map(|text| from_json("flow_runs.payload", &text)).transpose();
     }
     let trigger = Trigger::from_key(key).ok_or_else(|| StoreError::invalid(format!("There is no trigger \"{key}\".")))?;
-    let row: Option<(i64, String, i64, String, String)> = sqlx::query_as(
+    let row: Option<(i64, String, i64, String, String)> = db::query_as(
         "SELECT e.alert_id, e.fields, e.created_at, f.properties, a.properties
          FROM events e JOIN alerts a ON a.event_identifier = e.alert_id JOIN forms f ON f.id = a.form_id
          WHERE a.form_id = ? AND e.trigger = ? ORDER BY e.id DESC LIMIT 1",
@@ -864,12 +864,12 @@ pub async fn park_flow_run(store: &Store, run_id: &str, wake_at: i64) -> StoreRe
 
 /// When the earliest parked run is due, if any is.
 pub async fn next_flow_wake(store: &Store) -> StoreResult<Option<i64>> {
-    Ok(sqlx::query_scalar("SELECT MIN(wake_at) FROM flow_runs WHERE status IN ('pending', 'running') AND wake_at IS NOT NULL")
+    Ok(db::query_scalar("SELECT MIN(wake_at) FROM flow_runs WHERE status IN ('pending', 'running') AND wake_at IS NOT NULL")
         .fetch_one(store.db())
         .await?)
 }
 
-#[derive(sqlx::FromRow)]
+crate::row_struct! {
 pub(crate) struct FlowRunRow {
     id: String,
     flow_id: Option<String>,
@@ -896,13 +896,14 @@ pub(crate) struct FlowRunRow {
     finished_at: Option<i64>,
     updated_at: i64,
 }
+}
 
 const SELECT_FLOW_RUN: &str = "SELECT r.id, r.flow_id, r.flow_name, r.flow_version, r.workflow_id, r.snapshot, r.started_by, r.trigger_block,
         r.trigger, r.payload, r.alert_id, u.target_name AS acting_as, r.rerun_of, r.restart_of, r.restart_from, r.status, r.reason, r.output, r.steps_run, r.wake_at,
         r.created_at, r.started_at, r.finished_at, r.updated_at
     FROM flow_runs r LEFT JOIN users u ON u.id = r.acting_user_id";
 
-#[derive(sqlx::FromRow)]
+crate::row_struct! {
 pub(super) struct StepRow {
     pub block_id: String,
     status: String,
@@ -915,6 +916,7 @@ pub(super) struct StepRow {
     finished_at: Option<i64>,
     due_at: Option<i64>,
 }
+}
 
 impl StepRow {
     fn status(&self) -> StoreResult<StepStatus> {
@@ -925,11 +927,11 @@ impl StepRow {
 /// A flow run with its graph and a record for every block (statuses of blocks without a
 /// stored record come from the planner); `None` when `id` is not a flow run.
 pub async fn get_flow_run(store: &Store, id: &str) -> StoreResult<Option<Run>> {
-    let row: Option<FlowRunRow> = sqlx::query_as(&format!("{SELECT_FLOW_RUN} WHERE r.id = ?")).bind(id).fetch_optional(store.db()).await?;
+    let row: Option<FlowRunRow> = db::query_as(&format!("{SELECT_FLOW_RUN} WHERE r.id = ?")).bind(id).fetch_optional(store.db()).await?;
     let Some(row) = row else { return Ok(None) };
-    let graph_text: String = sqlx::query_scalar("SELECT graph FROM flow_snapshots WHERE hash = ?").bind(&row.snapshot).fetch_one(store.db()).await?;
+    let graph_text: String = db::query_scalar("SELECT graph FROM flow_snapshots WHERE hash = ?").bind(&row.snapshot).fetch_one(store.db()).await?;
     let graph: FlowGraph = from_json("flow_snapshots.graph", &graph_text)?;
-    let stored: Vec<StepRow> = sqlx::query_as(
+    let stored: Vec<StepRow> = db::query_as(
         "SELECT block_id, status, inputs, outputs, ports, logs, error, started_at, finished_at, due_at FROM flow_run_steps
          WHERE run_id = ? AND iteration = ''",
     )
@@ -958,7 +960,7 @@ pub async fn get_flow_run(store: &Store, id: &str) -> StoreResult<Option<Run>> {
         .collect();
     let started_by = StartedBy::from_key(&row.started_by).ok_or_else(|| StoreError::Corrupt(format!("started_by {}", row.started_by)))?;
     let restarts: Vec<String> =
-        sqlx::query_scalar("SELECT id FROM flow_runs WHERE restart_of = ? ORDER BY created_at").bind(id).fetch_all(store.db()).await?;
+        db::query_scalar("SELECT id FROM flow_runs WHERE restart_of = ? ORDER BY created_at").bind(id).fetch_all(store.db()).await?;
     let restart_of = row.restart_of.clone().zip(row.restart_from.clone()).map(|(run_id, from_step)| RestartOf { run_id, from_step });
     Ok(Some(Run {
         summary: summary_of(&row, status, started_by),
@@ -1102,7 +1104,7 @@ fn fill(record: &mut StepRecord, stored: &StepRow) -> StoreResult<()> {
 /// version (its draft for a designer test; the original graph when the flow was deleted),
 /// acting as `actor`.
 pub(crate) async fn rerun_flow_run(store: &Store, id: &str, actor: Option<&Actor>) -> StoreResult<String> {
-    let row: Option<FlowRunRow> = sqlx::query_as(&format!("{SELECT_FLOW_RUN} WHERE r.id = ?")).bind(id).fetch_optional(store.db()).await?;
+    let row: Option<FlowRunRow> = db::query_as(&format!("{SELECT_FLOW_RUN} WHERE r.id = ?")).bind(id).fetch_optional(store.db()).await?;
     let row = row.ok_or_else(|| StoreError::NotFound(format!("No run with id {id}.")))?;
     if matches!(row.status.as_str(), "queued" | "pending" | "running") {
         return Err(StoreError::Conflict("This run is still going; wait for it to end before running it again.".into()));
@@ -1113,7 +1115,7 @@ pub(crate) async fn rerun_flow_run(store: &Store, id: &str, actor: Option<&Actor
         Some(flow_id) => runnable_flow(store, flow_id, edition).await?,
         None => {
             let graph_text: String =
-                sqlx::query_scalar("SELECT graph FROM flow_snapshots WHERE hash = ?").bind(&row.snapshot).fetch_one(store.db()).await?;
+                db::query_scalar("SELECT graph FROM flow_snapshots WHERE hash = ?").bind(&row.snapshot).fetch_one(store.db()).await?;
             RunnableFlow::new(
                 String::new(),
                 row.flow_name.clone(),

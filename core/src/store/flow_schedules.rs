@@ -3,12 +3,12 @@
 //! each due time becomes at most one run and none is lost across a crash or a restart. When
 //! a trigger is due is decided by `crate::schedule`, not here.
 
+use super::db::{self, OptionalExtension, params};
 use outflow_model::{
     flow_plan::starts_anything,
     flow_runs::StartedBy,
     flows::{Block, BlockKind, SCHEDULE_TRIGGER},
 };
-use rusqlite::{OptionalExtension, params};
 use serde_json::Value;
 
 use super::{
@@ -34,7 +34,7 @@ pub async fn scheduled_triggers(store: &Store) -> StoreResult<Vec<ScheduledTrigg
         "{} WHERE fl.enabled = 1 AND fl.published_version IS NOT NULL AND instr(fl.published_graph, '\"{SCHEDULE_TRIGGER}\"') > 0 ORDER BY fl.id",
         Edition::Published.select()
     );
-    let rows = sqlx::query_as(&sql).fetch_all(store.db()).await?;
+    let rows = db::query_as(&sql).fetch_all(store.db()).await?;
     let mut triggers = Vec::new();
     for row in rows {
         let flow = runnable_from_row(row)?;
@@ -50,15 +50,13 @@ pub async fn scheduled_triggers(store: &Store) -> StoreResult<Vec<ScheduledTrigg
             continue;
         }
         let acting_user_id: Option<i64> =
-            sqlx::query_scalar("SELECT published_by FROM flow_publications WHERE flow_id = ? ORDER BY published_at DESC, rowid DESC LIMIT 1")
+            db::query_scalar("SELECT published_by FROM flow_publications WHERE flow_id = ? ORDER BY published_at DESC, rowid DESC LIMIT 1")
                 .bind(&flow.id)
                 .fetch_optional(store.db())
                 .await?
                 .flatten();
-        let armed: Vec<(String, String, i64)> = sqlx::query_as("SELECT block_id, fingerprint, last_due FROM flow_schedules WHERE flow_id = ?")
-            .bind(&flow.id)
-            .fetch_all(store.db())
-            .await?;
+        let armed: Vec<(String, String, i64)> =
+            db::query_as("SELECT block_id, fingerprint, last_due FROM flow_schedules WHERE flow_id = ?").bind(&flow.id).fetch_all(store.db()).await?;
         for block in blocks {
             let state = armed.iter().find(|(id, _, _)| *id == block.id).map(|(_, fingerprint, last_due)| (fingerprint.clone(), *last_due));
             triggers.push(ScheduledTrigger { flow: flow.clone(), block, acting_user_id, armed: state });
@@ -171,7 +169,7 @@ mod tests {
     }
 
     async fn runs(store: &Store) -> i64 {
-        sqlx::query_scalar("SELECT COUNT(*) FROM flow_runs WHERE trigger = 'schedule'").fetch_one(store.db()).await.expect("countable")
+        db::query_scalar("SELECT COUNT(*) FROM flow_runs WHERE trigger = 'schedule'").fetch_one(store.db()).await.expect("countable")
     }
 
     #[tokio::test]
@@ -195,7 +193,7 @@ mod tests {
         outcomes.sort_by_key(|outcome| matches!(outcome, Advanced::Lost));
         assert!(matches!(outcomes[0], Advanced::Fired(_)) && outcomes[1] == Advanced::Lost, "{outcomes:?}");
         assert_eq!(runs(&store).await, 1);
-        let started_by: String = sqlx::query_scalar("SELECT started_by FROM flow_runs").fetch_one(store.db()).await.expect("a run");
+        let started_by: String = db::query_scalar("SELECT started_by FROM flow_runs").fetch_one(store.db()).await.expect("a run");
         assert_eq!(started_by, "schedule");
         // A skip moves on without a run; a stale fingerprint moves nothing.
         let skip = ScheduleAdvance { payload: None, ..advance(trigger, 60_000, 120_000) };

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::{
     Actor, StoreError, StoreResult,
     audit::{self, Change},
-    checked_limit, checked_name, conflict_on_unique, from_json, to_json, write_tx,
+    checked_limit, checked_name, conflict_on_unique, db, from_json, to_json, write_tx,
 };
 use crate::{clock, ids::new_id};
 
@@ -29,7 +29,7 @@ struct Graph {
     edges: Vec<Edge>,
 }
 
-#[derive(sqlx::FromRow)]
+crate::row_struct! {
 struct FlowRow {
     id: String,
     workflow_id: String,
@@ -43,6 +43,7 @@ struct FlowRow {
     created_at: i64,
     updated_at: i64,
     max_concurrent_runs: Option<u32>,
+}
 }
 
 const SELECT_FLOW: &str = "SELECT fl.id, f.workflow_id, fl.form_id, f.name AS form_name, fl.name, fl.version, fl.published_version, fl.enabled,
@@ -130,7 +131,7 @@ async fn insert_flow(
     let now = clock::now_millis();
     let graph_json = to_json(graph);
     let mut tx = write_tx(store).await?;
-    sqlx::query("INSERT INTO flows (id, form_id, name, version, graph, created_at, updated_at, max_concurrent_runs) VALUES (?, ?, ?, 1, ?, ?, ?, ?)")
+    db::query("INSERT INTO flows (id, form_id, name, version, graph, created_at, updated_at, max_concurrent_runs) VALUES (?, ?, ?, 1, ?, ?, ?, ?)")
         .bind(&id)
         .bind(&form.id)
         .bind(name)
@@ -151,15 +152,8 @@ async fn insert_flow(
 
 /// Makes `version` (`None`: the newest saved one, as of this transaction) the one that runs,
 /// records when, by whom and how, and answers it.
-async fn make_running(
-    tx: &mut sqlx::SqliteConnection,
-    flow_id: &str,
-    version: Option<i64>,
-    actor: Option<&Actor>,
-    how: PublishedHow,
-    now: i64,
-) -> StoreResult<i64> {
-    let version: i64 = sqlx::query_scalar(
+async fn make_running(tx: &mut db::Tx, flow_id: &str, version: Option<i64>, actor: Option<&Actor>, how: PublishedHow, now: i64) -> StoreResult<i64> {
+    let version: i64 = db::query_scalar(
         "UPDATE flows SET published_version = COALESCE(?1, version),
             published_graph = (SELECT v.graph FROM flow_versions v WHERE v.flow_id = ?2 AND v.version = COALESCE(?1, flows.version)),
             updated_at = ?3
@@ -170,7 +164,7 @@ async fn make_running(
     .bind(now)
     .fetch_one(&mut *tx)
     .await?;
-    sqlx::query("INSERT INTO flow_publications (flow_id, version, published_at, published_by, note) VALUES (?, ?, ?, ?, ?)")
+    db::query("INSERT INTO flow_publications (flow_id, version, published_at, published_by, note) VALUES (?, ?, ?, ?, ?)")
         .bind(flow_id)
         .bind(version)
         .bind(now)
@@ -208,13 +202,13 @@ pub async fn publish_flow(store: &Store, id: &str, actor: Option<&Actor>) -> Sto
 /// was published before can be rolled back to: one that never ran is published instead.
 pub async fn rollback_flow(store: &Store, id: &str, version: i64, actor: Option<&Actor>) -> StoreResult<i64> {
     let before = get_flow(store, id).await?;
-    let ran: Option<i64> = sqlx::query_scalar("SELECT version FROM flow_publications WHERE flow_id = ? AND version = ? LIMIT 1")
+    let ran: Option<i64> = db::query_scalar("SELECT version FROM flow_publications WHERE flow_id = ? AND version = ? LIMIT 1")
         .bind(id)
         .bind(version)
         .fetch_optional(store.db())
         .await?;
     if ran.is_none() {
-        let exists: Option<i64> = sqlx::query_scalar("SELECT version FROM flow_versions WHERE flow_id = ? AND version = ?")
+        let exists: Option<i64> = db::query_scalar("SELECT version FROM flow_versions WHERE flow_id = ? AND version = ?")
             .bind(id)
             .bind(version)
             .fetch_optional(store.db())
@@ -234,7 +228,7 @@ pub async fn rollback_flow(store: &Store, id: &str, version: i64, actor: Option<
 
 #[allow(clippy::too_many_arguments)]
 async fn insert_version(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut db::Tx,
     flow_id: &str,
     version: i64,
     name: &str,
@@ -244,7 +238,7 @@ async fn insert_version(
     note: &str,
     now: i64,
 ) -> StoreResult<()> {
-    sqlx::query(
+    db::query(
         "INSERT INTO flow_versions (flow_id, version, name, graph, blocks, edges, saved_by, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(flow_id)
@@ -315,7 +309,7 @@ fn flow_from_row(row: FlowRow, form: Option<&Form>) -> StoreResult<Flow> {
 
 /// One flow with its graph and the warnings its blocks carry.
 pub async fn get_flow(store: &Store, id: &str) -> StoreResult<Flow> {
-    let row: Option<FlowRow> = sqlx::query_as(&format!("{SELECT_FLOW} WHERE fl.id = ?")).bind(id).fetch_optional(store.db()).await?;
+    let row: Option<FlowRow> = db::query_as(&format!("{SELECT_FLOW} WHERE fl.id = ?")).bind(id).fetch_optional(store.db()).await?;
     let row = row.ok_or_else(|| StoreError::NotFound(format!("No flow with id {id}.")))?;
     let form = super::get_form(store, &row.form_id).await?;
     flow_from_row(row, Some(&form))
@@ -323,7 +317,7 @@ pub async fn get_flow(store: &Store, id: &str) -> StoreResult<Flow> {
 
 /// Flows of one form, of one workflow, or all; by form then name.
 pub async fn list_flows(store: &Store, form_id: Option<&str>, workflow_id: Option<&str>) -> StoreResult<Vec<FlowSummary>> {
-    let rows: Vec<(String, String, String, String, String, i64, Option<i64>, bool, i64, i64)> = sqlx::query_as(
+    let rows: Vec<(String, String, String, String, String, i64, Option<i64>, bool, i64, i64)> = db::query_as(
         "SELECT fl.id, f.workflow_id, fl.form_id, f.name, fl.name, fl.version, fl.published_version, fl.enabled,
             json_array_length(fl.graph, '$.blocks'), fl.updated_at
          FROM flows fl JOIN forms f ON f.id = fl.form_id
@@ -358,7 +352,7 @@ const SAVED: &str = "saved";
 /// The trigger blocks with a step connected to them in the published versions of a
 /// workflow's flows (what runs), by flow name.
 pub async fn list_flow_triggers(store: &Store, workflow_id: &str) -> StoreResult<Vec<FlowTrigger>> {
-    let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+    let rows: Vec<(String, String, String, String)> = db::query_as(
         "SELECT DISTINCT fl.id, fl.name, fl.form_id, json_extract(b.value, '$.trigger')
          FROM flows fl JOIN forms f ON f.id = fl.form_id, json_each(fl.published_graph, '$.blocks') b
          WHERE f.workflow_id = ?1 AND json_extract(b.value, '$.kind') = 'trigger' AND json_extract(b.value, '$.trigger') IS NOT NULL
@@ -395,7 +389,7 @@ async fn write_version(
     let now = clock::now_millis();
     let graph_json = to_json(graph);
     let mut tx = write_tx(store).await?;
-    let current: Option<i64> = sqlx::query_scalar("SELECT version FROM flows WHERE id = ?").bind(id).fetch_optional(&mut *tx).await?;
+    let current: Option<i64> = db::query_scalar("SELECT version FROM flows WHERE id = ?").bind(id).fetch_optional(&mut *tx).await?;
     let current = current.ok_or_else(|| StoreError::NotFound(format!("No flow with id {id}.")))?;
     if current != base_version {
         return Err(StoreError::Conflict(format!(
@@ -407,7 +401,7 @@ async fn write_version(
     if note == SAVED {
         // One editor's consecutive saves of a draft are one version in the history: the
         // previous one goes unless it ever ran or was made another way (created, restored).
-        sqlx::query(
+        db::query(
             "DELETE FROM flow_versions WHERE flow_id = ?1 AND version = ?2 AND note = ?3 AND saved_by IS ?4
                 AND NOT EXISTS (SELECT 1 FROM flow_publications p WHERE p.flow_id = ?1 AND p.version = ?2)",
         )
@@ -418,7 +412,7 @@ async fn write_version(
         .execute(&mut *tx)
         .await?;
     }
-    sqlx::query(
+    db::query(
         "UPDATE flows SET name = ?1, version = ?2, graph = ?3, enabled = COALESCE(?4, enabled),
             max_concurrent_runs = CASE ?5 WHEN 0 THEN NULL ELSE COALESCE(?5, max_concurrent_runs) END, updated_at = ?6
          WHERE id = ?7",
@@ -436,7 +430,7 @@ async fn write_version(
     insert_version(&mut tx, id, version, name, graph, &graph_json, actor, note, now).await?;
     if settings.enabled == Some(false) {
         // Turned off, its schedules stop; turned on again, they start from then.
-        sqlx::query("DELETE FROM flow_schedules WHERE flow_id = ?").bind(id).execute(&mut *tx).await?;
+        db::query("DELETE FROM flow_schedules WHERE flow_id = ?").bind(id).execute(&mut *tx).await?;
     }
     tx.commit().await?;
     get_flow(store, id).await
@@ -464,7 +458,7 @@ pub async fn save_flow(store: &Store, id: &str, save: &FlowSave, actor: Option<&
 pub async fn delete_flow(store: &Store, id: &str, actor: Option<&Actor>) -> StoreResult<()> {
     let flow = get_flow(store, id).await?;
     let mut tx = write_tx(store).await?;
-    let deleted = sqlx::query("DELETE FROM flows WHERE id = ?").bind(id).execute(&mut *tx).await?;
+    let deleted = db::query("DELETE FROM flows WHERE id = ?").bind(id).execute(&mut *tx).await?;
     tx.commit().await?;
     if deleted.rows_affected() == 0 {
         return Err(StoreError::NotFound(format!("No flow with id {id}.")));
@@ -472,7 +466,7 @@ pub async fn delete_flow(store: &Store, id: &str, actor: Option<&Actor>) -> Stor
     audit::record_change(store, actor, Change::deleted("flow", id, &flow.name, &audited(&flow))).await
 }
 
-#[derive(sqlx::FromRow)]
+crate::row_struct! {
 struct VersionRow {
     version: i64,
     name: String,
@@ -481,6 +475,7 @@ struct VersionRow {
     created_at: i64,
     saved_by: Option<String>,
     note: String,
+}
 }
 
 impl From<VersionRow> for FlowVersion {
@@ -505,9 +500,9 @@ const SELECT_VERSION: &str = "SELECT v.version, v.name, v.blocks, v.edges, v.cre
 pub async fn list_flow_versions(store: &Store, id: &str) -> StoreResult<Vec<FlowVersion>> {
     get_flow(store, id).await?;
     let rows: Vec<VersionRow> =
-        sqlx::query_as(&format!("{SELECT_VERSION} WHERE v.flow_id = ? ORDER BY v.version DESC")).bind(id).fetch_all(store.db()).await?;
+        db::query_as(&format!("{SELECT_VERSION} WHERE v.flow_id = ? ORDER BY v.version DESC")).bind(id).fetch_all(store.db()).await?;
     let mut versions: Vec<FlowVersion> = rows.into_iter().map(FlowVersion::from).collect();
-    let publications: Vec<(i64, i64, Option<String>, String)> = sqlx::query_as(
+    let publications: Vec<(i64, i64, Option<String>, String)> = db::query_as(
         "SELECT p.version, p.published_at, u.target_name, p.note FROM flow_publications p LEFT JOIN users u ON u.id = p.published_by
          WHERE p.flow_id = ? ORDER BY p.published_at, p.rowid",
     )
@@ -527,10 +522,10 @@ pub async fn list_flow_versions(store: &Store, id: &str) -> StoreResult<Vec<Flow
 pub async fn get_flow_version(store: &Store, id: &str, version: i64) -> StoreResult<FlowVersionDetail> {
     let flow = get_flow(store, id).await?;
     let row: Option<VersionRow> =
-        sqlx::query_as(&format!("{SELECT_VERSION} WHERE v.flow_id = ? AND v.version = ?")).bind(id).bind(version).fetch_optional(store.db()).await?;
+        db::query_as(&format!("{SELECT_VERSION} WHERE v.flow_id = ? AND v.version = ?")).bind(id).bind(version).fetch_optional(store.db()).await?;
     let row = row.ok_or_else(|| StoreError::NotFound(format!("Flow {id} has no version {version}.")))?;
     let graph_text: String =
-        sqlx::query_scalar("SELECT graph FROM flow_versions WHERE flow_id = ? AND version = ?").bind(id).bind(version).fetch_one(store.db()).await?;
+        db::query_scalar("SELECT graph FROM flow_versions WHERE flow_id = ? AND version = ?").bind(id).bind(version).fetch_one(store.db()).await?;
     let graph: Graph = from_json("flow_versions.graph", &graph_text)?;
     let document =
         FlowDocument { name: row.name.clone(), form_id: flow.form_id, blocks: graph.blocks, edges: graph.edges, max_concurrent_runs: None };

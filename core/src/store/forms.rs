@@ -9,6 +9,7 @@ use outflow_model::{
     limits,
 };
 
+use super::db;
 use super::{
     Actor, StoreError, StoreResult,
     audit::{self, Change},
@@ -16,7 +17,7 @@ use super::{
 };
 use crate::{clock, ids::new_id};
 
-#[derive(sqlx::FromRow)]
+crate::row_struct! {
 struct FormRow {
     id: String,
     workflow_id: String,
@@ -24,6 +25,7 @@ struct FormRow {
     enabled: bool,
     properties: String,
     responses: String,
+}
 }
 
 impl TryFrom<FormRow> for Form {
@@ -79,7 +81,7 @@ pub async fn create_form(store: &Store, actor: Option<&Actor>, workflow_id: &str
     super::get_workflow(store, workflow_id).await?;
     let id = new_id("fm");
     let now = clock::now_millis();
-    sqlx::query(
+    db::query(
         "INSERT INTO forms (id, workflow_id, name, enabled, properties, responses, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )
@@ -103,7 +105,7 @@ pub async fn create_form(store: &Store, actor: Option<&Actor>, workflow_id: &str
 pub async fn update_form(store: &Store, actor: Option<&Actor>, id: &str, input: &NewForm) -> StoreResult<Form> {
     let form = checked_form(input)?;
     let before = get_form(store, id).await?;
-    let updated = sqlx::query("UPDATE forms SET name = ?, enabled = ?, properties = ?, responses = ?, updated_at = ? WHERE id = ?")
+    let updated = db::query("UPDATE forms SET name = ?, enabled = ?, properties = ?, responses = ?, updated_at = ? WHERE id = ?")
         .bind(&form.name)
         .bind(form.enabled)
         .bind(to_json(&form.properties))
@@ -122,21 +124,21 @@ pub async fn update_form(store: &Store, actor: Option<&Actor>, id: &str, input: 
 }
 
 pub async fn get_form(store: &Store, id: &str) -> StoreResult<Form> {
-    let row: Option<FormRow> = sqlx::query_as(&format!("{SELECT_FORM} WHERE id = ?")).bind(id).fetch_optional(store.db()).await?;
+    let row: Option<FormRow> = db::query_as(&format!("{SELECT_FORM} WHERE id = ?")).bind(id).fetch_optional(store.db()).await?;
     row.ok_or_else(|| StoreError::NotFound(format!("No form with id {id}.")))?.try_into()
 }
 
 pub async fn list_forms(store: &Store, workflow_id: &str) -> StoreResult<Vec<Form>> {
     super::get_workflow(store, workflow_id).await?;
     let rows: Vec<FormRow> =
-        sqlx::query_as(&format!("{SELECT_FORM} WHERE workflow_id = ? ORDER BY name")).bind(workflow_id).fetch_all(store.db()).await?;
+        db::query_as(&format!("{SELECT_FORM} WHERE workflow_id = ? ORDER BY name")).bind(workflow_id).fetch_all(store.db()).await?;
     rows.into_iter().map(Form::try_from).collect()
 }
 
 /// Reads a form on the write connection (see `writer`), for jobs that check their
 /// input against it in the same transaction.
-pub(crate) fn form_on(conn: &rusqlite::Connection, id: &str) -> StoreResult<Option<Form>> {
-    use rusqlite::OptionalExtension;
+pub(crate) fn form_on(conn: &super::db::Connection, id: &str) -> StoreResult<Option<Form>> {
+    use super::db::OptionalExtension;
     let row = conn
         .prepare_cached(&format!("{SELECT_FORM} WHERE id = ?"))?
         .query_row([id], |row| {

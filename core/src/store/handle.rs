@@ -1,8 +1,9 @@
 //! The store handle: one value owning everything the store keeps for one database — the
-//! read pool, the write connection and its queue, whose turn it is to write, the configuration generation,
-//! recently used API keys and the "flow runs created" signal. It is passed wherever the
-//! database is needed; two handles (two tests, two databases) share nothing, and nothing of
-//! the store lives in process-wide statics.
+//! engine it runs on, the connection pool, on SQLite the write connection and its queue,
+//! whose turn it is to write, the configuration generation, recently used API keys and the
+//! "flow runs created" signal. It is passed wherever the database is needed; two handles
+//! (two tests, two databases) share nothing, and nothing of the store lives in process-wide
+//! statics.
 
 use std::{
     collections::HashMap,
@@ -11,25 +12,30 @@ use std::{
         Arc, Mutex, PoisonError,
         atomic::{AtomicU64, Ordering},
     },
-    time::Duration,
 };
 
 use outflow_model::trigger::Trigger;
-use sqlx::{
-    SqlitePool,
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
-};
 use tokio::sync::Notify;
 
-use super::{StoreResult, principals::RecentKeys, writer::Writer};
+use super::{
+    StoreError, StoreResult,
+    db::{self, Engine, Opener, Pool},
+    principals::RecentKeys,
+    writer::Writer,
+};
+
+/// Connections a store lends to reads (and to writes that need no turn).
+const POOL_SIZE: usize = 8;
 
 /// A cheap-to-clone handle to one database.
 #[derive(Clone)]
 pub struct Store(Arc<Shared>);
 
 struct Shared {
-    pool: SqlitePool,
-    writer: Writer,
+    engine: Engine,
+    pool: Pool,
+    /// SQLite's write connection and queue; PostgreSQL writes on pooled connections.
+    writer: Option<Writer>,
     /// Whose turn it is to write (see [`Store::write_turn`]).
     turn: Arc<tokio::sync::Mutex<()>>,
     /// Moves on every committed configuration change (see [`Store::config_generation`]).
@@ -38,51 +44,67 @@ struct Shared {
     recent_keys: Mutex<RecentKeys>,
     /// Trigger events this process dispatched, by trigger (in the order of `Trigger::ALL`).
     events_dispatched: [AtomicU64; Trigger::ALL.len()],
+    /// Where migrations run (SQLite's are sqlx's, on a connection of their own).
+    url: String,
 }
 
 impl Store {
-    /// Opens (creating if needed) the database and starts its writer, with the settings
-    /// every connection shares: WAL so readers never block the writer, a busy timeout
-    /// instead of instant lock errors, and foreign keys enforced. `synchronous = NORMAL` in
-    /// WAL mode survives process crashes; only a power loss can drop the last commits.
+    /// Opens the database `database_url` names: `sqlite://path` (created if missing, in WAL
+    /// mode, so readers never block the writer; `synchronous = NORMAL` in WAL mode survives
+    /// process crashes, only a power loss can drop the last commits) or `postgres://…`.
     /// Migrations are not run here (see [`Store::migrate`]).
     pub async fn open(database_url: &str) -> StoreResult<Store> {
-        let options = SqliteConnectOptions::from_str(database_url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true);
-        let pool = SqlitePoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(10)).connect_with(options).await?;
-        let turn = Arc::new(tokio::sync::Mutex::new(()));
-        let writer = Writer::start(pool.connect_options().get_filename())?;
+        let engine = Engine::of_url(database_url);
+        let (pool, writer) = match engine {
+            Engine::Sqlite => {
+                let options = sqlx::sqlite::SqliteConnectOptions::from_str(database_url).map_err(|error| StoreError::Migration(error.to_string()))?;
+                let path = options.get_filename().to_path_buf();
+                let writer = Writer::start(&path)?;
+                (Pool::new(Opener::Sqlite(path), POOL_SIZE), Some(writer))
+            }
+            Engine::Postgres => {
+                let pool = Pool::new(Opener::Postgres(database_url.to_string()), POOL_SIZE * 2);
+                // Refuses an unreachable server at once, with its reason.
+                pool.with(|_| Ok(())).await?;
+                (pool, None)
+            }
+        };
         Ok(Store(Arc::new(Shared {
+            engine,
             pool,
             writer,
-            turn,
+            turn: Arc::new(tokio::sync::Mutex::new(())),
             generation: AtomicU64::new(0),
             flow_runs_created: Notify::new(),
             recent_keys: Mutex::new(HashMap::new()),
             events_dispatched: Default::default(),
+            url: database_url.to_string(),
         })))
+    }
+
+    /// The engine the store runs on.
+    pub fn engine(&self) -> Engine {
+        self.0.engine
     }
 
     /// Applies the migrations embedded in the binary; already-applied ones are skipped.
     pub async fn migrate(&self) -> StoreResult<()> {
-        sqlx::migrate!("./migrations").run(self.db()).await?;
-        Ok(())
+        match self.0.engine {
+            Engine::Sqlite => super::migrations::sqlite(&self.0.url).await,
+            Engine::Postgres => super::migrations::postgres(self).await,
+        }
     }
 
     /// Answers whether the database takes a query, for `/healthz`.
     pub async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(self.db()).await?;
+        db::query("SELECT 1").execute(self.db()).await?;
         Ok(())
     }
 
     /// Closes the read pool at shutdown, after the workers stopped; the write connection
     /// and its checkpointer end when the last handle is dropped.
     pub async fn close(&self) {
-        self.0.pool.close().await;
+        self.0.pool.close();
     }
 
     /// Changes whenever configuration may have changed: a cache filled at one generation is
@@ -110,13 +132,29 @@ impl Store {
         }
     }
 
-    /// The read pool (and the pool of the few writes that go through sqlx).
-    pub(crate) fn db(&self) -> &SqlitePool {
+    /// The pool: reads, and the few writes that need no turn.
+    pub(crate) fn db(&self) -> &Pool {
         &self.0.pool
     }
 
-    pub(crate) fn writer(&self) -> &Writer {
-        &self.0.writer
+    /// SQLite's write queue; `None` on PostgreSQL.
+    pub(crate) fn writer(&self) -> Option<&Writer> {
+        self.0.writer.as_ref()
+    }
+
+    /// Begins a transaction; the caller holds the write turn.
+    pub(crate) async fn begin(&self) -> StoreResult<db::Tx> {
+        Ok(match &self.0.writer {
+            Some(writer) => db::Tx::sqlite(writer.connection())?,
+            None => db::Tx::postgres(&self.0.pool).await?,
+        })
+    }
+
+    /// Called after a commit outside the write queue (SQLite's WAL may want a checkpoint).
+    pub(crate) fn committed(&self) {
+        if let Some(writer) = &self.0.writer {
+            writer.committed();
+        }
     }
 
     /// Waits for the turn to write. SQLite has one writer at a time; queueing writers here,
@@ -170,10 +208,14 @@ mod tests {
     #[tokio::test]
     async fn upgrading_through_the_flow_runs_rebuild_keeps_runs_steps_and_links() {
         let dir = tempfile::tempdir().expect("a temp dir");
-        let store = Store::open(&format!("sqlite://{}", dir.path().join("old.db").display())).await.expect("the database opens");
+        let url = format!("sqlite://{}", dir.path().join("old.db").display());
+        let store = Store::open(&url).await.expect("the database opens");
         let mut before_0016 = sqlx::migrate!("./migrations");
         before_0016.migrations = before_0016.migrations.iter().filter(|migration| migration.version < 16).cloned().collect::<Vec<_>>().into();
-        before_0016.run(store.db()).await.expect("migrations up to 0015 run");
+        let mut old = sqlx::ConnectOptions::connect(&<sqlx::sqlite::SqliteConnectOptions as FromStr>::from_str(&url).expect("a SQLite URL"))
+            .await
+            .expect("the database opens");
+        before_0016.run(&mut old).await.expect("migrations up to 0015 run");
         for statement in [
             "INSERT INTO flow_snapshots (hash, graph) VALUES ('h', '{}')",
             "INSERT INTO flow_runs (id, flow_name, flow_version, workflow_id, snapshot, started_by, trigger_block, trigger, payload, status, created_at, updated_at)
@@ -183,16 +225,17 @@ mod tests {
              VALUES ('r2', 'F', 1, 'wf', 'h', 'rerun', 't1', 'status', '{}', 'succeeded', 2, 2, 'r1', 'r1', 'w2', 'r1')",
             "INSERT INTO flow_run_steps (run_id, iteration, block_id, status, started_at) VALUES ('r1', '', 'w1', 'succeeded', 1), ('r1', '0', 'w2', 'failed', 1)",
         ] {
-            sqlx::query(statement).execute(store.db()).await.expect("an old row");
+            db::query(statement).execute(store.db()).await.expect("an old row");
         }
+        drop(old);
         store.migrate().await.expect("0016 runs");
         let links: (Option<String>, Option<String>, Option<String>) =
-            sqlx::query_as("SELECT rerun_of, restart_of, restart_from FROM flow_runs WHERE id = 'r2'").fetch_one(store.db()).await.expect("r2 kept");
+            db::query_as("SELECT rerun_of, restart_of, restart_from FROM flow_runs WHERE id = 'r2'").fetch_one(store.db()).await.expect("r2 kept");
         assert_eq!(links, (Some("r1".into()), Some("r1".into()), Some("w2".into())), "links to other runs survive the rebuild");
-        let steps: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM flow_run_steps WHERE run_id = 'r1'").fetch_one(store.db()).await.expect("readable");
+        let steps: i64 = db::query_scalar("SELECT COUNT(*) FROM flow_run_steps WHERE run_id = 'r1'").fetch_one(store.db()).await.expect("readable");
         assert_eq!(steps, 2, "step records survive the rebuild");
-        sqlx::query("DELETE FROM flow_runs WHERE id = 'r1'").execute(store.db()).await.expect("deleted");
-        let steps: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM flow_run_steps").fetch_one(store.db()).await.expect("readable");
+        db::query("DELETE FROM flow_runs WHERE id = 'r1'").execute(store.db()).await.expect("deleted");
+        let steps: i64 = db::query_scalar("SELECT COUNT(*) FROM flow_run_steps").fetch_one(store.db()).await.expect("readable");
         assert_eq!(steps, 0, "and still go with their run");
     }
 }

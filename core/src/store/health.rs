@@ -17,6 +17,7 @@
 use std::collections::HashMap;
 
 use super::Store;
+use super::db::{self, Connection, params};
 use outflow_model::{
     agents::ONLINE_WINDOW_MS,
     dashboard::{
@@ -24,7 +25,6 @@ use outflow_model::{
     },
     runs::RunStatus,
 };
-use rusqlite::{Connection, params};
 
 use super::{StoreResult, runs::AttemptRecord, to_json};
 use crate::clock;
@@ -92,7 +92,7 @@ const RUN_MINUTES: &str = "SELECT minute, status, SUM(runs) FROM run_minutes
 /// Runs of `workflows` (`None`: every workflow) that reached an outcome in the last day, as
 /// `(minute, outcome, runs)` with minutes since the epoch.
 async fn run_minutes(store: &Store, workflows: Option<&[String]>, now_minute: i64) -> StoreResult<Vec<(i64, RunStatus, u64)>> {
-    let rows: Vec<(i64, String, i64)> = sqlx::query_as(RUN_MINUTES).bind(now_minute).bind(workflows.map(to_json)).fetch_all(store.db()).await?;
+    let rows: Vec<(i64, String, i64)> = db::query_as(RUN_MINUTES).bind(now_minute).bind(workflows.map(to_json)).fetch_all(store.db()).await?;
     Ok(rows
         .into_iter()
         .filter_map(|(minute, status, runs)| Some((minute, RunStatus::from_key(&status)?, u64::try_from(runs).unwrap_or_default())))
@@ -159,7 +159,7 @@ const DELIVERY_HOURS: &str = "SELECT d.endpoint_id, (?1 - d.minute) / 60, d.buck
     WHERE d.minute > ?1 - 1440 AND d.minute <= ?1 AND (?2 IS NULL OR e.workflow_id IN (SELECT value FROM json_each(?2)))
     GROUP BY 1, 2, 3";
 
-#[derive(sqlx::FromRow)]
+crate::row_struct! {
 struct EndpointRow {
     id: String,
     name: String,
@@ -170,6 +170,7 @@ struct EndpointRow {
     last_error: Option<String>,
     failed_run_id: Option<String>,
     run_status: Option<String>,
+}
 }
 
 /// One endpoint's figures with the histograms behind them, hour by hour (oldest first).
@@ -189,8 +190,8 @@ fn no_hours() -> Hours {
 pub async fn endpoint_figures(store: &Store, workflows: Option<&[String]>, now: i64) -> StoreResult<Vec<EndpointFigures>> {
     let now_minute = now / MINUTE_MS;
     let workflows = workflows.map(to_json);
-    let endpoints: Vec<EndpointRow> = sqlx::query_as(ENDPOINTS).bind(&workflows).fetch_all(store.db()).await?;
-    let counts: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(DELIVERY_HOURS).bind(now_minute).bind(&workflows).fetch_all(store.db()).await?;
+    let endpoints: Vec<EndpointRow> = db::query_as(ENDPOINTS).bind(&workflows).fetch_all(store.db()).await?;
+    let counts: Vec<(String, i64, i64, i64, i64)> = db::query_as(DELIVERY_HOURS).bind(now_minute).bind(&workflows).fetch_all(store.db()).await?;
     let mut hours_of: HashMap<String, Hours> = HashMap::new();
     for (endpoint, back, bucket, ok, bad) in counts {
         let Some(hour) = usize::try_from(back).ok().filter(|back| *back < HOURS).map(|back| HOURS - 1 - back) else { continue };
@@ -255,7 +256,7 @@ pub fn latency_of(figures: &[EndpointFigures]) -> (Percentiles, Percentiles) {
 
 /// Registered Integration Agents and how many sent a heartbeat lately.
 pub async fn agents_online(store: &Store, now: i64) -> StoreResult<AgentsOnline> {
-    let (online, registered): (i64, i64) = sqlx::query_as("SELECT COALESCE(SUM(last_heartbeat_at >= ?), 0), COUNT(*) FROM agents")
+    let (online, registered): (i64, i64) = db::query_as("SELECT COALESCE(SUM(last_heartbeat_at >= ?), 0), COUNT(*) FROM agents")
         .bind(now - ONLINE_WINDOW_MS)
         .fetch_one(store.db())
         .await?;
@@ -317,7 +318,7 @@ mod tests {
     /// two parameters, and the last one the workflows): every `SCAN` and `SEARCH` step.
     async fn plan(store: &Store, sql: &str) -> Vec<String> {
         let explain = format!("EXPLAIN QUERY PLAN {sql}");
-        let query = sqlx::query_as(&explain);
+        let query = db::query_as(&explain);
         let query = if sql.contains("?2") { query.bind(1_i64) } else { query };
         let rows: Vec<(i64, i64, i64, String)> = query.bind(None::<String>).fetch_all(store.db()).await.expect("a plan");
         rows.into_iter().map(|(.., detail)| detail).filter(|detail| detail.starts_with("SCAN") || detail.starts_with("SEARCH")).collect()

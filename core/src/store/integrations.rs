@@ -11,14 +11,14 @@ use outflow_model::{
 use super::{
     Actor, StoreError, StoreResult, agents,
     audit::{self, Change},
-    checked_name, conflict_on_unique, from_json, to_json,
+    checked_name, conflict_on_unique, db, from_json, to_json,
 };
 use crate::{clock, default_scripts::default_script, ids::new_id};
 
 /// Largest script an integration may hold.
 pub const MAX_SCRIPT_BYTES: usize = 256 * 1024;
 
-#[derive(sqlx::FromRow)]
+crate::row_struct! {
 struct IntegrationRow {
     id: String,
     workflow_id: String,
@@ -33,6 +33,7 @@ struct IntegrationRow {
     last_run_id: Option<String>,
     last_run_status: Option<String>,
     last_run_at: Option<i64>,
+}
 }
 
 const SELECT_INTEGRATION: &str = "SELECT i.id, f.workflow_id, i.form_id, f.name AS form_name, i.name, i.trigger, i.action, i.location,
@@ -66,7 +67,7 @@ impl TryFrom<IntegrationRow> for Integration {
 
 /// Refuses a second integration for the same form and trigger, naming the first.
 async fn ensure_trigger_free(store: &Store, form_id: &str, trigger: Trigger, except: Option<&str>) -> StoreResult<()> {
-    let existing: Option<String> = sqlx::query_scalar("SELECT name FROM integrations WHERE form_id = ? AND trigger = ? AND id IS NOT ?")
+    let existing: Option<String> = db::query_scalar("SELECT name FROM integrations WHERE form_id = ? AND trigger = ? AND id IS NOT ?")
         .bind(form_id)
         .bind(trigger.key())
         .bind(except)
@@ -99,7 +100,7 @@ async fn checked_action(
     match action {
         IntegrationAction::Webhook { endpoint_id, path } => {
             let owner: Option<String> =
-                sqlx::query_scalar("SELECT workflow_id FROM endpoints WHERE id = ?").bind(endpoint_id).fetch_optional(store.db()).await?;
+                db::query_scalar("SELECT workflow_id FROM endpoints WHERE id = ?").bind(endpoint_id).fetch_optional(store.db()).await?;
             if owner.as_deref() != Some(workflow_id) {
                 return Err(StoreError::invalid(format!("This workflow has no endpoint with id \"{endpoint_id}\".")));
             }
@@ -143,7 +144,7 @@ pub async fn create_integration(store: &Store, actor: Option<&Actor>, input: &Ne
     ensure_trigger_free(store, &form.id, input.trigger, None).await?;
     let id = new_id("in");
     let now = clock::now_millis();
-    sqlx::query(
+    db::query(
         "INSERT INTO integrations (id, form_id, name, trigger, action, location, enabled, created_at, updated_at, saved_by_user_id)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
@@ -166,14 +167,14 @@ pub async fn create_integration(store: &Store, actor: Option<&Actor>, input: &Ne
 }
 
 pub async fn get_integration(store: &Store, id: &str) -> StoreResult<Integration> {
-    let row: Option<IntegrationRow> = sqlx::query_as(&format!("{SELECT_INTEGRATION} WHERE i.id = ?")).bind(id).fetch_optional(store.db()).await?;
+    let row: Option<IntegrationRow> = db::query_as(&format!("{SELECT_INTEGRATION} WHERE i.id = ?")).bind(id).fetch_optional(store.db()).await?;
     row.ok_or_else(|| StoreError::NotFound(format!("No integration with id {id}.")))?.try_into()
 }
 
 /// The integrations of a workflow (or of every workflow), by form and trigger.
 pub async fn list_integrations(store: &Store, workflow_id: Option<&str>) -> StoreResult<Vec<Integration>> {
     let rows: Vec<IntegrationRow> =
-        sqlx::query_as(&format!("{SELECT_INTEGRATION} WHERE ?1 IS NULL OR f.workflow_id = ?1 ORDER BY f.name, i.trigger, i.name"))
+        db::query_as(&format!("{SELECT_INTEGRATION} WHERE ?1 IS NULL OR f.workflow_id = ?1 ORDER BY f.name, i.trigger, i.name"))
             .bind(workflow_id)
             .fetch_all(store.db())
             .await?;
@@ -197,7 +198,7 @@ pub async fn update_integration(store: &Store, actor: Option<&Actor>, id: &str, 
     if trigger != current.trigger {
         ensure_trigger_free(store, &current.form_id, trigger, Some(id)).await?;
     }
-    sqlx::query(
+    db::query(
         "UPDATE integrations SET name = ?, trigger = ?, action = ?, location = ?, enabled = ?, updated_at = ?,
                 saved_by_user_id = COALESCE(?, saved_by_user_id) WHERE id = ?",
     )
@@ -220,7 +221,7 @@ pub async fn update_integration(store: &Store, actor: Option<&Actor>, id: &str, 
 /// Deletes an integration; its past runs stay in the Activity view.
 pub async fn delete_integration(store: &Store, actor: Option<&Actor>, id: &str) -> StoreResult<()> {
     let before = get_integration(store, id).await?;
-    let deleted = sqlx::query("DELETE FROM integrations WHERE id = ?").bind(id).execute(store.db()).await?;
+    let deleted = db::query("DELETE FROM integrations WHERE id = ?").bind(id).execute(store.db()).await?;
     if deleted.rows_affected() == 0 {
         return Err(StoreError::NotFound(format!("No integration with id {id}.")));
     }

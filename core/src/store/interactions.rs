@@ -9,9 +9,8 @@ use outflow_model::{
     trigger::Trigger,
 };
 use serde_json::json;
-use sqlx::SqliteConnection;
 
-use super::{Actor, StoreError, StoreResult, alerts, escalation, events};
+use super::{Actor, StoreError, StoreResult, alerts, db, escalation, events};
 use crate::clock;
 
 /// Adds a comment from any source and records the `comment` event. `posted_by` is who
@@ -26,7 +25,7 @@ pub async fn add_comment(store: &Store, alert_id: i64, input: &NewComment, poste
     let author = user_named(&mut tx, &input.author, "author").await?;
     let posted_by = posted_by.filter(|poster| poster.user_id != author.id);
     let now = clock::now_millis();
-    sqlx::query("INSERT INTO comments (alert_id, author_user_id, text, source, created_at, posted_by_user_id) VALUES (?, ?, ?, ?, ?, ?)")
+    db::query("INSERT INTO comments (alert_id, author_user_id, text, source, created_at, posted_by_user_id) VALUES (?, ?, ?, ?, ?, ?)")
         .bind(alert_id)
         .bind(author.id)
         .bind(text)
@@ -54,16 +53,17 @@ fn with_poster(fields: &mut serde_json::Value, posted_by: Option<&Actor>) {
     }
 }
 
-#[derive(sqlx::FromRow)]
+crate::row_struct! {
 struct Person {
     id: i64,
     target_name: String,
     first_name: String,
     last_name: String,
 }
+}
 
-async fn user_named(conn: &mut SqliteConnection, target_name: &str, role: &str) -> StoreResult<Person> {
-    sqlx::query_as("SELECT id, target_name, first_name, last_name FROM users WHERE target_name = ?")
+async fn user_named(conn: &mut db::Tx, target_name: &str, role: &str) -> StoreResult<Person> {
+    db::query_as("SELECT id, target_name, first_name, last_name FROM users WHERE target_name = ?")
         .bind(target_name.trim())
         .fetch_optional(conn)
         .await?
@@ -88,12 +88,11 @@ pub async fn add_response(store: &Store, alert_id: i64, input: &NewResponse, pos
     }
     let recipient = user_named(&mut tx, &input.recipient, "recipient").await?;
     let posted_by = posted_by.filter(|poster| poster.user_id != recipient.id);
-    let devices: Vec<String> =
-        sqlx::query_scalar("SELECT device_name FROM notifications WHERE alert_id = ? AND user_id = ? AND status <> 'cancelled'")
-            .bind(alert_id)
-            .bind(recipient.id)
-            .fetch_all(&mut *tx)
-            .await?;
+    let devices: Vec<String> = db::query_scalar("SELECT device_name FROM notifications WHERE alert_id = ? AND user_id = ? AND status <> 'cancelled'")
+        .bind(alert_id)
+        .bind(recipient.id)
+        .fetch_all(&mut *tx)
+        .await?;
     if devices.is_empty() {
         return Err(StoreError::invalid(format!("{} was not notified of alert {alert_id}, so cannot respond to it.", recipient.target_name)));
     }
@@ -104,7 +103,7 @@ pub async fn add_response(store: &Store, alert_id: i64, input: &NewResponse, pos
         }
         None => None,
     };
-    let form_id: String = sqlx::query_scalar("SELECT form_id FROM alerts WHERE event_identifier = ?").bind(alert_id).fetch_one(&mut *tx).await?;
+    let form_id: String = db::query_scalar("SELECT form_id FROM alerts WHERE event_identifier = ?").bind(alert_id).fetch_one(&mut *tx).await?;
     let form = super::get_form(store, &form_id).await?;
     let option = form.responses.iter().find(|option| option.choice.eq_ignore_ascii_case(input.response.trim())).ok_or_else(|| {
         let choices: Vec<&str> = form.responses.iter().map(|option| option.choice.as_str()).collect();
@@ -115,7 +114,7 @@ pub async fn add_response(store: &Store, alert_id: i64, input: &NewResponse, pos
     })?;
 
     let now = clock::now_millis();
-    sqlx::query(
+    db::query(
         "INSERT INTO responses (alert_id, user_id, device_name, choice, annotation, created_at, posted_by_user_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(alert_id)
@@ -137,7 +136,7 @@ pub async fn add_response(store: &Store, alert_id: i64, input: &NewResponse, pos
     events::record(&mut tx, alert_id, Trigger::Response, fields.clone(), now).await?;
     events::record(&mut tx, alert_id, Trigger::Responses, fields, now).await?;
     // Whoever answered stops the escalation of the group step they were notified for.
-    sqlx::query(
+    db::query(
         "UPDATE alert_groups SET escalate_at = NULL WHERE alert_id = ? AND escalate_at IS NOT NULL
            AND (SELECT user_id FROM group_members m WHERE m.group_id = alert_groups.group_id AND m.position = alert_groups.position) = ?",
     )
@@ -150,7 +149,7 @@ pub async fn add_response(store: &Store, alert_id: i64, input: &NewResponse, pos
     match option.action {
         ResponseAction::None => {}
         ResponseAction::AssignToUser => {
-            sqlx::query("UPDATE alerts SET assignee_user_id = ?, updated_at = ? WHERE event_identifier = ?")
+            db::query("UPDATE alerts SET assignee_user_id = ?, updated_at = ? WHERE event_identifier = ?")
                 .bind(recipient.id)
                 .bind(now)
                 .bind(alert_id)

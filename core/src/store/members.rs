@@ -7,11 +7,12 @@ use outflow_model::access::{AuditAction, Members};
 use super::{
     Actor, StoreError, StoreResult,
     audit::{self, Change},
+    db,
 };
 
 /// Whether the user is a member of the workflow.
 pub async fn is_member(store: &Store, user_id: i64, workflow_id: &str) -> StoreResult<bool> {
-    let member: Option<i64> = sqlx::query_scalar("SELECT 1 FROM workflow_members WHERE workflow_id = ? AND user_id = ?")
+    let member: Option<i64> = db::query_scalar("SELECT 1 FROM workflow_members WHERE workflow_id = ? AND user_id = ?")
         .bind(workflow_id)
         .bind(user_id)
         .fetch_optional(store.db())
@@ -21,7 +22,7 @@ pub async fn is_member(store: &Store, user_id: i64, workflow_id: &str) -> StoreR
 
 /// The ids of the workflows the user is a member of.
 pub async fn workflows_of_member(store: &Store, user_id: i64) -> StoreResult<Vec<String>> {
-    Ok(sqlx::query_scalar("SELECT workflow_id FROM workflow_members WHERE user_id = ? ORDER BY workflow_id")
+    Ok(db::query_scalar("SELECT workflow_id FROM workflow_members WHERE user_id = ? ORDER BY workflow_id")
         .bind(user_id)
         .fetch_all(store.db())
         .await?)
@@ -29,7 +30,7 @@ pub async fn workflows_of_member(store: &Store, user_id: i64) -> StoreResult<Vec
 
 pub async fn list_members(store: &Store, workflow_id: &str) -> StoreResult<Members> {
     super::get_workflow(store, workflow_id).await?;
-    let members = sqlx::query_scalar(
+    let members = db::query_scalar(
         "SELECT u.target_name FROM workflow_members m JOIN users u ON u.id = m.user_id WHERE m.workflow_id = ? ORDER BY u.target_name",
     )
     .bind(workflow_id)
@@ -46,9 +47,9 @@ pub async fn set_members(store: &Store, actor: Option<&Actor>, workflow_id: &str
     names.sort();
     names.dedup();
     let mut tx = super::write_tx(store).await?;
-    sqlx::query("DELETE FROM workflow_members WHERE workflow_id = ?").bind(workflow_id).execute(&mut *tx).await?;
+    db::query("DELETE FROM workflow_members WHERE workflow_id = ?").bind(workflow_id).execute(&mut *tx).await?;
     for name in &names {
-        let added = sqlx::query("INSERT INTO workflow_members (workflow_id, user_id) SELECT ?, id FROM users WHERE target_name = ?")
+        let added = db::query("INSERT INTO workflow_members (workflow_id, user_id) SELECT ?, id FROM users WHERE target_name = ?")
             .bind(workflow_id)
             .bind(name)
             .execute(&mut *tx)

@@ -8,6 +8,7 @@ mod alert_start;
 mod alerts;
 mod api_keys;
 mod audit;
+pub(crate) mod db;
 mod delivery;
 mod endpoints;
 mod escalation;
@@ -24,6 +25,7 @@ mod health;
 mod integrations;
 mod interactions;
 mod members;
+mod migrations;
 mod people;
 mod principals;
 mod queues;
@@ -98,16 +100,20 @@ pub enum StoreError {
     #[error("{0}")]
     Forbidden(String),
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(#[from] db::DbError),
     #[error("migration failed: {0}")]
-    Migration(#[from] sqlx::migrate::MigrateError),
+    Migration(String),
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
-    #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
     /// The write queue could not take or finish a job (see `writer`).
     #[error("database write failed: {0}")]
     Writer(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> Self {
+        StoreError::Database(error.into())
+    }
 }
 
 impl StoreError {
@@ -118,14 +124,10 @@ impl StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// Whether an insert or update broke a UNIQUE constraint (answered as 409, not 500).
-pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
-}
-
-/// Turns a unique-constraint failure into a conflict with the given message.
-pub(crate) fn conflict_on_unique(message: impl FnOnce() -> String) -> impl FnOnce(sqlx::Error) -> StoreError {
-    move |error| if is_unique_violation(&error) { StoreError::Conflict(message()) } else { error.into() }
+/// Turns a unique-constraint failure into a conflict with the given message (answered as
+/// 409, not 500).
+pub(crate) fn conflict_on_unique(message: impl FnOnce() -> String) -> impl FnOnce(db::DbError) -> StoreError {
+    move |error| if error.is_unique_violation() { StoreError::Conflict(message()) } else { error.into() }
 }
 
 /// Checks a name: trimmed, 1 to `NAME_CHARS` characters. Returns the trimmed name.
@@ -163,15 +165,16 @@ pub(crate) fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
 
-/// A write transaction holding the store's write turn until it commits or drops.
+/// A write transaction holding the store's write turn until it commits or drops (a drop
+/// rolls it back).
 pub(crate) struct WriteTx {
-    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    tx: db::Tx,
     store: Store,
     _turn: tokio::sync::OwnedMutexGuard<()>,
 }
 
 impl std::ops::Deref for WriteTx {
-    type Target = sqlx::SqliteConnection;
+    type Target = db::Tx;
 
     fn deref(&self) -> &Self::Target {
         &self.tx
@@ -192,15 +195,17 @@ impl WriteTx {
     pub(crate) async fn commit(self) -> StoreResult<()> {
         self.tx.commit().await?;
         self.store.configuration_changed();
+        self.store.committed();
         Ok(())
     }
 }
 
-/// Starts a transaction that writes. `BEGIN IMMEDIATE` takes the write lock up front, so a
+/// Starts a transaction that writes, under the store's write turn. On SQLite it is the
+/// writer's connection with `BEGIN IMMEDIATE`, which takes the write lock up front, so a
 /// writer from another process makes it wait (busy timeout) instead of failing mid-way.
 pub(crate) async fn write_tx(store: &Store) -> StoreResult<WriteTx> {
     let turn = store.write_turn().await;
-    let tx = store.db().begin_with("BEGIN IMMEDIATE").await?;
+    let tx = store.begin().await?;
     Ok(WriteTx { tx, store: store.clone(), _turn: turn })
 }
 
@@ -210,9 +215,9 @@ pub(crate) async fn write_tx(store: &Store) -> StoreResult<WriteTx> {
 pub async fn release_leases(store: &Store) -> StoreResult<u64> {
     let mut tx = write_tx(store).await?;
     let notifications =
-        sqlx::query("UPDATE notifications SET lease_until = NULL WHERE status = 'pending' AND lease_until IS NOT NULL").execute(&mut *tx).await?;
-    let runs = sqlx::query("UPDATE runs SET lease_until = NULL WHERE status = 'pending' AND lease_until IS NOT NULL").execute(&mut *tx).await?;
-    let flow_runs = sqlx::query("UPDATE flow_runs SET lease_until = NULL WHERE status IN ('pending', 'running') AND lease_until IS NOT NULL")
+        db::query("UPDATE notifications SET lease_until = NULL WHERE status = 'pending' AND lease_until IS NOT NULL").execute(&mut *tx).await?;
+    let runs = db::query("UPDATE runs SET lease_until = NULL WHERE status = 'pending' AND lease_until IS NOT NULL").execute(&mut *tx).await?;
+    let flow_runs = db::query("UPDATE flow_runs SET lease_until = NULL WHERE status IN ('pending', 'running') AND lease_until IS NOT NULL")
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;

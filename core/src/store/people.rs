@@ -2,11 +2,11 @@
 //! group, never both, so alert recipients resolve without ambiguity.
 
 use super::Store;
+use super::db::{self, Json};
 use outflow_model::{
     limits,
     people::{Device, DeviceKind, DevicePatch, Group, GroupPatch, NewDevice, NewGroup, NewUser, Role, TestOutcome, User, UserPatch},
 };
-use sqlx::{SqliteConnection, types::Json};
 
 use super::{
     Actor, StoreError, StoreResult,
@@ -15,7 +15,7 @@ use super::{
 };
 use crate::{clock, ids::new_id};
 
-#[derive(sqlx::FromRow)]
+crate::row_struct! {
 struct UserRow {
     id: i64,
     target_name: String,
@@ -24,8 +24,9 @@ struct UserRow {
     roles: Json<Vec<Role>>,
     active: bool,
 }
+}
 
-#[derive(sqlx::FromRow)]
+crate::row_struct! {
 struct DeviceRow {
     id: String,
     name: String,
@@ -34,6 +35,7 @@ struct DeviceRow {
     delay_seconds: i64,
     active: bool,
     test_outcome: String,
+}
 }
 
 impl TryFrom<DeviceRow> for Device {
@@ -60,9 +62,9 @@ fn outcome_key(outcome: TestOutcome) -> &'static str {
 }
 
 /// Refuses a targetName already used by a user or a group.
-async fn ensure_target_name_free(conn: &mut SqliteConnection, target_name: &str) -> StoreResult<()> {
+async fn ensure_target_name_free(conn: &mut db::Tx, target_name: &str) -> StoreResult<()> {
     let taken: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE target_name = ?1) OR EXISTS (SELECT 1 FROM groups WHERE target_name = ?1)")
+        db::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE target_name = ?1) OR EXISTS (SELECT 1 FROM groups WHERE target_name = ?1)")
             .bind(target_name)
             .fetch_one(conn)
             .await?;
@@ -84,7 +86,7 @@ pub async fn create_user(store: &Store, actor: Option<&Actor>, input: &NewUser) 
     let target_name = checked_target_name(&input.target_name)?;
     let mut tx = super::write_tx(store).await?;
     ensure_target_name_free(&mut tx, target_name).await?;
-    sqlx::query("INSERT INTO users (target_name, first_name, last_name, roles, active, created_at) VALUES (?, ?, ?, ?, 1, ?)")
+    db::query("INSERT INTO users (target_name, first_name, last_name, roles, active, created_at) VALUES (?, ?, ?, ?, 1, ?)")
         .bind(target_name)
         .bind(input.first_name.trim())
         .bind(input.last_name.trim())
@@ -102,7 +104,7 @@ pub async fn create_user(store: &Store, actor: Option<&Actor>, input: &NewUser) 
 pub async fn update_user(store: &Store, actor: Option<&Actor>, target_name: &str, patch: &UserPatch) -> StoreResult<User> {
     let before = get_user(store, target_name).await?;
     let row = user_row(store, target_name).await?;
-    sqlx::query("UPDATE users SET first_name = ?, last_name = ?, roles = ?, active = ? WHERE id = ?")
+    db::query("UPDATE users SET first_name = ?, last_name = ?, roles = ?, active = ? WHERE id = ?")
         .bind(patch.first_name.as_deref().map(str::trim).unwrap_or(&row.first_name))
         .bind(patch.last_name.as_deref().map(str::trim).unwrap_or(&row.last_name))
         .bind(Json(patch.roles.as_ref().unwrap_or(&row.roles.0)))
@@ -116,7 +118,7 @@ pub async fn update_user(store: &Store, actor: Option<&Actor>, target_name: &str
 }
 
 async fn user_row(store: &Store, target_name: &str) -> StoreResult<UserRow> {
-    sqlx::query_as("SELECT id, target_name, first_name, last_name, roles, active FROM users WHERE target_name = ?")
+    db::query_as("SELECT id, target_name, first_name, last_name, roles, active FROM users WHERE target_name = ?")
         .bind(target_name)
         .fetch_optional(store.db())
         .await?
@@ -125,7 +127,7 @@ async fn user_row(store: &Store, target_name: &str) -> StoreResult<UserRow> {
 
 async fn devices_of(store: &Store, user_id: i64) -> StoreResult<Vec<Device>> {
     let rows: Vec<DeviceRow> =
-        sqlx::query_as("SELECT id, name, kind, address, delay_seconds, active, test_outcome FROM devices WHERE user_id = ? ORDER BY rowid")
+        db::query_as("SELECT id, name, kind, address, delay_seconds, active, test_outcome FROM devices WHERE user_id = ? ORDER BY rowid")
             .bind(user_id)
             .fetch_all(store.db())
             .await?;
@@ -144,7 +146,7 @@ pub async fn get_user(store: &Store, target_name: &str) -> StoreResult<User> {
 
 pub async fn list_users(store: &Store) -> StoreResult<Vec<User>> {
     let rows: Vec<UserRow> =
-        sqlx::query_as("SELECT id, target_name, first_name, last_name, roles, active FROM users ORDER BY target_name").fetch_all(store.db()).await?;
+        db::query_as("SELECT id, target_name, first_name, last_name, roles, active FROM users ORDER BY target_name").fetch_all(store.db()).await?;
     let mut users = Vec::with_capacity(rows.len());
     for row in rows {
         let devices = devices_of(store, row.id).await?;
@@ -170,7 +172,7 @@ pub async fn add_device(store: &Store, actor: Option<&Actor>, target_name: &str,
     check_device(input.kind, &input.name, &input.address, input.delay_seconds)?;
     let id = new_id("dv");
     let name = input.name.trim();
-    sqlx::query(
+    db::query(
         "INSERT INTO devices (id, user_id, name, kind, address, delay_seconds, active, test_outcome, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
@@ -192,7 +194,7 @@ pub async fn add_device(store: &Store, actor: Option<&Actor>, target_name: &str,
 }
 
 async fn device(store: &Store, target_name: &str, device_id: &str) -> StoreResult<Device> {
-    let row: Option<DeviceRow> = sqlx::query_as(
+    let row: Option<DeviceRow> = db::query_as(
         "SELECT d.id, d.name, d.kind, d.address, d.delay_seconds, d.active, d.test_outcome
          FROM devices d JOIN users u ON u.id = d.user_id WHERE u.target_name = ? AND d.id = ?",
     )
@@ -209,7 +211,7 @@ pub async fn update_device(store: &Store, actor: Option<&Actor>, target_name: &s
     let address = patch.address.as_deref().unwrap_or(&current.address).trim().to_string();
     let delay_seconds = patch.delay_seconds.unwrap_or(current.delay_seconds);
     check_device(current.kind, &name, &address, delay_seconds)?;
-    sqlx::query("UPDATE devices SET name = ?, address = ?, delay_seconds = ?, active = ?, test_outcome = ? WHERE id = ?")
+    db::query("UPDATE devices SET name = ?, address = ?, delay_seconds = ?, active = ?, test_outcome = ? WHERE id = ?")
         .bind(&name)
         .bind(&address)
         .bind(i64::from(delay_seconds))
@@ -227,20 +229,20 @@ pub async fn update_device(store: &Store, actor: Option<&Actor>, target_name: &s
 
 pub async fn delete_device(store: &Store, actor: Option<&Actor>, target_name: &str, device_id: &str) -> StoreResult<()> {
     let before = device(store, target_name, device_id).await?;
-    sqlx::query("DELETE FROM devices WHERE id = ?").bind(device_id).execute(store.db()).await?;
+    db::query("DELETE FROM devices WHERE id = ?").bind(device_id).execute(store.db()).await?;
     let label = format!("{target_name}: {}", before.name);
     audit::record_change(store, actor, Change::deleted("device", device_id, &label, &before)).await
 }
 
 /// Resolves member targetNames to user ids, naming every unknown one.
-async fn member_ids(conn: &mut SqliteConnection, members: &[String]) -> StoreResult<Vec<i64>> {
+async fn member_ids(conn: &mut db::Tx, members: &[String]) -> StoreResult<Vec<i64>> {
     if members.len() > limits::RECIPIENTS {
         return Err(StoreError::invalid(format!("A group has at most {} members.", limits::RECIPIENTS)));
     }
     let mut ids = Vec::with_capacity(members.len());
     let mut unknown = Vec::new();
     for member in members {
-        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE target_name = ?").bind(member.trim()).fetch_optional(&mut *conn).await?;
+        let id: Option<i64> = db::query_scalar("SELECT id FROM users WHERE target_name = ?").bind(member.trim()).fetch_optional(&mut *conn).await?;
         match id {
             Some(id) if ids.contains(&id) => {
                 return Err(StoreError::invalid(format!("\"{member}\" is listed twice among the members.")));
@@ -258,10 +260,10 @@ async fn member_ids(conn: &mut SqliteConnection, members: &[String]) -> StoreRes
     Ok(ids)
 }
 
-async fn replace_members(conn: &mut SqliteConnection, group_id: i64, member_ids: &[i64]) -> StoreResult<()> {
-    sqlx::query("DELETE FROM group_members WHERE group_id = ?").bind(group_id).execute(&mut *conn).await?;
+async fn replace_members(conn: &mut db::Tx, group_id: i64, member_ids: &[i64]) -> StoreResult<()> {
+    db::query("DELETE FROM group_members WHERE group_id = ?").bind(group_id).execute(&mut *conn).await?;
     for (position, user_id) in member_ids.iter().enumerate() {
-        sqlx::query("INSERT INTO group_members (group_id, position, user_id) VALUES (?, ?, ?)")
+        db::query("INSERT INTO group_members (group_id, position, user_id) VALUES (?, ?, ?)")
             .bind(group_id)
             .bind(position as i64)
             .bind(user_id)
@@ -276,14 +278,13 @@ pub async fn create_group(store: &Store, actor: Option<&Actor>, input: &NewGroup
     let mut tx = super::write_tx(store).await?;
     ensure_target_name_free(&mut tx, target_name).await?;
     let ids = member_ids(&mut tx, &input.members).await?;
-    let group_id: i64 =
-        sqlx::query_scalar("INSERT INTO groups (target_name, escalation_seconds, active, created_at) VALUES (?, ?, 1, ?) RETURNING id")
-            .bind(target_name)
-            .bind(i64::from(input.escalation_seconds))
-            .bind(clock::now_millis())
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(conflict_on_unique(|| format!("The targetName \"{target_name}\" is already taken.")))?;
+    let group_id: i64 = db::query_scalar("INSERT INTO groups (target_name, escalation_seconds, active, created_at) VALUES (?, ?, 1, ?) RETURNING id")
+        .bind(target_name)
+        .bind(i64::from(input.escalation_seconds))
+        .bind(clock::now_millis())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(conflict_on_unique(|| format!("The targetName \"{target_name}\" is already taken.")))?;
     replace_members(&mut tx, group_id, &ids).await?;
     tx.commit().await?;
     let group = get_group(store, target_name).await?;
@@ -294,12 +295,12 @@ pub async fn create_group(store: &Store, actor: Option<&Actor>, input: &NewGroup
 pub async fn update_group(store: &Store, actor: Option<&Actor>, target_name: &str, patch: &GroupPatch) -> StoreResult<Group> {
     let current = get_group(store, target_name).await?;
     let mut tx = super::write_tx(store).await?;
-    let group_id: i64 = sqlx::query_scalar("SELECT id FROM groups WHERE target_name = ?").bind(target_name).fetch_one(&mut *tx).await?;
+    let group_id: i64 = db::query_scalar("SELECT id FROM groups WHERE target_name = ?").bind(target_name).fetch_one(&mut *tx).await?;
     if let Some(members) = &patch.members {
         let ids = member_ids(&mut tx, members).await?;
         replace_members(&mut tx, group_id, &ids).await?;
     }
-    sqlx::query("UPDATE groups SET escalation_seconds = ?, active = ? WHERE id = ?")
+    db::query("UPDATE groups SET escalation_seconds = ?, active = ? WHERE id = ?")
         .bind(i64::from(patch.escalation_seconds.unwrap_or(current.escalation_seconds)))
         .bind(patch.active.unwrap_or(current.active))
         .bind(group_id)
@@ -311,17 +312,18 @@ pub async fn update_group(store: &Store, actor: Option<&Actor>, target_name: &st
     Ok(after)
 }
 
-#[derive(sqlx::FromRow)]
+crate::row_struct! {
 struct GroupRow {
     id: i64,
     target_name: String,
     escalation_seconds: i64,
     active: bool,
 }
+}
 
 async fn group_from(store: &Store, row: GroupRow) -> StoreResult<Group> {
     let members: Vec<String> =
-        sqlx::query_scalar("SELECT u.target_name FROM group_members m JOIN users u ON u.id = m.user_id WHERE m.group_id = ? ORDER BY m.position")
+        db::query_scalar("SELECT u.target_name FROM group_members m JOIN users u ON u.id = m.user_id WHERE m.group_id = ? ORDER BY m.position")
             .bind(row.id)
             .fetch_all(store.db())
             .await?;
@@ -334,7 +336,7 @@ async fn group_from(store: &Store, row: GroupRow) -> StoreResult<Group> {
 }
 
 pub async fn get_group(store: &Store, target_name: &str) -> StoreResult<Group> {
-    let row: GroupRow = sqlx::query_as("SELECT id, target_name, escalation_seconds, active FROM groups WHERE target_name = ?")
+    let row: GroupRow = db::query_as("SELECT id, target_name, escalation_seconds, active FROM groups WHERE target_name = ?")
         .bind(target_name)
         .fetch_optional(store.db())
         .await?
@@ -344,7 +346,7 @@ pub async fn get_group(store: &Store, target_name: &str) -> StoreResult<Group> {
 
 pub async fn list_groups(store: &Store) -> StoreResult<Vec<Group>> {
     let rows: Vec<GroupRow> =
-        sqlx::query_as("SELECT id, target_name, escalation_seconds, active FROM groups ORDER BY target_name").fetch_all(store.db()).await?;
+        db::query_as("SELECT id, target_name, escalation_seconds, active FROM groups ORDER BY target_name").fetch_all(store.db()).await?;
     let mut groups = Vec::with_capacity(rows.len());
     for row in rows {
         groups.push(group_from(store, row).await?);

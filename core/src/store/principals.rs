@@ -1,6 +1,7 @@
 //! Users that act on Outflow and the API keys they act with. Keys are stored as SHA-256
 //! digests: a key is long and random, so a slow password hash would add nothing.
 
+use super::db;
 use std::collections::HashMap;
 
 use super::Store;
@@ -26,14 +27,14 @@ pub fn hash_api_key(key: &str) -> String {
 /// Runs in one transaction so two servers starting on one file cannot both create one.
 pub async fn bootstrap_admin(store: &Store, api_key: &str) -> StoreResult<BootstrapOutcome> {
     let mut tx = super::write_tx(store).await?;
-    let admins: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE EXISTS (SELECT 1 FROM json_each(users.roles) WHERE value = 'admin')")
+    let admins: i64 = db::query_scalar("SELECT COUNT(*) FROM users WHERE EXISTS (SELECT 1 FROM json_each(users.roles) WHERE value = 'admin')")
         .fetch_one(&mut *tx)
         .await?;
     if admins > 0 {
         return Ok(BootstrapOutcome::AdminAlreadyExists);
     }
     let now = now_millis();
-    let user_id: i64 = sqlx::query_scalar(
+    let user_id: i64 = db::query_scalar(
         "INSERT INTO users (target_name, first_name, last_name, roles, active, created_at)
          VALUES (?, 'Outflow', 'Admin', '[\"admin\"]', 1, ?) RETURNING id",
     )
@@ -41,7 +42,7 @@ pub async fn bootstrap_admin(store: &Store, api_key: &str) -> StoreResult<Bootst
     .bind(now)
     .fetch_one(&mut *tx)
     .await?;
-    sqlx::query("INSERT INTO api_keys (user_id, name, key_hash, created_at) VALUES (?, 'bootstrap', ?, ?)")
+    db::query("INSERT INTO api_keys (user_id, name, key_hash, created_at) VALUES (?, 'bootstrap', ?, ?)")
         .bind(user_id)
         .bind(hash_api_key(api_key))
         .bind(now)
@@ -57,7 +58,7 @@ pub async fn bootstrap_admin(store: &Store, api_key: &str) -> StoreResult<Bootst
 /// restarting. The caller prints a one-time link for them to choose a password.
 pub async fn admin_without_access(store: &Store) -> StoreResult<Option<String>> {
     let mut tx = super::write_tx(store).await?;
-    let admins: Vec<(String, bool)> = sqlx::query_as(
+    let admins: Vec<(String, bool)> = db::query_as(
         "SELECT target_name, password_hash IS NOT NULL
               OR EXISTS (SELECT 1 FROM api_keys k WHERE k.user_id = users.id AND k.revoked_at IS NULL)
          FROM users WHERE active = 1 AND EXISTS (SELECT 1 FROM json_each(users.roles) WHERE value = 'admin') ORDER BY id",
@@ -70,7 +71,7 @@ pub async fn admin_without_access(store: &Store) -> StoreResult<Option<String>> 
     if let Some((name, _)) = admins.into_iter().next() {
         return Ok(Some(name));
     }
-    sqlx::query(
+    db::query(
         "INSERT INTO users (target_name, first_name, last_name, roles, active, created_at)
          VALUES (?, 'Outflow', 'Admin', '[\"admin\"]', 1, ?)",
     )
@@ -115,7 +116,7 @@ pub struct Actor {
 /// Outflow, with the alert's chain depth (`ops::chains`). `None` for an alert started by the
 /// system or by a deactivated user.
 pub async fn initiator_of_alert(store: &Store, event_identifier: i64) -> StoreResult<Option<(Principal, i64)>> {
-    let row: Option<(i64, String, sqlx::types::Json<Vec<String>>, i64)> = sqlx::query_as(
+    let row: Option<(i64, String, db::Json<Vec<String>>, i64)> = db::query_as(
         "SELECT u.id, u.target_name, u.roles, a.chain_depth FROM alerts a JOIN users u ON u.id = a.initiator_user_id
          WHERE a.event_identifier = ? AND u.active = 1",
     )
@@ -128,8 +129,8 @@ pub async fn initiator_of_alert(store: &Store, event_identifier: i64) -> StoreRe
 /// The active user with this id (whose rights a flow run acts with); `None` once the user
 /// is deactivated or deleted.
 pub async fn principal_by_id(store: &Store, user_id: i64) -> StoreResult<Option<Principal>> {
-    let row: Option<(i64, String, sqlx::types::Json<Vec<String>>)> =
-        sqlx::query_as("SELECT id, target_name, roles FROM users WHERE id = ? AND active = 1").bind(user_id).fetch_optional(store.db()).await?;
+    let row: Option<(i64, String, db::Json<Vec<String>>)> =
+        db::query_as("SELECT id, target_name, roles FROM users WHERE id = ? AND active = 1").bind(user_id).fetch_optional(store.db()).await?;
     Ok(row.map(|(user_id, target_name, roles)| Principal::user(user_id, target_name, roles.0)))
 }
 
@@ -153,7 +154,7 @@ pub async fn saved_by(store: &Store, saved: Saved<'_>) -> StoreResult<Option<Pri
             id,
         ),
     };
-    let row: Option<(i64, String, sqlx::types::Json<Vec<String>>)> = sqlx::query_as(query).bind(id).fetch_optional(store.db()).await?;
+    let row: Option<(i64, String, db::Json<Vec<String>>)> = db::query_as(query).bind(id).fetch_optional(store.db()).await?;
     Ok(row.map(|(user_id, target_name, roles)| Principal::user(user_id, target_name, roles.0)))
 }
 
@@ -161,13 +162,14 @@ pub async fn saved_by(store: &Store, saved: Saved<'_>) -> StoreResult<Option<Pri
 /// into a write.
 const LAST_USED_PRECISION_MS: i64 = 60_000;
 
-#[derive(sqlx::FromRow)]
+crate::row_struct! {
 struct PrincipalRow {
     key_id: i64,
     last_used_at: Option<i64>,
     user_id: i64,
     target_name: String,
-    roles: sqlx::types::Json<Vec<String>>,
+    roles: db::Json<Vec<String>>,
+}
 }
 
 /// Keys looked up recently, by digest: the principal, the configuration generation it was
@@ -193,7 +195,7 @@ pub async fn principal_for_api_key(store: &Store, key: &str) -> StoreResult<Opti
         return Ok(Some(principal));
     }
     let generation = store.config_generation();
-    let row: Option<PrincipalRow> = sqlx::query_as(
+    let row: Option<PrincipalRow> = db::query_as(
         "SELECT k.id AS key_id, k.last_used_at, u.id AS user_id, u.target_name, u.roles
          FROM api_keys k JOIN users u ON u.id = k.user_id
          WHERE k.key_hash = ? AND k.revoked_at IS NULL AND u.active = 1",
@@ -214,7 +216,7 @@ pub async fn principal_for_api_key(store: &Store, key: &str) -> StoreResult<Opti
         // Recording the use commits, which moves the generation: the next lookup reads afresh.
         _ => {
             let mut tx = super::write_tx(store).await?;
-            sqlx::query("UPDATE api_keys SET last_used_at = ? WHERE id = ?").bind(now).bind(row.key_id).execute(&mut *tx).await?;
+            db::query("UPDATE api_keys SET last_used_at = ? WHERE id = ?").bind(now).bind(row.key_id).execute(&mut *tx).await?;
             tx.commit().await?;
         }
     }

@@ -5,7 +5,7 @@
 
 use super::Store;
 
-use super::{StoreResult, to_json};
+use super::{StoreResult, db, to_json};
 
 /// Work waiting, by queue.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -50,7 +50,7 @@ fn queue_depths_sql() -> String {
 /// Work waiting in `workflows` (`None`: in every workflow).
 pub async fn queue_depths(store: &Store, workflows: Option<&[String]>) -> StoreResult<QueueDepths> {
     let (pending_notifications, pending_runs, queued_runs, pending_flow_runs, running_flow_runs) =
-        sqlx::query_as(&queue_depths_sql()).bind(workflows.map(to_json)).fetch_one(store.db()).await?;
+        db::query_as(&queue_depths_sql()).bind(workflows.map(to_json)).fetch_one(store.db()).await?;
     Ok(QueueDepths { pending_notifications, pending_runs, queued_runs, pending_flow_runs, running_flow_runs })
 }
 
@@ -65,7 +65,7 @@ mod tests {
         assert_eq!(queue_depths(&store, None).await.expect("readable"), QueueDepths::default());
         assert_eq!(queue_depths(&store, Some(&["wf_a".to_string()])).await.expect("readable"), QueueDepths::default());
         let plan: Vec<(i64, i64, i64, String)> =
-            sqlx::query_as(&format!("EXPLAIN QUERY PLAN {}", queue_depths_sql())).bind(None::<String>).fetch_all(store.db()).await.expect("a plan");
+            db::query_as(&format!("EXPLAIN QUERY PLAN {}", queue_depths_sql())).bind(None::<String>).fetch_all(store.db()).await.expect("a plan");
         // "SCAN r USING [COVERING] INDEX runs_due": only the index's rows are visited; the
         // alert and form of each are looked up by primary key.
         let scans: Vec<(&str, &str)> = plan

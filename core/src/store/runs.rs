@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use super::Store;
+use super::db::{self, Connection, params};
 use outflow_model::{
     flow_runs::StartedBy,
     forms::PropertyDef,
@@ -13,7 +14,6 @@ use outflow_model::{
     runs::{Attempt, LogLine, Run, RunKind, RunPage, RunQuery, RunStatus, RunSummary},
     trigger::Trigger,
 };
-use rusqlite::{Connection, params};
 use serde_json::{Map, Value};
 
 use super::{
@@ -98,16 +98,16 @@ pub(crate) fn dispatch_within(conn: &Connection, first_event: i64) -> StoreResul
     if waiting {
         return Ok(None);
     }
-    conn.prepare_cached("SAVEPOINT dispatch")?.execute([])?;
+    conn.prepare_cached("SAVEPOINT dispatch")?.execute(())?;
     match dispatch(conn, cursor, DISPATCH_BATCH) {
         Ok(dispatched) => {
-            conn.prepare_cached("RELEASE dispatch")?.execute([])?;
+            conn.prepare_cached("RELEASE dispatch")?.execute(())?;
             Ok(Some(dispatched))
         }
         Err(error) => {
             tracing::warn!(%error, "dispatching trigger events failed; the dispatcher tries again");
-            conn.prepare_cached("ROLLBACK TO dispatch")?.execute([])?;
-            conn.prepare_cached("RELEASE dispatch")?.execute([])?;
+            conn.prepare_cached("ROLLBACK TO dispatch")?.execute(())?;
+            conn.prepare_cached("RELEASE dispatch")?.execute(())?;
             Ok(None)
         }
     }
@@ -123,7 +123,7 @@ pub(crate) fn committed(store: &Store, dispatched: &Dispatched) {
 
 /// The last trigger event dispatched.
 fn dispatch_cursor(conn: &Connection) -> StoreResult<i64> {
-    Ok(conn.prepare_cached("SELECT last_event_id FROM dispatch_cursor WHERE id = 1")?.query_row([], |row| row.get(0))?)
+    Ok(conn.prepare_cached("SELECT last_event_id FROM dispatch_cursor WHERE id = 1")?.query_row((), |row| row.get(0))?)
 }
 
 /// Dispatches up to `limit` trigger events after `cursor` (read in the same transaction).
@@ -314,26 +314,34 @@ pub(crate) fn read_jobs(conn: &Connection, claimed: &[String]) -> StoreResult<Ve
          FROM runs r LEFT JOIN integrations i ON i.id = r.integration_id LEFT JOIN forms f ON f.id = i.form_id
          WHERE r.id IN (SELECT value FROM json_each(?))",
     )?;
-    let mut rows = read.query([serde_json::to_string(claimed).unwrap_or_default()])?;
-    let mut jobs = Vec::with_capacity(claimed.len());
-    while let Some(row) = rows.next()? {
+    let rows = read.query_map([serde_json::to_string(claimed).unwrap_or_default()], |row| {
         let integration = match (row.get::<_, Option<String>>(7)?, row.get::<_, Option<String>>(9)?, row.get::<_, Option<String>>(10)?, row.get(11)?)
         {
-            (Some(id), Some(workflow_id), Some(action), Some(enabled)) => {
-                Some(RunIntegration { id, name: row.get(8)?, workflow_id, action: from_json("integrations.action", &action)?, enabled })
-            }
+            (Some(id), Some(workflow_id), Some(action), Some(enabled)) => Some((id, row.get(8)?, workflow_id, action, enabled)),
             _ => None,
         };
-        jobs.push(RunJob {
-            run_id: row.get(0)?,
-            alert_id: row.get(1)?,
-            trigger: row.get(2)?,
-            payload: row.get(3)?,
-            webhook_id: row.get(4)?,
-            attempt: u32::try_from(row.get::<_, i64>(5)?).unwrap_or(1),
-            created_at: row.get(6)?,
+        Ok((
+            RunJob {
+                run_id: row.get(0)?,
+                alert_id: row.get(1)?,
+                trigger: row.get(2)?,
+                payload: row.get(3)?,
+                webhook_id: row.get(4)?,
+                attempt: u32::try_from(row.get::<_, i64>(5)?).unwrap_or(1),
+                created_at: row.get(6)?,
+                integration: None,
+            },
             integration,
-        });
+        ))
+    })?;
+    let mut jobs = Vec::with_capacity(claimed.len());
+    for row in rows {
+        let (mut job, integration) = row?;
+        if let Some((id, name, workflow_id, action, enabled)) = integration {
+            let action: String = action;
+            job.integration = Some(RunIntegration { id, name, workflow_id, action: from_json("integrations.action", &action)?, enabled });
+        }
+        jobs.push(job);
     }
     Ok(jobs)
 }
@@ -488,7 +496,7 @@ pub(crate) fn insert_attempt_and_logs<'a>(
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
+crate::row_struct! {
 struct SummaryRow {
     kind: String,
     id: String,
@@ -505,6 +513,7 @@ struct SummaryRow {
     agent_id: Option<String>,
     flow_id: Option<String>,
     started_by: Option<String>,
+}
 }
 
 /// Integration runs as listing entries (the columns of [`flow_runs::FLOW_RUN_LISTING`]).
@@ -547,7 +556,7 @@ impl TryFrom<SummaryRow> for RunSummary {
 /// `Ok(None)` when the run has no workflow left, `NotFound` when there is no such run.
 pub async fn run_workflow(store: &Store, id: &str) -> StoreResult<Option<String>> {
     let found: Option<Option<String>> =
-        sqlx::query_scalar(&format!("SELECT workflow_id FROM ({}) WHERE id = ?", all_runs())).bind(id).fetch_optional(store.db()).await?;
+        db::query_scalar(&format!("SELECT workflow_id FROM ({}) WHERE id = ?", all_runs())).bind(id).fetch_optional(store.db()).await?;
     found.ok_or_else(|| StoreError::NotFound(format!("No run with id {id}.")))
 }
 
@@ -564,7 +573,7 @@ pub async fn list_runs(store: &Store, query: &RunQuery, workflows: Option<&[Stri
     let workflows = workflows.map(super::to_json);
     let kind = query.kind.map(RunKind::key);
     let runs = all_runs();
-    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM ({runs}) {filter}"))
+    let total: i64 = db::query_scalar(&format!("SELECT COUNT(*) FROM ({runs}) {filter}"))
         .bind(&query.integration_id)
         .bind(status)
         .bind(query.event_identifier)
@@ -577,7 +586,7 @@ pub async fn list_runs(store: &Store, query: &RunQuery, workflows: Option<&[Stri
         .bind(&workflows)
         .fetch_one(store.db())
         .await?;
-    let rows: Vec<SummaryRow> = sqlx::query_as(&format!("SELECT * FROM ({runs}) {filter} ORDER BY created_at DESC, id DESC LIMIT ?8 OFFSET ?9"))
+    let rows: Vec<SummaryRow> = db::query_as(&format!("SELECT * FROM ({runs}) {filter} ORDER BY created_at DESC, id DESC LIMIT ?8 OFFSET ?9"))
         .bind(&query.integration_id)
         .bind(status)
         .bind(query.event_identifier)
@@ -599,21 +608,20 @@ pub async fn get_run(store: &Store, id: &str) -> StoreResult<Run> {
     if let Some(run) = flow_runs::get_flow_run(store, id).await? {
         return Ok(run);
     }
-    let row: SummaryRow = sqlx::query_as(&format!("{INTEGRATION_RUN_LISTING} WHERE id = ?"))
+    let row: SummaryRow = db::query_as(&format!("{INTEGRATION_RUN_LISTING} WHERE id = ?"))
         .bind(id)
         .fetch_optional(store.db())
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("No run with id {id}.")))?;
     let (payload, webhook_id, rerun_of): (String, String, Option<String>) =
-        sqlx::query_as("SELECT payload, webhook_id, rerun_of FROM runs WHERE id = ?").bind(id).fetch_one(store.db()).await?;
-    let attempts: Vec<(i64, i64, i64, Option<String>, Option<i64>, Option<String>, Option<String>)> = sqlx::query_as(
+        db::query_as("SELECT payload, webhook_id, rerun_of FROM runs WHERE id = ?").bind(id).fetch_one(store.db()).await?;
+    let attempts: Vec<(i64, i64, i64, Option<String>, Option<i64>, Option<String>, Option<String>)> = db::query_as(
         "SELECT number, started_at, duration_ms, url, status_code, response_excerpt, error FROM run_attempts WHERE run_id = ? ORDER BY number",
     )
     .bind(id)
     .fetch_all(store.db())
     .await?;
-    let logs: Vec<(i64, String)> =
-        sqlx::query_as("SELECT at, line FROM run_logs WHERE run_id = ? ORDER BY id").bind(id).fetch_all(store.db()).await?;
+    let logs: Vec<(i64, String)> = db::query_as("SELECT at, line FROM run_logs WHERE run_id = ? ORDER BY id").bind(id).fetch_all(store.db()).await?;
     Ok(Run {
         summary: row.try_into()?,
         payload: from_json("runs.payload", &payload)?,
@@ -653,7 +661,7 @@ pub async fn rerun(store: &Store, id: &str, actor: Option<&Actor>) -> StoreResul
     };
     let new_id = new_id("run");
     let now = clock::now_millis();
-    sqlx::query(
+    db::query(
         "INSERT INTO runs (id, integration_id, integration_name, alert_id, event_id, trigger, payload, webhook_id, status,
                            next_attempt_at, agent_service, agent_targets, rerun_of, created_at, updated_at)
          SELECT ?, ?, integration_name, alert_id, event_id, trigger, payload, webhook_id,

@@ -13,7 +13,7 @@ use outflow_model::{
 use super::{
     Actor, StoreError, StoreResult,
     audit::{self, Change},
-    checked_name, conflict_on_unique,
+    checked_name, conflict_on_unique, db,
 };
 use crate::{clock, ids::new_id};
 
@@ -61,14 +61,16 @@ impl Resource {
     }
 }
 
+crate::row_struct! {
 /// One stored row, before it becomes a [`Constant`] or a [`Library`].
-#[derive(sqlx::FromRow, serde::Serialize)]
+#[derive(serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NamedRow {
     pub id: String,
     pub workflow_id: String,
     pub name: String,
     pub text: String,
+}
 }
 
 impl From<NamedRow> for Constant {
@@ -97,7 +99,7 @@ pub async fn create_named(store: &Store, actor: Option<&Actor>, resource: Resour
     let id = new_id(resource.prefix());
     let now = clock::now_millis();
     let mut tx = super::write_tx(store).await?;
-    sqlx::query(&format!(
+    db::query(&format!(
         "INSERT INTO {} (id, workflow_id, name, {}, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
         resource.table(),
         resource.text_column()
@@ -118,7 +120,7 @@ pub async fn create_named(store: &Store, actor: Option<&Actor>, resource: Resour
 }
 
 pub async fn get_named(store: &Store, resource: Resource, workflow_id: &str, id: &str) -> StoreResult<NamedRow> {
-    sqlx::query_as(&format!(
+    db::query_as(&format!(
         "SELECT id, workflow_id, name, {} AS text FROM {} WHERE workflow_id = ? AND id = ?",
         resource.text_column(),
         resource.table()
@@ -132,7 +134,7 @@ pub async fn get_named(store: &Store, resource: Resource, workflow_id: &str, id:
 
 pub async fn list_named(store: &Store, resource: Resource, workflow_id: &str) -> StoreResult<Vec<NamedRow>> {
     super::get_workflow(store, workflow_id).await?;
-    Ok(sqlx::query_as(&format!(
+    Ok(db::query_as(&format!(
         "SELECT id, workflow_id, name, {} AS text FROM {} WHERE workflow_id = ? ORDER BY name",
         resource.text_column(),
         resource.table()
@@ -153,7 +155,7 @@ pub async fn update_named(
     let name = checked(resource, input)?;
     let before = get_named(store, resource, workflow_id, id).await?;
     let mut tx = super::write_tx(store).await?;
-    sqlx::query(&format!("UPDATE {} SET name = ?, {} = ?, updated_at = ? WHERE id = ?", resource.table(), resource.text_column()))
+    db::query(&format!("UPDATE {} SET name = ?, {} = ?, updated_at = ? WHERE id = ?", resource.table(), resource.text_column()))
         .bind(name)
         .bind(&input.text)
         .bind(clock::now_millis())
@@ -170,7 +172,7 @@ pub async fn update_named(
 pub async fn delete_named(store: &Store, actor: Option<&Actor>, resource: Resource, workflow_id: &str, id: &str) -> StoreResult<()> {
     let before = get_named(store, resource, workflow_id, id).await?;
     let mut tx = super::write_tx(store).await?;
-    sqlx::query(&format!("DELETE FROM {} WHERE id = ?", resource.table())).bind(id).execute(&mut *tx).await?;
+    db::query(&format!("DELETE FROM {} WHERE id = ?", resource.table())).bind(id).execute(&mut *tx).await?;
     audit::record(&mut tx, actor, Change::deleted(resource.noun(), id, &before.name, &before)).await?;
     tx.commit().await?;
     Ok(())

@@ -9,7 +9,7 @@ use argon2::{
 };
 use rand::RngCore;
 
-use super::{Principal, StoreError, StoreResult, principals::hash_api_key as digest};
+use super::{Principal, StoreError, StoreResult, db, principals::hash_api_key as digest};
 use crate::clock::now_millis;
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
@@ -61,13 +61,13 @@ async fn password_matches(password: String, stored: Option<String>) -> bool {
 pub async fn set_password(store: &Store, target_name: &str, password: &str) -> StoreResult<()> {
     let hash = hash_password(checked_password(password)?.to_string()).await?;
     let mut tx = super::write_tx(store).await?;
-    let user_id: Option<i64> = sqlx::query_scalar("UPDATE users SET password_hash = ? WHERE target_name = ? RETURNING id")
+    let user_id: Option<i64> = db::query_scalar("UPDATE users SET password_hash = ? WHERE target_name = ? RETURNING id")
         .bind(hash)
         .bind(target_name)
         .fetch_optional(&mut *tx)
         .await?;
     let user_id = user_id.ok_or_else(|| StoreError::NotFound(format!("No user named {target_name}.")))?;
-    sqlx::query("DELETE FROM sessions WHERE user_id = ?").bind(user_id).execute(&mut *tx).await?;
+    db::query("DELETE FROM sessions WHERE user_id = ?").bind(user_id).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -75,10 +75,8 @@ pub async fn set_password(store: &Store, target_name: &str, password: &str) -> S
 /// The active user with this name and password; `None` for any mismatch, without saying
 /// which part was wrong.
 pub async fn check_login(store: &Store, target_name: &str, password: &str) -> StoreResult<Option<i64>> {
-    let row: Option<(i64, Option<String>)> = sqlx::query_as("SELECT id, password_hash FROM users WHERE target_name = ? AND active = 1")
-        .bind(target_name)
-        .fetch_optional(store.db())
-        .await?;
+    let row: Option<(i64, Option<String>)> =
+        db::query_as("SELECT id, password_hash FROM users WHERE target_name = ? AND active = 1").bind(target_name).fetch_optional(store.db()).await?;
     let (user_id, stored) = row.unzip();
     let matches = password_matches(password.to_string(), stored.flatten()).await;
     // The decoy never matches a real password: a missing user or password is simply refused.
@@ -98,8 +96,8 @@ pub async fn create_session(store: &Store, user_id: i64, ttl_ms: i64) -> StoreRe
     let token = new_token();
     let now = now_millis();
     let mut tx = super::write_tx(store).await?;
-    sqlx::query("DELETE FROM sessions WHERE expires_at < ?").bind(now).execute(&mut *tx).await?;
-    sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+    db::query("DELETE FROM sessions WHERE expires_at < ?").bind(now).execute(&mut *tx).await?;
+    db::query("INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?)")
         .bind(digest(&token))
         .bind(user_id)
         .bind(now)
@@ -111,18 +109,19 @@ pub async fn create_session(store: &Store, user_id: i64, ttl_ms: i64) -> StoreRe
     Ok(token)
 }
 
-#[derive(sqlx::FromRow)]
+crate::row_struct! {
 struct SessionRow {
     last_seen_at: i64,
     user_id: i64,
     target_name: String,
-    roles: sqlx::types::Json<Vec<String>>,
+    roles: db::Json<Vec<String>>,
+}
 }
 
 /// The active user of an unexpired session, sliding its expiry forward.
 pub async fn session_principal(store: &Store, token: &str, ttl_ms: i64) -> StoreResult<Option<Principal>> {
     let now = now_millis();
-    let row: Option<SessionRow> = sqlx::query_as(
+    let row: Option<SessionRow> = db::query_as(
         "SELECT s.last_seen_at, u.id AS user_id, u.target_name, u.roles
          FROM sessions s JOIN users u ON u.id = s.user_id
          WHERE s.token_hash = ? AND s.expires_at > ? AND u.active = 1",
@@ -134,7 +133,7 @@ pub async fn session_principal(store: &Store, token: &str, ttl_ms: i64) -> Store
     let Some(row) = row else { return Ok(None) };
     if now - row.last_seen_at > SLIDE_PRECISION_MS {
         let mut tx = super::write_tx(store).await?;
-        sqlx::query("UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE token_hash = ?")
+        db::query("UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE token_hash = ?")
             .bind(now)
             .bind(now + ttl_ms)
             .bind(digest(token))
@@ -147,7 +146,7 @@ pub async fn session_principal(store: &Store, token: &str, ttl_ms: i64) -> Store
 
 pub async fn end_session(store: &Store, token: &str) -> StoreResult<()> {
     let mut tx = super::write_tx(store).await?;
-    sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(digest(token)).execute(&mut *tx).await?;
+    db::query("DELETE FROM sessions WHERE token_hash = ?").bind(digest(token)).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -156,7 +155,7 @@ pub async fn end_session(store: &Store, token: &str) -> StoreResult<()> {
 pub async fn create_password_link(store: &Store, target_name: &str) -> StoreResult<String> {
     let token = new_token();
     let mut tx = super::write_tx(store).await?;
-    let inserted = sqlx::query("INSERT INTO password_links (token_hash, user_id, expires_at) SELECT ?, id, ? FROM users WHERE target_name = ?")
+    let inserted = db::query("INSERT INTO password_links (token_hash, user_id, expires_at) SELECT ?, id, ? FROM users WHERE target_name = ?")
         .bind(digest(&token))
         .bind(now_millis() + LINK_TTL_MS)
         .bind(target_name)
@@ -181,7 +180,7 @@ pub async fn use_password_link(store: &Store, token: &str, password: &str) -> St
     let now = now_millis();
     let mut tx = super::write_tx(store).await?;
     let user_id: Option<i64> =
-        sqlx::query_scalar("UPDATE password_links SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING user_id")
+        db::query_scalar("UPDATE password_links SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING user_id")
             .bind(now)
             .bind(digest(token))
             .bind(now)
@@ -189,8 +188,8 @@ pub async fn use_password_link(store: &Store, token: &str, password: &str) -> St
             .await?;
     // Used meanwhile by another request: the link still works once.
     let user_id = user_id.ok_or_else(unknown)?;
-    sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?").bind(hash).bind(user_id).execute(&mut *tx).await?;
-    sqlx::query("DELETE FROM sessions WHERE user_id = ?").bind(user_id).execute(&mut *tx).await?;
+    db::query("UPDATE users SET password_hash = ? WHERE id = ?").bind(hash).bind(user_id).execute(&mut *tx).await?;
+    db::query("DELETE FROM sessions WHERE user_id = ?").bind(user_id).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(user_id)
 }
@@ -201,7 +200,7 @@ pub async fn use_password_link(store: &Store, token: &str, password: &str) -> St
 async fn pending_link_user(store: &Store, token: &str) -> StoreResult<Option<i64>> {
     use subtle::ConstantTimeEq;
     let wanted = digest(token);
-    let pending: Vec<(String, i64)> = sqlx::query_as("SELECT token_hash, user_id FROM password_links WHERE used_at IS NULL AND expires_at > ?")
+    let pending: Vec<(String, i64)> = db::query_as("SELECT token_hash, user_id FROM password_links WHERE used_at IS NULL AND expires_at > ?")
         .bind(now_millis())
         .fetch_all(store.db())
         .await?;

@@ -6,15 +6,16 @@ use outflow_model::workflows::Workflow;
 use super::{
     Actor, StoreError, StoreResult,
     audit::{self, Change},
-    checked_name, conflict_on_unique,
+    checked_name, conflict_on_unique, db,
 };
 use crate::{clock, ids::new_id};
 
-#[derive(sqlx::FromRow)]
+crate::row_struct! {
 struct WorkflowRow {
     id: String,
     name: String,
     created_at: i64,
+}
 }
 
 impl From<WorkflowRow> for Workflow {
@@ -29,7 +30,7 @@ pub async fn create_workflow(store: &Store, actor: Option<&Actor>, name: &str) -
     let row = WorkflowRow { id: new_id("wf"), name: name.to_string(), created_at: clock::now_millis() };
     let owner = actor.map(|actor| actor.user_id);
     let mut tx = super::write_tx(store).await?;
-    sqlx::query("INSERT INTO workflows (id, name, owner_user_id, created_at) VALUES (?, ?, ?, ?)")
+    db::query("INSERT INTO workflows (id, name, owner_user_id, created_at) VALUES (?, ?, ?, ?)")
         .bind(&row.id)
         .bind(&row.name)
         .bind(owner)
@@ -38,7 +39,7 @@ pub async fn create_workflow(store: &Store, actor: Option<&Actor>, name: &str) -
         .await
         .map_err(conflict_on_unique(|| format!("A workflow named \"{name}\" already exists.")))?;
     if let Some(owner) = owner {
-        sqlx::query("INSERT INTO workflow_members (workflow_id, user_id) VALUES (?, ?)").bind(&row.id).bind(owner).execute(&mut *tx).await?;
+        db::query("INSERT INTO workflow_members (workflow_id, user_id) VALUES (?, ?)").bind(&row.id).bind(owner).execute(&mut *tx).await?;
     }
     let workflow = Workflow::from(row);
     let change = Change::created("workflow", &workflow.id, &workflow.name, &workflow);
@@ -51,7 +52,7 @@ pub async fn create_workflow(store: &Store, actor: Option<&Actor>, name: &str) -
 /// Workflows by name; only those of `workflows` when given (`None`: every one).
 pub async fn list_workflows(store: &Store, workflows: Option<&[String]>) -> StoreResult<Vec<Workflow>> {
     let rows: Vec<WorkflowRow> =
-        sqlx::query_as("SELECT id, name, created_at FROM workflows WHERE ?1 IS NULL OR id IN (SELECT value FROM json_each(?1)) ORDER BY name")
+        db::query_as("SELECT id, name, created_at FROM workflows WHERE ?1 IS NULL OR id IN (SELECT value FROM json_each(?1)) ORDER BY name")
             .bind(workflows.map(super::to_json))
             .fetch_all(store.db())
             .await?;
@@ -60,6 +61,6 @@ pub async fn list_workflows(store: &Store, workflows: Option<&[String]>) -> Stor
 
 pub async fn get_workflow(store: &Store, id: &str) -> StoreResult<Workflow> {
     let row: Option<WorkflowRow> =
-        sqlx::query_as("SELECT id, name, created_at FROM workflows WHERE id = ?").bind(id).fetch_optional(store.db()).await?;
+        db::query_as("SELECT id, name, created_at FROM workflows WHERE id = ?").bind(id).fetch_optional(store.db()).await?;
     row.map(Workflow::from).ok_or_else(|| StoreError::NotFound(format!("No workflow with id {id}.")))
 }

@@ -18,19 +18,19 @@
 use std::{
     panic::AssertUnwindSafe,
     path::Path,
-    sync::{Mutex, PoisonError, mpsc},
+    sync::{Arc, Mutex, PoisonError, mpsc},
     time::Duration,
 };
 
-use rusqlite::{Connection, OpenFlags};
 use tokio::sync::oneshot;
 
-use super::{Store, StoreError, StoreResult};
+use super::{
+    Store, StoreError, StoreResult,
+    db::{Connection, DbError, Executor},
+};
 
 /// Most jobs one transaction takes; bounds how long a transaction holds the database.
 const MAX_JOBS_PER_COMMIT: usize = 256;
-/// Statements kept prepared on the writer connection (the hot path uses a few dozen).
-const STATEMENT_CACHE: usize = 128;
 /// Page cache of the writer connection, in KiB: the hot tables' indexes stay in memory
 /// instead of being re-read from the file (SQLite's default is 2 MiB).
 const PAGE_CACHE_KIB: i64 = 16 * 1024;
@@ -42,7 +42,7 @@ trait Job: Send {
     /// Runs the job's statements; false when it failed and its changes must be undone.
     fn run(&mut self, conn: &Connection) -> bool;
     /// Answers the caller once the transaction's fate is known.
-    fn finish(self: Box<Self>, commit: Result<(), &rusqlite::Error>);
+    fn finish(self: Box<Self>, commit: Result<(), &DbError>);
 }
 
 struct Pending<T, F> {
@@ -66,7 +66,7 @@ where
         ok
     }
 
-    fn finish(self: Box<Self>, commit: Result<(), &rusqlite::Error>) {
+    fn finish(self: Box<Self>, commit: Result<(), &DbError>) {
         let answer = match (self.result, commit) {
             (Some(Err(error)), _) => Err(error),
             (Some(Ok(value)), Ok(())) => Ok(value),
@@ -84,7 +84,7 @@ pub(crate) struct Writer {
     /// Jobs waiting for a turn, each with the number its caller knows it by.
     queue: Mutex<Queue>,
     /// Used only by the holder of the store's write turn.
-    conn: Mutex<Connection>,
+    conn: Arc<Mutex<Connection>>,
     checkpoint_due: mpsc::SyncSender<()>,
 }
 
@@ -104,12 +104,24 @@ impl Writer {
         let conn = open(path)?;
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         let checkpointer = open(path)?;
+        let conn = Connection::sqlite_tuned(conn);
         let (checkpoint_due, commits) = mpsc::sync_channel(1);
         std::thread::Builder::new()
             .name("outflow-sqlite-checkpoint".into())
             .spawn(move || checkpoint(&checkpointer, &commits))
             .map_err(|error| StoreError::Writer(format!("cannot start the WAL checkpointer: {error}")))?;
-        Ok(Writer { queue: Mutex::default(), conn: Mutex::new(conn), checkpoint_due })
+        Ok(Writer { queue: Mutex::default(), conn: Arc::new(Mutex::new(conn)), checkpoint_due })
+    }
+
+    /// The write connection, for a transaction of the holder of the write turn.
+    pub(crate) fn connection(&self) -> Arc<Mutex<Connection>> {
+        self.conn.clone()
+    }
+
+    /// After a commit: the WAL may want a checkpoint (when the signal is already full, one
+    /// is due anyway).
+    pub(crate) fn committed(&self) {
+        let _ = self.checkpoint_due.try_send(());
     }
 
     fn queue(&self) -> std::sync::MutexGuard<'_, Queue> {
@@ -131,8 +143,7 @@ impl Writer {
         let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
         let committed = run_batch(&conn, &mut batch);
         match &committed {
-            // When the signal is already full, a checkpoint is due anyway.
-            Ok(()) => drop(self.checkpoint_due.try_send(())),
+            Ok(()) => self.committed(),
             Err(error) => tracing::error!(%error, jobs = batch.len(), "a write transaction failed"),
         }
         for job in batch {
@@ -148,8 +159,8 @@ where
     T: Send + 'static,
     F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
 {
+    let Some(writer) = store.writer() else { return write_elsewhere(store, work).await };
     let (reply, answer) = oneshot::channel();
-    let writer = store.writer();
     let number = {
         let mut queue = writer.queue();
         queue.next += 1;
@@ -178,6 +189,21 @@ where
     }
 }
 
+/// A write on PostgreSQL: its own transaction on a pooled connection, under the write turn
+/// (one writer per process, as on SQLite), committed before it is answered.
+async fn write_elsewhere<T, F>(store: &Store, work: F) -> StoreResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+{
+    let turn = store.write_turn().await;
+    let mut tx = store.begin().await?;
+    let value = Executor::Tx(&mut tx).run(move |conn| Ok(work(conn))).await??;
+    tx.commit().await?;
+    drop(turn);
+    Ok(value)
+}
+
 /// Takes a job out of the queue if its caller stops waiting before the job ran.
 struct Unqueue<'a> {
     writer: &'a Writer,
@@ -190,9 +216,13 @@ impl Drop for Unqueue<'_> {
     }
 }
 
-/// Opens the writer's connection with the pool's settings (see `Store::open`).
-fn open(path: &Path) -> StoreResult<Connection> {
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+/// Opens a connection of the writer (creating the database file if missing) in WAL mode.
+fn open(path: &Path) -> StoreResult<rusqlite::Connection> {
+    use rusqlite::OpenFlags;
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -200,13 +230,12 @@ fn open(path: &Path) -> StoreResult<Connection> {
     conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)?;
     // Statement journals (a savepoint's undo within one job) in memory, not in temporary files.
     conn.pragma_update(None, "temp_store", "MEMORY")?;
-    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)
 }
 
 /// The checkpointer thread: after commits, copies the WAL back into the database file.
 /// PASSIVE never blocks the writer; the WAL starts over once a checkpoint caught up.
-fn checkpoint(conn: &Connection, commits: &mpsc::Receiver<()>) {
+fn checkpoint(conn: &rusqlite::Connection, commits: &mpsc::Receiver<()>) {
     while commits.recv().is_ok() {
         if let Err(error) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
             tracing::warn!(%error, "a WAL checkpoint failed; the next commit tries again");
@@ -215,23 +244,23 @@ fn checkpoint(conn: &Connection, commits: &mpsc::Receiver<()>) {
     }
 }
 
-fn run_batch(conn: &Connection, batch: &mut [Box<dyn Job>]) -> rusqlite::Result<()> {
-    if !conn.is_autocommit() {
+fn run_batch(conn: &Connection, batch: &mut [Box<dyn Job>]) -> Result<(), DbError> {
+    if conn.sqlite().is_some_and(|sqlite| !sqlite.is_autocommit()) {
         // A committer that panicked between BEGIN and COMMIT left this open: undo it.
         let _ = conn.execute_batch("ROLLBACK");
     }
-    conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
+    conn.prepare_cached("BEGIN IMMEDIATE")?.execute(())?;
     let outcome = batch.iter_mut().try_for_each(|job| {
-        conn.prepare_cached("SAVEPOINT job")?.execute([])?;
+        conn.prepare_cached("SAVEPOINT job")?.execute(())?;
         if job.run(conn) {
-            conn.prepare_cached("RELEASE job")?.execute([])?;
+            conn.prepare_cached("RELEASE job")?.execute(())?;
         } else {
-            conn.prepare_cached("ROLLBACK TO job")?.execute([])?;
-            conn.prepare_cached("RELEASE job")?.execute([])?;
+            conn.prepare_cached("ROLLBACK TO job")?.execute(())?;
+            conn.prepare_cached("RELEASE job")?.execute(())?;
         }
         Ok(())
     });
-    match outcome.and_then(|()| conn.prepare_cached("COMMIT")?.execute([]).map(drop)) {
+    match outcome.and_then(|()| conn.prepare_cached("COMMIT")?.execute(()).map(drop)) {
         Ok(()) => Ok(()),
         Err(error) => {
             // Leaves the connection usable for the next batch; nothing of this one was kept.
@@ -244,11 +273,12 @@ fn run_batch(conn: &Connection, batch: &mut [Box<dyn Job>]) -> rusqlite::Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::db;
 
     async fn scratch_store(dir: &tempfile::TempDir) -> Store {
         let url = format!("sqlite://{}", dir.path().join("writer.db").display());
         let store = Store::open(&url).await.expect("the database opens");
-        sqlx::query("CREATE TABLE items (name TEXT NOT NULL UNIQUE)").execute(store.db()).await.expect("table created");
+        db::query("CREATE TABLE items (name TEXT NOT NULL UNIQUE)").execute(store.db()).await.expect("table created");
         store
     }
 
@@ -265,17 +295,17 @@ mod tests {
             write(&store, insert("a")),
             write(&store, insert("a")),
             write(&store, |conn| {
-                conn.execute("INSERT INTO items (name) VALUES ('half-done')", [])?;
+                conn.execute("INSERT INTO items (name) VALUES ('half-done')", ())?;
                 Err::<(), _>(StoreError::invalid("refused after writing"))
             }),
             write(&store, insert("b")),
         );
         assert_eq!(first.expect("the first insert commits"), 1);
-        assert!(matches!(twin, Err(StoreError::Sqlite(_))), "the duplicate breaks the UNIQUE constraint");
+        assert!(matches!(twin, Err(StoreError::Database(_))), "the duplicate breaks the UNIQUE constraint");
         assert!(matches!(failing, Err(StoreError::Invalid { .. })));
         assert_eq!(last.expect("the last insert commits"), 1);
-        // Read through the sqlx pool: what the writer acknowledged is committed.
-        let names: Vec<String> = sqlx::query_scalar("SELECT name FROM items ORDER BY name").fetch_all(store.db()).await.expect("readable");
+        // Read through the pool: what the writer acknowledged is committed.
+        let names: Vec<String> = db::query_scalar("SELECT name FROM items ORDER BY name").fetch_all(store.db()).await.expect("readable");
         assert_eq!(names, ["a", "b"]);
     }
 
@@ -312,7 +342,7 @@ mod tests {
         drop(abandoned);
         drop(turn);
         assert_eq!(write(&store, insert("later")).await.expect("committed"), 1);
-        let names: Vec<String> = sqlx::query_scalar("SELECT name FROM items").fetch_all(store.db()).await.expect("readable");
+        let names: Vec<String> = db::query_scalar("SELECT name FROM items").fetch_all(store.db()).await.expect("readable");
         assert_eq!(names, ["later"], "nothing unacknowledged was written");
     }
 }

@@ -1,0 +1,187 @@
+//! PostgreSQL: one client connection spoken to synchronously (it blocks its thread on the
+//! asynchronous client, so it is used only on blocking threads), statements translated from
+//! SQLite's dialect once and kept prepared, and values converted both ways leniently: an
+//! integer binds to whichever integer type PostgreSQL infers for its parameter, and any
+//! integer or numeric column reads as an integer.
+
+use std::{error::Error, future::Future};
+
+use bytes::{BufMut, BytesMut};
+use tokio_postgres::{
+    NoTls,
+    types::{FromSql, IsNull, ToSql, Type, to_sql_checked},
+};
+
+use super::{
+    DbError,
+    conn::StatementCache,
+    dialect,
+    value::{Cell, Value},
+};
+
+type BoxError = Box<dyn Error + Sync + Send>;
+
+/// One PostgreSQL connection.
+pub struct PgConnection {
+    client: tokio_postgres::Client,
+    statements: StatementCache,
+    runtime: tokio::runtime::Handle,
+}
+
+impl PgConnection {
+    /// Connects to `url` (`postgres://…`); the connection's task runs on the current runtime.
+    pub(super) async fn connect(url: &str) -> Result<PgConnection, DbError> {
+        let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::warn!(%error, "a PostgreSQL connection ended");
+            }
+        });
+        Ok(PgConnection { client, statements: StatementCache::default(), runtime: tokio::runtime::Handle::current() })
+    }
+
+    /// Waits for `work` on this (blocking) thread.
+    fn block<F: Future>(&self, work: F) -> F::Output {
+        self.runtime.block_on(work)
+    }
+
+    /// Whether the server closed it (it is then dropped instead of returned to its pool).
+    pub(super) fn is_closed(&self) -> bool {
+        self.client.is_closed()
+    }
+
+    pub(super) fn prepare(&self, sql: &str) -> Result<tokio_postgres::Statement, DbError> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement);
+        }
+        let statement = self.block(self.client.prepare(&dialect::postgres(sql)))?;
+        self.statements.keep(sql, &statement);
+        Ok(statement)
+    }
+
+    pub(super) fn execute(&self, statement: &tokio_postgres::Statement, values: &[Value<'_>]) -> Result<usize, DbError> {
+        let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|value| value as &(dyn ToSql + Sync)).collect();
+        let changed = self.block(self.client.execute(statement, &params))?;
+        Ok(usize::try_from(changed).unwrap_or(usize::MAX))
+    }
+
+    pub(super) fn query(&self, statement: &tokio_postgres::Statement, values: &[Value<'_>]) -> Result<Vec<tokio_postgres::Row>, DbError> {
+        let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|value| value as &(dyn ToSql + Sync)).collect();
+        Ok(self.block(self.client.query(statement, &params))?)
+    }
+
+    /// Runs PostgreSQL's own SQL (no parameters, not translated): transactions, migrations.
+    pub(super) fn batch(&self, sql: &str) -> Result<(), DbError> {
+        Ok(self.block(self.client.batch_execute(sql))?)
+    }
+}
+
+impl ToSql for Value<'_> {
+    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
+        match (self, ty) {
+            (Value::Null, _) => return Ok(IsNull::Yes),
+            (Value::Int(value), &Type::INT8) => out.put_i64(*value),
+            (Value::Int(value), &Type::INT4) => out.put_i32(i32::try_from(*value)?),
+            (Value::Int(value), &Type::INT2) => out.put_i16(i16::try_from(*value)?),
+            (Value::Int(value), &Type::BOOL) => out.put_u8(u8::from(*value != 0)),
+            #[expect(clippy::cast_precision_loss, reason = "an integer compared with a real")]
+            (Value::Int(value), &Type::FLOAT8) => out.put_f64(*value as f64),
+            (Value::Int(value), &Type::TEXT | &Type::VARCHAR | &Type::UNKNOWN) => out.put_slice(value.to_string().as_bytes()),
+            (Value::Real(value), &Type::FLOAT8) => out.put_f64(*value),
+            #[expect(clippy::cast_possible_truncation, reason = "PostgreSQL asked for a single-precision real")]
+            (Value::Real(value), &Type::FLOAT4) => out.put_f32(*value as f32),
+            (Value::Text(text), &Type::JSONB) => {
+                out.put_u8(1);
+                out.put_slice(text.as_bytes());
+            }
+            (Value::Text(text), _) if is_text(ty) => out.put_slice(text.as_bytes()),
+            (Value::Blob(bytes), &Type::BYTEA) => out.put_slice(bytes),
+            (value, ty) => return Err(format!("cannot bind {value:?} to a parameter of type {ty}").into()),
+        }
+        Ok(IsNull::No)
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+fn is_text(ty: &Type) -> bool {
+    [Type::TEXT, Type::VARCHAR, Type::BPCHAR, Type::NAME, Type::UNKNOWN, Type::JSON].contains(ty)
+}
+
+/// One column as PostgreSQL sent it, read as a [`Cell`].
+pub(super) struct PgCell<'a>(Cell<'a>);
+
+impl<'a> PgCell<'a> {
+    pub(super) fn as_cell(&self) -> Cell<'a> {
+        self.0
+    }
+}
+
+impl<'a> FromSql<'a> for PgCell<'a> {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, BoxError> {
+        let cell = match *ty {
+            Type::INT8 => Cell::Int(i64::from_sql(ty, raw)?),
+            Type::INT4 => Cell::Int(i64::from(i32::from_sql(ty, raw)?)),
+            Type::INT2 => Cell::Int(i64::from(i16::from_sql(ty, raw)?)),
+            Type::BOOL => Cell::Int(i64::from(bool::from_sql(ty, raw)?)),
+            Type::FLOAT8 => Cell::Real(f64::from_sql(ty, raw)?),
+            Type::FLOAT4 => Cell::Real(f64::from(f32::from_sql(ty, raw)?)),
+            Type::NUMERIC => numeric(raw)?,
+            Type::BYTEA => Cell::Blob(raw),
+            Type::JSONB => Cell::Text(std::str::from_utf8(raw.get(1..).unwrap_or_default())?),
+            ref ty if is_text(ty) => Cell::Text(std::str::from_utf8(raw)?),
+            ref ty => return Err(format!("cannot read a column of type {ty}").into()),
+        };
+        Ok(PgCell(cell))
+    }
+
+    fn from_sql_null(_: &Type) -> Result<Self, BoxError> {
+        Ok(PgCell(Cell::Null))
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+}
+
+/// A NUMERIC (what `SUM` of integers answers): an integer when it has no fraction.
+fn numeric(raw: &[u8]) -> Result<Cell<'static>, BoxError> {
+    let word = |at: usize| -> Result<i16, BoxError> {
+        raw.get(at..at + 2).map(|bytes| i16::from_be_bytes([bytes[0], bytes[1]])).ok_or_else(|| "a truncated numeric".into())
+    };
+    let (digits, weight, sign, scale) = (word(0)?, word(2)?, word(4)?.cast_unsigned(), word(6)?);
+    if sign == 0xC000 {
+        return Ok(Cell::Real(f64::NAN));
+    }
+    let mut value = 0f64;
+    for index in 0..digits {
+        let digit = f64::from(word(8 + 2 * usize::try_from(index)?)?);
+        value += digit * 10_000f64.powi(i32::from(weight) - i32::from(index));
+    }
+    if sign == 0x4000 {
+        value = -value;
+    }
+    #[expect(clippy::cast_possible_truncation, reason = "a whole number within i64's range")]
+    let whole = (scale == 0 && value.abs() < 9.0e18).then_some(value as i64);
+    Ok(whole.map_or(Cell::Real(value), Cell::Int))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numerics_read_as_integers_when_whole() {
+        // 12345678 = 1234·10000 + 5678: two digits, weight 1, positive, scale 0.
+        let raw = [0, 2, 0, 1, 0, 0, 0, 0, 0x04, 0xD2, 0x16, 0x2E];
+        assert_eq!(numeric(&raw).expect("readable"), Cell::Int(12_345_678));
+        // -2.5 = -(2 + 5000/10000): two digits, weight 0, negative, scale 1.
+        let raw = [0, 2, 0, 0, 0x40, 0, 0, 1, 0, 2, 0x13, 0x88];
+        assert_eq!(numeric(&raw).expect("readable"), Cell::Real(-2.5));
+        assert_eq!(numeric(&[0, 0, 0, 0, 0, 0, 0, 0]).expect("readable"), Cell::Int(0));
+    }
+}
