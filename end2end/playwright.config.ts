@@ -1,10 +1,12 @@
 // Playwright drives Debian's Chromium (no browser download) against a real `outflow serve`
-// started on a fresh temporary database for the whole run.
+// started on a fresh temporary database for the whole run: SQLite in a temporary folder, or
+// the empty PostgreSQL database OUTFLOW_E2E_DATABASE_URL names.
 import { defineConfig } from '@playwright/test';
 
 const port = Number(process.env.OUTFLOW_E2E_PORT ?? 3917);
 const bin = process.env.OUTFLOW_BIN ?? `${__dirname}/../target/bin/outflow-dev`;
 export const adminKey = 'e2e-admin-key-0123456789abcdef';
+const database = process.env.OUTFLOW_E2E_DATABASE_URL ? ` --database-url "${process.env.OUTFLOW_E2E_DATABASE_URL}"` : '';
 
 export default defineConfig({
   testDir: './tests',
@@ -33,7 +35,7 @@ export default defineConfig({
     { name: 'chromium', dependencies: ['setup'], use: { storageState: `${__dirname}/.auth/admin.json` } },
   ],
   webServer: {
-    command: `bash -c 'exec "${bin}" serve --addr 127.0.0.1:${port} --data-dir "$(mktemp -d)"'`,
+    command: `bash -c 'exec "${bin}" serve --addr 127.0.0.1:${port} --data-dir "$(mktemp -d)"${database}'`,
     url: `http://127.0.0.1:${port}/healthz`,
     env: { OUTFLOW_BOOTSTRAP_API_KEY: adminKey, RUST_LOG: 'warn' },
     reuseExistingServer: false,

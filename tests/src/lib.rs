@@ -1,8 +1,11 @@
 //! Helpers for the integration tests: start the real `outflow` binary on port 0 with a
-//! temporary SQLite file, talk HTTP to it, stop it by PID.
+//! temporary data folder and its own database, talk HTTP to it, stop it by PID.
 //!
 //! The binary comes from `OUTFLOW_BIN` (set by `./x test`), else from the cargo target
-//! folder this test binary was built into.
+//! folder this test binary was built into. The database is a SQLite file in the data
+//! folder, or, when `OUTFLOW_TEST_POSTGRES` names a PostgreSQL server
+//! (`postgres://user@host:port`), a fresh database there, kept for the data folder's life
+//! (a restarted server finds its data again).
 
 use std::{
     io::{BufRead, BufReader},
@@ -20,6 +23,34 @@ pub mod receiver;
 
 /// The API key of the admin every test server is bootstrapped with.
 pub const ADMIN_KEY: &str = "test-admin-key-0123456789abcdef";
+
+/// The PostgreSQL server the tests run on (`OUTFLOW_TEST_POSTGRES`), if any.
+pub fn postgres_server() -> Option<String> {
+    std::env::var("OUTFLOW_TEST_POSTGRES").ok().filter(|url| !url.is_empty())
+}
+
+/// The PostgreSQL database of the data folder `data_dir` when the tests run on PostgreSQL:
+/// created on first use (named in the folder, so a restart finds it).
+pub fn postgres_database(data_dir: &Path) -> Option<String> {
+    let server = postgres_server()?;
+    let named = data_dir.join("test-database-url");
+    if let Ok(url) = std::fs::read_to_string(&named) {
+        return Some(url);
+    }
+    let name = format!(
+        "outflow_it_{}_{}",
+        std::process::id(),
+        data_dir.file_name().and_then(|name| name.to_str()).unwrap_or("db").replace(|c: char| !c.is_ascii_alphanumeric(), "_").to_lowercase()
+    );
+    let created = Command::new("psql")
+        .args([format!("{server}/postgres").as_str(), "-v", "ON_ERROR_STOP=1", "-qc", &format!("CREATE DATABASE {name}")])
+        .status()
+        .expect("psql runs");
+    assert!(created.success(), "database {name} is created on {server}");
+    let url = format!("{server}/{name}");
+    std::fs::write(&named, &url).expect("the data folder takes a file");
+    Some(url)
+}
 
 /// A running `outflow serve` with its own data folder; killed when dropped.
 pub struct TestServer {
@@ -68,6 +99,7 @@ impl TestServer {
             .args(["--addr", addr])
             .arg("--data-dir")
             .arg(data_dir.path())
+            .args(postgres_database(data_dir.path()).map(|url| format!("--database-url={url}")))
             .env("OUTFLOW_BOOTSTRAP_API_KEY", ADMIN_KEY)
             .env("RUST_LOG", std::env::var("OUTFLOW_TEST_LOG").unwrap_or_else(|_| "warn".into()))
             .env_remove("OUTFLOW_DATABASE_URL")
@@ -97,6 +129,43 @@ impl TestServer {
             }
         };
         TestServer { child, base_url, data_dir, stdout: printed }
+    }
+
+    /// Everything the database holds, as bytes to search: the SQLite file and its WAL, or a
+    /// dump of the PostgreSQL database.
+    pub fn stored_bytes(&self) -> Vec<u8> {
+        match postgres_database(self.data_dir.path()) {
+            Some(url) => Command::new("pg_dump").arg(&url).output().expect("pg_dump runs").stdout,
+            None => {
+                let file = self.data_dir.path().join("outflow.db");
+                let mut bytes = std::fs::read(&file).expect("the database file is readable");
+                bytes.extend(std::fs::read(file.with_extension("db-wal")).unwrap_or_default());
+                bytes
+            }
+        }
+    }
+
+    /// The first column of the first row `sql` answers, as text, read from the database
+    /// behind the server's back (`?1` is `param`); `None` when there is no row.
+    pub fn query_one(&self, sql: &str, param: &str) -> Option<String> {
+        match postgres_database(self.data_dir.path()) {
+            Some(url) => {
+                let sql = sql.replace("?1", &format!("'{}'", param.replace('\'', "''")));
+                let output = Command::new("psql").args([url.as_str(), "-Atc", &sql]).output().expect("psql runs");
+                let text = String::from_utf8_lossy(&output.stdout).trim().to_string();
+                (output.status.success() && !text.is_empty()).then_some(text)
+            }
+            None => {
+                let path = self.data_dir.path().join("outflow.db");
+                let db = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
+                db.query_row(sql, [param], |row| row.get::<_, rusqlite::types::Value>(0)).ok().map(|value| match value {
+                    rusqlite::types::Value::Integer(number) => number.to_string(),
+                    rusqlite::types::Value::Real(number) => number.to_string(),
+                    rusqlite::types::Value::Text(text) => text,
+                    rusqlite::types::Value::Null | rusqlite::types::Value::Blob(_) => String::new(),
+                })
+            }
+        }
     }
 
     /// What the server has printed to stdout so far, a line each.

@@ -98,9 +98,7 @@ async fn expect_on(receiver: &Receiver, path: &str, expected: &[String]) {
 
 /// The last due time the server handled for the flow's schedule `s1`, from its database.
 fn last_due(server: &TestServer, flow: &str) -> Option<i64> {
-    let path = server.data_dir.path().join("outflow.db");
-    let db = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
-    db.query_row("SELECT last_due FROM flow_schedules WHERE flow_id = ?1 AND block_id = 's1'", [flow], |row| row.get(0)).ok()
+    server.query_one("SELECT last_due FROM flow_schedules WHERE flow_id = ?1 AND block_id = 's1'", flow)?.parse().ok()
 }
 
 /// Waits until the scheduler has armed the flow's schedule at `at` (its clock when it saw the

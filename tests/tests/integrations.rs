@@ -142,13 +142,11 @@ async fn endpoint_secrets_are_write_only_and_encrypted_at_rest() {
     assert_eq!(status, 200, "{changed}");
     assert_eq!(changed["auth"]["password"], "********");
 
-    let database = std::fs::read(server.data_dir.path().join("outflow.db")).unwrap();
-    let wal = std::fs::read(server.data_dir.path().join("outflow.db-wal")).unwrap_or_default();
-    for bytes in [&database, &wal] {
-        let text = String::from_utf8_lossy(bytes);
-        assert!(!text.contains("pa55-word-in-clear"), "the password is not stored in clear");
-        assert!(!text.contains(&setup.signing_secret), "the signing secret is not stored in clear");
-    }
+    let stored = server.stored_bytes();
+    let text = String::from_utf8_lossy(&stored);
+    assert!(text.contains(&setup.endpoint), "what was read holds the endpoint");
+    assert!(!text.contains("pa55-word-in-clear"), "the password is not stored in clear");
+    assert!(!text.contains(&setup.signing_secret), "the signing secret is not stored in clear");
 
     let integration = webhook_integration(&api, &setup, "status").await;
     start_alert(&api, &setup).await;

@@ -96,7 +96,7 @@ struct AgentRow {
 
 const SELECT_AGENT: &str = "SELECT a.id, a.name, a.services, a.version, a.last_heartbeat_at, a.created_at,
     (SELECT json_group_array(target_name) FROM
-        (SELECT u.target_name FROM agent_users au JOIN users u ON u.id = au.user_id WHERE au.agent_id = a.id ORDER BY u.target_name)) AS users,
+        (SELECT u.target_name FROM agent_users au JOIN users u ON u.id = au.user_id WHERE au.agent_id = a.id ORDER BY u.target_name) AS registered) AS users,
     (SELECT COUNT(*) FROM runs r WHERE r.status = 'queued'
         AND ((r.agent_targets IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(r.agent_targets) WHERE value = a.id))
              OR (r.agent_targets IS NULL AND r.agent_service IN (SELECT value FROM json_each(a.services))))) AS queue_depth
@@ -278,9 +278,12 @@ pub async fn lease_agent_run(store: &Store, agent: &AgentIdentity, now: i64, lea
              WHERE status = 'queued' AND lease_until < ?1 AND attempt_count >= ?2",
         )?
         .execute(params![now, MAX_AGENT_LEASES])?;
+        // The claimed run's state is tested again outside the subquery: on PostgreSQL a
+        // concurrent claimer waits for this row and then skips it (redundant on SQLite).
         let sql = format!(
             "UPDATE runs SET agent_id = ?2, lease_until = ?4, attempt_count = attempt_count + 1, updated_at = ?1
              WHERE id = (SELECT r.id FROM runs r WHERE {ELIGIBLE} ORDER BY r.next_attempt_at, r.created_at LIMIT 1)
+               AND status = 'queued' AND (lease_until IS NULL OR lease_until < ?1)
              RETURNING id, agent_service"
         );
         let claimed: Option<(String, Option<String>)> = conn

@@ -19,7 +19,7 @@ use super::{
     alerts::{DEVICES_TO_NOTIFY, FAILURE_RECIPIENTS_LISTED, INSERT_NOTIFICATION, NEXT_REACHABLE_MEMBER, Unreachable, failure_type},
     to_json,
 };
-use crate::{clock, ids::new_id};
+use crate::{clock, ids::new_sorted_id};
 
 /// A checked alert, ready to be written.
 pub(crate) struct Start {
@@ -157,7 +157,7 @@ impl Fanout {
             if !self.notified.insert((user_id, device_id.clone())) {
                 continue;
             }
-            let id = new_id("nt");
+            let id = new_sorted_id("nt", self.now);
             let due_at = self.now + delay_seconds * 1000;
             insert.execute(params![id, self.alert_id, user_id, device_id, device_name, group_id, due_at, self.now])?;
             self.notifications.push(Notification {

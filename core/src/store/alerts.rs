@@ -23,7 +23,7 @@ use super::{
     db, events, from_json,
     runs::{self, Dispatched},
 };
-use crate::{clock, ids::new_id};
+use crate::{clock, ids::new_sorted_id};
 
 /// How many targeted names a `recipient_failure` payload lists (SPEC §3).
 pub(crate) const FAILURE_RECIPIENTS_LISTED: usize = 100;
@@ -133,7 +133,9 @@ pub(crate) enum Unreachable {
 }
 
 /// A user's active devices, in the order they were added: (id, name, delay in seconds).
-pub(crate) const DEVICES_TO_NOTIFY: &str = "SELECT id, name, delay_seconds FROM devices WHERE user_id = ? AND active = 1 ORDER BY rowid";
+/// Device ids sort in the order they were made (`ids::new_sorted_id`), within one
+/// millisecond too.
+pub(crate) const DEVICES_TO_NOTIFY: &str = "SELECT id, name, delay_seconds FROM devices WHERE user_id = ? AND active = 1 ORDER BY created_at, id";
 
 pub(crate) const INSERT_NOTIFICATION: &str =
     "INSERT INTO notifications (id, alert_id, user_id, device_id, device_name, group_id, status, due_at, created_at)
@@ -146,7 +148,7 @@ pub(crate) async fn notify_member(conn: &mut db::Tx, alert_id: i64, user_id: i64
     let devices: Vec<(String, String, i64)> = db::query_as(DEVICES_TO_NOTIFY).bind(user_id).fetch_all(&mut *conn).await?;
     for (device_id, device_name, delay_seconds) in devices {
         db::query(INSERT_NOTIFICATION)
-            .bind(new_id("nt"))
+            .bind(new_sorted_id("nt", now))
             .bind(alert_id)
             .bind(user_id)
             .bind(&device_id)
@@ -286,9 +288,11 @@ pub async fn get_alert(store: &Store, alert_id: i64) -> StoreResult<Alert> {
 }
 
 async fn notifications_of(store: &Store, alert_id: i64) -> StoreResult<Vec<Notification>> {
+    // In the order they were made: notification ids sort so (`ids::new_sorted_id`), also
+    // those one transaction made (an alert's start: every recipient's devices in turn).
     let rows: Vec<(String, String, String, String, String, Option<String>, i64, i64, Option<i64>)> = db::query_as(
         "SELECT n.id, u.target_name, n.device_name, n.device_id, n.status, n.message, n.created_at, n.due_at, n.completed_at
-         FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.alert_id = ? ORDER BY n.rowid",
+         FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.alert_id = ? ORDER BY n.created_at, n.id",
     )
     .bind(alert_id)
     .fetch_all(store.db())
@@ -381,10 +385,13 @@ pub async fn list_alerts(store: &Store, query: &AlertQuery, workflows: Option<&[
         })
         .transpose()?;
 
-    let filter = "WHERE (?1 IS NULL OR a.status = ?1) AND (?2 IS NULL OR a.form_id = ?2)
-        AND (?3 IS NULL OR CAST(json_extract(a.properties, ?3) AS TEXT) = ?4)
-        AND (?5 IS NULL OR a.created_at >= ?5) AND (?6 IS NULL OR a.created_at < ?6)
-        AND (?9 IS NULL OR a.form_id IN (SELECT id FROM forms WHERE workflow_id IN (SELECT value FROM json_each(?9))))";
+    // Each optional filter's parameter is typed where it is first used (its `IS NULL` test),
+    // as PostgreSQL needs; the filter's parameters are ?1–?7 and the page's ?8 and ?9, so the
+    // count binds no parameter it does not use (PostgreSQL cannot type an unused one).
+    let filter = "WHERE (CAST(?1 AS TEXT) IS NULL OR a.status = ?1) AND (CAST(?2 AS TEXT) IS NULL OR a.form_id = ?2)
+        AND (CAST(?3 AS TEXT) IS NULL OR CAST(json_extract(a.properties, ?3) AS TEXT) = ?4)
+        AND (CAST(?5 AS BIGINT) IS NULL OR a.created_at >= ?5) AND (CAST(?6 AS BIGINT) IS NULL OR a.created_at < ?6)
+        AND (CAST(?7 AS TEXT) IS NULL OR a.form_id IN (SELECT id FROM forms WHERE workflow_id IN (SELECT value FROM json_each(?7))))";
     let (path, value) = property.unzip();
     let workflows = workflows.map(super::to_json);
     let status = query.status.map(|status| status.key());
@@ -395,21 +402,19 @@ pub async fn list_alerts(store: &Store, query: &AlertQuery, workflows: Option<&[
         .bind(&value)
         .bind(since)
         .bind(until)
-        .bind(None::<i64>)
-        .bind(None::<i64>)
         .bind(&workflows)
         .fetch_one(store.db())
         .await?;
-    let rows: Vec<SummaryRow> = db::query_as(&format!("{SELECT_SUMMARY} {filter} ORDER BY a.event_identifier DESC LIMIT ?7 OFFSET ?8"))
+    let rows: Vec<SummaryRow> = db::query_as(&format!("{SELECT_SUMMARY} {filter} ORDER BY a.event_identifier DESC LIMIT ?8 OFFSET ?9"))
         .bind(status)
         .bind(&query.form_id)
         .bind(&path)
         .bind(&value)
         .bind(since)
         .bind(until)
+        .bind(&workflows)
         .bind(i64::from(limit))
         .bind(i64::from(offset))
-        .bind(&workflows)
         .fetch_all(store.db())
         .await?;
     let items = rows.into_iter().map(AlertSummary::try_from).collect::<StoreResult<_>>()?;

@@ -61,12 +61,15 @@ pub async fn claim_due_notifications(store: &Store, now: i64, limit: i64) -> Sto
 fn claim(conn: &Connection, now: i64, limit: i64) -> StoreResult<Vec<DeliveryJob>> {
     let claimed: Vec<String> = conn
         .prepare_cached(
+            // The state is tested again outside the subquery: on PostgreSQL a concurrent
+            // claimer waits for these rows and then skips them (redundant on SQLite).
             "UPDATE notifications SET lease_until = ?1, attempts = attempts + 1
              WHERE id IN (
                  SELECT n.id FROM notifications n JOIN alerts a ON a.event_identifier = n.alert_id
                  WHERE n.status = 'pending' AND n.due_at <= ?2 AND (n.lease_until IS NULL OR n.lease_until < ?2)
                    AND a.status = 'ACTIVE'
                  ORDER BY n.due_at LIMIT ?3)
+               AND status = 'pending' AND (lease_until IS NULL OR lease_until < ?2)
              RETURNING id",
         )?
         .query_map(params![now + LEASE_MS, now, limit], |row| row.get(0))?

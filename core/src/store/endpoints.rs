@@ -237,8 +237,8 @@ pub async fn update_endpoint(store: &Store, actor: Option<&Actor>, secrets: &Sec
     db::query(
         "UPDATE endpoints SET name = ?1, base_url = ?2, auth_masked = ?3, auth_sealed = ?4, trust_self_signed = ?5,
                 signing_secret = COALESCE(?6, signing_secret), updated_at = ?7,
-                max_per_second = CASE ?9 WHEN 0 THEN NULL ELSE COALESCE(?9, max_per_second) END,
-                max_concurrent = CASE ?10 WHEN 0 THEN NULL ELSE COALESCE(?10, max_concurrent) END
+                max_per_second = CASE CAST(?9 AS BIGINT) WHEN 0 THEN NULL ELSE COALESCE(?9, max_per_second) END,
+                max_concurrent = CASE CAST(?10 AS BIGINT) WHEN 0 THEN NULL ELSE COALESCE(?10, max_concurrent) END
          WHERE id = ?8",
     )
     .bind(&name)

@@ -39,7 +39,7 @@ pub async fn fire_due_escalations(store: &Store, now: i64) -> StoreResult<usize>
         "SELECT g.alert_id, g.group_id, g.position, g.escalate_at FROM alert_groups g
          JOIN alerts a ON a.event_identifier = g.alert_id
          WHERE g.escalate_at IS NOT NULL AND g.escalate_at <= ? AND a.status = 'ACTIVE'
-         ORDER BY g.escalate_at LIMIT 100",
+         ORDER BY g.escalate_at, g.alert_id, g.group_id LIMIT 100",
     )
     .bind(now)
     .fetch_all(store.db())
@@ -129,7 +129,7 @@ async fn advance(conn: &mut db::Tx, step: &Step, kind: Kind, actor: Option<&Acto
     let has_after = next_reachable_member(conn, step.group_id, Some(next.position)).await?.is_some();
     let moved = db::query(
         "UPDATE alert_groups SET position = ?, escalate_at = ?
-         WHERE alert_id = ? AND group_id = ? AND position = ? AND escalate_at IS ?",
+         WHERE alert_id = ? AND group_id = ? AND position = ? AND escalate_at IS NOT DISTINCT FROM ?",
     )
     .bind(next.position)
     .bind(has_after.then_some(now + escalation_seconds * 1000))

@@ -300,9 +300,13 @@ pub(super) struct RestartLink {
 /// not wait for).
 pub(super) fn insert_run(conn: &Connection, row: &RunRow<'_>) -> StoreResult<bool> {
     // Not `INSERT OR IGNORE`: SQLite would check the whole graph's JSON (the CHECK) for
-    // every run before finding the snapshot already stored.
-    conn.prepare_cached("INSERT INTO flow_snapshots (hash, graph) SELECT ?1, ?2 WHERE NOT EXISTS (SELECT 1 FROM flow_snapshots WHERE hash = ?1)")?
-        .execute(params![&*row.flow.snapshot, &*row.flow.graph_json])?;
+    // every run before finding the snapshot already stored. `ON CONFLICT` skips one that a
+    // concurrent writer stored after the test (writers on PostgreSQL need not be serial).
+    conn.prepare_cached(
+        "INSERT INTO flow_snapshots (hash, graph) SELECT ?1, ?2 WHERE NOT EXISTS (SELECT 1 FROM flow_snapshots WHERE hash = ?1)
+         ON CONFLICT (hash) DO NOTHING",
+    )?
+    .execute(params![&*row.flow.snapshot, &*row.flow.graph_json])?;
     // A called run goes in its caller's turn: the caller holds one while it waits, and a called
     // run queued behind runs that wait for it (a flow calling itself, two limited flows calling
     // each other) would wait forever.
@@ -627,7 +631,8 @@ pub async fn claim_flow_runs(store: &Store, now: i64, limit: i64) -> StoreResult
                                             FROM flow_runs INDEXED BY flow_runs_queued WHERE status = 'queued') q
                           LEFT JOIN flows f ON f.id = q.flow_id
                           LEFT JOIN going g ON g.flow_id = q.flow_id
-                          WHERE f.max_concurrent_runs IS NULL OR q.turn <= f.max_concurrent_runs - COALESCE(g.runs, 0))",
+                          WHERE f.max_concurrent_runs IS NULL OR q.turn <= f.max_concurrent_runs - COALESCE(g.runs, 0))
+               AND status = 'queued'",
         )?
         .execute([now])?;
         let claimed: Vec<String> = conn
@@ -636,6 +641,7 @@ pub async fn claim_flow_runs(store: &Store, now: i64, limit: i64) -> StoreResult
                  WHERE id IN (SELECT id FROM flow_runs INDEXED BY flow_runs_open
                               WHERE status IN ('pending', 'running') AND (wake_at IS NULL OR wake_at <= ?2)
                                 AND (lease_until IS NULL OR lease_until < ?2) ORDER BY created_at LIMIT ?3)
+                   AND status IN ('pending', 'running') AND (lease_until IS NULL OR lease_until < ?2)
                  RETURNING id",
             )?
             .query_map(params![now + FLOW_RUN_LEASE_MS, now, limit], |row| row.get(0))?
@@ -813,9 +819,14 @@ pub async fn record_flow_steps(
         if updated == 0 {
             return Ok((false, false));
         }
+        // An upsert that sets every column: what `INSERT OR REPLACE` did (the table has no
+        // other unique key, no trigger and nothing referencing it; every NOT NULL column is given).
         let mut insert = conn.prepare_cached(
-            "INSERT OR REPLACE INTO flow_run_steps (run_id, iteration, block_id, status, inputs, outputs, ports, logs, error, started_at, finished_at, due_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO flow_run_steps (run_id, iteration, block_id, status, inputs, outputs, ports, logs, error, started_at, finished_at, due_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (run_id, iteration, block_id) DO UPDATE SET status = excluded.status, inputs = excluded.inputs,
+                 outputs = excluded.outputs, ports = excluded.ports, logs = excluded.logs, error = excluded.error,
+                 started_at = excluded.started_at, finished_at = excluded.finished_at, due_at = excluded.due_at",
         )?;
         for step in &columns {
             insert.execute(params![
@@ -960,7 +971,7 @@ pub async fn get_flow_run(store: &Store, id: &str) -> StoreResult<Option<Run>> {
         .collect();
     let started_by = StartedBy::from_key(&row.started_by).ok_or_else(|| StoreError::Corrupt(format!("started_by {}", row.started_by)))?;
     let restarts: Vec<String> =
-        db::query_scalar("SELECT id FROM flow_runs WHERE restart_of = ? ORDER BY created_at").bind(id).fetch_all(store.db()).await?;
+        db::query_scalar("SELECT id FROM flow_runs WHERE restart_of = ? ORDER BY created_at, id").bind(id).fetch_all(store.db()).await?;
     let restart_of = row.restart_of.clone().zip(row.restart_from.clone()).map(|(run_id, from_step)| RestartOf { run_id, from_step });
     Ok(Some(Run {
         summary: summary_of(&row, status, started_by),

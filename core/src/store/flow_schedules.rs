@@ -49,8 +49,10 @@ pub async fn scheduled_triggers(store: &Store) -> StoreResult<Vec<ScheduledTrigg
         if blocks.is_empty() {
             continue;
         }
+        // The latest publication: SQLite's `rowid` order (PostgreSQL has none) for those made in
+        // different milliseconds (`published_at` is its transaction's clock); `version` within one.
         let acting_user_id: Option<i64> =
-            db::query_scalar("SELECT published_by FROM flow_publications WHERE flow_id = ? ORDER BY published_at DESC, rowid DESC LIMIT 1")
+            db::query_scalar("SELECT published_by FROM flow_publications WHERE flow_id = ? ORDER BY published_at DESC, version DESC LIMIT 1")
                 .bind(&flow.id)
                 .fetch_optional(store.db())
                 .await?

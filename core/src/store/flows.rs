@@ -321,7 +321,7 @@ pub async fn list_flows(store: &Store, form_id: Option<&str>, workflow_id: Optio
         "SELECT fl.id, f.workflow_id, fl.form_id, f.name, fl.name, fl.version, fl.published_version, fl.enabled,
             json_array_length(fl.graph, '$.blocks'), fl.updated_at
          FROM flows fl JOIN forms f ON f.id = fl.form_id
-         WHERE (?1 IS NULL OR fl.form_id = ?1) AND (?2 IS NULL OR f.workflow_id = ?2)
+         WHERE (CAST(?1 AS TEXT) IS NULL OR fl.form_id = ?1) AND (CAST(?2 AS TEXT) IS NULL OR f.workflow_id = ?2)
          ORDER BY f.name, fl.name",
     )
     .bind(form_id)
@@ -357,7 +357,7 @@ pub async fn list_flow_triggers(store: &Store, workflow_id: &str) -> StoreResult
          FROM flows fl JOIN forms f ON f.id = fl.form_id, json_each(fl.published_graph, '$.blocks') b
          WHERE f.workflow_id = ?1 AND json_extract(b.value, '$.kind') = 'trigger' AND json_extract(b.value, '$.trigger') IS NOT NULL
            AND EXISTS (SELECT 1 FROM json_each(fl.published_graph, '$.edges') e WHERE json_extract(e.value, '$.from') = json_extract(b.value, '$.id'))
-         ORDER BY fl.name",
+         ORDER BY fl.name, fl.id, 4",
     )
     .bind(workflow_id)
     .fetch_all(store.db())
@@ -402,7 +402,7 @@ async fn write_version(
         // One editor's consecutive saves of a draft are one version in the history: the
         // previous one goes unless it ever ran or was made another way (created, restored).
         db::query(
-            "DELETE FROM flow_versions WHERE flow_id = ?1 AND version = ?2 AND note = ?3 AND saved_by IS ?4
+            "DELETE FROM flow_versions WHERE flow_id = ?1 AND version = ?2 AND note = ?3 AND saved_by IS NOT DISTINCT FROM ?4
                 AND NOT EXISTS (SELECT 1 FROM flow_publications p WHERE p.flow_id = ?1 AND p.version = ?2)",
         )
         .bind(id)
@@ -414,7 +414,7 @@ async fn write_version(
     }
     db::query(
         "UPDATE flows SET name = ?1, version = ?2, graph = ?3, enabled = COALESCE(?4, enabled),
-            max_concurrent_runs = CASE ?5 WHEN 0 THEN NULL ELSE COALESCE(?5, max_concurrent_runs) END, updated_at = ?6
+            max_concurrent_runs = CASE CAST(?5 AS BIGINT) WHEN 0 THEN NULL ELSE COALESCE(?5, max_concurrent_runs) END, updated_at = ?6
          WHERE id = ?7",
     )
     .bind(name)
@@ -502,9 +502,11 @@ pub async fn list_flow_versions(store: &Store, id: &str) -> StoreResult<Vec<Flow
     let rows: Vec<VersionRow> =
         db::query_as(&format!("{SELECT_VERSION} WHERE v.flow_id = ? ORDER BY v.version DESC")).bind(id).fetch_all(store.db()).await?;
     let mut versions: Vec<FlowVersion> = rows.into_iter().map(FlowVersion::from).collect();
+    // In the order they were made, SQLite's `rowid` order (PostgreSQL has none) for those made
+    // in different milliseconds (`published_at` is its transaction's clock); `version` within one.
     let publications: Vec<(i64, i64, Option<String>, String)> = db::query_as(
         "SELECT p.version, p.published_at, u.target_name, p.note FROM flow_publications p LEFT JOIN users u ON u.id = p.published_by
-         WHERE p.flow_id = ? ORDER BY p.published_at, p.rowid",
+         WHERE p.flow_id = ? ORDER BY p.published_at, p.version",
     )
     .bind(id)
     .fetch_all(store.db())

@@ -169,10 +169,25 @@ impl Store {
         self.0.generation.fetch_add(1, Ordering::Release);
     }
 
-    /// A migrated database named `name` in `dir`, for tests.
+    /// A fresh migrated database for a test: a SQLite file named `name` in `dir`, or, when
+    /// `OUTFLOW_TEST_POSTGRES` names a PostgreSQL server (`postgres://user@host:port`), a new
+    /// database there.
     #[cfg(test)]
     pub(crate) async fn scratch(dir: &tempfile::TempDir, name: &str) -> Store {
-        let store = Store::open(&format!("sqlite://{}", dir.path().join(name).display())).await.expect("the database opens");
+        let url = match std::env::var("OUTFLOW_TEST_POSTGRES") {
+            Ok(server) => {
+                let admin = Store::open(&format!("{server}/postgres")).await.expect("the PostgreSQL server answers");
+                let database = format!("outflow_test_{}", crate::ids::new_id("db").trim_start_matches("db_"));
+                admin
+                    .db()
+                    .with(move |conn| conn.execute_batch(&format!("CREATE DATABASE {database}")).map(|()| database))
+                    .await
+                    .map(|database| format!("{server}/{database}"))
+            }
+            Err(_) => Ok(format!("sqlite://{}", dir.path().join(name).display())),
+        }
+        .expect("a scratch database");
+        let store = Store::open(&url).await.expect("the database opens");
         store.migrate().await.expect("migrations run");
         store
     }

@@ -49,20 +49,26 @@ pub(crate) fn count_delivery_attempt(conn: &Connection, run_id: &str, attempt: &
     let Some(endpoint) = endpoint else { return Ok(()) };
     let ok = attempt.error.is_none() && attempt.status_code.is_some_and(|code| (200..300).contains(&code));
     let bucket = i64::try_from(latency_bucket(attempt.duration_ms)).unwrap_or(i64::MAX);
+    // `?4` is typed at its first use and the upsert's columns are the table's, as PostgreSQL
+    // needs (it would infer `?4` two ways, and `succeeded` alone could be `excluded`'s).
     conn.prepare_cached(
-        "INSERT INTO delivery_minutes (endpoint_id, minute, bucket, succeeded, failed) VALUES (?1, ?2, ?3, ?4, 1 - ?4)
-         ON CONFLICT (endpoint_id, minute, bucket) DO UPDATE SET succeeded = succeeded + ?4, failed = failed + 1 - ?4",
+        "INSERT INTO delivery_minutes (endpoint_id, minute, bucket, succeeded, failed) VALUES (?1, ?2, ?3, CAST(?4 AS BIGINT), 1 - ?4)
+         ON CONFLICT (endpoint_id, minute, bucket) DO UPDATE SET
+             succeeded = delivery_minutes.succeeded + ?4, failed = delivery_minutes.failed + 1 - ?4",
     )?
     .execute(params![endpoint, attempt.started_at / MINUTE_MS, bucket, i64::from(ok)])?;
     let error = (!ok).then(|| describe_failure(attempt));
-    // A late report (an agent's) does not replace a newer attempt's state.
+    // A late report (an agent's) does not replace a newer attempt's state. `ok` (`?3`) is
+    // 0 or 1; parameters are typed at their first use, and the upsert's columns are the
+    // table's, as PostgreSQL needs.
     conn.prepare_cached(
         "INSERT INTO endpoint_status (endpoint_id, last_attempt_at, last_ok, failed_at, failed_run_id, last_error)
-         VALUES (?1, ?2, ?3, CASE WHEN ?3 THEN NULL ELSE ?2 END, CASE WHEN ?3 THEN NULL ELSE ?4 END, ?5)
+         VALUES (?1, CAST(?2 AS BIGINT), CAST(?3 AS BIGINT), CASE WHEN ?3 = 1 THEN NULL ELSE ?2 END, CASE WHEN ?3 = 1 THEN NULL ELSE ?4 END, ?5)
          ON CONFLICT (endpoint_id) DO UPDATE SET
              last_attempt_at = excluded.last_attempt_at, last_ok = excluded.last_ok,
-             failed_at = COALESCE(excluded.failed_at, failed_at), failed_run_id = COALESCE(excluded.failed_run_id, failed_run_id),
-             last_error = COALESCE(excluded.last_error, last_error)
+             failed_at = COALESCE(excluded.failed_at, endpoint_status.failed_at),
+             failed_run_id = COALESCE(excluded.failed_run_id, endpoint_status.failed_run_id),
+             last_error = COALESCE(excluded.last_error, endpoint_status.last_error)
          WHERE excluded.last_attempt_at >= endpoint_status.last_attempt_at",
     )?
     .execute(params![endpoint, attempt.started_at, ok, run_id, error])?;
@@ -84,9 +90,9 @@ fn describe_failure(attempt: &AttemptRecord) -> String {
 }
 
 /// Outcomes per minute and status over the last day (1440 minutes) of `?2` (`?1` is now's
-/// minute).
-const RUN_MINUTES: &str = "SELECT minute, status, SUM(runs) FROM run_minutes
-    WHERE minute > ?1 - 1440 AND minute <= ?1 AND (?2 IS NULL OR workflow_id IN (SELECT value FROM json_each(?2)))
+/// minute). The casts type the parameters and the sum as PostgreSQL needs (no-ops in SQLite).
+const RUN_MINUTES: &str = "SELECT minute, status, CAST(SUM(runs) AS BIGINT) FROM run_minutes
+    WHERE minute > CAST(?1 AS BIGINT) - 1440 AND minute <= ?1 AND (CAST(?2 AS TEXT) IS NULL OR workflow_id IN (SELECT value FROM json_each(?2)))
     GROUP BY minute, status";
 
 /// Runs of `workflows` (`None`: every workflow) that reached an outcome in the last day, as
@@ -147,16 +153,20 @@ const ENDPOINTS: &str =
     "SELECT e.id, e.name, e.workflow_id, w.name AS workflow_name, s.last_ok, s.failed_at, s.last_error, s.failed_run_id, r.status AS run_status
     FROM endpoints e JOIN workflows w ON w.id = e.workflow_id
     LEFT JOIN endpoint_status s ON s.endpoint_id = e.id LEFT JOIN runs r ON r.id = s.failed_run_id
-    WHERE ?1 IS NULL OR e.workflow_id IN (SELECT value FROM json_each(?1))
+    WHERE CAST(?1 AS TEXT) IS NULL OR e.workflow_id IN (SELECT value FROM json_each(?1))
     ORDER BY w.name, e.name";
 
 /// Attempts of the endpoints of `?2` per hour back from now's minute (`?1`; 0 is the latest
 /// hour), latency bucket and outcome, over the last day. `CROSS JOIN` keeps the endpoints
 /// the outer loop, so each one's day is a range of the primary key (SQLite would otherwise
-/// scan the aggregates whenever its statistics say they are small).
-const DELIVERY_HOURS: &str = "SELECT d.endpoint_id, (?1 - d.minute) / 60, d.bucket, SUM(d.succeeded), SUM(d.failed)
-    FROM endpoints e CROSS JOIN delivery_minutes d ON d.endpoint_id = e.id
-    WHERE d.minute > ?1 - 1440 AND d.minute <= ?1 AND (?2 IS NULL OR e.workflow_id IN (SELECT value FROM json_each(?2)))
+/// scan the aggregates whenever its statistics say they are small); its condition is in
+/// `WHERE`, as PostgreSQL's `CROSS JOIN` takes no `ON`. The casts type the parameters and
+/// the sums as PostgreSQL needs (no-ops in SQLite).
+const DELIVERY_HOURS: &str =
+    "SELECT d.endpoint_id, (CAST(?1 AS BIGINT) - d.minute) / 60, d.bucket, CAST(SUM(d.succeeded) AS BIGINT), CAST(SUM(d.failed) AS BIGINT)
+    FROM endpoints e CROSS JOIN delivery_minutes d
+    WHERE d.endpoint_id = e.id AND d.minute > CAST(?1 AS BIGINT) - 1440 AND d.minute <= ?1
+      AND (CAST(?2 AS TEXT) IS NULL OR e.workflow_id IN (SELECT value FROM json_each(?2)))
     GROUP BY 1, 2, 3";
 
 crate::row_struct! {
@@ -256,7 +266,7 @@ pub fn latency_of(figures: &[EndpointFigures]) -> (Percentiles, Percentiles) {
 
 /// Registered Integration Agents and how many sent a heartbeat lately.
 pub async fn agents_online(store: &Store, now: i64) -> StoreResult<AgentsOnline> {
-    let (online, registered): (i64, i64) = db::query_as("SELECT COALESCE(SUM(last_heartbeat_at >= ?), 0), COUNT(*) FROM agents")
+    let (online, registered): (i64, i64) = db::query_as("SELECT COUNT(*) FILTER (WHERE last_heartbeat_at >= ?), COUNT(*) FROM agents")
         .bind(now - ONLINE_WINDOW_MS)
         .fetch_one(store.db())
         .await?;
@@ -271,7 +281,7 @@ mod tests {
     fn the_queries_read_the_day_the_periods_and_hours_cover() {
         assert_eq!(i64::from(PeriodShape::DAY.minutes()), 1440);
         assert_eq!(HOURS * 60, 1440);
-        assert!(RUN_MINUTES.contains("minute > ?1 - 1440") && DELIVERY_HOURS.contains("d.minute > ?1 - 1440"));
+        assert!(RUN_MINUTES.contains("minute > CAST(?1 AS BIGINT) - 1440") && DELIVERY_HOURS.contains("d.minute > CAST(?1 AS BIGINT) - 1440"));
     }
 
     #[test]
@@ -328,6 +338,9 @@ mod tests {
     async fn a_page_view_reads_the_aggregates_by_key_and_never_the_runs() {
         let dir = tempfile::tempdir().expect("a temp dir");
         let store = super::super::Store::scratch(&dir, "health.db").await;
+        if store.engine() != super::super::db::Engine::Sqlite {
+            return; // SQLite's query plans; PostgreSQL's planner picks by its statistics.
+        }
         let runs = plan(&store, RUN_MINUTES).await;
         assert!(runs.iter().any(|step| step.starts_with("SEARCH run_minutes USING PRIMARY KEY (minute>? AND minute<?)")), "{runs:?}");
         let deliveries = plan(&store, DELIVERY_HOURS).await;

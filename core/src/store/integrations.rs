@@ -67,7 +67,7 @@ impl TryFrom<IntegrationRow> for Integration {
 
 /// Refuses a second integration for the same form and trigger, naming the first.
 async fn ensure_trigger_free(store: &Store, form_id: &str, trigger: Trigger, except: Option<&str>) -> StoreResult<()> {
-    let existing: Option<String> = db::query_scalar("SELECT name FROM integrations WHERE form_id = ? AND trigger = ? AND id IS NOT ?")
+    let existing: Option<String> = db::query_scalar("SELECT name FROM integrations WHERE form_id = ? AND trigger = ? AND id IS DISTINCT FROM ?")
         .bind(form_id)
         .bind(trigger.key())
         .bind(except)
@@ -174,7 +174,7 @@ pub async fn get_integration(store: &Store, id: &str) -> StoreResult<Integration
 /// The integrations of a workflow (or of every workflow), by form and trigger.
 pub async fn list_integrations(store: &Store, workflow_id: Option<&str>) -> StoreResult<Vec<Integration>> {
     let rows: Vec<IntegrationRow> =
-        db::query_as(&format!("{SELECT_INTEGRATION} WHERE ?1 IS NULL OR f.workflow_id = ?1 ORDER BY f.name, i.trigger, i.name"))
+        db::query_as(&format!("{SELECT_INTEGRATION} WHERE CAST(?1 AS TEXT) IS NULL OR f.workflow_id = ?1 ORDER BY f.name, i.trigger, i.name, i.id"))
             .bind(workflow_id)
             .fetch_all(store.db())
             .await?;

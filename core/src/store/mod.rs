@@ -130,12 +130,16 @@ pub(crate) fn conflict_on_unique(message: impl FnOnce() -> String) -> impl FnOnc
     move |error| if error.is_unique_violation() { StoreError::Conflict(message()) } else { error.into() }
 }
 
-/// Checks a name: trimmed, 1 to `NAME_CHARS` characters. Returns the trimmed name.
+/// Checks a name: trimmed, 1 to `NAME_CHARS` characters, none of them a control character.
+/// Returns the trimmed name.
 pub(crate) fn checked_name<'a>(what: &str, name: &'a str) -> StoreResult<&'a str> {
     let name = name.trim();
     let limit = outflow_model::limits::NAME_CHARS;
     if name.is_empty() || name.chars().count() > limit {
         return Err(StoreError::invalid(format!("{what} needs 1 to {limit} characters.")));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(StoreError::invalid(format!("{what} must not contain control characters (line breaks, tabs, NUL).")));
     }
     Ok(name)
 }

@@ -13,7 +13,7 @@ use super::{
     audit::{self, Change},
     checked_name, conflict_on_unique,
 };
-use crate::{clock, ids::new_id};
+use crate::{clock, ids::new_sorted_id};
 
 crate::row_struct! {
 struct UserRow {
@@ -125,9 +125,11 @@ async fn user_row(store: &Store, target_name: &str) -> StoreResult<UserRow> {
         .ok_or_else(|| StoreError::NotFound(format!("No user with targetName \"{target_name}\".")))
 }
 
+/// A user's devices in the order they were added (device ids sort so, see
+/// `ids::new_sorted_id`).
 async fn devices_of(store: &Store, user_id: i64) -> StoreResult<Vec<Device>> {
     let rows: Vec<DeviceRow> =
-        db::query_as("SELECT id, name, kind, address, delay_seconds, active, test_outcome FROM devices WHERE user_id = ? ORDER BY rowid")
+        db::query_as("SELECT id, name, kind, address, delay_seconds, active, test_outcome FROM devices WHERE user_id = ? ORDER BY created_at, id")
             .bind(user_id)
             .fetch_all(store.db())
             .await?;
@@ -170,7 +172,7 @@ fn check_device(kind: DeviceKind, name: &str, address: &str, delay_seconds: u32)
 pub async fn add_device(store: &Store, actor: Option<&Actor>, target_name: &str, input: &NewDevice) -> StoreResult<Device> {
     let user = user_row(store, target_name).await?;
     check_device(input.kind, &input.name, &input.address, input.delay_seconds)?;
-    let id = new_id("dv");
+    let id = new_sorted_id("dv", clock::now_millis());
     let name = input.name.trim();
     db::query(
         "INSERT INTO devices (id, user_id, name, kind, address, delay_seconds, active, test_outcome, created_at)

@@ -293,9 +293,12 @@ pub async fn claim_due_runs(store: &Store, now: i64, limit: i64) -> StoreResult<
 fn claim(conn: &Connection, now: i64, limit: i64) -> StoreResult<Vec<RunJob>> {
     let claimed: Vec<String> = conn
         .prepare_cached(
+            // The state is tested again outside the subquery: on PostgreSQL a concurrent
+            // claimer waits for these rows and then skips them (redundant on SQLite).
             "UPDATE runs SET lease_until = ?1, attempt_count = attempt_count + 1
              WHERE id IN (SELECT id FROM runs WHERE status = 'pending' AND next_attempt_at <= ?2
                             AND (lease_until IS NULL OR lease_until < ?2) ORDER BY next_attempt_at LIMIT ?3)
+               AND status = 'pending' AND (lease_until IS NULL OR lease_until < ?2)
              RETURNING id",
         )?
         .query_map(params![now + RUN_LEASE_MS, now, limit], |row| row.get(0))?
@@ -556,7 +559,7 @@ impl TryFrom<SummaryRow> for RunSummary {
 /// `Ok(None)` when the run has no workflow left, `NotFound` when there is no such run.
 pub async fn run_workflow(store: &Store, id: &str) -> StoreResult<Option<String>> {
     let found: Option<Option<String>> =
-        db::query_scalar(&format!("SELECT workflow_id FROM ({}) WHERE id = ?", all_runs())).bind(id).fetch_optional(store.db()).await?;
+        db::query_scalar(&format!("SELECT workflow_id FROM ({}) AS listing WHERE id = ?", all_runs())).bind(id).fetch_optional(store.db()).await?;
     found.ok_or_else(|| StoreError::NotFound(format!("No run with id {id}.")))
 }
 
@@ -566,14 +569,19 @@ pub async fn list_runs(store: &Store, query: &RunQuery, workflows: Option<&[Stri
     let (limit, offset) = outflow_model::limits::paging(query.limit, query.offset).map_err(StoreError::invalid)?;
     let since = super::alerts::parse_time("since", &query.since)?;
     let until = super::alerts::parse_time("until", &query.until)?;
-    let filter = "WHERE (?1 IS NULL OR integration_id = ?1) AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR alert_id = ?3)
-        AND (?4 IS NULL OR created_at >= ?4) AND (?5 IS NULL OR created_at < ?5) AND (?6 IS NULL OR flow_id = ?6) AND (?7 IS NULL OR kind = ?7)
-        AND (?10 IS NULL OR workflow_id IN (SELECT value FROM json_each(?10)))";
+    // Each optional filter's parameter is typed where it is first used (its `IS NULL` test),
+    // as PostgreSQL needs; the filter's parameters are ?1–?8 and the page's ?9 and ?10, so the
+    // count binds no parameter it does not use (PostgreSQL cannot type an unused one).
+    let filter = "WHERE (CAST(?1 AS TEXT) IS NULL OR integration_id = ?1) AND (CAST(?2 AS TEXT) IS NULL OR status = ?2)
+        AND (CAST(?3 AS BIGINT) IS NULL OR alert_id = ?3)
+        AND (CAST(?4 AS BIGINT) IS NULL OR created_at >= ?4) AND (CAST(?5 AS BIGINT) IS NULL OR created_at < ?5)
+        AND (CAST(?6 AS TEXT) IS NULL OR flow_id = ?6) AND (CAST(?7 AS TEXT) IS NULL OR kind = ?7)
+        AND (CAST(?8 AS TEXT) IS NULL OR workflow_id IN (SELECT value FROM json_each(?8)))";
     let status = query.status.map(RunStatus::key);
     let workflows = workflows.map(super::to_json);
     let kind = query.kind.map(RunKind::key);
     let runs = all_runs();
-    let total: i64 = db::query_scalar(&format!("SELECT COUNT(*) FROM ({runs}) {filter}"))
+    let total: i64 = db::query_scalar(&format!("SELECT COUNT(*) FROM ({runs}) AS listing {filter}"))
         .bind(&query.integration_id)
         .bind(status)
         .bind(query.event_identifier)
@@ -581,24 +589,23 @@ pub async fn list_runs(store: &Store, query: &RunQuery, workflows: Option<&[Stri
         .bind(until)
         .bind(&query.flow_id)
         .bind(kind)
-        .bind(None::<i64>)
-        .bind(None::<i64>)
         .bind(&workflows)
         .fetch_one(store.db())
         .await?;
-    let rows: Vec<SummaryRow> = db::query_as(&format!("SELECT * FROM ({runs}) {filter} ORDER BY created_at DESC, id DESC LIMIT ?8 OFFSET ?9"))
-        .bind(&query.integration_id)
-        .bind(status)
-        .bind(query.event_identifier)
-        .bind(since)
-        .bind(until)
-        .bind(&query.flow_id)
-        .bind(kind)
-        .bind(i64::from(limit))
-        .bind(i64::from(offset))
-        .bind(&workflows)
-        .fetch_all(store.db())
-        .await?;
+    let rows: Vec<SummaryRow> =
+        db::query_as(&format!("SELECT * FROM ({runs}) AS listing {filter} ORDER BY created_at DESC, id DESC LIMIT ?9 OFFSET ?10"))
+            .bind(&query.integration_id)
+            .bind(status)
+            .bind(query.event_identifier)
+            .bind(since)
+            .bind(until)
+            .bind(&query.flow_id)
+            .bind(kind)
+            .bind(&workflows)
+            .bind(i64::from(limit))
+            .bind(i64::from(offset))
+            .fetch_all(store.db())
+            .await?;
     let items = rows.into_iter().map(RunSummary::try_from).collect::<StoreResult<_>>()?;
     Ok(RunPage { items, total, limit, offset })
 }

@@ -51,11 +51,12 @@ pub async fn create_workflow(store: &Store, actor: Option<&Actor>, name: &str) -
 /// The workflows `principal` may see, by name.
 /// Workflows by name; only those of `workflows` when given (`None`: every one).
 pub async fn list_workflows(store: &Store, workflows: Option<&[String]>) -> StoreResult<Vec<Workflow>> {
-    let rows: Vec<WorkflowRow> =
-        db::query_as("SELECT id, name, created_at FROM workflows WHERE ?1 IS NULL OR id IN (SELECT value FROM json_each(?1)) ORDER BY name")
-            .bind(workflows.map(super::to_json))
-            .fetch_all(store.db())
-            .await?;
+    let rows: Vec<WorkflowRow> = db::query_as(
+        "SELECT id, name, created_at FROM workflows WHERE CAST(?1 AS TEXT) IS NULL OR id IN (SELECT value FROM json_each(?1)) ORDER BY name",
+    )
+    .bind(workflows.map(super::to_json))
+    .fetch_all(store.db())
+    .await?;
     Ok(rows.into_iter().map(Workflow::from).collect())
 }
 

@@ -82,21 +82,27 @@ impl Arg for f64 {
     }
 }
 
+/// Text as both engines store it: PostgreSQL's text cannot hold the NUL character, so a
+/// NUL (from a remote's answer, a fuzzer) is stored as U+FFFD on both, alike.
+fn text(text: &str) -> Value<'_> {
+    if text.contains('\0') { Value::Text(Cow::Owned(text.replace('\0', "\u{FFFD}"))) } else { Value::Text(Cow::Borrowed(text)) }
+}
+
 impl Arg for str {
     fn value(&self) -> Value<'_> {
-        Value::Text(Cow::Borrowed(self))
+        text(self)
     }
 }
 
 impl Arg for String {
     fn value(&self) -> Value<'_> {
-        Value::Text(Cow::Borrowed(self))
+        text(self)
     }
 }
 
 impl Arg for Arc<str> {
     fn value(&self) -> Value<'_> {
-        Value::Text(Cow::Borrowed(self))
+        text(self)
     }
 }
 
@@ -118,6 +124,7 @@ pub struct Json<T>(pub T);
 
 impl<T: serde::Serialize + Send + Sync> Arg for Json<T> {
     fn value(&self) -> Value<'_> {
+        // JSON writes a NUL as `\u0000`, never raw.
         Value::Text(Cow::Owned(super::super::to_json(&self.0)))
     }
 }
@@ -284,4 +291,15 @@ macro_rules! row_struct {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nul_in_text_is_stored_as_a_replacement_character_on_both_engines() {
+        assert_eq!("a\0b".value(), Value::Text(Cow::Owned("a\u{FFFD}b".into())));
+        assert!(matches!("plain".value(), Value::Text(Cow::Borrowed("plain"))));
+    }
 }
