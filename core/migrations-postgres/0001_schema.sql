@@ -1,6 +1,7 @@
 -- Outflow's schema for PostgreSQL 15: the final state of the SQLite migrations
 -- core/migrations/0001..0016 in one file, so the same SQL text (with `?` turned into `$N`)
--- runs on both engines. Run by sqlx's migrator (which keeps its own bookkeeping table).
+-- runs on both engines. Run at start by core/src/store/migrations.rs (recorded in
+-- outflow_migrations).
 --
 -- How SQLite's schema was carried over:
 --

@@ -131,6 +131,16 @@ impl TestServer {
         TestServer { child, base_url, data_dir, stdout: printed }
     }
 
+    /// Another instance on this server's database (PostgreSQL), with a data folder of its own
+    /// holding the same secret key, started with `env`.
+    pub fn another_instance(&self, env: &[(&str, &str)]) -> TestServer {
+        let data_dir = tempfile::tempdir().expect("a temporary folder can be made");
+        for shared in ["test-database-url", "secret.key"] {
+            std::fs::copy(self.data_dir.path().join(shared), data_dir.path().join(shared)).expect("the first instance's file is copied");
+        }
+        Self::start_in_with(data_dir, env)
+    }
+
     /// Everything the database holds, as bytes to search: the SQLite file and its WAL, or a
     /// dump of the PostgreSQL database.
     pub fn stored_bytes(&self) -> Vec<u8> {

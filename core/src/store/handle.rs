@@ -46,7 +46,12 @@ struct Shared {
     events_dispatched: [AtomicU64; Trigger::ALL.len()],
     /// Where migrations run (SQLite's are sqlx's, on a connection of their own).
     url: String,
+    /// This process's name in the notifications it sends other instances (PostgreSQL).
+    instance: String,
 }
+
+/// The PostgreSQL channel instances tell each other about committed changes on.
+const CHANGES: &str = "outflow_changes";
 
 impl Store {
     /// Opens the database `database_url` names: `sqlite://path` (created if missing, in WAL
@@ -69,7 +74,7 @@ impl Store {
                 (pool, None)
             }
         };
-        Ok(Store(Arc::new(Shared {
+        let store = Store(Arc::new(Shared {
             engine,
             pool,
             writer,
@@ -79,7 +84,27 @@ impl Store {
             recent_keys: Mutex::new(HashMap::new()),
             events_dispatched: Default::default(),
             url: database_url.to_string(),
-        })))
+            instance: crate::ids::new_id("in"),
+        }));
+        if engine == Engine::Postgres {
+            store.listen_to_other_instances();
+        }
+        Ok(store)
+    }
+
+    /// Other instances on the same PostgreSQL database announce their configuration changes
+    /// (`NOTIFY`); each one moves this store's generation, so its caches (API keys and whom
+    /// they name, endpoints, flows) refill at their next use, within milliseconds of the
+    /// other's commit. A lost connection moves it too (an announcement may have been missed).
+    fn listen_to_other_instances(&self) {
+        let shared = Arc::downgrade(&self.0);
+        tokio::spawn(db::listen(self.0.url.clone(), CHANGES, move |payload| {
+            let Some(shared) = shared.upgrade() else { return false };
+            if payload.is_none_or(|sender| sender != shared.instance) {
+                shared.generation.fetch_add(1, Ordering::Release);
+            }
+            true
+        }));
     }
 
     /// The engine the store runs on.
@@ -164,9 +189,18 @@ impl Store {
         self.0.turn.clone().lock_owned().await
     }
 
-    /// Called by every committed [`super::WriteTx`]: configuration may have changed.
+    /// Called by every committed [`super::WriteTx`]: configuration may have changed. On
+    /// PostgreSQL the other instances are told too (see `listen_to_other_instances`).
     pub(crate) fn configuration_changed(&self) {
         self.0.generation.fetch_add(1, Ordering::Release);
+        if self.0.engine == Engine::Postgres {
+            let (pool, announce) = (self.0.pool.clone(), format!("NOTIFY {CHANGES}, '{}'", self.0.instance));
+            tokio::spawn(async move {
+                if let Err(error) = pool.with(move |conn| conn.execute_batch(&announce)).await {
+                    tracing::warn!(%error, "other instances could not be told of a configuration change");
+                }
+            });
+        }
     }
 
     /// A fresh migrated database for a test: a SQLite file named `name` in `dir`, or, when

@@ -214,9 +214,14 @@ pub(crate) async fn write_tx(store: &Store) -> StoreResult<WriteTx> {
 }
 
 /// Frees the claims a previous process held when it stopped or crashed, so its unfinished
-/// notifications and runs are taken up at once instead of after their lease. Outflow runs
-/// one server process per database, so any lease found at start is a dead one.
+/// notifications and runs are taken up at once instead of after their lease. On SQLite one
+/// server process serves a database, so any lease found at start is a dead one. On
+/// PostgreSQL other instances may hold live leases: nothing is freed, and a dead instance's
+/// leases simply expire (notifications after 60 s, runs after 120 s, flow runs after 600 s).
 pub async fn release_leases(store: &Store) -> StoreResult<u64> {
+    if store.engine() == db::Engine::Postgres {
+        return Ok(0);
+    }
     let mut tx = write_tx(store).await?;
     let notifications =
         db::query("UPDATE notifications SET lease_until = NULL WHERE status = 'pending' AND lease_until IS NOT NULL").execute(&mut *tx).await?;

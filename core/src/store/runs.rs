@@ -121,8 +121,11 @@ pub(crate) fn committed(store: &Store, dispatched: &Dispatched) {
     }
 }
 
-/// The last trigger event dispatched.
+/// The last trigger event dispatched. Reading it starts a dispatch, so it enters the
+/// trigger events' section first: no other process dispatches, and no event is being
+/// written, until this transaction ends.
 fn dispatch_cursor(conn: &Connection) -> StoreResult<i64> {
+    conn.enter(super::db::Section::TriggerEvents)?;
     Ok(conn.prepare_cached("SELECT last_event_id FROM dispatch_cursor WHERE id = 1")?.query_row((), |row| row.get(0))?)
 }
 

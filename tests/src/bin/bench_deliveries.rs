@@ -5,7 +5,11 @@
 //! server, its CPU time per delivery (a figure that holds even when other work shares the
 //! machine), and whether every run was recorded.
 //!
-//! `bench_deliveries <outflow binary> [rate per second] [seconds]` (see `./x bench`).
+//! `bench_deliveries <outflow binary> [rate per second] [seconds]` (see `./x bench`). With
+//! `OUTFLOW_TEST_POSTGRES` set the database is a fresh one on that PostgreSQL server, and
+//! `OUTFLOW_BENCH_INSTANCES=N` starts N instances on it, alerts going to them round robin;
+//! then it also prints PostgreSQL's transactions and statements per delivery (statements when
+//! the server loads `pg_stat_statements`) and each instance's CPU.
 
 use std::{
     collections::HashMap,
@@ -33,21 +37,33 @@ async fn main() {
     let receiver = start_receiver(arrivals.clone()).await;
     // One API key sends every alert: the per-key rate limit would measure itself, not delivery.
     let server = TestServer::start_with(&[("OUTFLOW_RATE_LIMIT", "0")]);
+    let instances: usize = std::env::var("OUTFLOW_BENCH_INSTANCES").ok().and_then(|n| n.parse().ok()).unwrap_or(1).max(1);
+    let mut servers = vec![server];
+    for _ in 1..instances {
+        servers.push(servers[0].another_instance(&[("OUTFLOW_RATE_LIMIT", "0")]));
+    }
+    let server = &servers[0];
     let client = admin_client();
-    let form = setup(&client, &server, &receiver).await;
+    let form = setup(&client, server, &receiver).await;
+    let postgres = Postgres::of(server);
 
-    println!("creating alerts at {rate}/s for {seconds} s against {binary}");
+    println!(
+        "creating alerts at {rate}/s for {seconds} s against {binary} ({instances} instance(s), {})",
+        postgres.as_ref().map_or("SQLite", |_| "PostgreSQL")
+    );
     let sent: Arc<Mutex<HashMap<i64, Instant>>> = Arc::default();
     let permits = Arc::new(Semaphore::new(512));
-    let cpu_before = cpu_seconds(server.pid());
+    let cpu_before: Vec<f64> = servers.iter().map(|server| cpu_seconds(server.pid())).collect();
+    let database_before = postgres.as_ref().map(Postgres::counts);
     let own_cpu_before = cpu_seconds(std::process::id());
     let started = Instant::now();
     let mut ticker = tokio::time::interval(Duration::from_nanos(1_000_000_000 / rate.max(1)));
     let mut tasks = Vec::new();
-    for _ in 0..rate * seconds {
+    for n in 0..rate * seconds {
         ticker.tick().await;
         let permit = permits.clone().acquire_owned().await.expect("semaphore open");
-        let (client, url, sent, form) = (client.clone(), server.url("/api/v1/alerts"), sent.clone(), form.clone());
+        let target = &servers[usize::try_from(n).unwrap_or_default() % servers.len()];
+        let (client, url, sent, form) = (client.clone(), target.url("/api/v1/alerts"), sent.clone(), form.clone());
         tasks.push(tokio::spawn(async move {
             let begin = Instant::now();
             let answer = client.post(url).json(&json!({"formId": form, "recipients": ["bench"]})).send().await;
@@ -70,7 +86,9 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let total = started.elapsed();
-    let server_cpu = cpu_seconds(server.pid()) - cpu_before;
+    let instance_cpu: Vec<f64> = servers.iter().zip(&cpu_before).map(|(server, before)| cpu_seconds(server.pid()) - before).collect();
+    let server_cpu: f64 = instance_cpu.iter().sum();
+    let database_used = postgres.as_ref().zip(database_before).map(|(postgres, before)| postgres.counts().since(before));
     let own_cpu = cpu_seconds(std::process::id()) - own_cpu_before;
 
     let sent = sent.lock().expect("not poisoned").clone();
@@ -80,7 +98,7 @@ async fn main() {
     latencies.sort();
     let percentile =
         |p: f64| latencies.get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1))).copied().unwrap_or_default();
-    let peak_rss_kib = peak_rss_kib(server.pid());
+    let peak_rss_kib = servers.iter().map(|server| peak_rss_kib(server.pid())).max().unwrap_or_default();
     // A delivery is recorded just after the receiver answers it: give the last batch a moment.
     let recorded_by = Instant::now() + Duration::from_secs(10);
     let recorded = loop {
@@ -103,7 +121,60 @@ async fn main() {
         per_delivery * 1e6,
         1.0 / per_delivery.max(1e-9)
     );
+    if servers.len() > 1 {
+        let each: Vec<String> = instance_cpu.iter().map(|cpu| format!("{:.0} µs", cpu / arrivals.len().max(1) as f64 * 1e6)).collect();
+        println!("each instance's CPU per delivery: {}", each.join(", "));
+    }
+    if let Some(used) = database_used {
+        let per = |count: Option<u64>| {
+            count.map_or_else(
+                || "n/a (pg_stat_statements not loaded)".to_string(),
+                |count| format!("{:.1}", count as f64 / arrivals.len().max(1) as f64),
+            )
+        };
+        println!("PostgreSQL per delivery: {} transactions, {} statements", per(Some(used.transactions)), per(used.statements));
+    }
     println!("benchmark's own CPU:    {own_cpu:.2} s (client and receiver, on the same cores)");
+}
+
+/// The benchmark's PostgreSQL database, when it runs on one.
+struct Postgres<'a>(&'a TestServer);
+
+/// What PostgreSQL counted for the database so far.
+#[derive(Clone, Copy)]
+struct DatabaseCounts {
+    transactions: u64,
+    statements: Option<u64>,
+}
+
+impl DatabaseCounts {
+    fn since(self, before: DatabaseCounts) -> DatabaseCounts {
+        DatabaseCounts {
+            transactions: self.transactions.saturating_sub(before.transactions),
+            statements: self.statements.zip(before.statements).map(|(now, then)| now.saturating_sub(then)),
+        }
+    }
+}
+
+impl<'a> Postgres<'a> {
+    fn of(server: &'a TestServer) -> Option<Postgres<'a>> {
+        outflow_tests::postgres_server()?;
+        // Counts statements when the server loads the extension (`./x bench --postgres` does).
+        server.query_one("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", "");
+        Some(Postgres(server))
+    }
+
+    fn counts(&self) -> DatabaseCounts {
+        // Backends publish their counts at most once a second.
+        std::thread::sleep(Duration::from_millis(1100));
+        let number = |sql: &str| self.0.query_one(sql, "").and_then(|text| text.parse::<u64>().ok());
+        DatabaseCounts {
+            transactions: number("SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()").unwrap_or_default(),
+            statements: number(
+                "SELECT sum(calls)::bigint FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            ),
+        }
+    }
 }
 
 /// User plus system CPU time the process has used so far, from `/proc/<pid>/stat`.

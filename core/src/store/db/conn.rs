@@ -78,6 +78,20 @@ impl Connection {
         }
     }
 
+    /// Enters `section` for the rest of the transaction: no other transaction, of this
+    /// process or another on the same database, is in it until this one ends. On SQLite every
+    /// write transaction already is alone (one writer at a time); on PostgreSQL it is a
+    /// transaction-scoped advisory lock.
+    pub fn enter(&self, section: Section) -> Result<(), DbError> {
+        match self {
+            Connection::Sqlite(_) => Ok(()),
+            Connection::Postgres(conn) => {
+                let statement = conn.prepare("SELECT pg_advisory_xact_lock(?)")?;
+                conn.query(&statement, &[Value::Int(section.key())]).map(drop)
+            }
+        }
+    }
+
     /// SQLite's own connection, for what only SQLite has (pragmas, the WAL).
     pub fn sqlite(&self) -> Option<&rusqlite::Connection> {
         match self {
@@ -89,6 +103,27 @@ impl Connection {
     pub(crate) fn sqlite_tuned(conn: rusqlite::Connection) -> Connection {
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Connection::Sqlite(conn)
+    }
+}
+
+/// Work that must not run in two transactions at once, even in two processes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    /// Writing trigger events and dispatching them: events get their ids in the order they
+    /// commit, so the dispatcher's cursor never passes an event still being written.
+    TriggerEvents,
+    /// Letting a flow's queued runs go under its limit of runs at once.
+    FlowTurns,
+}
+
+impl Section {
+    /// The advisory lock's key on PostgreSQL ("outflow" and a number).
+    fn key(self) -> i64 {
+        0x6f75_7466_6c6f_0000
+            + match self {
+                Section::TriggerEvents => 1,
+                Section::FlowTurns => 2,
+            }
     }
 }
 

@@ -76,6 +76,49 @@ impl PgConnection {
     }
 }
 
+/// Listens on `channel` of the server at `url` for as long as `on` answers true, calling it
+/// with every notification's payload, and with `None` whenever the connection was lost and
+/// is back (notifications may have been missed meanwhile). Reconnects every second while the
+/// server is away.
+pub(crate) async fn listen(url: String, channel: &'static str, on: impl Fn(Option<&str>) -> bool + Send + 'static) {
+    loop {
+        if let Err(error) = listen_once(&url, channel, &on).await {
+            tracing::warn!(%error, "listening for other instances' changes stopped; trying again");
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        if !on(None) {
+            return;
+        }
+    }
+}
+
+/// One connection's listening; `Ok` when `on` wants no more.
+async fn listen_once(url: &str, channel: &str, on: &impl Fn(Option<&str>) -> bool) -> Result<(), DbError> {
+    let (client, mut connection) = tokio_postgres::connect(url, NoTls).await?;
+    let messages = async {
+        loop {
+            match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+                Some(Ok(tokio_postgres::AsyncMessage::Notification(notification))) => {
+                    if !on(Some(notification.payload())) {
+                        return Ok(());
+                    }
+                }
+                Some(Ok(_)) => {}
+                Some(Err(error)) => return Err(DbError::from(error)),
+                None => return Err(DbError::Pool("the server closed the connection".into())),
+            }
+        }
+    };
+    let subscribe = async {
+        client.batch_execute(&format!("LISTEN {channel}")).await?;
+        std::future::pending::<Result<(), DbError>>().await
+    };
+    tokio::select! {
+        ended = messages => ended,
+        failed = subscribe => failed,
+    }
+}
+
 impl ToSql for Value<'_> {
     fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
         match (self, ty) {

@@ -193,6 +193,11 @@ impl Tx {
         }
     }
 
+    /// Enters `section` for the rest of the transaction (see [`Connection::enter`]).
+    pub(crate) async fn enter(&mut self, section: super::Section) -> Result<(), DbError> {
+        self.on_conn(move |conn| conn.enter(section)).await
+    }
+
     /// Commits; the connection goes back to its pool.
     pub(crate) async fn commit(mut self) -> Result<(), DbError> {
         let committed = self.on_conn(|conn| conn.execute_batch("COMMIT")).await;

@@ -1,0 +1,105 @@
+//! Several `outflow serve` instances on one PostgreSQL database (issue "Outgrow one
+//! machine"): work started on any instance is done once, by whichever instance claims it,
+//! and a change made on one is seen by the others at once. Runs only when the suite runs on
+//! PostgreSQL (`OUTFLOW_TEST_POSTGRES`); on SQLite one process serves a database.
+
+use std::{collections::HashMap, time::Duration};
+
+use outflow_tests::{
+    TestServer,
+    api::{Api, eventually},
+    postgres_server,
+    receiver::Receiver,
+};
+use serde_json::{Value, json};
+
+/// Three instances sharing one database: the first, then two more.
+fn three_instances() -> Option<[TestServer; 3]> {
+    if postgres_server().is_none() {
+        eprintln!("skipped: several instances need PostgreSQL (OUTFLOW_TEST_POSTGRES)");
+        return None;
+    }
+    let env = [("OUTFLOW_RATE_LIMIT", "0")];
+    let first = TestServer::start_with(&env);
+    let second = first.another_instance(&env);
+    let third = first.another_instance(&env);
+    Some([first, second, third])
+}
+
+#[tokio::test]
+async fn alerts_started_on_three_instances_deliver_every_webhook_once_and_record_every_run_once() {
+    let Some(servers) = three_instances() else { return };
+    let receiver = Receiver::start().await;
+    let api = Api::new(&servers[0]);
+    let workflow = api.workflow("Ops").await;
+    let form = api.form(&workflow, json!({"name": "Incident", "properties": [{"name": "number", "type": "text", "includeInOutbound": true}]})).await;
+    let endpoint = api.endpoint(&workflow, "Help desk", &receiver.url("")).await;
+    api.post_ok("/api/v1/users", json!({"targetName": "bob", "firstName": "Bob", "lastName": "Ray"}), 201).await;
+    api.post_ok(
+        "/api/v1/integrations",
+        json!({"formId": form, "name": "To the help desk", "trigger": "status", "location": "cloud",
+               "action": {"type": "webhook", "endpointId": endpoint, "path": "/events"}}),
+        201,
+    )
+    .await;
+
+    const ALERTS: usize = 3_000;
+    let client = outflow_tests::admin_client();
+    for batch in (0..ALERTS).collect::<Vec<_>>().chunks(30) {
+        let mut starts = tokio::task::JoinSet::new();
+        for &n in batch {
+            // Round-robin: alert n starts on instance n mod 3.
+            let request = client
+                .post(servers[n % 3].url("/api/v1/alerts"))
+                .json(&json!({"formId": form, "properties": {"number": format!("INC{n}")}, "recipients": ["bob"]}));
+            starts.spawn(async move { request.send().await.map(|answer| answer.status().as_u16()) });
+        }
+        while let Some(started) = starts.join_next().await {
+            assert_eq!(started.expect("the request task ends").expect("the instance answers"), 201);
+        }
+    }
+
+    let delivered = eventually(Duration::from_secs(120), || async {
+        let (_, page) = api.get("/api/v1/runs?kind=integration&status=succeeded&limit=1").await;
+        (page["total"].as_u64() == Some(ALERTS as u64)).then_some(())
+    })
+    .await;
+    let (_, page) = api.get("/api/v1/runs?kind=integration&limit=1").await;
+    assert!(delivered.is_some(), "every alert's run succeeds: {page}");
+    assert_eq!(page["total"], ALERTS, "one run per alert, recorded once");
+
+    // Every run's webhook arrived; a webhook sent twice (a lease that ran out) has the same id.
+    let received = receiver.received();
+    let mut by_id: HashMap<String, Vec<&Value>> = HashMap::new();
+    for request in &received {
+        let id = request.headers.get("webhook-id").and_then(|id| id.to_str().ok()).expect("every webhook has an id").to_string();
+        by_id.entry(id).or_default().push(&request.body);
+    }
+    assert_eq!(by_id.len(), ALERTS, "one webhook id per run, each received");
+    for (id, bodies) in &by_id {
+        assert!(bodies.windows(2).all(|pair| pair[0] == pair[1]), "a webhook sent again is the same webhook: {id}");
+    }
+    let numbers: std::collections::HashSet<&str> = by_id.values().filter_map(|bodies| bodies[0]["properties"]["number"].as_str()).collect();
+    assert_eq!(numbers.len(), ALERTS, "every alert's event was sent");
+}
+
+#[tokio::test]
+async fn an_api_key_revoked_on_one_instance_is_refused_by_the_others_within_a_second() {
+    let Some(servers) = three_instances() else { return };
+    let admin = Api::new(&servers[0]);
+    admin.post_ok("/api/v1/users", json!({"targetName": "vera", "firstName": "Vera", "lastName": "Test", "roles": ["viewer"]}), 201).await;
+    let created = admin.post_ok("/api/v1/users/vera/api-keys", json!({"name": "tests"}), 201).await;
+    let key = created["key"].as_str().expect("the key is shown once").to_string();
+    let key_id = created["id"].as_str().expect("the key's id").to_string();
+    let on: Vec<Api<'_>> = servers.iter().map(|server| Api::with_key(server, &key)).collect();
+    for (instance, vera) in on.iter().enumerate() {
+        assert_eq!(vera.get("/api/v1/workflows").await.0, 200, "instance {instance} takes the key");
+    }
+    assert_eq!(admin.delete(&format!("/api/v1/users/vera/api-keys/{key_id}")).await.0, 204);
+    let revoked_at = std::time::Instant::now();
+    for (instance, vera) in on.iter().enumerate().skip(1) {
+        let refused = eventually(Duration::from_secs(5), || async { (vera.get("/api/v1/workflows").await.0 == 401).then_some(()) }).await;
+        assert!(refused.is_some(), "instance {instance} refuses the revoked key");
+    }
+    assert!(revoked_at.elapsed() < Duration::from_secs(1), "refused everywhere within a second: {:?}", revoked_at.elapsed());
+}
