@@ -8,6 +8,7 @@ use std::{collections::HashMap, time::Duration};
 use outflow_tests::{
     TestServer,
     api::{Api, eventually},
+    flows::{edge, import, step, trigger, webhook},
     postgres_server,
     receiver::Receiver,
 };
@@ -102,4 +103,123 @@ async fn an_api_key_revoked_on_one_instance_is_refused_by_the_others_within_a_se
         assert!(refused.is_some(), "instance {instance} refuses the revoked key");
     }
     assert!(revoked_at.elapsed() < Duration::from_secs(1), "refused everywhere within a second: {:?}", revoked_at.elapsed());
+}
+
+#[tokio::test]
+async fn group_escalation_timers_and_a_parked_delay_fire_once_with_three_instances() {
+    let Some(servers) = three_instances() else { return };
+    let receiver = Receiver::start().await;
+    let api = Api::new(&servers[0]);
+    let workflow = api.workflow("Ops").await;
+    let form = api.form(&workflow, json!({"name": "Page", "properties": []})).await;
+    for name in ["ann", "ben", "cat"] {
+        api.post_ok("/api/v1/users", json!({"targetName": name, "firstName": name}), 201).await;
+        api.post_ok(
+            &format!("/api/v1/users/{name}/devices"),
+            json!({"name": "Mail", "kind": "email", "address": format!("{name}@example.com")}),
+            201,
+        )
+        .await;
+    }
+    api.post_ok("/api/v1/groups", json!({"targetName": "dba", "members": ["ann", "ben", "cat"], "escalationSeconds": 1}), 201).await;
+    // A Delay longer than the engine waits in place (30 s) parks its run in the database,
+    // for whichever instance is first to take it up when it is due.
+    let endpoint = api.endpoint(&workflow, "Desk", &receiver.url("")).await;
+    api.flows_only(&form, "status").await;
+    import(
+        &api,
+        &form,
+        "Wait, then tell",
+        vec![
+            trigger("t1", "status"),
+            step("d1", "delay", json!({"seconds": 31}), json!({})),
+            webhook(&endpoint, "w1", "/after", "${t1.eventIdentifier}"),
+        ],
+        vec![edge("t1", "out", "d1"), edge("d1", "out", "w1")],
+    )
+    .await;
+
+    let mut alerts = Vec::new();
+    for server in &servers {
+        let started = Api::new(server).post_ok("/api/v1/alerts", json!({"formId": form, "recipients": ["dba"]}), 201).await;
+        alerts.push(started["eventIdentifier"].as_i64().expect("an alert id"));
+    }
+    for alert in &alerts {
+        let escalated = eventually(Duration::from_secs(10), || async { (api.events(*alert, "escalation").await.len() >= 2).then_some(()) }).await;
+        assert!(escalated.is_some(), "alert {alert} escalates to ben, then cat");
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    for alert in &alerts {
+        let steps: Vec<Value> = api.events(*alert, "escalation").await.iter().map(|event| event["fields"]["to"].clone()).collect();
+        assert_eq!(steps, [json!(["ben"]), json!(["cat"])], "each timer of alert {alert} fired once");
+        let (_, page) = api.get(&format!("/api/v1/alerts/{alert}")).await;
+        let notified: Vec<&str> = page["notifications"].as_array().expect("notifications").iter().filter_map(|n| n["recipient"].as_str()).collect();
+        assert_eq!(notified, ["ann", "ben", "cat"], "alert {alert} notified each member once");
+    }
+
+    let after = || receiver.received().iter().filter(|request| request.path == "/after").count();
+    let woke = eventually(Duration::from_secs(60), || async { (after() >= alerts.len()).then_some(()) }).await;
+    let (_, runs) = api.get("/api/v1/runs?kind=flow").await;
+    assert!(woke.is_some(), "every parked run wakes: {} of {}: {runs}", after(), alerts.len());
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mut told: Vec<String> = receiver.received().iter().filter(|request| request.path == "/after").map(|request| request.raw.clone()).collect();
+    told.sort();
+    let mut expected: Vec<String> = alerts.iter().map(ToString::to_string).collect();
+    expected.sort();
+    assert_eq!(told, expected, "each run's step after the Delay ran once");
+}
+
+#[tokio::test]
+async fn an_instance_killed_mid_load_leaves_its_work_to_the_others_within_the_lease() {
+    let Some([first, second, third]) = three_instances() else { return };
+    let receiver = Receiver::start().await;
+    // Slow answers keep deliveries in flight, leased by whichever instance sends them.
+    receiver.answer_after(Duration::from_millis(200));
+    let api = Api::new(&first);
+    let workflow = api.workflow("Ops").await;
+    let form = api.form(&workflow, json!({"name": "Incident", "properties": []})).await;
+    let endpoint = api.endpoint(&workflow, "Help desk", &receiver.url("")).await;
+    api.post_ok("/api/v1/users", json!({"targetName": "bob", "firstName": "Bob", "lastName": "Ray"}), 201).await;
+    api.post_ok(
+        "/api/v1/integrations",
+        json!({"formId": form, "name": "To the help desk", "trigger": "status", "location": "cloud",
+               "action": {"type": "webhook", "endpointId": endpoint, "path": "/events"}}),
+        201,
+    )
+    .await;
+    const ALERTS: usize = 300;
+    let client = outflow_tests::admin_client();
+    let mut started = Vec::new();
+    let mut third = Some(third);
+    for n in 0..ALERTS {
+        if n == ALERTS / 2 {
+            // Mid-load, with its claimed work in flight.
+            third.take().expect("the third instance runs").crash();
+        }
+        let target = match (n % 3, &third) {
+            (2, Some(third)) => third,
+            (1, _) => &second,
+            _ => &first,
+        };
+        let answer = client.post(target.url("/api/v1/alerts")).json(&json!({"formId": form, "recipients": ["bob"]})).send().await.expect("answers");
+        assert_eq!(answer.status(), 201);
+        let alert: Value = answer.json().await.expect("JSON");
+        started.push(alert["eventIdentifier"].as_i64().expect("an alert id"));
+    }
+
+    // Integration runs are leased for 120 s: the dead instance's come back to the others then.
+    let done = eventually(Duration::from_secs(180), || async {
+        let (_, page) = api.get("/api/v1/runs?kind=integration&status=succeeded&limit=1").await;
+        (page["total"].as_u64() == Some(ALERTS as u64)).then_some(())
+    })
+    .await;
+    let (_, page) = Api::new(&second).get("/api/v1/runs?kind=integration&limit=1").await;
+    assert!(done.is_some(), "every run succeeds on the instances left: {page}");
+    assert_eq!(page["total"], ALERTS, "one run per alert");
+    let ids: std::collections::HashSet<String> = receiver
+        .received()
+        .iter()
+        .filter_map(|request| request.headers.get("webhook-id").and_then(|id| id.to_str().ok()).map(str::to_string))
+        .collect();
+    assert_eq!(ids.len(), ALERTS, "every run's webhook arrived; one sent again keeps its id");
 }

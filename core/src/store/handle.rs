@@ -60,6 +60,7 @@ impl Store {
     /// Migrations are not run here (see [`Store::migrate`]).
     pub async fn open(database_url: &str) -> StoreResult<Store> {
         let engine = Engine::of_url(database_url);
+        let instance = crate::ids::new_id("in");
         let (pool, writer) = match engine {
             Engine::Sqlite => {
                 let options = sqlx::sqlite::SqliteConnectOptions::from_str(database_url).map_err(|error| StoreError::Migration(error.to_string()))?;
@@ -68,7 +69,8 @@ impl Store {
                 (Pool::new(Opener::Sqlite(path), POOL_SIZE), Some(writer))
             }
             Engine::Postgres => {
-                let pool = Pool::new(Opener::Postgres(database_url.to_string()), POOL_SIZE * 2);
+                let opener = Opener::Postgres { url: database_url.to_string(), application: db::application_name(&instance) };
+                let pool = Pool::new(opener, POOL_SIZE * 2);
                 // Refuses an unreachable server at once, with its reason.
                 pool.with(|_| Ok(())).await?;
                 (pool, None)
@@ -84,7 +86,7 @@ impl Store {
             recent_keys: Mutex::new(HashMap::new()),
             events_dispatched: Default::default(),
             url: database_url.to_string(),
-            instance: crate::ids::new_id("in"),
+            instance,
         }));
         if engine == Engine::Postgres {
             store.listen_to_other_instances();
@@ -98,13 +100,30 @@ impl Store {
     /// other's commit. A lost connection moves it too (an announcement may have been missed).
     fn listen_to_other_instances(&self) {
         let shared = Arc::downgrade(&self.0);
-        tokio::spawn(db::listen(self.0.url.clone(), CHANGES, move |payload| {
+        tokio::spawn(db::listen(self.0.url.clone(), db::application_name(&self.0.instance), CHANGES, move |payload| {
             let Some(shared) = shared.upgrade() else { return false };
             if payload.is_none_or(|sender| sender != shared.instance) {
                 shared.generation.fetch_add(1, Ordering::Release);
             }
             true
         }));
+    }
+
+    /// Whether another instance serves the same database now (PostgreSQL: the server has
+    /// connections of another instance; a dead instance's are gone, see
+    /// `db::application_name`). On SQLite one process serves a database.
+    pub(crate) async fn others_alive(&self) -> StoreResult<bool> {
+        if self.0.engine == Engine::Sqlite {
+            return Ok(false);
+        }
+        let mine = db::application_name(&self.0.instance);
+        Ok(db::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+                            WHERE datname = current_database() AND application_name LIKE 'outflow %' AND application_name <> ?)",
+        )
+        .bind(mine)
+        .fetch_one(self.db())
+        .await?)
     }
 
     /// The engine the store runs on.

@@ -214,12 +214,13 @@ pub(crate) async fn write_tx(store: &Store) -> StoreResult<WriteTx> {
 }
 
 /// Frees the claims a previous process held when it stopped or crashed, so its unfinished
-/// notifications and runs are taken up at once instead of after their lease. On SQLite one
-/// server process serves a database, so any lease found at start is a dead one. On
-/// PostgreSQL other instances may hold live leases: nothing is freed, and a dead instance's
-/// leases simply expire (notifications after 60 s, runs after 120 s, flow runs after 600 s).
+/// notifications and runs are taken up at once instead of after their lease. Only when no
+/// other instance serves the database (always so on SQLite): any lease found then is a dead
+/// one. While others run, their leases may be live, so nothing is freed, and a dead
+/// instance's leases expire (notifications after 60 s, runs after 120 s, flow runs after
+/// 600 s).
 pub async fn release_leases(store: &Store) -> StoreResult<u64> {
-    if store.engine() == db::Engine::Postgres {
+    if store.others_alive().await? {
         return Ok(0);
     }
     let mut tx = write_tx(store).await?;

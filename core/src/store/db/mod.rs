@@ -12,7 +12,7 @@ mod query;
 mod value;
 
 pub use conn::{Connection, OptionalExtension, Row, Section};
-pub(crate) use pg::listen;
+pub(crate) use pg::{application_name, listen};
 pub(crate) use pool::Opener;
 pub use pool::{Executor, Pool, Tx};
 pub use query::{query, query_as, query_scalar};

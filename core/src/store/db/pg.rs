@@ -29,9 +29,10 @@ pub struct PgConnection {
 }
 
 impl PgConnection {
-    /// Connects to `url` (`postgres://…`); the connection's task runs on the current runtime.
-    pub(super) async fn connect(url: &str) -> Result<PgConnection, DbError> {
-        let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
+    /// Connects to `url` (`postgres://…`) as `application` (see [`application_name`]); the
+    /// connection's task runs on the current runtime.
+    pub(super) async fn connect(url: &str, application: &str) -> Result<PgConnection, DbError> {
+        let (client, connection) = config(url, application)?.connect(NoTls).await?;
         tokio::spawn(async move {
             if let Err(error) = connection.await {
                 tracing::warn!(%error, "a PostgreSQL connection ended");
@@ -76,13 +77,27 @@ impl PgConnection {
     }
 }
 
+/// What an instance's connections call themselves on the server (`pg_stat_activity`):
+/// "outflow " and the instance's name. An instance's connections end with its process (the
+/// kernel closes them even after a `kill -9`), so whether another instance is alive is
+/// whether the server still has connections named for it.
+pub(crate) fn application_name(instance: &str) -> String {
+    format!("outflow {instance}")
+}
+
+fn config(url: &str, application: &str) -> Result<tokio_postgres::Config, DbError> {
+    let mut config: tokio_postgres::Config = url.parse()?;
+    config.application_name(application);
+    Ok(config)
+}
+
 /// Listens on `channel` of the server at `url` for as long as `on` answers true, calling it
 /// with every notification's payload, and with `None` whenever the connection was lost and
 /// is back (notifications may have been missed meanwhile). Reconnects every second while the
 /// server is away.
-pub(crate) async fn listen(url: String, channel: &'static str, on: impl Fn(Option<&str>) -> bool + Send + 'static) {
+pub(crate) async fn listen(url: String, application: String, channel: &'static str, on: impl Fn(Option<&str>) -> bool + Send + 'static) {
     loop {
-        if let Err(error) = listen_once(&url, channel, &on).await {
+        if let Err(error) = listen_once(&url, &application, channel, &on).await {
             tracing::warn!(%error, "listening for other instances' changes stopped; trying again");
         }
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
@@ -93,8 +108,8 @@ pub(crate) async fn listen(url: String, channel: &'static str, on: impl Fn(Optio
 }
 
 /// One connection's listening; `Ok` when `on` wants no more.
-async fn listen_once(url: &str, channel: &str, on: &impl Fn(Option<&str>) -> bool) -> Result<(), DbError> {
-    let (client, mut connection) = tokio_postgres::connect(url, NoTls).await?;
+async fn listen_once(url: &str, application: &str, channel: &str, on: &impl Fn(Option<&str>) -> bool) -> Result<(), DbError> {
+    let (client, mut connection) = config(url, application)?.connect(NoTls).await?;
     let messages = async {
         loop {
             match std::future::poll_fn(|cx| connection.poll_message(cx)).await {

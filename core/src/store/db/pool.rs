@@ -50,8 +50,8 @@ impl Executor<'_> {
 pub(crate) enum Opener {
     /// A SQLite database file.
     Sqlite(PathBuf),
-    /// A PostgreSQL server (`postgres://…`).
-    Postgres(String),
+    /// A PostgreSQL server (`postgres://…`), and what its connections call themselves.
+    Postgres { url: String, application: String },
 }
 
 impl Opener {
@@ -61,7 +61,7 @@ impl Opener {
                 let path = path.clone();
                 tokio::task::spawn_blocking(move || open_sqlite(&path)).await.map_err(|error| DbError::Pool(error.to_string()))?
             }
-            Opener::Postgres(url) => Ok(Connection::Postgres(PgConnection::connect(url).await?)),
+            Opener::Postgres { url, application } => Ok(Connection::Postgres(PgConnection::connect(url, application).await?)),
         }
     }
 }
