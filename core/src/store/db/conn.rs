@@ -7,7 +7,7 @@
 use std::{cell::RefCell, collections::HashMap};
 
 use super::{
-    DbError,
+    DbError, Engine,
     pg::{PgCell, PgConnection},
     value::{Arg, Cell, Column, Value},
 };
@@ -75,6 +75,14 @@ impl Connection {
         match self {
             Connection::Sqlite(conn) => Ok(conn.execute_batch(sql)?),
             Connection::Postgres(conn) => conn.batch(sql),
+        }
+    }
+
+    /// The engine this connection speaks to.
+    pub fn engine(&self) -> Engine {
+        match self {
+            Connection::Sqlite(_) => Engine::Sqlite,
+            Connection::Postgres(_) => Engine::Postgres,
         }
     }
 

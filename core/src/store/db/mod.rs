@@ -15,7 +15,7 @@ pub use conn::{Connection, OptionalExtension, Row};
 pub(crate) use pool::Opener;
 pub use pool::{Executor, Pool, Tx};
 pub use query::{query, query_as, query_scalar};
-pub use value::{Arg, FromRow, Json};
+pub use value::{Arg, FromRow, Json, Value};
 
 /// `params![a, b]`: a statement's parameters of mixed types, in order.
 pub use crate::db_params as params;
