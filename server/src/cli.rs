@@ -32,6 +32,55 @@ pub enum Command {
     Flows(crate::flows_cli::FlowsCommand),
     /// Print the OpenAPI document of this build's REST API (what `/api/v1/openapi.json` serves).
     Openapi,
+    /// Copy a whole deployment's database into a new, empty one (e.g. SQLite to PostgreSQL),
+    /// then check every table's row count.
+    MigrateDb(MigrateDbArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateDbArgs {
+    /// The database to copy, as `--database-url` names it, e.g. `sqlite://./data/outflow.db`.
+    /// Stop its server first; it is only read.
+    #[arg(long, env = "OUTFLOW_MIGRATE_FROM", hide_env_values = true)]
+    pub from: String,
+
+    /// The database to copy into, e.g. `postgres://outflow@db.internal/outflow`: it must exist
+    /// and hold no data (its schema is created here).
+    #[arg(long, env = "OUTFLOW_MIGRATE_TO", hide_env_values = true)]
+    pub to: String,
+}
+
+/// `outflow migrate-db`: runs the copy (`outflow_core::store::copy_database`) and prints each
+/// table's rows, the total and the time taken; fails unless every count matches.
+pub async fn migrate_db(args: MigrateDbArgs) -> Result<(), String> {
+    match outflow_core::store::copy_database(&args.from, &args.to).await {
+        Ok(report) => {
+            print!("{}", copy_summary(&report));
+            Ok(())
+        }
+        Err(outflow_core::store::CopyError::CountsDiffer(report)) => {
+            print!("{}", copy_summary(&report));
+            Err(outflow_core::store::CopyError::CountsDiffer(report).to_string())
+        }
+        Err(error) => Err(error.to_string()),
+    }
+}
+
+/// A table of each table's rows in the source and copied, the totals and the time taken.
+pub fn copy_summary(report: &outflow_core::store::CopyReport) -> String {
+    let width = report.tables.iter().map(|table| table.table.len()).max().unwrap_or(0).max("table".len());
+    let mut out = format!("{:<width$}  {:>10}  {:>10}\n", "table", "source", "copied");
+    for table in &report.tables {
+        let differs = if table.source_rows == table.target_rows { "" } else { "  differs" };
+        out.push_str(&format!("{:<width$}  {:>10}  {:>10}{differs}\n", table.table, table.source_rows, table.target_rows));
+    }
+    let source: u64 = report.tables.iter().map(|table| table.source_rows).sum();
+    out.push_str(&format!("{:<width$}  {:>10}  {:>10}\n", "total", source, report.total()));
+    let verdict = if report.mismatches().is_empty() { "every table's count matches its source" } else { "counts differ, nothing was committed" };
+    let tables = report.tables.len();
+    let plural = if tables == 1 { "" } else { "s" };
+    out.push_str(&format!("{} rows of {tables} table{plural} in {:.2} s: {verdict}.\n", report.total(), report.elapsed.as_secs_f64()));
+    out
 }
 
 #[derive(Debug, Args)]
@@ -147,5 +196,33 @@ impl ServeArgs {
             },
             schedule_clock_file: self.schedule_clock_file,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use outflow_core::store::{CopyReport, TableCount};
+
+    use super::copy_summary;
+
+    #[test]
+    fn the_summary_names_each_table_its_counts_the_total_and_what_differs() {
+        let count = |table: &str, source_rows, target_rows| TableCount { table: table.into(), source_rows, target_rows };
+        let report = CopyReport { tables: vec![count("users", 3, 3), count("flow_runs", 1200, 1200)], elapsed: Duration::from_millis(1250) };
+        assert_eq!(
+            copy_summary(&report),
+            "table          source      copied\n\
+             users               3           3\n\
+             flow_runs        1200        1200\n\
+             total            1203        1203\n\
+             1203 rows of 2 tables in 1.25 s: every table's count matches its source.\n"
+        );
+        let report = CopyReport { tables: vec![count("runs", 10, 9)], elapsed: Duration::ZERO };
+        let summary = copy_summary(&report);
+        assert!(summary.contains("runs           10           9  differs\n"), "{summary}");
+        assert!(summary.contains("9 rows of 1 table in 0.00 s"), "{summary}");
+        assert!(summary.ends_with("counts differ, nothing was committed.\n"), "{summary}");
     }
 }

@@ -30,6 +30,7 @@ async fn run() -> std::process::ExitCode {
         Command::Serve(args) => outflow_server::serve::run(args.into_config()).await.map_err(|error| error.to_string()),
         Command::Agent(args) => outflow_server::agent::run(args).await.map_err(|error| error.to_string()),
         Command::Flows(command) => outflow_server::flows_cli::run(command).await,
+        Command::MigrateDb(args) => outflow_server::cli::migrate_db(args).await,
         Command::Openapi => {
             println!("{:#}", outflow_server::routes::document());
             Ok(())

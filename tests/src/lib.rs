@@ -92,6 +92,17 @@ impl TestServer {
 
     /// Starts a server on a given address, e.g. to restart one where its clients expect it.
     pub fn start_at(data_dir: TempDir, addr: &str, env: &[(&str, &str)]) -> TestServer {
+        let database_url = postgres_database(data_dir.path());
+        Self::spawn(data_dir, addr, database_url.as_deref(), env)
+    }
+
+    /// Starts a server on the data folder with the database `database_url` names, whichever
+    /// engine the tests run on (e.g. SQLite to copy from, then the PostgreSQL copy).
+    pub fn start_on(data_dir: TempDir, database_url: &str) -> TestServer {
+        Self::spawn(data_dir, "127.0.0.1:0", Some(database_url), &[])
+    }
+
+    fn spawn(data_dir: TempDir, addr: &str, database_url: Option<&str>, env: &[(&str, &str)]) -> TestServer {
         let bin = outflow_bin();
         assert!(bin.exists(), "no outflow binary at {}; run ./x build first", bin.display());
         let mut child = Command::new(&bin)
@@ -99,7 +110,7 @@ impl TestServer {
             .args(["--addr", addr])
             .arg("--data-dir")
             .arg(data_dir.path())
-            .args(postgres_database(data_dir.path()).map(|url| format!("--database-url={url}")))
+            .args(database_url.map(|url| format!("--database-url={url}")))
             .env("OUTFLOW_BOOTSTRAP_API_KEY", ADMIN_KEY)
             .env("RUST_LOG", std::env::var("OUTFLOW_TEST_LOG").unwrap_or_else(|_| "warn".into()))
             .env_remove("OUTFLOW_DATABASE_URL")

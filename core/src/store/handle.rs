@@ -227,7 +227,15 @@ impl Store {
     /// database there.
     #[cfg(test)]
     pub(crate) async fn scratch(dir: &tempfile::TempDir, name: &str) -> Store {
-        let url = match std::env::var("OUTFLOW_TEST_POSTGRES") {
+        let store = Store::open(&Store::scratch_url(dir, name).await).await.expect("the database opens");
+        store.migrate().await.expect("migrations run");
+        store
+    }
+
+    /// The URL of a fresh database for a test, as [`Store::scratch`] picks it; not migrated.
+    #[cfg(test)]
+    pub(crate) async fn scratch_url(dir: &tempfile::TempDir, name: &str) -> String {
+        match std::env::var("OUTFLOW_TEST_POSTGRES") {
             Ok(server) => {
                 let admin = Store::open(&format!("{server}/postgres")).await.expect("the PostgreSQL server answers");
                 let database = format!("outflow_test_{}", crate::ids::new_id("db").trim_start_matches("db_"));
@@ -239,10 +247,7 @@ impl Store {
             }
             Err(_) => Ok(format!("sqlite://{}", dir.path().join(name).display())),
         }
-        .expect("a scratch database");
-        let store = Store::open(&url).await.expect("the database opens");
-        store.migrate().await.expect("migrations run");
-        store
+        .expect("a scratch database")
     }
 
     pub(crate) fn recent_keys(&self) -> std::sync::MutexGuard<'_, RecentKeys> {

@@ -8,6 +8,7 @@ mod alert_start;
 mod alerts;
 mod api_keys;
 mod audit;
+mod copy;
 pub(crate) mod db;
 mod delivery;
 mod endpoints;
@@ -44,6 +45,7 @@ pub use agents::{
 pub use alerts::{AlertWork, alert_workflow, change_status, create_alert, get_alert, list_alerts};
 pub use api_keys::{create_api_key, list_api_keys, revoke_api_key};
 pub use audit::{changes, list_audit, snapshot};
+pub use copy::{CopyError, CopyReport, TableCount, copy_database};
 pub use delivery::{DeliveryJob, DeliveryResult, claim_due_notifications, record_delivery};
 pub use endpoints::{
     EndpointSecrets, create_endpoint, delete_endpoint, endpoint_secrets, endpoint_secrets_by_name, endpoint_with_workflow, get_endpoint,

@@ -7,7 +7,7 @@
 use std::{cell::RefCell, collections::HashMap};
 
 use super::{
-    DbError,
+    DbError, Engine,
     pg::{PgCell, PgConnection},
     value::{Arg, Cell, Column, Value},
 };
@@ -89,6 +89,14 @@ impl Connection {
                 let statement = conn.prepare("SELECT pg_advisory_xact_lock(?)")?;
                 conn.query(&statement, &[Value::Int(section.key())]).map(drop)
             }
+        }
+    }
+
+    /// The engine this connection speaks to.
+    pub fn engine(&self) -> Engine {
+        match self {
+            Connection::Sqlite(_) => Engine::Sqlite,
+            Connection::Postgres(_) => Engine::Postgres,
         }
     }
 

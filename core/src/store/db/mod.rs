@@ -16,7 +16,7 @@ pub(crate) use pg::{application_name, listen};
 pub(crate) use pool::Opener;
 pub use pool::{Executor, Pool, Tx};
 pub use query::{query, query_as, query_scalar};
-pub use value::{Arg, FromRow, Json};
+pub use value::{Arg, FromRow, Json, Value};
 
 /// `params![a, b]`: a statement's parameters of mixed types, in order.
 pub use crate::db_params as params;

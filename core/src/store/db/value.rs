@@ -228,6 +228,20 @@ impl Column for Vec<u8> {
     }
 }
 
+/// Any cell as the value it holds, owning its text or bytes: what a copy that knows no
+/// column's type reads (and binds again unchanged, see `store::copy`).
+impl Column for Value<'static> {
+    fn from_cell(cell: Cell<'_>) -> Result<Self, String> {
+        Ok(match cell {
+            Cell::Null => Value::Null,
+            Cell::Int(value) => Value::Int(value),
+            Cell::Real(value) => Value::Real(value),
+            Cell::Text(text) => Value::Text(Cow::Owned(text.to_string())),
+            Cell::Blob(bytes) => Value::Blob(Cow::Owned(bytes.to_vec())),
+        })
+    }
+}
+
 impl<T: Column> Column for Option<T> {
     fn from_cell(cell: Cell<'_>) -> Result<Self, String> {
         match cell {
@@ -301,5 +315,17 @@ mod tests {
     fn a_nul_in_text_is_stored_as_a_replacement_character_on_both_engines() {
         assert_eq!("a\0b".value(), Value::Text(Cow::Owned("a\u{FFFD}b".into())));
         assert!(matches!("plain".value(), Value::Text(Cow::Borrowed("plain"))));
+    }
+
+    #[test]
+    fn any_cell_reads_as_the_value_it_holds() {
+        let read = |cell| Value::from_cell(cell).expect("every cell reads as a value");
+        assert_eq!(read(Cell::Null), Value::Null);
+        assert_eq!(read(Cell::Int(-7)), Value::Int(-7));
+        assert_eq!(read(Cell::Real(2.5)), Value::Real(2.5));
+        assert_eq!(read(Cell::Text("wf_1")), Value::Text(Cow::Owned("wf_1".into())));
+        assert_eq!(read(Cell::Blob(&[0, 255])), Value::Blob(Cow::Owned(vec![0, 255])));
+        // Bound again it is the same value, a NUL too (`store::copy` makes text storable itself).
+        assert_eq!(read(Cell::Text("a\0b")).value(), Value::Text(Cow::Borrowed("a\0b")));
     }
 }
