@@ -22,6 +22,10 @@ use super::{
     db::{Connection, DbError, Engine, Opener, Value},
 };
 
+/// What the copy's PostgreSQL connections call themselves: not an instance's name (see
+/// `db::application_name`), so a copy running is not taken for a server.
+const MIGRATE_DB: &str = "outflow-migrate-db";
+
 /// Tables that are the databases' bookkeeping, not the deployment's data: the migrations
 /// each engine applied (the target has its own) and SQLite's internal tables.
 fn is_bookkeeping(table: &str) -> bool {
@@ -111,7 +115,7 @@ pub async fn copy_database(from: &str, to: &str) -> Result<CopyReport, CopyError
     if from == to {
         return Err(CopyError::Invalid("--from and --to name the same database".into()));
     }
-    let source = Opener::for_url(from)?;
+    let source = Opener::for_url(from, MIGRATE_DB)?;
     if let Opener::Sqlite(path) = &source
         && !path.is_file()
     {
@@ -120,7 +124,7 @@ pub async fn copy_database(from: &str, to: &str) -> Result<CopyReport, CopyError
     let source = source.open().await?;
     // Refused before the migrations touch it: a target holding data is left exactly as it
     // was (the copy checks again inside its transaction, with this version's tables).
-    let target = Opener::for_url(to)?.open().await?;
+    let target = Opener::for_url(to, MIGRATE_DB)?.open().await?;
     blocking(move || {
         let schema = Schema::read(&target)?;
         refuse_unless_empty(&target, &schema.tables.iter().collect::<Vec<_>>())

@@ -7,7 +7,6 @@
 
 use std::{
     collections::HashMap,
-    str::FromStr,
     sync::{
         Arc, Mutex, PoisonError,
         atomic::{AtomicU64, Ordering},
@@ -18,7 +17,7 @@ use outflow_model::trigger::Trigger;
 use tokio::sync::Notify;
 
 use super::{
-    StoreError, StoreResult,
+    StoreResult,
     db::{self, Engine, Opener, Pool},
     principals::RecentKeys,
     writer::Writer,
@@ -61,15 +60,12 @@ impl Store {
     pub async fn open(database_url: &str) -> StoreResult<Store> {
         let engine = Engine::of_url(database_url);
         let instance = crate::ids::new_id("in");
-        let (pool, writer) = match engine {
-            Engine::Sqlite => {
-                let options = sqlx::sqlite::SqliteConnectOptions::from_str(database_url).map_err(|error| StoreError::Migration(error.to_string()))?;
-                let path = options.get_filename().to_path_buf();
+        let (pool, writer) = match Opener::for_url(database_url, &db::application_name(&instance))? {
+            Opener::Sqlite(path) => {
                 let writer = Writer::start(&path)?;
                 (Pool::new(Opener::Sqlite(path), POOL_SIZE), Some(writer))
             }
-            Engine::Postgres => {
-                let opener = Opener::Postgres { url: database_url.to_string(), application: db::application_name(&instance) };
+            opener @ Opener::Postgres { .. } => {
                 let pool = Pool::new(opener, POOL_SIZE * 2);
                 // Refuses an unreachable server at once, with its reason.
                 pool.with(|_| Ok(())).await?;
@@ -285,9 +281,10 @@ mod tests {
         let store = Store::open(&url).await.expect("the database opens");
         let mut before_0016 = sqlx::migrate!("./migrations");
         before_0016.migrations = before_0016.migrations.iter().filter(|migration| migration.version < 16).cloned().collect::<Vec<_>>().into();
-        let mut old = sqlx::ConnectOptions::connect(&<sqlx::sqlite::SqliteConnectOptions as FromStr>::from_str(&url).expect("a SQLite URL"))
-            .await
-            .expect("the database opens");
+        let mut old =
+            sqlx::ConnectOptions::connect(&<sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(&url).expect("a SQLite URL"))
+                .await
+                .expect("the database opens");
         before_0016.run(&mut old).await.expect("migrations up to 0015 run");
         for statement in [
             "INSERT INTO flow_snapshots (hash, graph) VALUES ('h', '{}')",

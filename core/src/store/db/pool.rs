@@ -56,10 +56,10 @@ pub(crate) enum Opener {
 
 impl Opener {
     /// How to open the database `url` names: `sqlite://path` (options after `?` as SQLite's
-    /// URLs take them) or `postgres://…`.
-    pub(crate) fn for_url(url: &str) -> Result<Opener, DbError> {
+    /// URLs take them) or `postgres://…`, whose connections call themselves `application`.
+    pub(crate) fn for_url(url: &str, application: &str) -> Result<Opener, DbError> {
         Ok(match super::Engine::of_url(url) {
-            super::Engine::Postgres => Opener::Postgres(url.to_string()),
+            super::Engine::Postgres => Opener::Postgres { url: url.to_string(), application: application.to_string() },
             super::Engine::Sqlite => {
                 let options = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(url)
                     .map_err(|error| DbError::Pool(format!("{url}: {error}")))?;
