@@ -33,8 +33,8 @@ pub struct Store(Arc<Shared>);
 struct Shared {
     engine: Engine,
     pool: Pool,
-    /// SQLite's write connection and queue; PostgreSQL writes on pooled connections.
-    writer: Option<Writer>,
+    /// The write connection and its queue (group commit; see `writer`).
+    writer: Writer,
     /// Whose turn it is to write (see [`Store::write_turn`]).
     turn: Arc<tokio::sync::Mutex<()>>,
     /// Moves on every committed configuration change (see [`Store::config_generation`]).
@@ -63,13 +63,13 @@ impl Store {
         let (pool, writer) = match Opener::for_url(database_url, &db::application_name(&instance))? {
             Opener::Sqlite(path) => {
                 let writer = Writer::start(&path)?;
-                (Pool::new(Opener::Sqlite(path), POOL_SIZE), Some(writer))
+                (Pool::new(Opener::Sqlite(path), POOL_SIZE), writer)
             }
             opener @ Opener::Postgres { .. } => {
                 let pool = Pool::new(opener, POOL_SIZE * 2);
                 // Refuses an unreachable server at once, with its reason.
-                pool.with(|_| Ok(())).await?;
-                (pool, None)
+                let writer = Writer::on(pool.take().await?);
+                (pool, writer)
             }
         };
         let store = Store(Arc::new(Shared {
@@ -177,24 +177,22 @@ impl Store {
         &self.0.pool
     }
 
-    /// SQLite's write queue; `None` on PostgreSQL.
-    pub(crate) fn writer(&self) -> Option<&Writer> {
-        self.0.writer.as_ref()
+    /// The write queue.
+    pub(crate) fn writer(&self) -> &Writer {
+        &self.0.writer
     }
 
     /// Begins a transaction; the caller holds the write turn.
     pub(crate) async fn begin(&self) -> StoreResult<db::Tx> {
-        Ok(match &self.0.writer {
-            Some(writer) => db::Tx::sqlite(writer.connection())?,
-            None => db::Tx::postgres(&self.0.pool).await?,
+        Ok(match self.0.engine {
+            Engine::Sqlite => db::Tx::sqlite(self.0.writer.connection())?,
+            Engine::Postgres => db::Tx::postgres(&self.0.pool).await?,
         })
     }
 
     /// Called after a commit outside the write queue (SQLite's WAL may want a checkpoint).
     pub(crate) fn committed(&self) {
-        if let Some(writer) = &self.0.writer {
-            writer.committed();
-        }
+        self.0.writer.committed();
     }
 
     /// Waits for the turn to write. SQLite has one writer at a time; queueing writers here,

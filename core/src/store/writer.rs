@@ -1,5 +1,7 @@
-//! The hot write path: one rusqlite connection per store, and a queue of write jobs. A job
-//! is a closure holding a whole transaction's statements.
+//! The hot write path: one write connection per store, and a queue of write jobs. A job
+//! is a closure holding a whole transaction's statements. The same on both engines; on
+//! PostgreSQL the turn's commit runs on a blocking thread (its connection blocks the thread
+//! it speaks on), and its group commit is what keeps fsyncs per job low.
 //!
 //! Whoever holds the store's write turn commits every job queued so far together (group
 //! commit by flat combining): the caller queues its job, waits for the turn, lets the tasks
@@ -26,7 +28,7 @@ use tokio::sync::oneshot;
 
 use super::{
     Store, StoreError, StoreResult,
-    db::{Connection, DbError, Executor},
+    db::{Connection, DbError, Engine},
 };
 
 /// Most jobs one transaction takes; bounds how long a transaction holds the database.
@@ -85,7 +87,8 @@ pub(crate) struct Writer {
     queue: Mutex<Queue>,
     /// Used only by the holder of the store's write turn.
     conn: Arc<Mutex<Connection>>,
-    checkpoint_due: mpsc::SyncSender<()>,
+    /// SQLite's WAL checkpointer (PostgreSQL has none to tell).
+    checkpoint_due: Option<mpsc::SyncSender<()>>,
 }
 
 #[derive(Default)]
@@ -110,7 +113,13 @@ impl Writer {
             .name("outflow-sqlite-checkpoint".into())
             .spawn(move || checkpoint(&checkpointer, &commits))
             .map_err(|error| StoreError::Writer(format!("cannot start the WAL checkpointer: {error}")))?;
-        Ok(Writer { queue: Mutex::default(), conn: Arc::new(Mutex::new(conn)), checkpoint_due })
+        Ok(Writer { queue: Mutex::default(), conn: Arc::new(Mutex::new(conn)), checkpoint_due: Some(checkpoint_due) })
+    }
+
+    /// The write queue of a PostgreSQL database, on a connection of its own. Its turns run
+    /// on a blocking thread (a PostgreSQL connection blocks the thread it speaks on).
+    pub(crate) fn on(conn: Connection) -> Writer {
+        Writer { queue: Mutex::default(), conn: Arc::new(Mutex::new(conn)), checkpoint_due: None }
     }
 
     /// The write connection, for a transaction of the holder of the write turn.
@@ -121,7 +130,9 @@ impl Writer {
     /// After a commit: the WAL may want a checkpoint (when the signal is already full, one
     /// is due anyway).
     pub(crate) fn committed(&self) {
-        let _ = self.checkpoint_due.try_send(());
+        if let Some(checkpoint_due) = &self.checkpoint_due {
+            let _ = checkpoint_due.try_send(());
+        }
     }
 
     fn queue(&self) -> std::sync::MutexGuard<'_, Queue> {
@@ -159,7 +170,7 @@ where
     T: Send + 'static,
     F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
 {
-    let Some(writer) = store.writer() else { return write_elsewhere(store, work).await };
+    let writer = store.writer();
     let (reply, answer) = oneshot::channel();
     let number = {
         let mut queue = writer.queue();
@@ -184,24 +195,14 @@ where
         // instead of each paying for one (a commit's WAL writes cost more than most jobs'
         // statements). A lone writer loses one trip through the scheduler.
         tokio::task::yield_now().await;
-        writer.commit_queued();
+        if store.engine() == Engine::Sqlite {
+            writer.commit_queued();
+        } else {
+            let store = store.clone();
+            let _ = tokio::task::spawn_blocking(move || store.writer().commit_queued()).await;
+        }
         drop(turn);
     }
-}
-
-/// A write on PostgreSQL: its own transaction on a pooled connection, under the write turn
-/// (one writer per process, as on SQLite), committed before it is answered.
-async fn write_elsewhere<T, F>(store: &Store, work: F) -> StoreResult<T>
-where
-    T: Send + 'static,
-    F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
-{
-    let turn = store.write_turn().await;
-    let mut tx = store.begin().await?;
-    let value = Executor::Tx(&mut tx).run(move |conn| Ok(work(conn))).await??;
-    tx.commit().await?;
-    drop(turn);
-    Ok(value)
 }
 
 /// Takes a job out of the queue if its caller stops waiting before the job ran.
@@ -249,7 +250,9 @@ fn run_batch(conn: &Connection, batch: &mut [Box<dyn Job>]) -> Result<(), DbErro
         // A committer that panicked between BEGIN and COMMIT left this open: undo it.
         let _ = conn.execute_batch("ROLLBACK");
     }
-    conn.prepare_cached("BEGIN IMMEDIATE")?.execute(())?;
+    // IMMEDIATE: SQLite takes the write lock up front.
+    conn.prepare_cached(if conn.sqlite().is_some() { "BEGIN IMMEDIATE" } else { "BEGIN" })?.execute(())?;
+    conn.enter(super::db::Section::Writes)?;
     let outcome = batch.iter_mut().try_for_each(|job| {
         conn.prepare_cached("SAVEPOINT job")?.execute(())?;
         if job.run(conn) {

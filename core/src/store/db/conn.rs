@@ -117,6 +117,11 @@ impl Connection {
 /// Work that must not run in two transactions at once, even in two processes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
+    /// Writing at all, on PostgreSQL: every write transaction (a write queue's batch, a
+    /// configuration change) enters it first, so instances write one transaction at a time,
+    /// as SQLite does; a batch holds many jobs (group commit), so this costs few turns, and
+    /// no two batches can deadlock on each other's rows.
+    Writes,
     /// Writing trigger events and dispatching them: events get their ids in the order they
     /// commit, so the dispatcher's cursor never passes an event still being written.
     TriggerEvents,
@@ -129,6 +134,7 @@ impl Section {
     fn key(self) -> i64 {
         0x6f75_7466_6c6f_0000
             + match self {
+                Section::Writes => 0,
                 Section::TriggerEvents => 1,
                 Section::FlowTurns => 2,
             }

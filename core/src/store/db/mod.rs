@@ -14,7 +14,7 @@ mod value;
 pub use conn::{Connection, OptionalExtension, Row, Section};
 pub(crate) use pg::{application_name, listen};
 pub(crate) use pool::Opener;
-pub use pool::{Executor, Pool, Tx};
+pub use pool::{Pool, Tx};
 pub use query::{query, query_as, query_scalar};
 pub use value::{Arg, FromRow, Json, Value};
 

@@ -180,7 +180,11 @@ impl Tx {
     /// Begins a transaction on a connection of `pool` (PostgreSQL).
     pub(crate) async fn postgres(pool: &Pool) -> Result<Tx, DbError> {
         let mut tx = Tx { place: TxPlace::Postgres { pool: pool.clone(), conn: Some(Box::new(pool.take().await?)) } };
-        tx.on_conn(|conn| conn.execute_batch("BEGIN")).await?;
+        tx.on_conn(|conn| {
+            conn.execute_batch("BEGIN")?;
+            conn.enter(super::Section::Writes)
+        })
+        .await?;
         Ok(tx)
     }
 
