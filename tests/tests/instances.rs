@@ -27,11 +27,9 @@ fn three_instances() -> Option<[TestServer; 3]> {
     Some([first, second, third])
 }
 
-#[tokio::test]
-async fn alerts_started_on_three_instances_deliver_every_webhook_once_and_record_every_run_once() {
-    let Some(servers) = three_instances() else { return };
-    let receiver = Receiver::start().await;
-    let api = Api::new(&servers[0]);
+/// A form "Incident" (property `number`, sent out) whose status events an integration sends
+/// to `/events` on the receiver, and user `bob` to notify; answers the form's id.
+async fn help_desk(api: &Api<'_>, receiver: &Receiver) -> String {
     let workflow = api.workflow("Ops").await;
     let form = api.form(&workflow, json!({"name": "Incident", "properties": [{"name": "number", "type": "text", "includeInOutbound": true}]})).await;
     let endpoint = api.endpoint(&workflow, "Help desk", &receiver.url("")).await;
@@ -43,6 +41,15 @@ async fn alerts_started_on_three_instances_deliver_every_webhook_once_and_record
         201,
     )
     .await;
+    form
+}
+
+#[tokio::test]
+async fn alerts_started_on_three_instances_deliver_every_webhook_once_and_record_every_run_once() {
+    let Some(servers) = three_instances() else { return };
+    let receiver = Receiver::start().await;
+    let api = Api::new(&servers[0]);
+    let form = help_desk(&api, &receiver).await;
 
     const ALERTS: usize = 3_000;
     let client = outflow_tests::admin_client();
@@ -176,17 +183,7 @@ async fn an_instance_killed_mid_load_leaves_its_work_to_the_others_within_the_le
     // Slow answers keep deliveries in flight, leased by whichever instance sends them.
     receiver.answer_after(Duration::from_millis(200));
     let api = Api::new(&first);
-    let workflow = api.workflow("Ops").await;
-    let form = api.form(&workflow, json!({"name": "Incident", "properties": []})).await;
-    let endpoint = api.endpoint(&workflow, "Help desk", &receiver.url("")).await;
-    api.post_ok("/api/v1/users", json!({"targetName": "bob", "firstName": "Bob", "lastName": "Ray"}), 201).await;
-    api.post_ok(
-        "/api/v1/integrations",
-        json!({"formId": form, "name": "To the help desk", "trigger": "status", "location": "cloud",
-               "action": {"type": "webhook", "endpointId": endpoint, "path": "/events"}}),
-        201,
-    )
-    .await;
+    let form = help_desk(&api, &receiver).await;
     const ALERTS: usize = 300;
     let client = outflow_tests::admin_client();
     let mut started = Vec::new();
