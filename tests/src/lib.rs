@@ -42,14 +42,19 @@ pub fn postgres_database(data_dir: &Path) -> Option<String> {
         std::process::id(),
         data_dir.file_name().and_then(|name| name.to_str()).unwrap_or("db").replace(|c: char| !c.is_ascii_alphanumeric(), "_").to_lowercase()
     );
+    let url = create_postgres_database(&server, &name);
+    std::fs::write(&named, &url).expect("the data folder takes a file");
+    Some(url)
+}
+
+/// Creates the empty database `name` on the PostgreSQL server `server`; answers its URL.
+pub fn create_postgres_database(server: &str, name: &str) -> String {
     let created = Command::new("psql")
         .args([format!("{server}/postgres").as_str(), "-v", "ON_ERROR_STOP=1", "-qc", &format!("CREATE DATABASE {name}")])
         .status()
         .expect("psql runs");
     assert!(created.success(), "database {name} is created on {server}");
-    let url = format!("{server}/{name}");
-    std::fs::write(&named, &url).expect("the data folder takes a file");
-    Some(url)
+    format!("{server}/{name}")
 }
 
 /// A running `outflow serve` with its own data folder; killed when dropped.

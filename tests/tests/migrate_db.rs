@@ -23,13 +23,7 @@ use sha2::Sha256;
 /// A new, empty database on the PostgreSQL server; answers its URL.
 fn fresh_postgres_database(server: &str) -> String {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|elapsed| elapsed.subsec_nanos()).unwrap_or_default();
-    let name = format!("outflow_migrate_{}_{nanos}", std::process::id());
-    let created = Command::new("psql")
-        .args([format!("{server}/postgres").as_str(), "-v", "ON_ERROR_STOP=1", "-qc", &format!("CREATE DATABASE {name}")])
-        .status()
-        .expect("psql runs");
-    assert!(created.success(), "database {name} is created on {server}");
-    format!("{server}/{name}")
+    outflow_tests::create_postgres_database(server, &format!("outflow_migrate_{}_{nanos}", std::process::id()))
 }
 
 /// Every table's row count in a PostgreSQL database, read behind the servers' backs.

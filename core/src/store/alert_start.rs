@@ -212,7 +212,6 @@ fn next_reachable_member(conn: &Connection, group_id: i64, after: Option<i64>) -
 
 /// Records a trigger event (the write-job twin of `events::record`).
 fn record_event(conn: &Connection, alert_id: i64, trigger: Trigger, fields: Value, now: i64) -> StoreResult<TimelineEvent> {
-    conn.enter(super::db::Section::TriggerEvents)?;
     let id =
         conn.prepare_cached(super::events::INSERT_EVENT)?.query_row(params![alert_id, trigger.key(), fields.to_string(), now], |row| row.get(0))?;
     Ok(TimelineEvent { id, trigger, fields, created_at: clock::rfc3339(now) })

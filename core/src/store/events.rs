@@ -11,7 +11,6 @@ use crate::clock;
 pub(crate) const INSERT_EVENT: &str = "INSERT INTO events (alert_id, trigger, fields, created_at) VALUES (?, ?, ?, ?) RETURNING id";
 
 pub(crate) async fn record(conn: &mut db::Tx, alert_id: i64, trigger: Trigger, fields: Value, now: i64) -> StoreResult<i64> {
-    conn.enter(db::Section::TriggerEvents).await?;
     let id = db::query_scalar(INSERT_EVENT).bind(alert_id).bind(trigger.key()).bind(fields.to_string()).bind(now).fetch_one(conn).await?;
     Ok(id)
 }

@@ -619,7 +619,6 @@ pub async fn sample_payload(store: &Store, flow_id: &str, form_id: &str, key: &s
 /// in creation order (~20 ms at 200,000 runs, every second, stalling every writer).
 pub async fn claim_flow_runs(store: &Store, now: i64, limit: i64) -> StoreResult<Vec<FlowRunJob>> {
     super::writer::write(store, move |conn| {
-        conn.enter(super::db::Section::FlowTurns)?;
         // Queued runs whose turn came (fewer of their flow's runs go than its limit; the
         // flow deleted or its limit lifted) go, oldest first. Designer tests never wait, and
         // hold no turn. The going runs are counted once per flow with queued runs.

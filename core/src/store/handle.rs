@@ -1,6 +1,6 @@
 //! The store handle: one value owning everything the store keeps for one database — the
-//! engine it runs on, the connection pool, on SQLite the write connection and its queue,
-//! whose turn it is to write, the configuration generation, recently used API keys and the
+//! engine it runs on, the connection pool, the write connection and its queue, whose turn
+//! it is to write, the configuration generation, recently used API keys and the
 //! "flow runs created" signal. It is passed wherever the database is needed; two handles
 //! (two tests, two databases) share nothing, and nothing of the store lives in process-wide
 //! statics.
@@ -58,18 +58,17 @@ impl Store {
     /// process crashes, only a power loss can drop the last commits) or `postgres://…`.
     /// Migrations are not run here (see [`Store::migrate`]).
     pub async fn open(database_url: &str) -> StoreResult<Store> {
-        let engine = Engine::of_url(database_url);
         let instance = crate::ids::new_id("in");
-        let (pool, writer) = match Opener::for_url(database_url, &db::application_name(&instance))? {
+        let (engine, pool, writer) = match Opener::for_url(database_url, &db::application_name(&instance))? {
             Opener::Sqlite(path) => {
                 let writer = Writer::start(&path)?;
-                (Pool::new(Opener::Sqlite(path), POOL_SIZE), writer)
+                (Engine::Sqlite, Pool::new(Opener::Sqlite(path), POOL_SIZE), writer)
             }
             opener @ Opener::Postgres { .. } => {
                 let pool = Pool::new(opener, POOL_SIZE * 2);
                 // Refuses an unreachable server at once, with its reason.
                 let writer = Writer::on(pool.take().await?);
-                (pool, writer)
+                (Engine::Postgres, pool, writer)
             }
         };
         let store = Store(Arc::new(Shared {

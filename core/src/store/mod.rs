@@ -206,9 +206,8 @@ impl WriteTx {
     }
 }
 
-/// Starts a transaction that writes, under the store's write turn. On SQLite it is the
-/// writer's connection with `BEGIN IMMEDIATE`, which takes the write lock up front, so a
-/// writer from another process makes it wait (busy timeout) instead of failing mid-way.
+/// Starts a transaction that writes, under the store's write turn: on SQLite on the writer's
+/// connection, on PostgreSQL on a pooled one (see `Connection::begin_writing`).
 pub(crate) async fn write_tx(store: &Store) -> StoreResult<WriteTx> {
     let turn = store.write_turn().await;
     let tx = store.begin().await?;

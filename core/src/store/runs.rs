@@ -121,11 +121,10 @@ pub(crate) fn committed(store: &Store, dispatched: &Dispatched) {
     }
 }
 
-/// The last trigger event dispatched. Reading it starts a dispatch, so it enters the
-/// trigger events' section first: no other process dispatches, and no event is being
-/// written, until this transaction ends.
+/// The last trigger event dispatched. Read in a write transaction, which on either engine
+/// is the only one writing (see `Connection::begin_writing`): no other process dispatches,
+/// and no event is being written, until it ends.
 fn dispatch_cursor(conn: &Connection) -> StoreResult<i64> {
-    conn.enter(super::db::Section::TriggerEvents)?;
     Ok(conn.prepare_cached("SELECT last_event_id FROM dispatch_cursor WHERE id = 1")?.query_row((), |row| row.get(0))?)
 }
 

@@ -219,15 +219,9 @@ impl Drop for Unqueue<'_> {
 
 /// Opens a connection of the writer (creating the database file if missing) in WAL mode.
 fn open(path: &Path) -> StoreResult<rusqlite::Connection> {
-    use rusqlite::OpenFlags;
-    let conn = rusqlite::Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    conn.busy_timeout(Duration::from_secs(5))?;
+    let conn = super::db::sqlite_connection(path)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)?;
     // Statement journals (a savepoint's undo within one job) in memory, not in temporary files.
     conn.pragma_update(None, "temp_store", "MEMORY")?;
@@ -250,9 +244,7 @@ fn run_batch(conn: &Connection, batch: &mut [Box<dyn Job>]) -> Result<(), DbErro
         // A committer that panicked between BEGIN and COMMIT left this open: undo it.
         let _ = conn.execute_batch("ROLLBACK");
     }
-    // IMMEDIATE: SQLite takes the write lock up front.
-    conn.prepare_cached(if conn.sqlite().is_some() { "BEGIN IMMEDIATE" } else { "BEGIN" })?.execute(())?;
-    conn.enter(super::db::Section::Writes)?;
+    conn.begin_writing()?;
     let outcome = batch.iter_mut().try_for_each(|job| {
         conn.prepare_cached("SAVEPOINT job")?.execute(())?;
         if job.run(conn) {

@@ -78,16 +78,22 @@ impl Connection {
         }
     }
 
-    /// Enters `section` for the rest of the transaction: no other transaction, of this
-    /// process or another on the same database, is in it until this one ends. On SQLite every
-    /// write transaction already is alone (one writer at a time); on PostgreSQL it is a
-    /// transaction-scoped advisory lock.
-    pub fn enter(&self, section: Section) -> Result<(), DbError> {
+    /// Begins a transaction that writes. On SQLite `BEGIN IMMEDIATE` takes the write lock up
+    /// front (a writer of another process makes it wait, busy timeout, instead of failing
+    /// mid-way). On PostgreSQL it first enters the one writing section of every process on
+    /// the database (a transaction-scoped advisory lock), so instances write one transaction
+    /// at a time, as SQLite does. That is what the store's rules rely on: trigger events
+    /// commit in id order (the dispatcher's cursor never passes one still being written), a
+    /// dispatch and a flow's turns are taken by one transaction at a time, and no two batches
+    /// of the write queue deadlock on each other's rows. A batch holds many jobs (group
+    /// commit), so the section costs few turns.
+    pub fn begin_writing(&self) -> Result<(), DbError> {
         match self {
-            Connection::Sqlite(_) => Ok(()),
+            Connection::Sqlite(_) => self.prepare_cached("BEGIN IMMEDIATE")?.execute(()).map(drop),
             Connection::Postgres(conn) => {
+                conn.batch("BEGIN")?;
                 let statement = conn.prepare("SELECT pg_advisory_xact_lock(?)")?;
-                conn.query(&statement, &[Value::Int(section.key())]).map(drop)
+                conn.query(&statement, &[Value::Int(WRITING)]).map(drop)
             }
         }
     }
@@ -114,32 +120,8 @@ impl Connection {
     }
 }
 
-/// Work that must not run in two transactions at once, even in two processes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Section {
-    /// Writing at all, on PostgreSQL: every write transaction (a write queue's batch, a
-    /// configuration change) enters it first, so instances write one transaction at a time,
-    /// as SQLite does; a batch holds many jobs (group commit), so this costs few turns, and
-    /// no two batches can deadlock on each other's rows.
-    Writes,
-    /// Writing trigger events and dispatching them: events get their ids in the order they
-    /// commit, so the dispatcher's cursor never passes an event still being written.
-    TriggerEvents,
-    /// Letting a flow's queued runs go under its limit of runs at once.
-    FlowTurns,
-}
-
-impl Section {
-    /// The advisory lock's key on PostgreSQL ("outflow" and a number).
-    fn key(self) -> i64 {
-        0x6f75_7466_6c6f_0000
-            + match self {
-                Section::Writes => 0,
-                Section::TriggerEvents => 1,
-                Section::FlowTurns => 2,
-            }
-    }
-}
+/// The key of PostgreSQL's advisory lock every write transaction holds ("outflow").
+const WRITING: i64 = 0x6f75_7466_6c6f_0000;
 
 /// A prepared statement of either engine.
 pub enum Statement<'c> {

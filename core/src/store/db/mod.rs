@@ -11,9 +11,9 @@ mod pool;
 mod query;
 mod value;
 
-pub use conn::{Connection, OptionalExtension, Row, Section};
+pub use conn::{Connection, OptionalExtension, Row};
 pub(crate) use pg::{application_name, listen};
-pub(crate) use pool::Opener;
+pub(crate) use pool::{Opener, sqlite_connection};
 pub use pool::{Pool, Tx};
 pub use query::{query, query_as, query_scalar};
 pub use value::{Arg, FromRow, Json, Value};

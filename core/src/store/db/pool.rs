@@ -79,9 +79,15 @@ impl Opener {
     }
 }
 
-/// Opens a SQLite connection with the settings every connection shares: a busy timeout
-/// instead of instant lock errors, and foreign keys enforced (WAL is the file's, set once).
+/// Opens a SQLite connection of the pool (see [`sqlite_connection`]).
 fn open_sqlite(path: &std::path::Path) -> Result<Connection, DbError> {
+    Ok(Connection::sqlite_tuned(sqlite_connection(path)?))
+}
+
+/// Opens (creating the file if missing) a SQLite connection with the settings every
+/// connection shares, the pool's and the writer's: a busy timeout instead of instant lock
+/// errors, and foreign keys enforced.
+pub(crate) fn sqlite_connection(path: &std::path::Path) -> Result<rusqlite::Connection, DbError> {
     use rusqlite::OpenFlags;
     let conn = rusqlite::Connection::open_with_flags(
         path,
@@ -89,7 +95,7 @@ fn open_sqlite(path: &std::path::Path) -> Result<Connection, DbError> {
     )?;
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    Ok(Connection::sqlite_tuned(conn))
+    Ok(conn)
 }
 
 /// Connections of one database, lent one at a time.
@@ -173,18 +179,14 @@ enum TxPlace {
 impl Tx {
     /// Begins a transaction on the SQLite writer's connection; the caller holds the turn.
     pub(crate) fn sqlite(conn: Arc<Mutex<Connection>>) -> Result<Tx, DbError> {
-        conn.lock().unwrap_or_else(PoisonError::into_inner).execute_batch("BEGIN IMMEDIATE")?;
+        conn.lock().unwrap_or_else(PoisonError::into_inner).begin_writing()?;
         Ok(Tx { place: TxPlace::Sqlite(conn) })
     }
 
     /// Begins a transaction on a connection of `pool` (PostgreSQL).
     pub(crate) async fn postgres(pool: &Pool) -> Result<Tx, DbError> {
         let mut tx = Tx { place: TxPlace::Postgres { pool: pool.clone(), conn: Some(Box::new(pool.take().await?)) } };
-        tx.on_conn(|conn| {
-            conn.execute_batch("BEGIN")?;
-            conn.enter(super::Section::Writes)
-        })
-        .await?;
+        tx.on_conn(Connection::begin_writing).await?;
         Ok(tx)
     }
 
@@ -208,11 +210,6 @@ impl Tx {
             }
             TxPlace::Done => Err(DbError::Pool("the transaction already ended".into())),
         }
-    }
-
-    /// Enters `section` for the rest of the transaction (see [`Connection::enter`]).
-    pub(crate) async fn enter(&mut self, section: super::Section) -> Result<(), DbError> {
-        self.on_conn(move |conn| conn.enter(section)).await
     }
 
     /// Commits; the connection goes back to its pool.
