@@ -90,6 +90,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     let local_addr = listener.local_addr()?;
     let leptos_options = web::leptos_options(local_addr);
     let wakeups = Arc::new(Wakeups::default());
+    wakeups.share(&store);
     let (stop_workers, shutdown) = watch::channel(false);
     let (announce_stop, stopping) = watch::channel(false);
     let clients = HttpClients::new(EgressPolicy { deny_private: config.deny_private_egress })?;

@@ -220,3 +220,42 @@ async fn an_instance_killed_mid_load_leaves_its_work_to_the_others_within_the_le
         .collect();
     assert_eq!(ids.len(), ALERTS, "every run's webhook arrived; one sent again keeps its id");
 }
+
+#[tokio::test]
+async fn an_agent_waiting_on_one_instance_gets_work_queued_on_another_at_once() {
+    let Some(servers) = three_instances() else { return };
+    let api = Api::new(&servers[0]);
+    let workflow = api.workflow("Ops").await;
+    let form = api.form(&workflow, json!({"name": "Incident", "properties": [{"name": "number", "type": "text", "includeInOutbound": true}]})).await;
+    api.post_ok("/api/v1/users", json!({"targetName": "bob", "firstName": "Bob", "lastName": "Ray"}), 201).await;
+    let agent = api.post_ok("/api/v1/agents", json!({"name": "dc-east", "services": ["ticketing"]}), 201).await;
+    let (agent_id, token) = (agent["id"].as_str().expect("an id"), agent["token"].as_str().expect("a token").to_string());
+    assert_eq!(api.put(&format!("/api/v1/agents/{agent_id}/users"), json!({"users": ["admin"]})).await.0, 200, "admin may pick the agent");
+    api.post_ok(
+        "/api/v1/integrations",
+        json!({"formId": form, "name": "To the agent", "trigger": "status", "location": "cloud",
+               "action": {"type": "agent", "service": "ticketing", "agentId": agent_id}}),
+        201,
+    )
+    .await;
+
+    // The agent waits on the second instance; the alerts start on the first. Without the
+    // first telling the others, the wait ends only at the second's next look (every 500 ms).
+    let client = reqwest::Client::new();
+    let mut waits = Vec::new();
+    for number in 0..5 {
+        let lease = client.post(servers[1].url("/api/v1/agent/lease?waitMs=10000")).bearer_auth(&token).send();
+        let lease = tokio::spawn(async move {
+            let answer = lease.await.expect("the instance answers");
+            (answer.status().as_u16(), std::time::Instant::now())
+        });
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        api.post_ok("/api/v1/alerts", json!({"formId": form, "properties": {"number": format!("INC{number}")}, "recipients": ["bob"]}), 201).await;
+        let started = std::time::Instant::now();
+        let (status, leased_at) = lease.await.expect("the lease task ends");
+        assert_eq!(status, 200, "the waiting agent got the work");
+        waits.push(leased_at.saturating_duration_since(started));
+    }
+    let prompt = waits.iter().filter(|wait| **wait < Duration::from_millis(150)).count();
+    assert!(prompt >= 4, "the work reached the agent waiting on another instance at once (4 of 5 within 150 ms): {waits:?}");
+}

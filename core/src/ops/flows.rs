@@ -3,7 +3,7 @@
 
 use outflow_model::flows::{Flow, FlowDocument, FlowSave, FlowSummary, FlowTrigger, FlowVersion, FlowVersionDetail, NewFlow, SchedulePreview};
 
-use super::{Operation, Ops};
+use super::{Operation, Ops, Work};
 use crate::{
     clock,
     store::{self, Principal, StoreError, StoreResult},
@@ -39,7 +39,7 @@ impl Ops {
         self.admit(principal, Operation::CreateFlow)?;
         self.form_usable(principal, &document.form_id).await?;
         let flow = store::import_flow(&self.store, document, Some(&principal.actor())).await?;
-        self.wakeups.schedules.notify_one();
+        self.wakeups.wake(Work::Schedules);
         Ok(flow)
     }
 
@@ -54,7 +54,7 @@ impl Ops {
         self.flow_of_member(principal, id).await?;
         let flow = store::save_flow(&self.store, id, save, Some(&principal.actor())).await?;
         if save.enabled.is_some() {
-            self.wakeups.schedules.notify_one();
+            self.wakeups.wake(Work::Schedules);
         }
         Ok(flow)
     }
@@ -89,7 +89,7 @@ impl Ops {
         self.admit(principal, Operation::PublishFlow)?;
         self.flow_of_member(principal, id).await?;
         let version = store::publish_flow(&self.store, id, Some(&principal.actor())).await?;
-        self.wakeups.schedules.notify_one();
+        self.wakeups.wake(Work::Schedules);
         Ok(version)
     }
 
@@ -98,7 +98,7 @@ impl Ops {
         self.admit(principal, Operation::PublishFlow)?;
         self.flow_of_member(principal, id).await?;
         let version = store::rollback_flow(&self.store, id, version, Some(&principal.actor())).await?;
-        self.wakeups.schedules.notify_one();
+        self.wakeups.wake(Work::Schedules);
         Ok(version)
     }
 

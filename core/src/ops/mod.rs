@@ -28,7 +28,7 @@ use std::sync::Arc;
 
 pub use flow_calls::Caller;
 pub use rules::{Operation, Rule, Scope};
-pub use wake::Wakeups;
+pub use wake::{Wakeups, Work};
 
 use crate::{
     Store,

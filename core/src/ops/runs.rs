@@ -6,7 +6,7 @@ use outflow_model::{
     runs::{Run, RunPage, RunQuery},
 };
 
-use super::{Operation, Ops};
+use super::{Operation, Ops, Work};
 use crate::store::{self, Principal, StoreError, StoreResult};
 
 impl Ops {
@@ -29,7 +29,7 @@ impl Ops {
         self.admit(principal, Operation::Rerun)?;
         self.run_member(principal, id).await?;
         let run = store::rerun(&self.store, id, Some(&principal.actor())).await?;
-        self.wakeups.runs.notify_one();
+        self.wakeups.wake(Work::Runs);
         Ok(run)
     }
 

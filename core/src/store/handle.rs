@@ -1,14 +1,14 @@
 //! The store handle: one value owning everything the store keeps for one database — the
 //! engine it runs on, the connection pool, the write connection and its queue, whose turn
-//! it is to write, the configuration generation, recently used API keys and the
-//! "flow runs created" signal. It is passed wherever the database is needed; two handles
+//! it is to write, the configuration generation, recently used API keys, the "flow runs
+//! created" signal and what other instances announce (`instances`). It is passed wherever the database is needed; two handles
 //! (two tests, two databases) share nothing, and nothing of the store lives in process-wide
 //! statics.
 
 use std::{
     collections::HashMap,
     sync::{
-        Arc, Mutex, PoisonError,
+        Arc, Mutex, OnceLock, PoisonError,
         atomic::{AtomicU64, Ordering},
     },
 };
@@ -19,6 +19,7 @@ use tokio::sync::Notify;
 use super::{
     StoreResult,
     db::{self, Engine, Opener, Pool},
+    instances::{CHANGES, Message},
     principals::RecentKeys,
     writer::Writer,
 };
@@ -47,10 +48,12 @@ struct Shared {
     url: String,
     /// This process's name in the notifications it sends other instances (PostgreSQL).
     instance: String,
+    /// Told of the kinds of work other instances announce (see [`Store::on_work_announced`]).
+    work_announced: OnceLock<Box<dyn Fn(&Store, u8) + Send + Sync>>,
 }
 
-/// The PostgreSQL channel instances tell each other about committed changes on.
-const CHANGES: &str = "outflow_changes";
+/// Every kind of work, as announced when announcements may have been missed.
+const ALL_KINDS: u8 = u8::MAX;
 
 impl Store {
     /// Opens the database `database_url` names: `sqlite://path` (created if missing, in WAL
@@ -82,6 +85,7 @@ impl Store {
             events_dispatched: Default::default(),
             url: database_url.to_string(),
             instance,
+            work_announced: OnceLock::new(),
         }));
         if engine == Engine::Postgres {
             store.listen_to_other_instances();
@@ -89,19 +93,53 @@ impl Store {
         Ok(store)
     }
 
-    /// Other instances on the same PostgreSQL database announce their configuration changes
-    /// (`NOTIFY`); each one moves this store's generation, so its caches (API keys and whom
-    /// they name, endpoints, flows) refill at their next use, within milliseconds of the
-    /// other's commit. A lost connection moves it too (an announcement may have been missed).
+    /// Listens to what other instances on the same PostgreSQL database announce (see
+    /// `instances`): a configuration change moves this store's generation, so its caches (API
+    /// keys and whom they name, endpoints, flows) refill at their next use, within
+    /// milliseconds of the other's commit; queued work is passed on to
+    /// [`Store::on_work_announced`]. A lost connection counts as both (announcements may
+    /// have been missed meanwhile).
     fn listen_to_other_instances(&self) {
         let shared = Arc::downgrade(&self.0);
         tokio::spawn(db::listen(self.0.url.clone(), db::application_name(&self.0.instance), CHANGES, move |payload| {
             let Some(shared) = shared.upgrade() else { return false };
-            if payload.is_none_or(|sender| sender != shared.instance) {
-                shared.generation.fetch_add(1, Ordering::Release);
+            let work = |kinds| {
+                if let Some(on) = shared.work_announced.get() {
+                    on(&Store(shared.clone()), kinds);
+                }
+            };
+            match payload.map(Message::decode) {
+                Some(Some(message)) if message.from() == shared.instance => {}
+                Some(Some(Message::Work { kinds, .. })) => work(kinds),
+                Some(Some(Message::Configuration { .. }) | None) => {
+                    shared.generation.fetch_add(1, Ordering::Release);
+                }
+                None => {
+                    shared.generation.fetch_add(1, Ordering::Release);
+                    work(ALL_KINDS);
+                }
             }
             true
         }));
+    }
+
+    /// Who is told of the kinds of work other instances announce, with this store (the
+    /// first caller; one per process: its workers).
+    pub fn on_work_announced(&self, on: impl Fn(&Store, u8) + Send + Sync + 'static) {
+        let _ = self.0.work_announced.set(Box::new(on));
+    }
+
+    /// Tells the other instances that work of `kinds` was queued here (PostgreSQL; on SQLite
+    /// one process serves a database, so there is nobody to tell).
+    pub async fn announce_work(&self, kinds: u8) -> StoreResult<()> {
+        self.announce(Message::Work { from: &self.0.instance, kinds }).await
+    }
+
+    async fn announce(&self, message: Message<'_>) -> StoreResult<()> {
+        if self.0.engine == Engine::Postgres {
+            db::query("SELECT pg_notify(?, ?)").bind(CHANGES).bind(message.encode()).execute(self.db()).await?;
+        }
+        Ok(())
     }
 
     /// Whether another instance serves the same database now (PostgreSQL: the server has
@@ -206,9 +244,9 @@ impl Store {
     pub(crate) fn configuration_changed(&self) {
         self.0.generation.fetch_add(1, Ordering::Release);
         if self.0.engine == Engine::Postgres {
-            let (pool, announce) = (self.0.pool.clone(), format!("NOTIFY {CHANGES}, '{}'", self.0.instance));
+            let store = self.clone();
             tokio::spawn(async move {
-                if let Err(error) = pool.with(move |conn| conn.execute_batch(&announce)).await {
+                if let Err(error) = store.announce(Message::Configuration { from: &store.0.instance }).await {
                     tracing::warn!(%error, "other instances could not be told of a configuration change");
                 }
             });

@@ -23,6 +23,7 @@ mod flows;
 mod forms;
 mod handle;
 mod health;
+mod instances;
 mod integrations;
 mod interactions;
 mod members;

@@ -92,22 +92,23 @@ pub async fn dispatch_events(store: &Store) -> StoreResult<Dispatched> {
 /// only the dispatch (logged; `None`), never the caller's change, and the dispatcher tries
 /// again.
 pub(crate) fn dispatch_within(conn: &Connection, first_event: i64) -> StoreResult<Option<Dispatched>> {
-    let cursor = dispatch_cursor(conn)?;
-    let waiting: bool =
-        conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM events WHERE id > ? AND id < ?)")?.query_row([cursor, first_event], |row| row.get(0))?;
-    if waiting {
+    // The cursor and the oldest event after it, in one statement (on PostgreSQL a round
+    // trip each).
+    let (cursor, oldest): (i64, Option<i64>) = conn
+        .prepare_cached(
+            "SELECT last_event_id, (SELECT id FROM events WHERE id > last_event_id ORDER BY id LIMIT 1) FROM dispatch_cursor WHERE id = 1",
+        )?
+        .query_row((), |row| Ok((row.get(0)?, row.get(1)?)))?;
+    if oldest.is_some_and(|oldest| oldest < first_event) {
         return Ok(None);
     }
+    // Released with the caller's job.
     conn.prepare_cached("SAVEPOINT dispatch")?.execute(())?;
     match dispatch(conn, cursor, DISPATCH_BATCH) {
-        Ok(dispatched) => {
-            conn.prepare_cached("RELEASE dispatch")?.execute(())?;
-            Ok(Some(dispatched))
-        }
+        Ok(dispatched) => Ok(Some(dispatched)),
         Err(error) => {
             tracing::warn!(%error, "dispatching trigger events failed; the dispatcher tries again");
-            conn.prepare_cached("ROLLBACK TO dispatch")?.execute(())?;
-            conn.prepare_cached("RELEASE dispatch")?.execute(())?;
+            conn.execute_each(&["ROLLBACK TO dispatch", "RELEASE dispatch"])?;
             Ok(None)
         }
     }

@@ -245,24 +245,33 @@ fn run_batch(conn: &Connection, batch: &mut [Box<dyn Job>]) -> Result<(), DbErro
         let _ = conn.execute_batch("ROLLBACK");
     }
     conn.begin_writing()?;
-    let outcome = batch.iter_mut().try_for_each(|job| {
-        conn.prepare_cached("SAVEPOINT job")?.execute(())?;
-        if job.run(conn) {
-            conn.prepare_cached("RELEASE job")?.execute(())?;
-        } else {
-            conn.prepare_cached("ROLLBACK TO job")?.execute(())?;
-            conn.prepare_cached("RELEASE job")?.execute(())?;
-        }
-        Ok(())
-    });
-    match outcome.and_then(|()| conn.prepare_cached("COMMIT")?.execute(()).map(drop)) {
-        Ok(()) => Ok(()),
-        Err(error) => {
-            // Leaves the connection usable for the next batch; nothing of this one was kept.
-            let _ = conn.execute_batch("ROLLBACK");
-            Err(error)
-        }
+    run_jobs(conn, batch).inspect_err(|_| {
+        // Leaves the connection usable for the next batch; nothing of this one was kept.
+        let _ = conn.execute_batch("ROLLBACK");
+    })
+}
+
+/// Runs the jobs of an open transaction and ends it. Each job runs in its own savepoint, so
+/// a failed one is undone alone; a lone job needs none (when it fails, the transaction is
+/// rolled back). Statements without a job's own work between them share one round trip on
+/// PostgreSQL: a job's release with the next one's savepoint, the last one's with COMMIT.
+fn run_jobs(conn: &Connection, batch: &mut [Box<dyn Job>]) -> Result<(), DbError> {
+    if let [job] = batch {
+        return conn.execute_each(if job.run(conn) { &["COMMIT"] } else { &["ROLLBACK"] });
     }
+    let mut before_next: &[&str] = &["SAVEPOINT job"];
+    for job in batch.iter_mut() {
+        conn.execute_each(before_next)?;
+        before_next = if job.run(conn) {
+            &["RELEASE job", "SAVEPOINT job"]
+        } else {
+            conn.execute_each(&["ROLLBACK TO job"])?;
+            // The savepoint, emptied, serves the next job.
+            &[]
+        };
+    }
+    // COMMIT releases the last job's savepoint too.
+    conn.execute_each(&["COMMIT"])
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ use axum::{
 use base64::{Engine, engine::general_purpose::STANDARD};
 use outflow_core::{
     clock,
+    ops::Work,
     store::{self, AgentRunJob, EndpointSecrets},
 };
 use outflow_model::{
@@ -80,7 +81,7 @@ async fn lease(
     let mut stopping = state.stopping.clone();
     loop {
         // Registered before looking, so work dispatched meanwhile still wakes this request.
-        let announced = state.wakeups.agent_work.notified();
+        let announced = state.wakeups.signal(Work::AgentWork).notified();
         tokio::pin!(announced);
         announced.as_mut().enable();
         let now = clock::now_millis();

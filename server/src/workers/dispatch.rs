@@ -7,7 +7,7 @@ use std::{sync::Arc, time::Duration};
 use outflow_core::{Store, store};
 use tokio::sync::watch;
 
-use super::{Wakeups, pause};
+use super::{Wakeups, Work, pause};
 
 /// Longest sleep when nobody wakes the dispatcher.
 const IDLE_POLL: Duration = Duration::from_millis(200);
@@ -18,7 +18,7 @@ pub async fn run(store: Store, wakeups: Arc<Wakeups>, mut shutdown: watch::Recei
             Ok(dispatched) => wakeups.dispatched(&dispatched),
             Err(error) => tracing::error!(%error, "cannot dispatch trigger events"),
         }
-        if !pause(&wakeups.events, IDLE_POLL, &mut shutdown).await {
+        if !pause(wakeups.signal(Work::Events), IDLE_POLL, &mut shutdown).await {
             return;
         }
     }

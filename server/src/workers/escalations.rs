@@ -7,7 +7,7 @@ use std::{sync::Arc, time::Duration};
 use outflow_core::{Store, clock, store};
 use tokio::sync::watch;
 
-use super::{Wakeups, breathe, pause};
+use super::{Wakeups, Work, breathe, pause};
 
 /// Longest sleep, so suspended alerts that resume are noticed without a wake-up.
 const MAX_SLEEP: Duration = Duration::from_secs(1);
@@ -20,8 +20,8 @@ pub async fn run(store: Store, wakeups: Arc<Wakeups>, mut shutdown: watch::Recei
             Ok(0) => {}
             Ok(fired) => {
                 tracing::info!(fired, "escalations fired");
-                wakeups.notifications.notify_one();
-                wakeups.events.notify_one();
+                wakeups.wake(Work::Notifications);
+                wakeups.wake(Work::Events);
             }
             Err(error) => tracing::error!(%error, "cannot fire escalations"),
         }
@@ -35,7 +35,8 @@ pub async fn run(store: Store, wakeups: Arc<Wakeups>, mut shutdown: watch::Recei
         };
         // Every alert that sets a group timer wakes this worker: a short breather first, so a burst of alerts
         // costs two queries per breather instead of two per alert (due times stay exact to 10 ms).
-        if !breathe(MIN_SLEEP, &mut shutdown).await || !pause(&wakeups.escalations, sleep.saturating_sub(MIN_SLEEP), &mut shutdown).await {
+        if !breathe(MIN_SLEEP, &mut shutdown).await || !pause(wakeups.signal(Work::Escalations), sleep.saturating_sub(MIN_SLEEP), &mut shutdown).await
+        {
             return;
         }
     }

@@ -18,7 +18,7 @@ use tokio::{
 
 use crate::{delivery::devices::Providers, engine::Engine, runtime::Runtime};
 
-pub use outflow_core::ops::Wakeups;
+pub use outflow_core::ops::{Wakeups, Work};
 
 /// Starts every worker; they stop once `shutdown` turns true.
 pub fn spawn(

@@ -7,7 +7,7 @@ use futures::future::join_all;
 use outflow_core::{Store, clock, store};
 use tokio::sync::watch;
 
-use super::{Wakeups, breathe, pause};
+use super::{Wakeups, Work, breathe, pause};
 use crate::delivery::devices::Providers;
 
 /// Notifications claimed per round; they are delivered concurrently.
@@ -37,7 +37,7 @@ pub async fn run(store: Store, providers: Providers, wakeups: Arc<Wakeups>, mut 
         });
         join_all(deliveries).await;
         if !claimed.is_empty() {
-            wakeups.events.notify_one();
+            wakeups.wake(Work::Events);
         }
         if full_batch && !*shutdown.borrow() {
             continue;
@@ -45,7 +45,7 @@ pub async fn run(store: Store, providers: Providers, wakeups: Arc<Wakeups>, mut 
         if claimed.is_empty() && !breathe(EMPTY_ROUND_GAP, &mut shutdown).await {
             return;
         }
-        if !pause(&wakeups.notifications, IDLE_POLL, &mut shutdown).await {
+        if !pause(wakeups.signal(Work::Notifications), IDLE_POLL, &mut shutdown).await {
             return;
         }
     }

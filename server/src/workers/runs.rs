@@ -14,7 +14,7 @@ use reqwest::Method;
 use tokio::{sync::watch, task::JoinHandle};
 use tracing::Instrument;
 
-use super::{Wakeups, pause};
+use super::{Wakeups, Work, pause};
 use crate::{
     delivery::webhooks::OutgoingRequest,
     runtime::{Attempt, Next, OwnedEndpoint, Runtime, ScriptTask, webhooks},
@@ -48,7 +48,7 @@ pub async fn run(runtime: Runtime, wakeups: Arc<Wakeups>, mut shutdown: watch::R
         if full_batch && !*shutdown.borrow() {
             continue;
         }
-        if !pause(&wakeups.runs, IDLE_POLL, &mut shutdown).await {
+        if !pause(wakeups.signal(Work::Runs), IDLE_POLL, &mut shutdown).await {
             finish(recording.take()).await;
             return;
         }

@@ -18,7 +18,7 @@ use outflow_core::{
 use outflow_model::flows::{StepKind, StepSettings};
 use tokio::sync::watch;
 
-use super::{Wakeups, breathe, pause};
+use super::{Wakeups, Work, breathe, pause};
 
 /// Longest sleep: a trigger published without a wake-up (another process) is armed this late at most.
 const MAX_SLEEP: Duration = Duration::from_secs(30);
@@ -83,7 +83,7 @@ pub async fn run(store: Store, clock: SchedulerClock, started_at: Option<i64>, w
             },
             None => MAX_SLEEP,
         };
-        if !pause(&wakeups.schedules, sleep.clamp(MIN_SLEEP, clock.longest_sleep()), &mut shutdown).await {
+        if !pause(wakeups.signal(Work::Schedules), sleep.clamp(MIN_SLEEP, clock.longest_sleep()), &mut shutdown).await {
             return;
         }
     }

@@ -90,11 +90,17 @@ impl Connection {
     pub fn begin_writing(&self) -> Result<(), DbError> {
         match self {
             Connection::Sqlite(_) => self.prepare_cached("BEGIN IMMEDIATE")?.execute(()).map(drop),
-            Connection::Postgres(conn) => {
-                conn.batch("BEGIN")?;
-                let statement = conn.prepare("SELECT pg_advisory_xact_lock(?)")?;
-                conn.query(&statement, &[Value::Int(WRITING)]).map(drop)
-            }
+            Connection::Postgres(conn) => conn.batch(&format!("BEGIN; SELECT pg_advisory_xact_lock({WRITING})")),
+        }
+    }
+
+    /// Runs statements with no parameters and no rows, in order: SQLite's each prepared
+    /// once, PostgreSQL's together in one round trip.
+    pub fn execute_each(&self, statements: &[&str]) -> Result<(), DbError> {
+        match self {
+            Connection::Sqlite(_) => statements.iter().try_for_each(|sql| self.prepare_cached(sql)?.execute(()).map(drop)),
+            Connection::Postgres(_) if statements.is_empty() => Ok(()),
+            Connection::Postgres(conn) => conn.batch(&statements.join("; ")),
         }
     }
 

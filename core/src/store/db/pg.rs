@@ -1,5 +1,6 @@
 //! PostgreSQL: one client connection spoken to synchronously (it blocks its thread on the
-//! asynchronous client, so it is used only on blocking threads), statements translated from
+//! asynchronous client, so it is used only on blocking threads; its socket is polled by the
+//! thread that waits for the answer, so a statement crosses no thread), statements translated from
 //! SQLite's dialect once and kept prepared, and values converted both ways leniently: an
 //! integer binds to whichever integer type PostgreSQL infers for its parameter, and any
 //! integer or numeric column reads as an integer.
@@ -25,25 +26,34 @@ type BoxError = Box<dyn Error + Sync + Send>;
 pub struct PgConnection {
     client: tokio_postgres::Client,
     statements: StatementCache,
-    runtime: tokio::runtime::Handle,
+    /// The connection's own single-threaded runtime, owning its socket: whichever thread
+    /// waits for an answer polls the socket itself (on the process's shared runtime every
+    /// statement cost two wake-ups: its worker read the answer, then woke the waiting
+    /// thread). `None` only while dropping.
+    runtime: Option<tokio::runtime::Runtime>,
 }
 
 impl PgConnection {
-    /// Connects to `url` (`postgres://…`) as `application` (see [`application_name`]); the
-    /// connection's task runs on the current runtime.
-    pub(super) async fn connect(url: &str, application: &str) -> Result<PgConnection, DbError> {
-        let (client, connection) = config(url, application)?.connect(NoTls).await?;
-        tokio::spawn(async move {
+    /// Connects to `url` (`postgres://…`) as `application` (see [`application_name`]),
+    /// blocking this thread.
+    pub(super) fn connect(url: &str, application: &str) -> Result<PgConnection, DbError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|error| DbError::Pool(format!("cannot start a PostgreSQL connection's runtime: {error}")))?;
+        let (client, connection) = runtime.block_on(config(url, application)?.connect(NoTls))?;
+        // Runs whenever a thread waits on this connection (`block`).
+        runtime.spawn(async move {
             if let Err(error) = connection.await {
                 tracing::warn!(%error, "a PostgreSQL connection ended");
             }
         });
-        Ok(PgConnection { client, statements: StatementCache::default(), runtime: tokio::runtime::Handle::current() })
+        Ok(PgConnection { client, statements: StatementCache::default(), runtime: Some(runtime) })
     }
 
-    /// Waits for `work` on this (blocking) thread.
+    /// Waits for `work` on this (blocking) thread, speaking to the server meanwhile.
     fn block<F: Future>(&self, work: F) -> F::Output {
-        self.runtime.block_on(work)
+        self.runtime.as_ref().expect("a connection's runtime lives as long as the connection").block_on(work)
     }
 
     /// Whether the server closed it (it is then dropped instead of returned to its pool).
@@ -74,6 +84,16 @@ impl PgConnection {
     /// Runs PostgreSQL's own SQL (no parameters, not translated): transactions, migrations.
     pub(super) fn batch(&self, sql: &str) -> Result<(), DbError> {
         Ok(self.block(self.client.batch_execute(sql))?)
+    }
+}
+
+impl Drop for PgConnection {
+    /// Closes the socket without waiting (a connection may be dropped on an async thread,
+    /// where a runtime must not block).
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
     }
 }
 

@@ -68,14 +68,15 @@ impl Opener {
         })
     }
 
+    /// Opens a connection (on a blocking thread: both engines' connections block theirs).
     pub(crate) async fn open(&self) -> Result<Connection, DbError> {
-        match self {
-            Opener::Sqlite(path) => {
-                let path = path.clone();
-                tokio::task::spawn_blocking(move || open_sqlite(&path)).await.map_err(|error| DbError::Pool(error.to_string()))?
-            }
-            Opener::Postgres { url, application } => Ok(Connection::Postgres(PgConnection::connect(url, application).await?)),
-        }
+        let opener = self.clone();
+        tokio::task::spawn_blocking(move || match &opener {
+            Opener::Sqlite(path) => open_sqlite(path),
+            Opener::Postgres { url, application } => Ok(Connection::Postgres(PgConnection::connect(url, application)?)),
+        })
+        .await
+        .map_err(|error| DbError::Pool(error.to_string()))?
     }
 }
 
