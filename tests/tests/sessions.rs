@@ -153,14 +153,15 @@ async fn ui_server_functions_refuse_bodies_past_the_api_limit_with_the_api_error
             .send()
     };
     assert_eq!(create_workflow("Small".into()).await.unwrap().status(), 200, "the server function's address is right");
-    // Just past the limit, as the REST call below: the server answers before reading a body
-    // it will refuse, and a body much larger than the loopback socket's buffers could still
-    // be being written when it closes the connection (the client then sees a broken pipe).
-    let response = create_workflow("x".repeat(3 * 1024 * 1024)).await.unwrap();
+    // Just past the 2 MiB limit, as the REST call below: the server reads up to the limit,
+    // answers and closes the connection, so what it left unread must fit the loopback
+    // socket's buffers (a client still writing megabytes sees a broken pipe, not the answer).
+    let past_the_limit = || "x".repeat(2 * 1024 * 1024);
+    let response = create_workflow(past_the_limit()).await.unwrap();
     assert_eq!(response.status(), 413);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], "payload_too_large", "{body}");
-    let rest = Api::new(&server).post("/api/v1/workflows", json!({"name": "x".repeat(3 * 1024 * 1024)})).await;
+    let rest = Api::new(&server).post("/api/v1/workflows", json!({"name": past_the_limit()})).await;
     assert_eq!(rest.0, 413);
     assert_eq!(rest.1, body, "the same answer as the REST API's");
     let (_, workflows) = Api::new(&server).get("/api/v1/workflows").await;
