@@ -7,7 +7,7 @@
 use std::{
     sync::{
         Arc,
-        atomic::{AtomicU8, Ordering},
+        atomic::{AtomicBool, AtomicU8, Ordering},
     },
     time::Duration,
 };
@@ -58,6 +58,8 @@ pub struct Wakeups {
     runs: Notify,
     agent_work: Notify,
     schedules: Notify,
+    /// Whether other instances are told (see [`Wakeups::share`]); on SQLite nobody is.
+    sharing: AtomicBool,
     /// Kinds woken here that other instances were not told of yet (bits of [`Work::bit`]).
     untold: AtomicU8,
     /// Wakes the announcer (see [`Wakeups::share`]).
@@ -90,8 +92,11 @@ impl Wakeups {
         }
     }
 
-    /// Marks `kinds` for the next announcement to other instances.
+    /// Marks `kinds` for the next announcement to other instances, when they are told.
     fn tell(&self, kinds: u8) {
+        if !self.sharing.load(Ordering::Relaxed) {
+            return;
+        }
         self.untold.fetch_or(kinds, Ordering::AcqRel);
         self.announce.notify_one();
     }
@@ -104,6 +109,7 @@ impl Wakeups {
         if store.engine() != crate::store::db::Engine::Postgres {
             return;
         }
+        self.sharing.store(true, Ordering::Relaxed);
         let heard = Arc::downgrade(self);
         store.on_work_announced(move |store, kinds| {
             let Some(wakeups) = heard.upgrade() else { return };
@@ -200,6 +206,8 @@ mod tests {
     #[test]
     fn what_is_woken_here_is_kept_for_the_other_instances_until_announced() {
         let wakeups = Wakeups::default();
+        // As `share` leaves it on PostgreSQL.
+        wakeups.sharing.store(true, Ordering::Relaxed);
         wakeups.wake(Work::Runs);
         wakeups.dispatched(&Dispatched { queued: 1, flows: 1, ..Dispatched::default() });
         let told = wakeups.untold.swap(0, Ordering::AcqRel);

@@ -1,9 +1,9 @@
 //! The store handle: one value owning everything the store keeps for one database — the
 //! engine it runs on, the connection pool, the write connection and its queue, whose turn
 //! it is to write, the configuration generation, recently used API keys, the "flow runs
-//! created" signal and what other instances announce (`instances`). It is passed wherever the database is needed; two handles
-//! (two tests, two databases) share nothing, and nothing of the store lives in process-wide
-//! statics.
+//! created" signal and what other instances announce (`instances`). It is passed wherever
+//! the database is needed; two handles (two tests, two databases) share nothing, and
+//! nothing of the store lives in process-wide statics.
 
 use std::{
     collections::HashMap,

@@ -1,9 +1,9 @@
 //! PostgreSQL: one client connection spoken to synchronously (it blocks its thread on the
 //! asynchronous client, so it is used only on blocking threads; its socket is polled by the
-//! thread that waits for the answer, so a statement crosses no thread), statements translated from
-//! SQLite's dialect once and kept prepared, and values converted both ways leniently: an
-//! integer binds to whichever integer type PostgreSQL infers for its parameter, and any
-//! integer or numeric column reads as an integer.
+//! thread that waits for the answer, so a statement crosses no thread), statements
+//! translated from SQLite's dialect once and kept prepared, and values converted both ways
+//! leniently: an integer binds to whichever integer type PostgreSQL infers for its
+//! parameter, and any integer or numeric column reads as an integer.
 
 use std::{error::Error, future::Future};
 
