@@ -214,6 +214,11 @@ impl Store {
         &self.0.pool
     }
 
+    /// What this process wrote so far, for the metrics.
+    pub fn write_counts(&self) -> super::WriteCounts {
+        self.0.writer.counts()
+    }
+
     /// The write queue.
     pub(crate) fn writer(&self) -> &Writer {
         &self.0.writer

@@ -37,6 +37,8 @@ mod sessions;
 mod workflows;
 mod writer;
 
+pub use writer::WriteCounts;
+
 use serde_json::Value;
 
 pub use agents::{

@@ -20,7 +20,11 @@
 use std::{
     panic::AssertUnwindSafe,
     path::Path,
-    sync::{Arc, Mutex, PoisonError, mpsc},
+    sync::{
+        Arc, Mutex, PoisonError,
+        atomic::{AtomicU64, Ordering},
+        mpsc,
+    },
     time::Duration,
 };
 
@@ -89,6 +93,19 @@ pub(crate) struct Writer {
     conn: Arc<Mutex<Connection>>,
     /// SQLite's WAL checkpointer (PostgreSQL has none to tell).
     checkpoint_due: Option<mpsc::SyncSender<()>>,
+    /// Jobs queued and transactions committed so far, for the metrics.
+    jobs: AtomicU64,
+    commits: AtomicU64,
+}
+
+/// What a store's write queue did since the process started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteCounts {
+    /// Write jobs queued (each runs in its own savepoint of a shared transaction).
+    pub jobs: u64,
+    /// Write transactions committed: one per batch of queued jobs, and each transaction
+    /// written statement by statement (`Store::begin`).
+    pub commits: u64,
 }
 
 #[derive(Default)]
@@ -113,13 +130,22 @@ impl Writer {
             .name("outflow-sqlite-checkpoint".into())
             .spawn(move || checkpoint(&checkpointer, &commits))
             .map_err(|error| StoreError::Writer(format!("cannot start the WAL checkpointer: {error}")))?;
-        Ok(Writer { queue: Mutex::default(), conn: Arc::new(Mutex::new(conn)), checkpoint_due: Some(checkpoint_due) })
+        Ok(Writer::with(conn, Some(checkpoint_due)))
     }
 
     /// The write queue of a PostgreSQL database, on a connection of its own. Its turns run
     /// on a blocking thread (a PostgreSQL connection blocks the thread it speaks on).
     pub(crate) fn on(conn: Connection) -> Writer {
-        Writer { queue: Mutex::default(), conn: Arc::new(Mutex::new(conn)), checkpoint_due: None }
+        Writer::with(conn, None)
+    }
+
+    fn with(conn: Connection, checkpoint_due: Option<mpsc::SyncSender<()>>) -> Writer {
+        Writer { queue: Mutex::default(), conn: Arc::new(Mutex::new(conn)), checkpoint_due, jobs: AtomicU64::new(0), commits: AtomicU64::new(0) }
+    }
+
+    /// What this queue did so far.
+    pub(crate) fn counts(&self) -> WriteCounts {
+        WriteCounts { jobs: self.jobs.load(Ordering::Relaxed), commits: self.commits.load(Ordering::Relaxed) }
     }
 
     /// The write connection, for a transaction of the holder of the write turn.
@@ -130,6 +156,7 @@ impl Writer {
     /// After a commit: the WAL may want a checkpoint (when the signal is already full, one
     /// is due anyway).
     pub(crate) fn committed(&self) {
+        self.commits.fetch_add(1, Ordering::Relaxed);
         if let Some(checkpoint_due) = &self.checkpoint_due {
             let _ = checkpoint_due.try_send(());
         }
@@ -171,6 +198,7 @@ where
     F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
 {
     let writer = store.writer();
+    writer.jobs.fetch_add(1, Ordering::Relaxed);
     let (reply, answer) = oneshot::channel();
     let number = {
         let mut queue = writer.queue();

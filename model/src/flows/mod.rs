@@ -45,8 +45,8 @@ pub use outputs::{JsonType, Output, OutputSpec, trigger_offers, trigger_outputs}
 pub use placeholders::{Placeholder, placeholder, placeholders, upstream};
 pub use resolve::{Resolver, as_text};
 pub use settings::{
-    DEFAULT_TIME_ZONE, DELAY_MAX_SECONDS, Missed, SYNC_TIMEOUT_DEFAULT_SECONDS, SYNC_TIMEOUT_MAX_SECONDS, ScheduleSettings, StepSettings,
-    WEBHOOK_MAX_RETRIES,
+    DEFAULT_TIME_ZONE, DELAY_MAX_SECONDS, Missed, SYNC_TIMEOUT_DEFAULT_SECONDS, SYNC_TIMEOUT_MAX_SECONDS, ScheduleSettings, ScriptSettings,
+    StepSettings, WEBHOOK_MAX_RETRIES,
 };
 pub use validate::{Issue, IssueCode, Validation, find_cycle, validate};
 

@@ -274,6 +274,8 @@ struct Kept {
     /// The script with the workflow's constants and libraries it was set up with.
     key: u64,
     main: Persistent<Function<'static>>,
+    /// Whether the script may read its `payload` (else a step's is not parsed for it).
+    reads_payload: bool,
     io: Rc<Io>,
     context: Context,
 }
@@ -377,7 +379,7 @@ impl Engine {
             Ok(kept) => {
                 *kept.io.bridge.borrow_mut() = Some(bridge);
                 let result = kept.context.with(|ctx| {
-                    let returned = call(&ctx, &kept.main, scope).map_err(|error| describe(&ctx, error, limits, deadline))?;
+                    let returned = call(&ctx, &kept, scope).map_err(|error| describe(&ctx, error, limits, deadline))?;
                     as_json(&ctx, scope, returned)
                 });
                 // Dropping the bridge revokes the run's credential for Outflow's API.
@@ -408,7 +410,7 @@ impl Engine {
             let main: Function = ctx.eval(wrapped(script)).map_err(|error| describe(&ctx, error, limits, deadline))?;
             Ok::<_, String>(Persistent::save(&ctx, main))
         })?;
-        Ok(Kept { key, main, io, context })
+        Ok(Kept { key, main, reads_payload: may_read_payload(script), io, context })
     }
 }
 
@@ -420,9 +422,17 @@ fn fingerprint(script: &str, shared: &Shared) -> u64 {
     hasher.finish()
 }
 
-/// Calls the compiled script with this run's scope; answers what it returned.
-fn call<'js>(ctx: &Ctx<'js>, main: &Persistent<Function<'static>>, scope: Scope<'_>) -> rquickjs::Result<Value<'js>> {
-    let main = main.clone().restore(ctx)?;
+/// Whether a script's own source may read its `payload`: by name, or through `eval` or
+/// `arguments` (its libraries cannot: `payload` is a parameter of the script's function).
+fn may_read_payload(script: &str) -> bool {
+    ["payload", "eval", "arguments"].iter().any(|name| script.contains(name))
+}
+
+/// Calls the compiled script with this run's scope; answers what it returned. A step's
+/// payload is parsed only for a script that may read it (parsing is most of a quick
+/// script's cost).
+fn call<'js>(ctx: &Ctx<'js>, kept: &Kept, scope: Scope<'_>) -> rquickjs::Result<Value<'js>> {
+    let main = kept.main.clone().restore(ctx)?;
     let undefined = Value::new_undefined(ctx.clone());
     let output = rquickjs::Object::new(ctx.clone())?.into_value();
     match scope {
@@ -431,7 +441,10 @@ fn call<'js>(ctx: &Ctx<'js>, main: &Persistent<Function<'static>>, scope: Scope<
             request.set("body", payload_json)?;
             main.call((undefined, output, ctx.json_parse(payload_json)?, request))
         }
-        Scope::Step { input_json, payload_json } => main.call((ctx.json_parse(input_json)?, output, ctx.json_parse(payload_json)?, undefined)),
+        Scope::Step { input_json, payload_json } => {
+            let payload = if kept.reads_payload { ctx.json_parse(payload_json)? } else { undefined.clone() };
+            main.call((ctx.json_parse(input_json)?, output, payload, undefined))
+        }
     }
 }
 
@@ -647,6 +660,16 @@ mod tests {
         assert_eq!(rerun.result, Ok(Some(serde_json::json!({"ticket id": 8}))), "a kept script gets this run's input and a fresh output");
         let returned = run("let total = input['ticket data'].id * 2; return {total};", again, &Shared::default(), Box::new(Echo), quick());
         assert_eq!(returned.result, Ok(Some(serde_json::json!({"total": 16}))), "a script may return its outputs");
+    }
+
+    #[test]
+    fn a_step_script_reads_its_payload_by_name_eval_or_arguments() {
+        let scope = Scope::Step { input_json: "{}", payload_json: r#"{"trigger": "http"}"# };
+        for script in ["output.t = payload.trigger;", "output.t = eval('pay' + 'load').trigger;", "output.t = arguments[2].trigger;"] {
+            let ran = run(script, scope, &Shared::default(), Box::new(Echo), quick());
+            assert_eq!(ran.result, Ok(Some(serde_json::json!({"t": "http"}))), "{script}");
+        }
+        assert!(!may_read_payload("output.body = JSON.stringify(input.order);"), "a script that cannot read it gets it unparsed");
     }
 
     #[test]

@@ -11,8 +11,9 @@
 //! re-sends with the same `webhook-id`). A run restarted from a step is resumed the same
 //! way from the records it reuses.
 
-use std::{collections::HashMap, time::Duration};
+use std::{collections::HashMap, panic::AssertUnwindSafe, time::Duration};
 
+use futures::FutureExt;
 use outflow_core::{
     clock,
     store::{self, FlowRunJob, Principal, UnwrittenRun},
@@ -27,7 +28,7 @@ use tokio::task::{Id, JoinSet};
 use tracing::Instrument;
 
 use super::{Ending, Engine};
-use crate::steps::{StepCall, step_for};
+use crate::steps::{self, StepCall, step_for};
 
 /// A run whose open work is only Delays due later than this is parked for the worker.
 const PARK_AFTER: Duration = Duration::from_secs(30);
@@ -103,7 +104,7 @@ impl<'a> Driver<'a> {
     /// Commits a progress's records (and end), then starts its steps and count-downs;
     /// answers how the execution stopped, if it did.
     async fn apply(&mut self, progress: Progress<'a>) -> Option<Ending> {
-        let Progress { records, start, count_down, end } = progress;
+        let Progress { records, start, count_down, end } = self.run_in_place(progress).await;
         let ending = end.as_ref().map(|end| Ending::Finished { status: end.status, reason: end.reason.clone(), output: end.output.clone() });
         if !records.is_empty() || end.is_some() {
             let unwritten = self.unwritten.take();
@@ -152,9 +153,51 @@ impl<'a> Driver<'a> {
         self.running.insert(task.id(), name);
     }
 
+    /// While a progress has records to commit and starts one lone step that turns out to have
+    /// no effect outside the run (`steps::run_in_place`), runs that step here and adds what
+    /// follows it: its record then joins the earlier ones in one commit, still before anything
+    /// with an effect starts. After a crash before that commit, both run again, as a step
+    /// that was running does.
+    async fn run_in_place(&mut self, mut progress: Progress<'a>) -> Progress<'a> {
+        while !progress.records.is_empty() && progress.end.is_none() && progress.count_down.is_empty() {
+            let [step] = progress.start.as_slice() else { break };
+            if !steps::may_run_in_place(&step.block.step_kind()) {
+                break;
+            }
+            let Some(step) = progress.start.pop() else { break };
+            let (call, recorded) = self.call(step.clone());
+            let span = tracing::info_span!("step", block_id = %call.block.id, iteration = %call.iteration.key());
+            let ran = AssertUnwindSafe(steps::run_in_place(self.engine, &call)).catch_unwind().instrument(span).await;
+            let Ok(Some(outcome)) = ran else {
+                progress.start.push(step);
+                break;
+            };
+            let next = self.machine.finished(&call.block.id, &call.iteration, call.started_at, Some(recorded), outcome, clock::now_millis());
+            progress.records.extend(next.records);
+            progress = Progress { records: progress.records, ..next };
+        }
+        progress
+    }
+
     fn spawn(&mut self, step: StepStart<'a>) {
+        let name = (step.block.id.clone(), step.iteration.clone());
+        let (call, recorded) = self.call(step);
+        let started_at = call.started_at;
+        let engine = self.engine.clone();
+        let span = tracing::info_span!("step", block_id = %call.block.id, iteration = %call.iteration.key());
+        let task = self.tasks.spawn(
+            async move {
+                let outcome = run_step(&engine, &call).await;
+                Event::Finished { block: call.block.id, iteration: call.iteration, started_at, inputs: Some(recorded), outcome }
+            }
+            .instrument(span),
+        );
+        self.running.insert(task.id(), name);
+    }
+
+    /// What a step runs with, and what its record keeps of its inputs.
+    fn call(&self, step: StepStart<'a>) -> (StepCall, Value) {
         let StepStart { block, iteration, inputs, settings, resolver, started_at, recorded } = step;
-        let name = (block.id.clone(), iteration.clone());
         let call = StepCall {
             run_id: self.job.run_id.clone(),
             origin_run_id: self.job.origin_run_id.clone(),
@@ -172,16 +215,7 @@ impl<'a> Driver<'a> {
             acting_user_id: self.job.acting_user_id,
             alert_id: self.job.alert_id,
         };
-        let engine = self.engine.clone();
-        let span = tracing::info_span!("step", block_id = %block.id, iteration = %call.iteration.key());
-        let task = self.tasks.spawn(
-            async move {
-                let outcome = run_step(&engine, &call).await;
-                Event::Finished { block: call.block.id, iteration: call.iteration, started_at, inputs: Some(recorded), outcome }
-            }
-            .instrument(span),
-        );
-        self.running.insert(task.id(), name);
+        (call, recorded)
     }
 }
 

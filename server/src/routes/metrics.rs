@@ -80,6 +80,9 @@ async fn render(state: &AppState) -> ApiResult<String> {
          outflow_flow_runs_open{{status=\"pending\"}} {}\noutflow_flow_runs_open{{status=\"running\"}} {}",
         queues.pending_flow_runs, queues.running_flow_runs
     );
+    let writes = state.store.write_counts();
+    counter(&mut out, "outflow_store_write_jobs_total", "Write jobs this server queued (each in its own savepoint of a shared commit).", writes.jobs);
+    counter(&mut out, "outflow_store_commits_total", "Write transactions this server committed.", writes.commits);
     metrics.delivery_latency.render(&mut out, "outflow_delivery_latency_seconds", "From trigger event to successful delivery.");
     metrics.script_duration.render(&mut out, "outflow_script_duration_seconds", "Wall time of script runs.");
     Ok(out)
@@ -87,6 +90,10 @@ async fn render(state: &AppState) -> ApiResult<String> {
 
 fn gauge(out: &mut String, name: &str, help: &str, value: i64) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
+}
+
+fn counter(out: &mut String, name: &str, help: &str, value: u64) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}");
 }
 
 #[cfg(test)]

@@ -159,6 +159,18 @@ acting_step!(AddComment, add_comment);
 acting_step!(ChangeAlertStatus, change_alert_status);
 acting_step!(GetAlerts, get_alerts);
 
+/// Runs a step on the calling task when it turns out to have no effect outside the run (a
+/// quick Script step that calls nothing out): its outcome, or `None` when it must run as a
+/// step of its own, having done nothing.
+pub async fn run_in_place(env: &dyn StepEnv, call: &StepCall) -> Option<Outcome> {
+    if may_run_in_place(&call.block.step_kind()) { script::run_in_place(env, call).await } else { None }
+}
+
+/// Whether [`run_in_place`] may run a step of this kind.
+pub fn may_run_in_place(kind: &StepKind) -> bool {
+    *kind == StepKind::Script
+}
+
 /// The implementation of a step type that does IO; the pure ones run in the state machine.
 pub fn step_for(kind: &StepKind) -> Result<&'static dyn Step, String> {
     Ok(match kind {
