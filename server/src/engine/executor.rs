@@ -1,9 +1,11 @@
 //! Drives one flow run: the pure state machine of `outflow_model::flow_exec` decides, this
 //! loop does the IO. Each [`Progress`] the machine answers is committed (its step records,
 //! and the run's end with the last of them, in one commit) before the steps it starts run,
-//! so a step's record is durable before anything after it starts. Steps that do IO run as
-//! tasks within the per-step timeout; Delays count down here or, when only long waits are
-//! left, the run is parked for the worker.
+//! so a step's record is durable before anything with an effect outside the run starts. A
+//! lone quick Script step that calls nothing out runs on the spot first and its record joins
+//! that commit (`Driver::run_in_place`). Steps that do IO run as tasks within the per-step
+//! timeout; Delays count down here or, when only long waits are left, the run is parked for
+//! the worker.
 //!
 //! Resuming after a crash is the same path: the stored records are fed to the machine, so
 //! completed steps are not run again — inside For Each loops too, per iteration; a step
