@@ -106,7 +106,7 @@ impl<'a> Driver<'a> {
     /// Commits a progress's records (and end), then starts its steps and count-downs;
     /// answers how the execution stopped, if it did.
     async fn apply(&mut self, progress: Progress<'a>) -> Option<Ending> {
-        let Progress { records, start, count_down, end } = self.run_in_place(progress).await;
+        let (Progress { records, start, count_down, end }, held) = self.run_in_place(progress).await;
         let ending = end.as_ref().map(|end| Ending::Finished { status: end.status, reason: end.reason.clone(), output: end.output.clone() });
         if !records.is_empty() || end.is_some() {
             let unwritten = self.unwritten.take();
@@ -122,6 +122,9 @@ impl<'a> Driver<'a> {
         }
         for (block, iteration, due_at) in count_down {
             self.count_down(block, iteration, due_at);
+        }
+        if let Some((call, recorded)) = held {
+            self.spawn_call(call, recorded);
         }
         for step in start {
             self.spawn(step);
@@ -159,31 +162,33 @@ impl<'a> Driver<'a> {
     /// no effect outside the run (`steps::run_in_place`), runs that step here and adds what
     /// follows it: its record then joins the earlier ones in one commit, still before anything
     /// with an effect starts. After a crash before that commit, both run again, as a step
-    /// that was running does.
-    async fn run_in_place(&mut self, mut progress: Progress<'a>) -> Progress<'a> {
+    /// that was running does. A step that could not run here comes back, ready to be spawned
+    /// once the records are committed (nothing of it left the run).
+    async fn run_in_place(&mut self, mut progress: Progress<'a>) -> (Progress<'a>, Option<(StepCall, Value)>) {
         while !progress.records.is_empty() && progress.end.is_none() && progress.count_down.is_empty() {
             let [step] = progress.start.as_slice() else { break };
             if !steps::may_run_in_place(&step.block.step_kind()) {
                 break;
             }
             let Some(step) = progress.start.pop() else { break };
-            let (call, recorded) = self.call(step.clone());
+            let (call, recorded) = self.call(step);
             let span = tracing::info_span!("step", block_id = %call.block.id, iteration = %call.iteration.key());
             let ran = AssertUnwindSafe(steps::run_in_place(self.engine, &call)).catch_unwind().instrument(span).await;
-            let Ok(Some(outcome)) = ran else {
-                progress.start.push(step);
-                break;
-            };
+            let Ok(Some(outcome)) = ran else { return (progress, Some((call, recorded))) };
             let next = self.machine.finished(&call.block.id, &call.iteration, call.started_at, Some(recorded), outcome, clock::now_millis());
             progress.records.extend(next.records);
             progress = Progress { records: progress.records, ..next };
         }
-        progress
+        (progress, None)
     }
 
     fn spawn(&mut self, step: StepStart<'a>) {
-        let name = (step.block.id.clone(), step.iteration.clone());
         let (call, recorded) = self.call(step);
+        self.spawn_call(call, recorded);
+    }
+
+    fn spawn_call(&mut self, call: StepCall, recorded: Value) {
+        let name = (call.block.id.clone(), call.iteration.clone());
         let started_at = call.started_at;
         let engine = self.engine.clone();
         let span = tracing::info_span!("step", block_id = %call.block.id, iteration = %call.iteration.key());

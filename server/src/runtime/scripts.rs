@@ -49,7 +49,9 @@ impl Runtime {
     /// without calling `http.request` (see [`run_in_place`]); `None` when it cannot, and then
     /// nothing it did left the sandbox.
     pub fn run_script_in_place(&self, shared: &Shared, task: &ScriptTask, limits: Limits) -> Option<Timed> {
-        let timed = run_in_place(task, shared, limits)?;
+        let (started_at, started) = (clock::now_millis(), Instant::now());
+        let run = run_in_place(task, shared, limits)?;
+        let timed = Timed { started_at, took: started.elapsed(), ran: Ok(run) };
         self.metrics.script_duration.observe(timed.took);
         Some(timed)
     }
@@ -78,22 +80,18 @@ const INLINE_BUDGET: Duration = Duration::from_millis(2);
 /// and makes no calls, else on one of `threads`. The one way any runner (the server,
 /// `outflow agent`) runs a script.
 pub async fn run_timed(threads: &ScriptThreads, task: ScriptTask, shared: Arc<Shared>, bridge: Box<dyn HttpBridge + Send>, limits: Limits) -> Timed {
-    if let Some(timed) = run_in_place(&task, &shared, limits) {
-        return timed;
-    }
-    let started_at = clock::now_millis();
-    let started = Instant::now();
-    let ran = threads.run(move || script::run(&task.source, task.scope(), &shared, bridge, limits)).await;
+    let (started_at, started) = (clock::now_millis(), Instant::now());
+    let ran = match run_in_place(&task, &shared, limits) {
+        Some(run) => Ok(run),
+        None => threads.run(move || script::run(&task.source, task.scope(), &shared, bridge, limits)).await,
+    };
     Timed { started_at, took: started.elapsed(), ran }
 }
 
 /// Runs `task` on the calling thread when it is quick and makes no calls (see
 /// `script::run_inline`); `None` when it cannot, and then nothing it did left the sandbox.
-fn run_in_place(task: &ScriptTask, shared: &Shared, limits: Limits) -> Option<Timed> {
-    let started_at = clock::now_millis();
-    let started = Instant::now();
-    let run = script::run_inline(&task.source, task.scope(), shared, limits, INLINE_BUDGET)?;
-    Some(Timed { started_at, took: started.elapsed(), ran: Ok(run) })
+fn run_in_place(task: &ScriptTask, shared: &Shared, limits: Limits) -> Option<ScriptRun> {
+    script::run_inline(&task.source, task.scope(), shared, limits, INLINE_BUDGET)
 }
 
 impl ScriptTask {
