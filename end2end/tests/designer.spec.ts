@@ -71,6 +71,9 @@ test('build a flow with the mouse, undo and redo it, and save it', async ({ page
   await expect(refusal).toContainText('would make a loop');
   await expect(refusal).toContainText('"Webhook"');
   await expect(page.locator('.fd-edge')).toHaveCount(2);
+  // The draft saved a moment after the last edit (with a block warning to report) does not hide it.
+  await expect(page.locator('.fd-status')).toHaveText(/^Draft · version \d+/);
+  await expect(refusal).toContainText('would make a loop');
   await page.screenshot({ path: '/tmp/designer-refused.png' });
 
   // Drag the trigger's eventIdentifier output into the webhook's body input.

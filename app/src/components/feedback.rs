@@ -26,13 +26,17 @@ where
     O: Clone + Send + Sync + 'static,
 {
     Signal::derive(move || {
-        if action.pending().get() {
+        // `try_`: a server render may resolve this after its page was dropped.
+        if action.pending().try_get().unwrap_or(false) {
             return None;
         }
-        action.value().with(|value| match value {
-            Some(Err(error)) => Some(error.message.clone()),
-            _ => None,
-        })
+        action
+            .value()
+            .try_with(|value| match value {
+                Some(Err(error)) => Some(error.message.clone()),
+                _ => None,
+            })
+            .flatten()
     })
 }
 

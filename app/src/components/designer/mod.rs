@@ -527,7 +527,9 @@ impl Designer {
                     // Edits made while saving stay unsaved: `sync` schedules the next save.
                     self.edit(true, |editor| editor.mark_saved_as(snapshot));
                     let badges = flow.warnings.len();
-                    if badges > 0 {
+                    // A refusal stays until the user acts: a save finishing behind it does not hide it.
+                    let refused = self.notice.with_untracked(|notice| matches!(notice, Some(Notice::Refused(_))));
+                    if badges > 0 && !refused {
                         self.notice.set(Some(Notice::Info(format!("Draft saved; {badges} block warning{} remain.", plural(badges)))));
                     }
                 }
