@@ -18,6 +18,7 @@ use std::{
 use tempfile::TempDir;
 
 pub mod api;
+pub mod bench;
 pub mod flows;
 pub mod receiver;
 

@@ -18,7 +18,11 @@ use std::{
 };
 
 use axum::{Router, body::Bytes, extract::State, routing::post};
-use outflow_tests::{TestServer, admin_client, peak_rss_kib, post_json};
+use outflow_tests::{
+    TestServer, admin_client,
+    bench::{Postgres, cpu_seconds, instances},
+    peak_rss_kib, post_json,
+};
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
@@ -37,7 +41,7 @@ async fn main() {
     let receiver = start_receiver(arrivals.clone()).await;
     // One API key sends every alert: the per-key rate limit would measure itself, not delivery.
     let server = TestServer::start_with(&[("OUTFLOW_RATE_LIMIT", "0")]);
-    let instances: usize = std::env::var("OUTFLOW_BENCH_INSTANCES").ok().and_then(|n| n.parse().ok()).unwrap_or(1).max(1);
+    let instances = instances();
     let mut servers = vec![server];
     for _ in 1..instances {
         servers.push(servers[0].another_instance(&[("OUTFLOW_RATE_LIMIT", "0")]));
@@ -126,72 +130,9 @@ async fn main() {
         println!("each instance's CPU per delivery: {}", each.join(", "));
     }
     if let Some(used) = database_used {
-        let per = |count: Option<u64>| {
-            count.map_or_else(
-                || "n/a (pg_stat_statements not loaded)".to_string(),
-                |count| format!("{:.1}", count as f64 / arrivals.len().max(1) as f64),
-            )
-        };
-        println!("PostgreSQL per delivery: {} transactions, {} statements", per(Some(used.transactions)), per(used.statements));
+        println!("{}", used.per("delivery", arrivals.len() as u64));
     }
     println!("benchmark's own CPU:    {own_cpu:.2} s (client and receiver, on the same cores)");
-}
-
-/// The benchmark's PostgreSQL database, when it runs on one.
-struct Postgres<'a>(&'a TestServer);
-
-/// What PostgreSQL counted for the database so far.
-#[derive(Clone, Copy)]
-struct DatabaseCounts {
-    transactions: u64,
-    statements: Option<u64>,
-}
-
-impl DatabaseCounts {
-    fn since(self, before: DatabaseCounts) -> DatabaseCounts {
-        DatabaseCounts {
-            transactions: self.transactions.saturating_sub(before.transactions),
-            statements: self.statements.zip(before.statements).map(|(now, then)| now.saturating_sub(then)),
-        }
-    }
-}
-
-impl<'a> Postgres<'a> {
-    fn of(server: &'a TestServer) -> Option<Postgres<'a>> {
-        outflow_tests::postgres_server()?;
-        // Counts statements when the server loads the extension (`./x bench --postgres` does).
-        server.query_one("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", "");
-        Some(Postgres(server))
-    }
-
-    fn counts(&self) -> DatabaseCounts {
-        // Backends publish their counts at most once a second.
-        std::thread::sleep(Duration::from_millis(1100));
-        let number = |sql: &str| self.0.query_one(sql, "").and_then(|text| text.parse::<u64>().ok());
-        DatabaseCounts {
-            transactions: number("SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()").unwrap_or_default(),
-            statements: number(
-                "SELECT sum(calls)::bigint FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())",
-            ),
-        }
-    }
-}
-
-/// User plus system CPU time the process has used so far, from `/proc/<pid>/stat`.
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // The command name may hold spaces; the fields after it are space-separated.
-    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks = |index: usize| fields.get(index).and_then(|field| field.parse::<f64>().ok()).unwrap_or_default();
-    // utime and stime are fields 14 and 15 of the line, i.e. 11 and 12 after the name.
-    (ticks(11) + ticks(12)) / clock_ticks_per_second()
-}
-
-fn clock_ticks_per_second() -> f64 {
-    // SAFETY: sysconf only reads a configuration value.
-    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-    if ticks > 0 { ticks as f64 } else { 100.0 }
 }
 
 async fn start_receiver(arrivals: Arrivals) -> String {

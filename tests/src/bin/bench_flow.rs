@@ -9,6 +9,11 @@
 //! wrk and the receiver do not share the servers'.
 //!
 //! `bench_flow <outflow binary> <node-red's red.js, or -> [seconds per round]`.
+//! With `OUTFLOW_TEST_POSTGRES` set the database is a fresh one on that PostgreSQL server, and
+//! `OUTFLOW_BENCH_INSTANCES=N` starts N instances on it (all on CPU 0), each round's connections
+//! split across them, one wrk each: req/s add up, p50 is the request-weighted mean of the
+//! instances' and p99 the highest, peak RSS the sum. Then it also prints PostgreSQL's
+//! transactions and statements per flow run, and each instance's CPU per request.
 
 use std::{
     process::Command,
@@ -20,7 +25,11 @@ use std::{
 };
 
 use axum::{Router, body::Bytes, extract::State, routing::post};
-use outflow_tests::{ADMIN_KEY, TestServer, admin_client, peak_rss_kib, post_json};
+use outflow_tests::{
+    ADMIN_KEY, TestServer, admin_client,
+    bench::{Postgres, cpu_seconds, instances},
+    peak_rss_kib, post_json,
+};
 use serde_json::{Value, json};
 
 const CONNECTIONS: [u32; 4] = [1, 10, 50, 100];
@@ -51,10 +60,15 @@ async fn main() {
     let received = Arc::new(AtomicU64::new(0));
     let receiver = start_receiver(received.clone()).await;
     // One API key sends every request: the per-key rate limit would measure itself.
-    let server = TestServer::start_with(&[("OUTFLOW_RATE_LIMIT", "0")]);
+    let mut servers = vec![TestServer::start_with(&[("OUTFLOW_RATE_LIMIT", "0")])];
+    for _ in 1..instances() {
+        servers.push(servers[0].another_instance(&[("OUTFLOW_RATE_LIMIT", "0")]));
+    }
+    let server = &servers[0];
     let client = admin_client();
-    let flow = setup(&client, &server, &receiver).await;
-    let url = server.url(&format!("/api/v1/flows/{flow}/http"));
+    let flow = setup(&client, server, &receiver).await;
+    let path = format!("/api/v1/flows/{flow}/http");
+    let url = server.url(&path);
     let check = client.post(&url).header("content-type", "application/json").body(ORDER).send().await.expect("the server answers");
     let status = check.status();
     let answer = check.text().await.unwrap_or_default();
@@ -68,8 +82,12 @@ async fn main() {
     )
     .expect("the wrk script is written");
 
-    println!("Outflow");
-    let outflow = rounds(&lua, &url, seconds, server.pid());
+    let postgres = Postgres::of(server);
+    println!("Outflow ({} instance(s), {})", servers.len(), postgres.as_ref().map_or("SQLite", |_| "PostgreSQL"));
+    let targets: Vec<Target> = servers.iter().map(|server| Target { url: server.url(&path), pid: server.pid() }).collect();
+    let database_before = postgres.as_ref().map(Postgres::counts);
+    let outflow = rounds(&lua, &targets, seconds);
+    let database_used = postgres.as_ref().zip(database_before).map(|(postgres, before)| postgres.counts().since(before));
     let requests: u64 = outflow.iter().map(|round| round.requests).sum();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let count = |query: &str| {
@@ -90,13 +108,16 @@ async fn main() {
     if let Some(run) = failed["items"].get(0) {
         println!("failed runs: {}, e.g. {}: {}", failed["total"], run["id"], run["reason"]);
     }
-    drop(server);
+    if let Some(used) = database_used {
+        println!("{}", used.per("flow run", all));
+    }
+    drop(servers);
     let Some(red_js) = node_red else { return };
     let before = received.load(Ordering::Relaxed);
     let red = NodeRed::start(&red_js, scratch.path(), &receiver);
     let check = client.post(&red.url).header("content-type", "application/json").body(ORDER).send().await.expect("Node-RED answers");
     println!("\nNode-RED {}: flow answer: {} {}", red.version, check.status(), check.text().await.unwrap_or_default());
-    let node_red = rounds(&lua, &red.url, seconds, red.pid());
+    let node_red = rounds(&lua, &[Target { url: red.url.clone(), pid: red.pid() }], seconds);
     let requests: u64 = node_red.iter().map(|round| round.requests).sum();
     println!("requests answered by wrk: {requests}; webhooks received: {}", received.load(Ordering::Relaxed) - before);
     println!("\nOutflow ÷ Node-RED (same run, same CPU): req/s ×, p99 ÷ (lower is better), peak RSS ÷");
@@ -110,41 +131,68 @@ async fn main() {
     }
 }
 
-/// A warm-up, then one round per connection count against `url`, printed as they end.
-fn rounds(lua: &std::path::Path, url: &str, seconds: u64, pid: u32) -> Vec<Round> {
+/// A server's trigger URL and its process.
+struct Target {
+    url: String,
+    pid: u32,
+}
+
+/// A warm-up, then one round per connection count against the targets (each round's
+/// connections split across them), printed as they end.
+fn rounds(lua: &std::path::Path, targets: &[Target], seconds: u64) -> Vec<Round> {
     println!("warming up (3 s at 10 connections)");
-    wrk(lua, url, 10, 3);
+    load(lua, targets, 10, 3);
     println!("{:>11} {:>10} {:>10} {:>10} {:>10} {:>12} {:>12}", "connections", "req/s", "p50", "p99", "non-2xx", "peak RSS", "CPU/request");
     CONNECTIONS
         .iter()
         .map(|&connections| {
-            let cpu_before = cpu_micros(pid);
-            let mut round = wrk(lua, url, connections, seconds);
-            round.peak_rss_kib = peak_rss_kib(pid);
-            let cpu_per_request = (cpu_micros(pid) - cpu_before) as f64 / round.requests.max(1) as f64;
+            let cpu_before: Vec<f64> = targets.iter().map(|target| cpu_seconds(target.pid)).collect();
+            let mut round = load(lua, targets, connections, seconds);
+            round.peak_rss_kib = targets.iter().map(|target| peak_rss_kib(target.pid)).sum();
+            let cpu: Vec<f64> = targets.iter().zip(&cpu_before).map(|(target, before)| cpu_seconds(target.pid) - before).collect();
+            let per_request = |cpu: f64| cpu * 1e6 / round.requests.max(1) as f64;
+            let each = if targets.len() > 1 {
+                let each: Vec<String> = cpu.iter().map(|cpu| format!("{:.0}µs", per_request(*cpu))).collect();
+                format!("  (each instance: {})", each.join(", "))
+            } else {
+                String::new()
+            };
             println!(
-                "{connections:>11} {:>10.0} {:>8.2}ms {:>8.2}ms {:>10} {:>9.1}MiB {:>10.0}µs",
+                "{connections:>11} {:>10.0} {:>8.2}ms {:>8.2}ms {:>10} {:>9.1}MiB {:>10.0}µs{each}",
                 round.per_second,
                 round.p50_ms,
                 round.p99_ms,
                 round.non_2xx,
                 round.peak_rss_kib as f64 / 1024.0,
-                cpu_per_request
+                per_request(cpu.iter().sum())
             );
             round
         })
         .collect()
 }
 
-/// The CPU time (user and system) a process has used, in microseconds.
-fn cpu_micros(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // The fields after the command (which may hold spaces) in parentheses; utime and stime are 14 and 15.
-    let fields: Vec<&str> = stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
-    let ticks: u64 = fields.get(11..13).map(|pair| pair.iter().filter_map(|field| field.parse::<u64>().ok()).sum()).unwrap_or_default();
-    // SAFETY: sysconf only reads a constant of the system.
-    let per_second = u64::try_from(unsafe { libc::sysconf(libc::_SC_CLK_TCK) }).unwrap_or(100).max(1);
-    ticks * 1_000_000 / per_second
+/// `connections` split across the targets, one wrk each, at once; their figures combined.
+fn load(lua: &std::path::Path, targets: &[Target], connections: u32, seconds: u64) -> Round {
+    let count = u32::try_from(targets.len()).unwrap_or(u32::MAX).max(1);
+    let parts: Vec<Round> = std::thread::scope(|scope| {
+        let runs: Vec<_> = targets
+            .iter()
+            .zip(0..)
+            .map(|(target, index)| (target, connections / count + u32::from(index < connections % count)))
+            .filter(|(_, share)| *share > 0)
+            .map(|(target, share)| scope.spawn(move || wrk(lua, &target.url, share, seconds)))
+            .collect();
+        runs.into_iter().map(|run| run.join().expect("wrk's thread ends")).collect()
+    });
+    let requests: u64 = parts.iter().map(|part| part.requests).sum();
+    Round {
+        requests,
+        per_second: parts.iter().map(|part| part.per_second).sum(),
+        p50_ms: parts.iter().map(|part| part.p50_ms * part.requests as f64).sum::<f64>() / requests.max(1) as f64,
+        p99_ms: parts.iter().map(|part| part.p99_ms).fold(0.0, f64::max),
+        non_2xx: parts.iter().map(|part| part.non_2xx).sum(),
+        peak_rss_kib: 0,
+    }
 }
 
 /// Node-RED serving the same flow: http in → function (the same reshape) → http request
