@@ -103,6 +103,7 @@ fn insert_call(conn: &Connection, call: &NewCall, link: &CallLink) -> StoreResul
             rerun_of: None,
             claimed: true,
             now,
+            steps_run: 0,
             chain_depth: call.chain_depth,
             refused: None,
             restart: None,

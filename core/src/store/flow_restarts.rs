@@ -91,6 +91,7 @@ pub(super) fn insert_restart(conn: &Connection, wanted: &Restart<'_>) -> StoreRe
             rerun_of: None,
             claimed: wanted.call.is_some(),
             now,
+            steps_run: 0,
             chain_depth: wanted.chain_depth,
             refused: None,
             restart: Some(&link),

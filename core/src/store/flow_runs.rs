@@ -4,7 +4,13 @@
 //! reading a run with every block's status. Which block runs next is not decided here but
 //! by `outflow_model::flow_plan`, which the engine and [`get_flow_run`] share.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+};
 
 use super::Store;
 use super::db::{self, Connection, OptionalExtension, params};
@@ -58,6 +64,10 @@ pub struct RunnableFlow {
     pub choices: Vec<String>,
     /// At most this many of its runs go at once; later ones wait as queued.
     pub max_concurrent_runs: Option<i64>,
+    /// Set once a run of this graph committed: its snapshot is stored then (snapshots are never
+    /// deleted), so runs written after it skip storing it. Clones share it; a changed graph
+    /// needs a fresh one.
+    pub snapshot_stored: Arc<AtomicBool>,
 }
 
 impl RunnableFlow {
@@ -88,6 +98,7 @@ impl RunnableFlow {
             graph_json: graph_json.into(),
             choices: responses.into_iter().map(|option| option.choice).collect(),
             max_concurrent_runs: None,
+            snapshot_stored: Arc::default(),
         })
     }
 
@@ -269,6 +280,9 @@ pub(super) struct RunRow<'a> {
     /// Taken by its creator at once (running, leased) instead of waiting for the worker.
     pub claimed: bool,
     pub now: i64,
+    /// Steps it executed already: a run written with its first step records (see
+    /// [`record_flow_steps`]) counts them; others start at 0.
+    pub steps_run: i64,
     pub chain_depth: i64,
     /// Why it may not run (`ops::chains`): written as failed with this reason.
     pub refused: Option<&'a str>,
@@ -302,11 +316,13 @@ pub(super) fn insert_run(conn: &Connection, row: &RunRow<'_>) -> StoreResult<boo
     // Not `INSERT OR IGNORE`: SQLite would check the whole graph's JSON (the CHECK) for
     // every run before finding the snapshot already stored. `ON CONFLICT` skips one that a
     // concurrent writer stored after the test (writers on PostgreSQL need not be serial).
-    conn.prepare_cached(
-        "INSERT INTO flow_snapshots (hash, graph) SELECT ?1, ?2 WHERE NOT EXISTS (SELECT 1 FROM flow_snapshots WHERE hash = ?1)
-         ON CONFLICT (hash) DO NOTHING",
-    )?
-    .execute(params![&*row.flow.snapshot, &*row.flow.graph_json])?;
+    if !row.flow.snapshot_stored.load(Ordering::Relaxed) {
+        conn.prepare_cached(
+            "INSERT INTO flow_snapshots (hash, graph) SELECT ?1, ?2 WHERE NOT EXISTS (SELECT 1 FROM flow_snapshots WHERE hash = ?1)
+             ON CONFLICT (hash) DO NOTHING",
+        )?
+        .execute(params![&*row.flow.snapshot, &*row.flow.graph_json])?;
+    }
     // A called run goes in its caller's turn: the caller holds one while it waits, and a called
     // run queued behind runs that wait for it (a flow calling itself, two limited flows calling
     // each other) would wait forever.
@@ -321,8 +337,8 @@ pub(super) fn insert_run(conn: &Connection, row: &RunRow<'_>) -> StoreResult<boo
         "INSERT INTO flow_runs (id, flow_id, flow_name, flow_version, workflow_id, snapshot, started_by, trigger_block, trigger, payload,
                                alert_id, event_id, acting_user_id, rerun_of, status, lease_until, created_at, started_at, updated_at,
                                chain_depth, reason, finished_at, restart_of, restart_from, restart_origin,
-                               called_by, called_by_block, called_by_iteration, call_depth)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               called_by, called_by_block, called_by_iteration, call_depth, steps_run)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )?
     .execute(params![
         row.id,
@@ -354,7 +370,8 @@ pub(super) fn insert_run(conn: &Connection, row: &RunRow<'_>) -> StoreResult<boo
         row.call.map(|call| &call.caller),
         row.call.map(|call| &call.block),
         row.call.map(|call| call.iteration.key()),
-        row.call.map_or(0, |call| call.depth)
+        row.call.map_or(0, |call| call.depth),
+        row.steps_run
     ])?;
     Ok(!queued)
 }
@@ -428,6 +445,7 @@ pub(crate) fn start_runs_for_event(conn: &Connection, flows: &[RunnableFlow], ev
                 rerun_of: None,
                 claimed: false,
                 now,
+                steps_run: 0,
                 chain_depth: event.chain_depth,
                 refused: refused.as_deref(),
                 restart: None,
@@ -511,8 +529,9 @@ pub(super) fn existing_alert(conn: &Connection, alert: Option<i64>) -> StoreResu
         .optional()?)
 }
 
-/// Writes a prepared run; answers the alert it links to, and whether it may go now.
-pub(super) fn insert_unwritten(conn: &Connection, run: &UnwrittenRun) -> StoreResult<(Option<i64>, bool)> {
+/// Writes a prepared run, which executed `steps_run` steps already; answers the alert it
+/// links to, and whether it may go now.
+pub(super) fn insert_unwritten(conn: &Connection, run: &UnwrittenRun, steps_run: i64) -> StoreResult<(Option<i64>, bool)> {
     let alert_id = existing_alert(conn, run.alert)?;
     let row = RunRow {
         id: &run.id,
@@ -526,6 +545,7 @@ pub(super) fn insert_unwritten(conn: &Connection, run: &UnwrittenRun) -> StoreRe
         rerun_of: run.rerun_of.as_deref(),
         claimed: run.claimed,
         now: run.now,
+        steps_run,
         chain_depth: run.chain_depth,
         refused: None,
         restart: None,
@@ -539,7 +559,9 @@ pub(super) fn insert_unwritten(conn: &Connection, run: &UnwrittenRun) -> StoreRe
 /// otherwise it waits for the engine's worker, which is woken.
 pub async fn create_flow_run(store: &Store, new: NewFlowRun, claim: bool) -> StoreResult<FlowRunJob> {
     let (mut job, unwritten) = prepare_flow_run(new, claim);
-    let (alert_id, goes) = super::writer::write(store, move |conn| insert_unwritten(conn, &unwritten)).await?;
+    let stored = unwritten.flow.snapshot_stored.clone();
+    let (alert_id, goes) = super::writer::write(store, move |conn| insert_unwritten(conn, &unwritten, 0)).await?;
+    stored.store(true, Ordering::Relaxed);
     job.alert_id = alert_id;
     job.queued = !goes;
     if !claim || job.queued {
@@ -563,6 +585,7 @@ pub async fn start_test_run(store: &Store, flow_id: &str, test: &TestFlowRun, ac
         let graph = FlowGraph { blocks: blocks.clone(), edges };
         let graph_json = to_json(&graph);
         flow.snapshot = snapshot_hash(&graph_json).into();
+        flow.snapshot_stored = Arc::default();
         flow.graph_json = graph_json.into();
         flow.graph = Arc::new(graph);
     }
@@ -800,10 +823,13 @@ pub async fn record_flow_steps(
     let end = end.map(|end| (end.status.key(), end.reason, end.output.map(|output| output.to_string())));
     let run_id = run_id.to_string();
     let ends = end.is_some();
+    let stored = unwritten.as_ref().map(|run| run.flow.snapshot_stored.clone());
     let (recorded, turn_freed) = super::writer::write(store, move |conn| {
-        if let Some(run) = &unwritten {
-            insert_unwritten(conn, run)?;
-        }
+        // A run written here, running, already holds its count of steps.
+        let written_running = match &unwritten {
+            Some(run) => insert_unwritten(conn, run, steps_run)?.1 && run.claimed,
+            None => false,
+        };
         let now = clock::now_millis();
         let updated = match &end {
             Some((status, reason, output)) => conn
@@ -812,6 +838,7 @@ pub async fn record_flow_steps(
                      WHERE id = ? AND status = 'running'",
                 )?
                 .execute(params![steps_run, status, reason, output, now, now, run_id])?,
+            None if written_running => 1,
             None => conn
                 .prepare_cached("UPDATE flow_runs SET steps_run = ?, updated_at = ? WHERE id = ? AND status = 'running'")?
                 .execute(params![steps_run, now, run_id])?,
@@ -855,6 +882,9 @@ pub async fn record_flow_steps(
         Ok((true, turn_freed))
     })
     .await?;
+    if let Some(stored) = stored {
+        stored.store(true, Ordering::Relaxed);
+    }
     if turn_freed {
         store.flow_runs_created().notify_one();
     }

@@ -131,7 +131,7 @@ pub async fn advance_schedule(store: &Store, advance: ScheduleAdvance) -> StoreR
             chain_depth: 0,
         };
         let (job, unwritten) = prepare_flow_run(new, false);
-        insert_unwritten(conn, &unwritten)?;
+        insert_unwritten(conn, &unwritten, 0)?;
         Ok(Advanced::Fired(job.run_id))
     })
     .await?;
