@@ -258,6 +258,11 @@ pub struct FlowRunJob {
     /// It waits for a turn under its flow's limit of runs at once: the worker takes it up
     /// when its turn comes, nobody executes it before.
     pub queued: bool,
+    /// Its flow limited its runs at once when this run was started or taken up: only then may
+    /// its end free a turn for queued runs, so only then does its end look for them. (Runs
+    /// queued under a limit set while it went are let go by the worker's next look, within a
+    /// second.)
+    pub limited: bool,
 }
 
 impl FlowRunJob {
@@ -503,6 +508,7 @@ pub fn prepare_flow_run(new: NewFlowRun, claim: bool) -> (FlowRunJob, UnwrittenR
         origin_run_id: id.clone(),
         call_depth: 0,
         queued: false,
+        limited: new.flow.max_concurrent_runs.is_some(),
     };
     let unwritten = UnwrittenRun {
         id,
@@ -692,10 +698,12 @@ pub(super) fn read_job(conn: &Connection, id: &str, graphs: &mut HashMap<String,
         origin_run_id,
         call_depth,
         queued,
-    ): (Option<String>, String, String, String, String, String, String, Option<i64>, Option<i64>, i64, i64, i64, String, i64, bool) = conn
+        limited,
+    ): (Option<String>, String, String, String, String, String, String, Option<i64>, Option<i64>, i64, i64, i64, String, i64, bool, bool) = conn
         .prepare_cached(
             "SELECT flow_id, flow_name, workflow_id, snapshot, started_by, trigger_block, payload, acting_user_id, alert_id, steps_run, created_at,
-                    chain_depth, COALESCE(restart_origin, id), call_depth, status = 'queued'
+                    chain_depth, COALESCE(restart_origin, id), call_depth, status = 'queued',
+                    EXISTS (SELECT 1 FROM flows f WHERE f.id = flow_runs.flow_id AND f.max_concurrent_runs IS NOT NULL)
              FROM flow_runs WHERE id = ?",
         )?
         .query_row([id], |row| {
@@ -715,6 +723,7 @@ pub(super) fn read_job(conn: &Connection, id: &str, graphs: &mut HashMap<String,
                 row.get(12)?,
                 row.get(13)?,
                 row.get(14)?,
+                row.get(15)?,
             ))
         })?;
     let graph = match graphs.get(&snapshot) {
@@ -770,6 +779,7 @@ pub(super) fn read_job(conn: &Connection, id: &str, graphs: &mut HashMap<String,
         origin_run_id,
         call_depth,
         queued,
+        limited,
     })
 }
 
@@ -792,13 +802,14 @@ struct StepColumns {
     due_at: Option<i64>,
 }
 
-/// Stores step records of a run (and, with `end`, how the run ended) in one transaction,
-/// after writing the run itself when it is still `unwritten` (see [`prepare_flow_run`]).
-/// `steps_run` is the run's count of executed steps so far. Answers false when the run was
-/// no longer running (e.g. it ended by another hand), in which case nothing was written.
+/// Stores step records of the run `job` executes (and, with `end`, how the run ended) in one
+/// transaction, after writing the run itself when it is still `unwritten` (see
+/// [`prepare_flow_run`]). `steps_run` is the run's count of executed steps so far. Answers
+/// false when the run was no longer running (e.g. it ended by another hand), in which case
+/// nothing was written.
 pub async fn record_flow_steps(
     store: &Store,
-    run_id: &str,
+    job: &FlowRunJob,
     steps: &[StepWrite],
     steps_run: i64,
     end: Option<RunEnd>,
@@ -821,8 +832,9 @@ pub async fn record_flow_steps(
         })
         .collect();
     let end = end.map(|end| (end.status.key(), end.reason, end.output.map(|output| output.to_string())));
-    let run_id = run_id.to_string();
-    let ends = end.is_some();
+    let run_id = job.run_id.clone();
+    // A run that ends frees a turn for its flow's queued runs, if any wait.
+    let frees_turn = end.is_some() && job.limited;
     let stored = unwritten.as_ref().map(|run| run.flow.snapshot_stored.clone());
     let (recorded, turn_freed) = super::writer::write(store, move |conn| {
         // A run written here, running, already holds its count of steps.
@@ -871,8 +883,7 @@ pub async fn record_flow_steps(
                 step.due_at
             ])?;
         }
-        // A run that ends frees a turn for its flow's queued runs, if any wait.
-        let turn_freed = ends
+        let turn_freed = frees_turn
             && conn
                 .prepare_cached(
                     "SELECT EXISTS (SELECT 1 FROM flow_runs INDEXED BY flow_runs_queued
