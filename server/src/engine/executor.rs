@@ -111,7 +111,7 @@ impl<'a> Driver<'a> {
         if !records.is_empty() || end.is_some() {
             let unwritten = self.unwritten.take();
             let steps_run = self.machine.steps_run();
-            match store::record_flow_steps(&self.engine.runtime().store, &self.job, &records, steps_run, end, unwritten).await {
+            match store::record_flow_steps(&self.engine.runtime().store, self.job, &records, steps_run, end, unwritten).await {
                 Ok(true) => {}
                 Ok(false) => return Some(Ending::Interrupted("the run was ended elsewhere".into())),
                 Err(error) => return Some(Ending::Interrupted(format!("cannot record steps: {error}"))),
