@@ -22,10 +22,17 @@ fn clock_ticks_per_second() -> f64 {
     if ticks > 0 { ticks as f64 } else { 100.0 }
 }
 
-/// How many instances a benchmark starts on one PostgreSQL database (`OUTFLOW_BENCH_INSTANCES`,
-/// which `./x bench --instances N` sets); 1 when unset.
-pub fn instances() -> usize {
-    std::env::var("OUTFLOW_BENCH_INSTANCES").ok().and_then(|n| n.parse().ok()).unwrap_or(1).max(1)
+/// The servers a benchmark loads: as many instances on one database as
+/// `OUTFLOW_BENCH_INSTANCES` says (`./x bench --instances N` sets it; 1 when unset), without
+/// a rate limit (one API key sends every request: the per-key limit would measure itself).
+pub fn servers() -> Vec<TestServer> {
+    let unlimited = [("OUTFLOW_RATE_LIMIT", "0")];
+    let instances: usize = std::env::var("OUTFLOW_BENCH_INSTANCES").ok().and_then(|n| n.parse().ok()).unwrap_or(1).max(1);
+    let mut servers = vec![TestServer::start_with(&unlimited)];
+    for _ in 1..instances {
+        servers.push(servers[0].another_instance(&unlimited));
+    }
+    servers
 }
 
 /// A benchmark's PostgreSQL database, when it runs on one.

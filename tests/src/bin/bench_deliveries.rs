@@ -20,7 +20,7 @@ use std::{
 use axum::{Router, body::Bytes, extract::State, routing::post};
 use outflow_tests::{
     TestServer, admin_client,
-    bench::{Postgres, cpu_seconds, instances},
+    bench::{Postgres, cpu_seconds, servers},
     peak_rss_kib, post_json,
 };
 use serde_json::{Value, json};
@@ -39,13 +39,8 @@ async fn main() {
 
     let arrivals: Arrivals = Arc::default();
     let receiver = start_receiver(arrivals.clone()).await;
-    // One API key sends every alert: the per-key rate limit would measure itself, not delivery.
-    let server = TestServer::start_with(&[("OUTFLOW_RATE_LIMIT", "0")]);
-    let instances = instances();
-    let mut servers = vec![server];
-    for _ in 1..instances {
-        servers.push(servers[0].another_instance(&[("OUTFLOW_RATE_LIMIT", "0")]));
-    }
+    let servers = servers();
+    let instances = servers.len();
     let server = &servers[0];
     let client = admin_client();
     let form = setup(&client, server, &receiver).await;

@@ -27,7 +27,7 @@ use std::{
 use axum::{Router, body::Bytes, extract::State, routing::post};
 use outflow_tests::{
     ADMIN_KEY, TestServer, admin_client,
-    bench::{Postgres, cpu_seconds, instances},
+    bench::{Postgres, cpu_seconds, servers},
     peak_rss_kib, post_json,
 };
 use serde_json::{Value, json};
@@ -59,11 +59,7 @@ async fn main() {
 
     let received = Arc::new(AtomicU64::new(0));
     let receiver = start_receiver(received.clone()).await;
-    // One API key sends every request: the per-key rate limit would measure itself.
-    let mut servers = vec![TestServer::start_with(&[("OUTFLOW_RATE_LIMIT", "0")])];
-    for _ in 1..instances() {
-        servers.push(servers[0].another_instance(&[("OUTFLOW_RATE_LIMIT", "0")]));
-    }
+    let servers = servers();
     let server = &servers[0];
     let client = admin_client();
     let flow = setup(&client, server, &receiver).await;
