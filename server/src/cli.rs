@@ -162,6 +162,12 @@ pub struct ServeArgs {
     #[arg(long, env = "OUTFLOW_FLOW_STEP_LIMIT", default_value_t = 1_000)]
     pub flow_step_limit: u32,
 
+    /// How long an instance holds a flow run it executes without renewing the lease, in
+    /// milliseconds (renewed every quarter of it while the run executes): how long the runs
+    /// of an instance that died wait before another instance takes them up.
+    #[arg(long, env = "OUTFLOW_FLOW_RUN_LEASE_MS", default_value_t = outflow_core::store::FLOW_RUN_LEASE_MS.unsigned_abs())]
+    pub flow_run_lease_ms: u64,
+
     /// A test aid: Schedule triggers read the current time (milliseconds since the epoch)
     /// from this file, re-read every 50 ms, instead of the system clock.
     #[arg(long, env = "OUTFLOW_SCHEDULE_CLOCK_FILE", hide = true)]
@@ -183,6 +189,7 @@ impl ServeArgs {
             trust_forwarded_for: self.trust_forwarded_for,
             metrics_token: self.metrics_token.map(|token| token.trim().to_string()).filter(|token| !token.is_empty()),
             agent_lease: Duration::from_millis(self.agent_lease_ms.max(100)),
+            flow_run_lease: Duration::from_millis(self.flow_run_lease_ms.max(100)),
             flow_settings: EngineSettings {
                 step_timeout: Duration::from_millis(self.flow_step_timeout_ms.max(1)),
                 step_limit: i64::from(self.flow_step_limit.max(1)),

@@ -31,6 +31,8 @@ pub struct Config {
     pub deny_private_egress: bool,
     /// How long an Integration Agent holds a leased run before it returns to the queue.
     pub agent_lease: Duration,
+    /// How long this instance holds a flow run it executes without renewing the lease.
+    pub flow_run_lease: Duration,
     /// The per-step timeout and run-wide step limit of flow runs.
     pub flow_settings: EngineSettings,
     /// A test aid: the scheduler reads "now" (ms since the epoch) from this file.

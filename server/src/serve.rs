@@ -63,6 +63,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     std::fs::create_dir_all(&config.data_dir).map_err(|source| ServeError::DataDir { path: config.data_dir.display().to_string(), source })?;
     let secrets = SecretBox::load(config.secret_key.as_deref(), &config.data_dir)?;
     let store = Store::open(&config.database_url).await?;
+    store.set_flow_run_lease(config.flow_run_lease);
     store.migrate().await?;
     let released = store::release_leases(&store).await?;
     if released > 0 {

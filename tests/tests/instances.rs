@@ -8,7 +8,7 @@ use std::{collections::HashMap, time::Duration};
 use outflow_tests::{
     TestServer,
     api::{Api, eventually},
-    flows::{edge, import, step, trigger, webhook},
+    flows::{edge, ended, import, step, trigger, webhook},
     postgres_server,
     receiver::Receiver,
 };
@@ -258,4 +258,126 @@ async fn an_agent_waiting_on_one_instance_gets_work_queued_on_another_at_once() 
     }
     let prompt = waits.iter().filter(|wait| **wait < Duration::from_millis(150)).count();
     assert!(prompt >= 4, "the work reached the agent waiting on another instance at once (4 of 5 within 150 ms): {waits:?}");
+}
+
+/// Two instances whose leases on flow runs last 2 s (renewed every 0.5 s while a run
+/// executes), and a flow whose first step posts to a slow receiver, then a second step; the
+/// run's steps post the payload's `n`. Answers the instances, the receiver and the flow.
+async fn slow_flow_on_two_instances(answer_after: Duration) -> Option<(TestServer, TestServer, Receiver, String)> {
+    if postgres_server().is_none() {
+        eprintln!("skipped: several instances need PostgreSQL (OUTFLOW_TEST_POSTGRES)");
+        return None;
+    }
+    let env = [("OUTFLOW_RATE_LIMIT", "0"), ("OUTFLOW_FLOW_RUN_LEASE_MS", "2000")];
+    let first = TestServer::start_with(&env);
+    let second = first.another_instance(&env);
+    let receiver = Receiver::start().await;
+    receiver.answer_after(answer_after);
+    let api = Api::new(&first);
+    let workflow = api.workflow("Ops").await;
+    let form = api.form(&workflow, json!({"name": "Incident", "properties": []})).await;
+    let endpoint = api.endpoint(&workflow, "Slow desk", &receiver.url("")).await;
+    let flow = import(
+        &api,
+        &form,
+        "Slow, then tell",
+        vec![trigger("t1", "status"), webhook(&endpoint, "w1", "/slow", "${t1.n}"), webhook(&endpoint, "w2", "/after", "${t1.n}")],
+        vec![edge("t1", "out", "w1"), edge("w1", "out", "w2")],
+    )
+    .await;
+    Some((first, second, receiver, flow))
+}
+
+/// The `webhook-id`s of the requests to `path` whose body is `n`.
+fn sent(receiver: &Receiver, path: &str, n: &str) -> Vec<String> {
+    receiver
+        .received()
+        .iter()
+        .filter(|request| request.path == path && request.raw == n)
+        .filter_map(|request| request.headers.get("webhook-id").and_then(|id| id.to_str().ok()).map(str::to_string))
+        .collect()
+}
+
+/// How long the lease on run `id` has left, in milliseconds (negative: it ran out).
+fn lease_left(server: &TestServer, id: &str) -> i64 {
+    server
+        .query_one("SELECT lease_until - (extract(epoch from clock_timestamp()) * 1000)::bigint FROM flow_runs WHERE id = ?1", id)
+        .and_then(|left| left.parse().ok())
+        .unwrap_or(i64::MIN)
+}
+
+/// A run whose step takes 6 s, three leases, stays leased to the instance executing it the
+/// whole time (no other instance may take it up and send its webhook again), and each step
+/// runs once. A run whose instance is killed mid-step goes to the other once its lease ran
+/// out: that one sends the step again (same `webhook-id`) and finishes the run.
+#[tokio::test]
+async fn a_flow_run_outlasting_its_lease_stays_with_its_instance_and_a_killed_instances_run_goes_to_another() {
+    let Some((first, second, receiver, flow)) = slow_flow_on_two_instances(Duration::from_secs(6)).await else { return };
+    let api = Api::new(&first);
+    let started = api.post_ok(&format!("/api/v1/flows/{flow}/runs"), json!({"payload": {"n": 1}}), 202).await;
+    let run_id = started["runId"].as_str().expect("a run id").to_string();
+    eventually(Duration::from_secs(10), || async { (!sent(&receiver, "/slow", "1").is_empty()).then_some(()) })
+        .await
+        .expect("run 1 is in its slow step");
+    let mut lapsed = Vec::new();
+    while sent(&receiver, "/after", "1").is_empty() && lapsed.len() < 100 {
+        let left = lease_left(&first, &run_id);
+        if left <= 0 && sent(&receiver, "/after", "1").is_empty() {
+            lapsed.push(left);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(lapsed, Vec::<i64>::new(), "the lease never ran out while the run executed (ms left when it had)");
+    let run = ended(&api, &run_id).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    assert_eq!(sent(&receiver, "/slow", "1").len(), 1, "the step that outlasted three leases was sent once: {run}");
+    assert_eq!(sent(&receiver, "/after", "1").len(), 1, "the step after it ran once: {run}");
+
+    let started = api.post_ok(&format!("/api/v1/flows/{flow}/runs"), json!({"payload": {"n": 2}}), 202).await;
+    let run_id = started["runId"].as_str().expect("a run id").to_string();
+    eventually(Duration::from_secs(10), || async { (!sent(&receiver, "/slow", "2").is_empty()).then_some(()) })
+        .await
+        .expect("run 2 is in its slow step");
+    let _data_dir = first.crash();
+    let run = ended(&Api::new(&second), &run_id).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    let slow = sent(&receiver, "/slow", "2");
+    assert_eq!(slow.len(), 2, "the step in flight when its instance died was sent again: {run}");
+    assert_eq!(slow[0], slow[1], "with the same webhook-id");
+    assert_eq!(sent(&receiver, "/after", "2").len(), 1, "the step after it ran once: {run}");
+}
+
+/// An instance whose lease on a run was taken by another (as when it could not renew in
+/// time) records nothing more of that run and starts none of its later steps; the holder
+/// of the lease finishes it.
+#[tokio::test]
+async fn an_instance_that_lost_a_runs_lease_stops_executing_it() {
+    let Some((first, _second, receiver, flow)) = slow_flow_on_two_instances(Duration::from_secs(3)).await else { return };
+    let api = Api::new(&first);
+    let started = api.post_ok(&format!("/api/v1/flows/{flow}/runs"), json!({"payload": {"n": 3}}), 202).await;
+    let run_id = started["runId"].as_str().expect("a run id").to_string();
+    eventually(Duration::from_secs(10), || async { (!sent(&receiver, "/slow", "3").is_empty()).then_some(()) })
+        .await
+        .expect("the run is in its slow step");
+    // Another instance holds the lease now, for long.
+    let taken = first.query_one(
+        "WITH taken AS (UPDATE flow_runs SET lease_owner = 'in_elsewhere', lease_until = (extract(epoch from clock_timestamp()) * 1000)::bigint + 600000
+                        WHERE id = ?1 RETURNING id)
+         SELECT id FROM taken",
+        &run_id,
+    );
+    assert_eq!(taken.as_deref(), Some(run_id.as_str()));
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(sent(&receiver, "/after", "3"), Vec::<String>::new(), "the instance that lost the lease started no later step");
+    let (_, run) = api.get(&format!("/api/v1/runs/{run_id}")).await;
+    assert_eq!(run["status"], "running", "nor recorded the run's end: {run}");
+
+    // The other holder's lease runs out: an instance takes the run up and finishes it.
+    first.query_one("WITH freed AS (UPDATE flow_runs SET lease_until = 0 WHERE id = ?1 RETURNING id) SELECT id FROM freed", &run_id);
+    let run = ended(&api, &run_id).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    let slow = sent(&receiver, "/slow", "3");
+    assert_eq!(slow.len(), 2, "the step whose record was refused was sent again: {run}");
+    assert_eq!(slow[0], slow[1], "with the same webhook-id");
+    assert_eq!(sent(&receiver, "/after", "3").len(), 1, "the step after it ran once: {run}");
 }

@@ -53,8 +53,10 @@ pub enum CalledRun {
 
 /// Writes the run a Call Flow step starts, or finds the one it started before.
 pub async fn start_called_run(store: &Store, call: NewCall) -> StoreResult<CalledRun> {
+    let lease = store.flow_run_lease();
     super::writer::write(store, move |conn| {
-        let link = CallLink { caller: call.caller_run.clone(), block: call.block.clone(), iteration: call.iteration.clone(), depth: call.depth };
+        let link =
+            CallLink { caller: call.caller_run.clone(), block: call.block.clone(), iteration: call.iteration.clone(), depth: call.depth, lease };
         if let Some(existing) = called_run_of(conn, &link.caller, &link.block, &link.iteration)? {
             return Ok(CalledRun::Existing(existing.0));
         }
@@ -101,7 +103,7 @@ fn insert_call(conn: &Connection, call: &NewCall, link: &CallLink) -> StoreResul
             event_id: None,
             acting_user_id: call.acting_user_id,
             rerun_of: None,
-            claimed: true,
+            lease: Some(&link.lease),
             now,
             steps_run: 0,
             chain_depth: call.chain_depth,

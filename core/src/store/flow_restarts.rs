@@ -89,7 +89,7 @@ pub(super) fn insert_restart(conn: &Connection, wanted: &Restart<'_>) -> StoreRe
             event_id: None,
             acting_user_id: wanted.acting_user_id,
             rerun_of: None,
-            claimed: wanted.call.is_some(),
+            lease: wanted.call.map(|call| &call.lease),
             now,
             steps_run: 0,
             chain_depth: wanted.chain_depth,

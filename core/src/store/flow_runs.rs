@@ -5,7 +5,7 @@
 //! by `outflow_model::flow_plan`, which the engine and [`get_flow_run`] share.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     sync::{
         Arc,
         atomic::{AtomicBool, Ordering},
@@ -33,10 +33,21 @@ use super::{
 };
 use crate::{clock, ids::new_sorted_id};
 
-/// How long a process holds a run it executes. Outflow runs one server per database and
-/// frees every lease at start, so this only bounds how long a run a worker lost track of
-/// waits; the engine also never takes a run it is already executing.
-pub const FLOW_RUN_LEASE_MS: i64 = 600_000;
+/// How long a process holds a run it executes unless it renews the lease (by default; see
+/// [`FlowRunLease`]). The engine renews its runs' leases while they execute, so this bounds
+/// how long the runs of an instance that died wait before another takes them up (a lone
+/// instance frees every lease at start), not how long a run may take.
+pub const FLOW_RUN_LEASE_MS: i64 = 60_000;
+
+/// How a process leases the runs it executes: under its instance name (the store's), for
+/// `ms` at a time. The lease is renewed while the run executes ([`renew_flow_run_leases`]);
+/// once it ran out and another instance took the run up, the first may no longer record the
+/// run's steps ([`record_flow_steps`] answers false), so one process at a time executes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowRunLease {
+    pub owner: String,
+    pub ms: i64,
+}
 
 /// A flow's blocks and edges.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
@@ -282,8 +293,8 @@ pub(super) struct RunRow<'a> {
     pub event_id: Option<i64>,
     pub acting_user_id: Option<i64>,
     pub rerun_of: Option<&'a str>,
-    /// Taken by its creator at once (running, leased) instead of waiting for the worker.
-    pub claimed: bool,
+    /// Taken by its creator at once (running, under this lease) instead of waiting for the worker.
+    pub lease: Option<&'a FlowRunLease>,
     pub now: i64,
     /// Steps it executed already: a run written with its first step records (see
     /// [`record_flow_steps`]) counts them; others start at 0.
@@ -302,6 +313,8 @@ pub(super) struct CallLink {
     pub iteration: Iteration,
     /// How deeply calls nest at the called run (1 for a flow a top-level run called).
     pub depth: i64,
+    /// The caller's process's lease: it executes the called run at once.
+    pub lease: FlowRunLease,
 }
 
 /// What a run restarted from a step restarts (see `flow_restarts`).
@@ -332,18 +345,18 @@ pub(super) fn insert_run(conn: &Connection, row: &RunRow<'_>) -> StoreResult<boo
     // run queued behind runs that wait for it (a flow calling itself, two limited flows calling
     // each other) would wait forever.
     let queued = row.flow.max_concurrent_runs.is_some() && row.started_by != StartedBy::Test && row.call.is_none();
-    let (status, lease, started) = match (row.refused, queued, row.claimed) {
+    let (status, lease, started) = match (row.refused, queued, row.lease) {
         (Some(_), _, _) => ("failed", None, Some(row.now)),
         (None, true, _) => ("queued", None, None),
-        (None, false, true) => ("running", Some(row.now + FLOW_RUN_LEASE_MS), Some(row.now)),
-        (None, false, false) => ("pending", None, None),
+        (None, false, Some(lease)) => ("running", Some(lease), Some(row.now)),
+        (None, false, None) => ("pending", None, None),
     };
     conn.prepare_cached(
         "INSERT INTO flow_runs (id, flow_id, flow_name, flow_version, workflow_id, snapshot, started_by, trigger_block, trigger, payload,
-                               alert_id, event_id, acting_user_id, rerun_of, status, lease_until, created_at, started_at, updated_at,
+                               alert_id, event_id, acting_user_id, rerun_of, status, lease_until, lease_owner, created_at, started_at, updated_at,
                                chain_depth, reason, finished_at, restart_of, restart_from, restart_origin,
                                called_by, called_by_block, called_by_iteration, call_depth, steps_run)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )?
     .execute(params![
         row.id,
@@ -362,7 +375,8 @@ pub(super) fn insert_run(conn: &Connection, row: &RunRow<'_>) -> StoreResult<boo
         row.acting_user_id,
         row.rerun_of,
         status,
-        lease,
+        lease.map(|lease| row.now + lease.ms),
+        lease.map(|lease| &lease.owner),
         row.now,
         started,
         row.now,
@@ -448,7 +462,7 @@ pub(crate) fn start_runs_for_event(conn: &Connection, flows: &[RunnableFlow], ev
                 event_id: Some(event.event_id),
                 acting_user_id: event.initiator,
                 rerun_of: None,
-                claimed: false,
+                lease: None,
                 now,
                 steps_run: 0,
                 chain_depth: event.chain_depth,
@@ -475,17 +489,17 @@ pub struct UnwrittenRun {
     alert: Option<i64>,
     acting_user_id: Option<i64>,
     rerun_of: Option<String>,
-    claimed: bool,
+    lease: Option<FlowRunLease>,
     now: i64,
     chain_depth: i64,
 }
 
-/// Prepares a run: the job executing it, and the row still to be written. With `claim` its
+/// Prepares a run: the job executing it, and the row still to be written. With a `lease` its
 /// creator executes it (leased, running); otherwise the engine's worker will. The row is
 /// written by [`create_flow_run`] before anything else happens, or by a caller that
 /// acknowledges nothing until the run ends (a sync HTTP trigger) together with the run's
 /// first step record ([`record_flow_steps`]), which saves a commit on the hot path.
-pub fn prepare_flow_run(new: NewFlowRun, claim: bool) -> (FlowRunJob, UnwrittenRun) {
+pub fn prepare_flow_run(new: NewFlowRun, lease: Option<FlowRunLease>) -> (FlowRunJob, UnwrittenRun) {
     let now = clock::now_millis();
     let id = new_sorted_id("frun", now);
     let alert = new.payload.get("eventIdentifier").and_then(Value::as_i64);
@@ -519,7 +533,7 @@ pub fn prepare_flow_run(new: NewFlowRun, claim: bool) -> (FlowRunJob, UnwrittenR
         alert,
         acting_user_id: new.acting_user_id,
         rerun_of: new.rerun_of,
-        claimed: claim,
+        lease,
         now,
         chain_depth: new.chain_depth,
     };
@@ -549,7 +563,7 @@ pub(super) fn insert_unwritten(conn: &Connection, run: &UnwrittenRun, steps_run:
         event_id: None,
         acting_user_id: run.acting_user_id,
         rerun_of: run.rerun_of.as_deref(),
-        claimed: run.claimed,
+        lease: run.lease.as_ref(),
         now: run.now,
         steps_run,
         chain_depth: run.chain_depth,
@@ -564,7 +578,7 @@ pub(super) fn insert_unwritten(conn: &Connection, run: &UnwrittenRun, steps_run:
 /// Creates a run. With `claim` its creator executes it at once (it is leased and running);
 /// otherwise it waits for the engine's worker, which is woken.
 pub async fn create_flow_run(store: &Store, new: NewFlowRun, claim: bool) -> StoreResult<FlowRunJob> {
-    let (mut job, unwritten) = prepare_flow_run(new, claim);
+    let (mut job, unwritten) = prepare_flow_run(new, claim.then(|| store.flow_run_lease()));
     let stored = unwritten.flow.snapshot_stored.clone();
     let (alert_id, goes) = super::writer::write(store, move |conn| insert_unwritten(conn, &unwritten, 0)).await?;
     stored.store(true, Ordering::Relaxed);
@@ -647,6 +661,7 @@ pub async fn sample_payload(store: &Store, flow_id: &str, form_id: &str, key: &s
 /// index: for `ORDER BY created_at LIMIT` SQLite would otherwise walk every run ever recorded
 /// in creation order (~20 ms at 200,000 runs, every second, stalling every writer).
 pub async fn claim_flow_runs(store: &Store, now: i64, limit: i64) -> StoreResult<Vec<FlowRunJob>> {
+    let lease = store.flow_run_lease();
     super::writer::write(store, move |conn| {
         // Queued runs whose turn came (fewer of their flow's runs go than its limit; the
         // flow deleted or its limit lifted) go, oldest first. Designer tests never wait, and
@@ -666,14 +681,14 @@ pub async fn claim_flow_runs(store: &Store, now: i64, limit: i64) -> StoreResult
         .execute([now])?;
         let claimed: Vec<String> = conn
             .prepare_cached(
-                "UPDATE flow_runs SET lease_until = ?1, status = 'running', started_at = COALESCE(started_at, ?2), wake_at = NULL, updated_at = ?2
+                "UPDATE flow_runs SET lease_until = ?1, lease_owner = ?4, status = 'running', started_at = COALESCE(started_at, ?2), wake_at = NULL, updated_at = ?2
                  WHERE id IN (SELECT id FROM flow_runs INDEXED BY flow_runs_open
                               WHERE status IN ('pending', 'running') AND (wake_at IS NULL OR wake_at <= ?2)
                                 AND (lease_until IS NULL OR lease_until < ?2) ORDER BY created_at LIMIT ?3)
                    AND status IN ('pending', 'running') AND (lease_until IS NULL OR lease_until < ?2)
                  RETURNING id",
             )?
-            .query_map(params![now + FLOW_RUN_LEASE_MS, now, limit], |row| row.get(0))?
+            .query_map(params![now + lease.ms, now, limit, lease.owner], |row| row.get(0))?
             .collect::<Result<_, _>>()?;
         let mut graphs: HashMap<String, Arc<FlowGraph>> = HashMap::new();
         claimed.iter().map(|id| read_job(conn, id, &mut graphs)).collect()
@@ -805,8 +820,9 @@ struct StepColumns {
 /// Stores step records of the run `job` executes (and, with `end`, how the run ended) in one
 /// transaction, after writing the run itself when it is still `unwritten` (see
 /// [`prepare_flow_run`]). `steps_run` is the run's count of executed steps so far. Answers
-/// false when the run was no longer running (e.g. it ended by another hand), in which case
-/// nothing was written.
+/// false when the run was no longer running under this process's lease (it ended by another
+/// hand, or another instance took it up after the lease ran out), in which case nothing was
+/// written.
 pub async fn record_flow_steps(
     store: &Store,
     job: &FlowRunJob,
@@ -836,10 +852,11 @@ pub async fn record_flow_steps(
     // A run that ends frees a turn for its flow's queued runs, if any wait.
     let frees_turn = end.is_some() && job.limited;
     let stored = unwritten.as_ref().map(|run| run.flow.snapshot_stored.clone());
+    let owner = store.flow_run_lease().owner;
     let (recorded, turn_freed) = super::writer::write(store, move |conn| {
         // A run written here, running, already holds its count of steps.
         let written_running = match &unwritten {
-            Some(run) => insert_unwritten(conn, run, steps_run)?.1 && run.claimed,
+            Some(run) => insert_unwritten(conn, run, steps_run)?.1 && run.lease.is_some(),
             None => false,
         };
         let now = clock::now_millis();
@@ -847,13 +864,13 @@ pub async fn record_flow_steps(
             Some((status, reason, output)) => conn
                 .prepare_cached(
                     "UPDATE flow_runs SET steps_run = ?, status = ?, reason = ?, output = ?, finished_at = ?, lease_until = NULL, wake_at = NULL, updated_at = ?
-                     WHERE id = ? AND status = 'running'",
+                     WHERE id = ? AND status = 'running' AND lease_owner = ?",
                 )?
-                .execute(params![steps_run, status, reason, output, now, now, run_id])?,
+                .execute(params![steps_run, status, reason, output, now, now, run_id, owner])?,
             None if written_running => 1,
             None => conn
-                .prepare_cached("UPDATE flow_runs SET steps_run = ?, updated_at = ? WHERE id = ? AND status = 'running'")?
-                .execute(params![steps_run, now, run_id])?,
+                .prepare_cached("UPDATE flow_runs SET steps_run = ?, updated_at = ? WHERE id = ? AND status = 'running' AND lease_owner = ?")?
+                .execute(params![steps_run, now, run_id, owner])?,
         };
         if updated == 0 {
             return Ok((false, false));
@@ -906,12 +923,38 @@ pub async fn record_flow_steps(
 /// up again then, here or after a restart.
 pub async fn park_flow_run(store: &Store, run_id: &str, wake_at: i64) -> StoreResult<()> {
     let run_id = run_id.to_string();
+    let owner = store.flow_run_lease().owner;
     super::writer::write(store, move |conn| {
-        conn.prepare_cached("UPDATE flow_runs SET lease_until = NULL, wake_at = ?, updated_at = ? WHERE id = ? AND status = 'running'")?
-            .execute(params![wake_at, clock::now_millis(), run_id])?;
+        conn.prepare_cached(
+            "UPDATE flow_runs SET lease_until = NULL, wake_at = ?, updated_at = ? WHERE id = ? AND status = 'running' AND lease_owner = ?",
+        )?
+        .execute(params![wake_at, clock::now_millis(), run_id, owner])?;
         Ok(())
     })
     .await
+}
+
+/// Extends this process's leases on the runs `ids` it still executes by a whole lease from
+/// now; answers those it no longer holds (ended, or taken up by another instance after the
+/// lease ran out: that one executes them now). One statement for all of them.
+pub async fn renew_flow_run_leases(store: &Store, ids: Vec<String>) -> StoreResult<Vec<String>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let lease = store.flow_run_lease();
+    let wanted = serde_json::to_string(&ids).unwrap_or_default();
+    let renewed: Vec<String> = super::writer::write(store, move |conn| {
+        Ok(conn
+            .prepare_cached(
+                "UPDATE flow_runs SET lease_until = ?1 WHERE id IN (SELECT value FROM json_each(?2)) AND status = 'running' AND lease_owner = ?3
+                 RETURNING id",
+            )?
+            .query_map(params![clock::now_millis() + lease.ms, wanted, lease.owner], |row| row.get(0))?
+            .collect::<Result<_, _>>()?)
+    })
+    .await?;
+    let renewed: HashSet<String> = renewed.into_iter().collect();
+    Ok(ids.into_iter().filter(|id| !renewed.contains(id)).collect())
 }
 
 /// When the earliest parked run is due, if any is.

@@ -130,7 +130,7 @@ pub async fn advance_schedule(store: &Store, advance: ScheduleAdvance) -> StoreR
             rerun_of: None,
             chain_depth: 0,
         };
-        let (job, unwritten) = prepare_flow_run(new, false);
+        let (job, unwritten) = prepare_flow_run(new, None);
         insert_unwritten(conn, &unwritten, 0)?;
         Ok(Advanced::Fired(job.run_id))
     })

@@ -1,7 +1,7 @@
 //! The store handle: one value owning everything the store keeps for one database — the
 //! engine it runs on, the connection pool, the write connection and its queue, whose turn
 //! it is to write, the configuration generation, recently used API keys, the "flow runs
-//! created" signal and what other instances announce (`instances`). It is passed wherever
+//! created" signal, how it leases flow runs, and what other instances announce (`instances`). It is passed wherever
 //! the database is needed; two handles (two tests, two databases) share nothing, and
 //! nothing of the store lives in process-wide statics.
 
@@ -9,15 +9,16 @@ use std::{
     collections::HashMap,
     sync::{
         Arc, Mutex, OnceLock, PoisonError,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicI64, AtomicU64, Ordering},
     },
+    time::Duration,
 };
 
 use outflow_model::trigger::Trigger;
 use tokio::sync::Notify;
 
 use super::{
-    StoreResult,
+    FLOW_RUN_LEASE_MS, FlowRunLease, StoreResult,
     db::{self, Engine, Opener, Pool},
     instances::{CHANGES, Message},
     principals::RecentKeys,
@@ -46,8 +47,11 @@ struct Shared {
     events_dispatched: [AtomicU64; Trigger::ALL.len()],
     /// Where migrations run (SQLite's are sqlx's, on a connection of their own).
     url: String,
-    /// This process's name in the notifications it sends other instances (PostgreSQL).
+    /// This process's name in the notifications it sends other instances (PostgreSQL) and
+    /// on the flow runs it leases.
     instance: String,
+    /// How long a lease on a flow run lasts unless renewed, in milliseconds.
+    flow_run_lease_ms: AtomicI64,
     /// Told of the kinds of work other instances announce (see [`Store::on_work_announced`]).
     work_announced: OnceLock<Box<dyn Fn(&Store, u8) + Send + Sync>>,
 }
@@ -85,6 +89,7 @@ impl Store {
             events_dispatched: Default::default(),
             url: database_url.to_string(),
             instance,
+            flow_run_lease_ms: AtomicI64::new(FLOW_RUN_LEASE_MS),
             work_announced: OnceLock::new(),
         }));
         if engine == Engine::Postgres {
@@ -189,6 +194,18 @@ impl Store {
     /// status change also moves it, which costs a cache refill, never a stale answer.)
     pub fn config_generation(&self) -> u64 {
         self.0.generation.load(Ordering::Acquire)
+    }
+
+    /// How this process leases the flow runs it executes (see [`FlowRunLease`]).
+    pub fn flow_run_lease(&self) -> FlowRunLease {
+        FlowRunLease { owner: self.0.instance.clone(), ms: self.0.flow_run_lease_ms.load(Ordering::Relaxed) }
+    }
+
+    /// Sets how long a lease on a flow run lasts unless renewed (at least 100 ms; by default
+    /// `FLOW_RUN_LEASE_MS`).
+    pub fn set_flow_run_lease(&self, lease: Duration) {
+        let ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2).max(100);
+        self.0.flow_run_lease_ms.store(ms, Ordering::Relaxed);
     }
 
     /// What the engine's worker waits on between rounds: woken whenever runs are created

@@ -11,7 +11,10 @@ use sqlx::{ConnectOptions, sqlite::SqliteConnectOptions};
 use super::{Store, StoreError, StoreResult};
 
 /// PostgreSQL's migrations, in order: (version, name, SQL).
-const POSTGRES: &[(i64, &str, &str)] = &[(1, "schema", include_str!("../../migrations-postgres/0001_schema.sql"))];
+const POSTGRES: &[(i64, &str, &str)] = &[
+    (1, "schema", include_str!("../../migrations-postgres/0001_schema.sql")),
+    (2, "flow_run_lease_owner", include_str!("../../migrations-postgres/0002_flow_run_lease_owner.sql")),
+];
 
 /// Any number, the same in every instance: the advisory lock migrations hold.
 const MIGRATION_LOCK: i64 = 0x006f_7574_666c_6f77;

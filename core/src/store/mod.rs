@@ -58,9 +58,9 @@ pub use escalation::{escalate_manually, fire_due_escalations, next_escalation_du
 pub use flow_calls::{CalledRun, NewCall, flow_run_end, start_called_run};
 pub use flow_restarts::restart_flow_run;
 pub use flow_runs::{
-    Edition, FLOW_RUN_LEASE_MS, FlowGraph, FlowRunJob, NewFlowRun, RunEnd, RunnableFlow, StepWrite, StoredStep, UnwrittenRun, chained_runs_since,
-    claim_flow_runs, create_flow_run, get_flow_run, next_flow_wake, park_flow_run, prepare_flow_run, record_flow_steps, runnable_flow,
-    sample_payload, start_test_run,
+    Edition, FLOW_RUN_LEASE_MS, FlowGraph, FlowRunJob, FlowRunLease, NewFlowRun, RunEnd, RunnableFlow, StepWrite, StoredStep, UnwrittenRun,
+    chained_runs_since, claim_flow_runs, create_flow_run, get_flow_run, next_flow_wake, park_flow_run, prepare_flow_run, record_flow_steps,
+    renew_flow_run_leases, runnable_flow, sample_payload, start_test_run,
 };
 pub use flow_schedules::{Advanced, ScheduleAdvance, ScheduledTrigger, advance_schedule, arm_schedule, scheduled_triggers};
 pub use flows::{
@@ -222,7 +222,7 @@ pub(crate) async fn write_tx(store: &Store) -> StoreResult<WriteTx> {
 /// other instance serves the database (always so on SQLite): any lease found then is a dead
 /// one. While others run, their leases may be live, so nothing is freed, and a dead
 /// instance's leases expire (notifications after 60 s, runs after 120 s, flow runs after
-/// 600 s).
+/// their lease, 60 s by default).
 pub async fn release_leases(store: &Store) -> StoreResult<u64> {
     if store.others_alive().await? {
         return Ok(0);

@@ -3,18 +3,20 @@
 //! API, which execute at once in this process), [`executor`] runs one step by step with the
 //! planner of `outflow_model::flow_plan`, recording each step before anything after it
 //! starts, and [`worker`] takes up runs nobody executes: created for it, parked on a long
-//! Delay, or left behind by a crash. Step types live in `crate::steps`.
+//! Delay, or left behind by a crash (or by an instance that died). `leases` keeps the runs
+//! executing here leased to this process. Step types live in `crate::steps`.
 //!
 //! Hot-path lookups (a flow's graph, an endpoint with its secrets) are cached until the
 //! store's configuration generation moves, i.e. until any configuration change commits.
 
 pub mod executor;
+mod leases;
 pub mod worker;
 
 use std::{
-    collections::{HashMap, HashSet},
+    collections::{HashMap, hash_map::Entry},
     sync::{Arc, Mutex, MutexGuard, PoisonError},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use futures::future::BoxFuture;
@@ -62,8 +64,9 @@ struct Inner {
     /// What Outflow steps do, with the same rules as the REST API.
     ops: Ops,
     settings: EngineSettings,
-    /// Runs executing in this process, so the worker never takes one twice.
-    active: Mutex<HashSet<String>>,
+    /// Runs executing in this process (since when), so the worker never takes one twice and
+    /// their leases are renewed (`leases`).
+    active: Mutex<HashMap<String, Instant>>,
     /// Per run someone waits for (a Call Flow step): woken when it ends here.
     awaited: Mutex<HashMap<String, Arc<Notify>>>,
     flows: Cache<RunnableFlow>,
@@ -72,8 +75,10 @@ struct Inner {
 }
 
 impl Engine {
+    /// The engine, renewing the leases of the runs it executes for as long as it exists
+    /// (so it must be made inside the Tokio runtime).
     pub fn new(runtime: Runtime, ops: Ops, settings: EngineSettings) -> Engine {
-        Engine(Arc::new(Inner {
+        let engine = Engine(Arc::new(Inner {
             runtime,
             ops,
             settings,
@@ -81,7 +86,9 @@ impl Engine {
             awaited: Mutex::default(),
             flows: Cache::default(),
             principals: Cache::default(),
-        }))
+        }));
+        tokio::spawn(leases::renew(Arc::downgrade(&engine.0)));
+        engine
     }
 
     pub fn runtime(&self) -> &Runtime {
@@ -181,7 +188,7 @@ impl Engine {
             let (run_id, _, ending) = self.start(new).await?;
             return Ok((run_id, ending));
         }
-        let (job, unwritten) = store::prepare_flow_run(new, true);
+        let (job, unwritten) = store::prepare_flow_run(new, Some(self.runtime().store.flow_run_lease()));
         Ok(self.begin(job, Some(unwritten)))
     }
 
@@ -205,15 +212,27 @@ impl Engine {
 
     fn begin(&self, job: FlowRunJob, unwritten: Option<UnwrittenRun>) -> (String, oneshot::Receiver<Ending>) {
         let run_id = job.run_id.clone();
-        self.active().insert(run_id.clone());
+        self.active().insert(run_id.clone(), Instant::now());
         (run_id, self.spawn(job, unwritten))
     }
 
     /// Executes a claimed run on a task of its own, unless this process already does.
     pub fn execute(&self, job: FlowRunJob) {
-        if self.active().insert(job.run_id.clone()) {
+        let taken = match self.active().entry(job.run_id.clone()) {
+            Entry::Vacant(entry) => {
+                entry.insert(Instant::now());
+                true
+            }
+            Entry::Occupied(_) => false,
+        };
+        if taken {
             drop(self.spawn(job, None));
         }
+    }
+
+    /// The runs executing here that this process took up at least `for_at_least` ago.
+    fn held_for(&self, for_at_least: Duration) -> Vec<String> {
+        self.active().iter().filter(|(_, since)| since.elapsed() >= for_at_least).map(|(id, _)| id.clone()).collect()
     }
 
     /// Waits (up to `within`) for the runs this process executes to end or park, so that a
@@ -286,7 +305,7 @@ impl Engine {
         self.0.awaited.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn active(&self) -> MutexGuard<'_, HashSet<String>> {
+    fn active(&self) -> MutexGuard<'_, HashMap<String, Instant>> {
         // Every change is one insert or remove, so a poisoned set is still consistent.
         self.0.active.lock().unwrap_or_else(PoisonError::into_inner)
     }
