@@ -14,6 +14,14 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const THREAD_STACK_BYTES: usize = 8 << 20;
 
 fn main() -> std::process::ExitCode {
+    // Transparent huge pages back a 4 KiB allocation with 2 MiB of memory: mimalloc's arena
+    // in huge pages held ~24 MiB of an idle server's 58 MiB. Outflow's heap is many small
+    // objects, which gain nothing from them, so the process takes none (under the kernel's
+    // "always" setting too; mimalloc is built not to ask for them under "madvise").
+    #[cfg(target_os = "linux")]
+    if let Err(error) = rustix::thread::disable_transparent_huge_pages(true) {
+        eprintln!("outflow: cannot turn transparent huge pages off for this process: {error}");
+    }
     match tokio::runtime::Builder::new_multi_thread().enable_all().thread_stack_size(THREAD_STACK_BYTES).build() {
         Ok(runtime) => runtime.block_on(run()),
         Err(error) => {

@@ -98,6 +98,17 @@ async fn the_bundle_is_sent_compressed_at_build_time_when_the_browser_accepts_it
     }
 }
 
+/// Transparent huge pages would back the allocator's small objects with 2 MiB pages (a
+/// third of an idle server's memory); the server turns them off for itself.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn the_server_takes_no_transparent_huge_pages() {
+    let server = TestServer::start();
+    let status = std::fs::read_to_string(format!("/proc/{}/status", server.pid())).expect("the server's status is readable");
+    let enabled = status.lines().find_map(|line| line.strip_prefix("THP_enabled:")).map(str::trim);
+    assert_eq!(enabled, Some("0"), "{status}");
+}
+
 #[tokio::test]
 async fn unknown_pages_render_a_not_found_page() {
     let server = TestServer::start();
