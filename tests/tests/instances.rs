@@ -306,6 +306,26 @@ fn lease_left(server: &TestServer, id: &str) -> i64 {
         .unwrap_or(i64::MIN)
 }
 
+/// Starts a run of `flow` on `api`'s instance with payload `n` and waits until its slow
+/// step was sent; answers the run's id.
+async fn start_in_slow_step(api: &Api<'_>, flow: &str, receiver: &Receiver, n: u32) -> String {
+    let started = api.post_ok(&format!("/api/v1/flows/{flow}/runs"), json!({"payload": {"n": n}}), 202).await;
+    eventually(Duration::from_secs(10), || async { (!sent(receiver, "/slow", &n.to_string()).is_empty()).then_some(()) })
+        .await
+        .unwrap_or_else(|| panic!("run {n} reaches its slow step"));
+    started["runId"].as_str().expect("a run id").to_string()
+}
+
+/// Run `n` (`run`) succeeded after its slow step was sent a second time, with the same
+/// `webhook-id`, and the step after it once.
+fn succeeded_after_sending_the_slow_step_again(receiver: &Receiver, n: &str, run: &Value) {
+    assert_eq!(run["status"], "succeeded", "{run}");
+    let slow = sent(receiver, "/slow", n);
+    assert_eq!(slow.len(), 2, "the step in flight was sent again: {run}");
+    assert_eq!(slow[0], slow[1], "with the same webhook-id");
+    assert_eq!(sent(receiver, "/after", n).len(), 1, "the step after it ran once: {run}");
+}
+
 /// A run whose step takes 6 s, three leases, stays leased to the instance executing it the
 /// whole time (no other instance may take it up and send its webhook again), and each step
 /// runs once. A run whose instance is killed mid-step goes to the other once its lease ran
@@ -314,11 +334,7 @@ fn lease_left(server: &TestServer, id: &str) -> i64 {
 async fn a_flow_run_outlasting_its_lease_stays_with_its_instance_and_a_killed_instances_run_goes_to_another() {
     let Some((first, second, receiver, flow)) = slow_flow_on_two_instances(Duration::from_secs(6)).await else { return };
     let api = Api::new(&first);
-    let started = api.post_ok(&format!("/api/v1/flows/{flow}/runs"), json!({"payload": {"n": 1}}), 202).await;
-    let run_id = started["runId"].as_str().expect("a run id").to_string();
-    eventually(Duration::from_secs(10), || async { (!sent(&receiver, "/slow", "1").is_empty()).then_some(()) })
-        .await
-        .expect("run 1 is in its slow step");
+    let run_id = start_in_slow_step(&api, &flow, &receiver, 1).await;
     let mut lapsed = Vec::new();
     while sent(&receiver, "/after", "1").is_empty() && lapsed.len() < 100 {
         let left = lease_left(&first, &run_id);
@@ -333,18 +349,9 @@ async fn a_flow_run_outlasting_its_lease_stays_with_its_instance_and_a_killed_in
     assert_eq!(sent(&receiver, "/slow", "1").len(), 1, "the step that outlasted three leases was sent once: {run}");
     assert_eq!(sent(&receiver, "/after", "1").len(), 1, "the step after it ran once: {run}");
 
-    let started = api.post_ok(&format!("/api/v1/flows/{flow}/runs"), json!({"payload": {"n": 2}}), 202).await;
-    let run_id = started["runId"].as_str().expect("a run id").to_string();
-    eventually(Duration::from_secs(10), || async { (!sent(&receiver, "/slow", "2").is_empty()).then_some(()) })
-        .await
-        .expect("run 2 is in its slow step");
+    let run_id = start_in_slow_step(&api, &flow, &receiver, 2).await;
     let _data_dir = first.crash();
-    let run = ended(&Api::new(&second), &run_id).await;
-    assert_eq!(run["status"], "succeeded", "{run}");
-    let slow = sent(&receiver, "/slow", "2");
-    assert_eq!(slow.len(), 2, "the step in flight when its instance died was sent again: {run}");
-    assert_eq!(slow[0], slow[1], "with the same webhook-id");
-    assert_eq!(sent(&receiver, "/after", "2").len(), 1, "the step after it ran once: {run}");
+    succeeded_after_sending_the_slow_step_again(&receiver, "2", &ended(&Api::new(&second), &run_id).await);
 }
 
 /// An instance whose lease on a run was taken by another (as when it could not renew in
@@ -354,11 +361,7 @@ async fn a_flow_run_outlasting_its_lease_stays_with_its_instance_and_a_killed_in
 async fn an_instance_that_lost_a_runs_lease_stops_executing_it() {
     let Some((first, _second, receiver, flow)) = slow_flow_on_two_instances(Duration::from_secs(3)).await else { return };
     let api = Api::new(&first);
-    let started = api.post_ok(&format!("/api/v1/flows/{flow}/runs"), json!({"payload": {"n": 3}}), 202).await;
-    let run_id = started["runId"].as_str().expect("a run id").to_string();
-    eventually(Duration::from_secs(10), || async { (!sent(&receiver, "/slow", "3").is_empty()).then_some(()) })
-        .await
-        .expect("the run is in its slow step");
+    let run_id = start_in_slow_step(&api, &flow, &receiver, 3).await;
     // Another instance holds the lease now, for long.
     let taken = first.query_one(
         "WITH taken AS (UPDATE flow_runs SET lease_owner = 'in_elsewhere', lease_until = (extract(epoch from clock_timestamp()) * 1000)::bigint + 600000
@@ -374,10 +377,5 @@ async fn an_instance_that_lost_a_runs_lease_stops_executing_it() {
 
     // The other holder's lease runs out: an instance takes the run up and finishes it.
     first.query_one("WITH freed AS (UPDATE flow_runs SET lease_until = 0 WHERE id = ?1 RETURNING id) SELECT id FROM freed", &run_id);
-    let run = ended(&api, &run_id).await;
-    assert_eq!(run["status"], "succeeded", "{run}");
-    let slow = sent(&receiver, "/slow", "3");
-    assert_eq!(slow.len(), 2, "the step whose record was refused was sent again: {run}");
-    assert_eq!(slow[0], slow[1], "with the same webhook-id");
-    assert_eq!(sent(&receiver, "/after", "3").len(), 1, "the step after it ran once: {run}");
+    succeeded_after_sending_the_slow_step_again(&receiver, "3", &ended(&api, &run_id).await);
 }
