@@ -113,7 +113,9 @@ impl<'a> Driver<'a> {
             let steps_run = self.machine.steps_run();
             match store::record_flow_steps(&self.engine.runtime().store, self.job, &records, steps_run, end, unwritten).await {
                 Ok(true) => {}
-                Ok(false) => return Some(Ending::Interrupted("the run was ended elsewhere".into())),
+                Ok(false) => {
+                    return Some(Ending::Interrupted("the run ended by another hand, or another instance holds its lease now".into()));
+                }
                 Err(error) => return Some(Ending::Interrupted(format!("cannot record steps: {error}"))),
             }
         }

@@ -260,7 +260,7 @@ impl Engine {
                 engine.ended(&run_id);
             }
             if let Ending::Interrupted(reason) = &ending {
-                tracing::error!(run_id, reason, "a flow run stopped; it will be taken up again after its lease");
+                tracing::error!(run_id, reason, "a flow run stopped here; whoever holds it next (after its lease, here or elsewhere) goes on");
             }
             // Nobody may be waiting for it.
             let _ = reply.send(ending);
