@@ -45,7 +45,7 @@ pub const FLOW_RUN_LEASE_MS: i64 = 60_000;
 /// run's steps ([`record_flow_steps`] answers false), so one process at a time executes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlowRunLease {
-    pub owner: String,
+    pub owner: Arc<str>,
     pub ms: i64,
 }
 
@@ -376,7 +376,7 @@ pub(super) fn insert_run(conn: &Connection, row: &RunRow<'_>) -> StoreResult<boo
         row.rerun_of,
         status,
         lease.map(|lease| row.now + lease.ms),
-        lease.map(|lease| &lease.owner),
+        lease.map(|lease| &*lease.owner),
         row.now,
         started,
         row.now,
@@ -688,7 +688,7 @@ pub async fn claim_flow_runs(store: &Store, now: i64, limit: i64) -> StoreResult
                    AND status IN ('pending', 'running') AND (lease_until IS NULL OR lease_until < ?2)
                  RETURNING id",
             )?
-            .query_map(params![now + lease.ms, now, limit, lease.owner], |row| row.get(0))?
+            .query_map(params![now + lease.ms, now, limit, &*lease.owner], |row| row.get(0))?
             .collect::<Result<_, _>>()?;
         let mut graphs: HashMap<String, Arc<FlowGraph>> = HashMap::new();
         claimed.iter().map(|id| read_job(conn, id, &mut graphs)).collect()
@@ -866,11 +866,11 @@ pub async fn record_flow_steps(
                     "UPDATE flow_runs SET steps_run = ?, status = ?, reason = ?, output = ?, finished_at = ?, lease_until = NULL, wake_at = NULL, updated_at = ?
                      WHERE id = ? AND status = 'running' AND lease_owner = ?",
                 )?
-                .execute(params![steps_run, status, reason, output, now, now, run_id, owner])?,
+                .execute(params![steps_run, status, reason, output, now, now, run_id, &*owner])?,
             None if written_running => 1,
             None => conn
                 .prepare_cached("UPDATE flow_runs SET steps_run = ?, updated_at = ? WHERE id = ? AND status = 'running' AND lease_owner = ?")?
-                .execute(params![steps_run, now, run_id, owner])?,
+                .execute(params![steps_run, now, run_id, &*owner])?,
         };
         if updated == 0 {
             return Ok((false, false));
@@ -928,7 +928,7 @@ pub async fn park_flow_run(store: &Store, run_id: &str, wake_at: i64) -> StoreRe
         conn.prepare_cached(
             "UPDATE flow_runs SET lease_until = NULL, wake_at = ?, updated_at = ? WHERE id = ? AND status = 'running' AND lease_owner = ?",
         )?
-        .execute(params![wake_at, clock::now_millis(), run_id, owner])?;
+        .execute(params![wake_at, clock::now_millis(), run_id, &*owner])?;
         Ok(())
     })
     .await
@@ -949,7 +949,7 @@ pub async fn renew_flow_run_leases(store: &Store, ids: Vec<String>) -> StoreResu
                 "UPDATE flow_runs SET lease_until = ?1 WHERE id IN (SELECT value FROM json_each(?2)) AND status = 'running' AND lease_owner = ?3
                  RETURNING id",
             )?
-            .query_map(params![clock::now_millis() + lease.ms, wanted, lease.owner], |row| row.get(0))?
+            .query_map(params![clock::now_millis() + lease.ms, wanted, &*lease.owner], |row| row.get(0))?
             .collect::<Result<_, _>>()?)
     })
     .await?;

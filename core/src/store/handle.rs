@@ -1,9 +1,9 @@
 //! The store handle: one value owning everything the store keeps for one database — the
 //! engine it runs on, the connection pool, the write connection and its queue, whose turn
 //! it is to write, the configuration generation, recently used API keys, the "flow runs
-//! created" signal, how it leases flow runs, and what other instances announce (`instances`). It is passed wherever
-//! the database is needed; two handles (two tests, two databases) share nothing, and
-//! nothing of the store lives in process-wide statics.
+//! created" signal, how it leases flow runs, and what other instances announce
+//! (`instances`). It is passed wherever the database is needed; two handles (two tests, two
+//! databases) share nothing, and nothing of the store lives in process-wide statics.
 
 use std::{
     collections::HashMap,
@@ -48,8 +48,8 @@ struct Shared {
     /// Where migrations run (SQLite's are sqlx's, on a connection of their own).
     url: String,
     /// This process's name in the notifications it sends other instances (PostgreSQL) and
-    /// on the flow runs it leases.
-    instance: String,
+    /// on the flow runs it leases (shared: every write of a leased run names it).
+    instance: Arc<str>,
     /// How long a lease on a flow run lasts unless renewed, in milliseconds.
     flow_run_lease_ms: AtomicI64,
     /// Told of the kinds of work other instances announce (see [`Store::on_work_announced`]).
@@ -65,7 +65,7 @@ impl Store {
     /// process crashes, only a power loss can drop the last commits) or `postgres://…`.
     /// Migrations are not run here (see [`Store::migrate`]).
     pub async fn open(database_url: &str) -> StoreResult<Store> {
-        let instance = crate::ids::new_id("in");
+        let instance: Arc<str> = crate::ids::new_id("in").into();
         let (engine, pool, writer) = match Opener::for_url(database_url, &db::application_name(&instance))? {
             Opener::Sqlite(path) => {
                 let writer = Writer::start(&path)?;
@@ -114,7 +114,7 @@ impl Store {
                 }
             };
             match payload.map(Message::decode) {
-                Some(Some(message)) if message.from() == shared.instance => {}
+                Some(Some(message)) if message.from() == &*shared.instance => {}
                 Some(Some(Message::Work { kinds, .. })) => work(kinds),
                 Some(Some(Message::Configuration { .. }) | None) => {
                     shared.generation.fetch_add(1, Ordering::Release);
